@@ -1,0 +1,64 @@
+// Builds the extension host bundle, the CLI, the webview bundles and (with --tests) the integration tests.
+// tsc only type-checks; esbuild emits (README: "Build").
+import * as esbuild from 'esbuild';
+import { readFileSync, readdirSync, rmSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+const watch = args.has('--watch');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  define: { __TIC_STUDIO_VERSION__: JSON.stringify(pkg.version) },
+  absWorkingDir: root,
+};
+
+// Native and host-provided modules stay outside the bundle (architecture.md rule 7).
+const nodeExternal = ['vscode', 'onnxruntime-node'];
+
+/** @type {esbuild.BuildOptions[]} */
+const builds = [
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: webviewEntries(), outdir: 'dist/webview', platform: 'browser', format: 'esm', target: 'chrome120' },
+];
+
+if (args.has('--tests')) {
+  builds.push({
+    ...common,
+    sourcemap: 'inline',
+    entryPoints: listTs('test/integration'),
+    outdir: 'out/test/integration',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: [...nodeExternal, 'mocha'],
+  });
+}
+
+function webviewEntries() {
+  return readdirSync(join(root, 'webview'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== 'shared')
+    .map((d) => ({ in: `webview/${d.name}/main.ts`, out: d.name }));
+}
+
+function listTs(dir) {
+  return readdirSync(join(root, dir), { recursive: true })
+    .filter((f) => String(f).endsWith('.ts'))
+    .map((f) => `${dir}/${f}`);
+}
+
+if (!watch) rmSync(join(root, 'dist'), { recursive: true, force: true });
+if (watch) {
+  for (const options of builds) await (await esbuild.context(options)).watch();
+  console.log('esbuild: watching');
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+  chmodSync(join(root, 'dist/cli.js'), 0o755);
+}

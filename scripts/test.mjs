@@ -1,0 +1,113 @@
+// `npm test`: installs what is missing, builds, type-checks, lints, then runs the three tiers (unit in plain Node,
+// integration inside a real VS Code extension host, e2e through the workbench UI) and ends with one plain line
+// "N passed, N failed" that sums every tier. Exits non-zero on any failure.
+//   npm test                 everything
+//   npm test -- unit e2e     only the named tiers (unit, integration, e2e); checks always run
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from './lib/codeServer.mjs';
+import { run } from './lib/run.mjs';
+
+const allTiers = ['unit', 'integration', 'e2e'];
+const asked = process.argv.slice(2).filter((a) => allTiers.includes(a));
+const tiers = asked.length ? asked : allTiers;
+const results = [];
+const started = Date.now();
+
+function record(name, ok, counts) {
+  results.push({ name, passes: counts?.passes ?? (ok ? 1 : 0), failures: counts?.failures ?? (ok ? 0 : 1), pending: counts?.pending ?? 0, ok });
+}
+
+/** Sums the TIC-TEST-SUMMARY lines a mocha run printed (see test/support/countingReporter.cjs). */
+function summaries(output) {
+  const total = { passes: 0, failures: 0, pending: 0, seen: 0 };
+  for (const match of output.matchAll(/^TIC-TEST-SUMMARY (\{.*\})$/gm)) {
+    const s = JSON.parse(match[1]);
+    total.passes += s.passes;
+    total.failures += s.failures;
+    total.pending += s.pending;
+    total.seen++;
+  }
+  return total;
+}
+
+async function tier(name, cmd, args, env) {
+  console.log(`\n=== ${name} ===`);
+  const { code, output } = await run(cmd, args, { cwd: projectRoot, capture: true, env: { ...process.env, ...env } });
+  const s = summaries(output);
+  if (s.seen === 0) {
+    console.error(`${name}: the tier ended (exit ${code}) without running its tests.`);
+    record(name, false);
+  } else {
+    // A tier that reports no failures but exits non-zero still failed (e.g. a crash after mocha's summary).
+    const failures = s.failures + (code !== 0 && s.failures === 0 ? 1 : 0);
+    record(name, code === 0 && failures === 0, { passes: s.passes, failures, pending: s.pending });
+    if (s.passes === 0) {
+      console.error(`${name}: no test passed; an empty tier counts as a failure.`);
+      results.at(-1).failures += 1;
+    }
+  }
+}
+
+async function check(name, cmd, args, env) {
+  console.log(`\n=== ${name} ===`);
+  const { code } = await run(cmd, args, { cwd: projectRoot, env: { ...process.env, ...env } });
+  // A check is not a test: it adds nothing to "passed", but a failed check counts as a failure.
+  record(name, code === 0, { passes: 0, failures: code === 0 ? 0 : 1 });
+  return code === 0;
+}
+
+async function ensureNodeModules() {
+  const lock = readFileSync(join(projectRoot, 'package-lock.json'));
+  const stamp = createHash('sha256').update(lock).digest('hex');
+  const stampFile = join(projectRoot, 'node_modules/.tic-studio-deps');
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return true;
+  console.log('Installing npm dependencies (npm ci)…');
+  // onnxruntime-node's postinstall downloads GPU libraries from outside the npm registry: skip it (CPU only).
+  const { code } = await run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: projectRoot, env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+  if (code !== 0) return false;
+  writeFileSync(stampFile, stamp);
+  return true;
+}
+
+async function main() {
+  if (!(await ensureNodeModules())) {
+    record('npm ci', false, { passes: 0, failures: 1 });
+    return;
+  }
+  if (tiers.some((t) => t !== 'unit')) {
+    const { ensureHost } = await import('./ensureHost.mjs');
+    try {
+      await ensureHost();
+    } catch (error) {
+      console.error(error.message);
+      record('install test host', false, { passes: 0, failures: 1 });
+      return;
+    }
+  }
+  if (!(await check('build', 'node', ['scripts/build.mjs', '--tests']))) return;
+  await check('typecheck', 'npx', ['tsc', '-p', '.', '--noEmit']);
+  await check('lint', 'npx', ['eslint', '.']);
+
+  if (tiers.includes('unit')) await tier('unit', 'npx', ['mocha', '--reporter', './test/support/countingReporter.cjs']);
+  if (tiers.includes('integration')) await tier('integration', 'node', ['scripts/runIntegration.mjs']);
+  if (tiers.includes('e2e')) {
+    if (await check('package .vsix', 'npm', ['run', 'package', '--silent'])) {
+      await tier('e2e', 'npx', ['mocha', '--config', 'test/e2e/.mocharc.json', '--reporter', './test/support/countingReporter.cjs']);
+    }
+  }
+}
+
+await main();
+const tierRows = results.filter((r) => ['unit', 'integration', 'e2e'].includes(r.name));
+const checks = results.filter((r) => !tierRows.includes(r));
+console.log('\n=== summary ===');
+for (const r of checks) console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}`);
+for (const r of tierRows) console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: ${r.passes} passed, ${r.failures} failed${r.pending ? `, ${r.pending} skipped` : ''}`);
+console.log(`(${Math.round((Date.now() - started) / 1000)} s)`);
+// A failed check (install, build, types, lint) counts as one failure, so a broken build never reads as green.
+const passed = results.reduce((n, r) => n + r.passes, 0);
+const failed = results.reduce((n, r) => n + r.failures, 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && results.every((r) => r.ok) ? 0 : 1);

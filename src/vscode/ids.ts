@@ -1,0 +1,23 @@
+/**
+ * Every id that TiC Studio shares with package.json, as data in one place (architecture.md rule 6).
+ * A unit test checks these against package.json in both directions; this file imports nothing.
+ */
+export const containerId = 'ticStudio';
+
+export const commandIds = {
+  openDashboard: 'ticStudio.openDashboard',
+  refreshViews: 'ticStudio.refreshViews',
+  showLog: 'ticStudio.showLog',
+} as const;
+
+export const viewIds = {
+  experiments: 'ticStudio.experiments',
+  checkpoints: 'ticStudio.checkpoints',
+  runs: 'ticStudio.runs',
+} as const;
+
+export const webviewTypes = {
+  dashboard: 'ticStudio.dashboard',
+} as const;
+
+export type CommandId = (typeof commandIds)[keyof typeof commandIds];

@@ -1,0 +1,91 @@
+import { cpSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Frame, Page } from 'playwright-core';
+import {
+  installVsix,
+  launchChromium,
+  makeProfile,
+  projectRoot,
+  startCodeServer,
+  workbenchUrl,
+} from '../../scripts/lib/codeServer.mjs';
+
+export const screenshotDir = join(projectRoot, 'test-results', 'screenshots');
+
+/**
+ * One real workbench for an e2e walk: the packaged .vsix installed into a fresh code-server profile, a copy of the
+ * demo workspace opened, driven by headless Debian Chromium. Facts and selectors: shared/docs/vscode-harness.md.
+ */
+export class Workbench {
+  private constructor(
+    readonly page: Page,
+    readonly workspace: string,
+    private readonly browser: BrowserContext,
+    private readonly stopServer: () => Promise<void>,
+    private readonly removeProfile: () => void,
+  ) {}
+
+  static async open(options: { theme?: 'dark' | 'light'; settings?: Record<string, unknown> } = {}): Promise<Workbench> {
+    const theme = options.theme ?? 'dark';
+    const profile = makeProfile('tic-studio-e2e-', {
+      'workbench.colorTheme': theme === 'dark' ? 'Default Dark Modern' : 'Default Light Modern',
+      ...options.settings,
+    });
+    await installVsix(profile, join(projectRoot, 'dist', 'tic-studio.vsix'));
+    // The walk may write into the workspace (runs, evals): work on a copy of the demo.
+    const workspace = join(profile.base, 'demo');
+    cpSync(join(projectRoot, 'demo'), workspace, { recursive: true });
+    const server = await startCodeServer({ profile, folder: workspace });
+    const browser = await launchChromium(profile.base, { colorScheme: theme });
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    await page.goto(workbenchUrl(server.url, workspace));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    await page.locator('.activitybar').waitFor({ timeout: 60000 });
+    mkdirSync(screenshotDir, { recursive: true });
+    return new Workbench(page, workspace, browser, server.stop, profile.remove);
+  }
+
+  async screenshot(name: string): Promise<string> {
+    const path = join(screenshotDir, `${name}.png`);
+    await this.page.screenshot({ path });
+    return path;
+  }
+
+  /** Opens the TiC Studio container in the activity bar. */
+  async openContainer(): Promise<void> {
+    await this.page.locator('.activitybar [aria-label*="TiC Studio"]').first().click();
+    await this.page.locator('.pane-header', { hasText: 'Experiments' }).first().waitFor();
+  }
+
+  /** Runs a command from the palette by its "Category: Title". */
+  async runCommand(label: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`>${label}`);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Webviews are nested iframes: poll every frame until one shows the selector. */
+  async webviewFrame(selector: string, timeoutMs = 30000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      for (const frame of this.page.frames()) {
+        try {
+          if ((await frame.locator(selector).count()) > 0) return frame;
+        } catch {
+          // frames come and go while the webview loads
+        }
+      }
+      await this.page.waitForTimeout(200);
+    }
+    throw new Error(`No webview frame shows ${selector} within ${timeoutMs} ms.`);
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close().catch(() => undefined);
+    await this.stopServer();
+    this.removeProfile();
+  }
+}
