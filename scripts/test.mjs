@@ -3,10 +3,8 @@
 // "N passed, N failed" that sums every tier. Exits non-zero on any failure.
 //   npm test                 everything
 //   npm test -- unit e2e     only the named tiers (unit, integration, e2e); checks always run
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { projectRoot } from './lib/codeServer.mjs';
+import { ensureNodeModules } from './lib/ensureDeps.mjs';
 import { run } from './lib/run.mjs';
 
 const allTiers = ['unit', 'integration', 'e2e'];
@@ -56,19 +54,6 @@ async function check(name, cmd, args, env) {
   // A check is not a test: it adds nothing to "passed", but a failed check counts as a failure.
   record(name, code === 0, { passes: 0, failures: code === 0 ? 0 : 1 });
   return code === 0;
-}
-
-async function ensureNodeModules() {
-  const lock = readFileSync(join(projectRoot, 'package-lock.json'));
-  const stamp = createHash('sha256').update(lock).digest('hex');
-  const stampFile = join(projectRoot, 'node_modules/.tic-studio-deps');
-  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return true;
-  console.log('Installing npm dependencies (npm ci)…');
-  // onnxruntime-node's postinstall downloads GPU libraries from outside the npm registry: skip it (CPU only).
-  const { code } = await run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: projectRoot, env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
-  if (code !== 0) return false;
-  writeFileSync(stampFile, stamp);
-  return true;
 }
 
 async function main() {

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import {
@@ -31,7 +31,9 @@ export class Workbench {
       'workbench.colorTheme': theme === 'dark' ? 'Default Dark Modern' : 'Default Light Modern',
       ...options.settings,
     });
-    await installVsix(profile, join(projectRoot, 'dist', 'tic-studio.vsix'));
+    const vsix = join(projectRoot, 'dist', 'tic-studio.vsix');
+    if (!existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run package\` first (npm test does).`);
+    await installVsix(profile, vsix);
     // The walk may write into the workspace (runs, evals): work on a copy of the demo.
     const workspace = join(profile.base, 'demo');
     cpSync(join(projectRoot, 'demo'), workspace, { recursive: true });

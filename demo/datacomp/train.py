@@ -1,0 +1,1 @@
+import sys; sys.exit("TiC Studio demo workspace: datacomp/train.py is a placeholder; there is no training/evaluation code here. Point TiC Studio at a real ml-tic-clip checkout.")

@@ -1,0 +1,81 @@
+// `npm start`: opens TiC Studio on the demo workspace in a real VS Code.
+// - Desktop VS Code (`code` on PATH): a new window with --extensionDevelopmentPath on this folder.
+// - Otherwise: code-server bound to 127.0.0.1 with the packaged extension installed; the URL is printed
+//   (from a remote machine: ssh -L PORT:127.0.0.1:PORT host, then open the URL locally).
+// Options: --port N (default 8090, or a free one), --folder DIR (default demo/),
+//          --check (code-server only: open it once in headless Chromium, screenshot, exit; used by the e2e tier).
+import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { installVsix, launchChromium, makeProfile, projectRoot, startCodeServer, workbenchUrl } from './lib/codeServer.mjs';
+import { ensureNodeModules } from './lib/ensureDeps.mjs';
+import { onPath, run } from './lib/run.mjs';
+
+const args = process.argv.slice(2);
+const value = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const check = args.includes('--check');
+const folder = resolve(value('--folder') ?? join(projectRoot, 'demo'));
+
+function fail(message) {
+  console.error(`npm start: ${message}`);
+  process.exit(1);
+}
+
+function portIsFree(port) {
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once('error', () => done(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => done(true)));
+  });
+}
+
+if (!(await ensureNodeModules())) fail('npm ci failed (see above).');
+
+if (onPath('code') && !check && !process.env.TIC_STUDIO_NO_DESKTOP) {
+  if ((await run('node', ['scripts/build.mjs'], { cwd: projectRoot })).code !== 0) fail('the build failed (see above).');
+  console.log(`Opening ${folder} in VS Code with TiC Studio from ${projectRoot} (development mode).`);
+  spawn('code', ['--new-window', `--extensionDevelopmentPath=${projectRoot}`, folder], { stdio: 'inherit', detached: true }).unref();
+} else {
+  const { ensureHost } = await import('./ensureHost.mjs');
+  try {
+    await ensureHost();
+  } catch (error) {
+    fail(error.message);
+  }
+  if ((await run('npm', ['run', 'package', '--silent'], { cwd: projectRoot })).code !== 0) fail('packaging the extension failed (see above).');
+  const wanted = Number(value('--port') ?? 8090);
+  const port = check ? 0 : (await portIsFree(wanted)) ? wanted : 0;
+  const profile = makeProfile('tic-studio-start-');
+  await installVsix(profile, join(projectRoot, 'dist/tic-studio.vsix'));
+  const server = await startCodeServer({ profile, folder, port });
+  const url = workbenchUrl(server.url, folder);
+  const stop = async () => {
+    await server.stop();
+    profile.remove();
+  };
+  if (check) {
+    const browser = await launchChromium(profile.base);
+    try {
+      const page = browser.pages()[0] ?? (await browser.newPage());
+      await page.goto(url);
+      await page.locator('.activitybar [aria-label*="TiC Studio"]').first().click({ timeout: 60000 });
+      for (const title of ['Experiments', 'Checkpoints', 'Runs']) await page.locator('.pane-header', { hasText: title }).first().waitFor();
+      const dir = join(projectRoot, 'test-results/screenshots');
+      mkdirSync(dir, { recursive: true });
+      await page.screenshot({ path: join(dir, 'npm-start.png') });
+      console.log(`npm start --check: the workbench at ${url} shows TiC Studio with its three views.`);
+    } finally {
+      await browser.close();
+      await stop();
+    }
+  } else {
+    console.log(`\nTiC Studio is running in code-server on the demo workspace:\n\n  ${url}\n\nPress Ctrl+C to stop.`);
+    const shutdown = () => void stop().then(() => process.exit(0));
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+  }
+}
