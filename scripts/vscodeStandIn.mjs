@@ -20,7 +20,7 @@ if (!testsPath || devPaths.length === 0) {
 const profile = makeProfile('tic-studio-itest-');
 let server;
 let browser;
-let exitCode = 1;
+let exitCode;
 const cleanup = async () => {
   await browser?.close().catch(() => {});
   await server?.stop();

@@ -81,12 +81,16 @@ export async function startCodeServer({ profile, folder, smokeTestDriver = false
   const stop = () => {
     try {
       process.kill(-child.pid, 'SIGTERM');
-    } catch {}
+    } catch {
+      // the group is already gone
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         try {
           process.kill(-child.pid, 'SIGKILL');
-        } catch {}
+        } catch {
+          // the group is already gone
+        }
         resolve();
       }, 3000);
       if (child.exitCode !== null || child.signalCode !== null) {
@@ -97,7 +101,9 @@ export async function startCodeServer({ profile, folder, smokeTestDriver = false
         // extension hosts live in the same group; make sure they go too
         try {
           process.kill(-child.pid, 'SIGKILL');
-        } catch {}
+        } catch {
+          // the group is already gone
+        }
         resolve();
       });
     });
