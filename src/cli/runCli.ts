@@ -1,5 +1,7 @@
 import { version } from '../version';
 import { UsageError, type CliIo } from './cliIo';
+import { diffCommand, diffUsage } from './diffCommand';
+import { inspectCommand, inspectUsage } from './inspectCommand';
 
 interface Subcommand {
   summary: string;
@@ -8,7 +10,10 @@ interface Subcommand {
 }
 
 /** Subcommands by name; each capability adds its own. */
-const subcommands: Record<string, Subcommand> = {};
+const subcommands: Record<string, Subcommand> = {
+  inspect: { summary: 'what a checkpoint holds (.pt/.pth/.bin/.safetensors), never running pickle code', usage: inspectUsage, run: inspectCommand },
+  diff: { summary: 'how far checkpoint B moved from A, per tensor, block and tower', usage: diffUsage, run: diffCommand },
+};
 
 function helpText(): string {
   const lines = [
@@ -48,8 +53,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`tic-studio ${first}: ${error.message}\n`);
+    // parseArgs rejects unknown options with a TypeError carrying this code.
+    const parseArgsError = error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    if (error instanceof UsageError || parseArgsError) {
+      io.stderr.write(`tic-studio ${first}: ${error.message.split('\n')[0]}\n`);
       return 2;
     }
     throw error;

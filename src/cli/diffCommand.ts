@@ -1,0 +1,51 @@
+import { parseArgs } from 'node:util';
+import { diffCheckpoints, type CheckpointDiff } from '../checkpoint/diff';
+import { checkpointErrorLine } from './checkpointErrorLine';
+import { UsageError, type CliIo } from './cliIo';
+import { fmt, table } from './table';
+
+export const diffUsage = `Usage: tic-studio diff A B [--json] [--top N]
+
+How far checkpoint B moved from A: per tensor ‖B−A‖₂, ‖B−A‖₂/‖A‖₂ and cosine(A, B), aggregated per block and
+per tower, plus tensors only in A, only in B, or with different shapes. Streams tensor by tensor (memory stays far
+below the files' size). Names are compared after stripping 'module.'.
+  --json    print the whole diff as JSON
+  --top N   tensors to list in the text output, largest relative change first (default 20)`;
+
+export async function diffCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: 'boolean', default: false }, top: { type: 'string', default: '20' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 2) throw new UsageError('expects two files, A and B (see --help).');
+  const top = Number(values.top);
+  if (!Number.isInteger(top) || top < 0) throw new UsageError(`--top expects a whole number, got '${values.top}'.`);
+  const [a, b] = positionals as [string, string];
+  let diff: CheckpointDiff;
+  try {
+    diff = await diffCheckpoints(a, b);
+  } catch (error) {
+    const line = checkpointErrorLine(`${a} / ${b}`, error);
+    io.stderr.write(`tic-studio diff: ${line}\n`);
+    return 1;
+  }
+  io.stdout.write(values.json ? `${JSON.stringify(diff, null, 2)}\n` : describe(diff, top));
+  return 0;
+}
+
+function describe(d: CheckpointDiff, top: number): string {
+  const out: string[] = [`A: ${d.a.path}`, `B: ${d.b.path}`, `${d.tensors.length} tensors compared in ${Math.round(d.stats.elapsedMs)} ms`, ''];
+  const groupRows = (groups: CheckpointDiff['blocks']): string[][] => groups.map((g) => [g.name, String(g.tensors), fmt(g.relDelta), fmt(g.l2Delta), fmt(g.cosine, 6)]);
+  const right = new Set([1, 2, 3, 4]);
+  out.push(table(['tower', 'tensors', 'rel Δ', 'L2 Δ', 'cosine'], groupRows(d.towers), right));
+  out.push(table(['block', 'tensors', 'rel Δ', 'L2 Δ', 'cosine'], groupRows(d.blocks), right));
+  const largest = [...d.tensors].sort((x, y) => (y.relDelta ?? -1) - (x.relDelta ?? -1)).slice(0, top);
+  if (largest.length) out.push(table(['tensor (largest relative change)', 'rel Δ', 'L2 Δ', 'cosine'], largest.map((t) => [t.name, fmt(t.relDelta), fmt(t.l2Delta), fmt(t.cosine, 6)]), new Set([1, 2, 3])));
+  for (const n of d.onlyInA) out.push(`only in A: ${n}`);
+  for (const n of d.onlyInB) out.push(`only in B: ${n}`);
+  for (const m of d.shapeMismatch) out.push(`shape differs: ${m.name} [${m.shapeA.join(', ')}] vs [${m.shapeB.join(', ')}]`);
+  for (const s of d.skipped) out.push(`not compared: ${s.name} (${s.reason})`);
+  return out.join('\n') + '\n';
+}
