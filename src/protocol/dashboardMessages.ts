@@ -1,7 +1,10 @@
 /**
  * The host ⇄ dashboard webview protocol: message types and their runtime validators.
- * Imports nothing, so both the extension host and the browser bundle can use it (architecture.md).
+ * Imports only src/protocol/, so both the extension host and the browser bundle can use it (architecture.md).
  */
+import { isRecord, ProtocolError } from './validate';
+
+export { ProtocolError };
 
 /** Messages the webview sends to the host. */
 export type DashboardToHost = { type: 'ready' } | { type: 'log'; level: 'info' | 'warn' | 'error'; text: string };
@@ -14,17 +17,7 @@ export type HostToDashboard = {
   trusted: boolean;
 };
 
-export class ProtocolError extends Error {
-  constructor(readonly detail: string) {
-    super(`Invalid message: ${detail}`);
-  }
-}
-
 const maxLogText = 4000;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Checks a message that came from the webview; anything that is not exactly a known message is an error. */
 export function parseDashboardMessage(raw: unknown): DashboardToHost | ProtocolError {

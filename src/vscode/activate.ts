@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
+import { registerCheckpointCommands } from './commands/checkpointCommands';
 import { DisposableStore } from './disposableStore';
+import { CheckpointInspectorProvider } from './editors/checkpointInspector';
 import { commandIds, viewIds } from './ids';
 import { createLogger } from './logger';
 import { DashboardPanel } from './panels/dashboardPanel';
@@ -28,6 +30,8 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   store.add(vscode.commands.registerCommand(commandIds.openDashboard, () => DashboardPanel.show(context.extensionUri, log)));
   store.add(vscode.commands.registerCommand(commandIds.refreshViews, () => trees.forEach((t) => t.refresh())));
   store.add(vscode.commands.registerCommand(commandIds.showLog, () => log.show(true)));
+  store.add(CheckpointInspectorProvider.register(context.extensionUri, log));
+  for (const command of registerCheckpointCommands(context.extensionUri, log)) store.add(command);
 
   return {
     version,

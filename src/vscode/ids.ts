@@ -8,6 +8,8 @@ export const commandIds = {
   openDashboard: 'ticStudio.openDashboard',
   refreshViews: 'ticStudio.refreshViews',
   showLog: 'ticStudio.showLog',
+  inspectCheckpoint: 'ticStudio.inspectCheckpoint',
+  compareCheckpoints: 'ticStudio.compareCheckpoints',
 } as const;
 
 export const viewIds = {
@@ -18,6 +20,11 @@ export const viewIds = {
 
 export const webviewTypes = {
   dashboard: 'ticStudio.dashboard',
+  checkpointDiff: 'ticStudio.checkpointDiff',
+} as const;
+
+export const customEditorTypes = {
+  checkpointInspector: 'ticStudio.checkpointInspector',
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];

@@ -1,0 +1,56 @@
+/**
+ * Tiny runtime checkers for the host ⇄ webview protocol. Each returns the value typed, or throws a
+ * ProtocolError that the receiving side turns into "dropped and logged". Imports nothing outside src/protocol/.
+ */
+export class ProtocolError extends Error {
+  constructor(readonly detail: string) {
+    super(`Invalid message: ${detail}`);
+  }
+}
+
+export function fail(detail: string): never {
+  throw new ProtocolError(detail);
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function record(value: unknown, what: string): Record<string, unknown> {
+  return isRecord(value) ? value : fail(`${what} is not an object`);
+}
+
+export function str(value: unknown, what: string, max = 100_000): string {
+  return typeof value === 'string' && value.length <= max ? value : fail(`${what} is not a string (≤ ${max})`);
+}
+
+export function num(value: unknown, what: string): number {
+  return typeof value === 'number' && !Number.isNaN(value) ? value : fail(`${what} is not a number`);
+}
+
+export function bool(value: unknown, what: string): boolean {
+  return typeof value === 'boolean' ? value : fail(`${what} is not a boolean`);
+}
+
+export function nullable<T>(value: unknown, check: (v: unknown) => T): T | null {
+  return value === null ? null : check(value);
+}
+
+export function arr<T>(value: unknown, what: string, item: (v: unknown, i: number) => T, max = 1_000_000): T[] {
+  if (!Array.isArray(value) || value.length > max) fail(`${what} is not an array (≤ ${max})`);
+  return value.map(item);
+}
+
+export function oneOf<T extends string>(value: unknown, what: string, options: readonly T[]): T {
+  return options.includes(value as T) ? (value as T) : fail(`${what} is not one of ${options.join(', ')}`);
+}
+
+/** Runs a parser and returns its value or the ProtocolError (never throws anything else for bad input). */
+export function attempt<T>(parse: () => T): T | ProtocolError {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ProtocolError) return error;
+    return new ProtocolError(error instanceof Error ? error.message : String(error));
+  }
+}

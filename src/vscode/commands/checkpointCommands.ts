@@ -1,0 +1,35 @@
+import * as vscode from 'vscode';
+import { checkpointFileFilters } from '../editors/checkpointInspector';
+import { commandIds, customEditorTypes } from '../ids';
+import type { Logger } from '../logger';
+import { CheckpointDiffPanel } from '../panels/checkpointDiffPanel';
+
+async function pickCheckpoint(title: string, near?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const picked = await vscode.window.showOpenDialog({
+    title,
+    canSelectMany: false,
+    filters: checkpointFileFilters,
+    defaultUri: near ? vscode.Uri.joinPath(near, '..') : vscode.workspace.workspaceFolders?.[0]?.uri,
+    openLabel: 'Select',
+  });
+  return picked?.[0];
+}
+
+/** "Inspect Checkpoint" (explorer context menu and palette) and "Compare Checkpoints…". */
+export function registerCheckpointCommands(extensionUri: vscode.Uri, log: Logger): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand(commandIds.inspectCheckpoint, async (uri?: vscode.Uri) => {
+      const target = uri instanceof vscode.Uri ? uri : await pickCheckpoint('Inspect Checkpoint');
+      if (target) await vscode.commands.executeCommand('vscode.openWith', target, customEditorTypes.checkpointInspector);
+    }),
+    vscode.commands.registerCommand(commandIds.compareCheckpoints, async (a?: vscode.Uri, b?: vscode.Uri | vscode.Uri[]) => {
+      // From the explorer with two files selected, VS Code passes (clicked, [all selected]).
+      const selected = Array.isArray(b) ? b.filter((u) => u.toString() !== a?.toString()) : b ? [b] : [];
+      const first = a instanceof vscode.Uri ? a : await pickCheckpoint('Compare Checkpoints: choose A (the earlier checkpoint)');
+      if (!first) return;
+      const second = selected[0] ?? (await pickCheckpoint(`Compare ${first.path.split('/').pop()} with… (B)`, first));
+      if (!second) return;
+      CheckpointDiffPanel.show(extensionUri, log, first, second);
+    }),
+  ];
+}

@@ -1,0 +1,83 @@
+import * as vscode from 'vscode';
+import { inspectCheckpoint } from '../../checkpoint/report';
+import { parseInspectorMessage, type HostToInspector } from '../../protocol/checkpointMessages';
+import { ProtocolError } from '../../protocol/validate';
+import { DisposableStore } from '../disposableStore';
+import { describeError } from '../errors';
+import { reportToWire } from './checkpointWire';
+import { commandIds, customEditorTypes } from '../ids';
+import type { Logger } from '../logger';
+import { webviewHtml, webviewResourceRoots } from '../webviewHtml';
+
+/** Filters for "pick a checkpoint" dialogs. */
+export const checkpointFileFilters = { Checkpoints: ['pt', 'pth', 'bin', 'safetensors'], 'All files': ['*'] };
+
+/**
+ * The read-only `.pt`/`.pth`/`.bin`/`.safetensors` editor. The file is read by src/checkpoint (never torch, never
+ * pickle code) with async, ranged reads, so even a 1.8 GB checkpoint never blocks the extension host.
+ */
+export class CheckpointInspectorProvider implements vscode.CustomReadonlyEditorProvider {
+  static register(extensionUri: vscode.Uri, log: Logger): vscode.Disposable {
+    return vscode.window.registerCustomEditorProvider(customEditorTypes.checkpointInspector, new CheckpointInspectorProvider(extensionUri, log), {
+      webviewOptions: { retainContextWhenHidden: false },
+      supportsMultipleEditorsPerDocument: true,
+    });
+  }
+
+  private constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: Logger,
+  ) {}
+
+  openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
+    return { uri, dispose: () => undefined };
+  }
+
+  resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): void {
+    const store = new DisposableStore();
+    store.add(panel.onDidDispose(() => store.dispose()));
+    panel.webview.options = { enableScripts: true, localResourceRoots: webviewResourceRoots(this.extensionUri) };
+    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'checkpoint', 'Checkpoint');
+    const post = (message: HostToInspector): void => void panel.webview.postMessage(message);
+    store.add(
+      panel.webview.onDidReceiveMessage(async (raw: unknown) => {
+        const message = parseInspectorMessage(raw);
+        if (message instanceof ProtocolError) {
+          this.log.warn(`Checkpoint inspector: dropped a message from the webview (${message.detail}).`);
+          return;
+        }
+        switch (message.type) {
+          case 'ready':
+            await this.load(document.uri, post);
+            break;
+          case 'compareWith':
+            await vscode.commands.executeCommand(commandIds.compareCheckpoints, document.uri);
+            break;
+          case 'copyText':
+            await vscode.env.clipboard.writeText(message.text);
+            break;
+          case 'cancel':
+            break;
+        }
+      }),
+    );
+  }
+
+  private async load(uri: vscode.Uri, post: (m: HostToInspector) => void): Promise<void> {
+    if (uri.scheme !== 'file') {
+      post({ type: 'error', reason: 'unsupported', message: `TiC Studio reads checkpoints from the file system of the extension host; ${uri.scheme}: files are not supported.` });
+      return;
+    }
+    post({ type: 'loading', path: uri.fsPath });
+    try {
+      const report = await inspectCheckpoint(uri.fsPath);
+      this.log.info(`Inspected ${uri.fsPath}: ${report.format}, ${report.tensors.length} tensors, read ${report.stats.bytesRead} bytes in ${Math.round(report.stats.elapsedMs)} ms.`);
+      for (const w of report.warnings.filter((x) => x.severity === 'security')) this.log.warn(`${uri.fsPath}: ${w.kind}: ${w.detail}`);
+      post({ type: 'report', report: reportToWire(report) });
+    } catch (error) {
+      const { reason, message } = describeError(error);
+      this.log.warn(`Could not inspect ${uri.fsPath}: ${reason}: ${message}`);
+      post({ type: 'error', reason, message });
+    }
+  }
+}
