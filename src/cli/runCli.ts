@@ -1,6 +1,7 @@
 import { version } from '../version';
 import { UsageError, type CliIo } from './cliIo';
 import { diffCommand, diffUsage } from './diffCommand';
+import { hubCommand, hubUsage } from './hubCommand';
 import { inspectCommand, inspectUsage } from './inspectCommand';
 
 interface Subcommand {
@@ -13,6 +14,7 @@ interface Subcommand {
 const subcommands: Record<string, Subcommand> = {
   inspect: { summary: 'what a checkpoint holds (.pt/.pth/.bin/.safetensors), never running pickle code', usage: inspectUsage, run: inspectCommand },
   diff: { summary: 'how far checkpoint B moved from A, per tensor, block and tower', usage: diffUsage, run: diffCommand },
+  hub: { summary: 'list and download the TiC-CLIP checkpoints of the Hugging Face Hub (shared HF cache, resumable)', usage: hubUsage, run: (args, io) => hubCommand(args, io) },
 };
 
 function helpText(): string {

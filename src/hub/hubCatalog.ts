@@ -1,0 +1,158 @@
+import { stat } from 'node:fs/promises';
+import { listFiles } from '@huggingface/hub';
+import { blobState, readCachedSnapshot } from './hubCacheScan';
+import { repoCachePaths } from './hubCachePaths';
+import { HubError, type HubErrorReason } from './hubError';
+import { errorFromFailure, strictHubFetch, type HubClient } from './hubHttp';
+import { parseRepoId, parseRevision } from './hubRepoId';
+import { resolveCommit } from './resolveRevision';
+import { ticClipRepos } from './ticClipRepos';
+
+export interface CatalogFile {
+  /** Path inside the repo. */
+  path: string;
+  /** The file's real size (for LFS files the object's, not the pointer's). */
+  size: number;
+  /** The LFS object id (sha256 of the bytes), for LFS files. */
+  sha256: string | undefined;
+  /** The git blob sha1 (for an LFS file, the pointer's). */
+  gitOid: string | undefined;
+  lfs: boolean;
+  /** checkpoint: `checkpoints/YEAR.pt`; params: `params/YEAR.yaml` (contracts.md §6.1). */
+  kind: 'checkpoint' | 'params' | 'other';
+  year: number | undefined;
+  /** The blob is in the local cache (a download would only link it). */
+  cached: boolean;
+  /** Bytes of an interrupted download waiting to be resumed (0 when none). */
+  partialBytes: number;
+  /** `snapshots/<commit>/<path>` when it exists at this commit. */
+  localPath: string | undefined;
+}
+
+export interface CatalogRepo {
+  repo: string;
+  revision: string;
+  /** The commit listed (live) or the cached snapshot's commit (offline); undefined when neither is known. */
+  commit: string | undefined;
+  /** True when the listing comes from the local cache because the Hub could not be reached (or offline mode). */
+  offline: boolean;
+  /** Training years with a checkpoint, ascending. */
+  years: number[];
+  files: CatalogFile[];
+  /** Why the live listing failed (the files then come from the cache, if it holds any). */
+  error?: { reason: HubErrorReason; message: string };
+}
+
+export interface CatalogOptions {
+  /** Default: the six TiC-CLIP repos. */
+  repos?: readonly string[];
+  /** Added after `repos` (duplicates dropped), e.g. the user's own fine-tunes from a setting. */
+  extraRepos?: readonly string[];
+  /** Default `main`. */
+  revision?: string;
+  signal?: AbortSignal;
+  /** HF_HUB_OFFLINE: list only what the cache holds. */
+  offline?: boolean;
+}
+
+export interface CatalogDeps extends HubClient {
+  cacheDir: string;
+}
+
+const checkpointPath = /^checkpoints\/(\d{4})\.pt$/;
+const paramsPath = /^params\/(\d{4})\.yaml$/;
+
+/** The training year of `checkpoints/YEAR.pt` (or `params/YEAR.yaml`), and which of the two it is. */
+export function classifyRepoPath(path: string): { kind: CatalogFile['kind']; year: number | undefined } {
+  const checkpoint = checkpointPath.exec(path);
+  if (checkpoint) return { kind: 'checkpoint', year: Number(checkpoint[1]) };
+  const params = paramsPath.exec(path);
+  if (params) return { kind: 'params', year: Number(params[1]) };
+  return { kind: 'other', year: undefined };
+}
+
+/**
+ * The TiC-CLIP repos (and the caller's extras) with their years, files, sizes, LFS sha256s and commit, listed
+ * live from the Hub (model info for the commit, then the tree API by that commit, following pagination). A repo
+ * whose listing fails comes back with `error` and what the cache holds; when the Hub cannot be reached that is
+ * marked `offline: true`. Never throws for one repo's failure; throws only for invalid input.
+ */
+export async function listHubCatalog(options: CatalogOptions, deps: CatalogDeps): Promise<CatalogRepo[]> {
+  const revision = parseRevision(options.revision ?? 'main');
+  const repos = [...new Set([...(options.repos ?? ticClipRepos), ...(options.extraRepos ?? [])])].map(parseRepoId);
+  return Promise.all(repos.map((repo) => listCatalogRepo(repo, revision, deps, options)));
+}
+
+/** One repo of the catalog (live, else from the cache). */
+export async function listCatalogRepo(repo: string, revision: string, deps: CatalogDeps, options: Pick<CatalogOptions, 'signal' | 'offline'> = {}): Promise<CatalogRepo> {
+  if (options.offline) return cachedRepo(repo, revision, deps.cacheDir, undefined);
+  try {
+    return await liveRepo(repo, revision, deps, options.signal);
+  } catch (error) {
+    const hubError = errorFromFailure(error, `listing ${repo}`, options.signal);
+    if (hubError.reason === 'cancelled' || hubError.reason === 'invalidInput') throw hubError;
+    return cachedRepo(repo, revision, deps.cacheDir, hubError);
+  }
+}
+
+async function liveRepo(repo: string, revision: string, deps: CatalogDeps, signal: AbortSignal | undefined): Promise<CatalogRepo> {
+  const commit = await resolveCommit(repo, revision, deps, signal);
+  const paths = repoCachePaths(deps.cacheDir, repo);
+  const files: CatalogFile[] = [];
+  const entries = listFiles({
+    repo: { type: 'model', name: repo },
+    recursive: true,
+    revision: commit,
+    hubUrl: deps.endpoint,
+    fetch: strictHubFetch(deps, { repo, revision }, `listing ${repo}`, signal),
+  });
+  for await (const entry of entries) {
+    if (entry.type !== 'file') continue;
+    const sha256 = entry.lfs?.oid;
+    const hash = sha256 ?? entry.oid;
+    const state = hash ? await blobState(paths, hash) : { present: false, partialBytes: 0 };
+    const localPath = paths.snapshotFile(commit, entry.path);
+    const linked = (await stat(localPath).catch(() => undefined))?.isFile() ?? false;
+    files.push({
+      path: entry.path,
+      size: entry.lfs?.size ?? entry.size,
+      sha256,
+      gitOid: entry.oid,
+      lfs: entry.lfs !== undefined,
+      ...classifyRepoPath(entry.path),
+      cached: state.present || linked,
+      partialBytes: state.partialBytes,
+      localPath: linked ? localPath : undefined,
+    });
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { repo, revision, commit, offline: false, years: yearsOf(files), files };
+}
+
+async function cachedRepo(repo: string, revision: string, cacheDir: string, error: HubError | undefined): Promise<CatalogRepo> {
+  const snapshot = await readCachedSnapshot(cacheDir, repo, revision);
+  const files: CatalogFile[] = (snapshot?.files ?? []).map((f) => ({
+    path: f.path,
+    size: f.size,
+    sha256: f.hash?.length === 64 ? f.hash : undefined,
+    gitOid: f.hash?.length === 40 ? f.hash : undefined,
+    lfs: f.hash?.length === 64,
+    ...classifyRepoPath(f.path),
+    cached: true,
+    partialBytes: 0,
+    localPath: f.localPath,
+  }));
+  return {
+    repo,
+    revision,
+    commit: snapshot?.commit,
+    offline: error === undefined || error.reason === 'network',
+    years: yearsOf(files),
+    files,
+    ...(error ? { error: { reason: error.reason, message: error.message } } : {}),
+  };
+}
+
+function yearsOf(files: CatalogFile[]): number[] {
+  return [...new Set(files.filter((f) => f.kind === 'checkpoint' && f.year !== undefined).map((f) => f.year!))].sort((a, b) => a - b);
+}
