@@ -33,8 +33,10 @@ export function makeProfile(prefix = 'tic-studio-vscode-', settings = {}) {
     xdg: { XDG_CONFIG_HOME: join(base, 'xdg/config'), XDG_DATA_HOME: join(base, 'xdg/data'), XDG_CACHE_HOME: join(base, 'xdg/cache') },
     remove: () => rmSync(base, { recursive: true, force: true, maxRetries: 3 }),
   };
-  for (const dir of [profile.extensionsDir, join(profile.userDataDir, 'User'), ...Object.values(profile.xdg)]) mkdirSync(dir, { recursive: true });
+  for (const dir of [profile.extensionsDir, join(profile.userDataDir, 'User'), join(profile.userDataDir, 'Machine'), ...Object.values(profile.xdg)]) mkdirSync(dir, { recursive: true });
   writeFileSync(join(profile.userDataDir, 'User/settings.json'), JSON.stringify({ ...quietSettings, ...settings }, null, 2));
+  // code-server is a remote window: `machine`-scoped settings (paths on the server) are read from Machine/.
+  writeFileSync(join(profile.userDataDir, 'Machine/settings.json'), JSON.stringify(settings, null, 2));
   return profile;
 }
 

@@ -1,10 +1,13 @@
 import * as vscode from 'vscode';
 import { registerCheckpointCommands } from './commands/checkpointCommands';
+import { registerHubCommands } from './commands/hubCommands';
 import { DisposableStore } from './disposableStore';
 import { CheckpointInspectorProvider } from './editors/checkpointInspector';
 import { commandIds, viewIds } from './ids';
 import { createLogger } from './logger';
+import { HubService } from './hub/hubService';
 import { DashboardPanel } from './panels/dashboardPanel';
+import { CheckpointsTree } from './views/checkpointsTree';
 import { WelcomeTree } from './views/welcomeTree';
 
 /** What activation hands to tests and to other extensions. */
@@ -20,18 +23,33 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   const log = store.add(createLogger());
   log.info(`TiC Studio ${version} activated (workspace trusted: ${vscode.workspace.isTrusted}).`);
 
-  const trees = [viewIds.experiments, viewIds.checkpoints, viewIds.runs].map((id) => {
+  const trees = [viewIds.experiments, viewIds.runs].map((id) => {
     const tree = store.add(new WelcomeTree());
     store.add(vscode.window.createTreeView(id, { treeDataProvider: tree, showCollapseAll: true }));
     return tree;
   });
+  const hub = store.add(new HubService(context.secrets, log));
+  const checkpoints = store.add(new CheckpointsTree(hub));
+  store.add(vscode.window.createTreeView(viewIds.checkpoints, { treeDataProvider: checkpoints, showCollapseAll: true }));
+  void hub.refresh();
+  store.add(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('ticStudio.hub')) void hub.refresh();
+    }),
+  );
 
   store.add(DashboardPanel.registerSerializer(context.extensionUri, log));
   store.add(vscode.commands.registerCommand(commandIds.openDashboard, () => DashboardPanel.show(context.extensionUri, log)));
-  store.add(vscode.commands.registerCommand(commandIds.refreshViews, () => trees.forEach((t) => t.refresh())));
+  store.add(
+    vscode.commands.registerCommand(commandIds.refreshViews, async () => {
+      trees.forEach((t) => t.refresh());
+      await hub.refresh();
+    }),
+  );
   store.add(vscode.commands.registerCommand(commandIds.showLog, () => log.show(true)));
   store.add(CheckpointInspectorProvider.register(context.extensionUri, log));
-  for (const command of registerCheckpointCommands(context.extensionUri, log)) store.add(command);
+  for (const command of registerCheckpointCommands(context.extensionUri, log, hub)) store.add(command);
+  for (const command of registerHubCommands(hub, context.secrets)) store.add(command);
 
   return {
     version,

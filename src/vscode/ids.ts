@@ -10,6 +10,11 @@ export const commandIds = {
   showLog: 'ticStudio.showLog',
   inspectCheckpoint: 'ticStudio.inspectCheckpoint',
   compareCheckpoints: 'ticStudio.compareCheckpoints',
+  downloadCheckpoint: 'ticStudio.downloadCheckpoint',
+  cancelDownload: 'ticStudio.cancelDownload',
+  revealInCache: 'ticStudio.revealInCache',
+  copyCheckpointPath: 'ticStudio.copyCheckpointPath',
+  setHubToken: 'ticStudio.setHubToken',
 } as const;
 
 export const viewIds = {
@@ -28,3 +33,10 @@ export const customEditorTypes = {
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];
+
+export const settingKeys = {
+  hubEndpoint: 'ticStudio.hub.endpoint',
+  hubCacheDir: 'ticStudio.hub.cacheDir',
+  hubConnections: 'ticStudio.hub.connections',
+  hubExtraRepos: 'ticStudio.hub.extraRepos',
+} as const;

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Workbench } from './workbench';
+import { screenshotOnFailure, Workbench } from './workbench';
 
 const step2017 = 'datacomp/results/datacomp_medium-basic_cumulative_2017/checkpoints';
 
 describe('the checkpoint inspector in the workbench', () => {
   let wb: Workbench;
+  screenshotOnFailure(() => wb);
 
   before(async function () {
     this.timeout(180000);

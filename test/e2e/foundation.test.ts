@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { Workbench } from './workbench';
+import { screenshotOnFailure, Workbench } from './workbench';
 
 describe('TiC Studio in the workbench (packaged .vsix, demo workspace)', () => {
   let wb: Workbench;
+  screenshotOnFailure(() => wb);
 
   before(async function () {
     this.timeout(180000);

@@ -88,6 +88,18 @@ export class Workbench {
   async close(): Promise<void> {
     await this.browser.close().catch(() => undefined);
     await this.stopServer();
-    this.removeProfile();
+    // TIC_STUDIO_KEEP_PROFILE=1 keeps the profile (logs of the extension host and of TiC Studio) for debugging.
+    if (process.env.TIC_STUDIO_KEEP_PROFILE) console.log(`e2e profile kept: ${join(this.workspace, '..')}`);
+    else this.removeProfile();
   }
+}
+
+/** Registers an afterEach that keeps a screenshot of the workbench when a test fails (test-results/screenshots/). */
+export function screenshotOnFailure(workbench: () => Workbench | undefined): void {
+  afterEach(async function () {
+    const test = this.currentTest;
+    if (test?.state === 'failed') {
+      await workbench()?.screenshot(`FAILED-${test.title.replace(/[^\w]+/g, '-').slice(0, 80)}`).catch(() => undefined);
+    }
+  });
 }

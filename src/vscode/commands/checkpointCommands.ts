@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
 import { checkpointFileFilters } from '../editors/checkpointInspector';
+import type { HubService } from '../hub/hubService';
+import { isHubCheckpointNode } from '../views/checkpointsTree';
+import { ensureLocal } from './hubCommands';
 import { commandIds, customEditorTypes } from '../ids';
 import type { Logger } from '../logger';
 import { CheckpointDiffPanel } from '../panels/checkpointDiffPanel';
@@ -16,10 +19,11 @@ async function pickCheckpoint(title: string, near?: vscode.Uri): Promise<vscode.
 }
 
 /** "Inspect Checkpoint" (explorer context menu and palette) and "Compare Checkpoints…". */
-export function registerCheckpointCommands(extensionUri: vscode.Uri, log: Logger): vscode.Disposable[] {
+export function registerCheckpointCommands(extensionUri: vscode.Uri, log: Logger, hub: HubService): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand(commandIds.inspectCheckpoint, async (uri?: vscode.Uri) => {
-      const target = uri instanceof vscode.Uri ? uri : await pickCheckpoint('Inspect Checkpoint');
+    vscode.commands.registerCommand(commandIds.inspectCheckpoint, async (arg?: unknown) => {
+      // A file (Explorer, palette dialog) or a Hub checkpoint of the Checkpoints view.
+      const target = arg instanceof vscode.Uri ? arg : isHubCheckpointNode(arg) ? await ensureLocal(hub, arg) : await pickCheckpoint('Inspect Checkpoint');
       if (target) await vscode.commands.executeCommand('vscode.openWith', target, customEditorTypes.checkpointInspector);
     }),
     vscode.commands.registerCommand(commandIds.compareCheckpoints, async (a?: vscode.Uri, b?: vscode.Uri | vscode.Uri[]) => {

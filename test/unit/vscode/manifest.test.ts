@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commandIds, containerId, viewIds } from '../../../src/vscode/ids';
+import { commandIds, containerId, settingKeys, viewIds } from '../../../src/vscode/ids';
 
 interface Manifest {
   name: string;
@@ -9,13 +9,14 @@ interface Manifest {
   engines: { vscode: string };
   main: string;
   bin: Record<string, string>;
-  capabilities: { untrustedWorkspaces: { supported: string | boolean } };
+  capabilities: { untrustedWorkspaces: { supported: string | boolean; restrictedConfigurations?: string[] } };
   contributes: {
     commands: { command: string; title: string; category?: string }[];
     viewsContainers: { activitybar: { id: string; title: string; icon: string }[] };
     views: Record<string, { id: string; name: string }[]>;
     viewsWelcome: { view: string; contents: string }[];
     menus?: Record<string, { command: string }[]>;
+    configuration?: { properties: Record<string, { scope?: string }> };
   };
 }
 
@@ -54,6 +55,17 @@ describe('package.json contributions', () => {
         for (const [, command] of w.contents.matchAll(/\(command:([\w.]+)\)/g)) assert.ok(declared.has(command!), command);
       }
     }
+  });
+
+  it('declares exactly the settings that src/vscode/settings.ts reads', () => {
+    const declared = Object.keys(manifest.contributes.configuration?.properties ?? {}).sort();
+    assert.deepEqual(declared, Object.values(settingKeys).sort());
+  });
+
+  it('ignores workspace values of the Hub endpoint and cache in restricted mode (they could redirect the token)', () => {
+    const restricted = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations ?? [];
+    assert.ok(restricted.includes(settingKeys.hubEndpoint));
+    assert.ok(restricted.includes(settingKeys.hubCacheDir));
   });
 
   it('only refers to declared commands in menus', () => {
