@@ -13,6 +13,8 @@ export interface StorageBytes {
   readonly byteLength: number;
   /** `length` bytes from `offset` bytes into the storage. */
   read(offset: number, length: number): Promise<Buffer>;
+  /** The same bytes copied into the start of `target` (a reused buffer); `target` must hold `length` bytes. */
+  readInto(offset: number, length: number, target: Uint8Array): Promise<void>;
 }
 
 /** Finds the bytes behind a storage; each format knows its own layout. */
@@ -107,14 +109,15 @@ export function fileStorageBytes(
     byteLength,
     read(offset: number, length: number): Promise<Buffer> {
       if (offset < 0 || length < 0 || offset + length > byteLength) {
-        return Promise.reject(
-          new CheckpointError(
-            'corrupt',
-            `a read of bytes ${offset}..${offset + length} falls outside storage ${key} (${byteLength} bytes)`,
-          ),
-        );
+        return Promise.reject(outsideStorage(offset, length, key, byteLength));
       }
       return file.read(fileOffset + offset, length, `storage ${key}`);
+    },
+    readInto(offset: number, length: number, target: Uint8Array): Promise<void> {
+      if (offset < 0 || length < 0 || offset + length > byteLength) {
+        return Promise.reject(outsideStorage(offset, length, key, byteLength));
+      }
+      return file.readInto(fileOffset + offset, target, length, `storage ${key}`);
     },
   };
 }
@@ -125,14 +128,26 @@ export function memoryStorageBytes(content: Buffer, key: string): StorageBytes {
     byteLength: content.length,
     read(offset: number, length: number): Promise<Buffer> {
       if (offset < 0 || length < 0 || offset + length > content.length) {
-        return Promise.reject(
-          new CheckpointError(
-            'corrupt',
-            `a read of bytes ${offset}..${offset + length} falls outside storage ${key} (${content.length} bytes)`,
-          ),
-        );
+        return Promise.reject(outsideStorage(offset, length, key, content.length));
       }
       return Promise.resolve(content.subarray(offset, offset + length));
     },
+    readInto(offset: number, length: number, target: Uint8Array): Promise<void> {
+      if (offset < 0 || length < 0 || offset + length > content.length) {
+        return Promise.reject(outsideStorage(offset, length, key, content.length));
+      }
+      if (length > target.byteLength) {
+        return Promise.reject(new RangeError(`a read of ${length} bytes into a buffer of ${target.byteLength}`));
+      }
+      target.set(content.subarray(offset, offset + length));
+      return Promise.resolve();
+    },
   };
+}
+
+function outsideStorage(offset: number, length: number, key: string, byteLength: number): CheckpointError {
+  return new CheckpointError(
+    'corrupt',
+    `a read of bytes ${offset}..${offset + length} falls outside storage ${key} (${byteLength} bytes)`,
+  );
 }

@@ -1,10 +1,11 @@
 import type { Checkpoint, CheckpointFormat } from './checkpoint';
 import { CheckpointError } from './checkpointError';
+import { checkpointClock } from './clock';
 import { blockOf, towerOf, type ClipTower } from './clipTowers';
 import { readableDtypes } from './dtypes';
 import { openCheckpoint, type OpenCheckpointOptions } from './openCheckpoint';
 import { findStateDict, type NamedTensor } from './stateDict';
-import { readTensorChunks } from './tensorData';
+import { streamTensorChunks, type TensorChunk, type TensorValues } from './tensorData';
 
 /**
  * How far checkpoint B moved from A, tensor by tensor, block by block and tower by tower — the question a
@@ -99,19 +100,25 @@ export async function diffCheckpoints(
   b: string | Checkpoint,
   options: DiffOptions = {},
 ): Promise<CheckpointDiff> {
-  const started = performance.now();
-  const checkpointA = typeof a === 'string' ? await openCheckpoint(a, options) : a;
-  let checkpointB: Checkpoint | undefined;
+  const started = checkpointClock();
+  // Both opens at once, so one file's directory and pickle are read while the other's pickle is decoded.
+  const [openedA, openedB] = await Promise.allSettled([
+    typeof a === 'string' ? openCheckpoint(a, options) : a,
+    typeof b === 'string' ? openCheckpoint(b, options) : b,
+  ]);
+  const ours = (opened: PromiseSettledResult<Checkpoint>, given: string | Checkpoint): Checkpoint | undefined =>
+    typeof given === 'string' && opened.status === 'fulfilled' ? opened.value : undefined;
   try {
-    checkpointB = typeof b === 'string' ? await openCheckpoint(b, options) : b;
-    return await compare(checkpointA, checkpointB, options, started);
+    if (openedA.status === 'rejected') {
+      throw openedA.reason;
+    }
+    if (openedB.status === 'rejected') {
+      throw openedB.reason;
+    }
+    return await compare(openedA.value, openedB.value, options, started);
   } finally {
-    if (typeof b === 'string' && checkpointB !== undefined) {
-      await checkpointB.close();
-    }
-    if (typeof a === 'string') {
-      await checkpointA.close();
-    }
+    await ours(openedB, b)?.close();
+    await ours(openedA, a)?.close();
   }
 }
 
@@ -150,9 +157,8 @@ async function compare(a: Checkpoint, b: Checkpoint, options: DiffOptions, start
   const tensors: TensorDiff[] = [];
   const blocks = new Map<string, Sums>();
   const towers = new Map<ClipTower, Sums>();
-  for (const [index, [tensorA, tensorB]] of pairs.entries()) {
-    options.signal?.throwIfAborted();
-    const sums = await compareTensor(a, b, tensorA, tensorB, options);
+  const finish = (index: number, sums: Sums): void => {
+    const [tensorA, tensorB] = pairs[index] as [NamedTensor, NamedTensor];
     const normA = Math.sqrt(sums.a);
     const normB = Math.sqrt(sums.b);
     tensors.push({
@@ -167,7 +173,8 @@ async function compare(a: Checkpoint, b: Checkpoint, options: DiffOptions, start
     accumulate(blocks, blockOf(tensorA.name), sums);
     accumulate(towers, towerOf(tensorA.name), sums);
     options.onProgress?.({ done: index + 1, total: pairs.length, name: tensorA.name });
-  }
+  };
+  await comparePairs(a, b, pairs, options, finish);
 
   return {
     a: side(a, stateA),
@@ -181,55 +188,138 @@ async function compare(a: Checkpoint, b: Checkpoint, options: DiffOptions, start
     skipped,
     stats: {
       bytesRead: a.bytesRead + (a === b ? 0 : b.bytesRead) - bytesBefore,
-      elapsedMs: Math.round(performance.now() - started),
+      elapsedMs: Math.round(checkpointClock() - started),
     },
   };
 }
 
-async function compareTensor(
+/**
+ * Streams every pair's values through the two checkpoints' chunk streams in lockstep (both sides of a pair have
+ * the same element count, so they are chunked alike) and hands each pair's sums to `finish`, in pair order.
+ * Each chunk's sums are formed on their own and then added to the pair's, as a chunk-by-chunk reading would:
+ * the numbers do not depend on how far the streams read ahead.
+ */
+async function comparePairs(
   a: Checkpoint,
   b: Checkpoint,
-  tensorA: NamedTensor,
-  tensorB: NamedTensor,
+  pairs: readonly [NamedTensor, NamedTensor][],
   options: DiffOptions,
-): Promise<Sums> {
+  finish: (index: number, sums: Sums) => void,
+): Promise<void> {
   const chunkOptions = { signal: options.signal, chunkElements: options.chunkElements };
-  const chunksA = readTensorChunks(a, tensorA.tensor, chunkOptions);
-  const chunksB = readTensorChunks(b, tensorB.tensor, chunkOptions);
-  const sums: Sums = { tensors: 1, params: tensorA.tensor.numel, delta: 0, a: 0, b: 0, dot: 0 };
+  const tensorsA = pairs.map(([tensorA]) => tensorA.tensor);
+  const tensorsB = pairs.map(([, tensorB]) => tensorB.tensor);
+  const streamA = streamTensorChunks(a, tensorsA, chunkOptions);
+  const streamB = streamTensorChunks(b, tensorsB, chunkOptions);
+  const chunkSums = new Float64Array(4);
+  let index = 0;
+  let sums = newSums(pairs[0]);
+  /** Hands over every pair before `until` (those with no elements had no chunks). */
+  const finishUntil = (until: number): void => {
+    while (index < until) {
+      options.signal?.throwIfAborted();
+      finish(index, sums);
+      index += 1;
+      sums = newSums(pairs[index]);
+    }
+  };
   try {
-    // Both sides yield chunks of the same lengths: same element count, same chunk size.
+    options.signal?.throwIfAborted();
     for (;;) {
-      const [nextA, nextB] = await Promise.all([chunksA.next(), chunksB.next()]);
+      const [nextA, nextB] = await Promise.all([streamA.next(), streamB.next()]);
       if (nextA.done === true || nextB.done === true) {
         if (nextA.done !== nextB.done) {
-          throw new CheckpointError('corrupt', `${tensorA.name}: the two tensors yielded different element counts`);
+          throw differentCounts(pairs, nextA.done === true ? (nextB.value as TensorChunk) : nextA.value);
         }
-        return sums;
+        finishUntil(pairs.length);
+        return;
       }
-      const valuesA = nextA.value;
-      const valuesB = nextB.value;
-      let delta = 0;
-      let squaresA = 0;
-      let squaresB = 0;
-      let dot = 0;
-      for (let i = 0; i < valuesA.length; i++) {
-        const x = valuesA[i] as number;
-        const y = valuesB[i] as number;
-        const d = y - x;
-        delta += d * d;
-        squaresA += x * x;
-        squaresB += y * y;
-        dot += x * y;
+      const chunkA = nextA.value;
+      const chunkB = nextB.value;
+      if (
+        chunkA.tensor !== chunkB.tensor ||
+        chunkA.offset !== chunkB.offset ||
+        chunkA.values.length !== chunkB.values.length
+      ) {
+        throw differentCounts(pairs, chunkA.tensor <= chunkB.tensor ? chunkA : chunkB);
       }
-      sums.delta += delta;
-      sums.a += squaresA;
-      sums.b += squaresB;
-      sums.dot += dot;
+      finishUntil(chunkA.tensor);
+      chunkMeasures(chunkA.values, chunkB.values, chunkSums);
+      sums.delta += chunkSums[0] as number;
+      sums.a += chunkSums[1] as number;
+      sums.b += chunkSums[2] as number;
+      sums.dot += chunkSums[3] as number;
+      if (chunkA.offset + chunkA.values.length === sums.params) {
+        finishUntil(index + 1);
+      }
     }
   } finally {
-    await Promise.all([chunksA.return(undefined), chunksB.return(undefined)]);
+    await Promise.all([streamA.return(undefined), streamB.return(undefined)]);
   }
+}
+
+function newSums(pair: [NamedTensor, NamedTensor] | undefined): Sums {
+  return { tensors: 1, params: pair?.[0].tensor.numel ?? 0, delta: 0, a: 0, b: 0, dot: 0 };
+}
+
+function differentCounts(pairs: readonly [NamedTensor, NamedTensor][], chunk: TensorChunk): CheckpointError {
+  const name = pairs[chunk.tensor]?.[0].name ?? `tensor ${chunk.tensor}`;
+  return new CheckpointError('corrupt', `${name}: the two tensors yielded different element counts`);
+}
+
+/**
+ * Σ(y−x)², Σx², Σy², Σxy of one chunk into `out`, in element order. float32 chunks (nearly all of them) get
+ * their own loop, so the engine sees one array type there and widens each element to a double exactly; other
+ * dtypes share a second loop. The order of operations is the same in both.
+ */
+function chunkMeasures(x: TensorValues, y: TensorValues, out: Float64Array): void {
+  if (x instanceof Float32Array && y instanceof Float32Array) {
+    measureFloat32(x, y, out);
+  } else {
+    measureAny(x, y, out);
+  }
+}
+
+function measureFloat32(x: Float32Array, y: Float32Array, out: Float64Array): void {
+  let delta = 0;
+  let squaresA = 0;
+  let squaresB = 0;
+  let dot = 0;
+  const n = x.length;
+  for (let i = 0; i < n; i++) {
+    const u = x[i] as number;
+    const v = y[i] as number;
+    const d = v - u;
+    delta += d * d;
+    squaresA += u * u;
+    squaresB += v * v;
+    dot += u * v;
+  }
+  out[0] = delta;
+  out[1] = squaresA;
+  out[2] = squaresB;
+  out[3] = dot;
+}
+
+function measureAny(x: ArrayLike<number>, y: ArrayLike<number>, out: Float64Array): void {
+  let delta = 0;
+  let squaresA = 0;
+  let squaresB = 0;
+  let dot = 0;
+  const n = x.length;
+  for (let i = 0; i < n; i++) {
+    const u = x[i] as number;
+    const v = y[i] as number;
+    const d = v - u;
+    delta += d * d;
+    squaresA += u * u;
+    squaresB += v * v;
+    dot += u * v;
+  }
+  out[0] = delta;
+  out[1] = squaresA;
+  out[2] = squaresB;
+  out[3] = dot;
 }
 
 function measures(sums: Sums): { l2Delta: number; relDelta: number | null; cosine: number | null } {

@@ -14,6 +14,12 @@ export function halfToNumber(bits: number): number {
   return halfTable[bits & 0xffff] as number;
 }
 
+/** The float32 value of every binary16 bit pattern (float32 holds each exactly), for decoding whole chunks. */
+export function halfValues(): Float32Array {
+  halfTable ??= buildHalfTable();
+  return halfTable;
+}
+
 /** The value of bfloat16 bits. */
 export function bfloat16ToNumber(bits: number): number {
   // Both views use the platform's byte order, so writing an integer and reading a float is portable.

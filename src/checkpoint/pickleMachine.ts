@@ -39,77 +39,87 @@ export interface UnpickleResult {
   readonly protocol: number | null;
 }
 
-// Opcode bytes, as in CPython's Lib/pickle.py.
-const MARK = 0x28; // (
-const STOP = 0x2e; // .
-const POP = 0x30; // 0
-const POP_MARK = 0x31; // 1
-const DUP = 0x32; // 2
-const FLOAT = 0x46; // F
-const INT = 0x49; // I
-const BININT = 0x4a; // J
-const BININT1 = 0x4b; // K
-const LONG = 0x4c; // L
-const BININT2 = 0x4d; // M
-const NONE = 0x4e; // N
-const PERSID = 0x50; // P
-const BINPERSID = 0x51; // Q
-const REDUCE = 0x52; // R
-const STRING = 0x53; // S
-const BINSTRING = 0x54; // T
-const SHORT_BINSTRING = 0x55; // U
-const UNICODE = 0x56; // V
-const BINUNICODE = 0x58; // X
-const APPEND = 0x61; // a
-const BUILD = 0x62; // b
-const GLOBAL = 0x63; // c
-const DICT = 0x64; // d
-const EMPTY_DICT = 0x7d; // }
-const APPENDS = 0x65; // e
-const GET = 0x67; // g
-const BINGET = 0x68; // h
-const INST = 0x69; // i
-const LONG_BINGET = 0x6a; // j
-const LIST = 0x6c; // l
-const EMPTY_LIST = 0x5d; // ]
-const OBJ = 0x6f; // o
-const PUT = 0x70; // p
-const BINPUT = 0x71; // q
-const LONG_BINPUT = 0x72; // r
-const SETITEM = 0x73; // s
-const TUPLE = 0x74; // t
-const EMPTY_TUPLE = 0x29; // )
-const SETITEMS = 0x75; // u
-const BINFLOAT = 0x47; // G
-const PROTO = 0x80;
-const NEWOBJ = 0x81;
-const EXT1 = 0x82;
-const EXT2 = 0x83;
-const EXT4 = 0x84;
-const TUPLE1 = 0x85;
-const TUPLE2 = 0x86;
-const TUPLE3 = 0x87;
-const NEWTRUE = 0x88;
-const NEWFALSE = 0x89;
-const LONG1 = 0x8a;
-const LONG4 = 0x8b;
-const BINBYTES = 0x42; // B
-const SHORT_BINBYTES = 0x43; // C
-const SHORT_BINUNICODE = 0x8c;
-const BINUNICODE8 = 0x8d;
-const BINBYTES8 = 0x8e;
-const EMPTY_SET = 0x8f;
-const ADDITEMS = 0x90;
-const FROZENSET = 0x91;
-const NEWOBJ_EX = 0x92;
-const STACK_GLOBAL = 0x93;
-const MEMOIZE = 0x94;
-const FRAME = 0x95;
-const BYTEARRAY8 = 0x96;
-const NEXT_BUFFER = 0x97;
-const READONLY_BUFFER = 0x98;
+// Opcode bytes, as in CPython's Lib/pickle.py. A const enum, so each `case` label is a number literal and the
+// engine can dispatch the opcode switch through a jump table instead of comparing against each label in turn.
+const enum Op {
+  MARK = 0x28, // (
+  STOP = 0x2e, // .
+  POP = 0x30, // 0
+  POP_MARK = 0x31, // 1
+  DUP = 0x32, // 2
+  FLOAT = 0x46, // F
+  INT = 0x49, // I
+  BININT = 0x4a, // J
+  BININT1 = 0x4b, // K
+  LONG = 0x4c, // L
+  BININT2 = 0x4d, // M
+  NONE = 0x4e, // N
+  PERSID = 0x50, // P
+  BINPERSID = 0x51, // Q
+  REDUCE = 0x52, // R
+  STRING = 0x53, // S
+  BINSTRING = 0x54, // T
+  SHORT_BINSTRING = 0x55, // U
+  UNICODE = 0x56, // V
+  BINUNICODE = 0x58, // X
+  APPEND = 0x61, // a
+  BUILD = 0x62, // b
+  GLOBAL = 0x63, // c
+  DICT = 0x64, // d
+  EMPTY_DICT = 0x7d, // }
+  APPENDS = 0x65, // e
+  GET = 0x67, // g
+  BINGET = 0x68, // h
+  INST = 0x69, // i
+  LONG_BINGET = 0x6a, // j
+  LIST = 0x6c, // l
+  EMPTY_LIST = 0x5d, // ]
+  OBJ = 0x6f, // o
+  PUT = 0x70, // p
+  BINPUT = 0x71, // q
+  LONG_BINPUT = 0x72, // r
+  SETITEM = 0x73, // s
+  TUPLE = 0x74, // t
+  EMPTY_TUPLE = 0x29, // )
+  SETITEMS = 0x75, // u
+  BINFLOAT = 0x47, // G
+  PROTO = 0x80,
+  NEWOBJ = 0x81,
+  EXT1 = 0x82,
+  EXT2 = 0x83,
+  EXT4 = 0x84,
+  TUPLE1 = 0x85,
+  TUPLE2 = 0x86,
+  TUPLE3 = 0x87,
+  NEWTRUE = 0x88,
+  NEWFALSE = 0x89,
+  LONG1 = 0x8a,
+  LONG4 = 0x8b,
+  BINBYTES = 0x42, // B
+  SHORT_BINBYTES = 0x43, // C
+  SHORT_BINUNICODE = 0x8c,
+  BINUNICODE8 = 0x8d,
+  BINBYTES8 = 0x8e,
+  EMPTY_SET = 0x8f,
+  ADDITEMS = 0x90,
+  FROZENSET = 0x91,
+  NEWOBJ_EX = 0x92,
+  STACK_GLOBAL = 0x93,
+  MEMOIZE = 0x94,
+  FRAME = 0x95,
+  BYTEARRAY8 = 0x96,
+  NEXT_BUFFER = 0x97,
+  READONLY_BUFFER = 0x98,
+}
 
 const highestProtocol = 5;
+/**
+ * Node's Buffer has a latin1Slice(start, end) method (what toString('latin1', start, end) calls after checking its
+ * arguments); it is not in the typings, so it is used only where present.
+ */
+type Latin1Slicer = Buffer & { latin1Slice?: (start: number, end: number) => string };
+/** Strings up to this many bytes are checked for pure ASCII (and then decoded without the UTF-8 decoder). */
+const maxAsciiScan = 256;
 const utf8 = new TextDecoder('utf-8');
 
 /**
@@ -130,14 +140,26 @@ export function unpickle(
 class PickleMachine {
   private pos: number;
   private readonly view: DataView;
+  /** The same bytes as a Buffer, for decoding ASCII strings without a view per string. */
+  private readonly text: Latin1Slicer;
   private readonly stack: PickleValue[] = [];
   /** Stack lengths at each open MARK (CPython keeps a metastack of lists; the effect is the same). */
   private readonly marks: number[] = [];
-  private readonly memo = new Map<number, PickleValue>();
-  /** Nesting depth of containers built here, so a pickle of nested lists is refused before a walker meets it. */
-  private readonly depths = new WeakMap<object, number>();
+  /**
+   * The memo. Picklers number memo entries 0, 1, 2… in order, so entries live in a dense array while the indices
+   * arrive in order (an index at most one past the end); any other index goes to `sparseMemo`. Both together
+   * hold at most maxMemoEntries entries.
+   */
+  private readonly memo: PickleValue[] = [];
+  private readonly sparseMemo = new Map<number, PickleValue>();
+  /**
+   * Nesting depth of containers built here, so a pickle of nested lists is refused before a walker meets it.
+   * Only depths above 1 are kept (a container not in the map has depth 1). A plain Map, dropped with the
+   * machine at the end of the parse: cheaper than a WeakMap for the GC.
+   */
+  private readonly depths = new Map<object, number>();
   /** Index of primitive keys per dict, so SETITEM replaces like Python does without a linear scan. */
-  private readonly dictIndexes = new WeakMap<PickleDict, Map<string, number>>();
+  private readonly dictIndexes = new Map<PickleDict, Map<string, number>>();
   private values = 0;
   private protocol: number | null = null;
 
@@ -149,275 +171,100 @@ class PickleMachine {
   ) {
     this.pos = start;
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.text = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   }
 
   run(): UnpickleResult {
+    const data = this.data;
     for (;;) {
       const at = this.pos;
-      const op = this.u8();
+      if (at >= data.length) {
+        throw new CheckpointError('truncated', `pickle data ends at byte ${at} before STOP`);
+      }
+      const op = data[at] as number;
+      this.pos = at + 1;
+      // The opcodes torch checkpoints are made of are handled here, the rest in step(): a small loop is
+      // optimised sooner and is not thrown back to the interpreter by an opcode it had not seen yet.
       switch (op) {
-        case PROTO: {
-          const protocol = this.u8();
-          if (protocol > highestProtocol) {
-            throw new CheckpointError('unsupported', `pickle protocol ${protocol} is newer than ${highestProtocol}`);
-          }
-          this.protocol ??= protocol;
-          break;
-        }
-        case FRAME: {
-          // Frames only tell a streaming reader how much to prefetch; the data continues inline.
-          const frameSize = this.u64('FRAME length');
-          if (frameSize > this.data.length - this.pos) {
-            throw this.truncated(`a FRAME of ${frameSize} bytes`);
-          }
-          break;
-        }
-        case STOP: {
-          const value = this.pop();
-          return { value, end: this.pos, protocol: this.protocol };
-        }
-
-        case NONE:
+        case Op.NONE:
           this.push(null);
           break;
-        case NEWTRUE:
+        case Op.NEWTRUE:
           this.push(true);
           break;
-        case NEWFALSE:
+        case Op.NEWFALSE:
           this.push(false);
           break;
-        case INT:
-          this.push(this.parseIntLine(this.line('INT')));
-          break;
-        case BININT:
+        case Op.BININT:
           this.push(this.view.getInt32(this.take(4), true));
           break;
-        case BININT1:
+        case Op.BININT1:
           this.push(this.u8());
           break;
-        case BININT2:
+        case Op.BININT2:
           this.push(this.view.getUint16(this.take(2), true));
           break;
-        case LONG: {
-          const text = this.line('LONG');
-          this.push(this.parseDecimal(text.endsWith('L') ? text.slice(0, -1) : text, 'LONG'));
+        case Op.SHORT_BINUNICODE:
+          this.push(this.readText(this.u8(), 'SHORT_BINUNICODE'));
           break;
-        }
-        case LONG1:
-          this.push(this.readLong(this.u8()));
+        case Op.BINUNICODE:
+          this.push(this.readText(this.u32(), 'BINUNICODE'));
           break;
-        case LONG4: {
-          const length = this.view.getInt32(this.take(4), true);
-          if (length < 0) {
-            throw this.corrupt(at, `LONG4 with negative length ${length}`);
-          }
-          this.push(this.readLong(length));
-          break;
-        }
-        case FLOAT:
-          this.push(this.parseFloatLine(this.line('FLOAT'), at));
-          break;
-        case BINFLOAT:
-          this.push(this.view.getFloat64(this.take(8), false));
-          break;
-
-        case STRING:
-          this.push(this.decodeText(this.unquoteString(this.line('STRING'), at)));
-          break;
-        case BINSTRING: {
-          const length = this.view.getInt32(this.take(4), true);
-          if (length < 0) {
-            throw this.corrupt(at, `BINSTRING with negative length ${length}`);
-          }
-          this.push(this.decodeText(this.bytes(length, 'BINSTRING')));
-          break;
-        }
-        case SHORT_BINSTRING:
-          this.push(this.decodeText(this.bytes(this.u8(), 'SHORT_BINSTRING')));
-          break;
-        case UNICODE:
-          this.push(decodeRawUnicodeEscape(this.line('UNICODE')));
-          break;
-        case SHORT_BINUNICODE:
-          this.push(this.decodeText(this.bytes(this.u8(), 'SHORT_BINUNICODE')));
-          break;
-        case BINUNICODE:
-          this.push(this.decodeText(this.bytes(this.view.getUint32(this.take(4), true), 'BINUNICODE')));
-          break;
-        case BINUNICODE8:
-          this.push(this.decodeText(this.bytes(this.u64('BINUNICODE8 length'), 'BINUNICODE8')));
-          break;
-        case SHORT_BINBYTES:
-          this.push(this.bytesValue(this.bytes(this.u8(), 'SHORT_BINBYTES'), false));
-          break;
-        case BINBYTES:
-          this.push(this.bytesValue(this.bytes(this.view.getUint32(this.take(4), true), 'BINBYTES'), false));
-          break;
-        case BINBYTES8:
-          this.push(this.bytesValue(this.bytes(this.u64('BINBYTES8 length'), 'BINBYTES8'), false));
-          break;
-        case BYTEARRAY8:
-          this.push(this.bytesValue(this.bytes(this.u64('BYTEARRAY8 length'), 'BYTEARRAY8'), true));
-          break;
-        case NEXT_BUFFER:
-        case READONLY_BUFFER:
-          // Out-of-band buffers need a buffers= argument that torch.load never passes.
-          throw new CheckpointError('unsupported', `pickle uses out-of-band buffers (opcode 0x${hex(op)} at ${at})`);
-        case EXT1:
-        case EXT2:
-        case EXT4:
-          // The extension registry (copyreg) is process state of the saving Python; we cannot know it.
-          throw new CheckpointError('unsupported', `pickle uses the copyreg extension registry (EXT opcode at ${at})`);
-
-        case EMPTY_TUPLE:
+        case Op.EMPTY_TUPLE:
           this.push(this.container(newTuple([]), []));
           break;
-        case TUPLE: {
+        case Op.TUPLE: {
           const items = this.popMark();
           this.push(this.container(newTuple(items), items));
           break;
         }
-        case TUPLE1:
-        case TUPLE2:
-        case TUPLE3: {
-          const count = op - TUPLE1 + 1;
-          const items = this.popN(count);
+        case Op.TUPLE1: {
+          const items = [this.pop()];
           this.push(this.container(newTuple(items), items));
           break;
         }
-        case EMPTY_LIST:
-          this.push(this.container<PickleList>({ kind: 'list', items: [] }, []));
-          break;
-        case LIST: {
-          const items = this.popMark();
-          this.push(this.container<PickleList>({ kind: 'list', items }, items));
+        case Op.TUPLE2:
+        case Op.TUPLE3: {
+          const items = this.popN(op - Op.TUPLE1 + 1);
+          this.push(this.container(newTuple(items), items));
           break;
         }
-        case APPEND: {
-          const item = this.pop();
-          this.appendTo(this.top(), [item], at);
-          break;
-        }
-        case APPENDS: {
-          const items = this.popMark();
-          this.appendTo(this.top(), items, at);
-          break;
-        }
-        case EMPTY_DICT:
+        case Op.EMPTY_DICT:
           this.push(this.container(newDict(), []));
           break;
-        case DICT: {
-          const items = this.popMark();
-          const dict = this.container(newDict(), []);
-          this.setItems(dict, items, at);
-          this.push(dict);
-          break;
-        }
-        case SETITEM: {
+        case Op.SETITEM: {
           const value = this.pop();
           const key = this.pop();
           this.setItems(this.top(), [key, value], at);
           break;
         }
-        case SETITEMS: {
+        case Op.SETITEMS: {
           const items = this.popMark();
           this.setItems(this.top(), items, at);
           break;
         }
-        case EMPTY_SET:
-          this.push(this.container<PickleSet>({ kind: 'set', items: [] }, []));
-          break;
-        case ADDITEMS: {
-          const items = this.popMark();
-          const target = this.top();
-          if (!isPickleObject(target) || target.kind !== 'set') {
-            throw this.corrupt(at, 'ADDITEMS on something that is not a set');
-          }
-          this.addItems(target, target.items, items);
-          break;
-        }
-        case FROZENSET: {
-          const items = this.popMark();
-          this.push(this.container<PickleSet>({ kind: 'frozenset', items }, items));
-          break;
-        }
-
-        case POP:
-          // CPython: with nothing above the last MARK, POP discards the MARK itself.
-          if (this.stack.length === this.markBase() && this.marks.length > 0) {
-            this.popMark();
-          } else {
-            this.pop();
-          }
-          break;
-        case POP_MARK:
-          this.popMark();
-          break;
-        case DUP:
-          this.push(this.top());
-          break;
-        case MARK:
+        case Op.MARK:
           if (this.marks.length >= this.limits.maxMarkDepth) {
             throw new CheckpointError('tooLarge', `pickle opens more than ${this.limits.maxMarkDepth} MARKs at once`);
           }
           this.marks.push(this.stack.length);
           break;
-
-        case PUT:
-          this.memoize(this.parseMemoIndex(this.line('PUT'), at));
-          break;
-        case BINPUT:
+        case Op.BINPUT:
           this.memoize(this.u8());
           break;
-        case LONG_BINPUT:
-          this.memoize(this.view.getUint32(this.take(4), true));
+        case Op.LONG_BINPUT:
+          this.memoize(this.u32());
           break;
-        case MEMOIZE:
-          this.memoize(this.memo.size);
+        case Op.MEMOIZE:
+          this.memoize(this.memoSize());
           break;
-        case GET:
-          this.push(this.memoGet(this.parseMemoIndex(this.line('GET'), at), at));
-          break;
-        case BINGET:
+        case Op.BINGET:
           this.push(this.memoGet(this.u8(), at));
           break;
-        case LONG_BINGET:
-          this.push(this.memoGet(this.view.getUint32(this.take(4), true), at));
+        case Op.LONG_BINGET:
+          this.push(this.memoGet(this.u32(), at));
           break;
-
-        case GLOBAL: {
-          const module = utf8Line(this.line('GLOBAL module'));
-          const name = utf8Line(this.line('GLOBAL name'));
-          this.push(this.hooks.findClass(module, name));
-          break;
-        }
-        case STACK_GLOBAL: {
-          const name = this.pop();
-          const module = this.pop();
-          if (typeof module !== 'string' || typeof name !== 'string') {
-            throw this.corrupt(at, 'STACK_GLOBAL needs two strings');
-          }
-          this.push(this.hooks.findClass(module, name));
-          break;
-        }
-        case INST: {
-          const module = utf8Line(this.line('INST module'));
-          const name = utf8Line(this.line('INST name'));
-          const args = this.popMark();
-          const cls = this.hooks.findClass(module, name);
-          this.push(this.hooks.call(cls, this.tuple(args)));
-          break;
-        }
-        case OBJ: {
-          const items = this.popMark();
-          if (items.length === 0) {
-            throw this.corrupt(at, 'OBJ without a class');
-          }
-          const [cls, ...args] = items;
-          this.push(this.hooks.call(cls ?? null, this.tuple(args)));
-          break;
-        }
-        case REDUCE: {
+        case Op.REDUCE: {
           const args = this.pop();
           const callable = this.pop();
           if (!isPickleObject(args) || args.kind !== 'tuple') {
@@ -426,42 +273,234 @@ class PickleMachine {
           this.push(this.hooks.call(callable, args));
           break;
         }
-        case NEWOBJ: {
-          const args = this.pop();
-          const cls = this.pop();
-          if (!isPickleObject(args) || args.kind !== 'tuple') {
-            throw this.corrupt(at, 'NEWOBJ arguments are not a tuple');
-          }
-          this.push(this.hooks.newObject(cls, args, undefined));
-          break;
-        }
-        case NEWOBJ_EX: {
-          const kwargs = this.pop();
-          const args = this.pop();
-          const cls = this.pop();
-          if (!isPickleObject(args) || args.kind !== 'tuple' || !isPickleObject(kwargs) || kwargs.kind !== 'dict') {
-            throw this.corrupt(at, 'NEWOBJ_EX needs a tuple and a dict');
-          }
-          this.push(this.hooks.newObject(cls, args, kwargs));
-          break;
-        }
-        case BUILD: {
-          const state = this.pop();
-          const target = this.pop();
-          this.push(this.hooks.build(target, state));
-          break;
-        }
-        case PERSID:
-          this.push(this.hooks.persistentLoad(this.line('PERSID')));
-          break;
-        case BINPERSID:
+        case Op.BINPERSID:
           this.push(this.hooks.persistentLoad(this.pop()));
           break;
-
-        default:
-          throw this.corrupt(at, `unknown opcode 0x${hex(op)}`);
+        default: {
+          const result = this.step(op, at);
+          if (result !== undefined) {
+            return result;
+          }
+        }
       }
     }
+  }
+
+  /** Every other opcode; the result once STOP is reached. */
+  private step(op: number, at: number): UnpickleResult | undefined {
+    switch (op) {
+      case Op.PROTO: {
+        const protocol = this.u8();
+        if (protocol > highestProtocol) {
+          throw new CheckpointError('unsupported', `pickle protocol ${protocol} is newer than ${highestProtocol}`);
+        }
+        this.protocol ??= protocol;
+        break;
+      }
+      case Op.FRAME: {
+        // Frames only tell a streaming reader how much to prefetch; the data continues inline.
+        const frameSize = this.u64('FRAME length');
+        if (frameSize > this.data.length - this.pos) {
+          throw this.truncated(`a FRAME of ${frameSize} bytes`);
+        }
+        break;
+      }
+      case Op.STOP: {
+        const value = this.pop();
+        return { value, end: this.pos, protocol: this.protocol };
+      }
+      case Op.INT:
+        this.push(this.parseIntLine(this.line('INT')));
+        break;
+      case Op.LONG: {
+        const text = this.line('LONG');
+        this.push(this.parseDecimal(text.endsWith('L') ? text.slice(0, -1) : text, 'LONG'));
+        break;
+      }
+      case Op.LONG1:
+        this.push(this.readLong(this.u8()));
+        break;
+      case Op.LONG4: {
+        const length = this.view.getInt32(this.take(4), true);
+        if (length < 0) {
+          throw this.corrupt(at, `LONG4 with negative length ${length}`);
+        }
+        this.push(this.readLong(length));
+        break;
+      }
+      case Op.FLOAT:
+        this.push(this.parseFloatLine(this.line('FLOAT'), at));
+        break;
+      case Op.BINFLOAT:
+        this.push(this.view.getFloat64(this.take(8), false));
+        break;
+      case Op.STRING:
+        this.push(this.decodeText(this.unquoteString(this.line('STRING'), at)));
+        break;
+      case Op.BINSTRING: {
+        const length = this.view.getInt32(this.take(4), true);
+        if (length < 0) {
+          throw this.corrupt(at, `BINSTRING with negative length ${length}`);
+        }
+        this.push(this.decodeText(this.bytes(length, 'BINSTRING')));
+        break;
+      }
+      case Op.SHORT_BINSTRING:
+        this.push(this.decodeText(this.bytes(this.u8(), 'SHORT_BINSTRING')));
+        break;
+      case Op.UNICODE:
+        this.push(decodeRawUnicodeEscape(this.line('UNICODE')));
+        break;
+      case Op.BINUNICODE8:
+        this.push(this.decodeText(this.bytes(this.u64('BINUNICODE8 length'), 'BINUNICODE8')));
+        break;
+      case Op.SHORT_BINBYTES:
+        this.push(this.bytesValue(this.bytes(this.u8(), 'SHORT_BINBYTES'), false));
+        break;
+      case Op.BINBYTES:
+        this.push(this.bytesValue(this.bytes(this.view.getUint32(this.take(4), true), 'BINBYTES'), false));
+        break;
+      case Op.BINBYTES8:
+        this.push(this.bytesValue(this.bytes(this.u64('BINBYTES8 length'), 'BINBYTES8'), false));
+        break;
+      case Op.BYTEARRAY8:
+        this.push(this.bytesValue(this.bytes(this.u64('BYTEARRAY8 length'), 'BYTEARRAY8'), true));
+        break;
+      case Op.NEXT_BUFFER:
+      case Op.READONLY_BUFFER:
+        // Out-of-band buffers need a buffers= argument that torch.load never passes.
+        throw new CheckpointError('unsupported', `pickle uses out-of-band buffers (opcode 0x${hex(op)} at ${at})`);
+      case Op.EXT1:
+      case Op.EXT2:
+      case Op.EXT4:
+        // The extension registry (copyreg) is process state of the saving Python; we cannot know it.
+        throw new CheckpointError('unsupported', `pickle uses the copyreg extension registry (EXT opcode at ${at})`);
+      case Op.EMPTY_LIST:
+        this.push(this.container<PickleList>({ kind: 'list', items: [] }, []));
+        break;
+      case Op.LIST: {
+        const items = this.popMark();
+        this.push(this.container<PickleList>({ kind: 'list', items }, items));
+        break;
+      }
+      case Op.APPEND: {
+        const item = this.pop();
+        this.appendTo(this.top(), [item], at);
+        break;
+      }
+      case Op.APPENDS: {
+        const items = this.popMark();
+        this.appendTo(this.top(), items, at);
+        break;
+      }
+      case Op.DICT: {
+        const items = this.popMark();
+        const dict = this.container(newDict(), []);
+        this.setItems(dict, items, at);
+        this.push(dict);
+        break;
+      }
+      case Op.EMPTY_SET:
+        this.push(this.container<PickleSet>({ kind: 'set', items: [] }, []));
+        break;
+      case Op.ADDITEMS: {
+        const items = this.popMark();
+        const target = this.top();
+        if (!isPickleObject(target) || target.kind !== 'set') {
+          throw this.corrupt(at, 'ADDITEMS on something that is not a set');
+        }
+        this.addItems(target, target.items, items);
+        break;
+      }
+      case Op.FROZENSET: {
+        const items = this.popMark();
+        this.push(this.container<PickleSet>({ kind: 'frozenset', items }, items));
+        break;
+      }
+      case Op.POP:
+        // CPython: with nothing above the last MARK, POP discards the MARK itself.
+        if (this.stack.length === this.markBase() && this.marks.length > 0) {
+          this.popMark();
+        } else {
+          this.pop();
+        }
+        break;
+      case Op.POP_MARK:
+        this.popMark();
+        break;
+      case Op.DUP:
+        this.push(this.top());
+        break;
+      case Op.PUT:
+        this.memoize(this.parseMemoIndex(this.line('PUT'), at));
+        break;
+      case Op.GET:
+        this.push(this.memoGet(this.parseMemoIndex(this.line('GET'), at), at));
+        break;
+      case Op.GLOBAL: {
+        const module = utf8Line(this.line('GLOBAL module'));
+        const name = utf8Line(this.line('GLOBAL name'));
+        this.push(this.hooks.findClass(module, name));
+        break;
+      }
+      case Op.STACK_GLOBAL: {
+        const name = this.pop();
+        const module = this.pop();
+        if (typeof module !== 'string' || typeof name !== 'string') {
+          throw this.corrupt(at, 'STACK_GLOBAL needs two strings');
+        }
+        this.push(this.hooks.findClass(module, name));
+        break;
+      }
+      case Op.INST: {
+        const module = utf8Line(this.line('INST module'));
+        const name = utf8Line(this.line('INST name'));
+        const args = this.popMark();
+        const cls = this.hooks.findClass(module, name);
+        this.push(this.hooks.call(cls, this.tuple(args)));
+        break;
+      }
+      case Op.OBJ: {
+        const items = this.popMark();
+        if (items.length === 0) {
+          throw this.corrupt(at, 'OBJ without a class');
+        }
+        const [cls, ...args] = items;
+        this.push(this.hooks.call(cls ?? null, this.tuple(args)));
+        break;
+      }
+      case Op.NEWOBJ: {
+        const args = this.pop();
+        const cls = this.pop();
+        if (!isPickleObject(args) || args.kind !== 'tuple') {
+          throw this.corrupt(at, 'NEWOBJ arguments are not a tuple');
+        }
+        this.push(this.hooks.newObject(cls, args, undefined));
+        break;
+      }
+      case Op.NEWOBJ_EX: {
+        const kwargs = this.pop();
+        const args = this.pop();
+        const cls = this.pop();
+        if (!isPickleObject(args) || args.kind !== 'tuple' || !isPickleObject(kwargs) || kwargs.kind !== 'dict') {
+          throw this.corrupt(at, 'NEWOBJ_EX needs a tuple and a dict');
+        }
+        this.push(this.hooks.newObject(cls, args, kwargs));
+        break;
+      }
+      case Op.BUILD: {
+        const state = this.pop();
+        const target = this.pop();
+        this.push(this.hooks.build(target, state));
+        break;
+      }
+      case Op.PERSID:
+        this.push(this.hooks.persistentLoad(this.line('PERSID')));
+        break;
+      default:
+        throw this.corrupt(at, `unknown opcode 0x${hex(op)}`);
+    }
+    return undefined;
   }
 
   // ---- reading the byte stream ----
@@ -491,6 +530,16 @@ class PickleMachine {
     const byte = this.data[this.pos] as number;
     this.pos += 1;
     return byte;
+  }
+
+  /** A little-endian uint32. */
+  private u32(): number {
+    const at = this.take(4);
+    const data = this.data;
+    return (
+      ((data[at] as number) | ((data[at + 1] as number) << 8) | ((data[at + 2] as number) << 16)) +
+      (data[at + 3] as number) * 0x1000000
+    );
   }
 
   private u64(what: string): number {
@@ -610,6 +659,37 @@ class PickleMachine {
     return utf8.decode(bytes);
   }
 
+  /**
+   * A UTF-8 string of a declared length, checked like bytes(). Names and keys are nearly always ASCII, which
+   * decodes as latin-1 straight from the pickle buffer; anything else goes through the UTF-8 decoder.
+   */
+  private readText(length: number, what: string): string {
+    if (length > this.limits.maxStringBytes) {
+      throw new CheckpointError(
+        'tooLarge',
+        `${what} declares ${length} bytes, over the limit of ${this.limits.maxStringBytes}`,
+      );
+    }
+    const at = this.take(length);
+    const end = at + length;
+    if (length <= maxAsciiScan) {
+      const data = this.data;
+      let ascii = true;
+      for (let i = at; i < end; i++) {
+        if ((data[i] as number) >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        this.charge(1);
+        const text = this.text;
+        return text.latin1Slice === undefined ? text.toString('latin1', at, end) : text.latin1Slice(at, end);
+      }
+    }
+    return this.decodeText(this.data.subarray(at, end));
+  }
+
   private bytesValue(bytes: Uint8Array, mutable: boolean): PickleValue {
     this.charge(1);
     return { kind: 'bytes', data: bytes, mutable };
@@ -673,16 +753,35 @@ class PickleMachine {
     return this.stack.splice(base);
   }
 
+  private memoSize(): number {
+    return this.memo.length + this.sparseMemo.size;
+  }
+
   private memoize(index: number): void {
     const value = this.top();
-    if (!this.memo.has(index) && this.memo.size >= this.limits.maxMemoEntries) {
+    const memo = this.memo;
+    if (index < memo.length) {
+      memo[index] = value;
+      return;
+    }
+    const sparse = this.sparseMemo;
+    const known = sparse.size > 0 && sparse.has(index);
+    if (!known && this.memoSize() >= this.limits.maxMemoEntries) {
       throw new CheckpointError('tooLarge', `pickle memo grows past ${this.limits.maxMemoEntries} entries`);
     }
-    this.memo.set(index, value);
+    if (index === memo.length) {
+      // The next dense index: move it out of the sparse map if an out-of-order PUT had stored it there.
+      if (known) {
+        sparse.delete(index);
+      }
+      memo.push(value);
+    } else {
+      sparse.set(index, value);
+    }
   }
 
   private memoGet(index: number, at: number): PickleValue {
-    const value = this.memo.get(index);
+    const value = index < this.memo.length ? this.memo[index] : this.sparseMemo.get(index);
     if (value === undefined) {
       throw this.corrupt(at, `memo entry ${index} was never stored`);
     }
@@ -691,26 +790,33 @@ class PickleMachine {
 
   // ---- containers ----
 
-  private depthOf(value: PickleValue): number {
-    return isPickleObject(value) ? (this.depths.get(value) ?? 1) : 0;
+  /** The deepest nesting among `items`, plus one: the depth of a container holding them (at least 1). */
+  private depthAbove(items: readonly PickleValue[], depth: number): number {
+    const depths = this.depths;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as PickleValue;
+      if (typeof item === 'object' && item !== null) {
+        const below = (depths.size === 0 ? undefined : depths.get(item)) ?? 1;
+        if (below >= depth) {
+          depth = below + 1;
+        }
+      }
+    }
+    return depth;
   }
 
   private noteDepth(container: object, depth: number): void {
     if (depth > this.limits.maxNestingDepth) {
       throw new CheckpointError('tooLarge', `pickle nests containers deeper than ${this.limits.maxNestingDepth}`);
     }
-    if (depth > (this.depths.get(container) ?? 1)) {
+    if (depth > 1 && depth > (this.depths.get(container) ?? 1)) {
       this.depths.set(container, depth);
     }
   }
 
   private container<T extends PickleValue & object>(container: T, items: readonly PickleValue[]): T {
     this.charge(1 + items.length);
-    let depth = 1;
-    for (const item of items) {
-      depth = Math.max(depth, 1 + this.depthOf(item));
-    }
-    this.noteDepth(container, depth);
+    this.noteDepth(container, items.length === 0 ? 1 : this.depthAbove(items, 1));
     return container;
   }
 
@@ -720,11 +826,7 @@ class PickleMachine {
 
   private grow(container: object, items: readonly PickleValue[]): void {
     this.charge(items.length);
-    let depth = this.depths.get(container) ?? 1;
-    for (const item of items) {
-      depth = Math.max(depth, 1 + this.depthOf(item));
-    }
-    this.noteDepth(container, depth);
+    this.noteDepth(container, this.depthAbove(items, this.depths.get(container) ?? 1));
   }
 
   private appendTo(target: PickleValue, items: PickleValue[], at: number): void {
@@ -772,6 +874,27 @@ class PickleMachine {
     }
     this.grow(target, items);
     let index = this.dictIndexes.get(target);
+    if (index === undefined && target.entries.length + items.length / 2 <= smallDict && stringKeys(items)) {
+      // A small dict with string keys (an optimizer's per-parameter state, a param group): a scan costs less than
+      // an index. Only a string key equals a string key (primitiveKeyId), so other keys are never matched.
+      const entries = target.entries;
+      for (let i = 0; i < items.length; i += 2) {
+        const key = items[i] as PickleValue;
+        const value = items[i + 1] as PickleValue;
+        let found = false;
+        for (const entry of entries) {
+          if (entry[0] === key) {
+            entry[1] = value;
+            found = true;
+            break;
+          }
+        }
+        if (!found) {
+          entries.push([key, value]);
+        }
+      }
+      return;
+    }
     if (index === undefined) {
       // A dict built by a hook (OrderedDict([...])) may already hold entries.
       const fresh = new Map<string, number>();
@@ -800,6 +923,19 @@ class PickleMachine {
       }
     }
   }
+}
+
+/** Dicts up to this many entries are updated by a scan of their entries rather than through a key index. */
+const smallDict = 8;
+
+/** Whether every key of SETITEMS' key/value items is a string. */
+function stringKeys(items: readonly PickleValue[]): boolean {
+  for (let i = 0; i < items.length; i += 2) {
+    if (typeof items[i] !== 'string') {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** GLOBAL and INST names are UTF-8 in CPython; line() hands back latin-1 code units. */

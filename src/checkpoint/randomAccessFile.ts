@@ -53,6 +53,34 @@ export class RandomAccessFile {
       );
     }
     const buffer = Buffer.allocUnsafe(length);
+    await this.fill(buffer, length, position, what);
+    return buffer;
+  }
+
+  /**
+   * Exactly `length` bytes from `position` into the start of `target` (a buffer the caller reuses, so streaming a
+   * large tensor allocates nothing per chunk). The same checks as read().
+   */
+  async readInto(position: number, target: Uint8Array, length: number, what: string): Promise<void> {
+    if (this.closed) {
+      throw new Error(`RandomAccessFile ${this.path} is closed`);
+    }
+    if (!Number.isSafeInteger(position) || !Number.isSafeInteger(length) || position < 0 || length < 0) {
+      throw new CheckpointError('corrupt', `${what}: invalid byte range ${position}+${length}`);
+    }
+    if (length > target.byteLength) {
+      throw new RangeError(`${what}: a read of ${length} bytes into a buffer of ${target.byteLength}`);
+    }
+    if (position + length > this.size) {
+      throw new CheckpointError(
+        'truncated',
+        `${what} needs bytes ${position}..${position + length} but the file has only ${this.size} bytes`,
+      );
+    }
+    await this.fill(target, length, position, what);
+  }
+
+  private async fill(buffer: Uint8Array, length: number, position: number, what: string): Promise<void> {
     let filled = 0;
     while (filled < length) {
       const { bytesRead } = await this.handle.read(buffer, filled, length - filled, position + filled);
@@ -63,7 +91,6 @@ export class RandomAccessFile {
       filled += bytesRead;
       this.totalRead += bytesRead;
     }
-    return buffer;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Checkpoint, CheckpointFormat } from './checkpoint';
+import { checkpointClock } from './clock';
 import {
   checkpointWarning,
   type CheckpointWarning,
@@ -21,7 +22,7 @@ import {
 import { findStateDict } from './stateDict';
 import { readTensor } from './tensorData';
 import { isContiguous, tensorByteSize } from './tensorRef';
-import { findTensors, toPlainValue, type PlainValue } from './treeWalk';
+import { toPlainValue, visitTensors, type PlainValue } from './treeWalk';
 
 /**
  * A JSON-serialisable summary of a checkpoint: what the `.pt` editor shows and `tic-studio inspect` prints.
@@ -103,7 +104,7 @@ export interface InspectOptions extends OpenCheckpointOptions {
 
 /** Opens, summarises and closes a checkpoint. */
 export async function inspectCheckpoint(path: string, options: InspectOptions = {}): Promise<CheckpointReport> {
-  const started = performance.now();
+  const started = checkpointClock();
   const checkpoint = await openCheckpoint(path, options);
   try {
     return await buildReport(checkpoint, { ...options, startedAt: started });
@@ -115,9 +116,10 @@ export async function inspectCheckpoint(path: string, options: InspectOptions = 
 /** The report of an already open checkpoint. */
 export async function buildReport(
   checkpoint: Checkpoint,
+  /** `startedAt`: a checkpointClock() reading to count stats.elapsedMs from (default: now). */
   options: { readonly readStep?: boolean; readonly startedAt?: number } = {},
 ): Promise<CheckpointReport> {
-  const started = options.startedAt ?? performance.now();
+  const started = options.startedAt ?? checkpointClock();
   const warnings: CheckpointWarning[] = [...checkpoint.warnings];
   const warn = (warning: CheckpointWarning): void => {
     warnings.push(warning);
@@ -171,7 +173,7 @@ export async function buildReport(
     scaler: scaler === undefined ? null : toPlainValue(scaler, 8),
     metadata: checkpoint.metadata === null ? null : { ...checkpoint.metadata },
     warnings: warnings.map(({ kind, severity, detail }) => ({ kind, severity, detail })),
-    stats: { bytesRead: checkpoint.bytesRead, elapsedMs: Math.round(performance.now() - started) },
+    stats: { bytesRead: checkpoint.bytesRead, elapsedMs: Math.round(checkpointClock() - started) },
   };
 }
 
@@ -222,13 +224,18 @@ async function summariseOptimizer(
   }
   const state = dictGet(optimizer, 'state');
   const stateDict = state !== undefined && isDict(state) ? state : undefined;
-  const stateTensors =
-    stateDict === undefined ? [] : findTensors(stateDict, { maxDepth: options.walkDepth, warn: options.warn });
+  // Only the bytes are reported: visit the ~3 tensors per parameter without naming each one.
+  let stateBytes = 0;
+  if (stateDict !== undefined) {
+    visitTensors(stateDict, { maxDepth: options.walkDepth, warn: options.warn }, (tensor) => {
+      stateBytes += tensorByteSize(tensor);
+    });
+  }
   return {
     paramGroups,
     stateEntries: stateDict?.entries.length ?? 0,
     stepCount: stateDict === undefined ? null : await firstStep(checkpoint, stateDict, options.readStep, options.warn),
-    stateBytes: stateTensors.reduce((sum, { tensor }) => sum + tensorByteSize(tensor), 0),
+    stateBytes,
   };
 }
 

@@ -29,9 +29,9 @@ export function makeTensorRef(
   const numel = elementCount(shape);
   if (numel > 0) {
     let last = offset;
-    shape.forEach((extent, dim) => {
-      last += (extent - 1) * (strides[dim] as number);
-    });
+    for (let dim = 0; dim < shape.length; dim++) {
+      last += ((shape[dim] as number) - 1) * (strides[dim] as number);
+    }
     if (!Number.isSafeInteger(last) || last >= storage.numel) {
       throw new CheckpointError(
         'corrupt',
@@ -117,5 +117,9 @@ function integerList(value: PickleValue, what: string, limits: CheckpointLimits)
       `a tensor has ${value.items.length} dimensions, over the limit of ${limits.maxTensorRank}`,
     );
   }
-  return value.items.map((item) => nonNegativeInteger(item, what));
+  const out: number[] = [];
+  for (const item of value.items) {
+    out.push(nonNegativeInteger(item, what));
+  }
+  return out;
 }

@@ -36,8 +36,14 @@ export async function readTorchZip(file: RandomAccessFile, limits: CheckpointLim
     warn(checkpointWarning('partiallyUnderstood', 'this is a TorchScript archive; only its data.pkl is read'));
   }
 
-  const formatVersion = await readSmallText(file, directory, `${prefix}version`);
-  const byteOrderText = await readSmallText(file, directory, `${prefix}byteorder`);
+  // Three independent reads, issued together (on a cold disk each costs a seek); errors still surface in this order.
+  const [versionRead, byteOrderRead, pickleRead] = await Promise.allSettled([
+    readSmallText(file, directory, `${prefix}version`),
+    readSmallText(file, directory, `${prefix}byteorder`),
+    readZipEntry(file, directory, pickleEntry, limits.maxPickleBytes, { verifyCrc: true }),
+  ]);
+  const formatVersion = settled(versionRead);
+  const byteOrderText = settled(byteOrderRead);
   let byteOrder: ByteOrder = 'little';
   if (byteOrderText !== null) {
     const trimmed = byteOrderText.trim();
@@ -47,7 +53,7 @@ export async function readTorchZip(file: RandomAccessFile, limits: CheckpointLim
     byteOrder = trimmed;
   }
 
-  const pickle = await readZipEntry(file, directory, pickleEntry, limits.maxPickleBytes, { verifyCrc: true });
+  const pickle = settled(pickleRead);
   const storages = new Map<string, StorageRef>();
   const hooks = createTorchHooks({
     limits,
@@ -69,6 +75,13 @@ export async function readTorchZip(file: RandomAccessFile, limits: CheckpointLim
     formatVersion: formatVersion?.trim() ?? null,
     resolveStorage: (storage) => resolveZipStorage(file, directory, prefix, storage, limits),
   });
+}
+
+function settled<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') {
+    throw result.reason;
+  }
+  return result.value;
 }
 
 async function readSmallText(file: RandomAccessFile, directory: ZipDirectory, name: string): Promise<string | null> {

@@ -71,6 +71,81 @@ export function findTensors(root: PickleValue, options: WalkOptions): FoundTenso
   return found;
 }
 
+/**
+ * Calls `visit` for every tensor under `root`, like findTensors (same containers, same depth limit and warning)
+ * but without spelling out names and paths: for callers that only count or sum (the optimizer state's bytes).
+ */
+export function visitTensors(root: PickleValue, options: WalkOptions, visit: (tensor: TensorRef) => void): void {
+  const seen = new Set<PickleObject>();
+  let warned = false;
+  let visited = 0;
+  const values: PickleValue[] = [root];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const value = values.pop() as PickleValue;
+    const depth = depths.pop() as number;
+    if (!isPickleObject(value)) {
+      continue;
+    }
+    if (value.kind === 'tensor') {
+      visit(value);
+      visited += 1;
+      if (options.maxTensors !== undefined && visited >= options.maxTensors) {
+        break;
+      }
+      continue;
+    }
+    if (seen.has(value)) {
+      continue;
+    }
+    seen.add(value);
+    const children = childValues(value);
+    if (children.length === 0) {
+      continue;
+    }
+    if (depth >= options.maxDepth) {
+      if (!warned) {
+        warned = true;
+        options.warn?.(
+          checkpointWarning(
+            'depthLimit',
+            `values nested deeper than ${options.maxDepth} levels were not searched for tensors`,
+          ),
+        );
+      }
+      continue;
+    }
+    for (let i = children.length - 1; i >= 0; i--) {
+      values.push(children[i] as PickleValue);
+      depths.push(depth + 1);
+    }
+  }
+}
+
+/** The children of a container in childrenOf's order, without their names. */
+function childValues(value: PickleObject): readonly PickleValue[] {
+  switch (value.kind) {
+    case 'dict':
+      return value.entries.map(([, child]) => child);
+    case 'list':
+    case 'tuple':
+    case 'set':
+    case 'frozenset':
+      return value.items;
+    case 'namespace':
+      return childValues(value.attributes);
+    case 'opaque':
+      return [
+        ...(value.args?.items ?? []),
+        ...value.listItems,
+        ...value.dictItems.map(([, child]) => child),
+        ...(value.state === undefined ? [] : [value.state]),
+      ];
+    default:
+      return [];
+  }
+}
+
 interface Frame {
   readonly value: PickleValue;
   readonly parent: Frame | undefined;

@@ -1,4 +1,4 @@
-import { inflateRawSync } from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 import { crc32 } from './crc32';
 import { CheckpointError } from './checkpointError';
 import { checkpointWarning, type CheckpointWarning } from './checkpointWarning';
@@ -59,7 +59,7 @@ export async function readZipDirectory(
   const directoryDisk = end.view.getUint16(6, true);
   let directoryLimit = end.position;
 
-  const zip64 = await readZip64End(file, end.position);
+  const zip64 = await readZip64End(file, end);
   if (zip64 !== undefined) {
     entryCount = zip64.entryCount;
     directorySize = zip64.directorySize;
@@ -115,25 +115,23 @@ export async function readZipDirectory(
       throw new CheckpointError('corrupt', `zip central directory entry ${index} runs past the directory`);
     }
     const flags = view.getUint16(at + 8, true);
-    const name = directory.toString(
-      (flags & 0x800) !== 0 ? 'utf8' : 'latin1',
-      at + centralHeaderSize,
-      at + centralHeaderSize + nameLength,
-    );
-    const sizes = {
-      compressed: view.getUint32(at + 20, true),
-      uncompressed: view.getUint32(at + 24, true),
-      offset: view.getUint32(at + 42, true),
-    };
-    applyZip64Extra(view, at + centralHeaderSize + nameLength, extraLength, sizes, name);
+    const name = entryName(directory, (flags & 0x800) !== 0, at + centralHeaderSize, nameLength);
+    let compressedSize = view.getUint32(at + 20, true);
+    let uncompressedSize = view.getUint32(at + 24, true);
+    let localHeaderOffset = view.getUint32(at + 42, true);
+    if (compressedSize === 0xffffffff || uncompressedSize === 0xffffffff || localHeaderOffset === 0xffffffff) {
+      const sizes = { compressed: compressedSize, uncompressed: uncompressedSize, offset: localHeaderOffset };
+      applyZip64Extra(view, at + centralHeaderSize + nameLength, extraLength, sizes, name);
+      ({ compressed: compressedSize, uncompressed: uncompressedSize, offset: localHeaderOffset } = sizes);
+    }
     const entry: ZipEntry = {
       name,
       method: view.getUint16(at + 10, true),
       flags,
       crc32: view.getUint32(at + 16, true),
-      compressedSize: sizes.compressed,
-      uncompressedSize: sizes.uncompressed,
-      localHeaderOffset: sizes.offset,
+      compressedSize,
+      uncompressedSize,
+      localHeaderOffset,
     };
     if (entry.localHeaderOffset + localHeaderSize + nameLength + entry.compressedSize > directoryOffset) {
       throw new CheckpointError(
@@ -152,6 +150,23 @@ export async function readZipDirectory(
   return { entries, byName, centralDirectoryOffset: directoryOffset };
 }
 
+/** Buffer's own slicers (what toString(encoding, start, end) calls); not in the typings, so used where present. */
+type Slicers = Buffer & {
+  latin1Slice?: (start: number, end: number) => string;
+  utf8Slice?: (start: number, end: number) => string;
+};
+
+/** An entry name: UTF-8 when the entry's flag 11 says so, else CP437, read as latin-1 like before. */
+function entryName(directory: Slicers, utf8: boolean, start: number, length: number): string {
+  const end = start + length;
+  if (utf8) {
+    return directory.utf8Slice === undefined ? directory.toString('utf8', start, end) : directory.utf8Slice(start, end);
+  }
+  return directory.latin1Slice === undefined
+    ? directory.toString('latin1', start, end)
+    : directory.latin1Slice(start, end);
+}
+
 /**
  * Where an entry's data starts: after its local header, whose name and extra field lengths can differ from the
  * central directory's (torch pads the local extra field so storages are 64-byte aligned).
@@ -162,7 +177,12 @@ export async function entryDataOffset(
   entry: ZipEntry,
 ): Promise<number> {
   const header = await file.read(entry.localHeaderOffset, localHeaderSize, `the local header of ${entry.name}`);
-  if (header.readUInt32LE(0) !== localHeaderSignature) {
+  return checkLocalHeader(header, directory, entry);
+}
+
+/** The data offset a local header (at the start of `header`) gives, checked against the directory. */
+function checkLocalHeader(header: Buffer, directory: ZipDirectory, entry: ZipEntry): number {
+  if (header.length < localHeaderSize || header.readUInt32LE(0) !== localHeaderSignature) {
     throw new CheckpointError('corrupt', `zip entry ${entry.name} has no local header at ${entry.localHeaderOffset}`);
   }
   const dataOffset = entry.localHeaderOffset + localHeaderSize + header.readUInt16LE(26) + header.readUInt16LE(28);
@@ -170,6 +190,27 @@ export async function entryDataOffset(
     throw new CheckpointError('corrupt', `the data of zip entry ${entry.name} runs into the central directory`);
   }
   return dataOffset;
+}
+
+/** Room for a local header's name and extra field beyond what the central directory says (torch pads to 64). */
+const localHeaderSlack = 256;
+
+/**
+ * The stored bytes of an entry read whole (so never a storage): one read for the local header and the data
+ * together, with some slack for a local extra field longer than the central one, and a second read only when
+ * the slack was not enough.
+ */
+async function entryData(file: RandomAccessFile, directory: ZipDirectory, entry: ZipEntry): Promise<Buffer> {
+  const what = `zip entry ${entry.name}`;
+  const guess = localHeaderSize + 3 * entry.name.length + localHeaderSlack + entry.compressedSize;
+  const span = Math.min(guess, directory.centralDirectoryOffset - entry.localHeaderOffset);
+  const chunk = await file.read(entry.localHeaderOffset, span, `the local header of ${entry.name}`);
+  const dataOffset = checkLocalHeader(chunk, directory, entry);
+  const dataStart = dataOffset - entry.localHeaderOffset;
+  if (dataStart + entry.compressedSize <= chunk.length) {
+    return chunk.subarray(dataStart, dataStart + entry.compressedSize);
+  }
+  return file.read(dataOffset, entry.compressedSize, what);
 }
 
 /**
@@ -192,19 +233,17 @@ export async function readZipEntry(
       `zip entry ${entry.name} is ${entry.uncompressedSize} bytes, over the limit of ${maxBytes}`,
     );
   }
-  const dataOffset = await entryDataOffset(file, directory, entry);
+  if (entry.method === 0 && entry.compressedSize !== entry.uncompressedSize) {
+    throw new CheckpointError(
+      'corrupt',
+      `stored zip entry ${entry.name} has different compressed and uncompressed sizes`,
+    );
+  }
   let content: Buffer;
   if (entry.method === 0) {
-    if (entry.compressedSize !== entry.uncompressedSize) {
-      throw new CheckpointError(
-        'corrupt',
-        `stored zip entry ${entry.name} has different compressed and uncompressed sizes`,
-      );
-    }
-    content = await file.read(dataOffset, entry.compressedSize, `zip entry ${entry.name}`);
+    content = await entryData(file, directory, entry);
   } else if (entry.method === 8) {
-    const compressed = await file.read(dataOffset, entry.compressedSize, `zip entry ${entry.name}`);
-    content = inflateEntry(compressed, entry);
+    content = inflateEntry(await loadZlib(), await entryData(file, directory, entry), entry);
   } else {
     throw new CheckpointError('unsupported', `zip entry ${entry.name} uses compression method ${entry.method}`);
   }
@@ -214,7 +253,18 @@ export async function readZipEntry(
   return content;
 }
 
-function inflateEntry(compressed: Buffer, entry: ZipEntry): Buffer {
+let zlib: Promise<typeof Zlib> | undefined;
+
+/**
+ * node:zlib, loaded on first use: torch stores every entry uncompressed, so most processes never need it and
+ * should not pay for loading it.
+ */
+function loadZlib(): Promise<typeof Zlib> {
+  zlib ??= import('node:zlib');
+  return zlib;
+}
+
+function inflateEntry({ inflateRawSync }: typeof Zlib, compressed: Buffer, entry: ZipEntry): Buffer {
   let content: Buffer;
   try {
     content = inflateRawSync(compressed, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
@@ -239,6 +289,9 @@ function inflateEntry(compressed: Buffer, entry: ZipEntry): Buffer {
 interface EndRecord {
   readonly position: number;
   readonly view: DataView;
+  /** The bytes read to find it, which usually hold the ZIP64 locator too, and where they start in the file. */
+  readonly tail: Buffer;
+  readonly tailStart: number;
 }
 
 /**
@@ -254,7 +307,12 @@ async function findEndRecord(file: RandomAccessFile): Promise<EndRecord> {
         const commentLength = tail.readUInt16LE(at + 20);
         if (at + endRecordSize + commentLength <= tail.length) {
           const record = tail.subarray(at, at + endRecordSize);
-          return { position: start + at, view: new DataView(record.buffer, record.byteOffset, record.byteLength) };
+          return {
+            position: start + at,
+            view: new DataView(record.buffer, record.byteOffset, record.byteLength),
+            tail,
+            tailStart: start,
+          };
         }
       }
     }
@@ -276,11 +334,17 @@ interface Zip64End {
 }
 
 /** The ZIP64 end record, when a locator sits right before the classic end record. */
-async function readZip64End(file: RandomAccessFile, endPosition: number): Promise<Zip64End | undefined> {
+async function readZip64End(file: RandomAccessFile, end: EndRecord): Promise<Zip64End | undefined> {
+  const endPosition = end.position;
   if (endPosition < zip64LocatorSize) {
     return undefined;
   }
-  const locator = await file.read(endPosition - zip64LocatorSize, zip64LocatorSize, 'the ZIP64 locator');
+  const locatorStart = endPosition - zip64LocatorSize;
+  // The tail read for the end record nearly always holds the locator already: no second read.
+  const locator =
+    locatorStart >= end.tailStart
+      ? end.tail.subarray(locatorStart - end.tailStart, endPosition - end.tailStart)
+      : await file.read(locatorStart, zip64LocatorSize, 'the ZIP64 locator');
   if (locator.readUInt32LE(0) !== zip64LocatorSignature) {
     return undefined;
   }

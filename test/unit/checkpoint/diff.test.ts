@@ -144,6 +144,59 @@ describe('diff', function () {
     close(diff.tensors[0]?.cosine ?? null, 1, 'cosine');
   });
 
+  it('streams pairs of any dtype and layout in order, empty ones included, in chunks of any size', async () => {
+    const long = Array.from({ length: 40 }, (_, i) => Math.sin(i));
+    const moved = long.map((v, i) => v + (i % 3) * 0.125);
+    const a = await scratch.file(
+      'mixed-a.pt',
+      stateDictBytes([
+        { name: 'long', values: long, shape: [8, 5] },
+        { name: 'empty', values: [], shape: [0] },
+        { name: 'w', values: [1, 2, 3, 4, 5, 6], shape: [3, 2] },
+        { name: 'half', values: [0.5, -1.5, 2, 4] },
+        { name: 'double', values: [Math.PI, 1e-300, -2] },
+      ]),
+    );
+    const b = await scratch.file(
+      'mixed-b.pt',
+      stateDictBytes([
+        { name: 'long', values: moved, shape: [8, 5] },
+        { name: 'empty', values: [], shape: [0] },
+        // The transpose in storage, read back through strides: 1, 2, 3, 4, 5, 7 in C order.
+        { name: 'w', values: [1, 3, 5, 2, 4, 7], shape: [3, 2], stride: [1, 3] },
+        { name: 'half', values: [0.5, -1.5, 2.5, 4], dtype: 'float16' },
+        { name: 'double', values: [Math.PI, 2e-300, -2], dtype: 'float64' },
+      ]),
+    );
+    const names = ['long', 'empty', 'w', 'half', 'double'];
+    const l2 = (x: number[], y: number[]): number =>
+      Math.sqrt(x.reduce((sum, v, i) => sum + ((y[i] as number) - v) ** 2, 0));
+    const expected = [
+      l2(long.map(Math.fround), moved.map(Math.fround)),
+      0,
+      1,
+      0.5,
+      l2([Math.PI, 1e-300, -2].map(Math.fround), [Math.PI, 2e-300, -2]),
+    ];
+    for (const chunkElements of [1, 3, undefined]) {
+      const progress: DiffProgress[] = [];
+      const diff = await diffCheckpoints(a, b, { chunkElements, onProgress: (p) => progress.push(p) });
+      assert.deepEqual(
+        progress,
+        names.map((name, i) => ({ done: i + 1, total: names.length, name })),
+      );
+      assert.deepEqual(
+        diff.tensors.map((t) => t.name),
+        names,
+      );
+      diff.tensors.forEach((t, i) =>
+        close(t.l2Delta, expected[i] as number, `${t.name} in chunks of ${chunkElements}`),
+      );
+      assert.equal(diff.tensors[1]?.relDelta, null);
+      assert.equal(diff.tensors[1]?.normA, 0);
+    }
+  });
+
   it('gives the same numbers streaming in small chunks as in one piece', async () => {
     const path = (name: string): string => join(fixtureDir, name);
     const whole = await diffCheckpoints(path('epoch_2.pt'), path('epoch_latest.pt'));

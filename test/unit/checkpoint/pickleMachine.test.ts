@@ -189,6 +189,73 @@ describe('pickleMachine', () => {
     assert.deepEqual(findTensors(value, { maxDepth: 10 }), []);
   });
 
+  it('keeps first positions and last values of repeated keys as a dict grows from small to large', () => {
+    const p = new PickleBytes().raw(op.EMPTY_DICT, op.MARK).str('a').int(1).str('b').int(2).str('a').int(3);
+    p.raw(op.SETITEMS, op.MARK);
+    for (let i = 0; i < 10; i++) {
+      p.str(`k${i}`).int(i);
+    }
+    p.str('b').int(20).int(1).str('one').raw(op.SETITEMS, op.MARK).str('k3').int(30).raw(op.NEWTRUE).str('true');
+    const data = p.raw(op.SETITEMS, op.STOP).build();
+    assert.deepEqual(strict(loadPickle(data).value), [
+      'dict',
+      ['a', 3],
+      ['b', 20],
+      ...Array.from({ length: 10 }, (_, i): [string, number] => [`k${i}`, i === 3 ? 30 : i]),
+      [1, 'true'],
+    ]);
+  });
+
+  it('keeps memo indices that arrive out of order, sparse or huge, and counts each index once', () => {
+    // Index 2 before 0 and 1 (sparse), then 0, 1 and 2 again in order: the latest value of 2 wins.
+    const data = new PickleBytes()
+      .proto(2)
+      .str('a')
+      .binput(2)
+      .raw(op.POP)
+      .str('b')
+      .binput(0)
+      .raw(op.POP)
+      .str('c')
+      .binput(1)
+      .raw(op.POP)
+      .str('d')
+      .binput(2)
+      .raw(op.POP)
+      .str('e')
+      .raw(op.LONG_BINPUT)
+      .u32(0xfffffff0)
+      .raw(op.POP, op.MARK)
+      .binget(2)
+      .binget(0)
+      .binget(1)
+      .raw(op.LONG_BINGET)
+      .u32(0xfffffff0)
+      .raw(op.TUPLE, op.STOP)
+      .build();
+    assert.deepEqual(strict(loadPickle(data).value), ['tuple', 'd', 'b', 'c', 'e']);
+    // Four distinct indices: a limit of 4 holds them, and MEMOIZE's next index (4) is one too many.
+    assert.doesNotThrow(() => loadPickle(data, { limits: { maxMemoEntries: 4 } }));
+    const memoize = Buffer.concat([data.subarray(0, data.length - 1), Buffer.from([op.MEMOIZE, op.STOP])]);
+    assert.throws(
+      () => loadPickle(memoize, { limits: { maxMemoEntries: 4 } }),
+      (error: unknown) => CheckpointError.is(error, 'tooLarge'),
+    );
+    assert.deepEqual(strict(loadPickle(memoize, { limits: { maxMemoEntries: 5 } }).value), [
+      'tuple',
+      'd',
+      'b',
+      'c',
+      'e',
+    ]);
+    // A GET of an index past the dense run that was never stored is still an error.
+    const missing = new PickleBytes().str('x').binput(0).binget(1).raw(op.STOP).build();
+    assert.throws(
+      () => loadPickle(missing),
+      (error: unknown) => CheckpointError.is(error, 'corrupt'),
+    );
+  });
+
   it('builds sets with EMPTY_SET/ADDITEMS and frozensets with FROZENSET', () => {
     const data = new PickleBytes()
       .proto(4)
