@@ -3,6 +3,8 @@ import { UsageError, type CliIo } from './cliIo';
 import { diffCommand, diffUsage } from './diffCommand';
 import { hubCommand, hubUsage } from './hubCommand';
 import { inspectCommand, inspectUsage } from './inspectCommand';
+import { logCommand, logUsage } from './logCommand';
+import { planCommand, planUsage } from './planCommand';
 
 interface Subcommand {
   summary: string;
@@ -14,6 +16,8 @@ interface Subcommand {
 const subcommands: Record<string, Subcommand> = {
   inspect: { summary: 'what a checkpoint holds (.pt/.pth/.bin/.safetensors), never running pickle code', usage: inspectUsage, run: inspectCommand },
   diff: { summary: 'how far checkpoint B moved from A, per tensor, block and tower', usage: diffUsage, run: diffCommand },
+  plan: { summary: 'the exact command of the next training step or of an evaluation (argv, cwd, env), checked, not run', usage: planUsage, run: planCommand },
+  log: { summary: 'parse an OpenCLIP out.log: starts, steps per epoch, evals, resumes, errors', usage: logUsage, run: logCommand },
   hub: { summary: 'list and download the TiC-CLIP checkpoints of the Hugging Face Hub (shared HF cache, resumable)', usage: hubUsage, run: (args, io) => hubCommand(args, io) },
 };
 

@@ -1,0 +1,451 @@
+import { basename, dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { inspectCheckpoint } from '../checkpoint/report';
+import { chainResumeDefaults } from '../runs/chainResume';
+import { shellQuoteArgv, type CommandPlan } from '../runs/commandPlan';
+import { isTicTaskGroup, planEval, type EvalPlan } from '../runs/evalPlan';
+import { validateEvalPlan } from '../runs/evalValidation';
+import { PlanError } from '../runs/planError';
+import { hasBlockingProblem, type PlanProblem } from '../runs/planProblem';
+import { parseResumeReference } from '../runs/resumeReference';
+import { planResume, type ResumePlan, type ResumeRequest } from '../runs/resumePlan';
+import { validateResumePlan } from '../runs/resumeValidation';
+import { findTicCheckout, type TicCheckout } from '../runs/ticCheckout';
+import { isTicScale } from '../runs/ticScales';
+import { isTicStrategy } from '../runs/ticTimeline';
+import { scanWorkspace } from '../runs/workspaceScan';
+import { UsageError, type CliIo } from './cliIo';
+
+export const planUsage = `Usage: tic-studio plan resume (--chain EXP_DIR | --strategy S) [--from YEAR] [options] [--json]
+       tic-studio plan eval --checkpoint FILE [options] [--json]
+
+Prints the exact command of the next TiC training step, or of an evaluation, without running it: argv (no shell
+string), cwd and env, then checks the files it needs and lists the problems (exit 1 when one blocks the launch).
+
+plan resume: torchrun … train.py for year FROM+1 (contracts §1.4, §1.7).
+  --chain EXP_DIR        an experiment of the chain to continue: strategy, scale, filtering, checkpoint, data root,
+                         ImageNet val, GPU count and output dir come from its workspace (override any below)
+  --strategy S           cumulative | sequential | oracle (without --chain, or to branch off a chain)
+  --from YEAR            the year of the checkpoint; trains YEAR+1 (2015 = the first step, 2016, from scratch);
+                         default with --chain: its last step; the oracle takes none
+  --checkpoint FILE      the previous step's checkpoint (epoch_latest.pt or an HF checkpoints/YEAR.pt)
+  --scale S              tic_medium | tic_large | tic_xlarge | tic_debug
+  --filtering F          basic (default) | bestpool
+  --checkout DIR         the ml-tic-clip checkout (default: found above the chain or the current folder)
+  --data-root DIR        $TIC_DATACOMP_Y_PATH/train (default: from the chain, else that variable + /train)
+  --imagenet-val DIR     ImageNet val ImageFolder
+  --output-dir DIR       --output_dir (default: next to the chain's experiments, else <checkout>/datacomp/results)
+  --nproc-per-node N     GPUs (default: the chain's world size, else 8)
+  --max-restarts K       torchrun --max_restarts (left out by default)
+  --warmup W             default 0 when continuing, the scale's warmup from scratch
+  --data-weights W1::W2  one weight per data dir, newest year first
+  --wandb-project NAME   report to W&B under this project (--wandb for the scripts' project name)
+  --exp-name NAME        default datacomp_{scale}-{filtering}_{strategy}_{year}
+  --torchrun PATH        default torchrun
+
+plan eval: generate_tasklist.py, then evaluate.py, both in <checkout>/datacomp (contracts §3.1–3.4).
+  --checkpoint FILE      the checkpoint to score
+  --arch NAME            default: read from the checkpoint's shapes (ViT-B-32, ViT-B-16, ViT-L-14)
+  --output-dir DIR       one per checkpoint (default <checkout>/datacomp/eval_results/<experiment or file>)
+  --data-dir DIR         eval data root holding tic/datacomp/… (default <checkout>/datacomp/data)
+  --tasks G1,G2          retrieval/yearly,datacompnet/yearly (default), retrieval/monthly, datacompnet/monthly
+  --sample-eval          only 2014 / 201403
+  --batch-size N, --python PATH, --checkout DIR
+
+Both: --no-validate (print the plan, skip the file checks, exit 0), --json ({argv, cwd, env, …, problems, valid}).`;
+
+/** A request being assembled from defaults, the chain and the flags. */
+type ResumeDraft = { -readonly [K in keyof ResumeRequest]?: ResumeRequest[K] };
+
+export async function planCommand(args: string[], io: CliIo): Promise<number> {
+  const [kind, ...rest] = args;
+  if (kind === 'resume') return planResumeCommand(rest, io);
+  if (kind === 'eval') return planEvalCommand(rest, io);
+  throw new UsageError(
+    kind === undefined ? 'expects resume or eval (see --help).' : `unknown plan '${kind}': expects resume or eval.`,
+  );
+}
+
+async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      chain: { type: 'string' },
+      strategy: { type: 'string' },
+      from: { type: 'string' },
+      checkpoint: { type: 'string' },
+      scale: { type: 'string' },
+      filtering: { type: 'string' },
+      checkout: { type: 'string' },
+      'data-root': { type: 'string' },
+      'imagenet-val': { type: 'string' },
+      'output-dir': { type: 'string' },
+      'nproc-per-node': { type: 'string' },
+      'max-restarts': { type: 'string' },
+      warmup: { type: 'string' },
+      'data-weights': { type: 'string' },
+      'wandb-project': { type: 'string' },
+      wandb: { type: 'boolean', default: false },
+      'exp-name': { type: 'string' },
+      torchrun: { type: 'string' },
+      'no-validate': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (see --help).`);
+  if (values.chain === undefined && values.strategy === undefined)
+    throw new UsageError('give --chain EXP_DIR or --strategy S.');
+  const strategy = values.strategy;
+  if (strategy !== undefined && !isTicStrategy(strategy)) {
+    throw new UsageError(`--strategy must be cumulative, sequential or oracle, got '${strategy}'.`);
+  }
+  const scale = values.scale;
+  if (scale !== undefined && !isTicScale(scale)) {
+    throw new UsageError(`--scale must be tic_debug, tic_medium, tic_large or tic_xlarge, got '${scale}'.`);
+  }
+  const fromYear = optionalInt(values.from, '--from');
+  const notes: string[] = [];
+  let request: ResumeDraft = {};
+  let checkout: TicCheckout | null;
+  try {
+    if (values.chain !== undefined) {
+      const expDir = resolve(values.chain);
+      checkout = await findCheckoutAbove(expDir, values.checkout);
+      const workspace = await scanWorkspace(checkout?.root ?? dirname(expDir), {
+        ...(checkout ? { checkout: checkout.root } : {}),
+        resultDirs: [dirname(expDir)],
+      });
+      const exp = workspace.experiments.find((e) => e.dir === expDir);
+      if (!exp) throw new UsageError(`${expDir} is not an experiment folder (no out.log, params.txt or checkpoints/).`);
+      if (exp.identity === null)
+        throw new UsageError(`${exp.name} fits no chain: ${exp.unchainedReason ?? 'unknown'}.`);
+      const chain = workspace.chains.find((c) => c.steps.some((s) => s.experiment === exp.dir && !s.shared));
+      if (!chain) throw new UsageError(`${exp.name} is in no chain.`);
+      const defaults = chainResumeDefaults(chain, workspace.experiments, fromYear);
+      request = { ...defaults.request, fromYear: defaults.fromYear };
+      notes.push(...defaults.notes);
+    } else {
+      checkout = await findCheckoutAbove(process.cwd(), values.checkout);
+      if (fromYear !== undefined) request.fromYear = fromYear;
+    }
+    const envRoot = process.env['TIC_DATACOMP_Y_PATH'];
+    const merged: ResumeDraft = {
+      filtering: 'basic',
+      nprocPerNode: 8,
+      ...(envRoot ? { dataRoot: `${envRoot.replace(/\/+$/, '')}/train` } : {}),
+      ...(checkout ? { outputDir: resolve(checkout.datacompDir, 'results') } : {}),
+      ...request,
+      ...(checkout ? { checkout: checkout.root } : {}),
+      ...defined({
+        strategy,
+        scale,
+        filtering: values.filtering,
+        checkpoint: values.checkpoint === undefined ? undefined : absolute(values.checkpoint),
+        dataRoot: values['data-root'] === undefined ? undefined : absolute(values['data-root']),
+        imagenetVal: values['imagenet-val'] === undefined ? undefined : absolute(values['imagenet-val']),
+        outputDir: values['output-dir'] === undefined ? undefined : absolute(values['output-dir']),
+        nprocPerNode: optionalInt(values['nproc-per-node'], '--nproc-per-node'),
+        maxRestarts: optionalInt(values['max-restarts'], '--max-restarts'),
+        warmup: optionalInt(values.warmup, '--warmup'),
+        dataWeights: values['data-weights'] === undefined ? undefined : dataWeights(values['data-weights']),
+        wandb:
+          values['wandb-project'] !== undefined ? { project: values['wandb-project'] } : values.wandb ? {} : undefined,
+        expName: values['exp-name'],
+        torchrun: values.torchrun,
+      }),
+    };
+    if (merged.strategy === 'oracle') delete merged.checkpoint;
+    if (merged.strategy === 'oracle' && merged.fromYear !== undefined && values.from === undefined)
+      delete merged.fromYear;
+    const plan = planResume(complete(merged));
+    const problems = values['no-validate'] ? [] : await validateResumePlan(plan);
+    return report(
+      io,
+      values.json,
+      resumeJson(plan, problems, notes, values['no-validate']),
+      describeResume(plan, problems, notes),
+      problems,
+      values['no-validate'],
+    );
+  } catch (error) {
+    if (PlanError.is(error)) {
+      io.stderr.write(`tic-studio plan: ${error.reason}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function planEvalCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      checkpoint: { type: 'string' },
+      arch: { type: 'string' },
+      'output-dir': { type: 'string' },
+      'data-dir': { type: 'string' },
+      tasks: { type: 'string' },
+      'sample-eval': { type: 'boolean', default: false },
+      'batch-size': { type: 'string' },
+      python: { type: 'string' },
+      checkout: { type: 'string' },
+      'no-validate': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (see --help).`);
+  if (values.checkpoint === undefined) throw new UsageError('give --checkpoint FILE.');
+  const checkpoint = absolute(values.checkpoint);
+  const checkout = await findCheckoutAbove(dirname(checkpoint), values.checkout);
+  const checkoutRoot = checkout?.root ?? (await findCheckoutAbove(process.cwd(), undefined))?.root;
+  if (checkoutRoot === undefined) throw new UsageError('no ml-tic-clip checkout found: give --checkout DIR.');
+  let arch = values.arch;
+  if (arch === undefined) {
+    try {
+      arch = (await inspectCheckpoint(checkpoint)).architecture?.name ?? undefined;
+    } catch {
+      arch = undefined;
+    }
+    if (arch === undefined)
+      throw new UsageError(`cannot tell the architecture of ${checkpoint}: give --arch (ViT-B-32, ViT-B-16…).`);
+  }
+  const tasks =
+    values.tasks === undefined
+      ? undefined
+      : values.tasks
+          .split(',')
+          .map((t) => t.trim())
+          .filter((t) => t !== '');
+  for (const t of tasks ?? []) if (!isTicTaskGroup(t)) throw new UsageError(`unknown task group '${t}' (see --help).`);
+  try {
+    const plan = planEval({
+      checkout: checkoutRoot,
+      checkpoint,
+      arch,
+      outputDir:
+        values['output-dir'] === undefined
+          ? defaultEvalOutput(checkoutRoot, checkpoint)
+          : absolute(values['output-dir']),
+      dataDir:
+        values['data-dir'] === undefined ? resolve(checkoutRoot, 'datacomp', 'data') : absolute(values['data-dir']),
+      ...defined({
+        taskGroups: tasks?.filter(isTicTaskGroup),
+        sampleEval: values['sample-eval'] ? true : undefined,
+        batchSize: optionalInt(values['batch-size'], '--batch-size'),
+        python: values.python,
+      }),
+    });
+    const problems = values['no-validate'] ? [] : await validateEvalPlan(plan);
+    return report(
+      io,
+      values.json,
+      evalJson(plan, problems, values['no-validate']),
+      describeEval(plan, problems),
+      problems,
+      values['no-validate'],
+    );
+  } catch (error) {
+    if (PlanError.is(error)) {
+      io.stderr.write(`tic-studio plan: ${error.reason}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function report(
+  io: CliIo,
+  json: boolean,
+  asJson: unknown,
+  asText: string,
+  problems: readonly PlanProblem[],
+  skipped: boolean,
+): number {
+  io.stdout.write(json ? `${JSON.stringify(asJson, null, 2)}\n` : asText);
+  return !skipped && hasBlockingProblem(problems) ? 1 : 0;
+}
+
+function commandJson(plan: CommandPlan): { argv: string[]; cwd: string; env: Record<string, string> } {
+  return { argv: [...plan.argv], cwd: plan.cwd, env: { ...plan.env } };
+}
+
+function resumeJson(
+  plan: ResumePlan,
+  problems: readonly PlanProblem[],
+  notes: readonly string[],
+  skipped: boolean,
+): unknown {
+  return {
+    ...commandJson(plan),
+    step: {
+      strategy: plan.strategy,
+      scale: plan.scale,
+      filtering: plan.filtering,
+      trainYear: plan.trainYear,
+      fromScratch: plan.fromScratch,
+      checkpoint: plan.checkpoint,
+      model: plan.model,
+      expName: plan.expName,
+      expDir: plan.expDir,
+      dataDirs: plan.dataDirs,
+    },
+    notes,
+    validated: !skipped,
+    problems,
+    valid: !hasBlockingProblem(problems),
+  };
+}
+
+function evalJson(plan: EvalPlan, problems: readonly PlanProblem[], skipped: boolean): unknown {
+  return {
+    steps: plan.steps.map(commandJson),
+    checkpoint: plan.checkpoint,
+    arch: plan.arch,
+    outputDir: plan.outputDir,
+    dataDir: plan.dataDir,
+    taskGroups: plan.taskGroups,
+    tasklistPath: plan.tasklistPath,
+    resultsPath: plan.resultsPath,
+    validated: !skipped,
+    problems,
+    valid: !hasBlockingProblem(problems),
+  };
+}
+
+function describeResume(plan: ResumePlan, problems: readonly PlanProblem[], notes: readonly string[]): string {
+  const out = [
+    `${plan.scale} ${plan.filtering} ${plan.strategy} ${plan.trainYear}: ${
+      plan.fromScratch ? 'from scratch' : `continues from ${plan.checkpoint}`
+    } (${plan.model})`,
+    ...notes.map((n) => `  note: ${n}`),
+    `experiment: ${plan.expDir}`,
+    `data: ${plan.dataDirs.join(' :: ')}`,
+    '',
+    ...commandText(plan),
+  ];
+  return `${[...out, ...problemText(problems)].join('\n')}\n`;
+}
+
+function describeEval(plan: EvalPlan, problems: readonly PlanProblem[]): string {
+  const out = [
+    `evaluate ${plan.checkpoint} (${plan.arch}) on ${plan.taskGroups.join(', ')}`,
+    `results: ${plan.resultsPath}`,
+    '',
+    '1. write datacomp/tasklist.yml',
+    ...commandText(plan.steps[0]),
+    '',
+    '2. evaluate',
+    ...commandText(plan.steps[1]),
+  ];
+  return `${[...out, ...problemText(problems)].join('\n')}\n`;
+}
+
+function commandText(plan: CommandPlan): string[] {
+  return [
+    `cwd: ${plan.cwd}`,
+    `env: ${
+      Object.entries(plan.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || '-'
+    }`,
+    `command: ${shellQuoteArgv(plan.argv)}`,
+  ];
+}
+
+function problemText(problems: readonly PlanProblem[]): string[] {
+  if (problems.length === 0) return ['', 'checks: all passed'];
+  return ['', 'problems:', ...problems.map((p) => `  ${p.severity} ${p.reason}: ${p.message}`)];
+}
+
+/** The checkout above `start` (an experiment dir is `<checkout>/datacomp/results/<exp>`), or at `override`. */
+async function findCheckoutAbove(start: string, override: string | undefined): Promise<TicCheckout | null> {
+  if (override !== undefined) {
+    const found = await findTicCheckout(resolve(override));
+    if (!found)
+      throw new UsageError(
+        `${resolve(override)} is not an ml-tic-clip checkout (no datacomp/train.py and evaluate.py).`,
+      );
+    return found;
+  }
+  let dir = resolve(start);
+  for (let i = 0; i < 8; i++) {
+    const found = await findTicCheckout(dir);
+    if (found) return found;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return null;
+}
+
+/** `<checkout>/datacomp/eval_results/<exp_name>` for `…/<exp_name>/checkpoints/epoch_latest.pt`, `<exp>_epoch_N` for
+ * other epochs, `<repo>_<year>` for a published checkpoint, else the file name without `.pt`. */
+function defaultEvalOutput(checkoutRoot: string, checkpoint: string): string {
+  const ref = parseResumeReference(checkpoint);
+  let name = basename(checkpoint).replace(/\.(pt|pth|bin|safetensors)$/, '');
+  if (ref?.huggingFace) name = `${ref.huggingFace.repo.split('/')[1]}_${ref.huggingFace.year}`;
+  else if (ref?.expName) name = ref.epoch === null ? ref.expName : `${ref.expName}_epoch_${ref.epoch}`;
+  return resolve(checkoutRoot, 'datacomp', 'eval_results', name);
+}
+
+function complete(request: ResumeDraft): ResumeRequest {
+  const { strategy, scale, checkout, dataRoot, imagenetVal, outputDir } = request;
+  const missing = [
+    strategy === undefined ? '--strategy' : null,
+    scale === undefined ? '--scale' : null,
+    checkout === undefined ? '--checkout' : null,
+    dataRoot === undefined ? '--data-root (or TIC_DATACOMP_Y_PATH)' : null,
+    imagenetVal === undefined ? '--imagenet-val' : null,
+    outputDir === undefined ? '--output-dir' : null,
+  ].filter((f) => f !== null);
+  if (
+    strategy === undefined ||
+    scale === undefined ||
+    checkout === undefined ||
+    dataRoot === undefined ||
+    imagenetVal === undefined ||
+    outputDir === undefined
+  ) {
+    throw new UsageError(`missing ${missing.join(', ')}.`);
+  }
+  return {
+    ...request,
+    strategy,
+    scale,
+    checkout,
+    dataRoot,
+    imagenetVal,
+    outputDir,
+    filtering: request.filtering ?? 'basic',
+    nprocPerNode: request.nprocPerNode ?? 8,
+  };
+}
+
+function defined<T extends Record<string, unknown>>(values: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(values)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+function absolute(path: string): string {
+  return /^[a-z][\w+.-]*:\/\//i.test(path) ? path : resolve(path);
+}
+
+function optionalInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} expects a whole number, got '${value}'.`);
+  return Number(value);
+}
+
+function dataWeights(value: string): number[] {
+  return value.split('::').map((w) => {
+    const n = Number(w);
+    if (w.trim() === '' || !Number.isFinite(n))
+      throw new UsageError(`--data-weights expects numbers joined by ::, got '${value}'.`);
+    return n;
+  });
+}

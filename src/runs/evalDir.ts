@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { parseEvalResultsJsonl, type EvalRecord } from '../results/evalResultsJsonl';
+import { fileStat, type FileStat } from './pathProbe';
+import { parseResumeReference } from './resumeReference';
+import { readTrainInfo, type TrainInfo } from './trainInfo';
+
+/**
+ * One evaluate.py `--output_dir` (contracts §3.2–3.3): `eval_results.jsonl` and, usually, the `info.pkl` that
+ * evaluate.py (re)writes there, which names the checkpoint it scored.
+ */
+export interface EvalDir {
+  readonly dir: string;
+  readonly name: string;
+  readonly results: FileStat;
+  readonly records: readonly EvalRecord[];
+  /** The file ends in half a line: evaluate.py is writing, or was stopped mid-write. */
+  readonly truncatedTail: boolean;
+  /** Lines that are not valid records. */
+  readonly badLines: number;
+  /** Years of the TiC tasks present, sorted. */
+  readonly evalYears: readonly number[];
+  readonly info: TrainInfo | null;
+  /** The checkpoint info.pkl names, as written on the machine that ran the evaluation. */
+  readonly checkpoint: string | null;
+  /** The experiment that checkpoint belongs to (`…/{exp}/checkpoints/…`), when the path says. */
+  readonly checkpointExperiment: string | null;
+  /** `epoch_latest.pt`, `epoch_5.pt`, `2017.pt`… */
+  readonly checkpointFile: string | null;
+}
+
+/** Null when `dir` has no eval_results.jsonl. */
+export async function readEvalDir(dir: string): Promise<EvalDir | null> {
+  const results = await fileStat(join(dir, 'eval_results.jsonl'));
+  if (results === null) return null;
+  const [text, info] = await Promise.all([
+    readFile(results.path, 'utf8').catch(() => ''),
+    readTrainInfo(join(dir, 'info.pkl')).catch(() => null),
+  ]);
+  const parsed = parseEvalResultsJsonl(text);
+  const evalYears = [...new Set(parsed.records.flatMap((r) => (r.task === null ? [] : [r.task.year])))].sort(
+    (a, b) => a - b,
+  );
+  const ref = parseResumeReference(info?.checkpoint ?? null);
+  return {
+    dir,
+    name: basename(dir),
+    results,
+    records: parsed.records,
+    truncatedTail: parsed.truncatedTail,
+    badLines: parsed.problems.length,
+    evalYears,
+    info,
+    checkpoint: info?.checkpoint ?? null,
+    checkpointExperiment: ref?.expName ?? null,
+    checkpointFile: ref?.file ?? null,
+  };
+}

@@ -1,0 +1,43 @@
+/** Why the supervisor refused or could not do something (architecture.md rule 4). */
+export type SupervisorErrorReason =
+  /** The workspace is not trusted: nothing is started (package.json capabilities.untrustedWorkspaces). */
+  | 'untrusted'
+  /** The plan cannot be run: empty argv, a cwd that is not a folder, a NUL byte in an argument. */
+  | 'invalidPlan'
+  /** The process could not be started (argv[0] not found or not executable); the record says failed/spawnFailed. */
+  | 'spawnFailed'
+  /** No run record with this id. */
+  | 'notFound'
+  /** The run belongs to another host (a workspace on a shared file system): its processes cannot be signalled from here. */
+  | 'otherHost';
+
+export const supervisorErrorReasons: readonly SupervisorErrorReason[] = [
+  'untrusted',
+  'invalidPlan',
+  'spawnFailed',
+  'notFound',
+  'otherHost',
+];
+
+export class SupervisorError extends Error {
+  override readonly name = 'SupervisorError';
+
+  constructor(
+    readonly reason: SupervisorErrorReason,
+    message: string,
+    readonly runId?: string,
+  ) {
+    super(message);
+  }
+
+  /** True for a SupervisorError, also one from another copy of this module (bundles can duplicate it). */
+  static is(value: unknown, reason?: SupervisorErrorReason): value is SupervisorError {
+    if (typeof value !== 'object' || value === null) return false;
+    const candidate = value as { name?: unknown; reason?: unknown };
+    return (
+      candidate.name === 'SupervisorError' &&
+      (supervisorErrorReasons as readonly string[]).includes(candidate.reason as string) &&
+      (reason === undefined || candidate.reason === reason)
+    );
+  }
+}

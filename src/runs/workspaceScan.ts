@@ -1,0 +1,108 @@
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { buildChains, type Chain, type EvalMatch, type Unchained } from './chains';
+import { readEvalDir, type EvalDir } from './evalDir';
+import { readExperimentDir, type Experiment, type ReadExperimentOptions } from './experimentDir';
+import { findTicCheckout, type TicCheckout } from './ticCheckout';
+
+export interface ScanOptions extends ReadExperimentOptions {
+  /** The ml-tic-clip checkout, when it is not `root` (or `root/ml-tic-clip`). */
+  readonly checkout?: string;
+  /**
+   * More `--output_dir`s to look in (relative to `root`), each holding experiment folders; a folder that is
+   * itself an experiment is taken as one. `<checkout>/datacomp/results` is always scanned.
+   */
+  readonly resultDirs?: readonly string[];
+  /** More folders holding evaluate.py output dirs. `<checkout>/datacomp/eval_results` is always scanned. */
+  readonly evalDirs?: readonly string[];
+}
+
+/** Everything TiC Studio knows about a workspace: plain data, safe to JSON.stringify. */
+export interface Workspace {
+  readonly root: string;
+  readonly checkout: TicCheckout | null;
+  /** The folders looked in. */
+  readonly scanned: readonly string[];
+  readonly experiments: readonly Experiment[];
+  readonly evalDirs: readonly EvalDir[];
+  readonly chains: readonly Chain[];
+  readonly unchained: readonly Unchained[];
+  readonly evalMatches: readonly EvalMatch[];
+  readonly elapsedMs: number;
+}
+
+/**
+ * Finds the checkout, every experiment folder (one with out.log, params.txt, checkpoints/ or info.pkl, §1.5) and
+ * every evaluate.py output folder (one with eval_results.jsonl, §3.3) under the result folders, two levels deep
+ * at most, and groups the experiments into chains (chains.ts, experimentIdentity.ts). Checkpoints are listed with
+ * `stat`, never opened; out.log is read only at its end. Folders that cannot be read are skipped.
+ */
+export async function scanWorkspace(root: string, options: ScanOptions = {}): Promise<Workspace> {
+  const started = performance.now();
+  const base = resolve(root);
+  const checkout = await findTicCheckout(base, options.checkout);
+  const resultRoots = unique([
+    ...(checkout ? [join(checkout.datacompDir, 'results')] : []),
+    ...(options.resultDirs ?? []).map((d) => resolve(base, d)),
+  ]);
+  const evalRoots = unique([
+    ...(checkout ? [join(checkout.datacompDir, 'eval_results')] : []),
+    ...(options.evalDirs ?? []).map((d) => resolve(base, d)),
+  ]);
+
+  // Candidate folders: each root itself, its children and grandchildren (results/{variant}/{year}/ layouts, §3.2).
+  const candidates = unique([...(await foldersUnder(resultRoots, 2)), ...(await foldersUnder(evalRoots, 2))]);
+  const [experiments, evalDirs] = await Promise.all([
+    Promise.all(candidates.map((dir) => readExperimentDir(dir, options))),
+    Promise.all(candidates.map((dir) => readEvalDir(dir))),
+  ]);
+  const foundExperiments = experiments.filter((e): e is Experiment => e !== null);
+  const foundEvals = evalDirs.filter((e): e is EvalDir => e !== null);
+  const model = buildChains(foundExperiments, foundEvals);
+  return {
+    root: base,
+    checkout,
+    scanned: unique([...resultRoots, ...evalRoots]),
+    experiments: foundExperiments,
+    evalDirs: foundEvals,
+    chains: model.chains,
+    unchained: model.unchained,
+    evalMatches: model.evalMatches,
+    elapsedMs: performance.now() - started,
+  };
+}
+
+/** The roots and the folders below them, `depth` levels down, skipping `checkpoints/` and dot-folders. */
+async function foldersUnder(roots: readonly string[], depth: number): Promise<string[]> {
+  const out: string[] = [];
+  let level = [...roots];
+  for (let d = 0; d <= depth && level.length > 0; d++) {
+    out.push(...level);
+    if (d === depth) break;
+    const children = await Promise.all(
+      level.map(async (dir) => {
+        try {
+          const entries = await readdir(dir, { withFileTypes: true });
+          return entries
+            .filter(
+              (e) =>
+                e.isDirectory() &&
+                !e.name.startsWith('.') &&
+                e.name !== 'checkpoints' &&
+                e.name !== 'wandb' &&
+                e.name !== 'tensorboard',
+            )
+            .map((e) => join(dir, e.name));
+        } catch {
+          return [];
+        }
+      }),
+    );
+    level = children.flat().sort();
+  }
+  return out;
+}
+
+function unique(paths: readonly string[]): string[] {
+  return [...new Set(paths)];
+}

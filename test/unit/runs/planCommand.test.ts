@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError, type CliIo } from '../../../src/cli/cliIo';
+import { planCommand, planUsage } from '../../../src/cli/planCommand';
+import { ScratchWorkspace } from './workspaceFixture';
+
+const root = join(__dirname, '../../..');
+const demoResults = join(root, 'demo/datacomp/results');
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+  };
+  const code = await planCommand(args, io);
+  return { code, stdout, stderr };
+}
+
+describe('tic-studio plan (in-process)', function () {
+  this.timeout(30_000);
+  let ws: ScratchWorkspace;
+  before(() => {
+    ws = new ScratchWorkspace();
+  });
+  after(() => ws.cleanup());
+
+  it('plans the demo cumulative chain’s 2020 step from --chain, prints {argv, cwd, env} and the problems, exit 1', async () => {
+    const r = await run(['resume', '--chain', join(demoResults, 'datacomp_medium-basic_cumulative_2019'), '--json']);
+    assert.equal(r.code, 1, 'the demo has no training data and tiny checkpoints');
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(out.argv.slice(0, 6), ['torchrun', '--nproc_per_node', '8', '--nnodes', '1', 'train.py']);
+    assert.equal(out.cwd, join(root, 'demo/datacomp'));
+    assert.deepEqual(out.env, { PYTHONUNBUFFERED: '1' });
+    assert.equal(out.step.trainYear, 2020);
+    assert.equal(out.step.expName, 'datacomp_medium-basic_cumulative_2020');
+    assert.equal(
+      out.step.checkpoint,
+      join(demoResults, 'datacomp_medium-basic_cumulative_2019/checkpoints/epoch_latest.pt'),
+    );
+    assert.equal(
+      out.argv[out.argv.indexOf('--data_dir') + 1].split('::')[0],
+      '/home/demo/data/tic-datacomp-yearly/train/2020/',
+    );
+    assert.equal(out.argv[out.argv.indexOf('--imagenet_val') + 1], '/home/demo/data/imagenet/val');
+    assert.equal(out.argv[out.argv.indexOf('--output_dir') + 1], demoResults);
+    assert.equal(out.valid, false);
+    assert.deepEqual(
+      [...new Set(out.problems.map((p: { reason: string }) => p.reason))],
+      ['architectureUnknown', 'dataDirNotFound', 'imagenetValNotFound'],
+    );
+  });
+
+  it('prints the plan without checking anything, exit 0, with --no-validate; branches a sequential step off the 2016 step', async () => {
+    const r = await run([
+      'resume',
+      '--chain',
+      join(demoResults, 'datacomp_medium-basic_cumulative_2017'),
+      '--from',
+      '2016',
+      '--strategy',
+      'sequential',
+      '--no-validate',
+      '--json',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.validated, false);
+    assert.deepEqual(out.problems, []);
+    assert.equal(out.step.expName, 'datacomp_medium-basic_sequential_2017');
+    assert.equal(out.argv[out.argv.indexOf('--data_dir') + 1], '/home/demo/data/tic-datacomp-yearly/train/2017/');
+    assert.equal(
+      out.argv[out.argv.indexOf('--resume') + 1],
+      join(demoResults, 'datacomp_medium-basic_cumulative_2016/checkpoints/epoch_latest.pt'),
+    );
+  });
+
+  it('plans from --strategy with explicit paths, valid, exit 0, in text mode with a pasteable command line', async () => {
+    const ckpt = await ws.clipCheckpoint('ckpts/my 2018.pt', 'ViT-B-32');
+    const r = await run([
+      'resume',
+      '--strategy',
+      'cumulative',
+      '--from',
+      '2018',
+      '--checkpoint',
+      ckpt,
+      '--scale',
+      'tic_medium',
+      '--checkout',
+      ws.checkout,
+      '--data-root',
+      ws.dataRoot,
+      '--imagenet-val',
+      ws.imagenetVal,
+      '--nproc-per-node',
+      '4',
+      '--wandb',
+    ]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^tic_medium basic cumulative 2019: continues from .*my 2018\.pt \(ViT-B-32\)/);
+    assert.match(r.stdout, /command: torchrun --nproc_per_node 4 --nnodes 1 train\.py --scale tic_medium /);
+    assert.match(r.stdout, /--resume '[^']*my 2018\.pt'/, 'a path with a space is quoted for display');
+    assert.match(r.stdout, /--wandb_project_name tic-datacomp-tic_medium-basic-cumulative-2019/);
+    assert.match(r.stdout, /checks: all passed/);
+  });
+
+  it('exits 1 with the reason on stderr when the request cannot become a command', async () => {
+    const r = await run([
+      'resume',
+      '--strategy',
+      'cumulative',
+      '--from',
+      '2021',
+      '--scale',
+      'tic_medium',
+      '--checkout',
+      ws.checkout,
+      '--data-root',
+      ws.dataRoot,
+      '--imagenet-val',
+      ws.imagenetVal,
+    ]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^tic-studio plan: checkpointRequired: /);
+    const late = await run([
+      'resume',
+      '--strategy',
+      'sequential',
+      '--from',
+      '2022',
+      '--checkpoint',
+      '/x.pt',
+      '--scale',
+      'tic_medium',
+      '--checkout',
+      ws.checkout,
+      '--data-root',
+      ws.dataRoot,
+      '--imagenet-val',
+      ws.imagenetVal,
+    ]);
+    assert.match(late.stderr, /yearOutOfRange/);
+  });
+
+  it('reports usage errors as UsageError (exit 2 in runCli)', async () => {
+    await assert.rejects(run([]), UsageError);
+    await assert.rejects(run(['train']), UsageError);
+    await assert.rejects(run(['resume']), /--chain EXP_DIR or --strategy/);
+    await assert.rejects(run(['resume', '--strategy', 'replay']), /--strategy must be/);
+    await assert.rejects(run(['resume', '--strategy', 'oracle', '--scale', 'medium']), /--scale must be/);
+    await assert.rejects(run(['resume', '--strategy', 'oracle', '--from', 'last']), /whole number/);
+    await assert.rejects(
+      run(['resume', '--strategy', 'oracle', '--scale', 'tic_medium', '--checkout', ws.checkout]),
+      /missing --data-root/,
+    );
+    await assert.rejects(run(['resume', '--chain', ws.root]), /not an experiment folder/);
+    await assert.rejects(run(['eval']), /--checkpoint/);
+    assert.match(planUsage, /plan resume/);
+    assert.match(planUsage, /plan eval/);
+  });
+
+  it('plans an evaluation: architecture read from the checkpoint, one output dir per checkpoint', async () => {
+    const exp = join(ws.outputDir, 'datacomp_medium-basic_cumulative_2017');
+    const ckpt = await ws.clipCheckpoint(
+      'ml-tic-clip/datacomp/results/datacomp_medium-basic_cumulative_2017/checkpoints/epoch_latest.pt',
+      'ViT-B-32',
+    );
+    mkdirSync(exp, { recursive: true });
+    const r = await run(['eval', '--checkpoint', ckpt, '--data-dir', ws.evalData, '--json']);
+    assert.equal(r.code, 0, r.stdout);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.arch, 'ViT-B-32');
+    assert.equal(out.outputDir, join(ws.checkout, 'datacomp/eval_results/datacomp_medium-basic_cumulative_2017'));
+    assert.deepEqual(out.steps[1].argv.slice(0, 2), ['python', 'evaluate.py']);
+    assert.equal(out.steps[1].argv[out.steps[1].argv.indexOf('--use_model') + 1], `ViT-B-32 ${ckpt}`);
+    assert.equal(out.steps[0].cwd, join(ws.checkout, 'datacomp'));
+    const epoch = await ws.clipCheckpoint(
+      'ml-tic-clip/datacomp/results/datacomp_medium-basic_cumulative_2017/checkpoints/epoch_3.pt',
+      'ViT-B-32',
+    );
+    const r3 = JSON.parse((await run(['eval', '--checkpoint', epoch, '--no-validate', '--json'])).stdout);
+    assert.equal(
+      r3.outputDir,
+      join(ws.checkout, 'datacomp/eval_results/datacomp_medium-basic_cumulative_2017_epoch_3'),
+    );
+    const text = await run(['eval', '--checkpoint', epoch, '--arch', 'ViT-B-16', '--data-dir', ws.evalData]);
+    assert.equal(text.code, 1);
+    assert.match(text.stdout, /error architectureMismatch/);
+    await assert.rejects(
+      run(['eval', '--checkpoint', ws.file('x.pt', 'no'), '--checkout', ws.checkout]),
+      /give --arch/,
+    );
+  });
+});
