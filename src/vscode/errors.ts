@@ -1,3 +1,4 @@
+import type { RunFailure } from '../runs/runFailure';
 import { CheckpointError } from '../checkpoint/checkpointError';
 
 /**
@@ -19,4 +20,22 @@ export function describeError(error: unknown): { reason: string; message: string
   if (code === 'EISDIR') return { reason: 'isDirectory', message: 'That is a folder, not a checkpoint file.' };
   if ((error as Error | undefined)?.name === 'AbortError') return { reason: 'cancelled', message: 'Cancelled.' };
   return { reason: 'internal', message: `Unexpected error: ${error instanceof Error ? error.message : String(error)}` };
+}
+
+const runFailureWords: Record<RunFailure['reason'], string> = {
+  experimentExists: 'open_clip refused to train: the experiment folder already has an out.log (contracts §1.4). Use a new experiment name.',
+  trainingError: 'train.py reported "Error running training".',
+  badArguments: 'train.py rejected its arguments.',
+  traceback: 'Python raised an exception.',
+  missingCheckpoint: 'Training ended without writing checkpoints/epoch_latest.pt.',
+  nothingTrained: 'Nothing was trained (no train steps, no new checkpoint): a finished checkpoint resumed without --new_run?',
+  missingEvalResults: 'The evaluation ended without writing eval_results.jsonl.',
+  exitCode: 'The process exited with an error code.',
+  signal: 'The process was killed by a signal TiC Studio did not send.',
+  spawnFailed: 'The command could not be started.',
+};
+
+/** One sentence about why a run failed, then the log line or fact behind it. */
+export function describeRunFailure(failure: RunFailure): string {
+  return `${runFailureWords[failure.reason]} ${failure.detail}`.trim();
 }

@@ -15,6 +15,10 @@ export const commandIds = {
   revealInCache: 'ticStudio.revealInCache',
   copyCheckpointPath: 'ticStudio.copyCheckpointPath',
   setHubToken: 'ticStudio.setHubToken',
+  resumeFromYear: 'ticStudio.resumeFromYear',
+  evaluateCheckpoint: 'ticStudio.evaluateCheckpoint',
+  stopRun: 'ticStudio.stopRun',
+  showRunLog: 'ticStudio.showRunLog',
 } as const;
 
 export const viewIds = {
@@ -39,4 +43,9 @@ export const settingKeys = {
   hubCacheDir: 'ticStudio.hub.cacheDir',
   hubConnections: 'ticStudio.hub.connections',
   hubExtraRepos: 'ticStudio.hub.extraRepos',
+  runsCheckout: 'ticStudio.runs.checkout',
+  runsPython: 'ticStudio.runs.python',
+  runsDataRoot: 'ticStudio.runs.dataRoot',
+  runsImagenetVal: 'ticStudio.runs.imagenetVal',
+  runsSimulator: 'ticStudio.runs.simulator',
 } as const;

@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 
 import { settingKeys } from './ids';
@@ -28,5 +30,37 @@ export function readHubSettings(): HubUserSettings {
     cacheDir: text(settingKeys.hubCacheDir),
     connections: typeof connections === 'number' && Number.isInteger(connections) && connections >= 1 && connections <= 16 ? connections : 4,
     extraRepos: Array.isArray(extra) ? extra.filter((r): r is string => typeof r === 'string' && /^[\w.-]+\/[\w.-]+$/.test(r)) : [],
+  };
+}
+
+export interface RunSettings {
+  /** The ml-tic-clip checkout, when it is not the workspace folder (or its ml-tic-clip/ child). */
+  checkout: string | undefined;
+  /** The Python of the datacomp environment; undefined: the Python extension's interpreter, else python3. */
+  python: string | undefined;
+  /** $TIC_DATACOMP_Y_PATH/train: the folder holding one folder of shards per year. */
+  dataRoot: string | undefined;
+  imagenetVal: string | undefined;
+  /** A folder with the stand-in trainer and evaluator (demo): runs are simulated, labelled so. */
+  simulator: string | undefined;
+}
+
+/** Paths may be relative to the workspace folder and may start with ~. */
+export function readRunSettings(workspaceRoot: string): RunSettings {
+  const path = (key: string, envFallback?: string): string | undefined => {
+    const raw = get<unknown>(key, '');
+    const value = typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : envFallback;
+    if (value === undefined || value === '') return undefined;
+    if (value.startsWith('~/')) return join(homedir(), value.slice(2));
+    return isAbsolute(value) ? value : resolve(workspaceRoot, value);
+  };
+  const tic = process.env.TIC_DATACOMP_Y_PATH;
+  return {
+    checkout: path(settingKeys.runsCheckout),
+    // A bare command name (python3) is looked up on PATH; anything with a slash is a path.
+    python: ((raw) => (typeof raw === 'string' && raw.trim() !== '' && !raw.includes('/') ? raw.trim() : path(settingKeys.runsPython)))(get<unknown>(settingKeys.runsPython, '')),
+    dataRoot: path(settingKeys.runsDataRoot, tic ? join(tic, 'train') : undefined),
+    imagenetVal: path(settingKeys.runsImagenetVal),
+    simulator: path(settingKeys.runsSimulator),
   };
 }

@@ -83,7 +83,7 @@ export class CheckpointsTree implements vscode.TreeDataProvider<CheckpointsNode>
       const years = r.years.length ? `${r.years[0]}–${r.years[r.years.length - 1]}` : 'no years';
       item.description = `${years}${r.offline ? ' · offline (cache only)' : ''}${r.commit ? ` · ${r.commit.slice(0, 7)}` : ''}`;
       item.tooltip = r.error ? `${r.repo}\n${r.error.message}` : `${r.repo} @ ${r.commit ?? r.revision}`;
-      item.iconPath = new vscode.ThemeIcon(r.offline || r.error ? 'cloud-offline' : 'repo');
+      item.iconPath = new vscode.ThemeIcon(r.offline || r.error ? 'debug-disconnect' : 'repo');
       item.contextValue = 'hubRepo';
       item.accessibilityInformation = { label: `${r.repo}, ${item.description}` };
       return item;

@@ -1,0 +1,89 @@
+import * as vscode from 'vscode';
+import type { RunRecord } from '../../runs/runRecord';
+import { commandIds } from '../ids';
+import { evaluateFlow, resumeFlow } from '../runs/launchFlows';
+import type { RunsService } from '../runs/runsService';
+import { isStepNode, type StepNode } from '../views/experimentsTree';
+import { isRunNode } from '../views/runsTree';
+
+/** From the palette: pick a chain step that has a checkpoint. */
+async function pickStep(runs: RunsService, title: string): Promise<StepNode | undefined> {
+  await runs.rescan();
+  const items = (runs.workspace?.chains ?? []).flatMap((chain) =>
+    chain.steps
+      .filter((step) => step.finalCheckpoint !== null)
+      .map((step) => ({ label: `${step.year}`, description: `${chain.strategy} · ${chain.filtering ?? '?'} · ${chain.scale ?? '?'}`, detail: step.expName ?? undefined, node: { kind: 'step' as const, chain, step } })),
+  );
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage('No training step with a checkpoint was found in this workspace (datacomp/results/<exp>/checkpoints/).');
+    return undefined;
+  }
+  return (await vscode.window.showQuickPick(items, { title, matchOnDescription: true, matchOnDetail: true }))?.node;
+}
+
+async function pickRun(runs: RunsService, title: string, filter: (r: RunRecord) => boolean): Promise<RunRecord | undefined> {
+  const candidates = runs.runs.filter(filter);
+  if (candidates.length === 0) {
+    void vscode.window.showInformationMessage('No such run in this workspace.');
+    return undefined;
+  }
+  return (await vscode.window.showQuickPick(candidates.map((r) => ({ label: r.label, description: `${r.status} · ${r.id}`, r })), { title }))?.r;
+}
+
+function runOf(runs: RunsService, arg: unknown): RunRecord | undefined {
+  const id = isRunNode(arg) ? arg.id : typeof arg === 'string' ? arg : undefined;
+  return id ? runs.runs.find((r) => r.id === id) : undefined;
+}
+
+export function registerRunCommands(runs: RunsService): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand(commandIds.resumeFromYear, async (arg?: unknown) => {
+      const node = isStepNode(arg) ? arg : await pickStep(runs, 'Resume Training From Year…');
+      if (node) await resumeFlow(runs, node.chain, node.step.year);
+    }),
+    vscode.commands.registerCommand(commandIds.evaluateCheckpoint, async (arg?: unknown) => {
+      if (arg instanceof vscode.Uri) return evaluateFlow(runs, arg.fsPath, null);
+      const node = isStepNode(arg) ? arg : await pickStep(runs, 'Evaluate Checkpoint…');
+      if (node?.step.finalCheckpoint) await evaluateFlow(runs, node.step.finalCheckpoint.path, node.step.expName);
+    }),
+    vscode.commands.registerCommand(commandIds.stopRun, async (arg?: unknown) => {
+      const record = runOf(runs, arg) ?? (await pickRun(runs, 'Stop Run…', (r) => r.status === 'running'));
+      if (!record) return;
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${record.label} (SIGINT, then SIGTERM, then SIGKILL)…` }, async () => {
+        try {
+          const stopped = await runs.stop(record.id);
+          void vscode.window.showInformationMessage(`${record.label} stopped (${stopped?.stopSignals?.join(' → ') ?? 'SIGINT'}).`);
+        } catch (error) {
+          void vscode.window.showErrorMessage(`Could not stop ${record.label}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      });
+    }),
+    vscode.commands.registerCommand(commandIds.showRunLog, async (arg?: unknown) => {
+      const record = runOf(runs, arg) ?? (await pickRun(runs, 'Show Run Log', () => true));
+      if (!record) return;
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(record.logPath));
+      await vscode.window.showTextDocument(doc, { preview: true });
+    }),
+  ];
+}
+
+/** "$(sync~spin) 2 runs" while runs are going; click to see them. */
+export function runsStatusBar(runs: RunsService): vscode.Disposable {
+  const item = vscode.window.createStatusBarItem('ticStudio.runs', vscode.StatusBarAlignment.Left, 10);
+  item.name = 'TiC Studio Runs';
+  item.command = 'ticStudio.runs.focus';
+  const update = (): void => {
+    const running = runs.runs.filter((r) => r.status === 'running');
+    if (running.length === 0) {
+      item.hide();
+      return;
+    }
+    const live = running.map((r) => runs.liveStats(r.id)?.loss).find((l) => l !== undefined && l !== null);
+    item.text = `$(sync~spin) ${running.length} TiC run${running.length === 1 ? '' : 's'}${live ? ` · loss ${live.toFixed(3)}` : ''}`;
+    item.tooltip = running.map((r) => `${r.label} (${r.id})`).join('\n');
+    item.show();
+  };
+  const sub = runs.onDidChange(update);
+  update();
+  return { dispose: () => (sub.dispose(), item.dispose()) };
+}

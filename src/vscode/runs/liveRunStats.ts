@@ -1,0 +1,29 @@
+import type { TrainStepEvent } from '../../results/logEvents';
+import { LogParser } from '../../results/logParser';
+
+/** What the Runs view shows of a training run while it writes its log: the last step, parsed as it streams. */
+export class LiveRunStats {
+  private readonly parser: LogParser;
+  lastStep: TrainStepEvent | null = null;
+  evals = 0;
+
+  constructor(private readonly onChange: () => void) {
+    this.parser = new LogParser((event) => {
+      if (event.type === 'trainStep') {
+        this.lastStep = event;
+        this.onChange();
+      } else if (event.type === 'evalMetrics') {
+        this.evals++;
+        this.onChange();
+      }
+    });
+  }
+
+  write(text: string): void {
+    this.parser.write(text);
+  }
+
+  get loss(): number | null {
+    return this.lastStep?.losses.loss?.value ?? null;
+  }
+}

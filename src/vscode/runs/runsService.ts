@@ -1,0 +1,128 @@
+import * as vscode from 'vscode';
+import type { RunRecord } from '../../runs/runRecord';
+import { Supervisor, type RunPlan } from '../../runs/supervisor';
+import { scanWorkspace, type Workspace } from '../../runs/workspaceScan';
+import { describeRunFailure } from '../errors';
+import type { Logger } from '../logger';
+import { readRunSettings } from '../settings';
+import { LiveRunStats } from './liveRunStats';
+
+/**
+ * The experiments of the workspace (scanned, rescanned when results change) and the runs TiC Studio started,
+ * supervised so they outlive the window: on activation it re-attaches to the runs still alive.
+ */
+export class RunsService implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private scanned: Workspace | undefined;
+  private records = new Map<string, RunRecord>();
+  private readonly live = new Map<string, { stats: LiveRunStats; follow: { dispose(): void } }>();
+  private scanTimer: NodeJS.Timeout | undefined;
+  readonly supervisor: Supervisor | undefined;
+
+  constructor(
+    readonly root: vscode.Uri | undefined,
+    private readonly log: Logger,
+  ) {
+    if (!root) return;
+    this.supervisor = new Supervisor({ workspaceRoot: root.fsPath, isTrusted: () => vscode.workspace.isTrusted });
+    this.disposables.push({ dispose: () => this.supervisor?.dispose() });
+    this.disposables.push(this.supervisor.onDidChangeRun((record) => this.onRun(record)));
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(root, '**/{out.log,params.txt,eval_results.jsonl,*.pt}'));
+    this.disposables.push(watcher, watcher.onDidCreate(() => this.scheduleScan()), watcher.onDidDelete(() => this.scheduleScan()), watcher.onDidChange(() => this.scheduleScan()));
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('ticStudio.runs')) this.scheduleScan();
+      }),
+    );
+  }
+
+  get workspace(): Workspace | undefined {
+    return this.scanned;
+  }
+
+  get runs(): RunRecord[] {
+    return [...this.records.values()].sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
+  }
+
+  liveStats(id: string): LiveRunStats | undefined {
+    return this.live.get(id)?.stats;
+  }
+
+  async start(): Promise<void> {
+    await this.rescan();
+    if (!this.supervisor) return;
+    try {
+      const reattached = await this.supervisor.reattach();
+      for (const record of reattached) this.onRun(record);
+      const { records } = await this.supervisor.store.list();
+      for (const record of records) this.onRun(record);
+      const running = reattached.filter((r) => r.status === 'running').length;
+      if (running) this.log.info(`Re-attached to ${running} run(s) still going.`);
+    } catch (error) {
+      this.log.error(`Could not read the runs of this workspace: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  async rescan(): Promise<void> {
+    if (!this.root) return;
+    const settings = readRunSettings(this.root.fsPath);
+    try {
+      this.scanned = await scanWorkspace(this.root.fsPath, { checkout: settings.checkout });
+    } catch (error) {
+      this.log.error(`Scanning the workspace failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    this.changed.fire();
+  }
+
+  private scheduleScan(): void {
+    if (this.scanTimer) clearTimeout(this.scanTimer);
+    this.scanTimer = setTimeout(() => void this.rescan(), 400);
+  }
+
+  async launch(plan: RunPlan): Promise<RunRecord> {
+    if (!this.supervisor) throw new Error('Open a folder first: runs are recorded in its .tic-studio/ folder.');
+    const record = await this.supervisor.start(plan);
+    this.log.info(`Started ${record.kind} run ${record.id} (pid ${record.pid}): ${record.argv.join(' ')}`);
+    this.onRun(record);
+    return record;
+  }
+
+  async stop(id: string): Promise<RunRecord | undefined> {
+    const record = await this.supervisor?.stop(id);
+    if (record) this.onRun(record);
+    return record;
+  }
+
+  private onRun(record: RunRecord): void {
+    const before = this.records.get(record.id)?.status;
+    this.records.set(record.id, record);
+    if (record.status === 'running' && record.kind === 'train' && !this.live.has(record.id) && this.supervisor) {
+      const stats = new LiveRunStats(() => this.changed.fire());
+      // The run's own out.log has the train lines (rank 0); the console log has the same plus stdout.
+      const follow = this.supervisor.follow(record.id, { onChunk: (text, source) => source === 'console' && stats.write(text) }, { from: 'start' });
+      this.live.set(record.id, { stats, follow });
+    }
+    if (record.status !== 'running' && record.status !== 'queued') {
+      this.live.get(record.id)?.follow.dispose();
+      if (before === 'running') {
+        this.scheduleScan();
+        this.announceEnd(record);
+      }
+    }
+    this.changed.fire();
+  }
+
+  private announceEnd(record: RunRecord): void {
+    if (record.status === 'succeeded') void vscode.window.showInformationMessage(`${record.label} finished.`);
+    else if (record.status === 'failed') void vscode.window.showErrorMessage(`${record.label} failed: ${record.failure ? describeRunFailure(record.failure) : `exit ${record.exitCode ?? record.signal}`}`, 'Show Log').then((a) => a && vscode.commands.executeCommand('ticStudio.showRunLog', record.id));
+  }
+
+  dispose(): void {
+    if (this.scanTimer) clearTimeout(this.scanTimer);
+    for (const { follow } of this.live.values()) follow.dispose();
+    for (const d of this.disposables) d.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,94 @@
+import * as vscode from 'vscode';
+import type { RunRecord } from '../../runs/runRecord';
+import { describeRunFailure } from '../errors';
+import type { RunsService } from '../runs/runsService';
+
+export interface RunNode {
+  kind: 'run';
+  id: string;
+}
+
+export function isRunNode(value: unknown): value is RunNode {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'run';
+}
+
+const statusIcons: Record<RunRecord['status'], [string, string | undefined]> = {
+  queued: ['clock', undefined],
+  running: ['sync~spin', 'charts.blue'],
+  succeeded: ['pass', 'testing.iconPassed'],
+  failed: ['error', 'testing.iconFailed'],
+  stopped: ['debug-stop', undefined],
+  lost: ['question', 'list.warningForeground'],
+};
+
+function elapsed(record: RunRecord, now: number): string {
+  const start = Date.parse(record.startedAt ?? record.createdAt);
+  const end = record.endedAt ? Date.parse(record.endedAt) : now;
+  const s = Math.max(0, Math.round((end - start) / 1000));
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+/** The Runs view: the runs TiC Studio started in this workspace, running first, with live loss and throughput. */
+export class RunsTree implements vscode.TreeDataProvider<RunNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly ticker: NodeJS.Timeout;
+
+  constructor(private readonly runs: RunsService) {
+    this.subscription = runs.onDidChange(() => this.schedule());
+    // Elapsed time moves on while a run is running.
+    this.ticker = setInterval(() => this.runs.runs.some((r) => r.status === 'running') && this.schedule(), 5000);
+  }
+
+  private schedule(): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.changed.fire();
+    }, 300);
+  }
+
+  getChildren(node?: RunNode): RunNode[] {
+    if (node) return [];
+    const order: Record<RunRecord['status'], number> = { running: 0, queued: 1, failed: 2, lost: 3, stopped: 4, succeeded: 5 };
+    return [...this.runs.runs].sort((a, b) => order[a.status] - order[b.status]).map((r) => ({ kind: 'run', id: r.id }));
+  }
+
+  getTreeItem(node: RunNode): vscode.TreeItem {
+    const record = this.runs.runs.find((r) => r.id === node.id);
+    if (!record) return new vscode.TreeItem(node.id);
+    const item = new vscode.TreeItem(`${record.label}${record.simulated ? ' (simulated)' : ''}`, vscode.TreeItemCollapsibleState.None);
+    item.id = `run:${record.id}`;
+    const parts = [record.status, elapsed(record, Date.now())];
+    const live = this.runs.liveStats(record.id);
+    if (live?.lastStep) {
+      const s = live.lastStep;
+      parts.push(`epoch ${s.epoch + 1} ${s.percent}%`);
+      if (live.loss !== null) parts.push(`loss ${live.loss.toFixed(4)}`);
+      parts.push(`${Math.round(s.samplesPerSecond)} samples/s`);
+    }
+    item.description = parts.join(' · ');
+    const [icon, color] = statusIcons[record.status];
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    item.tooltip = [
+      `${record.kind} run ${record.id}${record.simulated ? ' (simulated: the demo stand-in, not the real trainer)' : ''}`,
+      `pid ${record.pid ?? '-'} · ${record.host}`,
+      record.failure ? describeRunFailure(record.failure) : '',
+      record.argv.join(' '),
+    ]
+      .filter(Boolean)
+      .join('\n');
+    item.contextValue = record.status === 'running' ? 'run running' : 'run ended';
+    item.command = { command: 'ticStudio.showRunLog', title: 'Show Run Log', arguments: [node] };
+    item.accessibilityInformation = { label: `${item.label}, ${item.description}` };
+    return item;
+  }
+
+  dispose(): void {
+    clearInterval(this.ticker);
+    if (this.timer) clearTimeout(this.timer);
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { screenshotOnFailure, Workbench } from './workbench';
+
+/** The heart of TiC Studio on the demo: Resume from 2016 → a simulated 2017 run with a live loss → Stop. */
+describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
+  let wb: Workbench;
+  screenshotOnFailure(() => wb);
+
+  before(async function () {
+    this.timeout(180000);
+    wb = await Workbench.open();
+  });
+
+  after(async () => {
+    await wb?.close();
+  });
+
+  /** The run's own process, from the record TiC Studio keeps in .tic-studio/runs/. */
+  const pidOf = (): number => {
+    const dir = join(wb.workspace, '.tic-studio/runs');
+    const record = readdirSync(dir).find((f) => f.endsWith('.json') && !f.endsWith('.exit.json') && !f.endsWith('.started.json'));
+    return (JSON.parse(readFileSync(join(dir, record!), 'utf8')) as { pid: number }).pid;
+  };
+
+
+  it('shows the demo chains and their years in the Experiments view', async () => {
+    await wb.openContainer();
+    await wb.page.getByRole('treeitem', { name: /^cumulative chain/ }).first().waitFor({ timeout: 30000 });
+    await wb.page.getByRole('treeitem', { name: /^sequential chain/ }).first().waitFor();
+    await wb.page.getByRole('treeitem', { name: /^2016, finished/ }).first().waitFor();
+    await wb.screenshot('runs-1-experiments');
+  });
+
+  it('plans the 2017 step from the 2016 checkpoint, shows the command and launches it', async () => {
+    const step = wb.page.getByRole('treeitem', { name: /^2016, finished/ }).first();
+    await step.hover();
+    await step.locator('.actions [aria-label="Resume Training From Year…"]').click();
+    const input = wb.page.locator('.quick-input-widget input');
+    // 1 strategy, 2 GPUs: take the defaults (the chain's strategy, the previous step's GPU count).
+    for (const title of ['strategy', 'GPUs per node']) {
+      await wb.page.locator('.quick-input-widget', { hasText: title }).waitFor();
+      await wb.page.keyboard.press('Enter');
+    }
+    // 3 experiment name: 2017 exists in the demo, so a fresh name is proposed (the §1.4 trap).
+    await wb.page.locator('.quick-input-widget', { hasText: 'experiment name' }).waitFor();
+    assert.equal(await input.inputValue(), 'datacomp_medium-basic_cumulative_2017_run2');
+    await wb.page.keyboard.press('Enter');
+    await wb.page.locator('.quick-input-widget', { hasText: 'data root' }).waitFor();
+    assert.equal(await input.inputValue(), join(wb.workspace, 'data/train'));
+    await wb.page.keyboard.press('Enter');
+    const dialog = wb.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30000 });
+    const text = (await dialog.textContent()) ?? '';
+    for (const part of ['torchrun --nproc_per_node 8 --nnodes 1 train.py --scale tic_medium', '--new_run', '--resume', '--exp_name datacomp_medium-basic_cumulative_2017_run2', 'train/2017/::', 'train/2014/ ', 'Simulated']) {
+      assert.ok(text.includes(part), `the dialog does not show ${part}: ${text}`);
+    }
+    await wb.screenshot('runs-2-command');
+    await dialog.locator('.monaco-button', { hasText: 'Launch' }).click();
+    const run = wb.page.getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), running.*loss \d/ }).first();
+    await run.waitFor({ timeout: 60000 });
+    await wb.screenshot('runs-3-running');
+  });
+
+  it('survives a window reload: the new extension host re-attaches and follows it', async () => {
+    const pid = pidOf();
+    await wb.page.reload();
+    await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    await wb.openContainer();
+    const run = wb.page.getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), running.*loss \d/ }).first();
+    await run.waitFor({ timeout: 60000 });
+    assert.equal(pidOf(), pid);
+    process.kill(pid, 0); // still alive (throws otherwise)
+    await wb.screenshot('runs-4-after-reload');
+  });
+
+  it('stops the run and leaves no process behind', async () => {
+    const run = wb.page.getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), running/ }).first();
+    await run.hover();
+    await run.locator('.actions [aria-label="Stop Run…"]').click();
+    await wb.page.getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), stopped/ }).first().waitFor({ timeout: 60000 });
+    const files = readdirSync(join(wb.workspace, '.tic-studio/runs'));
+    const records = files.filter((f) => f.endsWith('.json') && !f.endsWith('.exit.json') && !f.endsWith('.started.json'));
+    assert.equal(records.length, 1, files.join(', '));
+    assert.ok(existsSync(join(wb.workspace, 'datacomp/results/datacomp_medium-basic_cumulative_2017_run2/out.log')));
+    assert.throws(() => process.kill(pidOf(), 0), 'the stopped run is gone');
+    await wb.screenshot('runs-5-stopped');
+  });
+});
