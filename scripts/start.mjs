@@ -8,7 +8,14 @@ import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { installVsix, launchChromium, makeProfile, projectRoot, startCodeServer, workbenchUrl } from './lib/codeServer.mjs';
+import {
+  installVsix,
+  launchChromium,
+  makeProfile,
+  projectRoot,
+  startCodeServer,
+  workbenchUrl,
+} from './lib/codeServer.mjs';
 import { ensureNodeModules } from './lib/ensureDeps.mjs';
 import { onPath, run } from './lib/run.mjs';
 
@@ -36,9 +43,13 @@ function portIsFree(port) {
 if (!(await ensureNodeModules())) fail('npm ci failed (see above).');
 
 if (onPath('code') && !check && !process.env.TIC_STUDIO_NO_DESKTOP) {
-  if ((await run('node', ['scripts/build.mjs'], { cwd: projectRoot })).code !== 0) fail('the build failed (see above).');
+  if ((await run('node', ['scripts/build.mjs'], { cwd: projectRoot })).code !== 0)
+    fail('the build failed (see above).');
   console.log(`Opening ${folder} in VS Code with TiC Studio from ${projectRoot} (development mode).`);
-  spawn('code', ['--new-window', `--extensionDevelopmentPath=${projectRoot}`, folder], { stdio: 'inherit', detached: true }).unref();
+  spawn('code', ['--new-window', `--extensionDevelopmentPath=${projectRoot}`, folder], {
+    stdio: 'inherit',
+    detached: true,
+  }).unref();
 } else {
   const { ensureHost } = await import('./ensureHost.mjs');
   try {
@@ -46,7 +57,8 @@ if (onPath('code') && !check && !process.env.TIC_STUDIO_NO_DESKTOP) {
   } catch (error) {
     fail(error.message);
   }
-  if ((await run('npm', ['run', 'package', '--silent'], { cwd: projectRoot })).code !== 0) fail('packaging the extension failed (see above).');
+  if ((await run('npm', ['run', 'package', '--silent'], { cwd: projectRoot })).code !== 0)
+    fail('packaging the extension failed (see above).');
   const wanted = Number(value('--port') ?? 8090);
   const port = check ? 0 : (await portIsFree(wanted)) ? wanted : 0;
   const profile = makeProfile('tic-studio-start-');
@@ -63,7 +75,8 @@ if (onPath('code') && !check && !process.env.TIC_STUDIO_NO_DESKTOP) {
       const page = browser.pages()[0] ?? (await browser.newPage());
       await page.goto(url);
       await page.locator('.activitybar [aria-label*="TiC Studio"]').first().click({ timeout: 60000 });
-      for (const title of ['Experiments', 'Checkpoints', 'Runs']) await page.locator('.pane-header', { hasText: title }).first().waitFor();
+      for (const title of ['Experiments', 'Checkpoints', 'Runs'])
+        await page.locator('.pane-header', { hasText: title }).first().waitFor();
       const dir = join(projectRoot, 'test-results/screenshots');
       mkdirSync(dir, { recursive: true });
       await page.screenshot({ path: join(dir, 'npm-start.png') });

@@ -14,7 +14,13 @@ const results = [];
 const started = Date.now();
 
 function record(name, ok, counts) {
-  results.push({ name, passes: counts?.passes ?? (ok ? 1 : 0), failures: counts?.failures ?? (ok ? 0 : 1), pending: counts?.pending ?? 0, ok });
+  results.push({
+    name,
+    passes: counts?.passes ?? (ok ? 1 : 0),
+    failures: counts?.failures ?? (ok ? 0 : 1),
+    pending: counts?.pending ?? 0,
+    ok,
+  });
 }
 
 /** Sums the TIC-TEST-SUMMARY lines a mocha run printed (see test/support/countingReporter.cjs). */
@@ -74,12 +80,19 @@ async function main() {
   if (!(await check('build', 'node', ['scripts/build.mjs', '--tests']))) return;
   await check('typecheck', 'npx', ['tsc', '-p', '.', '--noEmit']);
   await check('lint', 'npx', ['eslint', '.']);
+  await check('format', 'npx', ['prettier', '--check', '.']);
 
   if (tiers.includes('unit')) await tier('unit', 'npx', ['mocha', '--reporter', './test/support/countingReporter.cjs']);
   if (tiers.includes('integration')) await tier('integration', 'node', ['scripts/runIntegration.mjs']);
   if (tiers.includes('e2e')) {
     if (await check('package .vsix', 'npm', ['run', 'package', '--silent'])) {
-      await tier('e2e', 'npx', ['mocha', '--config', 'test/e2e/.mocharc.json', '--reporter', './test/support/countingReporter.cjs']);
+      await tier('e2e', 'npx', [
+        'mocha',
+        '--config',
+        'test/e2e/.mocharc.json',
+        '--reporter',
+        './test/support/countingReporter.cjs',
+      ]);
     }
   }
 }
@@ -89,7 +102,10 @@ const tierRows = results.filter((r) => ['unit', 'integration', 'e2e'].includes(r
 const checks = results.filter((r) => !tierRows.includes(r));
 console.log('\n=== summary ===');
 for (const r of checks) console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}`);
-for (const r of tierRows) console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: ${r.passes} passed, ${r.failures} failed${r.pending ? `, ${r.pending} skipped` : ''}`);
+for (const r of tierRows)
+  console.log(
+    `${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: ${r.passes} passed, ${r.failures} failed${r.pending ? `, ${r.pending} skipped` : ''}`,
+  );
 console.log(`(${Math.round((Date.now() - started) / 1000)} s)`);
 // A failed check (install, build, types, lint) counts as one failure, so a broken build never reads as green.
 const passed = results.reduce((n, r) => n + r.passes, 0);

@@ -30,11 +30,24 @@ export function makeProfile(prefix = 'tic-studio-vscode-', settings = {}) {
     base,
     userDataDir: join(base, 'user-data'),
     extensionsDir: join(base, 'extensions'),
-    xdg: { XDG_CONFIG_HOME: join(base, 'xdg/config'), XDG_DATA_HOME: join(base, 'xdg/data'), XDG_CACHE_HOME: join(base, 'xdg/cache') },
+    xdg: {
+      XDG_CONFIG_HOME: join(base, 'xdg/config'),
+      XDG_DATA_HOME: join(base, 'xdg/data'),
+      XDG_CACHE_HOME: join(base, 'xdg/cache'),
+    },
     remove: () => rmSync(base, { recursive: true, force: true, maxRetries: 3 }),
   };
-  for (const dir of [profile.extensionsDir, join(profile.userDataDir, 'User'), join(profile.userDataDir, 'Machine'), ...Object.values(profile.xdg)]) mkdirSync(dir, { recursive: true });
-  writeFileSync(join(profile.userDataDir, 'User/settings.json'), JSON.stringify({ ...quietSettings, ...settings }, null, 2));
+  for (const dir of [
+    profile.extensionsDir,
+    join(profile.userDataDir, 'User'),
+    join(profile.userDataDir, 'Machine'),
+    ...Object.values(profile.xdg),
+  ])
+    mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(profile.userDataDir, 'User/settings.json'),
+    JSON.stringify({ ...quietSettings, ...settings }, null, 2),
+  );
   // code-server is a remote window: `machine`-scoped settings (paths on the server) are read from Machine/.
   writeFileSync(join(profile.userDataDir, 'Machine/settings.json'), JSON.stringify(settings, null, 2));
   return profile;
@@ -42,18 +55,31 @@ export function makeProfile(prefix = 'tic-studio-vscode-', settings = {}) {
 
 export function assertHostInstalled() {
   if (!existsSync(node24) || !existsSync(codeServerEntry)) {
-    throw new Error(`code-server is not installed in ${hostDir}. Run 'node scripts/ensureHost.mjs' (npm test and npm start do it).`);
+    throw new Error(
+      `code-server is not installed in ${hostDir}. Run 'node scripts/ensureHost.mjs' (npm test and npm start do it).`,
+    );
   }
 }
 
 function baseArgs(profile) {
-  return ['--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir, '--disable-telemetry', '--disable-update-check'];
+  return [
+    '--user-data-dir',
+    profile.userDataDir,
+    '--extensions-dir',
+    profile.extensionsDir,
+    '--disable-telemetry',
+    '--disable-update-check',
+  ];
 }
 
 /** Installs a .vsix into the profile with code-server's own CLI (no marketplace, no download). */
 export async function installVsix(profile, vsixPath) {
   assertHostInstalled();
-  const { code, output } = await runToEnd(node24, [codeServerEntry, ...baseArgs(profile), '--install-extension', vsixPath], { ...process.env, ...profile.xdg });
+  const { code, output } = await runToEnd(
+    node24,
+    [codeServerEntry, ...baseArgs(profile), '--install-extension', vsixPath],
+    { ...process.env, ...profile.xdg },
+  );
   if (code !== 0) throw new Error(`code-server --install-extension failed (${code}):\n${output}`);
 }
 
@@ -61,17 +87,27 @@ export async function installVsix(profile, vsixPath) {
  * Starts code-server on 127.0.0.1 with a free port. Resolves once it listens. `stop()` kills its whole process
  * group (extension hosts included) so no process outlives the test.
  */
-export async function startCodeServer({ profile, folder, smokeTestDriver = false, port = 0, env = {}, log = () => {} }) {
+export async function startCodeServer({
+  profile,
+  folder,
+  smokeTestDriver = false,
+  port = 0,
+  env = {},
+  log = () => {},
+}) {
   assertHostInstalled();
   const args = [
     codeServerEntry,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     ...baseArgs(profile),
     '--disable-workspace-trust',
     '--disable-getting-started-override',
     '--ignore-last-opened',
-    '--reconnection-grace-time', '5',
+    '--reconnection-grace-time',
+    '5',
   ];
   if (smokeTestDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
   if (folder) args.push(folder);
@@ -98,16 +134,17 @@ export async function startCodeServer({ profile, folder, smokeTestDriver = false
       if (child.exitCode !== null || child.signalCode !== null) {
         clearTimeout(timer);
         resolve();
-      } else child.once('exit', () => {
-        clearTimeout(timer);
-        // extension hosts live in the same group; make sure they go too
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // the group is already gone
-        }
-        resolve();
-      });
+      } else
+        child.once('exit', () => {
+          clearTimeout(timer);
+          // extension hosts live in the same group; make sure they go too
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            // the group is already gone
+          }
+          resolve();
+        });
     });
   };
   let output = '';
@@ -147,7 +184,10 @@ export function workbenchUrl(serverUrl, folder, payload) {
 }
 
 /** Headless Debian Chromium through playwright-core (never a downloaded browser). */
-export async function launchChromium(profileBase, { colorScheme = 'dark', viewport = { width: 1400, height: 900 } } = {}) {
+export async function launchChromium(
+  profileBase,
+  { colorScheme = 'dark', viewport = { width: 1400, height: 900 } } = {},
+) {
   const { chromium } = await import('playwright-core');
   const dir = join(profileBase, 'chromium');
   mkdirSync(dir, { recursive: true });
@@ -156,7 +196,16 @@ export async function launchChromium(profileBase, { colorScheme = 'dark', viewpo
     headless: true,
     viewport,
     colorScheme,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 

@@ -6,7 +6,9 @@ import { projectRoot } from './codeServer.mjs';
 import { run } from './run.mjs';
 
 export async function ensureNodeModules() {
-  const stamp = createHash('sha256').update(readFileSync(join(projectRoot, 'package-lock.json'))).digest('hex');
+  const stamp = createHash('sha256')
+    .update(readFileSync(join(projectRoot, 'package-lock.json')))
+    .digest('hex');
   const stampFile = join(projectRoot, 'node_modules/.tic-studio-deps');
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return true;
   console.log('Installing npm dependencies (npm ci)…');

@@ -36,16 +36,30 @@ export async function diffCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 function describe(d: CheckpointDiff, top: number): string {
-  const out: string[] = [`A: ${d.a.path}`, `B: ${d.b.path}`, `${d.tensors.length} tensors compared in ${Math.round(d.stats.elapsedMs)} ms`, ''];
-  const groupRows = (groups: CheckpointDiff['blocks']): string[][] => groups.map((g) => [g.name, String(g.tensors), fmt(g.relDelta), fmt(g.l2Delta), fmt(g.cosine, 6)]);
+  const out: string[] = [
+    `A: ${d.a.path}`,
+    `B: ${d.b.path}`,
+    `${d.tensors.length} tensors compared in ${Math.round(d.stats.elapsedMs)} ms`,
+    '',
+  ];
+  const groupRows = (groups: CheckpointDiff['blocks']): string[][] =>
+    groups.map((g) => [g.name, String(g.tensors), fmt(g.relDelta), fmt(g.l2Delta), fmt(g.cosine, 6)]);
   const right = new Set([1, 2, 3, 4]);
   out.push(table(['tower', 'tensors', 'rel Δ', 'L2 Δ', 'cosine'], groupRows(d.towers), right));
   out.push(table(['block', 'tensors', 'rel Δ', 'L2 Δ', 'cosine'], groupRows(d.blocks), right));
   const largest = [...d.tensors].sort((x, y) => (y.relDelta ?? -1) - (x.relDelta ?? -1)).slice(0, top);
-  if (largest.length) out.push(table(['tensor (largest relative change)', 'rel Δ', 'L2 Δ', 'cosine'], largest.map((t) => [t.name, fmt(t.relDelta), fmt(t.l2Delta), fmt(t.cosine, 6)]), new Set([1, 2, 3])));
+  if (largest.length)
+    out.push(
+      table(
+        ['tensor (largest relative change)', 'rel Δ', 'L2 Δ', 'cosine'],
+        largest.map((t) => [t.name, fmt(t.relDelta), fmt(t.l2Delta), fmt(t.cosine, 6)]),
+        new Set([1, 2, 3]),
+      ),
+    );
   for (const n of d.onlyInA) out.push(`only in A: ${n}`);
   for (const n of d.onlyInB) out.push(`only in B: ${n}`);
-  for (const m of d.shapeMismatch) out.push(`shape differs: ${m.name} [${m.shapeA.join(', ')}] vs [${m.shapeB.join(', ')}]`);
+  for (const m of d.shapeMismatch)
+    out.push(`shape differs: ${m.name} [${m.shapeA.join(', ')}] vs [${m.shapeB.join(', ')}]`);
   for (const s of d.skipped) out.push(`not compared: ${s.name} (${s.reason})`);
   return out.join('\n') + '\n';
 }

@@ -59,26 +59,45 @@ export async function hubCommand(args: string[], io: CliIo, deps: HubCommandDeps
   });
   const [action, ...rest] = positionals;
   if (action !== 'ls' && action !== 'download') {
-    throw new UsageError(action === undefined ? "expects 'ls' or 'download' (see --help)." : `unknown action '${action}': expected 'ls' or 'download' (see --help).`);
+    throw new UsageError(
+      action === undefined
+        ? "expects 'ls' or 'download' (see --help)."
+        : `unknown action '${action}': expected 'ls' or 'download' (see --help).`,
+    );
   }
   let settings: HubSettings;
   try {
-    settings = await resolveHubSettings({ env: deps.env ?? process.env, homeDir: deps.homeDir ?? homedir(), endpoint: values.endpoint, cacheDir: values['cache-dir'] });
+    settings = await resolveHubSettings({
+      env: deps.env ?? process.env,
+      homeDir: deps.homeDir ?? homedir(),
+      endpoint: values.endpoint,
+      cacheDir: values['cache-dir'],
+    });
   } catch (error) {
     throw asUsageError(error);
   }
   if (action === 'ls') {
-    if (values.revision !== undefined || values.connections !== undefined) throw new UsageError("--revision and --connections belong to 'download'.");
+    if (values.revision !== undefined || values.connections !== undefined)
+      throw new UsageError("--revision and --connections belong to 'download'.");
     if (rest.length > 1) throw new UsageError("'ls' takes at most one REPO (see --help).");
     return list(rest[0], values.json ?? false, settings, io, deps);
   }
-  if (rest.length !== 2) throw new UsageError("'download' expects REPO and PATH, e.g. apple/TiC-CLIP-basic-oracle checkpoints/2022.pt.");
+  if (rest.length !== 2)
+    throw new UsageError("'download' expects REPO and PATH, e.g. apple/TiC-CLIP-basic-oracle checkpoints/2022.pt.");
   let connections: number | undefined;
   if (values.connections !== undefined) {
     connections = Number(values.connections);
-    if (!/^\d+$/.test(values.connections) || connections < 1 || connections > 64) throw new UsageError(`--connections expects a whole number from 1 to 64, got '${values.connections}'.`);
+    if (!/^\d+$/.test(values.connections) || connections < 1 || connections > 64)
+      throw new UsageError(`--connections expects a whole number from 1 to 64, got '${values.connections}'.`);
   }
-  return download(rest[0]!, rest[1]!, { revision: values.revision, connections, json: values.json ?? false }, settings, io, deps);
+  return download(
+    rest[0]!,
+    rest[1]!,
+    { revision: values.revision, connections, json: values.json ?? false },
+    settings,
+    io,
+    deps,
+  );
 }
 
 function asUsageError(error: unknown): unknown {
@@ -90,7 +109,13 @@ function errorLine(error: unknown): string {
   return `tic-studio hub: internal: ${error instanceof Error ? error.message : String(error)}\n`;
 }
 
-async function list(repoArg: string | undefined, json: boolean, settings: HubSettings, io: CliIo, deps: HubCommandDeps): Promise<number> {
+async function list(
+  repoArg: string | undefined,
+  json: boolean,
+  settings: HubSettings,
+  io: CliIo,
+  deps: HubCommandDeps,
+): Promise<number> {
   let repos: CatalogRepo[];
   try {
     const only = repoArg === undefined ? undefined : [parseRepoId(repoArg)];
@@ -104,8 +129,13 @@ async function list(repoArg: string | undefined, json: boolean, settings: HubSet
     return HubError.is(error, 'cancelled') ? 130 : 1;
   }
   const unreachable = repos.find((r) => r.error?.reason === 'network');
-  if (unreachable) io.stderr.write(`tic-studio hub: offline: ${unreachable.error!.message} Showing what the cache at ${settings.cacheDir} holds.\n`);
-  for (const r of repos) if (r.error && r.error.reason !== 'network') io.stderr.write(`tic-studio hub: ${r.repo}: ${r.error.reason}: ${r.error.message}\n`);
+  if (unreachable)
+    io.stderr.write(
+      `tic-studio hub: offline: ${unreachable.error!.message} Showing what the cache at ${settings.cacheDir} holds.\n`,
+    );
+  for (const r of repos)
+    if (r.error && r.error.reason !== 'network')
+      io.stderr.write(`tic-studio hub: ${r.repo}: ${r.error.reason}: ${r.error.message}\n`);
   if (json) io.stdout.write(`${JSON.stringify(repos, null, 2)}\n`);
   else io.stdout.write(repoArg === undefined ? summaryTable(repos) : filesTable(repos[0]!));
   // Offline with a cache to show is an answer; a refused repo, or nothing to show at all, is a failure.
@@ -143,15 +173,21 @@ function filesTable(r: CatalogRepo): string {
     f.path,
     String(f.size),
     f.sha256 ?? f.gitOid ?? '-',
-    f.cached ? 'cached' : f.partialBytes > 0 ? `partial ${Math.floor((f.partialBytes / Math.max(1, f.size)) * 100)}%` : '-',
+    f.cached
+      ? 'cached'
+      : f.partialBytes > 0
+        ? `partial ${Math.floor((f.partialBytes / Math.max(1, f.size)) * 100)}%`
+        : '-',
   ]);
   return head + table(['path', 'bytes', 'sha256 / git oid', 'local'], rows, new Set([1]));
 }
 
 function progressLine(p: DownloadProgress): string | undefined {
   const pct = p.total > 0 ? Math.floor((p.bytesDone / p.total) * 100) : 100;
-  if (p.phase === 'waiting') return `${p.path}: waiting for another process that is downloading it (${formatBytes(p.bytesDone)} of ${formatBytes(p.total)} so far)`;
-  if (p.phase === 'verifying') return `${p.path}: checking the ${formatBytes(p.bytesDone)} already downloaded (${pct}%)`;
+  if (p.phase === 'waiting')
+    return `${p.path}: waiting for another process that is downloading it (${formatBytes(p.bytesDone)} of ${formatBytes(p.total)} so far)`;
+  if (p.phase === 'verifying')
+    return `${p.path}: checking the ${formatBytes(p.bytesDone)} already downloaded (${pct}%)`;
   if (p.phase === 'downloading') {
     const rate = p.bytesPerSecond > 0 ? ` at ${formatBytes(p.bytesPerSecond)}/s` : '';
     const eta = p.etaSeconds !== undefined ? `, ${Math.ceil(p.etaSeconds)} s left` : '';
@@ -195,7 +231,9 @@ async function download(
   } catch (error) {
     if (HubError.is(error, 'invalidInput')) throw asUsageError(error);
     if (HubError.is(error, 'cancelled')) {
-      const kept = error.partialPath ? ` The partial file is kept (${error.partialPath}); run the same command again to resume.` : '';
+      const kept = error.partialPath
+        ? ` The partial file is kept (${error.partialPath}); run the same command again to resume.`
+        : '';
       io.stderr.write(`tic-studio hub: cancelled: download stopped.${kept}\n`);
       return 130;
     }
@@ -210,11 +248,15 @@ async function download(
     const resumed = result.resumedFrom > 0 ? `, resumed from ${formatBytes(result.resumedFrom)}` : '';
     const check = result.hashKind === 'gitSha1' ? 'git sha1' : 'sha256';
     const rate = formatBytes(result.transferred / Math.max(seconds, 0.001));
-    io.stderr.write(`${result.path}: downloaded ${formatBytes(result.transferred)} in ${seconds.toFixed(1)} s (${rate}/s${resumed}), ${check} verified\n`);
+    io.stderr.write(
+      `${result.path}: downloaded ${formatBytes(result.transferred)} in ${seconds.toFixed(1)} s (${rate}/s${resumed}), ${check} verified\n`,
+    );
   } else if (result.source === 'offline') {
     io.stderr.write(`${result.path}: offline, from the local cache (commit ${result.commit.slice(0, 10)})\n`);
   } else {
-    io.stderr.write(`${result.path}: already in the cache${result.waited ? ' (another process just downloaded it)' : ''}\n`);
+    io.stderr.write(
+      `${result.path}: already in the cache${result.waited ? ' (another process just downloaded it)' : ''}\n`,
+    );
   }
   io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${result.localPath}\n`);
   return 0;

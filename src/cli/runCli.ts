@@ -14,11 +14,31 @@ interface Subcommand {
 
 /** Subcommands by name; each capability adds its own. */
 const subcommands: Record<string, Subcommand> = {
-  inspect: { summary: 'what a checkpoint holds (.pt/.pth/.bin/.safetensors), never running pickle code', usage: inspectUsage, run: inspectCommand },
-  diff: { summary: 'how far checkpoint B moved from A, per tensor, block and tower', usage: diffUsage, run: diffCommand },
-  plan: { summary: 'the exact command of the next training step or of an evaluation (argv, cwd, env), checked, not run', usage: planUsage, run: planCommand },
-  log: { summary: 'parse an OpenCLIP out.log: starts, steps per epoch, evals, resumes, errors', usage: logUsage, run: logCommand },
-  hub: { summary: 'list and download the TiC-CLIP checkpoints of the Hugging Face Hub (shared HF cache, resumable)', usage: hubUsage, run: (args, io) => hubCommand(args, io) },
+  inspect: {
+    summary: 'what a checkpoint holds (.pt/.pth/.bin/.safetensors), never running pickle code',
+    usage: inspectUsage,
+    run: inspectCommand,
+  },
+  diff: {
+    summary: 'how far checkpoint B moved from A, per tensor, block and tower',
+    usage: diffUsage,
+    run: diffCommand,
+  },
+  plan: {
+    summary: 'the exact command of the next training step or of an evaluation (argv, cwd, env), checked, not run',
+    usage: planUsage,
+    run: planCommand,
+  },
+  log: {
+    summary: 'parse an OpenCLIP out.log: starts, steps per epoch, evals, resumes, errors',
+    usage: logUsage,
+    run: logCommand,
+  },
+  hub: {
+    summary: 'list and download the TiC-CLIP checkpoints of the Hugging Face Hub (shared HF cache, resumable)',
+    usage: hubUsage,
+    run: (args, io) => hubCommand(args, io),
+  },
 };
 
 function helpText(): string {
@@ -31,7 +51,7 @@ function helpText(): string {
     ...Object.entries(subcommands).map(([name, cmd]) => `  ${name.padEnd(12)} ${cmd.summary}`),
     '',
     'Options:',
-    '  --help, -h     show this help (or a command\'s help: tic-studio <command> --help)',
+    "  --help, -h     show this help (or a command's help: tic-studio <command> --help)",
     '  --version, -v  print the version',
   ];
   return lines.join('\n') + '\n';
@@ -60,7 +80,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return await command.run(rest, io);
   } catch (error) {
     // parseArgs rejects unknown options with a TypeError carrying this code.
-    const parseArgsError = error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const parseArgsError =
+      error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     if (error instanceof UsageError || parseArgsError) {
       io.stderr.write(`tic-studio ${first}: ${error.message.split('\n')[0]}\n`);
       return 2;

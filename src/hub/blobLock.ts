@@ -53,8 +53,15 @@ export async function acquireBlobLock(path: string, options: BlobLockOptions = {
   const staleMs = options.staleMs ?? defaultStaleLockMs;
   const pollMs = options.pollMs ?? 500;
   for (;;) {
-    if (options.signal?.aborted) throw new HubError('cancelled', 'cancelled while waiting for another download of the same file.');
-    const record: LockRecord = { pid, host, startedAt: iso(now()), heartbeatAt: iso(now()), id: randomBytes(8).toString('hex') };
+    if (options.signal?.aborted)
+      throw new HubError('cancelled', 'cancelled while waiting for another download of the same file.');
+    const record: LockRecord = {
+      pid,
+      host,
+      startedAt: iso(now()),
+      heartbeatAt: iso(now()),
+      id: randomBytes(8).toString('hex'),
+    };
     let handle: FileHandle | undefined;
     try {
       handle = await open(path, 'wx');
@@ -89,7 +96,9 @@ function iso(ms: number): string {
 function lockFileError(error: unknown, path: string): HubError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC') return new HubError('noSpace', `no space left to create ${path}.`, { cause: error });
-  return new HubError('fileSystem', `cannot create the lock file ${path} (${code ?? String(error)}).`, { cause: error });
+  return new HubError('fileSystem', `cannot create the lock file ${path} (${code ?? String(error)}).`, {
+    cause: error,
+  });
 }
 
 interface SeenLock {
@@ -111,8 +120,19 @@ async function readLock(path: string): Promise<SeenLock | 'gone'> {
 function parseRecord(text: string): LockRecord | undefined {
   try {
     const value = JSON.parse(text) as Partial<LockRecord>;
-    if (typeof value.pid === 'number' && typeof value.host === 'string' && typeof value.heartbeatAt === 'string' && typeof value.id === 'string') {
-      return { pid: value.pid, host: value.host, startedAt: String(value.startedAt ?? ''), heartbeatAt: value.heartbeatAt, id: value.id };
+    if (
+      typeof value.pid === 'number' &&
+      typeof value.host === 'string' &&
+      typeof value.heartbeatAt === 'string' &&
+      typeof value.id === 'string'
+    ) {
+      return {
+        pid: value.pid,
+        host: value.host,
+        startedAt: String(value.startedAt ?? ''),
+        heartbeatAt: value.heartbeatAt,
+        id: value.id,
+      };
     }
   } catch {
     // A lock file caught between open() and write(), or written by something else: judged by its mtime alone.
@@ -121,7 +141,10 @@ function parseRecord(text: string): LockRecord | undefined {
 }
 
 /** Stale: no heartbeat (JSON or mtime) for `staleMs`, or the holder's pid no longer exists on this host. */
-export function isStale(seen: { record: LockRecord | undefined; mtimeMs: number }, at: { now: number; staleMs: number; host: string }): boolean {
+export function isStale(
+  seen: { record: LockRecord | undefined; mtimeMs: number },
+  at: { now: number; staleMs: number; host: string },
+): boolean {
   const beat = Math.max(seen.mtimeMs, seen.record ? Date.parse(seen.record.heartbeatAt) || 0 : 0);
   if (at.now - beat > at.staleMs) return true;
   return seen.record !== undefined && seen.record.host === at.host && !pidAlive(seen.record.pid);
@@ -157,7 +180,8 @@ async function breakLock(path: string, seen: SeenLock): Promise<void> {
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new HubError('cancelled', 'cancelled while waiting for another download of the same file.'));
+    if (signal?.aborted)
+      return reject(new HubError('cancelled', 'cancelled while waiting for another download of the same file.'));
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(new HubError('cancelled', 'cancelled while waiting for another download of the same file.'));
@@ -170,7 +194,12 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-function heldLock(path: string, handle: FileHandle, record: LockRecord, options: { heartbeatMs: number; now: () => number }): BlobLock {
+function heldLock(
+  path: string,
+  handle: FileHandle,
+  record: LockRecord,
+  options: { heartbeatMs: number; now: () => number },
+): BlobLock {
   let lost = false;
   let released = false;
   const listeners: (() => void)[] = [];

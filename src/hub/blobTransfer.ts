@@ -86,7 +86,10 @@ export async function transferToPartial(options: TransferOptions): Promise<Trans
       await fetchRemainder(file, 0, options, count, true);
     } catch (error) {
       if (!(error instanceof RangeIgnored)) throw error;
-      throw new HubError('network', 'the server ignores Range requests and the connection broke, so the download has to start over.');
+      throw new HubError(
+        'network',
+        'the server ignores Range requests and the connection broke, so the download has to start over.',
+      );
     }
     return { resumedFrom, transferred, restarted: true };
   } catch (error) {
@@ -100,23 +103,41 @@ function asHubError(error: unknown, options: TransferOptions): HubError {
   if (HubError.is(error)) return withPartial(error, options.partialPath);
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new HubError('noSpace', `no space left on the device while writing ${options.partialPath}; free some space and run the download again to resume.`, {
+    return new HubError(
+      'noSpace',
+      `no space left on the device while writing ${options.partialPath}; free some space and run the download again to resume.`,
+      {
+        cause: error,
+        partialPath: options.partialPath,
+      },
+    );
+  }
+  // File system failures carry the system call (write, open, ftruncate…); network ones come wrapped by fetch.
+  if (typeof (error as NodeJS.ErrnoException).syscall === 'string') {
+    return new HubError('fileSystem', `cannot write ${options.partialPath} (${code}).`, {
       cause: error,
       partialPath: options.partialPath,
     });
   }
-  // File system failures carry the system call (write, open, ftruncate…); network ones come wrapped by fetch.
-  if (typeof (error as NodeJS.ErrnoException).syscall === 'string') {
-    return new HubError('fileSystem', `cannot write ${options.partialPath} (${code}).`, { cause: error, partialPath: options.partialPath });
-  }
-  return withPartial(errorFromFailure(error, `downloading ${options.context.repo}/${options.context.path ?? ''}`, options.signal), options.partialPath);
+  return withPartial(
+    errorFromFailure(error, `downloading ${options.context.repo}/${options.context.path ?? ''}`, options.signal),
+    options.partialPath,
+  );
 }
 
 /** Errors after which the partial file stays say where it is and that running again resumes. */
 function withPartial(error: HubError, partialPath: string): HubError {
-  if (error.partialPath !== undefined || !['network', 'cancelled', 'noSpace', 'lockLost', 'badResponse'].includes(error.reason)) return error;
+  if (
+    error.partialPath !== undefined ||
+    !['network', 'cancelled', 'noSpace', 'lockLost', 'badResponse'].includes(error.reason)
+  )
+    return error;
   const kept = ` The bytes received so far are kept in ${partialPath}; run the download again to resume.`;
-  return new HubError(error.reason, `${error.message}${kept}`, { cause: error.cause ?? error, partialPath, status: error.status });
+  return new HubError(error.reason, `${error.message}${kept}`, {
+    cause: error.cause ?? error,
+    partialPath,
+    status: error.status,
+  });
 }
 
 async function openPartial(path: string): Promise<FileHandle> {
@@ -184,7 +205,8 @@ class SerialWriter {
         let offset = bytesWritten;
         if (offset < length) {
           const rest = Buffer.concat(batch, length).subarray(offset);
-          while (offset < length) offset += (await this.file.write(rest, offset - bytesWritten, length - offset, at + offset)).bytesWritten;
+          while (offset < length)
+            offset += (await this.file.write(rest, offset - bytesWritten, length - offset, at + offset)).bytesWritten;
         }
       } catch (error) {
         this.#failure = error;
@@ -211,13 +233,25 @@ interface Part {
   finished: boolean;
 }
 
-async function fetchRemainder(file: FileHandle, from: number, options: TransferOptions, count: (n: number) => void, singleStream: boolean): Promise<void> {
+async function fetchRemainder(
+  file: FileHandle,
+  from: number,
+  options: TransferOptions,
+  count: (n: number) => void,
+  singleStream: boolean,
+): Promise<void> {
   const remaining = options.size - from;
   const parallel = !singleStream && options.connections > 1 && remaining > options.chunkSize;
   const parts: Part[] = [];
   if (parallel) {
     for (let start = from; start < options.size; start += options.chunkSize) {
-      parts.push({ start, end: Math.min(options.size, start + options.chunkSize), queue: [], received: 0, finished: false });
+      parts.push({
+        start,
+        end: Math.min(options.size, start + options.chunkSize),
+        queue: [],
+        received: 0,
+        finished: false,
+      });
     }
   } else {
     parts.push({ start: from, end: options.size, queue: [], received: 0, finished: false });
@@ -274,7 +308,12 @@ async function fetchRemainder(file: FileHandle, from: number, options: TransferO
   let nextToStart = 0;
   const aheadLimit = 2 * options.connections;
   const pump = (): void => {
-    while (!abort.signal.aborted && active < options.connections && nextToStart < parts.length && nextToStart < frontier + aheadLimit) {
+    while (
+      !abort.signal.aborted &&
+      active < options.connections &&
+      nextToStart < parts.length &&
+      nextToStart < frontier + aheadLimit
+    ) {
       active++;
       start(parts[nextToStart++]!);
     }
@@ -302,7 +341,8 @@ async function fetchRemainder(file: FileHandle, from: number, options: TransferO
     const part = parts[frontier];
     let writeFailure: unknown;
     try {
-      if (part && !(error instanceof RangeIgnored)) while (part.queue.length > 0) await writer.push(part.queue.shift()!);
+      if (part && !(error instanceof RangeIgnored))
+        while (part.queue.length > 0) await writer.push(part.queue.shift()!);
       await writer.drain();
     } catch (e) {
       writeFailure = e;
@@ -343,9 +383,12 @@ async function fetchPart(part: Part, ctx: PartContext): Promise<void> {
     const touch = (): void => {
       lastData = Date.now();
     };
-    const idleTimer = setInterval(() => {
-      if (Date.now() - lastData > options.idleTimeoutMs) idle.abort();
-    }, Math.max(10, options.idleTimeoutMs / 4));
+    const idleTimer = setInterval(
+      () => {
+        if (Date.now() - lastData > options.idleTimeoutMs) idle.abort();
+      },
+      Math.max(10, options.idleTimeoutMs / 4),
+    );
     let progressed = false;
     try {
       const response = await options.fetch(ctx.url(), { headers, signal: AbortSignal.any([ctx.signal, idle.signal]) });
@@ -377,7 +420,8 @@ async function fetchPart(part: Part, ctx: PartContext): Promise<void> {
         progressed = true;
         ctx.onData(value.length);
       }
-      if (got < want) throw Object.assign(new Error(`the body ended after ${got} of ${want} bytes`), { code: 'ECONNRESET' });
+      if (got < want)
+        throw Object.assign(new Error(`the body ended after ${got} of ${want} bytes`), { code: 'ECONNRESET' });
     } catch (caught) {
       if (caught instanceof RangeIgnored || HubError.is(caught) || ctx.signal.aborted) throw caught;
       const error = idle.signal.aborted
@@ -396,7 +440,10 @@ async function fetchPart(part: Part, ctx: PartContext): Promise<void> {
 function checkContentRange(header: string | null, from: number, options: TransferOptions): void {
   const match = header ? contentRange.exec(header) : null;
   if (!match || Number(match[1]) !== from || (match[3] !== '*' && Number(match[3]) !== options.size)) {
-    throw new HubError('badResponse', `the server answered a range request for byte ${from} with Content-Range '${header ?? ''}'.`);
+    throw new HubError(
+      'badResponse',
+      `the server answered a range request for byte ${from} with Content-Range '${header ?? ''}'.`,
+    );
   }
 }
 

@@ -14,7 +14,11 @@ export const statfsFreeBytes: FreeBytes = async (dir) => {
  * Refuses to start a transfer that cannot fit: `needed` is what is still missing (the partial file counts).
  * A file system that cannot say (statfs unsupported) is given the benefit of the doubt.
  */
-export async function ensureDiskSpace(dir: string, needed: number, freeBytes: FreeBytes = statfsFreeBytes): Promise<void> {
+export async function ensureDiskSpace(
+  dir: string,
+  needed: number,
+  freeBytes: FreeBytes = statfsFreeBytes,
+): Promise<void> {
   let free: number;
   try {
     free = await freeBytes(dir);

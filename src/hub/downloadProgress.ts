@@ -42,7 +42,8 @@ export class ProgressThrottle {
     }
     const samples = this.#samples;
     // One sample per 100 ms is plenty for a rate and keeps the window short at a million updates a minute.
-    if (samples.length === 0 || at - samples[samples.length - 1]!.at >= 100 || changed || force) samples.push({ at, bytes: bytesDone });
+    if (samples.length === 0 || at - samples[samples.length - 1]!.at >= 100 || changed || force)
+      samples.push({ at, bytes: bytesDone });
     const windowMs = this.options.windowMs ?? 5000;
     while (samples.length > 2 && at - samples[1]!.at >= windowMs) samples.shift();
     if (!changed && !force && at - this.#lastEmit < this.options.intervalMs) return;

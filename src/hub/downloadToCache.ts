@@ -95,7 +95,11 @@ export const defaultChunkSize = 8 << 20;
  * the atomic rename, one downloader per blob (`blobs/<hash>.lock`), parallel ranged requests for large files.
  * Falls back to the cache when the Hub cannot be reached.
  */
-export async function downloadToCache(request: DownloadRequest, deps: DownloadDeps, options: DownloadOptions = {}): Promise<DownloadResult> {
+export async function downloadToCache(
+  request: DownloadRequest,
+  deps: DownloadDeps,
+  options: DownloadOptions = {},
+): Promise<DownloadResult> {
   const repo = parseRepoId(request.repo);
   const filePath = parseRepoFilePath(request.path);
   const revision = parseRevision(request.revision ?? 'main');
@@ -112,7 +116,10 @@ export async function downloadToCache(request: DownloadRequest, deps: DownloadDe
   if (options.offline) {
     const cached = await findCachedFile(deps.cacheDir, repo, filePath, revision);
     if (cached) return offlineResult(deps.cacheDir, repo, filePath, revision, cached);
-    throw new HubError('notCached', `offline (HF_HUB_OFFLINE) and ${repo}/${filePath} at '${revision}' is not in the cache at ${deps.cacheDir}.`);
+    throw new HubError(
+      'notCached',
+      `offline (HF_HUB_OFFLINE) and ${repo}/${filePath} at '${revision}' is not in the cache at ${deps.cacheDir}.`,
+    );
   }
 
   let commit: string;
@@ -124,7 +131,10 @@ export async function downloadToCache(request: DownloadRequest, deps: DownloadDe
     if (HubError.is(error, 'network')) {
       const cached = await findCachedFile(deps.cacheDir, repo, filePath, revision);
       if (cached) return offlineResult(deps.cacheDir, repo, filePath, revision, cached);
-      throw new HubError('network', `${error.message} ${repo}/${filePath} is not in the cache either.`, { cause: error, status: error.status });
+      throw new HubError('network', `${error.message} ${repo}/${filePath} is not in the cache either.`, {
+        cause: error,
+        status: error.status,
+      });
     }
     throw error;
   }
@@ -132,16 +142,26 @@ export async function downloadToCache(request: DownloadRequest, deps: DownloadDe
   const paths = repoCachePaths(deps.cacheDir, repo);
   const blobPath = paths.blob(meta.hash);
   const pointer = paths.snapshotFile(commit, filePath);
-  const progress = new ProgressThrottle(options.onProgress, { repo, path: filePath }, { intervalMs: options.progressIntervalMs ?? 500, now: deps.now ?? Date.now });
+  const progress = new ProgressThrottle(
+    options.onProgress,
+    { repo, path: filePath },
+    { intervalMs: options.progressIntervalMs ?? 500, now: deps.now ?? Date.now },
+  );
   try {
     await mkdir(paths.blobsDir, { recursive: true });
   } catch (error) {
     throw fileSystemError(error, paths.blobsDir);
   }
 
-  const finish = async (source: 'download' | 'cache', extra: { resumedFrom: number; transferred: number; waited: boolean; newBlob: boolean }): Promise<DownloadResult> => {
+  const finish = async (
+    source: 'download' | 'cache',
+    extra: { resumedFrom: number; transferred: number; waited: boolean; newBlob: boolean },
+  ): Promise<DownloadResult> => {
     try {
-      await linkSnapshotFile(blobPath, pointer, snapshotLinkTarget(paths, commit, filePath, meta.hash), { newBlob: extra.newBlob, symlink: deps.symlink });
+      await linkSnapshotFile(blobPath, pointer, snapshotLinkTarget(paths, commit, filePath, meta.hash), {
+        newBlob: extra.newBlob,
+        symlink: deps.symlink,
+      });
       if (revision !== commit) await writeRef(paths.ref(revision), commit);
     } catch (error) {
       throw fileSystemError(error, paths.repoDir);
@@ -247,8 +267,15 @@ export async function downloadToCache(request: DownloadRequest, deps: DownloadDe
   return finish('download', { ...result, waited, newBlob: true });
 }
 
-function offlineResult(cacheDir: string, repo: string, filePath: string, revision: string, cached: NonNullable<Awaited<ReturnType<typeof findCachedFile>>>): DownloadResult {
-  const hashKind: BlobHashKind | undefined = cached.hash === undefined ? undefined : cached.hash.length === 64 ? 'sha256' : 'gitSha1';
+function offlineResult(
+  cacheDir: string,
+  repo: string,
+  filePath: string,
+  revision: string,
+  cached: NonNullable<Awaited<ReturnType<typeof findCachedFile>>>,
+): DownloadResult {
+  const hashKind: BlobHashKind | undefined =
+    cached.hash === undefined ? undefined : cached.hash.length === 64 ? 'sha256' : 'gitSha1';
   return {
     repo,
     path: filePath,
@@ -288,8 +315,13 @@ async function writeRef(path: string, commit: string): Promise<void> {
 function fileSystemError(error: unknown, path: string): HubError {
   if (HubError.is(error)) return error;
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new HubError('noSpace', `no space left on the device for ${path}.`, { cause: error });
-  return new HubError('fileSystem', `cannot write to the cache at ${path} (${code ?? String(error)}); check its permissions or choose another cache folder (HF_HUB_CACHE or --cache-dir).`, {
-    cause: error,
-  });
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new HubError('noSpace', `no space left on the device for ${path}.`, { cause: error });
+  return new HubError(
+    'fileSystem',
+    `cannot write to the cache at ${path} (${code ?? String(error)}); check its permissions or choose another cache folder (HF_HUB_CACHE or --cache-dir).`,
+    {
+      cause: error,
+    },
+  );
 }

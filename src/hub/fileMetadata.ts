@@ -1,5 +1,12 @@
 import { HubError } from './hubError';
-import { authorizedFetch, errorFromFailure, errorFromResponse, withTimeout, defaultMetadataTimeoutMs, type HubClient } from './hubHttp';
+import {
+  authorizedFetch,
+  errorFromFailure,
+  errorFromResponse,
+  withTimeout,
+  defaultMetadataTimeoutMs,
+  type HubClient,
+} from './hubHttp';
 
 /** How the bytes of a blob are checked before it is moved into `blobs/`. */
 export type BlobHashKind = 'sha256' | 'gitSha1';
@@ -67,20 +74,34 @@ export async function fetchFileMetadata(
   }
   if (!response) throw new HubError('badResponse', `looking up ${repo}/${filePath}: too many redirects.`);
   const isRedirect = response.status >= 300 && response.status < 400;
-  if (!response.ok && !isRedirect) throw errorFromResponse(response, { repo, revision: commit, path: filePath }, client);
+  if (!response.ok && !isRedirect)
+    throw errorFromResponse(response, { repo, revision: commit, path: filePath }, client);
 
   const linkedEtag = response.headers.get('x-linked-etag');
   const etag = linkedEtag ?? response.headers.get('etag');
-  if (!etag) throw new HubError('badResponse', `the Hub sent no ETag for ${repo}/${filePath}, so the file cannot be cached reliably.`);
+  if (!etag)
+    throw new HubError(
+      'badResponse',
+      `the Hub sent no ETag for ${repo}/${filePath}, so the file cannot be cached reliably.`,
+    );
   const hash = normalizeEtag(etag);
-  const hashKind: BlobHashKind | undefined = /^[0-9a-f]{64}$/.test(hash) ? 'sha256' : /^[0-9a-f]{40}$/.test(hash) ? 'gitSha1' : undefined;
-  if (!hashKind) throw new HubError('badResponse', `the Hub sent an ETag for ${repo}/${filePath} that is neither a sha256 nor a git sha1.`);
+  const hashKind: BlobHashKind | undefined = /^[0-9a-f]{64}$/.test(hash)
+    ? 'sha256'
+    : /^[0-9a-f]{40}$/.test(hash)
+      ? 'gitSha1'
+      : undefined;
+  if (!hashKind)
+    throw new HubError(
+      'badResponse',
+      `the Hub sent an ETag for ${repo}/${filePath} that is neither a sha256 nor a git sha1.`,
+    );
   if (isRedirect && linkedEtag !== null && response.headers.get('x-linked-size') === null) {
     throw new HubError('badResponse', `the Hub redirected ${repo}/${filePath} to its CDN without X-Linked-Size.`);
   }
   const sizeText = response.headers.get('x-linked-size') ?? response.headers.get('content-length');
   const size = sizeText === null ? NaN : Number(sizeText);
-  if (!Number.isSafeInteger(size) || size < 0) throw new HubError('badResponse', `the Hub sent no file size for ${repo}/${filePath}.`);
+  if (!Number.isSafeInteger(size) || size < 0)
+    throw new HubError('badResponse', `the Hub sent no file size for ${repo}/${filePath}.`);
   const served = response.headers.get('x-repo-commit') ?? commit;
   const location = response.headers.get('location');
   return {

@@ -26,7 +26,12 @@ export async function cachedCommit(paths: RepoCachePaths, revision: string): Pro
 }
 
 /** One file at a revision, if the cache holds it (the pointer exists and its blob is readable). */
-export async function findCachedFile(cacheDir: string, repo: string, filePath: string, revision: string): Promise<(CachedFile & { commit: string }) | undefined> {
+export async function findCachedFile(
+  cacheDir: string,
+  repo: string,
+  filePath: string,
+  revision: string,
+): Promise<(CachedFile & { commit: string }) | undefined> {
   const paths = repoCachePaths(cacheDir, repo);
   const commit = await cachedCommit(paths, revision);
   if (!commit) return undefined;
@@ -40,7 +45,12 @@ async function readPointer(localPath: string, filePath: string): Promise<CachedF
     if (!info.isFile()) return undefined;
     const link = await lstat(localPath);
     const hash = link.isSymbolicLink() ? basename(await readlink(localPath)) : undefined;
-    return { path: filePath, localPath, size: info.size, hash: hash && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(hash) ? hash : undefined };
+    return {
+      path: filePath,
+      localPath,
+      size: info.size,
+      hash: hash && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(hash) ? hash : undefined,
+    };
   } catch {
     return undefined;
   }
@@ -50,13 +60,19 @@ async function readPointer(localPath: string, filePath: string): Promise<CachedF
  * Every file of the snapshot a revision points to in the cache. Without `refs/<revision>` (files fetched by
  * commit only), the most recently written snapshot is used. Undefined when the repo has no snapshot at all.
  */
-export async function readCachedSnapshot(cacheDir: string, repo: string, revision: string): Promise<{ commit: string; files: CachedFile[] } | undefined> {
+export async function readCachedSnapshot(
+  cacheDir: string,
+  repo: string,
+  revision: string,
+): Promise<{ commit: string; files: CachedFile[] } | undefined> {
   const paths = repoCachePaths(cacheDir, repo);
   let commit = await cachedCommit(paths, revision);
   if (!commit) {
     const snapshots = await readdir(paths.snapshotsDir, { withFileTypes: true }).catch(() => []);
     const dated = await Promise.all(
-      snapshots.filter((d) => d.isDirectory() && isCommitSha(d.name)).map(async (d) => ({ name: d.name, at: (await stat(join(paths.snapshotsDir, d.name))).mtimeMs })),
+      snapshots
+        .filter((d) => d.isDirectory() && isCommitSha(d.name))
+        .map(async (d) => ({ name: d.name, at: (await stat(join(paths.snapshotsDir, d.name))).mtimeMs })),
     );
     commit = dated.sort((a, b) => b.at - a.at)[0]?.name;
   }
@@ -79,7 +95,13 @@ export async function readCachedSnapshot(cacheDir: string, repo: string, revisio
 }
 
 /** Whether `blobs/<hash>` is complete, and how many bytes a partial download of it holds. */
-export async function blobState(paths: RepoCachePaths, hash: string): Promise<{ present: boolean; partialBytes: number }> {
-  const [blob, partial] = await Promise.all([stat(paths.blob(hash)).catch(() => undefined), stat(paths.incomplete(hash)).catch(() => undefined)]);
+export async function blobState(
+  paths: RepoCachePaths,
+  hash: string,
+): Promise<{ present: boolean; partialBytes: number }> {
+  const [blob, partial] = await Promise.all([
+    stat(paths.blob(hash)).catch(() => undefined),
+    stat(paths.incomplete(hash)).catch(() => undefined),
+  ]);
   return { present: blob?.isFile() ?? false, partialBytes: partial?.size ?? 0 };
 }

@@ -84,7 +84,12 @@ export async function listHubCatalog(options: CatalogOptions, deps: CatalogDeps)
 }
 
 /** One repo of the catalog (live, else from the cache). */
-export async function listCatalogRepo(repo: string, revision: string, deps: CatalogDeps, options: Pick<CatalogOptions, 'signal' | 'offline'> = {}): Promise<CatalogRepo> {
+export async function listCatalogRepo(
+  repo: string,
+  revision: string,
+  deps: CatalogDeps,
+  options: Pick<CatalogOptions, 'signal' | 'offline'> = {},
+): Promise<CatalogRepo> {
   if (options.offline) return cachedRepo(repo, revision, deps.cacheDir, undefined);
   try {
     return await liveRepo(repo, revision, deps, options.signal);
@@ -95,7 +100,12 @@ export async function listCatalogRepo(repo: string, revision: string, deps: Cata
   }
 }
 
-async function liveRepo(repo: string, revision: string, deps: CatalogDeps, signal: AbortSignal | undefined): Promise<CatalogRepo> {
+async function liveRepo(
+  repo: string,
+  revision: string,
+  deps: CatalogDeps,
+  signal: AbortSignal | undefined,
+): Promise<CatalogRepo> {
   const commit = await resolveCommit(repo, revision, deps, signal);
   const paths = repoCachePaths(deps.cacheDir, repo);
   const files: CatalogFile[] = [];
@@ -129,7 +139,12 @@ async function liveRepo(repo: string, revision: string, deps: CatalogDeps, signa
   return { repo, revision, commit, offline: false, years: yearsOf(files), files };
 }
 
-async function cachedRepo(repo: string, revision: string, cacheDir: string, error: HubError | undefined): Promise<CatalogRepo> {
+async function cachedRepo(
+  repo: string,
+  revision: string,
+  cacheDir: string,
+  error: HubError | undefined,
+): Promise<CatalogRepo> {
   const snapshot = await readCachedSnapshot(cacheDir, repo, revision);
   const files: CatalogFile[] = (snapshot?.files ?? []).map((f) => ({
     path: f.path,
@@ -154,5 +169,7 @@ async function cachedRepo(repo: string, revision: string, cacheDir: string, erro
 }
 
 function yearsOf(files: CatalogFile[]): number[] {
-  return [...new Set(files.filter((f) => f.kind === 'checkpoint' && f.year !== undefined).map((f) => f.year!))].sort((a, b) => a - b);
+  return [...new Set(files.filter((f) => f.kind === 'checkpoint' && f.year !== undefined).map((f) => f.year!))].sort(
+    (a, b) => a - b,
+  );
 }

@@ -33,7 +33,8 @@ export function authorizedFetch(client: HubClient): typeof fetch {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
     if (!headers.has('user-agent')) headers.set('user-agent', `tic-studio/${version}`);
-    if (token && url.origin === origin && !headers.has('authorization')) headers.set('authorization', `Bearer ${token.reveal()}`);
+    if (token && url.origin === origin && !headers.has('authorization'))
+      headers.set('authorization', `Bearer ${token.reveal()}`);
     return client.fetch(input, { ...init, headers });
   };
   return wrapped as typeof fetch;
@@ -49,7 +50,11 @@ function redact(text: string, token: HubToken | undefined): string {
 const setToken = 'set HF_TOKEN (or log in with `huggingface-cli login`) or run "TiC Studio: Set Hugging Face Token"';
 
 /** The HubError for a non-2xx answer, with the Hub's X-Error-Code deciding between repo, revision and file. */
-export function errorFromResponse(response: Response, context: RequestContext, client: Pick<HubClient, 'endpoint' | 'token'>): HubError {
+export function errorFromResponse(
+  response: Response,
+  context: RequestContext,
+  client: Pick<HubClient, 'endpoint' | 'token'>,
+): HubError {
   const status = response.status;
   const code = response.headers.get('x-error-code') ?? '';
   const hubSays = response.headers.get('x-error-message');
@@ -57,7 +62,9 @@ export function errorFromResponse(response: Response, context: RequestContext, c
   const repo = context.repo;
   const page = `${client.endpoint}/${repo}`;
   const revision = context.revision ?? 'main';
-  const tokenNote = client.token ? `the token (from ${client.token.source === 'tokenFile' ? 'the token file' : client.token.source === 'HF_TOKEN' ? 'HF_TOKEN' : 'TiC Studio'})` : 'no token';
+  const tokenNote = client.token
+    ? `the token (from ${client.token.source === 'tokenFile' ? 'the token file' : client.token.source === 'HF_TOKEN' ? 'HF_TOKEN' : 'TiC Studio'})`
+    : 'no token';
 
   if (code === 'GatedRepo' && status === 401) {
     return new HubError(
@@ -81,7 +88,11 @@ export function errorFromResponse(response: Response, context: RequestContext, c
     return new HubError('notFound', `revision '${revision}' was not found in ${repo} (${status}).`, { status });
   }
   if (code === 'EntryNotFound' || status === 404) {
-    return new HubError('notFound', `file ${context.path ?? '?'} was not found in ${repo} at revision '${revision}' (${status}).`, { status });
+    return new HubError(
+      'notFound',
+      `file ${context.path ?? '?'} was not found in ${repo} at revision '${revision}' (${status}).`,
+      { status },
+    );
   }
   if (status === 401) {
     return new HubError(
@@ -93,12 +104,24 @@ export function errorFromResponse(response: Response, context: RequestContext, c
     );
   }
   if (status === 403) {
-    return new HubError('forbidden', `the Hub answered 403 (forbidden) for ${repo}: ${tokenNote} may not read it; ${setToken}.${said}`, { status });
+    return new HubError(
+      'forbidden',
+      `the Hub answered 403 (forbidden) for ${repo}: ${tokenNote} may not read it; ${setToken}.${said}`,
+      { status },
+    );
   }
   if (status === 429 || status >= 500) {
-    return new HubError('network', `the Hub answered ${status} for ${repo} (${status === 429 ? 'rate limited' : 'unavailable'}); try again later.${said}`, { status });
+    return new HubError(
+      'network',
+      `the Hub answered ${status} for ${repo} (${status === 429 ? 'rate limited' : 'unavailable'}); try again later.${said}`,
+      { status },
+    );
   }
-  return new HubError('badResponse', `the Hub answered ${status} for ${repo}${context.path ? ` ${context.path}` : ''}.${said}`, { status });
+  return new HubError(
+    'badResponse',
+    `the Hub answered ${status} for ${repo}${context.path ? ` ${context.path}` : ''}.${said}`,
+    { status },
+  );
 }
 
 /**
@@ -108,12 +131,16 @@ export function errorFromResponse(response: Response, context: RequestContext, c
 export function errorFromFailure(error: unknown, what: string, signal?: AbortSignal): HubError {
   if (HubError.is(error)) return error;
   if (signal?.aborted) return new HubError('cancelled', `${what}: cancelled.`, { cause: error });
-  if (error instanceof SyntaxError) return new HubError('badResponse', `${what}: the Hub's answer is not the JSON expected.`, { cause: error });
+  if (error instanceof SyntaxError)
+    return new HubError('badResponse', `${what}: the Hub's answer is not the JSON expected.`, { cause: error });
   const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
-  if (e?.name === 'TimeoutError') return new HubError('network', `${what}: no answer in time; check the network (or HF_ENDPOINT).`, { cause: error });
+  if (e?.name === 'TimeoutError')
+    return new HubError('network', `${what}: no answer in time; check the network (or HF_ENDPOINT).`, { cause: error });
   const code = e?.cause?.code ?? (error as { code?: string } | undefined)?.code;
   const detail = code ?? e?.cause?.message ?? e?.message ?? String(error);
-  return new HubError('network', `${what}: the connection failed (${detail}); check the network (or HF_ENDPOINT).`, { cause: error });
+  return new HubError('network', `${what}: the connection failed (${detail}); check the network (or HF_ENDPOINT).`, {
+    cause: error,
+  });
 }
 
 /** A signal that fires on the caller's abort or after `ms`, whichever comes first. */
@@ -126,12 +153,20 @@ export function withTimeout(signal: AbortSignal | undefined, ms: number): AbortS
  * A fetch for @huggingface/hub's functions: authorized as above, each request limited in time, and a non-2xx
  * answer thrown as our HubError (with the X-Error-Code headers the library's own error drops).
  */
-export function strictHubFetch(client: HubClient, context: RequestContext, what: string, signal?: AbortSignal): typeof fetch {
+export function strictHubFetch(
+  client: HubClient,
+  context: RequestContext,
+  what: string,
+  signal?: AbortSignal,
+): typeof fetch {
   const base = authorizedFetch(client);
   const strict = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     let response: Response;
     try {
-      response = await base(input, { ...init, signal: withTimeout(signal, client.timeoutMs ?? defaultMetadataTimeoutMs) });
+      response = await base(input, {
+        ...init,
+        signal: withTimeout(signal, client.timeoutMs ?? defaultMetadataTimeoutMs),
+      });
     } catch (error) {
       throw errorFromFailure(error, what, signal);
     }

@@ -8,7 +8,10 @@ const part = /^(?!.*(--|\.\.))[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$/;
 export function parseRepoId(text: string): string {
   const parts = text.split('/');
   if (parts.length !== 2 || !parts.every((p) => part.test(p))) {
-    throw new HubError('invalidInput', `'${text}' is not a Hugging Face model repo id (expected owner/name, e.g. apple/TiC-CLIP-basic-oracle).`);
+    throw new HubError(
+      'invalidInput',
+      `'${text}' is not a Hugging Face model repo id (expected owner/name, e.g. apple/TiC-CLIP-basic-oracle).`,
+    );
   }
   return text;
 }
@@ -22,14 +25,21 @@ export function parseRepoFilePath(text: string): string {
     text.includes('\\') ||
     text.includes('\0') ||
     segments.some((s) => s === '' || s === '.' || s === '..');
-  if (bad) throw new HubError('invalidInput', `'${text}' is not a file path inside a repo (expected a relative path such as checkpoints/2016.pt).`);
+  if (bad)
+    throw new HubError(
+      'invalidInput',
+      `'${text}' is not a file path inside a repo (expected a relative path such as checkpoints/2016.pt).`,
+    );
   return text;
 }
 
 /** Git revisions the Hub accepts in URLs: a branch, tag or commit; no spaces, no '..', no leading '/' or '-'. */
 export function parseRevision(text: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/.test(text) || text.includes('..') || text.endsWith('/')) {
-    throw new HubError('invalidInput', `'${text}' is not a git revision (a branch, a tag or a 40-character commit sha).`);
+    throw new HubError(
+      'invalidInput',
+      `'${text}' is not a git revision (a branch, a tag or a 40-character commit sha).`,
+    );
   }
   return text;
 }

@@ -48,7 +48,10 @@ function clean(raw: string | undefined): string | undefined {
 
 /** The token file Python's huggingface_hub reads and `huggingface-cli login` writes: `HF_TOKEN_PATH`, else `HF_HOME/token`. */
 export function hubTokenPath(options: { env: Env; homeDir?: string }): string {
-  return options.env.HF_TOKEN_PATH || join(resolveHfHome({ env: options.env, homeDir: options.homeDir ?? homedir() }), 'token');
+  return (
+    options.env.HF_TOKEN_PATH ||
+    join(resolveHfHome({ env: options.env, homeDir: options.homeDir ?? homedir() }), 'token')
+  );
 }
 
 /**

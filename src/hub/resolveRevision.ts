@@ -8,7 +8,12 @@ import { isCommitSha } from './hubRepoId';
  * field). A download resolves `main` once and then fetches every file by this commit, so a push during a
  * multi-file download cannot mix two versions. A 40-hex sha is returned as is, without a request.
  */
-export async function resolveCommit(repo: string, revision: string, client: HubClient, signal?: AbortSignal): Promise<string> {
+export async function resolveCommit(
+  repo: string,
+  revision: string,
+  client: HubClient,
+  signal?: AbortSignal,
+): Promise<string> {
   if (isCommitSha(revision)) return revision;
   let info: unknown;
   try {

@@ -90,10 +90,7 @@ export interface DiffWire {
 }
 
 export type InspectorToHost =
-  | { type: 'ready' }
-  | { type: 'compareWith' }
-  | { type: 'cancel' }
-  | { type: 'copyText'; text: string };
+  { type: 'ready' } | { type: 'compareWith' } | { type: 'cancel' } | { type: 'copyText'; text: string };
 
 export type HostToInspector =
   | { type: 'loading'; path: string }
@@ -142,16 +139,21 @@ function parseArchitecture(v: unknown): ArchitectureWire {
 function parseOptimizer(v: unknown): OptimizerWire {
   const o = record(v, 'optimizer');
   return {
-    paramGroups: arr(o.paramGroups, 'paramGroups', (g) => {
-      const r = record(g, 'paramGroup');
-      return {
-        lr: optNum(r.lr, 'lr'),
-        betas: nullable(r.betas, (b) => arr(b, 'betas', (x) => num(x, 'beta'), 8)),
-        eps: optNum(r.eps, 'eps'),
-        weightDecay: optNum(r.weightDecay, 'weightDecay'),
-        params: num(r.params, 'params'),
-      };
-    }, 1000),
+    paramGroups: arr(
+      o.paramGroups,
+      'paramGroups',
+      (g) => {
+        const r = record(g, 'paramGroup');
+        return {
+          lr: optNum(r.lr, 'lr'),
+          betas: nullable(r.betas, (b) => arr(b, 'betas', (x) => num(x, 'beta'), 8)),
+          eps: optNum(r.eps, 'eps'),
+          weightDecay: optNum(r.weightDecay, 'weightDecay'),
+          params: num(r.params, 'params'),
+        };
+      },
+      1000,
+    ),
     stateEntries: num(o.stateEntries, 'stateEntries'),
     stepCount: optNum(o.stepCount, 'stepCount'),
     stateBytes: num(o.stateBytes, 'stateBytes'),
@@ -169,12 +171,15 @@ export function parseReport(v: unknown): ReportWire {
   const towers = record(r.paramsByTower, 'paramsByTower');
   const stats = record(r.stats, 'stats');
   const topLevel: Record<string, ScalarWire> = {};
-  for (const [k, value] of Object.entries(record(r.topLevel, 'topLevel'))) topLevel[str(k, 'key', 1000)] = scalar(value, k);
+  for (const [k, value] of Object.entries(record(r.topLevel, 'topLevel')))
+    topLevel[str(k, 'key', 1000)] = scalar(value, k);
   return {
     format: oneOf(r.format, 'format', ['torch-zip', 'torch-legacy', 'safetensors'] as const),
     file: { path: str(file.path, 'file.path', 10_000), size: num(file.size, 'file.size') },
     topLevel,
-    stateDictPath: nullable(r.stateDictPath, (x) => arr(x, 'stateDictPath', (k) => str(k, 'stateDictPath key', 10_000), 100)),
+    stateDictPath: nullable(r.stateDictPath, (x) =>
+      arr(x, 'stateDictPath', (k) => str(k, 'stateDictPath key', 10_000), 100),
+    ),
     stripPrefix: nullable(r.stripPrefix, (x) => str(x, 'stripPrefix', 100)),
     tensors: arr(
       r.tensors,
@@ -192,20 +197,34 @@ export function parseReport(v: unknown): ReportWire {
       maxTensors,
     ),
     totalParams: num(r.totalParams, 'totalParams'),
-    paramsByTower: { visual: num(towers.visual, 'visual'), text: num(towers.text, 'text'), other: num(towers.other, 'other') },
+    paramsByTower: {
+      visual: num(towers.visual, 'visual'),
+      text: num(towers.text, 'text'),
+      other: num(towers.other, 'other'),
+    },
     architecture: nullable(r.architecture, parseArchitecture),
     optimizer: nullable(r.optimizer, parseOptimizer),
-    warnings: arr(r.warnings, 'warnings', (w) => {
-      const x = record(w, 'warning');
-      return { kind: str(x.kind, 'warning.kind', 100), detail: str(x.detail, 'warning.detail', 10_000) };
-    }, 10_000),
+    warnings: arr(
+      r.warnings,
+      'warnings',
+      (w) => {
+        const x = record(w, 'warning');
+        return { kind: str(x.kind, 'warning.kind', 100), detail: str(x.detail, 'warning.detail', 10_000) };
+      },
+      10_000,
+    ),
     stats: { bytesRead: num(stats.bytesRead, 'bytesRead'), elapsedMs: num(stats.elapsedMs, 'elapsedMs') },
   };
 }
 
 function parseGroup(v: unknown): GroupDeltaWire {
   const g = record(v, 'group');
-  return { name: str(g.name, 'group.name', 10_000), l2Delta: num(g.l2Delta, 'l2Delta'), relDelta: optNum(g.relDelta, 'relDelta'), tensors: num(g.tensors, 'tensors') };
+  return {
+    name: str(g.name, 'group.name', 10_000),
+    l2Delta: num(g.l2Delta, 'l2Delta'),
+    relDelta: optNum(g.relDelta, 'relDelta'),
+    tensors: num(g.tensors, 'tensors'),
+  };
 }
 
 export function parseDiff(v: unknown): DiffWire {
@@ -214,18 +233,37 @@ export function parseDiff(v: unknown): DiffWire {
   return {
     a: str(d.a, 'a', 10_000),
     b: str(d.b, 'b', 10_000),
-    tensors: arr(d.tensors, 'tensors', (t) => {
-      const x = record(t, 'tensor');
-      return { name: str(x.name, 'name', 10_000), l2Delta: num(x.l2Delta, 'l2Delta'), relDelta: optNum(x.relDelta, 'relDelta'), cosine: optNum(x.cosine, 'cosine') };
-    }, maxTensors),
+    tensors: arr(
+      d.tensors,
+      'tensors',
+      (t) => {
+        const x = record(t, 'tensor');
+        return {
+          name: str(x.name, 'name', 10_000),
+          l2Delta: num(x.l2Delta, 'l2Delta'),
+          relDelta: optNum(x.relDelta, 'relDelta'),
+          cosine: optNum(x.cosine, 'cosine'),
+        };
+      },
+      maxTensors,
+    ),
     blocks: arr(d.blocks, 'blocks', parseGroup, maxTensors),
     towers: arr(d.towers, 'towers', parseGroup, 100),
     onlyInA: names(d.onlyInA, 'onlyInA'),
     onlyInB: names(d.onlyInB, 'onlyInB'),
-    shapeMismatch: arr(d.shapeMismatch, 'shapeMismatch', (s) => {
-      const x = record(s, 'mismatch');
-      return { name: str(x.name, 'name', 10_000), shapeA: shape(x.shapeA, 'shapeA'), shapeB: shape(x.shapeB, 'shapeB') };
-    }, maxTensors),
+    shapeMismatch: arr(
+      d.shapeMismatch,
+      'shapeMismatch',
+      (s) => {
+        const x = record(s, 'mismatch');
+        return {
+          name: str(x.name, 'name', 10_000),
+          shapeA: shape(x.shapeA, 'shapeA'),
+          shapeB: shape(x.shapeB, 'shapeB'),
+        };
+      },
+      maxTensors,
+    ),
   };
 }
 
@@ -238,7 +276,13 @@ export function parseHostToInspector(raw: unknown): HostToInspector | ProtocolEr
       case 'report':
         return { type: 'report', report: parseReport(m.report) };
       case 'diffProgress':
-        return { type: 'diffProgress', a: str(m.a, 'a', 10_000), b: str(m.b, 'b', 10_000), done: num(m.done, 'done'), total: num(m.total, 'total') };
+        return {
+          type: 'diffProgress',
+          a: str(m.a, 'a', 10_000),
+          b: str(m.b, 'b', 10_000),
+          done: num(m.done, 'done'),
+          total: num(m.total, 'total'),
+        };
       case 'diff':
         return { type: 'diff', diff: parseDiff(m.diff) };
       case 'error':
@@ -248,4 +292,3 @@ export function parseHostToInspector(raw: unknown): HostToInspector | ProtocolEr
     }
   });
 }
-

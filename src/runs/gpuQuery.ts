@@ -19,7 +19,13 @@ export function parseNvidiaSmiCsv(text: string): GpuInfo[] {
     if (parts.length !== 4) continue;
     const [index, name, total, used] = parts as [string, string, string, string];
     const gpu = { index: Number(index), name, memoryTotalMiB: Number(total), memoryUsedMiB: Number(used) };
-    if (Number.isInteger(gpu.index) && name !== '' && Number.isFinite(gpu.memoryTotalMiB) && Number.isFinite(gpu.memoryUsedMiB)) gpus.push(gpu);
+    if (
+      Number.isInteger(gpu.index) &&
+      name !== '' &&
+      Number.isFinite(gpu.memoryTotalMiB) &&
+      Number.isFinite(gpu.memoryUsedMiB)
+    )
+      gpus.push(gpu);
   }
   return gpus;
 }

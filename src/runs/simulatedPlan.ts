@@ -6,7 +6,11 @@ import type { CommandPlan } from './commandPlan';
  * folder (`ticStudio.runs.simulator`), run by this Node (ELECTRON_RUN_AS_NODE so it works inside Electron too).
  * torchrun's own flags stay in front of train.py: the stand-in accepts them as torchrun would.
  */
-export function simulatedTrainPlan(plan: CommandPlan, simulator: string, env: Readonly<Record<string, string | undefined>> = process.env): CommandPlan {
+export function simulatedTrainPlan(
+  plan: CommandPlan,
+  simulator: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): CommandPlan {
   // A pace a person can watch (one logged step a second, 30 per epoch), unless the environment sets another.
   const pace = {
     TIC_STANDIN_STEP_MS: env.TIC_STANDIN_STEP_MS ?? '1000',

@@ -27,13 +27,20 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   log.info(`TiC Studio ${version} activated (workspace trusted: ${vscode.workspace.isTrusted}).`);
 
   const runs = store.add(new RunsService(vscode.workspace.workspaceFolders?.[0]?.uri, log));
-  store.add(vscode.window.createTreeView(viewIds.experiments, { treeDataProvider: store.add(new ExperimentsTree(runs)), showCollapseAll: true }));
+  store.add(
+    vscode.window.createTreeView(viewIds.experiments, {
+      treeDataProvider: store.add(new ExperimentsTree(runs)),
+      showCollapseAll: true,
+    }),
+  );
   store.add(vscode.window.createTreeView(viewIds.runs, { treeDataProvider: store.add(new RunsTree(runs)) }));
   store.add(runsStatusBar(runs));
   void runs.start();
   const hub = store.add(new HubService(context.secrets, log));
   const checkpoints = store.add(new CheckpointsTree(hub));
-  store.add(vscode.window.createTreeView(viewIds.checkpoints, { treeDataProvider: checkpoints, showCollapseAll: true }));
+  store.add(
+    vscode.window.createTreeView(viewIds.checkpoints, { treeDataProvider: checkpoints, showCollapseAll: true }),
+  );
   void hub.refresh();
   store.add(
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -42,7 +49,9 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   );
 
   store.add(DashboardPanel.registerSerializer(context.extensionUri, log));
-  store.add(vscode.commands.registerCommand(commandIds.openDashboard, () => DashboardPanel.show(context.extensionUri, log)));
+  store.add(
+    vscode.commands.registerCommand(commandIds.openDashboard, () => DashboardPanel.show(context.extensionUri, log)),
+  );
   store.add(
     vscode.commands.registerCommand(commandIds.refreshViews, async () => {
       await Promise.all([runs.rescan(), hub.refresh()]);

@@ -28,8 +28,13 @@ export function readHubSettings(): HubUserSettings {
   return {
     endpoint: text(settingKeys.hubEndpoint),
     cacheDir: text(settingKeys.hubCacheDir),
-    connections: typeof connections === 'number' && Number.isInteger(connections) && connections >= 1 && connections <= 16 ? connections : 4,
-    extraRepos: Array.isArray(extra) ? extra.filter((r): r is string => typeof r === 'string' && /^[\w.-]+\/[\w.-]+$/.test(r)) : [],
+    connections:
+      typeof connections === 'number' && Number.isInteger(connections) && connections >= 1 && connections <= 16
+        ? connections
+        : 4,
+    extraRepos: Array.isArray(extra)
+      ? extra.filter((r): r is string => typeof r === 'string' && /^[\w.-]+\/[\w.-]+$/.test(r))
+      : [],
   };
 }
 
@@ -58,7 +63,10 @@ export function readRunSettings(workspaceRoot: string): RunSettings {
   return {
     checkout: path(settingKeys.runsCheckout),
     // A bare command name (python3) is looked up on PATH; anything with a slash is a path.
-    python: ((raw) => (typeof raw === 'string' && raw.trim() !== '' && !raw.includes('/') ? raw.trim() : path(settingKeys.runsPython)))(get<unknown>(settingKeys.runsPython, '')),
+    python: ((raw) =>
+      typeof raw === 'string' && raw.trim() !== '' && !raw.includes('/') ? raw.trim() : path(settingKeys.runsPython))(
+      get<unknown>(settingKeys.runsPython, ''),
+    ),
     dataRoot: path(settingKeys.runsDataRoot, tic ? join(tic, 'train') : undefined),
     imagenetVal: path(settingKeys.runsImagenetVal),
     simulator: path(settingKeys.runsSimulator),

@@ -23,7 +23,9 @@ describe('the checkpoint inspector in the workbench', () => {
     // It fills in the starting folder asynchronously: wait for that, or it overwrites what we type.
     const input = wb.page.locator('.quick-input-widget input');
     await input.waitFor();
-    await wb.page.waitForFunction(() => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value.startsWith('/'));
+    await wb.page.waitForFunction(() =>
+      (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value.startsWith('/'),
+    );
     await wb.page.waitForTimeout(300);
     await input.fill(path);
     await wb.page.waitForTimeout(500);

@@ -20,16 +20,26 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
   /** The run's own process, from the record TiC Studio keeps in .tic-studio/runs/. */
   const pidOf = (): number => {
     const dir = join(wb.workspace, '.tic-studio/runs');
-    const record = readdirSync(dir).find((f) => f.endsWith('.json') && !f.endsWith('.exit.json') && !f.endsWith('.started.json'));
+    const record = readdirSync(dir).find(
+      (f) => f.endsWith('.json') && !f.endsWith('.exit.json') && !f.endsWith('.started.json'),
+    );
     return (JSON.parse(readFileSync(join(dir, record!), 'utf8')) as { pid: number }).pid;
   };
 
-
   it('shows the demo chains and their years in the Experiments view', async () => {
     await wb.openContainer();
-    await wb.page.getByRole('treeitem', { name: /^cumulative chain/ }).first().waitFor({ timeout: 30000 });
-    await wb.page.getByRole('treeitem', { name: /^sequential chain/ }).first().waitFor();
-    await wb.page.getByRole('treeitem', { name: /^2016, finished/ }).first().waitFor();
+    await wb.page
+      .getByRole('treeitem', { name: /^cumulative chain/ })
+      .first()
+      .waitFor({ timeout: 30000 });
+    await wb.page
+      .getByRole('treeitem', { name: /^sequential chain/ })
+      .first()
+      .waitFor();
+    await wb.page
+      .getByRole('treeitem', { name: /^2016, finished/ })
+      .first()
+      .waitFor();
     await wb.screenshot('runs-1-experiments');
   });
 
@@ -53,12 +63,22 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
     const dialog = wb.page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 30000 });
     const text = (await dialog.textContent()) ?? '';
-    for (const part of ['torchrun --nproc_per_node 8 --nnodes 1 train.py --scale tic_medium', '--new_run', '--resume', '--exp_name datacomp_medium-basic_cumulative_2017_run2', 'train/2017/::', 'train/2014/ ', 'Simulated']) {
+    for (const part of [
+      'torchrun --nproc_per_node 8 --nnodes 1 train.py --scale tic_medium',
+      '--new_run',
+      '--resume',
+      '--exp_name datacomp_medium-basic_cumulative_2017_run2',
+      'train/2017/::',
+      'train/2014/ ',
+      'Simulated',
+    ]) {
       assert.ok(text.includes(part), `the dialog does not show ${part}: ${text}`);
     }
     await wb.screenshot('runs-2-command');
     await dialog.locator('.monaco-button', { hasText: 'Launch' }).click();
-    const run = wb.page.getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), running.*loss \d/ }).first();
+    const run = wb.page
+      .getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), running.*loss \d/ })
+      .first();
     await run.waitFor({ timeout: 60000 });
     await wb.screenshot('runs-3-running');
   });
@@ -68,7 +88,9 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
     await wb.page.reload();
     await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
     await wb.openContainer();
-    const run = wb.page.getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), running.*loss \d/ }).first();
+    const run = wb.page
+      .getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), running.*loss \d/ })
+      .first();
     await run.waitFor({ timeout: 60000 });
     assert.equal(pidOf(), pid);
     process.kill(pid, 0); // still alive (throws otherwise)
@@ -79,9 +101,14 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
     const run = wb.page.getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), running/ }).first();
     await run.hover();
     await run.locator('.actions [aria-label="Stop Run…"]').click();
-    await wb.page.getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), stopped/ }).first().waitFor({ timeout: 60000 });
+    await wb.page
+      .getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), stopped/ })
+      .first()
+      .waitFor({ timeout: 60000 });
     const files = readdirSync(join(wb.workspace, '.tic-studio/runs'));
-    const records = files.filter((f) => f.endsWith('.json') && !f.endsWith('.exit.json') && !f.endsWith('.started.json'));
+    const records = files.filter(
+      (f) => f.endsWith('.json') && !f.endsWith('.exit.json') && !f.endsWith('.started.json'),
+    );
     assert.equal(records.length, 1, files.join(', '));
     assert.ok(existsSync(join(wb.workspace, 'datacomp/results/datacomp_medium-basic_cumulative_2017_run2/out.log')));
     assert.throws(() => process.kill(pidOf(), 0), 'the stopped run is gone');

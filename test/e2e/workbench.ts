@@ -25,7 +25,9 @@ export class Workbench {
     private readonly removeProfile: () => void,
   ) {}
 
-  static async open(options: { theme?: 'dark' | 'light'; settings?: Record<string, unknown> } = {}): Promise<Workbench> {
+  static async open(
+    options: { theme?: 'dark' | 'light'; settings?: Record<string, unknown> } = {},
+  ): Promise<Workbench> {
     const theme = options.theme ?? 'dark';
     const profile = makeProfile('tic-studio-e2e-', {
       'workbench.colorTheme': theme === 'dark' ? 'Default Dark Modern' : 'Default Light Modern',
@@ -99,7 +101,9 @@ export function screenshotOnFailure(workbench: () => Workbench | undefined): voi
   afterEach(async function () {
     const test = this.currentTest;
     if (test?.state === 'failed') {
-      await workbench()?.screenshot(`FAILED-${test.title.replace(/[^\w]+/g, '-').slice(0, 80)}`).catch(() => undefined);
+      await workbench()
+        ?.screenshot(`FAILED-${test.title.replace(/[^\w]+/g, '-').slice(0, 80)}`)
+        .catch(() => undefined);
     }
   });
 }

@@ -48,7 +48,9 @@ describe('TiC Studio in a real VS Code extension host', () => {
   });
 
   it('opens the dashboard webview, which answers the ready handshake', async () => {
-    const api = vscode.extensions.getExtension(extensionId)?.exports as { openDashboard(): Promise<{ ready: boolean }> };
+    const api = vscode.extensions.getExtension(extensionId)?.exports as {
+      openDashboard(): Promise<{ ready: boolean }>;
+    };
     const { ready } = await api.openDashboard();
     assert.equal(ready, true, 'the dashboard webview never sent "ready"');
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label);

@@ -120,10 +120,16 @@ export async function startLoopbackHub(options: LoopbackHubOptions): Promise<Loo
     const files = new Map<string, LoopbackFile>();
     for (const f of spec.files) {
       const content: LoopbackContent =
-        f.content !== undefined ? new FixedContent(Buffer.from(f.content)) : new GeneratedContent(f.seed ?? hashSeed(`${spec.id}/${f.path}`), f.size ?? 0);
+        f.content !== undefined
+          ? new FixedContent(Buffer.from(f.content))
+          : new GeneratedContent(f.seed ?? hashSeed(`${spec.id}/${f.path}`), f.size ?? 0);
       const lfs = f.lfs ?? f.content === undefined;
       const sha256 = content.sha256();
-      const gitOid = lfs ? createHash('sha1').update(`blob ${Buffer.byteLength(lfsPointer(sha256, content.size))}\0${lfsPointer(sha256, content.size)}`).digest('hex') : content.gitSha1();
+      const gitOid = lfs
+        ? createHash('sha1')
+            .update(`blob ${Buffer.byteLength(lfsPointer(sha256, content.size))}\0${lfsPointer(sha256, content.size)}`)
+            .digest('hex')
+        : content.gitSha1();
       const file: LoopbackFile = { repo: spec.id, path: f.path, content, lfs, sha256, gitOid };
       files.set(f.path, file);
       if (lfs) bySha.set(sha256, file);
@@ -163,21 +169,41 @@ export async function startLoopbackHub(options: LoopbackHubOptions): Promise<Loo
   }
 
   /** The Hub's access rules; undefined when the request may go on. */
-  function denied(res: ServerResponse, auth: LoggedRequest['authorization'], id: string, repo: Repo | undefined): boolean {
+  function denied(
+    res: ServerResponse,
+    auth: LoggedRequest['authorization'],
+    id: string,
+    repo: Repo | undefined,
+  ): boolean {
     if (auth === 'invalid') {
       fail(res, 401, undefined, 'Invalid credentials in Authorization header');
       return true;
     }
     if (!repo || (repo.spec.private && auth !== 'valid')) {
-      fail(res, auth === 'valid' ? 404 : 401, 'RepoNotFound', `Repository Not Found for url: ${base}/api/models/${id}.`);
+      fail(
+        res,
+        auth === 'valid' ? 404 : 401,
+        'RepoNotFound',
+        `Repository Not Found for url: ${base}/api/models/${id}.`,
+      );
       return true;
     }
     if (repo.spec.gated && auth !== 'valid') {
-      fail(res, 401, 'GatedRepo', `Access to model ${id} is restricted. You must have access to it and be authenticated to access it. Please log in.`);
+      fail(
+        res,
+        401,
+        'GatedRepo',
+        `Access to model ${id} is restricted. You must have access to it and be authenticated to access it. Please log in.`,
+      );
       return true;
     }
     if (repo.spec.gated && repo.spec.access === false) {
-      fail(res, 403, 'GatedRepo', `Access to model ${id} is restricted and you are not in the authorized list. Visit ${base}/${id} to ask for access.`);
+      fail(
+        res,
+        403,
+        'GatedRepo',
+        `Access to model ${id} is restricted and you are not in the authorized list. Visit ${base}/${id} to ask for access.`,
+      );
       return true;
     }
     return false;
@@ -191,7 +217,13 @@ export async function startLoopbackHub(options: LoopbackHubOptions): Promise<Loo
     const onCdn = req.socket.localPort === (cdnServer.address() as AddressInfo).port;
     const url = new URL(req.url ?? '/', onCdn ? cdnBase : base);
     const auth = authOf(req);
-    const entry: LoggedRequest = { method: req.method ?? 'GET', url: url.pathname + url.search, range: req.headers.range, status: 0, authorization: auth };
+    const entry: LoggedRequest = {
+      method: req.method ?? 'GET',
+      url: url.pathname + url.search,
+      range: req.headers.range,
+      status: 0,
+      authorization: auth,
+    };
     stats.requests.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
     res.on('close', () => (entry.status ||= res.statusCode));
@@ -240,7 +272,10 @@ export async function startLoopbackHub(options: LoopbackHubOptions): Promise<Loo
         const rev = parts.slice(6).join('/');
         if (!revisionOk(r, rev)) return fail(res, 404, 'RevisionNotFound', `Invalid rev id: ${rev}`);
         const body = JSON.parse(await readBody(req)) as { paths?: string[] };
-        return json(res, (body.paths ?? []).flatMap((p) => (r.files.has(p) ? [treeEntry(r.files.get(p)!)] : [])));
+        return json(
+          res,
+          (body.paths ?? []).flatMap((p) => (r.files.has(p) ? [treeEntry(r.files.get(p)!)] : [])),
+        );
       }
       return fail(res, 404, undefined, 'Not found');
     }
@@ -276,7 +311,12 @@ export async function startLoopbackHub(options: LoopbackHubOptions): Promise<Loo
 
   function treeEntry(f: LoopbackFile): Record<string, unknown> {
     const e: Record<string, unknown> = { type: 'file', oid: f.gitOid, size: f.content.size, path: f.path };
-    if (f.lfs) e.lfs = { oid: f.sha256, size: f.content.size, pointerSize: Buffer.byteLength(lfsPointer(f.sha256, f.content.size)) };
+    if (f.lfs)
+      e.lfs = {
+        oid: f.sha256,
+        size: f.content.size,
+        pointerSize: Buffer.byteLength(lfsPointer(f.sha256, f.content.size)),
+      };
     return e;
   }
 
@@ -312,13 +352,22 @@ export async function startLoopbackHub(options: LoopbackHubOptions): Promise<Loo
     res.writeHead(200, headers).end(JSON.stringify(page));
   }
 
-  async function serveBody(req: IncomingMessage, res: ServerResponse, file: LoopbackFile, headers: Record<string, string>): Promise<void> {
+  async function serveBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    file: LoopbackFile,
+    headers: Record<string, string>,
+  ): Promise<void> {
     const size = file.content.size;
     let start = 0;
     let end = size;
     let status = 200;
     const range = req.headers.range;
-    const out: Record<string, string> = { ...headers, 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream' };
+    const out: Record<string, string> = {
+      ...headers,
+      'accept-ranges': 'bytes',
+      'content-type': 'application/octet-stream',
+    };
     if (range && !faults.ignoreRange) {
       const m = /^bytes=(\d+)-(\d*)$/.exec(range);
       const from = m ? Number(m[1]) : NaN;
@@ -338,7 +387,10 @@ export async function startLoopbackHub(options: LoopbackHubOptions): Promise<Loo
       res.end();
       return;
     }
-    const cut = faults.cutAfterBytes !== undefined && (faults.cutTimes === undefined || cutsDone < faults.cutTimes) ? faults.cutAfterBytes : undefined;
+    const cut =
+      faults.cutAfterBytes !== undefined && (faults.cutTimes === undefined || cutsDone < faults.cutTimes)
+        ? faults.cutAfterBytes
+        : undefined;
     if (cut !== undefined) cutsDone++;
     const key = `${file.repo}/${file.path}`;
     const began = Date.now();

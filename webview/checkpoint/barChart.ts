@@ -2,7 +2,11 @@ import { formatNumber } from '../shared/format';
 
 const svgNs = 'http://www.w3.org/2000/svg';
 
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number>,
+  text?: string,
+): SVGElementTagNameMap[K] {
   const node = document.createElementNS(svgNs, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   if (text !== undefined) node.textContent = text;
@@ -18,7 +22,12 @@ export function barChart(bars: { label: string; value: number }[]): SVGSVGElemen
   const labelW = 300;
   const width = 900;
   const max = Math.max(...bars.map((b) => b.value), 1e-12);
-  const root = svg('svg', { viewBox: `0 0 ${width} ${bars.length * rowH + 24}`, role: 'img', 'aria-label': `Relative change of ${bars.length} blocks`, class: 'bar-chart' });
+  const root = svg('svg', {
+    viewBox: `0 0 ${width} ${bars.length * rowH + 24}`,
+    role: 'img',
+    'aria-label': `Relative change of ${bars.length} blocks`,
+    class: 'bar-chart',
+  });
   bars.forEach((bar, i) => {
     const y = i * rowH;
     const w = ((width - labelW - 90) * bar.value) / max;

@@ -40,7 +40,8 @@ function warningsBlock(warnings: ReportWire['warnings']): HTMLElement | null {
   if (warnings.length === 0) return null;
   const dangerous = warnings.some((w) => w.kind === 'dangerousGlobal');
   const list = el('ul', { className: 'warnings-list' });
-  for (const w of warnings) list.append(el('li', {}, [el('strong', { text: `${w.kind}: ` }), document.createTextNode(w.detail)]));
+  for (const w of warnings)
+    list.append(el('li', {}, [el('strong', { text: `${w.kind}: ` }), document.createTextNode(w.detail)]));
   const intro = dangerous
     ? 'This file names functions that would run code if it were loaded with torch.load. TiC Studio never runs them; do not load this file in Python unless you trust its source.'
     : 'Things to know about this file:';
@@ -56,9 +57,15 @@ function renderReport(report: ReportWire): void {
   const arch = report.architecture;
   const header = el('header', { className: 'report-header' }, [
     el('h1', { text: report.file.path.split(/[\\/]/).pop() ?? report.file.path }),
-    el('span', { className: 'muted', text: `${report.format} · ${formatBytes(report.file.size)} · read ${formatBytes(report.stats.bytesRead)} in ${Math.round(report.stats.elapsedMs)} ms` }),
+    el('span', {
+      className: 'muted',
+      text: `${report.format} · ${formatBytes(report.file.size)} · read ${formatBytes(report.stats.bytesRead)} in ${Math.round(report.stats.elapsedMs)} ms`,
+    }),
   ]);
-  const compare = el('vscode-button', { text: 'Compare with…', attrs: { id: 'compare', 'aria-label': 'Compare with another checkpoint' } });
+  const compare = el('vscode-button', {
+    text: 'Compare with…',
+    attrs: { id: 'compare', 'aria-label': 'Compare with another checkpoint' },
+  });
   compare.addEventListener('click', () => send({ type: 'compareWith' }));
   header.append(compare);
 
@@ -66,9 +73,19 @@ function renderReport(report: ReportWire): void {
     'Summary',
     keyValues([
       ['Architecture', arch ? (arch.name ?? 'unrecognised CLIP shape') : 'not a CLIP state dict'],
-      ['Parameters', `${formatCount(report.totalParams)} (visual ${formatCount(report.paramsByTower.visual)}, text ${formatCount(report.paramsByTower.text)}, other ${formatCount(report.paramsByTower.other)})`],
+      [
+        'Parameters',
+        `${formatCount(report.totalParams)} (visual ${formatCount(report.paramsByTower.visual)}, text ${formatCount(report.paramsByTower.text)}, other ${formatCount(report.paramsByTower.other)})`,
+      ],
       ['Tensors', formatCount(report.tensors.length)],
-      ['State dict', report.stateDictPath === null ? 'not found' : report.stateDictPath.length === 0 ? 'top level' : `under ${report.stateDictPath.map((k) => `"${k}"`).join(' → ')}`],
+      [
+        'State dict',
+        report.stateDictPath === null
+          ? 'not found'
+          : report.stateDictPath.length === 0
+            ? 'top level'
+            : `under ${report.stateDictPath.map((k) => `"${k}"`).join(' → ')}`,
+      ],
       ['Prefix stripped', report.stripPrefix ?? 'none'],
       ...top.map(([k, v]): [string, string] => [k, v === null ? 'None' : String(v)]),
     ]),
@@ -92,27 +109,76 @@ function renderReport(report: ReportWire): void {
   if (report.optimizer) {
     const o = report.optimizer;
     const groups = el('table', { className: 'small-table' });
-    groups.append(el('tr', {}, ['group', 'params', 'lr', 'betas', 'eps', 'weight decay'].map((h) => el('th', { text: h }))));
-    o.paramGroups.forEach((g, i) =>
-      groups.append(
-        el('tr', {}, [String(i), String(g.params), formatNumber(g.lr, 6), g.betas ? g.betas.join(', ') : '—', formatNumber(g.eps), formatNumber(g.weightDecay)].map((t) => el('td', { text: t }))),
+    groups.append(
+      el(
+        'tr',
+        {},
+        ['group', 'params', 'lr', 'betas', 'eps', 'weight decay'].map((h) => el('th', { text: h })),
       ),
     );
-    parts.push(section('Optimizer', keyValues([['State entries', formatCount(o.stateEntries)], ['Step', o.stepCount === null ? '—' : formatCount(o.stepCount)], ['State size', formatBytes(o.stateBytes)]]), groups));
+    o.paramGroups.forEach((g, i) =>
+      groups.append(
+        el(
+          'tr',
+          {},
+          [
+            String(i),
+            String(g.params),
+            formatNumber(g.lr, 6),
+            g.betas ? g.betas.join(', ') : '—',
+            formatNumber(g.eps),
+            formatNumber(g.weightDecay),
+          ].map((t) => el('td', { text: t })),
+        ),
+      ),
+    );
+    parts.push(
+      section(
+        'Optimizer',
+        keyValues([
+          ['State entries', formatCount(o.stateEntries)],
+          ['Step', o.stepCount === null ? '—' : formatCount(o.stepCount)],
+          ['State size', formatBytes(o.stateBytes)],
+        ]),
+        groups,
+      ),
+    );
   }
 
   const table = new VirtualTable<TensorRowWire>(
     [
       { key: 'name', label: 'Name', text: (r) => r.name, sort: (r) => r.name, width: 'minmax(240px, 3fr)' },
       { key: 'dtype', label: 'dtype', text: (r) => r.dtype, sort: (r) => r.dtype, width: '90px' },
-      { key: 'shape', label: 'Shape', text: (r) => formatShape(r.shape), sort: (r) => r.shape.length * 1e12 + r.numel, width: 'minmax(120px, 1fr)' },
-      { key: 'numel', label: 'Elements', text: (r) => formatCount(r.numel), sort: (r) => r.numel, align: 'right', width: '120px' },
-      { key: 'bytes', label: 'Bytes', text: (r) => formatBytes(r.bytes), sort: (r) => r.bytes, align: 'right', width: '90px' },
+      {
+        key: 'shape',
+        label: 'Shape',
+        text: (r) => formatShape(r.shape),
+        sort: (r) => r.shape.length * 1e12 + r.numel,
+        width: 'minmax(120px, 1fr)',
+      },
+      {
+        key: 'numel',
+        label: 'Elements',
+        text: (r) => formatCount(r.numel),
+        sort: (r) => r.numel,
+        align: 'right',
+        width: '120px',
+      },
+      {
+        key: 'bytes',
+        label: 'Bytes',
+        text: (r) => formatBytes(r.bytes),
+        sort: (r) => r.bytes,
+        align: 'right',
+        width: '90px',
+      },
     ],
     (r, needle) => r.name.toLowerCase().includes(needle) || r.dtype.includes(needle),
     { label: 'Tensors' },
   );
-  const filter = el('vscode-textfield', { attrs: { placeholder: 'Filter tensors by name or dtype', 'aria-label': 'Filter tensors', id: 'tensor-filter' } });
+  const filter = el('vscode-textfield', {
+    attrs: { placeholder: 'Filter tensors by name or dtype', 'aria-label': 'Filter tensors', id: 'tensor-filter' },
+  });
   filter.addEventListener('input', () => table.setFilter((filter as HTMLInputElement).value ?? ''));
   parts.push(section('Tensors', filter, table.element));
   app.replaceChildren(...parts);
@@ -124,9 +190,30 @@ function groupTable(groups: GroupDeltaWire[], label: string): HTMLElement {
   const t = new VirtualTable<GroupDeltaWire>(
     [
       { key: 'name', label, text: (g) => g.name, sort: (g) => g.name, width: 'minmax(220px, 3fr)' },
-      { key: 'rel', label: '‖B−A‖/‖A‖', text: (g) => formatNumber(g.relDelta), sort: (g) => g.relDelta, align: 'right', width: '120px' },
-      { key: 'l2', label: '‖B−A‖₂', text: (g) => formatNumber(g.l2Delta), sort: (g) => g.l2Delta, align: 'right', width: '120px' },
-      { key: 'n', label: 'Tensors', text: (g) => String(g.tensors), sort: (g) => g.tensors, align: 'right', width: '80px' },
+      {
+        key: 'rel',
+        label: '‖B−A‖/‖A‖',
+        text: (g) => formatNumber(g.relDelta),
+        sort: (g) => g.relDelta,
+        align: 'right',
+        width: '120px',
+      },
+      {
+        key: 'l2',
+        label: '‖B−A‖₂',
+        text: (g) => formatNumber(g.l2Delta),
+        sort: (g) => g.l2Delta,
+        align: 'right',
+        width: '120px',
+      },
+      {
+        key: 'n',
+        label: 'Tensors',
+        text: (g) => String(g.tensors),
+        sort: (g) => g.tensors,
+        align: 'right',
+        width: '80px',
+      },
     ],
     (g, needle) => g.name.toLowerCase().includes(needle),
     { label, height: `${Math.min(groups.length, 12) * 24 + 8}px` },
@@ -138,23 +225,53 @@ function groupTable(groups: GroupDeltaWire[], label: string): HTMLElement {
 function renderDiff(diff: DiffWire): void {
   const name = (p: string): string => p.split(/[\\/]/).slice(-3).join('/');
   const parts: HTMLElement[] = [
-    el('header', { className: 'report-header' }, [el('h1', { text: 'Checkpoint diff' }), el('span', { className: 'muted', text: `A = ${name(diff.a)} · B = ${name(diff.b)}` })]),
+    el('header', { className: 'report-header' }, [
+      el('h1', { text: 'Checkpoint diff' }),
+      el('span', { className: 'muted', text: `A = ${name(diff.a)} · B = ${name(diff.b)}` }),
+    ]),
   ];
   if (diff.onlyInA.length || diff.onlyInB.length || diff.shapeMismatch.length) {
     const list = el('ul', { className: 'warnings-list' });
     for (const n of diff.onlyInA) list.append(el('li', { text: `only in A: ${n}` }));
     for (const n of diff.onlyInB) list.append(el('li', { text: `only in B: ${n}` }));
-    for (const m of diff.shapeMismatch) list.append(el('li', { text: `shape differs: ${m.name} ${formatShape(m.shapeA)} vs ${formatShape(m.shapeB)}` }));
+    for (const m of diff.shapeMismatch)
+      list.append(el('li', { text: `shape differs: ${m.name} ${formatShape(m.shapeA)} vs ${formatShape(m.shapeB)}` }));
     parts.push(el('section', { className: 'card warnings' }, [el('h2', { text: 'Structure differences' }), list]));
   }
-  parts.push(section('Relative change per block (‖B−A‖₂ / ‖A‖₂)', barChart(diff.blocks.map((b) => ({ label: b.name, value: b.relDelta ?? 0 })))));
+  parts.push(
+    section(
+      'Relative change per block (‖B−A‖₂ / ‖A‖₂)',
+      barChart(diff.blocks.map((b) => ({ label: b.name, value: b.relDelta ?? 0 }))),
+    ),
+  );
   parts.push(section('Per tower', groupTable(diff.towers, 'Tower')));
   const tensors = new VirtualTable<TensorDeltaWire>(
     [
       { key: 'name', label: 'Tensor', text: (t) => t.name, sort: (t) => t.name, width: 'minmax(240px, 3fr)' },
-      { key: 'rel', label: '‖B−A‖/‖A‖', text: (t) => formatNumber(t.relDelta), sort: (t) => t.relDelta, align: 'right', width: '120px' },
-      { key: 'l2', label: '‖B−A‖₂', text: (t) => formatNumber(t.l2Delta), sort: (t) => t.l2Delta, align: 'right', width: '120px' },
-      { key: 'cos', label: 'cosine(A, B)', text: (t) => formatNumber(t.cosine, 6), sort: (t) => t.cosine, align: 'right', width: '120px' },
+      {
+        key: 'rel',
+        label: '‖B−A‖/‖A‖',
+        text: (t) => formatNumber(t.relDelta),
+        sort: (t) => t.relDelta,
+        align: 'right',
+        width: '120px',
+      },
+      {
+        key: 'l2',
+        label: '‖B−A‖₂',
+        text: (t) => formatNumber(t.l2Delta),
+        sort: (t) => t.l2Delta,
+        align: 'right',
+        width: '120px',
+      },
+      {
+        key: 'cos',
+        label: 'cosine(A, B)',
+        text: (t) => formatNumber(t.cosine, 6),
+        sort: (t) => t.cosine,
+        align: 'right',
+        width: '120px',
+      },
     ],
     (t, needle) => t.name.toLowerCase().includes(needle),
     { label: 'Tensor changes', initialSort: { key: 'rel', dir: -1 } },
@@ -168,7 +285,8 @@ function renderDiff(diff: DiffWire): void {
 }
 
 function renderProgress(message: Extract<HostToInspector, { type: 'diffProgress' | 'loading' }>): void {
-  const text = message.type === 'loading' ? `Reading ${message.path}…` : `Comparing tensors: ${message.done} of ${message.total}`;
+  const text =
+    message.type === 'loading' ? `Reading ${message.path}…` : `Comparing tensors: ${message.done} of ${message.total}`;
   const bar = el('vscode-progress-bar', { attrs: { 'aria-label': text } });
   const cancel = el('vscode-button', { text: 'Cancel', attrs: { secondary: '' } });
   cancel.addEventListener('click', () => send({ type: 'cancel' }));
@@ -177,7 +295,12 @@ function renderProgress(message: Extract<HostToInspector, { type: 'diffProgress'
 }
 
 function renderError(reason: string, message: string): void {
-  app.replaceChildren(el('section', { className: 'card warnings danger', attrs: { role: 'alert' } }, [el('h2', { text: `Cannot read this checkpoint (${reason})` }), el('p', { text: message })]));
+  app.replaceChildren(
+    el('section', { className: 'card warnings danger', attrs: { role: 'alert' } }, [
+      el('h2', { text: `Cannot read this checkpoint (${reason})` }),
+      el('p', { text: message }),
+    ]),
+  );
   app.dataset.state = 'error';
 }
 

@@ -1,6 +1,11 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { parseHostMessage, ProtocolError, type DashboardToHost, type HostToDashboard } from '../../src/protocol/dashboardMessages';
+import {
+  parseHostMessage,
+  ProtocolError,
+  type DashboardToHost,
+  type HostToDashboard,
+} from '../../src/protocol/dashboardMessages';
 import { el } from '../shared/dom';
 import { getVsCodeApi } from '../shared/vscodeApi';
 

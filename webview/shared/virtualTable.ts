@@ -41,18 +41,29 @@ export class VirtualTable<Row> {
     const header = el('div', { className: 'vt-header', attrs: { role: 'row' } });
     header.style.gridTemplateColumns = template;
     for (const column of columns) {
-      const button = el('button', { className: `vt-head ${column.align === 'right' ? 'right' : ''}`, text: column.label, attrs: { role: 'columnheader', 'aria-sort': 'none', title: `Sort by ${column.label}` } });
+      const button = el('button', {
+        className: `vt-head ${column.align === 'right' ? 'right' : ''}`,
+        text: column.label,
+        attrs: { role: 'columnheader', 'aria-sort': 'none', title: `Sort by ${column.label}` },
+      });
       button.addEventListener('click', () => this.sortBy(column.key));
       this.headerButtons.set(column.key, button);
       header.append(button);
     }
     this.spacer = el('div', { className: 'vt-spacer' });
     this.body = el('div', { className: 'vt-rows', attrs: { role: 'rowgroup' } });
-    this.viewport = el('div', { className: 'vt-viewport', attrs: { tabindex: '0', 'aria-label': options.label } }, [this.spacer, this.body]);
+    this.viewport = el('div', { className: 'vt-viewport', attrs: { tabindex: '0', 'aria-label': options.label } }, [
+      this.spacer,
+      this.body,
+    ]);
     this.viewport.style.height = options.height ?? '60vh';
     this.viewport.addEventListener('scroll', () => this.schedule());
     this.count = el('span', { className: 'muted vt-count' });
-    this.element = el('div', { className: 'vt', attrs: { role: 'grid', 'aria-label': options.label } }, [header, this.viewport, this.count]);
+    this.element = el('div', { className: 'vt', attrs: { role: 'grid', 'aria-label': options.label } }, [
+      header,
+      this.viewport,
+      this.count,
+    ]);
     this.element.style.setProperty('--vt-columns', template);
     if (options.initialSort) {
       this.sortKey = options.initialSort.key;
@@ -93,7 +104,10 @@ export class VirtualTable<Row> {
       button.setAttribute('aria-sort', key !== this.sortKey ? 'none' : this.sortDir === 1 ? 'ascending' : 'descending');
     }
     this.element.setAttribute('aria-rowcount', String(this.shown.length));
-    this.count.textContent = this.shown.length === this.all.length ? `${this.all.length} rows` : `${this.shown.length} of ${this.all.length} rows`;
+    this.count.textContent =
+      this.shown.length === this.all.length
+        ? `${this.all.length} rows`
+        : `${this.shown.length} of ${this.all.length} rows`;
     this.spacer.style.height = `${this.shown.length * rowHeight}px`;
     this.render();
   }
@@ -117,7 +131,13 @@ export class VirtualTable<Row> {
       const line = el('div', { className: 'vt-row', attrs: { role: 'row', 'aria-rowindex': String(i + 1) } });
       line.style.gridTemplateColumns = 'var(--vt-columns)';
       for (const column of this.columns) {
-        line.append(el('div', { className: `vt-cell ${column.align === 'right' ? 'right' : ''}`, text: column.text(row), attrs: { role: 'gridcell' } }));
+        line.append(
+          el('div', {
+            className: `vt-cell ${column.align === 'right' ? 'right' : ''}`,
+            text: column.text(row),
+            attrs: { role: 'gridcell' },
+          }),
+        );
       }
       rows.push(line);
     }

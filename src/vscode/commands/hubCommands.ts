@@ -9,17 +9,28 @@ async function pickCheckpoint(hub: HubService): Promise<HubCheckpointNode | unde
   if (hub.catalog.kind !== 'ready') await hub.refresh();
   const state = hub.catalog;
   if (state.kind !== 'ready') {
-    void vscode.window.showErrorMessage(`The Hugging Face Hub catalog is not available: ${state.kind === 'error' ? state.message : 'still loading'}.`);
+    void vscode.window.showErrorMessage(
+      `The Hugging Face Hub catalog is not available: ${state.kind === 'error' ? state.message : 'still loading'}.`,
+    );
     return undefined;
   }
   const repo = await vscode.window.showQuickPick(
-    state.repos.map((r) => ({ label: r.repo, description: r.years.length ? `${r.years.join(', ')}` : 'no checkpoints', detail: r.error?.message, r })),
+    state.repos.map((r) => ({
+      label: r.repo,
+      description: r.years.length ? `${r.years.join(', ')}` : 'no checkpoints',
+      detail: r.error?.message,
+      r,
+    })),
     { title: 'Download Checkpoint: repository', placeHolder: 'apple/TiC-CLIP-…' },
   );
   if (!repo) return undefined;
   const files = repo.r.files.filter((f) => f.kind === 'checkpoint');
   const file = await vscode.window.showQuickPick(
-    files.map((f) => ({ label: String(f.year), description: `${(f.size / 1e9).toFixed(2)} GB${f.cached ? ' · cached' : f.partialBytes ? ' · partial' : ''}`, f })),
+    files.map((f) => ({
+      label: String(f.year),
+      description: `${(f.size / 1e9).toFixed(2)} GB${f.cached ? ' · cached' : f.partialBytes ? ' · partial' : ''}`,
+      f,
+    })),
     { title: `Download Checkpoint: year of ${repo.r.repo}` },
   );
   return file && { kind: 'hubCheckpoint', repo: repo.r.repo, file: file.f };
@@ -39,8 +50,17 @@ export function registerHubCommands(hub: HubService, secrets: vscode.SecretStora
       if (!target) return;
       const result = await hub.download(target.repo, target.file.path);
       if (result) {
-        const action = await vscode.window.showInformationMessage(`${target.repo}/${target.file.path} is in the Hugging Face cache: ${result.localPath}`, 'Inspect', 'Copy Path');
-        if (action === 'Inspect') await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(result.localPath), customEditorTypes.checkpointInspector);
+        const action = await vscode.window.showInformationMessage(
+          `${target.repo}/${target.file.path} is in the Hugging Face cache: ${result.localPath}`,
+          'Inspect',
+          'Copy Path',
+        );
+        if (action === 'Inspect')
+          await vscode.commands.executeCommand(
+            'vscode.openWith',
+            vscode.Uri.file(result.localPath),
+            customEditorTypes.checkpointInspector,
+          );
         if (action === 'Copy Path') await vscode.env.clipboard.writeText(result.localPath);
       }
     }),
@@ -50,7 +70,10 @@ export function registerHubCommands(hub: HubService, secrets: vscode.SecretStora
     vscode.commands.registerCommand(commandIds.revealInCache, async (node?: unknown) => {
       if (!isHubCheckpointNode(node) || !node.file.localPath) return;
       // In a remote window the OS file manager is on the other machine: reveal in the Explorer instead.
-      if (vscode.env.remoteName) await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(dirname(node.file.localPath)), { forceNewWindow: true });
+      if (vscode.env.remoteName)
+        await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(dirname(node.file.localPath)), {
+          forceNewWindow: true,
+        });
       else await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(node.file.localPath));
     }),
     vscode.commands.registerCommand(commandIds.copyCheckpointPath, async (node?: unknown) => {
@@ -61,7 +84,8 @@ export function registerHubCommands(hub: HubService, secrets: vscode.SecretStora
     vscode.commands.registerCommand(commandIds.setHubToken, async () => {
       const value = await vscode.window.showInputBox({
         title: 'Hugging Face token',
-        prompt: 'Stored in VS Code\'s secret storage. HF_TOKEN and the huggingface-cli token file take precedence when set. Leave empty to remove the stored token.',
+        prompt:
+          "Stored in VS Code's secret storage. HF_TOKEN and the huggingface-cli token file take precedence when set. Leave empty to remove the stored token.",
         password: true,
         ignoreFocusOut: true,
         placeHolder: 'hf_…',
@@ -73,7 +97,10 @@ export function registerHubCommands(hub: HubService, secrets: vscode.SecretStora
       } else {
         await secrets.store(hubTokenSecretKey, value.trim());
         const s = await hub.settings();
-        const note = s.token && s.token.source !== 'supplied' ? ` Note: the token from ${s.token.source === 'HF_TOKEN' ? 'HF_TOKEN' : s.token.path} takes precedence.` : '';
+        const note =
+          s.token && s.token.source !== 'supplied'
+            ? ` Note: the token from ${s.token.source === 'HF_TOKEN' ? 'HF_TOKEN' : s.token.path} takes precedence.`
+            : '';
         void vscode.window.showInformationMessage(`Hugging Face token stored.${note}`);
       }
       await hub.refresh();

@@ -12,22 +12,38 @@ async function pickStep(runs: RunsService, title: string): Promise<StepNode | un
   const items = (runs.workspace?.chains ?? []).flatMap((chain) =>
     chain.steps
       .filter((step) => step.finalCheckpoint !== null)
-      .map((step) => ({ label: `${step.year}`, description: `${chain.strategy} · ${chain.filtering ?? '?'} · ${chain.scale ?? '?'}`, detail: step.expName ?? undefined, node: { kind: 'step' as const, chain, step } })),
+      .map((step) => ({
+        label: `${step.year}`,
+        description: `${chain.strategy} · ${chain.filtering ?? '?'} · ${chain.scale ?? '?'}`,
+        detail: step.expName ?? undefined,
+        node: { kind: 'step' as const, chain, step },
+      })),
   );
   if (items.length === 0) {
-    void vscode.window.showInformationMessage('No training step with a checkpoint was found in this workspace (datacomp/results/<exp>/checkpoints/).');
+    void vscode.window.showInformationMessage(
+      'No training step with a checkpoint was found in this workspace (datacomp/results/<exp>/checkpoints/).',
+    );
     return undefined;
   }
   return (await vscode.window.showQuickPick(items, { title, matchOnDescription: true, matchOnDetail: true }))?.node;
 }
 
-async function pickRun(runs: RunsService, title: string, filter: (r: RunRecord) => boolean): Promise<RunRecord | undefined> {
+async function pickRun(
+  runs: RunsService,
+  title: string,
+  filter: (r: RunRecord) => boolean,
+): Promise<RunRecord | undefined> {
   const candidates = runs.runs.filter(filter);
   if (candidates.length === 0) {
     void vscode.window.showInformationMessage('No such run in this workspace.');
     return undefined;
   }
-  return (await vscode.window.showQuickPick(candidates.map((r) => ({ label: r.label, description: `${r.status} · ${r.id}`, r })), { title }))?.r;
+  return (
+    await vscode.window.showQuickPick(
+      candidates.map((r) => ({ label: r.label, description: `${r.status} · ${r.id}`, r })),
+      { title },
+    )
+  )?.r;
 }
 
 function runOf(runs: RunsService, arg: unknown): RunRecord | undefined {
@@ -49,14 +65,24 @@ export function registerRunCommands(runs: RunsService): vscode.Disposable[] {
     vscode.commands.registerCommand(commandIds.stopRun, async (arg?: unknown) => {
       const record = runOf(runs, arg) ?? (await pickRun(runs, 'Stop Run…', (r) => r.status === 'running'));
       if (!record) return;
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${record.label} (SIGINT, then SIGTERM, then SIGKILL)…` }, async () => {
-        try {
-          const stopped = await runs.stop(record.id);
-          void vscode.window.showInformationMessage(`${record.label} stopped (${stopped?.stopSignals?.join(' → ') ?? 'SIGINT'}).`);
-        } catch (error) {
-          void vscode.window.showErrorMessage(`Could not stop ${record.label}: ${error instanceof Error ? error.message : String(error)}`);
-        }
-      });
+      await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Stopping ${record.label} (SIGINT, then SIGTERM, then SIGKILL)…`,
+        },
+        async () => {
+          try {
+            const stopped = await runs.stop(record.id);
+            void vscode.window.showInformationMessage(
+              `${record.label} stopped (${stopped?.stopSignals?.join(' → ') ?? 'SIGINT'}).`,
+            );
+          } catch (error) {
+            void vscode.window.showErrorMessage(
+              `Could not stop ${record.label}: ${error instanceof Error ? error.message : String(error)}`,
+            );
+          }
+        },
+      );
     }),
     vscode.commands.registerCommand(commandIds.showRunLog, async (arg?: unknown) => {
       const record = runOf(runs, arg) ?? (await pickRun(runs, 'Show Run Log', () => true));

@@ -18,10 +18,14 @@ export const checkpointFileFilters = { Checkpoints: ['pt', 'pth', 'bin', 'safete
  */
 export class CheckpointInspectorProvider implements vscode.CustomReadonlyEditorProvider {
   static register(extensionUri: vscode.Uri, log: Logger): vscode.Disposable {
-    return vscode.window.registerCustomEditorProvider(customEditorTypes.checkpointInspector, new CheckpointInspectorProvider(extensionUri, log), {
-      webviewOptions: { retainContextWhenHidden: false },
-      supportsMultipleEditorsPerDocument: true,
-    });
+    return vscode.window.registerCustomEditorProvider(
+      customEditorTypes.checkpointInspector,
+      new CheckpointInspectorProvider(extensionUri, log),
+      {
+        webviewOptions: { retainContextWhenHidden: false },
+        supportsMultipleEditorsPerDocument: true,
+      },
+    );
   }
 
   private constructor(
@@ -65,14 +69,21 @@ export class CheckpointInspectorProvider implements vscode.CustomReadonlyEditorP
 
   private async load(uri: vscode.Uri, post: (m: HostToInspector) => void): Promise<void> {
     if (uri.scheme !== 'file') {
-      post({ type: 'error', reason: 'unsupported', message: `TiC Studio reads checkpoints from the file system of the extension host; ${uri.scheme}: files are not supported.` });
+      post({
+        type: 'error',
+        reason: 'unsupported',
+        message: `TiC Studio reads checkpoints from the file system of the extension host; ${uri.scheme}: files are not supported.`,
+      });
       return;
     }
     post({ type: 'loading', path: uri.fsPath });
     try {
       const report = await inspectCheckpoint(uri.fsPath);
-      this.log.info(`Inspected ${uri.fsPath}: ${report.format}, ${report.tensors.length} tensors, read ${report.stats.bytesRead} bytes in ${Math.round(report.stats.elapsedMs)} ms.`);
-      for (const w of report.warnings.filter((x) => x.severity === 'security')) this.log.warn(`${uri.fsPath}: ${w.kind}: ${w.detail}`);
+      this.log.info(
+        `Inspected ${uri.fsPath}: ${report.format}, ${report.tensors.length} tensors, read ${report.stats.bytesRead} bytes in ${Math.round(report.stats.elapsedMs)} ms.`,
+      );
+      for (const w of report.warnings.filter((x) => x.severity === 'security'))
+        this.log.warn(`${uri.fsPath}: ${w.kind}: ${w.detail}`);
       post({ type: 'report', report: reportToWire(report) });
     } catch (error) {
       const { reason, message } = describeError(error);

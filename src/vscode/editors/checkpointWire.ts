@@ -11,7 +11,13 @@ export function reportToWire(r: CheckpointReport): ReportWire {
     topLevel: { ...r.topLevel },
     stateDictPath: r.stateDictPath ? [...r.stateDictPath] : null,
     stripPrefix: r.stripPrefix,
-    tensors: r.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape], numel: t.numel, bytes: t.bytes })),
+    tensors: r.tensors.map((t) => ({
+      name: t.name,
+      dtype: t.dtype,
+      shape: [...t.shape],
+      numel: t.numel,
+      bytes: t.bytes,
+    })),
     totalParams: r.totalParams,
     paramsByTower: { visual: r.paramsByTower.visual, text: r.paramsByTower.text, other: r.paramsByTower.other },
     architecture: a && {
@@ -27,7 +33,13 @@ export function reportToWire(r: CheckpointReport): ReportWire {
       textLayers: a.textLayers,
     },
     optimizer: r.optimizer && {
-      paramGroups: r.optimizer.paramGroups.map((g) => ({ lr: g.lr, betas: g.betas ? [...g.betas] : null, eps: g.eps, weightDecay: g.weightDecay, params: g.params })),
+      paramGroups: r.optimizer.paramGroups.map((g) => ({
+        lr: g.lr,
+        betas: g.betas ? [...g.betas] : null,
+        eps: g.eps,
+        weightDecay: g.weightDecay,
+        params: g.params,
+      })),
       stateEntries: r.optimizer.stateEntries,
       stepCount: r.optimizer.stepCount,
       stateBytes: r.optimizer.stateBytes,
@@ -37,7 +49,12 @@ export function reportToWire(r: CheckpointReport): ReportWire {
   };
 }
 
-const group = (g: GroupDiff): GroupDeltaWire => ({ name: g.name, l2Delta: g.l2Delta, relDelta: g.relDelta, tensors: g.tensors });
+const group = (g: GroupDiff): GroupDeltaWire => ({
+  name: g.name,
+  l2Delta: g.l2Delta,
+  relDelta: g.relDelta,
+  tensors: g.tensors,
+});
 
 export function diffToWire(d: CheckpointDiff): DiffWire {
   return {

@@ -11,7 +11,8 @@ import { readHubSettings } from '../settings';
 /** Where the token set with "TiC Studio: Set Hugging Face Token" lives (VS Code SecretStorage, never settings). */
 export const hubTokenSecretKey = 'ticStudio.hub.token';
 
-export type CatalogState = { kind: 'loading' } | { kind: 'ready'; repos: CatalogRepo[] } | { kind: 'error'; message: string };
+export type CatalogState =
+  { kind: 'loading' } | { kind: 'ready'; repos: CatalogRepo[] } | { kind: 'error'; message: string };
 
 /** One download the window is running: its progress, and how to cancel it (the partial file is kept). */
 export interface ActiveDownload {
@@ -77,7 +78,8 @@ export class HubService implements vscode.Disposable {
         { extraRepos: s.extraRepos, offline: s.offline },
         { endpoint: s.endpoint, fetch: globalThis.fetch, token: s.token, cacheDir: s.cacheDir },
       );
-      for (const r of repos.filter((x) => x.error)) this.log.warn(`Hub: ${r.repo}: ${r.error?.reason}: ${r.error?.message}`);
+      for (const r of repos.filter((x) => x.error))
+        this.log.warn(`Hub: ${r.repo}: ${r.error?.reason}: ${r.error?.message}`);
       this.state = { kind: 'ready', repos };
     } catch (error) {
       this.state = { kind: 'error', message: error instanceof Error ? error.message : String(error) };
@@ -125,7 +127,9 @@ export class HubService implements vscode.Disposable {
               },
             },
           );
-          this.log.info(`Hub: ${repo}/${path} → ${result.localPath} (${result.source}, ${result.transferred} bytes transferred, resumed from ${result.resumedFrom}).`);
+          this.log.info(
+            `Hub: ${repo}/${path} → ${result.localPath} (${result.source}, ${result.transferred} bytes transferred, resumed from ${result.resumedFrom}).`,
+          );
           return result;
         },
       );
@@ -133,7 +137,9 @@ export class HubService implements vscode.Disposable {
       const reason = HubError.is(error) ? error.reason : 'internal';
       const message = error instanceof Error ? error.message : String(error);
       if (reason === 'cancelled') {
-        void vscode.window.showInformationMessage(`Download of ${name} cancelled; the partial file is kept and the next download resumes it.`);
+        void vscode.window.showInformationMessage(
+          `Download of ${name} cancelled; the partial file is kept and the next download resumes it.`,
+        );
       } else {
         this.log.error(`Hub: ${repo}/${path}: ${reason}: ${message}`);
         void vscode.window.showErrorMessage(`Download of ${name} failed: ${message}`);

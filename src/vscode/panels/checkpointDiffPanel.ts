@@ -16,10 +16,15 @@ import { webviewHtml, webviewResourceRoots } from '../webviewHtml';
  */
 export class CheckpointDiffPanel {
   static show(extensionUri: vscode.Uri, log: Logger, a: vscode.Uri, b: vscode.Uri): void {
-    const panel = vscode.window.createWebviewPanel(webviewTypes.checkpointDiff, `${basename(a.fsPath)} ↔ ${basename(b.fsPath)}`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: webviewResourceRoots(extensionUri),
-    });
+    const panel = vscode.window.createWebviewPanel(
+      webviewTypes.checkpointDiff,
+      `${basename(a.fsPath)} ↔ ${basename(b.fsPath)}`,
+      vscode.ViewColumn.Active,
+      {
+        enableScripts: true,
+        localResourceRoots: webviewResourceRoots(extensionUri),
+      },
+    );
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'tic-studio.svg');
     panel.webview.html = webviewHtml(panel.webview, extensionUri, 'checkpoint', 'Checkpoint diff');
     const store = new DisposableStore();
@@ -45,7 +50,11 @@ export class CheckpointDiffPanel {
 
     const run = (): Thenable<void> =>
       vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Comparing ${basename(a.fsPath)} with ${basename(b.fsPath)}`, cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Comparing ${basename(a.fsPath)} with ${basename(b.fsPath)}`,
+          cancellable: true,
+        },
         async (progress, token) => {
           store.add(token.onCancellationRequested(() => abort.abort()));
           let last = 0;
@@ -60,10 +69,14 @@ export class CheckpointDiffPanel {
                 post({ type: 'diffProgress', a: a.fsPath, b: b.fsPath, done, total });
               },
             });
-            log.info(`Compared ${a.fsPath} with ${b.fsPath}: ${diff.tensors.length} tensors, ${Math.round(diff.stats.elapsedMs)} ms.`);
+            log.info(
+              `Compared ${a.fsPath} with ${b.fsPath}: ${diff.tensors.length} tensors, ${Math.round(diff.stats.elapsedMs)} ms.`,
+            );
             post({ type: 'diff', diff: diffToWire(diff) });
           } catch (error) {
-            const { reason, message } = describeError(abort.signal.aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : error);
+            const { reason, message } = describeError(
+              abort.signal.aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : error,
+            );
             if (reason !== 'cancelled') log.warn(`Could not compare ${a.fsPath} with ${b.fsPath}: ${message}`);
             post({ type: 'error', reason, message });
           }

@@ -17,11 +17,16 @@ export class DashboardPanel implements vscode.Disposable {
       DashboardPanel.current.panel.reveal();
       return DashboardPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(webviewTypes.dashboard, 'TiC Studio Dashboard', vscode.ViewColumn.Active, {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: webviewResourceRoots(extensionUri),
-    });
+    const panel = vscode.window.createWebviewPanel(
+      webviewTypes.dashboard,
+      'TiC Studio Dashboard',
+      vscode.ViewColumn.Active,
+      {
+        enableScripts: true,
+        retainContextWhenHidden: false,
+        localResourceRoots: webviewResourceRoots(extensionUri),
+      },
+    );
     return new DashboardPanel(panel, extensionUri, log);
   }
 

@@ -29,7 +29,9 @@ export async function requireTrust(): Promise<boolean> {
 }
 
 function execFileText(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => execFile(cmd, args, { timeout: 10000 }, (error, stdout) => (error ? reject(error) : resolve(stdout))));
+  return new Promise((resolve, reject) =>
+    execFile(cmd, args, { timeout: 10000 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+  );
 }
 
 function firstExisting(...paths: (string | undefined)[]): string | undefined {
@@ -37,10 +39,22 @@ function firstExisting(...paths: (string | undefined)[]): string | undefined {
 }
 
 /** Shows the exact command; resolves true to launch. "Copy Command" copies it and asks again. */
-async function confirmCommand(title: string, plan: CommandPlan, problems: readonly PlanProblem[], simulated: boolean): Promise<boolean> {
+async function confirmCommand(
+  title: string,
+  plan: CommandPlan,
+  problems: readonly PlanProblem[],
+  simulated: boolean,
+): Promise<boolean> {
   const command = shellQuoteArgv(plan.argv);
   const warnings = problems.filter((p) => p.severity === 'warning').map((p) => `⚠ ${p.message}`);
-  const detail = [`cd ${shellQuoteArgv([plan.cwd])}`, command, ...warnings, simulated ? 'Simulated: the demo stand-in runs instead of the real program.' : ''].filter(Boolean).join('\n\n');
+  const detail = [
+    `cd ${shellQuoteArgv([plan.cwd])}`,
+    command,
+    ...warnings,
+    simulated ? 'Simulated: the demo stand-in runs instead of the real program.' : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
   for (;;) {
     const answer = await vscode.window.showInformationMessage(title, { modal: true, detail }, 'Launch', 'Copy Command');
     if (answer === 'Copy Command') {
@@ -74,12 +88,16 @@ export async function resumeFlow(runs: RunsService, chain: Chain, fromYear: numb
     return;
   }
   const title = `Resume from ${fromYear}: train ${fromYear + 1}`;
-  const strategies: TicStrategy[] = chain.strategy === 'sequential' ? ['sequential', 'cumulative'] : ['cumulative', 'sequential'];
+  const strategies: TicStrategy[] =
+    chain.strategy === 'sequential' ? ['sequential', 'cumulative'] : ['cumulative', 'sequential'];
   const strategyPick = await vscode.window.showQuickPick(
     strategies.map((s) => ({
       label: s,
       description: s === chain.strategy ? 'this chain' : '',
-      detail: s === 'cumulative' ? `all data 2014–${fromYear + 1}, replayed uniformly by shard (§1.7)` : `only ${fromYear + 1}'s data`,
+      detail:
+        s === 'cumulative'
+          ? `all data 2014–${fromYear + 1}, replayed uniformly by shard (§1.7)`
+          : `only ${fromYear + 1}'s data`,
     })),
     { title: `${title} (1/4): strategy`, ignoreFocusOut: true },
   );
@@ -91,10 +109,23 @@ export async function resumeFlow(runs: RunsService, chain: Chain, fromYear: numb
   const gpuItems = [...new Set([planned, gpus.length, 1].filter((n) => n > 0))].map((n) => ({
     label: `${n} GPU${n === 1 ? '' : 's'}`,
     description: n === planned ? 'as the previous step' : n === gpus.length ? 'all of this machine' : '',
-    detail: gpus.length ? gpus.slice(0, n).map((g) => `${g.index}: ${g.name} (${Math.round(g.memoryUsedMiB / 1024)}/${Math.round(g.memoryTotalMiB / 1024)} GiB used)`).join(', ') : simulated ? 'no NVIDIA GPU here: fine for the simulated demo' : 'no NVIDIA GPU found by nvidia-smi: torchrun will fail on this machine',
+    detail: gpus.length
+      ? gpus
+          .slice(0, n)
+          .map(
+            (g) =>
+              `${g.index}: ${g.name} (${Math.round(g.memoryUsedMiB / 1024)}/${Math.round(g.memoryTotalMiB / 1024)} GiB used)`,
+          )
+          .join(', ')
+      : simulated
+        ? 'no NVIDIA GPU here: fine for the simulated demo'
+        : 'no NVIDIA GPU found by nvidia-smi: torchrun will fail on this machine',
     n,
   }));
-  const gpuPick = await vscode.window.showQuickPick(gpuItems, { title: `${title} (2/4): GPUs per node (--nproc_per_node)`, ignoreFocusOut: true });
+  const gpuPick = await vscode.window.showQuickPick(gpuItems, {
+    title: `${title} (2/4): GPUs per node (--nproc_per_node)`,
+    ignoreFocusOut: true,
+  });
   if (!gpuPick) return;
 
   const base: ResumeRequest = {
@@ -123,9 +154,17 @@ export async function resumeFlow(runs: RunsService, chain: Chain, fromYear: numb
   const expName = await vscode.window.showInputBox({
     title: `${title} (3/4): experiment name (--exp_name, unique per step)`,
     value: suggested,
-    prompt: suggested !== generated.expName ? `${generated.expName} already exists in ${base.outputDir}; reusing it would train nothing (contracts §1.4).` : `Written to ${base.outputDir}/${suggested}`,
+    prompt:
+      suggested !== generated.expName
+        ? `${generated.expName} already exists in ${base.outputDir}; reusing it would train nothing (contracts §1.4).`
+        : `Written to ${base.outputDir}/${suggested}`,
     ignoreFocusOut: true,
-    validateInput: (v) => (/^[\w.-]+$/.test(v) ? (existsSync(join(base.outputDir, v)) ? 'This experiment folder already exists: open_clip would train nothing.' : undefined) : 'Letters, digits, . _ - only.'),
+    validateInput: (v) =>
+      /^[\w.-]+$/.test(v)
+        ? existsSync(join(base.outputDir, v))
+          ? 'This experiment folder already exists: open_clip would train nothing.'
+          : undefined
+        : 'Letters, digits, . _ - only.',
   });
   if (!expName) return;
   const dataRoot = await vscode.window.showInputBox({
@@ -140,7 +179,15 @@ export async function resumeFlow(runs: RunsService, chain: Chain, fromYear: numb
   let problems = await validateResumePlan(plan, { inspect: (p) => inspectCheckpoint(p) });
   if (simulated) {
     // The demo's checkpoints are tiny stand-ins of the scale's model: their shapes cannot match ViT-B-32.
-    problems = problems.map((p) => (p.reason === 'architectureUnknown' || p.reason === 'architectureMismatch' ? { ...p, severity: 'warning' as const, message: `${p.message} (expected in the demo: its checkpoints are tiny stand-ins)` } : p));
+    problems = problems.map((p) =>
+      p.reason === 'architectureUnknown' || p.reason === 'architectureMismatch'
+        ? {
+            ...p,
+            severity: 'warning' as const,
+            message: `${p.message} (expected in the demo: its checkpoints are tiny stand-ins)`,
+          }
+        : p,
+    );
   }
   if (hasBlockingProblem(problems)) {
     showProblems(`${title}: this command would fail`, problems);
@@ -149,12 +196,26 @@ export async function resumeFlow(runs: RunsService, chain: Chain, fromYear: numb
   const run = simulated && settings.simulator ? simulatedTrainPlan(plan, settings.simulator) : plan;
   if (!(await confirmCommand(`${title} with ${strategy} (${expName})`, plan, problems, simulated))) return;
   const env: Record<string, string> = { ...run.env, PYTHONUNBUFFERED: '1' };
-  if (gpus.length > 0) env.CUDA_VISIBLE_DEVICES = gpus.slice(0, gpuPick.n).map((g) => g.index).join(',');
+  if (gpus.length > 0)
+    env.CUDA_VISIBLE_DEVICES = gpus
+      .slice(0, gpuPick.n)
+      .map((g) => g.index)
+      .join(',');
   try {
-    await runs.launch({ ...run, env, kind: 'train', label: `train ${fromYear + 1} ${strategy}`, simulated, outLogPath: join(plan.expDir, 'out.log'), outputDir: plan.expDir });
+    await runs.launch({
+      ...run,
+      env,
+      kind: 'train',
+      label: `train ${fromYear + 1} ${strategy}`,
+      simulated,
+      outLogPath: join(plan.expDir, 'out.log'),
+      outputDir: plan.expDir,
+    });
     await vscode.commands.executeCommand('ticStudio.runs.focus');
   } catch (error) {
-    void vscode.window.showErrorMessage(`Could not start the run: ${error instanceof Error ? error.message : String(error)}`);
+    void vscode.window.showErrorMessage(
+      `Could not start the run: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -169,32 +230,73 @@ export async function evaluateFlow(runs: RunsService, checkpoint: string, expNam
   try {
     arch = (await inspectCheckpoint(checkpoint)).architecture?.name ?? null;
   } catch (error) {
-    void vscode.window.showErrorMessage(`Cannot evaluate ${checkpoint}: ${error instanceof Error ? error.message : String(error)}`);
+    void vscode.window.showErrorMessage(
+      `Cannot evaluate ${checkpoint}: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return;
   }
-  arch ??= await vscode.window.showQuickPick(['ViT-B-32', 'ViT-B-16', 'ViT-L-14'], { title: 'The architecture could not be inferred from the shapes: which OpenCLIP model is it?' }) ?? null;
+  arch ??=
+    (await vscode.window.showQuickPick(['ViT-B-32', 'ViT-B-16', 'ViT-L-14'], {
+      title: 'The architecture could not be inferred from the shapes: which OpenCLIP model is it?',
+    })) ?? null;
   if (!arch) return;
   const datacomp = ws.checkout?.datacompDir ?? join(runs.root.fsPath, 'datacomp');
-  const outputDir = join(datacomp, 'eval_results', expName ?? dirname(dirname(checkpoint)).split('/').pop() ?? 'checkpoint');
-  const dataDir = await vscode.window.showInputBox({ title: 'Evaluate: eval data root (--data_dir)', value: join(datacomp, 'data'), ignoreFocusOut: true });
+  const outputDir = join(
+    datacomp,
+    'eval_results',
+    expName ?? dirname(dirname(checkpoint)).split('/').pop() ?? 'checkpoint',
+  );
+  const dataDir = await vscode.window.showInputBox({
+    title: 'Evaluate: eval data root (--data_dir)',
+    value: join(datacomp, 'data'),
+    ignoreFocusOut: true,
+  });
   if (!dataDir) return;
-  const plan = planEval({ checkout: ws.checkout?.root ?? runs.root.fsPath, checkpoint, arch, outputDir, dataDir, python: settings.python });
+  const plan = planEval({
+    checkout: ws.checkout?.root ?? runs.root.fsPath,
+    checkpoint,
+    arch,
+    outputDir,
+    dataDir,
+    python: settings.python,
+  });
   const [tasklist, evaluate] = plan.steps;
   const run = simulated && settings.simulator ? simulatedEvalPlan(evaluate, settings.simulator) : evaluate;
-  if (!(await confirmCommand(`Evaluate ${expName ?? checkpoint} on ${plan.taskGroups.join(', ')}`, evaluate, [], simulated))) return;
+  if (
+    !(await confirmCommand(
+      `Evaluate ${expName ?? checkpoint} on ${plan.taskGroups.join(', ')}`,
+      evaluate,
+      [],
+      simulated,
+    ))
+  )
+    return;
   try {
     if (!simulated) {
       // evaluate.py reads datacomp/tasklist.yml: write it first, and wait for it (§3.2).
-      const first = await runs.launch({ ...tasklist, kind: 'tasklist', label: `tasklist for ${expName ?? 'checkpoint'}` });
+      const first = await runs.launch({
+        ...tasklist,
+        kind: 'tasklist',
+        label: `tasklist for ${expName ?? 'checkpoint'}`,
+      });
       const done = await runs.supervisor?.waitForEnd(first.id);
       if (done?.status !== 'succeeded') {
         void vscode.window.showErrorMessage('generate_tasklist.py failed; see its log in the Runs view.');
         return;
       }
     }
-    await runs.launch({ ...run, env: { ...run.env, PYTHONUNBUFFERED: '1' }, kind: 'eval', label: `eval ${expName ?? checkpoint}`, simulated, outputDir });
+    await runs.launch({
+      ...run,
+      env: { ...run.env, PYTHONUNBUFFERED: '1' },
+      kind: 'eval',
+      label: `eval ${expName ?? checkpoint}`,
+      simulated,
+      outputDir,
+    });
     await vscode.commands.executeCommand('ticStudio.runs.focus');
   } catch (error) {
-    void vscode.window.showErrorMessage(`Could not start the evaluation: ${error instanceof Error ? error.message : String(error)}`);
+    void vscode.window.showErrorMessage(
+      `Could not start the evaluation: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

@@ -29,8 +29,15 @@ export class RunsService implements vscode.Disposable {
     this.supervisor = new Supervisor({ workspaceRoot: root.fsPath, isTrusted: () => vscode.workspace.isTrusted });
     this.disposables.push({ dispose: () => this.supervisor?.dispose() });
     this.disposables.push(this.supervisor.onDidChangeRun((record) => this.onRun(record)));
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(root, '**/{out.log,params.txt,eval_results.jsonl,*.pt}'));
-    this.disposables.push(watcher, watcher.onDidCreate(() => this.scheduleScan()), watcher.onDidDelete(() => this.scheduleScan()), watcher.onDidChange(() => this.scheduleScan()));
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(root, '**/{out.log,params.txt,eval_results.jsonl,*.pt}'),
+    );
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate(() => this.scheduleScan()),
+      watcher.onDidDelete(() => this.scheduleScan()),
+      watcher.onDidChange(() => this.scheduleScan()),
+    );
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('ticStudio.runs')) this.scheduleScan();
@@ -61,7 +68,9 @@ export class RunsService implements vscode.Disposable {
       const running = reattached.filter((r) => r.status === 'running').length;
       if (running) this.log.info(`Re-attached to ${running} run(s) still going.`);
     } catch (error) {
-      this.log.error(`Could not read the runs of this workspace: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.error(
+        `Could not read the runs of this workspace: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
@@ -101,7 +110,11 @@ export class RunsService implements vscode.Disposable {
     if (record.status === 'running' && record.kind === 'train' && !this.live.has(record.id) && this.supervisor) {
       const stats = new LiveRunStats(() => this.changed.fire());
       // The run's own out.log has the train lines (rank 0); the console log has the same plus stdout.
-      const follow = this.supervisor.follow(record.id, { onChunk: (text, source) => source === 'console' && stats.write(text) }, { from: 'start' });
+      const follow = this.supervisor.follow(
+        record.id,
+        { onChunk: (text, source) => source === 'console' && stats.write(text) },
+        { from: 'start' },
+      );
       this.live.set(record.id, { stats, follow });
     }
     if (record.status !== 'running' && record.status !== 'queued') {
@@ -116,7 +129,13 @@ export class RunsService implements vscode.Disposable {
 
   private announceEnd(record: RunRecord): void {
     if (record.status === 'succeeded') void vscode.window.showInformationMessage(`${record.label} finished.`);
-    else if (record.status === 'failed') void vscode.window.showErrorMessage(`${record.label} failed: ${record.failure ? describeRunFailure(record.failure) : `exit ${record.exitCode ?? record.signal}`}`, 'Show Log').then((a) => a && vscode.commands.executeCommand('ticStudio.showRunLog', record.id));
+    else if (record.status === 'failed')
+      void vscode.window
+        .showErrorMessage(
+          `${record.label} failed: ${record.failure ? describeRunFailure(record.failure) : `exit ${record.exitCode ?? record.signal}`}`,
+          'Show Log',
+        )
+        .then((a) => a && vscode.commands.executeCommand('ticStudio.showRunLog', record.id));
   }
 
   dispose(): void {

@@ -28,7 +28,11 @@ export function isHubCheckpointNode(value: unknown): value is HubCheckpointNode 
 }
 
 function formatSize(bytes: number): string {
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.round(bytes / 1e3)} kB`;
+  return bytes >= 1e9
+    ? `${(bytes / 1e9).toFixed(2)} GB`
+    : bytes >= 1e6
+      ? `${(bytes / 1e6).toFixed(1)} MB`
+      : `${Math.round(bytes / 1e3)} kB`;
 }
 
 /**
@@ -54,12 +58,18 @@ export class CheckpointsTree implements vscode.TreeDataProvider<CheckpointsNode>
   getChildren(node?: CheckpointsNode): CheckpointsNode[] {
     if (!node) {
       const state = this.hub.catalog;
-      if (state.kind === 'loading') return [{ kind: 'message', text: 'Loading the Hugging Face Hub catalog…', icon: 'loading~spin' }];
-      if (state.kind === 'error') return [{ kind: 'message', text: `Could not list the Hub: ${state.message}`, icon: 'error', tooltip: state.message }];
+      if (state.kind === 'loading')
+        return [{ kind: 'message', text: 'Loading the Hugging Face Hub catalog…', icon: 'loading~spin' }];
+      if (state.kind === 'error')
+        return [
+          { kind: 'message', text: `Could not list the Hub: ${state.message}`, icon: 'error', tooltip: state.message },
+        ];
       return state.repos.map((repo) => ({ kind: 'hubRepo', repo }));
     }
     if (node.kind === 'hubRepo') {
-      const files = node.repo.files.filter((f) => f.kind === 'checkpoint').sort((a, b) => (a.year ?? 0) - (b.year ?? 0));
+      const files = node.repo.files
+        .filter((f) => f.kind === 'checkpoint')
+        .sort((a, b) => (a.year ?? 0) - (b.year ?? 0));
       if (files.length === 0) {
         const text = node.repo.error ? node.repo.error.message : 'No checkpoints/YEAR.pt files in this repo.';
         return [{ kind: 'message', text, icon: node.repo.error ? 'warning' : 'info', tooltip: text }];

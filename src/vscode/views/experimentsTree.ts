@@ -35,7 +35,12 @@ export function isStepNode(value: unknown): value is StepNode {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'step';
 }
 
-const stepIcons: Record<string, string> = { finished: 'pass', failed: 'error', incomplete: 'debug-pause', notStarted: 'circle-outline' };
+const stepIcons: Record<string, string> = {
+  finished: 'pass',
+  failed: 'error',
+  incomplete: 'debug-pause',
+  notStarted: 'circle-outline',
+};
 
 /**
  * The Experiments view: chains (strategy × filtering × scale) → training steps 2016…2022 → the step's
@@ -56,19 +61,46 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       if (!ws) return [];
       if (!ws.checkout && ws.experiments.length === 0) return [];
       const chains: ExperimentsNode[] = ws.chains.map((chain) => ({ kind: 'chain', chain }));
-      for (const u of ws.unchained) chains.push({ kind: 'message', text: `${u.name}: not in a chain (${u.reason})`, icon: 'question' });
+      for (const u of ws.unchained)
+        chains.push({ kind: 'message', text: `${u.name}: not in a chain (${u.reason})`, icon: 'question' });
       return chains;
     }
     if (node.kind === 'chain') {
-      return node.chain.steps.filter((s) => s.experiment !== null).map((step) => ({ kind: 'step', chain: node.chain, step }));
+      return node.chain.steps
+        .filter((s) => s.experiment !== null)
+        .map((step) => ({ kind: 'step', chain: node.chain, step }));
     }
     if (node.kind === 'step') {
       const s = node.step;
       const children: ExperimentsNode[] = [];
-      if (s.finalCheckpoint) children.push({ kind: 'file', label: basename(s.finalCheckpoint.path), path: s.finalCheckpoint.path, icon: 'package', open: 'inspect', description: 'checkpoint' });
+      if (s.finalCheckpoint)
+        children.push({
+          kind: 'file',
+          label: basename(s.finalCheckpoint.path),
+          path: s.finalCheckpoint.path,
+          icon: 'package',
+          open: 'inspect',
+          description: 'checkpoint',
+        });
       const exp = ws?.experiments.find((e) => e.dir === s.experiment);
-      if (exp?.files.outLog) children.push({ kind: 'file', label: 'out.log', path: exp.files.outLog.path, icon: 'output', open: 'text', description: 'training log' });
-      if (s.eval) children.push({ kind: 'file', label: 'eval_results.jsonl', path: `${s.eval.dir}/eval_results.jsonl`, icon: 'graph', open: 'text', description: `${s.eval.tasks} tasks` });
+      if (exp?.files.outLog)
+        children.push({
+          kind: 'file',
+          label: 'out.log',
+          path: exp.files.outLog.path,
+          icon: 'output',
+          open: 'text',
+          description: 'training log',
+        });
+      if (s.eval)
+        children.push({
+          kind: 'file',
+          label: 'eval_results.jsonl',
+          path: `${s.eval.dir}/eval_results.jsonl`,
+          icon: 'graph',
+          open: 'text',
+          description: `${s.eval.tasks} tasks`,
+        });
       else children.push({ kind: 'message', text: 'not evaluated yet', icon: 'circle-slash' });
       return children;
     }
@@ -83,7 +115,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         const item = new vscode.TreeItem(c.strategy, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `chain:${c.key}`;
         item.description = `${c.filtering ?? '?'} · ${c.scale ?? '?'} · ${years.length ? `${years[0]}–${years[years.length - 1]}` : 'no steps'}`;
-        item.iconPath = new vscode.ThemeIcon(c.strategy === 'oracle' ? 'target' : c.strategy === 'sequential' ? 'arrow-right' : 'layers');
+        item.iconPath = new vscode.ThemeIcon(
+          c.strategy === 'oracle' ? 'target' : c.strategy === 'sequential' ? 'arrow-right' : 'layers',
+        );
         item.contextValue = 'chain';
         item.accessibilityInformation = { label: `${c.strategy} chain, ${item.description}` };
         return item;
@@ -93,11 +127,17 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         const item = new vscode.TreeItem(String(s.year), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `step:${node.chain.key}:${s.year}`;
         const status = s.status ?? 'notStarted';
-        const running = this.runs.runs.find((r) => r.status === 'running' && r.outputDir && s.experiment && r.outputDir === s.experiment);
+        const running = this.runs.runs.find(
+          (r) => r.status === 'running' && r.outputDir && s.experiment && r.outputDir === s.experiment,
+        );
         item.description = `${running ? 'running' : status}${s.shared ? ' · shared' : ''} · ${s.eval ? 'evaluated' : 'no eval'}`;
         item.tooltip = `${s.expName ?? ''}\n${s.statusReason ?? ''}`.trim();
         item.iconPath = new vscode.ThemeIcon(running ? 'sync~spin' : (stepIcons[status] ?? 'circle-outline'));
-        const flags = [s.finalCheckpoint ? 'hasCheckpoint' : 'noCheckpoint', s.eval ? 'evaluated' : 'notEvaluated', node.chain.strategy === 'oracle' ? 'oracle' : 'continual'];
+        const flags = [
+          s.finalCheckpoint ? 'hasCheckpoint' : 'noCheckpoint',
+          s.eval ? 'evaluated' : 'notEvaluated',
+          node.chain.strategy === 'oracle' ? 'oracle' : 'continual',
+        ];
         item.contextValue = `step ${flags.join(' ')}`;
         item.accessibilityInformation = { label: `${s.year}, ${item.description}` };
         return item;
@@ -110,7 +150,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         item.tooltip = node.path;
         item.command =
           node.open === 'inspect'
-            ? { command: 'ticStudio.inspectCheckpoint', title: 'Inspect Checkpoint', arguments: [vscode.Uri.file(node.path)] }
+            ? {
+                command: 'ticStudio.inspectCheckpoint',
+                title: 'Inspect Checkpoint',
+                arguments: [vscode.Uri.file(node.path)],
+              }
             : { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.path)] };
         return item;
       }

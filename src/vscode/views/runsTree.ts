@@ -25,7 +25,11 @@ function elapsed(record: RunRecord, now: number): string {
   const start = Date.parse(record.startedAt ?? record.createdAt);
   const end = record.endedAt ? Date.parse(record.endedAt) : now;
   const s = Math.max(0, Math.round((end - start) / 1000));
-  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  return s < 60
+    ? `${s}s`
+    : s < 3600
+      ? `${Math.floor(s / 60)}m ${s % 60}s`
+      : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }
 
 /** The Runs view: the runs TiC Studio started in this workspace, running first, with live loss and throughput. */
@@ -51,14 +55,26 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
 
   getChildren(node?: RunNode): RunNode[] {
     if (node) return [];
-    const order: Record<RunRecord['status'], number> = { running: 0, queued: 1, failed: 2, lost: 3, stopped: 4, succeeded: 5 };
-    return [...this.runs.runs].sort((a, b) => order[a.status] - order[b.status]).map((r) => ({ kind: 'run', id: r.id }));
+    const order: Record<RunRecord['status'], number> = {
+      running: 0,
+      queued: 1,
+      failed: 2,
+      lost: 3,
+      stopped: 4,
+      succeeded: 5,
+    };
+    return [...this.runs.runs]
+      .sort((a, b) => order[a.status] - order[b.status])
+      .map((r) => ({ kind: 'run', id: r.id }));
   }
 
   getTreeItem(node: RunNode): vscode.TreeItem {
     const record = this.runs.runs.find((r) => r.id === node.id);
     if (!record) return new vscode.TreeItem(node.id);
-    const item = new vscode.TreeItem(`${record.label}${record.simulated ? ' (simulated)' : ''}`, vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      `${record.label}${record.simulated ? ' (simulated)' : ''}`,
+      vscode.TreeItemCollapsibleState.None,
+    );
     item.id = `run:${record.id}`;
     const parts = [record.status, elapsed(record, Date.now())];
     const live = this.runs.liveStats(record.id);

@@ -39,13 +39,19 @@ describe('tic-studio inspect (real process on real-torch fixtures)', () => {
       report.tensors.map((t: TorchTensor & { name: string }) => [t.name, t.dtype, t.shape, t.numel]),
       stateDict.map((t) => [t.path[1]!.replace(/^module\./, ''), t.dtype, t.shape, t.numel]),
     );
-    assert.equal(report.totalParams, stateDict.reduce((n, t) => n + t.numel, 0));
+    assert.equal(
+      report.totalParams,
+      stateDict.reduce((n, t) => n + t.numel, 0),
+    );
     for (const key of ['architecture', 'optimizer', 'warnings']) assert.ok(key in report, key);
     assert.equal(report.optimizer.paramGroups.length, 2);
   });
 
   it('reads the safetensors and legacy formats', () => {
-    assert.equal(JSON.parse(tic('inspect', join(fixtures, 'weights.safetensors'), '--json').stdout).format, 'safetensors');
+    assert.equal(
+      JSON.parse(tic('inspect', join(fixtures, 'weights.safetensors'), '--json').stdout).format,
+      'safetensors',
+    );
     assert.equal(JSON.parse(tic('inspect', join(fixtures, 'legacy.pt'), '--json').stdout).format, 'torch-legacy');
   });
 
@@ -101,14 +107,18 @@ describe('tic-studio diff (real process)', () => {
   });
 
   it('matches tensors across the module. prefix and lists the per-tensor fields', () => {
-    const diff = JSON.parse(tic('diff', join(fixtures, 'epoch_2.pt'), join(fixtures, 'module_prefix.pt'), '--json').stdout);
+    const diff = JSON.parse(
+      tic('diff', join(fixtures, 'epoch_2.pt'), join(fixtures, 'module_prefix.pt'), '--json').stdout,
+    );
     assert.deepEqual(diff.onlyInA, []);
     assert.deepEqual(diff.onlyInB, []);
     for (const t of diff.tensors) for (const k of ['name', 'l2Delta', 'relDelta', 'cosine']) assert.ok(k in t, k);
   });
 
   it('names tensors only in one side', () => {
-    const diff = JSON.parse(tic('diff', join(fixtures, 'epoch_2.pt'), join(fixtures, 'weights.safetensors'), '--json').stdout);
+    const diff = JSON.parse(
+      tic('diff', join(fixtures, 'epoch_2.pt'), join(fixtures, 'weights.safetensors'), '--json').stdout,
+    );
     assert.ok(diff.onlyInA.includes('visual.conv1.weight'));
     assert.ok(diff.onlyInB.length > 0);
   });

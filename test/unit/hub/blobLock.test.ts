@@ -23,12 +23,18 @@ describe('blob lock (blobs/<hash>.lock)', () => {
     assert.throws(() => readFileSync(path));
   });
 
-  it('notices when another process broke its lock, and then leaves the new holder\'s file alone', async () => {
+  it("notices when another process broke its lock, and then leaves the new holder's file alone", async () => {
     const path = join(dir.dir, 'h.lock');
     const lock = await acquireBlobLock(path, { heartbeatMs: 20 });
     let told = false;
     lock.onLost(() => (told = true));
-    const usurper = JSON.stringify({ pid: 1, host: 'elsewhere', startedAt: 'x', heartbeatAt: new Date().toISOString(), id: 'usurper' });
+    const usurper = JSON.stringify({
+      pid: 1,
+      host: 'elsewhere',
+      startedAt: 'x',
+      heartbeatAt: new Date().toISOString(),
+      id: 'usurper',
+    });
     writeFileSync(path, usurper);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(lock.lost, true);
@@ -39,7 +45,10 @@ describe('blob lock (blobs/<hash>.lock)', () => {
 
   it('judges staleness by heartbeat age and by a dead pid on this host only', () => {
     const now = Date.parse('2025-01-01T00:01:00Z');
-    const rec = (pid: number, host: string, beat: string) => ({ record: { pid, host, startedAt: beat, heartbeatAt: beat, id: 'x' }, mtimeMs: Date.parse(beat) });
+    const rec = (pid: number, host: string, beat: string) => ({
+      record: { pid, host, startedAt: beat, heartbeatAt: beat, id: 'x' },
+      mtimeMs: Date.parse(beat),
+    });
     const opts = { now, staleMs: 60_000, host: hostname() };
     assert.equal(isStale(rec(process.pid, hostname(), '2025-01-01T00:00:30Z'), opts), false);
     assert.equal(isStale(rec(process.pid, hostname(), '2024-12-31T23:59:00Z'), opts), true);

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { downloadToCache, type DownloadDeps, type DownloadOptions } from '../../../src/hub/downloadToCache';
@@ -54,7 +64,12 @@ describe('downloadToCache (against a loopback Hub)', () => {
   });
   afterEach(() => cache.remove());
 
-  const deps = (extra: Partial<DownloadDeps> = {}): DownloadDeps => ({ endpoint: hub.url, fetch, cacheDir: cache.dir, ...extra });
+  const deps = (extra: Partial<DownloadDeps> = {}): DownloadDeps => ({
+    endpoint: hub.url,
+    fetch,
+    cacheDir: cache.dir,
+    ...extra,
+  });
   const paths = () => repoCachePaths(cache.dir, repo);
   const bigFile = () => hub.file(repo, big);
   const blobsLeft = () => readdirSync(paths().blobsDir).sort();
@@ -71,7 +86,10 @@ describe('downloadToCache (against a loopback Hub)', () => {
 
     assert.equal(r1.localPath, join(root, 'snapshots', commit, 'checkpoints', '2016.pt'));
     assert.equal(r1.blobPath, join(root, 'blobs', f.sha256));
-    assert.deepEqual([r1.commit, r1.hash, r1.hashKind, r1.size, r1.source], [commit, f.sha256, 'sha256', bigSize, 'download']);
+    assert.deepEqual(
+      [r1.commit, r1.hash, r1.hashKind, r1.size, r1.source],
+      [commit, f.sha256, 'sha256', bigSize, 'download'],
+    );
     assert.equal(readlinkSync(r1.localPath), `../../../blobs/${f.sha256}`);
     assert.equal(sha256(readFileSync(r1.localPath)), f.sha256);
 
@@ -81,8 +99,16 @@ describe('downloadToCache (against a loopback Hub)', () => {
     assert.equal(readFileSync(r2.localPath, 'utf8'), smallText);
     assert.equal(readlinkSync(r3.localPath), `../../blobs/${readme.gitOid}`);
 
-    assert.equal(readFileSync(join(root, 'refs', 'main'), 'utf8'), commit, 'refs/main holds the commit without a newline');
-    assert.deepEqual(blobsLeft(), [f.sha256, readme.gitOid, yaml.gitOid].sort(), 'no .incomplete, .lock or temp files remain');
+    assert.equal(
+      readFileSync(join(root, 'refs', 'main'), 'utf8'),
+      commit,
+      'refs/main holds the commit without a newline',
+    );
+    assert.deepEqual(
+      blobsLeft(),
+      [f.sha256, readme.gitOid, yaml.gitOid].sort(),
+      'no .incomplete, .lock or temp files remain',
+    );
     assert.ok(lstatSync(r1.localPath).isSymbolicLink());
     assert.deepEqual(readdirSync(join(root, 'snapshots')), [commit]);
     assert.deepEqual(readdirSync(root).sort(), ['blobs', 'refs', 'snapshots']);
@@ -115,14 +141,29 @@ describe('downloadToCache (against a loopback Hub)', () => {
     hub.resetStats();
     try {
       const commit = hub.commit(repo);
-      const r = await downloadToCache({ repo, path: small, revision: commit }, { ...deps(), cacheDir: other.dir }, fast);
+      const r = await downloadToCache(
+        { repo, path: small, revision: commit },
+        { ...deps(), cacheDir: other.dir },
+        fast,
+      );
       assert.equal(r.commit, commit);
       assert.equal(existsSync(join(other.dir, 'models--apple--TiC-CLIP-basic-cumulative', 'refs')), false);
-      assert.equal(hub.stats.requests.filter((q) => q.url.includes('/revision/')).length, 0, 'a commit sha is not resolved');
+      assert.equal(
+        hub.stats.requests.filter((q) => q.url.includes('/revision/')).length,
+        0,
+        'a commit sha is not resolved',
+      );
       // A commit resolved earlier (the catalog's) is used as is, and refs/main still records it.
-      const listed = await downloadToCache({ repo, path: 'README.md', commit }, { ...deps(), cacheDir: other.dir }, fast);
+      const listed = await downloadToCache(
+        { repo, path: 'README.md', commit },
+        { ...deps(), cacheDir: other.dir },
+        fast,
+      );
       assert.equal(listed.commit, commit);
-      assert.equal(readFileSync(join(other.dir, 'models--apple--TiC-CLIP-basic-cumulative', 'refs', 'main'), 'utf8'), commit);
+      assert.equal(
+        readFileSync(join(other.dir, 'models--apple--TiC-CLIP-basic-cumulative', 'refs', 'main'), 'utf8'),
+        commit,
+      );
       assert.equal(hub.stats.requests.filter((q) => q.url.includes('/revision/')).length, 0);
     } finally {
       other.remove();
@@ -145,13 +186,20 @@ describe('downloadToCache (against a loopback Hub)', () => {
 
     hub.resetStats();
     const progress: DownloadProgress[] = [];
-    const r = await downloadToCache({ repo, path: big }, deps(), { ...fast, onProgress: (p) => progress.push(p), progressIntervalMs: 0 });
+    const r = await downloadToCache({ repo, path: big }, deps(), {
+      ...fast,
+      onProgress: (p) => progress.push(p),
+      progressIntervalMs: 0,
+    });
     assert.equal(r.resumedFrom, partial);
     assert.equal(r.transferred, bigSize - partial);
     assert.equal(hub.bytesServed(repo, big), bigSize - partial);
     const ranges = hub.stats.requests.filter((q) => q.url.startsWith('/cdn/')).map((q) => q.range);
     assert.ok(ranges.includes(`bytes=${partial}-${partial + 256 * 1024 - 1}`), ranges.join());
-    assert.ok(progress.some((p) => p.phase === 'verifying' && p.bytesDone === partial), 'the partial bytes are hashed again first');
+    assert.ok(
+      progress.some((p) => p.phase === 'verifying' && p.bytesDone === partial),
+      'the partial bytes are hashed again first',
+    );
     assert.equal(sha256(readFileSync(r.localPath)), bigFile().sha256);
   });
 
@@ -165,7 +213,11 @@ describe('downloadToCache (against a loopback Hub)', () => {
 
   it('drops a request that stalls (no byte for the idle timeout) and says so', async () => {
     hub.faults.bytesPerSecond = 100_000;
-    const failed = await downloadToCache({ repo, path: big }, deps(), { ...fast, connections: 1, idleTimeoutMs: 200 }).catch((e: unknown) => e);
+    const failed = await downloadToCache({ repo, path: big }, deps(), {
+      ...fast,
+      connections: 1,
+      idleTimeoutMs: 200,
+    }).catch((e: unknown) => e);
     assert.ok(HubError.is(failed, 'network'), String(failed));
     assert.match(failed.message, /ETIMEDOUT/);
     assert.ok(fileSize(paths().incomplete(bigFile().sha256)) > 0, 'what arrived is kept');
@@ -252,7 +304,10 @@ describe('downloadToCache (against a loopback Hub)', () => {
 
   it('lets two concurrent downloads of one blob share it: the server sends the file once', async () => {
     hub.faults.bytesPerSecond = 4 * 1024 * 1024;
-    const [a, b] = await Promise.all([downloadToCache({ repo, path: big }, deps(), fast), downloadToCache({ repo, path: big }, deps(), fast)]);
+    const [a, b] = await Promise.all([
+      downloadToCache({ repo, path: big }, deps(), fast),
+      downloadToCache({ repo, path: big }, deps(), fast),
+    ]);
     assert.equal(a.localPath, b.localPath);
     assert.deepEqual([a.source, b.source].sort(), ['cache', 'download']);
     assert.equal((a.source === 'cache' ? a : b).waited, true);
@@ -265,7 +320,10 @@ describe('downloadToCache (against a loopback Hub)', () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.pid'], { encoding: 'utf8' }).pid!;
     mkdirSync(paths().blobsDir, { recursive: true });
     const now = new Date().toISOString();
-    writeFileSync(paths().lock(f.sha256), JSON.stringify({ pid: dead, host: hostname(), startedAt: now, heartbeatAt: now, id: 'deadbeef' }));
+    writeFileSync(
+      paths().lock(f.sha256),
+      JSON.stringify({ pid: dead, host: hostname(), startedAt: now, heartbeatAt: now, id: 'deadbeef' }),
+    );
     const started = Date.now();
     const r = await downloadToCache({ repo, path: big }, deps(), { ...fast, staleLockMs: 60_000 });
     assert.equal(r.source, 'download');
@@ -277,7 +335,10 @@ describe('downloadToCache (against a loopback Hub)', () => {
     const f = bigFile();
     mkdirSync(paths().blobsDir, { recursive: true });
     const old = new Date(Date.now() - 120_000).toISOString();
-    writeFileSync(paths().lock(f.sha256), JSON.stringify({ pid: 1, host: 'some-other-host', startedAt: old, heartbeatAt: old, id: 'cafe' }));
+    writeFileSync(
+      paths().lock(f.sha256),
+      JSON.stringify({ pid: 1, host: 'some-other-host', startedAt: old, heartbeatAt: old, id: 'cafe' }),
+    );
     utimesSync(paths().lock(f.sha256), new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
     const r = await downloadToCache({ repo, path: big }, deps(), { ...fast, staleLockMs: 60_000 });
     assert.equal(r.source, 'download');
@@ -288,11 +349,18 @@ describe('downloadToCache (against a loopback Hub)', () => {
     mkdirSync(paths().blobsDir, { recursive: true });
     const now = new Date().toISOString();
     // This test process is alive and on this host, so its lock is respected.
-    writeFileSync(paths().lock(f.sha256), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: now, heartbeatAt: now, id: 'alive' }));
+    writeFileSync(
+      paths().lock(f.sha256),
+      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: now, heartbeatAt: now, id: 'alive' }),
+    );
     const controller = new AbortController();
     const phases: string[] = [];
     setTimeout(() => controller.abort(), 300);
-    const failed = await downloadToCache({ repo, path: big }, deps(), { ...fast, signal: controller.signal, onProgress: (p) => phases.push(p.phase) }).catch((e: unknown) => e);
+    const failed = await downloadToCache({ repo, path: big }, deps(), {
+      ...fast,
+      signal: controller.signal,
+      onProgress: (p) => phases.push(p.phase),
+    }).catch((e: unknown) => e);
     assert.ok(HubError.is(failed, 'cancelled'), String(failed));
     assert.ok(phases.includes('waiting'));
     assert.equal(hub.bytesServed(repo, big), 0);
@@ -300,7 +368,9 @@ describe('downloadToCache (against a loopback Hub)', () => {
   });
 
   it('refuses to start without enough free space (reason noSpace), before any byte is fetched', async () => {
-    const failed = await downloadToCache({ repo, path: big }, deps({ freeBytes: async () => 1000 }), fast).catch((e: unknown) => e);
+    const failed = await downloadToCache({ repo, path: big }, deps({ freeBytes: async () => 1000 }), fast).catch(
+      (e: unknown) => e,
+    );
     assert.ok(HubError.is(failed, 'noSpace'), String(failed));
     assert.match(failed.message, /needs 3\.0 MiB more, 1000 B is free/);
     assert.equal(hub.bytesServed(repo, big), 0);
@@ -318,10 +388,13 @@ describe('downloadToCache (against a loopback Hub)', () => {
     assert.equal(existsSync(paths().lock(bigFile().sha256)), false);
   });
 
-  it('keeps a live holder\'s lock fresh with heartbeats, so a short stale timeout does not break it', async () => {
+  it("keeps a live holder's lock fresh with heartbeats, so a short stale timeout does not break it", async () => {
     hub.faults.bytesPerSecond = 1024 * 1024;
     const tight = { ...fast, staleLockMs: 400, heartbeatMs: 50 };
-    const [a, b] = await Promise.all([downloadToCache({ repo, path: big }, deps(), tight), downloadToCache({ repo, path: big }, deps(), tight)]);
+    const [a, b] = await Promise.all([
+      downloadToCache({ repo, path: big }, deps(), tight),
+      downloadToCache({ repo, path: big }, deps(), tight),
+    ]);
     assert.deepEqual([a.source, b.source].sort(), ['cache', 'download']);
     assert.equal(hub.bytesServed(repo, big), bigSize, 'the waiter never broke in: one transfer');
   });
@@ -347,49 +420,74 @@ describe('downloadToCache (against a loopback Hub)', () => {
     const r = await downloadToCache({ repo, path: small }, deps({ endpoint: dead.url }), fast);
     assert.equal(r.source, 'offline');
     assert.equal(readFileSync(r.localPath, 'utf8'), smallText);
-    const missing = await downloadToCache({ repo, path: big }, deps({ endpoint: dead.url }), fast).catch((e: unknown) => e);
+    const missing = await downloadToCache({ repo, path: big }, deps({ endpoint: dead.url }), fast).catch(
+      (e: unknown) => e,
+    );
     assert.ok(HubError.is(missing, 'network'), String(missing));
     assert.match(missing.message, /not in the cache either/);
-    const offline = await downloadToCache({ repo, path: big }, deps({ endpoint: dead.url }), { offline: true }).catch((e: unknown) => e);
+    const offline = await downloadToCache({ repo, path: big }, deps({ endpoint: dead.url }), { offline: true }).catch(
+      (e: unknown) => e,
+    );
     assert.ok(HubError.is(offline, 'notCached'), String(offline));
   });
 
   it('says unauthorized / forbidden / notFound with what to do, and never shows the token', async () => {
     const token = new HubToken('hf_loopbacktoken', 'HF_TOKEN');
-    const gatedNoToken = await downloadToCache({ repo: 'someone/gated', path: 'checkpoints/2020.pt' }, deps(), fast).catch((e: unknown) => e);
+    const gatedNoToken = await downloadToCache(
+      { repo: 'someone/gated', path: 'checkpoints/2020.pt' },
+      deps(),
+      fast,
+    ).catch((e: unknown) => e);
     assert.ok(HubError.is(gatedNoToken, 'unauthorized'), String(gatedNoToken));
     assert.match(gatedNoToken.message, /gated repo/);
     assert.match(gatedNoToken.message, /accept the conditions on http:\/\/127\.0\.0\.1:\d+\/someone\/gated/);
     assert.match(gatedNoToken.message, /set HF_TOKEN .*"TiC Studio: Set Hugging Face Token"/);
 
-    const gatedNoAccess = await downloadToCache({ repo: 'someone/gated', path: 'checkpoints/2020.pt' }, deps({ token }), fast).catch((e: unknown) => e);
+    const gatedNoAccess = await downloadToCache(
+      { repo: 'someone/gated', path: 'checkpoints/2020.pt' },
+      deps({ token }),
+      fast,
+    ).catch((e: unknown) => e);
     assert.ok(HubError.is(gatedNoAccess, 'forbidden'), String(gatedNoAccess));
     assert.match(gatedNoAccess.message, /403 \(forbidden\)/);
     assert.match(gatedNoAccess.message, /Accept the conditions/);
 
     const badToken = new HubToken('hf_wrongwrongwrong', 'HF_TOKEN');
-    const rejected = await downloadToCache({ repo, path: small }, deps({ token: badToken }), fast).catch((e: unknown) => e);
+    const rejected = await downloadToCache({ repo, path: small }, deps({ token: badToken }), fast).catch(
+      (e: unknown) => e,
+    );
     assert.ok(HubError.is(rejected, 'unauthorized'), String(rejected));
     assert.match(rejected.message, /rejected \(invalid or expired\)/);
 
-    const privateNoToken = await downloadToCache({ repo: 'someone/private', path: 'a.bin' }, deps(), fast).catch((e: unknown) => e);
+    const privateNoToken = await downloadToCache({ repo: 'someone/private', path: 'a.bin' }, deps(), fast).catch(
+      (e: unknown) => e,
+    );
     assert.ok(HubError.is(privateNoToken, 'notFound'), String(privateNoToken));
     assert.match(privateNoToken.message, /If it is private or gated, set HF_TOKEN/);
     const privateOk = await downloadToCache({ repo: 'someone/private', path: 'a.bin' }, deps({ token }), fast);
     assert.equal(privateOk.source, 'download');
 
-    const noFile = await downloadToCache({ repo, path: 'checkpoints/1999.pt' }, deps({ token }), fast).catch((e: unknown) => e);
+    const noFile = await downloadToCache({ repo, path: 'checkpoints/1999.pt' }, deps({ token }), fast).catch(
+      (e: unknown) => e,
+    );
     assert.ok(HubError.is(noFile, 'notFound'), String(noFile));
     assert.match(noFile.message, /file checkpoints\/1999\.pt was not found in apple\/TiC-CLIP-basic-cumulative/);
-    const noRepo = await downloadToCache({ repo: 'apple/nope', path: 'x.pt' }, deps({ token }), fast).catch((e: unknown) => e);
+    const noRepo = await downloadToCache({ repo: 'apple/nope', path: 'x.pt' }, deps({ token }), fast).catch(
+      (e: unknown) => e,
+    );
     assert.ok(HubError.is(noRepo, 'notFound'), String(noRepo));
     assert.match(noRepo.message, /repo apple\/nope was not found/);
-    const noRevision = await downloadToCache({ repo, path: small, revision: 'v9' }, deps(), fast).catch((e: unknown) => e);
+    const noRevision = await downloadToCache({ repo, path: small, revision: 'v9' }, deps(), fast).catch(
+      (e: unknown) => e,
+    );
     assert.ok(HubError.is(noRevision, 'notFound'), String(noRevision));
     assert.match(noRevision.message, /revision 'v9' was not found/);
 
     for (const e of [gatedNoToken, gatedNoAccess, rejected, privateNoToken, noFile, noRepo]) {
-      assert.ok(!String((e as Error).message).includes('hf_loopbacktoken') && !String((e as Error).message).includes('hf_wrongwrong'));
+      assert.ok(
+        !String((e as Error).message).includes('hf_loopbacktoken') &&
+          !String((e as Error).message).includes('hf_wrongwrong'),
+      );
     }
     // The token went to the Hub, never to the CDN.
     const sent = hub.stats.requests.filter((q) => q.authorization !== 'none');

@@ -18,7 +18,13 @@ describe('hub catalog (against a loopback Hub)', () => {
     hub = await startLoopbackHub({
       repos: [
         ...ticClipLoopbackRepos(),
-        { id: extra, files: [{ path: 'checkpoints/2023.pt', size: 4096 }, { path: 'checkpoints/notes.txt', content: 'x' }] },
+        {
+          id: extra,
+          files: [
+            { path: 'checkpoints/2023.pt', size: 4096 },
+            { path: 'checkpoints/notes.txt', content: 'x' },
+          ],
+        },
         { id: 'someone/gated-model', gated: true, files: [{ path: 'checkpoints/2020.pt', size: 1000 }] },
       ],
       // Three entries a page: every listing of a TiC-CLIP repo needs several pages.
@@ -46,16 +52,38 @@ describe('hub catalog (against a loopback Hub)', () => {
     assert.equal(cumulative.error, undefined);
     assert.equal(cumulative.commit, hub.commit(cumulative.repo));
     assert.deepEqual(cumulative.years, [2016, 2017, 2018, 2019, 2020, 2021, 2022]);
-    assert.deepEqual(repos.find((r) => r.repo.endsWith('basic-sequential'))!.years, [2017, 2018, 2019, 2020, 2021, 2022]);
+    assert.deepEqual(
+      repos.find((r) => r.repo.endsWith('basic-sequential'))!.years,
+      [2017, 2018, 2019, 2020, 2021, 2022],
+    );
     assert.deepEqual(repos.find((r) => r.repo.endsWith('bestpool-oracle'))!.years, [2022]);
     const ckpt = cumulative.files.find((f) => f.path === 'checkpoints/2016.pt')!;
     const served = hub.file(cumulative.repo, 'checkpoints/2016.pt');
     assert.deepEqual(
-      { size: ckpt.size, sha256: ckpt.sha256, gitOid: ckpt.gitOid, lfs: ckpt.lfs, kind: ckpt.kind, year: ckpt.year, cached: ckpt.cached },
-      { size: served.content.size, sha256: served.sha256, gitOid: served.gitOid, lfs: true, kind: 'checkpoint', year: 2016, cached: false },
+      {
+        size: ckpt.size,
+        sha256: ckpt.sha256,
+        gitOid: ckpt.gitOid,
+        lfs: ckpt.lfs,
+        kind: ckpt.kind,
+        year: ckpt.year,
+        cached: ckpt.cached,
+      },
+      {
+        size: served.content.size,
+        sha256: served.sha256,
+        gitOid: served.gitOid,
+        lfs: true,
+        kind: 'checkpoint',
+        year: 2016,
+        cached: false,
+      },
     );
     const params = cumulative.files.find((f) => f.path === 'params/2016.yaml')!;
-    assert.deepEqual([params.kind, params.year, params.lfs, params.sha256, params.gitOid], ['params', 2016, false, undefined, hub.file(cumulative.repo, 'params/2016.yaml').gitOid]);
+    assert.deepEqual(
+      [params.kind, params.year, params.lfs, params.sha256, params.gitOid],
+      ['params', 2016, false, undefined, hub.file(cumulative.repo, 'params/2016.yaml').gitOid],
+    );
     assert.equal(cumulative.files.length, 2 + 7 * 2);
     // 16 files + 2 folders at 3 entries a page = 6 pages for this repo.
     const pages = hub.stats.requests.filter((r) => r.url.startsWith(`/api/models/${cumulative.repo}/tree/`));
@@ -65,7 +93,7 @@ describe('hub catalog (against a loopback Hub)', () => {
     assert.ok(pages.every((p) => p.url.includes(`/tree/${cumulative.commit}`)));
   });
 
-  it('adds the caller\'s extra repos once, and years come only from checkpoints/YEAR.pt', async () => {
+  it("adds the caller's extra repos once, and years come only from checkpoints/YEAR.pt", async () => {
     const repos = await listHubCatalog({ extraRepos: [extra, ticClipRepos[0]] }, deps());
     assert.equal(repos.length, 7);
     const mine = repos.at(-1)!;
@@ -97,7 +125,10 @@ describe('hub catalog (against a loopback Hub)', () => {
     const down = await startLoopbackHub({ repos: [] });
     const deadUrl = down.url;
     await down.close();
-    const repos = await listHubCatalog({ repos: [repo, 'apple/TiC-CLIP-basic-oracle'] }, { ...deps(), endpoint: deadUrl });
+    const repos = await listHubCatalog(
+      { repos: [repo, 'apple/TiC-CLIP-basic-oracle'] },
+      { ...deps(), endpoint: deadUrl },
+    );
     const [cached, empty] = repos;
     assert.equal(cached!.offline, true);
     assert.equal(cached!.error?.reason, 'network');
@@ -106,8 +137,18 @@ describe('hub catalog (against a loopback Hub)', () => {
     assert.deepEqual(
       cached!.files.map((f) => [f.path, f.size, f.sha256 ?? f.gitOid, f.cached]),
       [
-        ['checkpoints/2018.pt', hub.file(repo, 'checkpoints/2018.pt').content.size, hub.file(repo, 'checkpoints/2018.pt').sha256, true],
-        ['params/2018.yaml', hub.file(repo, 'params/2018.yaml').content.size, hub.file(repo, 'params/2018.yaml').gitOid, true],
+        [
+          'checkpoints/2018.pt',
+          hub.file(repo, 'checkpoints/2018.pt').content.size,
+          hub.file(repo, 'checkpoints/2018.pt').sha256,
+          true,
+        ],
+        [
+          'params/2018.yaml',
+          hub.file(repo, 'params/2018.yaml').content.size,
+          hub.file(repo, 'params/2018.yaml').gitOid,
+          true,
+        ],
       ],
     );
     assert.equal(empty!.offline, true);
@@ -126,7 +167,10 @@ describe('hub catalog (against a loopback Hub)', () => {
     assert.match(repos[0]!.error!.message, /HF_TOKEN|Set Hugging Face Token/);
     assert.equal(repos[0]!.offline, false);
     assert.equal(repos[1]!.error, undefined);
-    const withToken = await listHubCatalog({ repos: ['someone/gated-model'] }, { ...deps(), token: new HubToken('hf_loopbacktoken', 'supplied') });
+    const withToken = await listHubCatalog(
+      { repos: ['someone/gated-model'] },
+      { ...deps(), token: new HubToken('hf_loopbacktoken', 'supplied') },
+    );
     assert.deepEqual(withToken[0]!.years, [2020]);
     assert.ok(hub.stats.requests.some((r) => r.authorization === 'valid'));
   });

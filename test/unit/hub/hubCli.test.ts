@@ -22,7 +22,10 @@ describe('tic-studio hub (CLI)', () => {
     const oracle = repos.find((r) => r.id === repo)!;
     oracle.files.find((f) => f.path === big)!.size = 6 * 1024 * 1024 + 777;
     hub = await startLoopbackHub({
-      repos: [...repos, { id: 'someone/gated', gated: true, access: false, files: [{ path: 'checkpoints/2020.pt', size: 1000 }] }],
+      repos: [
+        ...repos,
+        { id: 'someone/gated', gated: true, access: false, files: [{ path: 'checkpoints/2020.pt', size: 1000 }] },
+      ],
       token: secret,
       treePageSize: 5,
     });
@@ -36,7 +39,12 @@ describe('tic-studio hub (CLI)', () => {
   });
   afterEach(() => cache.remove());
 
-  const env = (extra: Record<string, string> = {}): Record<string, string> => ({ HF_HUB_CACHE: cache.dir, HF_ENDPOINT: hub.url, HF_HOME: join(cache.dir, 'hf-home'), ...extra });
+  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
+    HF_HUB_CACHE: cache.dir,
+    HF_ENDPOINT: hub.url,
+    HF_HOME: join(cache.dir, 'hf-home'),
+    ...extra,
+  });
   const run = async (args: string[], deps: HubCommandDeps = {}) => {
     const c = captureIo();
     const code = await hubCommand(args, c.io, { env: env(), handleSigint: false, ...deps });
@@ -58,7 +66,9 @@ describe('tic-studio hub (CLI)', () => {
     it('hub ls REPO --json gives the files with sizes and sha256', async () => {
       const r = await run(['ls', repo, '--json', '--endpoint', hub.url]);
       assert.equal(r.code, 0, r.stderr);
-      const [listed] = JSON.parse(r.stdout) as [{ repo: string; commit: string; years: number[]; files: { path: string; sha256?: string; size: number }[] }];
+      const [listed] = JSON.parse(r.stdout) as [
+        { repo: string; commit: string; years: number[]; files: { path: string; sha256?: string; size: number }[] },
+      ];
       assert.equal(listed.repo, repo);
       assert.equal(listed.commit, hub.commit(repo));
       assert.deepEqual(listed.years, [2022]);
@@ -72,7 +82,17 @@ describe('tic-studio hub (CLI)', () => {
       const r = await run(['download', repo, big, '--connections', '2'], { progressIntervalMs: 250 });
       assert.equal(r.code, 0, r.stderr);
       const path = r.stdout.trim();
-      assert.equal(path, join(cache.dir, 'models--apple--TiC-CLIP-basic-oracle', 'snapshots', hub.commit(repo), 'checkpoints', '2022.pt'));
+      assert.equal(
+        path,
+        join(
+          cache.dir,
+          'models--apple--TiC-CLIP-basic-oracle',
+          'snapshots',
+          hub.commit(repo),
+          'checkpoints',
+          '2022.pt',
+        ),
+      );
       assert.equal(readlinkSync(path), `../../../blobs/${hub.file(repo, big).sha256}`);
       const lines = r.stderr.trim().split('\n');
       // About 1.5 s of transfer at one line per 250 ms, plus the summary: a handful, not a flood.
@@ -99,12 +119,18 @@ describe('tic-studio hub (CLI)', () => {
         [['ls', '--revision', 'x'], /belong to 'download'/],
       ];
       for (const [args, message] of cases) {
-        await assert.rejects(run(args), (e: unknown) => e instanceof UsageError && message.test(e.message) && !e.message.includes('\n'), args.join(' '));
+        await assert.rejects(
+          run(args),
+          (e: unknown) => e instanceof UsageError && message.test(e.message) && !e.message.includes('\n'),
+          args.join(' '),
+        );
       }
     });
 
     it('says what to do on 401/403/404 and never prints the token', async () => {
-      const forbidden = await run(['download', 'someone/gated', 'checkpoints/2020.pt'], { env: env({ HF_TOKEN: secret }) });
+      const forbidden = await run(['download', 'someone/gated', 'checkpoints/2020.pt'], {
+        env: env({ HF_TOKEN: secret }),
+      });
       assert.equal(forbidden.code, 1);
       assert.match(forbidden.stderr, /^tic-studio hub: forbidden: .*403 \(forbidden\).*Accept the conditions/);
       assert.equal(forbidden.stderr.trim().split('\n').length, 1);
@@ -119,10 +145,16 @@ describe('tic-studio hub (CLI)', () => {
       const missing = await run(['download', repo, 'checkpoints/1999.pt'], { env: env({ HF_TOKEN: secret }) });
       assert.match(missing.stderr, /^tic-studio hub: notFound: file checkpoints\/1999\.pt was not found/);
 
-      const ok = await run(['download', repo, big, '--json'], { env: env({ HF_TOKEN: secret }), progressIntervalMs: 0 });
+      const ok = await run(['download', repo, big, '--json'], {
+        env: env({ HF_TOKEN: secret }),
+        progressIntervalMs: 0,
+      });
       assert.equal(ok.code, 0, ok.stderr);
       const listed = await run(['ls', '--json'], { env: env({ HF_TOKEN: secret }) });
-      assert.ok(hub.stats.requests.some((q) => q.authorization === 'valid'), 'the token was used');
+      assert.ok(
+        hub.stats.requests.some((q) => q.authorization === 'valid'),
+        'the token was used',
+      );
       for (const r of [forbidden, unauthorized, wrong, missing, ok, listed]) {
         assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), 'the token never appears in output');
         assert.ok(!r.stdout.includes('hf_notTheRightOne') && !r.stderr.includes('hf_notTheRightOne'));
@@ -146,7 +178,12 @@ describe('tic-studio hub (CLI)', () => {
 
   describe('as real processes', () => {
     const sha256File = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
-    const childEnv = (extra: Record<string, string> = {}): Record<string, string> => ({ ...env(), TIC_TEST_HUB_CHUNK_SIZE: String(512 * 1024), TIC_TEST_HUB_LOCK_POLL_MS: '50', ...extra });
+    const childEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
+      ...env(),
+      TIC_TEST_HUB_CHUNK_SIZE: String(512 * 1024),
+      TIC_TEST_HUB_LOCK_POLL_MS: '50',
+      ...extra,
+    });
 
     it('resumes after kill -9: the second run transfers only the missing bytes', async () => {
       hub.faults.bytesPerSecond = 1024 * 1024;
@@ -158,8 +195,14 @@ describe('tic-studio hub (CLI)', () => {
       const kept = fileSize(partialOf());
       assert.ok(kept >= 1024 * 1024 && kept < bigSize, `kept ${kept}`);
       // Always a contiguous prefix (no holes from the parallel ranges): Python resumes from its size too.
-      assert.ok(readFileSync(partialOf()).equals(hub.file(repo, big).content.bytes(0, kept)), 'the partial file is the first bytes of the blob');
-      assert.ok(existsSync(repoCachePaths(cache.dir, repo).lock(hub.file(repo, big).sha256)), 'kill -9 leaves its lock behind');
+      assert.ok(
+        readFileSync(partialOf()).equals(hub.file(repo, big).content.bytes(0, kept)),
+        'the partial file is the first bytes of the blob',
+      );
+      assert.ok(
+        existsSync(repoCachePaths(cache.dir, repo).lock(hub.file(repo, big).sha256)),
+        'kill -9 leaves its lock behind',
+      );
 
       delete hub.faults.bytesPerSecond;
       await new Promise((r) => setTimeout(r, 100));
@@ -181,7 +224,10 @@ describe('tic-studio hub (CLI)', () => {
       run1.child.kill('SIGINT');
       const done = await run1.done;
       assert.equal(done.code, 130, done.stderr);
-      assert.match(done.stderr, /tic-studio hub: cancelled: download stopped\. The partial file is kept \(.*\.incomplete\); run the same command again to resume\./);
+      assert.match(
+        done.stderr,
+        /tic-studio hub: cancelled: download stopped\. The partial file is kept \(.*\.incomplete\); run the same command again to resume\./,
+      );
       assert.ok(fileSize(partialOf()) >= 512 * 1024);
       assert.ok(!existsSync(repoCachePaths(cache.dir, repo).lock(hub.file(repo, big).sha256)), 'the lock is released');
       assert.ok(!done.stderr.includes(secret) && !done.stdout.includes(secret));

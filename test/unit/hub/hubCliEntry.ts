@@ -5,7 +5,11 @@ import { hubCommand } from '../../../src/cli/hubCommand';
 
 const chunkSize = Number(process.env.TIC_TEST_HUB_CHUNK_SIZE) || undefined;
 const lockPollMs = Number(process.env.TIC_TEST_HUB_LOCK_POLL_MS) || undefined;
-void hubCommand(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }, { downloadOptions: { chunkSize, lockPollMs }, progressIntervalMs: 250 }).then(
+void hubCommand(
+  process.argv.slice(2),
+  { stdout: process.stdout, stderr: process.stderr },
+  { downloadOptions: { chunkSize, lockPollMs }, progressIntervalMs: 250 },
+).then(
   (code) => {
     process.exitCode = code;
   },

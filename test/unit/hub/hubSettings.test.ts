@@ -32,7 +32,10 @@ describe('hub settings: cache folder, endpoint, token (the same rules as Python 
     assert.equal(p.blob(h), `/c/models--apple--TiC-CLIP-basic-oracle/blobs/${h}`);
     assert.equal(p.incomplete(h), `/c/models--apple--TiC-CLIP-basic-oracle/blobs/${h}.incomplete`);
     assert.equal(p.lock(h), `/c/models--apple--TiC-CLIP-basic-oracle/blobs/${h}.lock`);
-    assert.equal(p.snapshotFile(c, 'checkpoints/2016.pt'), `/c/models--apple--TiC-CLIP-basic-oracle/snapshots/${c}/checkpoints/2016.pt`);
+    assert.equal(
+      p.snapshotFile(c, 'checkpoints/2016.pt'),
+      `/c/models--apple--TiC-CLIP-basic-oracle/snapshots/${c}/checkpoints/2016.pt`,
+    );
     assert.equal(p.ref('main'), '/c/models--apple--TiC-CLIP-basic-oracle/refs/main');
     assert.equal(p.ref('refs/pr/1'), '/c/models--apple--TiC-CLIP-basic-oracle/refs/refs/pr/1');
   });
@@ -48,16 +51,35 @@ describe('hub settings: cache folder, endpoint, token (the same rules as Python 
   it('takes the endpoint from the option, then HF_ENDPOINT, and rejects what is not an http(s) URL', () => {
     assert.equal(resolveHubEndpoint({ env: {} }), 'https://huggingface.co');
     assert.equal(resolveHubEndpoint({ env: { HF_ENDPOINT: 'https://hf-mirror.com/' } }), 'https://hf-mirror.com');
-    assert.equal(resolveHubEndpoint({ endpoint: 'http://127.0.0.1:9', env: { HF_ENDPOINT: 'https://x' } }), 'http://127.0.0.1:9');
-    assert.throws(() => resolveHubEndpoint({ endpoint: 'ftp://x', env: {} }), (e) => HubError.is(e, 'invalidInput'));
-    assert.throws(() => resolveHubEndpoint({ endpoint: 'not a url', env: {} }), (e) => HubError.is(e, 'invalidInput'));
+    assert.equal(
+      resolveHubEndpoint({ endpoint: 'http://127.0.0.1:9', env: { HF_ENDPOINT: 'https://x' } }),
+      'http://127.0.0.1:9',
+    );
+    assert.throws(
+      () => resolveHubEndpoint({ endpoint: 'ftp://x', env: {} }),
+      (e) => HubError.is(e, 'invalidInput'),
+    );
+    assert.throws(
+      () => resolveHubEndpoint({ endpoint: 'not a url', env: {} }),
+      (e) => HubError.is(e, 'invalidInput'),
+    );
   });
 
   it('accepts repo ids and file paths that stay inside the repo, and nothing else', () => {
     assert.equal(parseRepoId('apple/TiC-CLIP-basic-oracle'), 'apple/TiC-CLIP-basic-oracle');
-    for (const bad of ['apple', 'a/b/c', '../x', 'apple/..', 'apple/-x', 'a/b c', '']) assert.throws(() => parseRepoId(bad), (e) => HubError.is(e, 'invalidInput'), bad);
+    for (const bad of ['apple', 'a/b/c', '../x', 'apple/..', 'apple/-x', 'a/b c', ''])
+      assert.throws(
+        () => parseRepoId(bad),
+        (e) => HubError.is(e, 'invalidInput'),
+        bad,
+      );
     assert.equal(parseRepoFilePath('checkpoints/2016.pt'), 'checkpoints/2016.pt');
-    for (const bad of ['/etc/passwd', '../x', 'a/../../x', 'a//b', 'a\\b', '']) assert.throws(() => parseRepoFilePath(bad), (e) => HubError.is(e, 'invalidInput'), bad);
+    for (const bad of ['/etc/passwd', '../x', 'a/../../x', 'a//b', 'a\\b', ''])
+      assert.throws(
+        () => parseRepoFilePath(bad),
+        (e) => HubError.is(e, 'invalidInput'),
+        bad,
+      );
   });
 
   it('looks the token up in HF_TOKEN, then the token file (HF_TOKEN_PATH, HF_HOME/token), then the caller', async () => {
@@ -68,11 +90,17 @@ describe('hub settings: cache folder, endpoint, token (the same rules as Python 
       writeFileSync(join(hfHome, 'token'), 'hf_fromfile\n');
       writeFileSync(join(s.dir, 'other-token'), '  hf_frompath  \n');
       const supplied = (): string => 'hf_fromsecretstorage';
-      assert.equal((await findHubToken({ env: { HF_TOKEN: 'hf_env', HF_HOME: hfHome }, supplied }))?.source, 'HF_TOKEN');
+      assert.equal(
+        (await findHubToken({ env: { HF_TOKEN: 'hf_env', HF_HOME: hfHome }, supplied }))?.source,
+        'HF_TOKEN',
+      );
       const fromFile = await findHubToken({ env: { HF_HOME: hfHome }, supplied });
       assert.equal(fromFile?.source, 'tokenFile');
       assert.equal(fromFile?.reveal(), 'hf_fromfile');
-      assert.equal((await findHubToken({ env: { HF_HOME: hfHome, HF_TOKEN_PATH: join(s.dir, 'other-token') } }))?.reveal(), 'hf_frompath');
+      assert.equal(
+        (await findHubToken({ env: { HF_HOME: hfHome, HF_TOKEN_PATH: join(s.dir, 'other-token') } }))?.reveal(),
+        'hf_frompath',
+      );
       const fromCaller = await findHubToken({ env: { HF_HOME: join(s.dir, 'none') }, supplied });
       assert.equal(fromCaller?.source, 'supplied');
       assert.equal(await findHubToken({ env: { HF_HOME: join(s.dir, 'none'), HF_TOKEN: '  ' } }), undefined);
@@ -88,7 +116,10 @@ describe('hub settings: cache folder, endpoint, token (the same rules as Python 
     for (const shown of [String(token), inspect(token), JSON.stringify(token), JSON.stringify({ token }), `${token}`]) {
       assert.ok(!shown.includes('verysecret'), shown);
     }
-    const settings = await resolveHubSettings({ env: { HF_TOKEN: 'hf_verysecretvalue', HF_HUB_OFFLINE: '1' }, homeDir: home });
+    const settings = await resolveHubSettings({
+      env: { HF_TOKEN: 'hf_verysecretvalue', HF_HUB_OFFLINE: '1' },
+      homeDir: home,
+    });
     assert.ok(!inspect(settings).includes('verysecret'));
     assert.ok(!JSON.stringify(settings).includes('verysecret'));
     assert.equal(settings.offline, true);
@@ -97,7 +128,11 @@ describe('hub settings: cache folder, endpoint, token (the same rules as Python 
   it('throttles progress calls and reports a rate and an ETA', () => {
     let now = 0;
     const seen: DownloadProgress[] = [];
-    const throttle = new ProgressThrottle((p) => seen.push(p), { repo: 'o/n', path: 'f' }, { intervalMs: 1000, now: () => now });
+    const throttle = new ProgressThrottle(
+      (p) => seen.push(p),
+      { repo: 'o/n', path: 'f' },
+      { intervalMs: 1000, now: () => now },
+    );
     for (let i = 0; i <= 100; i++) {
       now = i * 100;
       throttle.update('downloading', i * 1_000_000, 200_000_000);

@@ -17,7 +17,11 @@ export function scratch(prefix = 'tic-hub-'): { dir: string; remove: () => void 
 /** The six TiC-CLIP repos as contracts.md §6.1 lists them, with small generated checkpoints. */
 export function ticClipLoopbackRepos(checkpointSize = 64 * 1024): LoopbackRepoSpec[] {
   const yearsOf = (repo: string): number[] =>
-    repo.endsWith('cumulative') ? [2016, 2017, 2018, 2019, 2020, 2021, 2022] : repo.endsWith('sequential') ? [2017, 2018, 2019, 2020, 2021, 2022] : [2022];
+    repo.endsWith('cumulative')
+      ? [2016, 2017, 2018, 2019, 2020, 2021, 2022]
+      : repo.endsWith('sequential')
+        ? [2017, 2018, 2019, 2020, 2021, 2022]
+        : [2022];
   return ticClipRepos.map((id) => ({
     id,
     files: [
@@ -47,7 +51,10 @@ export interface Finished {
 }
 
 /** `tic-studio hub …` as a real child process (node + tsx), with its output collected. */
-export function spawnHubCli(args: string[], env: Record<string, string | undefined>): { child: ChildProcess; done: Promise<Finished> } {
+export function spawnHubCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+): { child: ChildProcess; done: Promise<Finished> } {
   const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
@@ -57,7 +64,9 @@ export function spawnHubCli(args: string[], env: Record<string, string | undefin
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = new Promise<Finished>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const done = new Promise<Finished>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   return { child, done };
 }
 
@@ -71,7 +80,11 @@ export async function until(predicate: () => boolean, ms: number, what: string):
 }
 
 /** Captures what a CLI command writes. */
-export function captureIo(): { io: { stdout: { write(t: string): boolean }; stderr: { write(t: string): boolean } }; out: () => string; err: () => string } {
+export function captureIo(): {
+  io: { stdout: { write(t: string): boolean }; stderr: { write(t: string): boolean } };
+  out: () => string;
+  err: () => string;
+} {
   let out = '';
   let err = '';
   return {

@@ -21,7 +21,13 @@ describe('checkpoint inspector protocol', () => {
   it('accepts the webview messages it knows and nothing else', () => {
     assert.deepEqual(parseInspectorMessage({ type: 'ready' }), { type: 'ready' });
     assert.deepEqual(parseInspectorMessage({ type: 'compareWith' }), { type: 'compareWith' });
-    for (const raw of [null, [], { type: 'openFile', path: '/etc/passwd' }, { type: 'copyText', text: 5 }, { type: 'copyText' }]) {
+    for (const raw of [
+      null,
+      [],
+      { type: 'openFile', path: '/etc/passwd' },
+      { type: 'copyText', text: 5 },
+      { type: 'copyText' },
+    ]) {
       assert.ok(parseInspectorMessage(raw) instanceof ProtocolError, JSON.stringify(raw));
     }
   });
@@ -41,6 +47,10 @@ describe('checkpoint inspector protocol', () => {
       { ...report, warnings: [{ kind: 'x' }] },
       { ...report, file: null },
     ];
-    for (const r of broken) assert.ok(parseHostToInspector({ type: 'report', report: r }) instanceof ProtocolError, JSON.stringify(r).slice(0, 80));
+    for (const r of broken)
+      assert.ok(
+        parseHostToInspector({ type: 'report', report: r }) instanceof ProtocolError,
+        JSON.stringify(r).slice(0, 80),
+      );
   });
 });

@@ -4,7 +4,11 @@ import { parseDashboardMessage, parseHostMessage, ProtocolError } from '../../..
 describe('dashboard protocol validation', () => {
   it('accepts the ready handshake and log messages', () => {
     assert.deepEqual(parseDashboardMessage({ type: 'ready' }), { type: 'ready' });
-    assert.deepEqual(parseDashboardMessage({ type: 'log', level: 'warn', text: 'x' }), { type: 'log', level: 'warn', text: 'x' });
+    assert.deepEqual(parseDashboardMessage({ type: 'log', level: 'warn', text: 'x' }), {
+      type: 'log',
+      level: 'warn',
+      text: 'x',
+    });
   });
 
   const hostile: unknown[] = [
@@ -34,7 +38,11 @@ describe('dashboard protocol validation', () => {
       workspaceName: null,
       trusted: false,
     });
-    assert.ok(parseHostMessage({ type: 'init', version: 1, workspaceName: null, trusted: false }) instanceof ProtocolError);
-    assert.ok(parseHostMessage({ type: 'init', version: '1', workspaceName: 3, trusted: false }) instanceof ProtocolError);
+    assert.ok(
+      parseHostMessage({ type: 'init', version: 1, workspaceName: null, trusted: false }) instanceof ProtocolError,
+    );
+    assert.ok(
+      parseHostMessage({ type: 'init', version: '1', workspaceName: 3, trusted: false }) instanceof ProtocolError,
+    );
   });
 });

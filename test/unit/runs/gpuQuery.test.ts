@@ -11,7 +11,12 @@ describe('GPU discovery (nvidia-smi CSV)', () => {
   });
 
   it('skips lines that do not fit (driver warnings, [N/A] memory)', () => {
-    assert.deepEqual(parseNvidiaSmiCsv('NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.\n0, X, [N/A], [N/A]\n'), []);
+    assert.deepEqual(
+      parseNvidiaSmiCsv(
+        'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.\n0, X, [N/A], [N/A]\n',
+      ),
+      [],
+    );
   });
 
   it('treats a machine without nvidia-smi as one without GPUs', async () => {

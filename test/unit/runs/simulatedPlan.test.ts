@@ -9,7 +9,26 @@ const simulator = join(__dirname, '../../../demo/simulator');
 
 describe('simulated runs (the demo stand-in in place of torchrun)', () => {
   const plan = {
-    argv: ['torchrun', '--nproc_per_node', '1', '--nnodes', '1', 'train.py', '--scale', 'tic_medium', '--data_dir', join(__dirname, '../../../demo/data/train/2017/'), '--output_dir', '', '--exp_name', 'sim_2017', '--imagenet_val', 'x', '--save_frequency', '1'],
+    argv: [
+      'torchrun',
+      '--nproc_per_node',
+      '1',
+      '--nnodes',
+      '1',
+      'train.py',
+      '--scale',
+      'tic_medium',
+      '--data_dir',
+      join(__dirname, '../../../demo/data/train/2017/'),
+      '--output_dir',
+      '',
+      '--exp_name',
+      'sim_2017',
+      '--imagenet_val',
+      'x',
+      '--save_frequency',
+      '1',
+    ],
     cwd: join(__dirname, '../../../demo/datacomp'),
     env: { PYTHONUNBUFFERED: '1' },
   };
@@ -33,8 +52,15 @@ describe('simulated runs (the demo stand-in in place of torchrun)', () => {
     this.timeout(30000);
     const out = mkdtempSync(join(tmpdir(), 'tic-sim-'));
     const argv = plan.argv.map((a) => (a === '' ? out : a));
-    const sim = simulatedTrainPlan({ ...plan, argv }, simulator, { TIC_STANDIN_STEP_MS: '1', TIC_STANDIN_STEPS_PER_EPOCH: '2' });
-    const r = spawnSync(sim.argv[0]!, sim.argv.slice(1), { cwd: sim.cwd, env: { ...process.env, ...sim.env, TIC_STANDIN_EPOCHS: '1' }, encoding: 'utf8' });
+    const sim = simulatedTrainPlan({ ...plan, argv }, simulator, {
+      TIC_STANDIN_STEP_MS: '1',
+      TIC_STANDIN_STEPS_PER_EPOCH: '2',
+    });
+    const r = spawnSync(sim.argv[0]!, sim.argv.slice(1), {
+      cwd: sim.cwd,
+      env: { ...process.env, ...sim.env, TIC_STANDIN_EPOCHS: '1' },
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Done training\./);
     assert.ok(existsSync(join(out, 'sim_2017', 'checkpoints', 'epoch_latest.pt')));

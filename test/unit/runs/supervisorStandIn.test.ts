@@ -72,7 +72,10 @@ describe('the stand-in trainer and evaluator (demo/simulator)', function () {
     // Real torch checkpoints (copies of the resumed or seed checkpoint; the stand-in keeps their zip root, where
     // open_clip's epoch_latest.pt would have tmp/, §2.6).
     assert.ok(readFileSync(join(exp, 'checkpoints', 'epoch_latest.pt')).includes('/data.pkl'));
-    assert.ok(readFileSync(join(exp, 'checkpoints', 'epoch_2.pt')).includes('/data.pkl'), 'a real torch zip checkpoint');
+    assert.ok(
+      readFileSync(join(exp, 'checkpoints', 'epoch_2.pt')).includes('/data.pkl'),
+      'a real torch zip checkpoint',
+    );
     assert.ok(statSync(join(exp, 'info.pkl')).size > 0);
   });
 

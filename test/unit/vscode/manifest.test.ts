@@ -52,7 +52,8 @@ describe('package.json contributions', () => {
       const welcome = manifest.contributes.viewsWelcome.filter((w) => w.view === id);
       assert.ok(welcome.length > 0, `no viewsWelcome for ${id}`);
       for (const w of welcome) {
-        for (const [, command] of w.contents.matchAll(/\(command:([\w.]+)\)/g)) assert.ok(declared.has(command!), command);
+        for (const [, command] of w.contents.matchAll(/\(command:([\w.]+)\)/g))
+          assert.ok(declared.has(command!), command);
       }
     }
   });
