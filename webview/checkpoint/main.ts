@@ -14,7 +14,7 @@ import {
 import { ProtocolError } from '../../src/protocol/validate';
 import { el } from '../shared/dom';
 import { formatBytes, formatCount, formatNumber, formatShape } from '../shared/format';
-import { VirtualTable } from '../shared/virtualTable';
+import { VirtualTable, type Column } from '../shared/virtualTable';
 import { getVsCodeApi } from '../shared/vscodeApi';
 import { barChart } from './barChart';
 
@@ -186,26 +186,33 @@ function renderReport(report: ReportWire): void {
   app.dataset.state = 'report';
 }
 
+/** ‖B−A‖/‖A‖ and ‖B−A‖₂, the two columns every diff table has. */
+function deltaColumns<T extends { relDelta: number | null; l2Delta: number }>(): Column<T>[] {
+  return [
+    {
+      key: 'rel',
+      label: '‖B−A‖/‖A‖',
+      text: (r) => formatNumber(r.relDelta),
+      sort: (r) => r.relDelta,
+      align: 'right',
+      width: '120px',
+    },
+    {
+      key: 'l2',
+      label: '‖B−A‖₂',
+      text: (r) => formatNumber(r.l2Delta),
+      sort: (r) => r.l2Delta,
+      align: 'right',
+      width: '120px',
+    },
+  ];
+}
+
 function groupTable(groups: GroupDeltaWire[], label: string): HTMLElement {
   const t = new VirtualTable<GroupDeltaWire>(
     [
       { key: 'name', label, text: (g) => g.name, sort: (g) => g.name, width: 'minmax(220px, 3fr)' },
-      {
-        key: 'rel',
-        label: '‖B−A‖/‖A‖',
-        text: (g) => formatNumber(g.relDelta),
-        sort: (g) => g.relDelta,
-        align: 'right',
-        width: '120px',
-      },
-      {
-        key: 'l2',
-        label: '‖B−A‖₂',
-        text: (g) => formatNumber(g.l2Delta),
-        sort: (g) => g.l2Delta,
-        align: 'right',
-        width: '120px',
-      },
+      ...deltaColumns<GroupDeltaWire>(),
       {
         key: 'n',
         label: 'Tensors',
@@ -248,22 +255,7 @@ function renderDiff(diff: DiffWire): void {
   const tensors = new VirtualTable<TensorDeltaWire>(
     [
       { key: 'name', label: 'Tensor', text: (t) => t.name, sort: (t) => t.name, width: 'minmax(240px, 3fr)' },
-      {
-        key: 'rel',
-        label: '‖B−A‖/‖A‖',
-        text: (t) => formatNumber(t.relDelta),
-        sort: (t) => t.relDelta,
-        align: 'right',
-        width: '120px',
-      },
-      {
-        key: 'l2',
-        label: '‖B−A‖₂',
-        text: (t) => formatNumber(t.l2Delta),
-        sort: (t) => t.l2Delta,
-        align: 'right',
-        width: '120px',
-      },
+      ...deltaColumns<TensorDeltaWire>(),
       {
         key: 'cos',
         label: 'cosine(A, B)',
