@@ -5,6 +5,7 @@ import { hubCommand, hubUsage } from './hubCommand';
 import { inspectCommand, inspectUsage } from './inspectCommand';
 import { logCommand, logUsage } from './logCommand';
 import { planCommand, planUsage } from './planCommand';
+import { runsCommand, runsUsage } from './runsCommand';
 
 interface Subcommand {
   summary: string;
@@ -28,6 +29,11 @@ const subcommands: Record<string, Subcommand> = {
     summary: 'the exact command of the next training step or of an evaluation (argv, cwd, env), checked, not run',
     usage: planUsage,
     run: planCommand,
+  },
+  runs: {
+    summary: 'the runs TiC Studio started in a workspace and their state',
+    usage: runsUsage,
+    run: runsCommand,
   },
   log: {
     summary: 'parse an OpenCLIP out.log: starts, steps per epoch, evals, resumes, errors',

@@ -1,0 +1,72 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { RunRecord } from '../runs/runRecord';
+import { Supervisor } from '../runs/supervisor';
+import { UsageError, type CliIo } from './cliIo';
+import { table } from './table';
+
+export const runsUsage = `Usage: tic-studio runs [WORKSPACE] [--json]
+
+The training and evaluation runs TiC Studio started in a workspace (its .tic-studio/runs/ records; default: the
+current folder), newest first, with their state. Runs that ended while no VS Code window was open are brought up to
+date from their exit files (the same check a window does when it opens); nothing is started or stopped.
+  --json   [{id, kind, label, status, simulated, pid, host, startedAt, endedAt, exitCode, signal, failure, argv,
+           cwd, logPath, outputDir}]`;
+
+export async function runsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length > 1) throw new UsageError('expects at most one WORKSPACE folder (see --help).');
+  const root = resolve(positionals[0] ?? '.');
+  // Never trusted: this command only reads (and updates records of runs that already ended).
+  const supervisor = new Supervisor({ workspaceRoot: root, isTrusted: () => false });
+  try {
+    await supervisor.reattach();
+    const { records, problems } = await supervisor.store.list();
+    for (const p of problems) io.stderr.write(`tic-studio runs: ${p.path}: ${p.error.message}\n`);
+    const runs = [...records].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    io.stdout.write(values.json ? `${JSON.stringify(runs.map(summary), null, 2)}\n` : describe(root, runs));
+    return 0;
+  } finally {
+    supervisor.dispose();
+  }
+}
+
+function summary(r: RunRecord): Record<string, unknown> {
+  return {
+    id: r.id,
+    kind: r.kind,
+    label: r.label,
+    status: r.status,
+    simulated: r.simulated,
+    pid: r.pid ?? null,
+    host: r.host,
+    startedAt: r.startedAt ?? null,
+    endedAt: r.endedAt ?? null,
+    exitCode: r.exitCode ?? null,
+    signal: r.signal ?? null,
+    failure: r.failure ?? null,
+    argv: r.argv,
+    cwd: r.cwd,
+    logPath: r.logPath,
+    outputDir: r.outputDir ?? null,
+  };
+}
+
+function describe(root: string, runs: RunRecord[]): string {
+  if (runs.length === 0) return `No runs recorded in ${root}/.tic-studio/runs.\n`;
+  return table(
+    ['id', 'kind', 'status', 'started', 'label'],
+    runs.map((r) => [
+      r.id,
+      r.kind,
+      `${r.status}${r.failure ? ` (${r.failure.reason})` : ''}`,
+      r.startedAt ?? '-',
+      `${r.label}${r.simulated ? ' (simulated)' : ''}`,
+    ]),
+  );
+}
