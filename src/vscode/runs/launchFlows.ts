@@ -15,6 +15,7 @@ import { validateResumePlan } from '../../runs/resumeValidation';
 import { simulatedEvalPlan, simulatedTrainPlan } from '../../runs/simulatedPlan';
 import type { TicStrategy } from '../../runs/ticTimeline';
 import { readRunSettings } from '../settings';
+import { selectedPython } from './pythonInterpreter';
 import type { RunsService } from './runsService';
 
 /** Launching needs a trusted workspace: say so, and offer the way to trust it. */
@@ -88,6 +89,7 @@ export async function resumeFlow(runs: RunsService, chain: Chain, fromYear: numb
     return;
   }
   const title = `Resume from ${fromYear}: train ${fromYear + 1}`;
+  const { python } = await selectedPython(runs.root, settings.python);
   const strategies: TicStrategy[] =
     chain.strategy === 'sequential' ? ['sequential', 'cumulative'] : ['cumulative', 'sequential'];
   const strategyPick = await vscode.window.showQuickPick(
@@ -139,7 +141,7 @@ export async function resumeFlow(runs: RunsService, chain: Chain, fromYear: numb
     imagenetVal: firstExisting(defaults.request.imagenetVal, settings.imagenetVal) ?? '',
     outputDir: defaults.request.outputDir ?? join(ws.checkout?.datacompDir ?? runs.root.fsPath, 'results'),
     nprocPerNode: gpuPick.n,
-    torchrun: settings.python ? join(dirname(settings.python), 'torchrun') : undefined,
+    torchrun: python.includes('/') ? join(dirname(python), 'torchrun') : undefined,
   };
   let generated;
   try {
