@@ -16,6 +16,7 @@ export const commandIds = {
   copyCheckpointPath: 'ticStudio.copyCheckpointPath',
   setHubToken: 'ticStudio.setHubToken',
   resumeFromYear: 'ticStudio.resumeFromYear',
+  continueChain: 'ticStudio.continueChain',
   evaluateCheckpoint: 'ticStudio.evaluateCheckpoint',
   stopRun: 'ticStudio.stopRun',
   showRunLog: 'ticStudio.showRunLog',

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../runs/runRecord';
 import { commandIds } from '../ids';
-import { evaluateFlow, resumeFlow } from '../runs/launchFlows';
+import { continueChainFlow, evaluateFlow, resumeFlow } from '../runs/launchFlows';
 import type { RunsService } from '../runs/runsService';
 import { isStepNode, type StepNode } from '../views/experimentsTree';
-import { isRunNode } from '../views/runsTree';
+import { isQueuedNode, isRunNode } from '../views/runsTree';
 
 /** From the palette: pick a chain step that has a checkpoint. */
 async function pickStep(runs: RunsService, title: string): Promise<StepNode | undefined> {
@@ -62,7 +62,15 @@ export function registerRunCommands(runs: RunsService): vscode.Disposable[] {
       const node = isStepNode(arg) ? arg : await pickStep(runs, 'Evaluate Checkpoint…');
       if (node?.step.finalCheckpoint) await evaluateFlow(runs, node.step.finalCheckpoint.path, node.step.expName);
     }),
+    vscode.commands.registerCommand(commandIds.continueChain, async (arg?: unknown) => {
+      const node = isStepNode(arg) ? arg : await pickStep(runs, 'Continue the Chain to 2022 from…');
+      if (node) await continueChainFlow(runs, node.chain, node.step.year);
+    }),
     vscode.commands.registerCommand(commandIds.stopRun, async (arg?: unknown) => {
+      if (isQueuedNode(arg)) {
+        runs.queue?.cancel(arg.ticket);
+        return;
+      }
       const record = runOf(runs, arg) ?? (await pickRun(runs, 'Stop Run…', (r) => r.status === 'running'));
       if (!record) return;
       await vscode.window.withProgress(

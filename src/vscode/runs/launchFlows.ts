@@ -7,13 +7,15 @@ import { chainResumeDefaults } from '../../runs/chainResume';
 import type { Chain } from '../../runs/chains';
 import { shellQuoteArgv, type CommandPlan } from '../../runs/commandPlan';
 import { planEval } from '../../runs/evalPlan';
-import { queryGpus } from '../../runs/gpuQuery';
+import { queryGpus, type GpuInfo } from '../../runs/gpuQuery';
 import { PlanError } from '../../runs/planError';
 import { hasBlockingProblem, type PlanProblem } from '../../runs/planProblem';
 import { planResume, type ResumeRequest } from '../../runs/resumePlan';
 import { validateResumePlan } from '../../runs/resumeValidation';
 import { simulatedEvalPlan, simulatedTrainPlan } from '../../runs/simulatedPlan';
-import type { TicStrategy } from '../../runs/ticTimeline';
+import { lastStepYear, type TicStrategy } from '../../runs/ticTimeline';
+import { runChainSchedule, type ScheduledStep } from '../../runs/chainSchedule';
+import { describeRunFailure } from '../errors';
 import { readRunSettings } from '../settings';
 import { selectedPython } from './pythonInterpreter';
 import type { RunsService } from './runsService';
@@ -37,6 +39,34 @@ function execFileText(cmd: string, args: string[]): Promise<string> {
 
 function firstExisting(...paths: (string | undefined)[]): string | undefined {
   return paths.find((p) => p !== undefined && existsSync(p)) ?? paths.find((p) => p !== undefined);
+}
+
+/** GPUs per node: the previous step's count, all of this machine, or one; which devices (CUDA_VISIBLE_DEVICES). */
+async function pickGpus(
+  title: string,
+  planned: number | undefined,
+  simulated: boolean,
+): Promise<{ n: number; gpus: GpuInfo[] } | undefined> {
+  const gpus = await queryGpus(execFileText);
+  const wanted = planned ?? Math.max(gpus.length, 1);
+  const items = [...new Set([wanted, gpus.length, 1].filter((n) => n > 0))].map((n) => ({
+    label: `${n} GPU${n === 1 ? '' : 's'}`,
+    description: n === wanted ? 'as the previous step' : n === gpus.length ? 'all of this machine' : '',
+    detail: gpus.length
+      ? gpus
+          .slice(0, n)
+          .map(
+            (g) =>
+              `${g.index}: ${g.name} (${Math.round(g.memoryUsedMiB / 1024)}/${Math.round(g.memoryTotalMiB / 1024)} GiB used)`,
+          )
+          .join(', ')
+      : simulated
+        ? 'no NVIDIA GPU here: fine for the simulated demo'
+        : 'no NVIDIA GPU found by nvidia-smi: torchrun will fail on this machine',
+    n,
+  }));
+  const pick = await vscode.window.showQuickPick(items, { title, ignoreFocusOut: true });
+  return pick && { n: pick.n, gpus: gpus.slice(0, pick.n) };
 }
 
 /** Shows the exact command; resolves true to launch. "Copy Command" copies it and asks again. */
@@ -106,29 +136,13 @@ export async function resumeFlow(runs: RunsService, chain: Chain, fromYear: numb
   if (!strategyPick) return;
   const strategy = strategyPick.label as TicStrategy;
 
-  const gpus = await queryGpus(execFileText);
-  const planned = defaults.request.nprocPerNode ?? Math.max(gpus.length, 1);
-  const gpuItems = [...new Set([planned, gpus.length, 1].filter((n) => n > 0))].map((n) => ({
-    label: `${n} GPU${n === 1 ? '' : 's'}`,
-    description: n === planned ? 'as the previous step' : n === gpus.length ? 'all of this machine' : '',
-    detail: gpus.length
-      ? gpus
-          .slice(0, n)
-          .map(
-            (g) =>
-              `${g.index}: ${g.name} (${Math.round(g.memoryUsedMiB / 1024)}/${Math.round(g.memoryTotalMiB / 1024)} GiB used)`,
-          )
-          .join(', ')
-      : simulated
-        ? 'no NVIDIA GPU here: fine for the simulated demo'
-        : 'no NVIDIA GPU found by nvidia-smi: torchrun will fail on this machine',
-    n,
-  }));
-  const gpuPick = await vscode.window.showQuickPick(gpuItems, {
-    title: `${title} (2/4): GPUs per node (--nproc_per_node)`,
-    ignoreFocusOut: true,
-  });
+  const gpuPick = await pickGpus(
+    `${title} (2/4): GPUs per node (--nproc_per_node)`,
+    defaults.request.nprocPerNode,
+    simulated,
+  );
   if (!gpuPick) return;
+  const { gpus } = gpuPick;
 
   const base: ResumeRequest = {
     strategy,
@@ -198,27 +212,27 @@ export async function resumeFlow(runs: RunsService, chain: Chain, fromYear: numb
   const run = simulated && settings.simulator ? simulatedTrainPlan(plan, settings.simulator) : plan;
   if (!(await confirmCommand(`${title} with ${strategy} (${expName})`, plan, problems, simulated))) return;
   const env: Record<string, string> = { ...run.env, PYTHONUNBUFFERED: '1' };
-  if (gpus.length > 0)
-    env.CUDA_VISIBLE_DEVICES = gpus
-      .slice(0, gpuPick.n)
-      .map((g) => g.index)
-      .join(',');
-  try {
-    await runs.launch({
-      ...run,
-      env,
-      kind: 'train',
-      label: `train ${fromYear + 1} ${strategy}`,
-      simulated,
-      outLogPath: join(plan.expDir, 'out.log'),
-      outputDir: plan.expDir,
-    });
-    await vscode.commands.executeCommand('ticStudio.runs.focus');
-  } catch (error) {
-    void vscode.window.showErrorMessage(
-      `Could not start the run: ${error instanceof Error ? error.message : String(error)}`,
+  if (gpus.length > 0) env.CUDA_VISIBLE_DEVICES = gpus.map((g) => g.index).join(',');
+  // Resolves once started; a run waiting for busy GPUs shows as queued meanwhile.
+  runs
+    .launch(
+      {
+        ...run,
+        env,
+        kind: 'train',
+        label: `train ${fromYear + 1} ${strategy}`,
+        simulated,
+        outLogPath: join(plan.expDir, 'out.log'),
+        outputDir: plan.expDir,
+      },
+      gpus.map((g) => g.index),
+    )
+    .catch((error: unknown) =>
+      vscode.window.showErrorMessage(
+        `Could not start the run: ${error instanceof Error ? error.message : String(error)}`,
+      ),
     );
-  }
+  await vscode.commands.executeCommand('ticStudio.runs.focus');
 }
 
 /** "Evaluate": tasklist then evaluate.py with one output folder per checkpoint (contracts §3.2, §7.9). */
@@ -299,6 +313,146 @@ export async function evaluateFlow(runs: RunsService, checkpoint: string, expNam
   } catch (error) {
     void vscode.window.showErrorMessage(
       `Could not start the evaluation: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+/**
+ * "Continue the Chain to 2022": queues train + eval for every remaining year of the chain, each step starting when
+ * the previous one succeeded, stopping at the first failure (chainSchedule.ts). Each step's plan is built when its
+ * turn comes, from the checkpoint the previous step wrote, and validated like a single resume.
+ */
+export async function continueChainFlow(runs: RunsService, chain: Chain, fromYear: number): Promise<void> {
+  if (!(await requireTrust())) return;
+  const ws = runs.workspace;
+  if (!ws || !runs.root || !runs.queue) return;
+  const settings = readRunSettings(runs.root.fsPath);
+  const simulated = settings.simulator !== undefined;
+  let defaults;
+  try {
+    defaults = chainResumeDefaults(chain, ws.experiments, fromYear);
+  } catch (error) {
+    void vscode.window.showErrorMessage(error instanceof PlanError ? error.message : String(error));
+    return;
+  }
+  const years = Array.from({ length: lastStepYear - fromYear }, (_, i) => fromYear + 1 + i);
+  if (years.length === 0) {
+    void vscode.window.showInformationMessage(`The ${chain.strategy} chain already reaches ${lastStepYear}.`);
+    return;
+  }
+  const title = `Continue ${chain.strategy} from ${fromYear} to ${lastStepYear}`;
+  const gpuPick = await pickGpus(`${title}: GPUs per node`, defaults.request.nprocPerNode, simulated);
+  if (!gpuPick) return;
+  const { python } = await selectedPython(runs.root, settings.python);
+  const datacomp = ws.checkout?.datacompDir ?? join(runs.root.fsPath, 'datacomp');
+  const base: ResumeRequest = {
+    strategy: chain.strategy,
+    checkpoint: defaults.request.checkpoint ?? null,
+    scale: defaults.request.scale ?? 'tic_medium',
+    filtering: defaults.request.filtering ?? 'basic',
+    checkout: ws.checkout?.root ?? runs.root.fsPath,
+    dataRoot: firstExisting(settings.dataRoot, defaults.request.dataRoot) ?? '',
+    imagenetVal: firstExisting(settings.imagenetVal, defaults.request.imagenetVal) ?? '',
+    outputDir: defaults.request.outputDir ?? join(datacomp, 'results'),
+    nprocPerNode: gpuPick.n,
+    torchrun: python.includes('/') ? join(dirname(python), 'torchrun') : undefined,
+  };
+  const unique = (name: string): string => {
+    let candidate = name;
+    for (let i = 2; existsSync(join(base.outputDir, candidate)); i++) candidate = `${name}_run${i}`;
+    return candidate;
+  };
+  const names = new Map(years.map((y) => [y, unique(planResume({ ...base, fromYear: y - 1 }).expName)]));
+  const detail = [
+    ...years.map((y) => `${y}: train ${names.get(y)}, then evaluate it`),
+    'Stops at the first failure. Each step starts from the checkpoint the previous one wrote.',
+    simulated ? 'Simulated: the demo stand-in runs instead of the real programs.' : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  if ((await vscode.window.showInformationMessage(title, { modal: true, detail }, 'Start')) !== 'Start') return;
+  const env: Record<string, string> = { PYTHONUNBUFFERED: '1' };
+  if (gpuPick.gpus.length > 0) env.CUDA_VISIBLE_DEVICES = gpuPick.gpus.map((g) => g.index).join(',');
+  const gpus = gpuPick.gpus.map((g) => g.index);
+  let checkpoint = base.checkpoint;
+  const steps: ScheduledStep[] = years.map((year) => ({
+    year,
+    gpus,
+    train: async () => {
+      const plan = planResume({ ...base, fromYear: year - 1, checkpoint, expName: names.get(year) });
+      let problems = await validateResumePlan(plan, { inspect: (p) => inspectCheckpoint(p) });
+      if (simulated)
+        problems = problems.filter((p) => p.reason !== 'architectureUnknown' && p.reason !== 'architectureMismatch');
+      if (hasBlockingProblem(problems)) throw new PlanError('invalidOption', problems.map((p) => p.message).join('; '));
+      checkpoint = join(plan.expDir, 'checkpoints', 'epoch_latest.pt');
+      const run = simulated && settings.simulator ? simulatedTrainPlan(plan, settings.simulator) : plan;
+      return {
+        ...run,
+        env: { ...run.env, ...env },
+        kind: 'train' as const,
+        label: `train ${year} ${chain.strategy}`,
+        simulated,
+        outLogPath: join(plan.expDir, 'out.log'),
+        outputDir: plan.expDir,
+      };
+    },
+    eval: async () => {
+      const trained = checkpoint ?? '';
+      const arch =
+        (await inspectCheckpoint(trained)).architecture?.name ??
+        (base.scale === 'tic_medium' ? 'ViT-B-32' : 'ViT-B-16');
+      const plan = planEval({
+        checkout: base.checkout,
+        checkpoint: trained,
+        arch,
+        outputDir: join(datacomp, 'eval_results', names.get(year) ?? String(year)),
+        dataDir: join(datacomp, 'data'),
+        python,
+      });
+      const evaluate = plan.steps[1];
+      const run = simulated && settings.simulator ? simulatedEvalPlan(evaluate, settings.simulator) : evaluate;
+      return {
+        ...run,
+        env: { ...run.env, ...env },
+        kind: 'eval' as const,
+        label: `eval ${year} ${chain.strategy}`,
+        simulated,
+        outputDir: plan.outputDir,
+      };
+    },
+  }));
+  void vscode.commands.executeCommand('ticStudio.runs.focus');
+  const queue = runs.queue;
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    (progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      return runChainSchedule(steps, {
+        submit: (plan, g) => runs.submit(plan, g),
+        cancel: (ticket) => queue.cancel(ticket),
+        signal: abort.signal,
+        onStep: (e) => e.type === 'started' && progress.report({ message: `${e.year}: ${e.phase}` }),
+      });
+    },
+  );
+  if (result.failedAt) {
+    const f = result.failedAt;
+    const why = f.record?.failure
+      ? describeRunFailure(f.record.failure)
+      : f.error instanceof Error
+        ? f.error.message
+        : (f.record?.status ?? 'failed');
+    void vscode.window.showErrorMessage(
+      `${title}: ${f.year} ${f.phase} failed (${why}). Done: ${result.completed.join(', ') || 'none'}.`,
+    );
+  } else if (result.cancelled) {
+    void vscode.window.showInformationMessage(
+      `${title}: cancelled after ${result.completed.join(', ') || 'no step'}; a running step keeps running (stop it in the Runs view).`,
+    );
+  } else {
+    void vscode.window.showInformationMessage(
+      `${title}: every step trained and evaluated (${result.completed.join(', ')}).`,
     );
   }
 }

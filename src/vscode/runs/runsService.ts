@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../runs/runRecord';
+import { GpuQueue } from '../../runs/gpuQueue';
 import { Supervisor, type RunPlan } from '../../runs/supervisor';
 import { scanWorkspace, type Workspace } from '../../runs/workspaceScan';
 import { describeRunFailure } from '../errors';
@@ -20,6 +21,8 @@ export class RunsService implements vscode.Disposable {
   private readonly live = new Map<string, { stats: LiveRunStats; follow: { dispose(): void } }>();
   private scanTimer: NodeJS.Timeout | undefined;
   readonly supervisor: Supervisor | undefined;
+  /** Runs asking for busy GPUs wait here (in memory: a reload forgets the queue, not the running runs). */
+  readonly queue: GpuQueue | undefined;
 
   constructor(
     readonly root: vscode.Uri | undefined,
@@ -28,6 +31,12 @@ export class RunsService implements vscode.Disposable {
     if (!root) return;
     this.supervisor = new Supervisor({ workspaceRoot: root.fsPath, isTrusted: () => vscode.workspace.isTrusted });
     this.disposables.push({ dispose: () => this.supervisor?.dispose() });
+    const supervisor = this.supervisor;
+    this.queue = new GpuQueue({
+      start: (plan) => supervisor.start(plan),
+      waitForEnd: (id) => supervisor.waitForEnd(id),
+    });
+    this.disposables.push(this.queue.onDidChange(() => this.changed.fire()));
     this.disposables.push(this.supervisor.onDidChangeRun((record) => this.onRun(record)));
     const watcher = vscode.workspace.createFileSystemWatcher(
       new vscode.RelativePattern(root, '**/{out.log,params.txt,eval_results.jsonl,*.pt}'),
@@ -90,12 +99,32 @@ export class RunsService implements vscode.Disposable {
     this.scanTimer = setTimeout(() => void this.rescan(), 400);
   }
 
-  async launch(plan: RunPlan): Promise<RunRecord> {
-    if (!this.supervisor) throw new Error('Open a folder first: runs are recorded in its .tic-studio/ folder.');
-    const record = await this.supervisor.start(plan);
-    this.log.info(`Started ${record.kind} run ${record.id} (pid ${record.pid}): ${record.argv.join(' ')}`);
-    this.onRun(record);
-    return record;
+  /** Starts a run now, or queues it while another run holds any of its GPUs; resolves when it started. */
+  async launch(plan: RunPlan, gpus: readonly number[] = []): Promise<RunRecord> {
+    const submission = this.submit(plan, gpus);
+    if (this.queue?.queued().some((q) => q.ticket === submission.id)) {
+      void vscode.window.showInformationMessage(
+        `${plan.label} is queued: it starts when GPU ${gpus.join(', ')} ${gpus.length === 1 ? 'is' : 'are'} free.`,
+      );
+    }
+    return submission.started;
+  }
+
+  /** The queue's submit, with every start logged and shown (the chain schedule submits through this). */
+  submit(
+    plan: RunPlan,
+    gpus: readonly number[],
+  ): { id: string; started: Promise<RunRecord>; ended: Promise<RunRecord> } {
+    if (!this.queue) throw new Error('Open a folder first: runs are recorded in its .tic-studio/ folder.');
+    const submission = this.queue.submit(plan, gpus);
+    void submission.started.then(
+      (record) => {
+        this.log.info(`Started ${record.kind} run ${record.id} (pid ${record.pid}): ${record.argv.join(' ')}`);
+        this.onRun(record);
+      },
+      () => undefined,
+    );
+    return submission;
   }
 
   async stop(id: string): Promise<RunRecord | undefined> {

@@ -8,6 +8,18 @@ export interface RunNode {
   id: string;
 }
 
+/** A run waiting in the GPU queue: it has no record yet, only a ticket. */
+export interface QueuedNode {
+  kind: 'queued';
+  ticket: string;
+  label: string;
+  gpus: readonly number[];
+}
+
+export function isQueuedNode(value: unknown): value is QueuedNode {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'queued';
+}
+
 export function isRunNode(value: unknown): value is RunNode {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'run';
 }
@@ -33,7 +45,7 @@ function elapsed(record: RunRecord, now: number): string {
 }
 
 /** The Runs view: the runs TiC Studio started in this workspace, running first, with live loss and throughput. */
-export class RunsTree implements vscode.TreeDataProvider<RunNode>, vscode.Disposable {
+export class RunsTree implements vscode.TreeDataProvider<RunNode | QueuedNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
@@ -53,8 +65,14 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
     }, 300);
   }
 
-  getChildren(node?: RunNode): RunNode[] {
+  getChildren(node?: RunNode | QueuedNode): (RunNode | QueuedNode)[] {
     if (node) return [];
+    const queued: QueuedNode[] = (this.runs.queue?.queued() ?? []).map((q) => ({
+      kind: 'queued',
+      ticket: q.ticket,
+      label: q.label,
+      gpus: q.gpus,
+    }));
     const order: Record<RunRecord['status'], number> = {
       running: 0,
       queued: 1,
@@ -63,12 +81,20 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
       stopped: 4,
       succeeded: 5,
     };
-    return [...this.runs.runs]
-      .sort((a, b) => order[a.status] - order[b.status])
-      .map((r) => ({ kind: 'run', id: r.id }));
+    const records = [...this.runs.runs].sort((a, b) => order[a.status] - order[b.status]);
+    return [...queued, ...records.map((r): RunNode => ({ kind: 'run', id: r.id }))];
   }
 
-  getTreeItem(node: RunNode): vscode.TreeItem {
+  getTreeItem(node: RunNode | QueuedNode): vscode.TreeItem {
+    if (node.kind === 'queued') {
+      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+      item.id = `queued:${node.ticket}`;
+      item.description = `queued · waiting for GPU ${node.gpus.join(', ')}`;
+      item.iconPath = new vscode.ThemeIcon('clock');
+      item.contextValue = 'run queued';
+      item.accessibilityInformation = { label: `${node.label}, ${item.description}` };
+      return item;
+    }
     const record = this.runs.runs.find((r) => r.id === node.id);
     if (!record) return new vscode.TreeItem(node.id);
     const item = new vscode.TreeItem(
