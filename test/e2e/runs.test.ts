@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { screenshotOnFailure, Workbench } from './workbench';
@@ -111,6 +112,16 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
     );
     assert.equal(records.length, 1, files.join(', '));
     assert.ok(existsSync(join(wb.workspace, 'datacomp/results/datacomp_medium-basic_cumulative_2017_run2/out.log')));
+    // The record names the parent checkpoint and its sha256.
+    const record = JSON.parse(readFileSync(join(wb.workspace, '.tic-studio/runs', records[0]!), 'utf8')) as {
+      parentCheckpoint?: { path: string; sha256: string };
+    };
+    const parent = join(
+      wb.workspace,
+      'datacomp/results/datacomp_medium-basic_cumulative_2016/checkpoints/epoch_latest.pt',
+    );
+    assert.equal(record.parentCheckpoint?.path, parent);
+    assert.equal(record.parentCheckpoint?.sha256, createHash('sha256').update(readFileSync(parent)).digest('hex'));
     assert.throws(() => process.kill(pidOf(), 0), 'the stopped run is gone');
     await wb.screenshot('runs-5-stopped');
   });

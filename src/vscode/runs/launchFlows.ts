@@ -7,6 +7,7 @@ import { chainResumeDefaults } from '../../runs/chainResume';
 import type { Chain } from '../../runs/chains';
 import { shellQuoteArgv, type CommandPlan } from '../../runs/commandPlan';
 import { planEval } from '../../runs/evalPlan';
+import { fileSha256 } from '../../runs/fileSha256';
 import { queryGpus, type GpuInfo } from '../../runs/gpuQuery';
 import { PlanError } from '../../runs/planError';
 import { hasBlockingProblem, type PlanProblem } from '../../runs/planProblem';
@@ -67,6 +68,19 @@ async function pickGpus(
   }));
   const pick = await vscode.window.showQuickPick(items, { title, ignoreFocusOut: true });
   return pick && { n: pick.n, gpus: gpus.slice(0, pick.n) };
+}
+
+/** The checkpoint a run starts from and its sha256, for the run record (hashing 1.8 GB takes a few seconds). */
+async function hashParent(path: string): Promise<{ path: string; sha256: string } | undefined> {
+  try {
+    const sha256 = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: `Hashing ${path.split('/').pop()}` },
+      () => fileSha256(path),
+    );
+    return { path, sha256 };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Shows the exact command; resolves true to launch. "Copy Command" copies it and asks again. */
@@ -213,6 +227,7 @@ export async function resumeFlow(runs: RunsService, chain: Chain, fromYear: numb
   if (!(await confirmCommand(`${title} with ${strategy} (${expName})`, plan, problems, simulated))) return;
   const env: Record<string, string> = { ...run.env, PYTHONUNBUFFERED: '1' };
   if (gpus.length > 0) env.CUDA_VISIBLE_DEVICES = gpus.map((g) => g.index).join(',');
+  const parentCheckpoint = plan.checkpoint ? await hashParent(plan.checkpoint) : undefined;
   // Resolves once started; a run waiting for busy GPUs shows as queued meanwhile.
   runs
     .launch(
@@ -224,6 +239,7 @@ export async function resumeFlow(runs: RunsService, chain: Chain, fromYear: numb
         simulated,
         outLogPath: join(plan.expDir, 'out.log'),
         outputDir: plan.expDir,
+        ...(parentCheckpoint ? { parentCheckpoint } : {}),
       },
       gpus.map((g) => g.index),
     )
@@ -386,9 +402,11 @@ export async function continueChainFlow(runs: RunsService, chain: Chain, fromYea
       if (hasBlockingProblem(problems)) throw new PlanError('invalidOption', problems.map((p) => p.message).join('; '));
       checkpoint = join(plan.expDir, 'checkpoints', 'epoch_latest.pt');
       const run = simulated && settings.simulator ? simulatedTrainPlan(plan, settings.simulator) : plan;
+      const parentCheckpoint = plan.checkpoint ? await hashParent(plan.checkpoint) : undefined;
       return {
         ...run,
         env: { ...run.env, ...env },
+        ...(parentCheckpoint ? { parentCheckpoint } : {}),
         kind: 'train' as const,
         label: `train ${year} ${chain.strategy}`,
         simulated,
