@@ -25,6 +25,7 @@ export default tseslint.config(
       'e2e-host/**',
       'test-results/**',
       'demo/**',
+      '.demo-workspace/**',
       'bench/.data/**',
       '**/*.js',
       '**/*.cjs',

@@ -2,12 +2,14 @@
 // - Desktop VS Code (`code` on PATH): a new window with --extensionDevelopmentPath on this folder.
 // - Otherwise: code-server bound to 127.0.0.1 with the packaged extension installed; the URL is printed
 //   (from a remote machine: ssh -L PORT:127.0.0.1:PORT host, then open the URL locally).
-// Options: --port N (default 8090, or a free one), --folder DIR (default demo/),
+// The demo is opened as a working copy in .demo-workspace/ (git-ignored, made from demo/ on first use, remade with
+// --fresh), so the runs you launch there never touch the repository's demo/.
+// Options: --port N (default 8090, or a free one), --folder DIR (instead of the demo), --fresh,
 //          --check (code-server only: open it once in headless Chromium, screenshot, exit; used by the e2e tier).
 import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import {
   installVsix,
   launchChromium,
@@ -25,7 +27,14 @@ const value = (name) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const check = args.includes('--check');
-const folder = resolve(value('--folder') ?? join(projectRoot, 'demo'));
+const folder = value('--folder') ? resolve(value('--folder')) : demoWorkingCopy(args.includes('--fresh'));
+
+function demoWorkingCopy(fresh) {
+  const copy = join(projectRoot, '.demo-workspace');
+  if (fresh) rmSync(copy, { recursive: true, force: true });
+  if (!existsSync(copy)) cpSync(join(projectRoot, 'demo'), copy, { recursive: true });
+  return copy;
+}
 
 function fail(message) {
   console.error(`npm start: ${message}`);
@@ -77,6 +86,12 @@ if (onPath('code') && !check && !process.env.TIC_STUDIO_NO_DESKTOP) {
       await page.locator('.activitybar [aria-label*="TiC Studio"]').first().click({ timeout: 60000 });
       for (const title of ['Experiments', 'Checkpoints', 'Runs'])
         await page.locator('.pane-header', { hasText: title }).first().waitFor();
+      // The demo's chains, once TiC Studio has activated and scanned the workspace.
+      if (!value('--folder'))
+        await page
+          .getByRole('treeitem', { name: /^cumulative chain/ })
+          .first()
+          .waitFor({ timeout: 60000 });
       const dir = join(projectRoot, 'test-results/screenshots');
       mkdirSync(dir, { recursive: true });
       await page.screenshot({ path: join(dir, 'npm-start.png') });

@@ -17,6 +17,8 @@ export class RunsService implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
   private scanned: Workspace | undefined;
+  /** Why the last scan failed, shown in the Experiments view. */
+  scanError: string | undefined;
   private records = new Map<string, RunRecord>();
   private readonly live = new Map<string, { stats: LiveRunStats; follow: { dispose(): void } }>();
   private scanTimer: NodeJS.Timeout | undefined;
@@ -88,8 +90,10 @@ export class RunsService implements vscode.Disposable {
     const settings = readRunSettings(this.root.fsPath);
     try {
       this.scanned = await scanWorkspace(this.root.fsPath, { checkout: settings.checkout });
+      this.scanError = undefined;
     } catch (error) {
-      this.log.error(`Scanning the workspace failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.scanError = error instanceof Error ? error.message : String(error);
+      this.log.error(`Scanning the workspace failed: ${this.scanError}`);
     }
     this.changed.fire();
   }

@@ -58,7 +58,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
   getChildren(node?: ExperimentsNode): ExperimentsNode[] {
     const ws = this.runs.workspace;
     if (!node) {
-      if (!ws) return [];
+      if (this.runs.scanError)
+        return [{ kind: 'message', text: `Could not scan the workspace: ${this.runs.scanError}`, icon: 'error' }];
+      if (!ws)
+        return this.runs.root ? [{ kind: 'message', text: 'Scanning the workspace…', icon: 'loading~spin' }] : [];
       if (!ws.checkout && ws.experiments.length === 0) return [];
       const chains: ExperimentsNode[] = ws.chains.map((chain) => ({ kind: 'chain', chain }));
       for (const u of ws.unchained)
