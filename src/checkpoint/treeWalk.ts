@@ -26,7 +26,7 @@ export interface WalkOptions {
 export function findTensors(root: PickleValue, options: WalkOptions): FoundTensor[] {
   const found: FoundTensor[] = [];
   const seen = new Set<PickleObject>();
-  let warned = false;
+  const warnDepthLimit = depthLimitWarner(options);
   // Depth-first with an explicit stack; frames link to their parent so a path is only spelled out for tensors.
   const stack: Frame[] = [{ value: root, parent: undefined, segment: '', depth: 0 }];
   while (stack.length > 0) {
@@ -52,15 +52,7 @@ export function findTensors(root: PickleValue, options: WalkOptions): FoundTenso
       continue;
     }
     if (frame.depth >= options.maxDepth) {
-      if (!warned) {
-        warned = true;
-        options.warn?.(
-          checkpointWarning(
-            'depthLimit',
-            `values nested deeper than ${options.maxDepth} levels were not searched for tensors`,
-          ),
-        );
-      }
+      warnDepthLimit();
       continue;
     }
     for (let i = children.length - 1; i >= 0; i--) {
@@ -77,7 +69,7 @@ export function findTensors(root: PickleValue, options: WalkOptions): FoundTenso
  */
 export function visitTensors(root: PickleValue, options: WalkOptions, visit: (tensor: TensorRef) => void): void {
   const seen = new Set<PickleObject>();
-  let warned = false;
+  const warnDepthLimit = depthLimitWarner(options);
   let visited = 0;
   const values: PickleValue[] = [root];
   const depths: number[] = [0];
@@ -104,15 +96,7 @@ export function visitTensors(root: PickleValue, options: WalkOptions, visit: (te
       continue;
     }
     if (depth >= options.maxDepth) {
-      if (!warned) {
-        warned = true;
-        options.warn?.(
-          checkpointWarning(
-            'depthLimit',
-            `values nested deeper than ${options.maxDepth} levels were not searched for tensors`,
-          ),
-        );
-      }
+      warnDepthLimit();
       continue;
     }
     for (let i = children.length - 1; i >= 0; i--) {
@@ -264,4 +248,19 @@ export function toPlainValue(value: PickleValue, maxDepth: number, maxItems = 10
     }
   };
   return convert(value, 0);
+}
+
+/** Says once per walk that values deeper than the limit were skipped. */
+function depthLimitWarner(options: { maxDepth: number; warn?: (w: CheckpointWarning) => void }): () => void {
+  let warned = false;
+  return () => {
+    if (warned) return;
+    warned = true;
+    options.warn?.(
+      checkpointWarning(
+        'depthLimit',
+        `values nested deeper than ${options.maxDepth} levels were not searched for tensors`,
+      ),
+    );
+  };
 }

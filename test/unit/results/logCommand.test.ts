@@ -2,20 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError, type CliIo } from '../../../src/cli/cliIo';
+import { UsageError } from '../../../src/cli/cliIo';
+import { runCliInProcess } from '../../support/runCliInProcess';
 import { logCommand, logUsage } from '../../../src/cli/logCommand';
 
 const root = join(__dirname, '../../..');
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-  };
-  const code = await logCommand(args, io);
-  return { code, stdout, stderr };
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliInProcess(logCommand, args);
 }
 
 describe('tic-studio log (in-process)', () => {

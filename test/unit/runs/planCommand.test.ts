@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError, type CliIo } from '../../../src/cli/cliIo';
+import { UsageError } from '../../../src/cli/cliIo';
+import { runCliInProcess } from '../../support/runCliInProcess';
 import { planCommand, planUsage } from '../../../src/cli/planCommand';
 import { ScratchWorkspace } from './workspaceFixture';
 
 const root = join(__dirname, '../../..');
 const demoResults = join(root, 'demo/datacomp/results');
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-  };
-  const code = await planCommand(args, io);
-  return { code, stdout, stderr };
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliInProcess(planCommand, args);
 }
 
 describe('tic-studio plan (in-process)', function () {
