@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../runs/runRecord';
 import { commandIds } from '../ids';
-import { continueChainFlow, evaluateFlow, resumeFlow } from '../runs/launchFlows';
+import { continueChainFlow } from '../runs/continueChainFlow';
+import { evaluateFlow } from '../runs/evaluateFlow';
+import { resumeFlow } from '../runs/resumeFlow';
 import type { RunsService } from '../runs/runsService';
 import { isStepNode, type StepNode } from '../views/experimentsTree';
 import { isQueuedNode, isRunNode } from '../views/runsTree';

@@ -1,0 +1,187 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import { inspectCheckpoint } from '../../checkpoint/report';
+import { chainResumeDefaults } from '../../runs/chainResume';
+import type { Chain } from '../../runs/chains';
+import { planEval } from '../../runs/evalPlan';
+import { validateEvalPlan } from '../../runs/evalValidation';
+import { PlanError } from '../../runs/planError';
+import { hasBlockingProblem } from '../../runs/planProblem';
+import { planResume, type ResumeRequest } from '../../runs/resumePlan';
+import { validateResumePlan } from '../../runs/resumeValidation';
+import { simulatedEvalPlan, simulatedTrainPlan } from '../../runs/simulatedPlan';
+import { lastStepYear } from '../../runs/ticTimeline';
+import { runChainSchedule, type ScheduledStep } from '../../runs/chainSchedule';
+import { describeRunFailure } from '../errors';
+import { readRunSettings } from '../settings';
+import { firstExisting, forSimulation, hashParent, pickGpus, requireTrust } from './launchPrompts';
+import { selectedPython } from './pythonInterpreter';
+import type { RunsService } from './runsService';
+
+/**
+ * "Continue the Chain to 2022": queues train + eval for every remaining year of the chain, each step starting when
+ * the previous one succeeded, stopping at the first failure (chainSchedule.ts). Each step's plan is built when its
+ * turn comes, from the checkpoint the previous step wrote, and validated like a single resume.
+ */
+export async function continueChainFlow(runs: RunsService, chain: Chain, fromYear: number): Promise<void> {
+  if (!(await requireTrust())) return;
+  const ws = runs.workspace;
+  if (!ws || !runs.root || !runs.queue) return;
+  const settings = readRunSettings(runs.root.fsPath);
+  const simulated = settings.simulator !== undefined;
+  let defaults;
+  try {
+    defaults = chainResumeDefaults(chain, ws.experiments, fromYear);
+  } catch (error) {
+    void vscode.window.showErrorMessage(error instanceof PlanError ? error.message : String(error));
+    return;
+  }
+  const years = Array.from({ length: lastStepYear - fromYear }, (_, i) => fromYear + 1 + i);
+  if (years.length === 0) {
+    void vscode.window.showInformationMessage(`The ${chain.strategy} chain already reaches ${lastStepYear}.`);
+    return;
+  }
+  const title = `Continue ${chain.strategy} from ${fromYear} to ${lastStepYear}`;
+  const gpuPick = await pickGpus(`${title}: GPUs per node`, defaults.request.nprocPerNode, simulated);
+  if (!gpuPick) return;
+  const { python } = await selectedPython(runs.root, settings.python);
+  const datacomp = ws.checkout?.datacompDir ?? join(runs.root.fsPath, 'datacomp');
+  const evalDataDir = await vscode.window.showInputBox({
+    title: `${title}: eval data root (--data_dir of evaluate.py)`,
+    value: join(datacomp, 'data'),
+    ignoreFocusOut: true,
+  });
+  if (!evalDataDir) return;
+  const base: ResumeRequest = {
+    strategy: chain.strategy,
+    checkpoint: defaults.request.checkpoint ?? null,
+    scale: defaults.request.scale ?? 'tic_medium',
+    filtering: defaults.request.filtering ?? 'basic',
+    checkout: ws.checkout?.root ?? runs.root.fsPath,
+    dataRoot: firstExisting(settings.dataRoot, defaults.request.dataRoot) ?? '',
+    imagenetVal: firstExisting(settings.imagenetVal, defaults.request.imagenetVal) ?? '',
+    outputDir: defaults.request.outputDir ?? join(datacomp, 'results'),
+    nprocPerNode: gpuPick.n,
+    torchrun: python.includes('/') ? join(dirname(python), 'torchrun') : undefined,
+  };
+  const unique = (name: string): string => {
+    let candidate = name;
+    for (let i = 2; existsSync(join(base.outputDir, candidate)); i++) candidate = `${name}_run${i}`;
+    return candidate;
+  };
+  const names = new Map(years.map((y) => [y, unique(planResume({ ...base, fromYear: y - 1 }).expName)]));
+  const detail = [
+    ...years.map((y) => `${y}: train ${names.get(y)}, then evaluate it`),
+    'Stops at the first failure. Each step starts from the checkpoint the previous one wrote.',
+    simulated ? 'Simulated: the demo stand-in runs instead of the real programs.' : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  if ((await vscode.window.showInformationMessage(title, { modal: true, detail }, 'Start')) !== 'Start') return;
+  const env: Record<string, string> = { PYTHONUNBUFFERED: '1' };
+  if (gpuPick.gpus.length > 0) env.CUDA_VISIBLE_DEVICES = gpuPick.gpus.map((g) => g.index).join(',');
+  const gpus = gpuPick.gpus.map((g) => g.index);
+  let checkpoint = base.checkpoint;
+  const steps: ScheduledStep[] = years.map((year) => ({
+    year,
+    gpus,
+    train: async () => {
+      const plan = planResume({ ...base, fromYear: year - 1, checkpoint, expName: names.get(year) });
+      let problems = await validateResumePlan(plan, { inspect: (p) => inspectCheckpoint(p) });
+      if (simulated) problems = forSimulation(problems);
+      if (hasBlockingProblem(problems)) throw new PlanError('invalidOption', problems.map((p) => p.message).join('; '));
+      checkpoint = join(plan.expDir, 'checkpoints', 'epoch_latest.pt');
+      const run = simulated && settings.simulator ? simulatedTrainPlan(plan, settings.simulator) : plan;
+      const parentCheckpoint = plan.checkpoint ? await hashParent(plan.checkpoint) : undefined;
+      return {
+        ...run,
+        env: { ...run.env, ...env },
+        ...(parentCheckpoint ? { parentCheckpoint } : {}),
+        kind: 'train' as const,
+        label: `train ${year} ${chain.strategy}`,
+        simulated,
+        outLogPath: join(plan.expDir, 'out.log'),
+        outputDir: plan.expDir,
+      };
+    },
+    eval: async () => {
+      const trained = checkpoint ?? '';
+      const arch =
+        (await inspectCheckpoint(trained)).architecture?.name ??
+        (base.scale === 'tic_medium' ? 'ViT-B-32' : 'ViT-B-16');
+      const plan = planEval({
+        checkout: base.checkout,
+        checkpoint: trained,
+        arch,
+        outputDir: join(datacomp, 'eval_results', names.get(year) ?? String(year)),
+        dataDir: evalDataDir,
+        python,
+      });
+      let problems = await validateEvalPlan(plan, { inspect: (p) => inspectCheckpoint(p) });
+      if (simulated) problems = forSimulation(problems);
+      if (hasBlockingProblem(problems)) throw new PlanError('invalidOption', problems.map((p) => p.message).join('; '));
+      const evaluate = plan.steps[1];
+      const run = simulated && settings.simulator ? simulatedEvalPlan(evaluate, settings.simulator) : evaluate;
+      return {
+        ...run,
+        env: { ...run.env, ...env },
+        kind: 'eval' as const,
+        label: `eval ${year} ${chain.strategy}`,
+        simulated,
+        outputDir: plan.outputDir,
+      };
+    },
+  }));
+  void vscode.commands.executeCommand('ticStudio.runs.focus');
+  if (!simulated) {
+    // evaluate.py reads datacomp/tasklist.yml (§3.2): write it once, before the first evaluation.
+    const [tasklist] = planEval({
+      checkout: base.checkout,
+      checkpoint: base.checkpoint ?? '',
+      arch: 'ViT-B-16',
+      outputDir: datacomp,
+      dataDir: evalDataDir,
+      python,
+    }).steps;
+    const first = await runs.launch({ ...tasklist, kind: 'tasklist', label: `tasklist for ${chain.strategy}` });
+    const done = await runs.supervisor?.waitForEnd(first.id);
+    if (done?.status !== 'succeeded') {
+      void vscode.window.showErrorMessage(`${title}: generate_tasklist.py failed; see its log in the Runs view.`);
+      return;
+    }
+  }
+  const queue = runs.queue;
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    (progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      return runChainSchedule(steps, {
+        submit: (plan, g) => runs.submit(plan, g),
+        cancel: (ticket) => queue.cancel(ticket),
+        signal: abort.signal,
+        onStep: (e) => e.type === 'started' && progress.report({ message: `${e.year}: ${e.phase}` }),
+      });
+    },
+  );
+  if (result.failedAt) {
+    const f = result.failedAt;
+    const why = f.record?.failure
+      ? describeRunFailure(f.record.failure)
+      : f.error instanceof Error
+        ? f.error.message
+        : (f.record?.status ?? 'failed');
+    void vscode.window.showErrorMessage(
+      `${title}: ${f.year} ${f.phase} failed (${why}). Done: ${result.completed.join(', ') || 'none'}.`,
+    );
+  } else if (result.cancelled) {
+    void vscode.window.showInformationMessage(
+      `${title}: cancelled after ${result.completed.join(', ') || 'no step'}; a running step keeps running (stop it in the Runs view).`,
+    );
+  } else {
+    void vscode.window.showInformationMessage(
+      `${title}: every step trained and evaluated (${result.completed.join(', ')}).`,
+    );
+  }
+}

@@ -1,0 +1,100 @@
+import { dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import { inspectCheckpoint } from '../../checkpoint/report';
+import { planEval } from '../../runs/evalPlan';
+import { validateEvalPlan } from '../../runs/evalValidation';
+import { hasBlockingProblem } from '../../runs/planProblem';
+import { simulatedEvalPlan } from '../../runs/simulatedPlan';
+import { readRunSettings } from '../settings';
+import { confirmCommand, forSimulation, requireTrust, showProblems } from './launchPrompts';
+import { selectedPython } from './pythonInterpreter';
+import type { RunsService } from './runsService';
+
+/** "Evaluate": tasklist then evaluate.py with one output folder per checkpoint (contracts §3.2, §7.9). */
+export async function evaluateFlow(runs: RunsService, checkpoint: string, expName: string | null): Promise<void> {
+  if (!(await requireTrust())) return;
+  const ws = runs.workspace;
+  if (!ws || !runs.root) return;
+  const settings = readRunSettings(runs.root.fsPath);
+  const simulated = settings.simulator !== undefined;
+  let arch: string | null;
+  try {
+    arch = (await inspectCheckpoint(checkpoint)).architecture?.name ?? null;
+  } catch (error) {
+    void vscode.window.showErrorMessage(
+      `Cannot evaluate ${checkpoint}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return;
+  }
+  arch ??=
+    (await vscode.window.showQuickPick(['ViT-B-32', 'ViT-B-16', 'ViT-L-14'], {
+      title: 'The architecture could not be inferred from the shapes: which OpenCLIP model is it?',
+    })) ?? null;
+  if (!arch) return;
+  const datacomp = ws.checkout?.datacompDir ?? join(runs.root.fsPath, 'datacomp');
+  const outputDir = join(
+    datacomp,
+    'eval_results',
+    expName ?? dirname(dirname(checkpoint)).split('/').pop() ?? 'checkpoint',
+  );
+  const dataDir = await vscode.window.showInputBox({
+    title: 'Evaluate: eval data root (--data_dir)',
+    value: join(datacomp, 'data'),
+    ignoreFocusOut: true,
+  });
+  if (!dataDir) return;
+  const plan = planEval({
+    checkout: ws.checkout?.root ?? runs.root.fsPath,
+    checkpoint,
+    arch,
+    outputDir,
+    dataDir,
+    python: (await selectedPython(runs.root, settings.python)).python,
+  });
+  // An output dir holding another checkpoint's results would make evaluate.py keep the old scores (§3.2, §7.9).
+  let problems = await validateEvalPlan(plan, { inspect: (p) => inspectCheckpoint(p) });
+  if (simulated) problems = forSimulation(problems);
+  if (hasBlockingProblem(problems)) {
+    showProblems(`Evaluate ${expName ?? checkpoint}: this command would fail`, problems);
+    return;
+  }
+  const [tasklist, evaluate] = plan.steps;
+  const run = simulated && settings.simulator ? simulatedEvalPlan(evaluate, settings.simulator) : evaluate;
+  if (
+    !(await confirmCommand(
+      `Evaluate ${expName ?? checkpoint} on ${plan.taskGroups.join(', ')}`,
+      evaluate,
+      problems,
+      simulated,
+    ))
+  )
+    return;
+  try {
+    if (!simulated) {
+      // evaluate.py reads datacomp/tasklist.yml: write it first, and wait for it (§3.2).
+      const first = await runs.launch({
+        ...tasklist,
+        kind: 'tasklist',
+        label: `tasklist for ${expName ?? 'checkpoint'}`,
+      });
+      const done = await runs.supervisor?.waitForEnd(first.id);
+      if (done?.status !== 'succeeded') {
+        void vscode.window.showErrorMessage('generate_tasklist.py failed; see its log in the Runs view.');
+        return;
+      }
+    }
+    await runs.launch({
+      ...run,
+      env: { ...run.env, PYTHONUNBUFFERED: '1' },
+      kind: 'eval',
+      label: `eval ${expName ?? checkpoint}`,
+      simulated,
+      outputDir,
+    });
+    await vscode.commands.executeCommand('ticStudio.runs.focus');
+  } catch (error) {
+    void vscode.window.showErrorMessage(
+      `Could not start the evaluation: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}

@@ -1,0 +1,150 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import { inspectCheckpoint } from '../../checkpoint/report';
+import { chainResumeDefaults } from '../../runs/chainResume';
+import type { Chain } from '../../runs/chains';
+import { PlanError } from '../../runs/planError';
+import { hasBlockingProblem } from '../../runs/planProblem';
+import { planResume, type ResumeRequest } from '../../runs/resumePlan';
+import { validateResumePlan } from '../../runs/resumeValidation';
+import { simulatedTrainPlan } from '../../runs/simulatedPlan';
+import { type TicStrategy } from '../../runs/ticTimeline';
+import { readRunSettings } from '../settings';
+import {
+  confirmCommand,
+  firstExisting,
+  forSimulation,
+  hashParent,
+  pickGpus,
+  requireTrust,
+  showProblems,
+} from './launchPrompts';
+import { selectedPython } from './pythonInterpreter';
+import type { RunsService } from './runsService';
+
+/**
+ * "Resume from YEAR": plans YEAR+1 of the chain (contracts §1.4, §1.7) from the step's checkpoint, asks for the few
+ * things that vary (strategy, GPUs, experiment name, data root), validates, shows the exact command, launches.
+ */
+export async function resumeFlow(runs: RunsService, chain: Chain, fromYear: number): Promise<void> {
+  if (!(await requireTrust())) return;
+  const ws = runs.workspace;
+  if (!ws || !runs.root) return;
+  const settings = readRunSettings(runs.root.fsPath);
+  const simulated = settings.simulator !== undefined;
+  let defaults;
+  try {
+    defaults = chainResumeDefaults(chain, ws.experiments, fromYear);
+  } catch (error) {
+    void vscode.window.showErrorMessage(error instanceof PlanError ? error.message : String(error));
+    return;
+  }
+  const title = `Resume from ${fromYear}: train ${fromYear + 1}`;
+  const { python } = await selectedPython(runs.root, settings.python);
+  const strategies: TicStrategy[] =
+    chain.strategy === 'sequential' ? ['sequential', 'cumulative'] : ['cumulative', 'sequential'];
+  const strategyPick = await vscode.window.showQuickPick(
+    strategies.map((s) => ({
+      label: s,
+      description: s === chain.strategy ? 'this chain' : '',
+      detail:
+        s === 'cumulative'
+          ? `all data 2014–${fromYear + 1}, replayed uniformly by shard (§1.7)`
+          : `only ${fromYear + 1}'s data`,
+    })),
+    { title: `${title} (1/4): strategy`, ignoreFocusOut: true },
+  );
+  if (!strategyPick) return;
+  const strategy = strategyPick.label as TicStrategy;
+
+  const gpuPick = await pickGpus(
+    `${title} (2/4): GPUs per node (--nproc_per_node)`,
+    defaults.request.nprocPerNode,
+    simulated,
+  );
+  if (!gpuPick) return;
+  const { gpus } = gpuPick;
+
+  const base: ResumeRequest = {
+    strategy,
+    fromYear,
+    checkpoint: defaults.request.checkpoint ?? null,
+    scale: defaults.request.scale ?? 'tic_medium',
+    filtering: defaults.request.filtering ?? 'basic',
+    checkout: ws.checkout?.root ?? runs.root.fsPath,
+    dataRoot: firstExisting(defaults.request.dataRoot, settings.dataRoot) ?? '',
+    imagenetVal: firstExisting(defaults.request.imagenetVal, settings.imagenetVal) ?? '',
+    outputDir: defaults.request.outputDir ?? join(ws.checkout?.datacompDir ?? runs.root.fsPath, 'results'),
+    nprocPerNode: gpuPick.n,
+    torchrun: python.includes('/') ? join(dirname(python), 'torchrun') : undefined,
+  };
+  let generated;
+  try {
+    generated = planResume(base);
+  } catch (error) {
+    void vscode.window.showErrorMessage(error instanceof PlanError ? error.message : String(error));
+    return;
+  }
+  // An existing experiment folder makes open_clip skip training silently (§1.4): propose a fresh name.
+  let suggested = generated.expName;
+  for (let i = 2; existsSync(join(base.outputDir, suggested)); i++) suggested = `${generated.expName}_run${i}`;
+  const expName = await vscode.window.showInputBox({
+    title: `${title} (3/4): experiment name (--exp_name, unique per step)`,
+    value: suggested,
+    prompt:
+      suggested !== generated.expName
+        ? `${generated.expName} already exists in ${base.outputDir}; reusing it would train nothing (contracts §1.4).`
+        : `Written to ${base.outputDir}/${suggested}`,
+    ignoreFocusOut: true,
+    validateInput: (v) =>
+      /^[\w.-]+$/.test(v)
+        ? existsSync(join(base.outputDir, v))
+          ? 'This experiment folder already exists: open_clip would train nothing.'
+          : undefined
+        : 'Letters, digits, . _ - only.',
+  });
+  if (!expName) return;
+  const dataRoot = await vscode.window.showInputBox({
+    title: `${title} (4/4): data root ($TIC_DATACOMP_Y_PATH/train, one folder of shards per year)`,
+    value: base.dataRoot,
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.trim() === '' ? 'Needed: where the yearly shard folders are.' : undefined),
+  });
+  if (!dataRoot) return;
+
+  const plan = planResume({ ...base, expName, dataRoot: dataRoot.trim() });
+  let problems = await validateResumePlan(plan, { inspect: (p) => inspectCheckpoint(p) });
+  // The demo's checkpoints are tiny stand-ins of the scale's model: their shapes cannot match ViT-B-32.
+  if (simulated) problems = forSimulation(problems);
+  if (hasBlockingProblem(problems)) {
+    showProblems(`${title}: this command would fail`, problems);
+    return;
+  }
+  const run = simulated && settings.simulator ? simulatedTrainPlan(plan, settings.simulator) : plan;
+  if (!(await confirmCommand(`${title} with ${strategy} (${expName})`, plan, problems, simulated))) return;
+  const env: Record<string, string> = { ...run.env, PYTHONUNBUFFERED: '1' };
+  if (gpus.length > 0) env.CUDA_VISIBLE_DEVICES = gpus.map((g) => g.index).join(',');
+  const parentCheckpoint = plan.checkpoint ? await hashParent(plan.checkpoint) : undefined;
+  // Resolves once started; a run waiting for busy GPUs shows as queued meanwhile.
+  runs
+    .launch(
+      {
+        ...run,
+        env,
+        kind: 'train',
+        label: `train ${fromYear + 1} ${strategy}`,
+        simulated,
+        outLogPath: join(plan.expDir, 'out.log'),
+        outputDir: plan.expDir,
+        ...(parentCheckpoint ? { parentCheckpoint } : {}),
+      },
+      gpus.map((g) => g.index),
+    )
+    .catch((error: unknown) =>
+      vscode.window.showErrorMessage(
+        `Could not start the run: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
+  await vscode.commands.executeCommand('ticStudio.runs.focus');
+}
