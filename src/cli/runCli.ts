@@ -5,6 +5,7 @@ import { hubCommand, hubUsage } from './hubCommand';
 import { inspectCommand, inspectUsage } from './inspectCommand';
 import { logCommand, logUsage } from './logCommand';
 import { planCommand, planUsage } from './planCommand';
+import { resultsCommand, resultsUsage } from './resultsCommand';
 import { runsCommand, runsUsage } from './runsCommand';
 
 interface Subcommand {
@@ -39,6 +40,11 @@ const subcommands: Record<string, Subcommand> = {
     summary: 'parse an OpenCLIP out.log: starts, steps per epoch, evals, resumes, errors',
     usage: logUsage,
     run: logCommand,
+  },
+  results: {
+    summary: 'per chain: the train step × eval year matrix, backward / ID / forward transfer, ImageNet zero-shot',
+    usage: resultsUsage,
+    run: resultsCommand,
   },
   hub: {
     summary: 'list and download the TiC-CLIP checkpoints of the Hugging Face Hub (shared HF cache, resumable)',

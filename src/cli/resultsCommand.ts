@@ -1,0 +1,196 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildChainResults, type ChainResults } from '../results/chainResults';
+import { familySpec, resultFamilies, type ResultsMatrix } from '../results/resultsMatrix';
+import { defaultFirstStepMode, isFirstStepMode, type TransferSummary } from '../results/transferSummary';
+import { findTicCheckout } from '../runs/ticCheckout';
+import { scanWorkspace, type Workspace } from '../runs/workspaceScan';
+import { UsageError, type CliIo } from './cliIo';
+import { table } from './table';
+
+const knownMetrics = resultFamilies.flatMap((f) => f.metrics);
+const mainMetrics = resultFamilies.map((f) => f.metrics[0]!);
+
+export const resultsUsage = `Usage: tic-studio results DIR [--json] [--first-step merge|separate] [--metric NAME]
+
+Each chain's training step × eval year matrix (contracts §3.6): one row per training step (2016 covers the data of
+2014–2016), one column per TiC-DataComp eval year 2014…2022, read from each step's eval_results.jsonl (yearly
+tasks; a key written twice: the last line wins); then backward / ID / forward transfer (§5) and ImageNet zero-shot
+(the last line of checkpoints/results.jsonl, and evaluate.py's imagenet1k when run). Missing cells stay missing,
+never 0. DIR is a workspace with the ml-tic-clip checkout (its datacomp/results and datacomp/eval_results are
+read), or, when no checkout is found there, a results folder searched two levels deep for experiments and
+evaluate.py outputs.
+  --first-step merge|separate  merge (default): eval years 2014–2016 averaged into one 2016 column, the 7×7 matrix
+                               of the paper's protocol; separate: 9 columns, 2014 and 2015 backward for step 2016
+  --metric NAME   the matrix to show (default: ${mainMetrics.join(' and ')}); one of
+                  ${knownMetrics.join(', ')}. With --json, keeps only that metric's matrix and transfer
+  --json          {root, firstStep, chains: [{key, strategy, scale, filtering, steps, matrices: [{family, metric,
+                  rows, columns, values, evalDirs}], transfer: [{family, metric, id, backward, forward, cells,
+                  perStep}], imagenet, otherTasks}]}: fractions as written, null for every missing cell`;
+
+export async function resultsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      json: { type: 'boolean', default: false },
+      'first-step': { type: 'string' },
+      metric: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('expects exactly one DIR (see --help).');
+  const firstStep = values['first-step'] ?? defaultFirstStepMode;
+  if (!isFirstStepMode(firstStep)) {
+    throw new UsageError(`--first-step must be merge or separate, not '${firstStep}'.`);
+  }
+  const metric = values.metric;
+  if (metric !== undefined && !knownMetrics.includes(metric)) {
+    throw new UsageError(`unknown --metric '${metric}'; one of ${knownMetrics.join(', ')}.`);
+  }
+  const dir = resolve(positionals[0]!);
+  try {
+    const s = await stat(dir);
+    if (!s.isDirectory()) throw new UsageError(`${positionals[0]} is not a folder.`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    io.stderr.write(`tic-studio results: ${positionals[0]}: notFound: no such folder\n`);
+    return 1;
+  }
+
+  const workspace = await scan(dir);
+  if (workspace.chains.length === 0) {
+    io.stderr.write(noChains(workspace));
+    return 1;
+  }
+  const chains = await buildChainResults(workspace, { firstStep });
+  if (values.json) {
+    const shown = metric === undefined ? chains : chains.map((c) => onlyMetric(c, metric));
+    io.stdout.write(`${JSON.stringify({ root: workspace.root, firstStep, chains: shown }, null, 2)}\n`);
+    return 0;
+  }
+  io.stdout.write(chains.map((c) => describeChain(c, metric)).join('\n'));
+  return 0;
+}
+
+/** A workspace with a checkout is scanned as the extension scans it; any other folder as a results tree. */
+async function scan(dir: string): Promise<Workspace> {
+  if ((await findTicCheckout(dir)) !== null) return scanWorkspace(dir);
+  return scanWorkspace(dir, { resultDirs: ['.'], evalDirs: ['.'] });
+}
+
+function noChains(ws: Workspace): string {
+  const lines = [
+    `tic-studio results: no chains found in ${ws.root}.`,
+    ws.checkout
+      ? `  Found the ml-tic-clip checkout at ${ws.checkout.root}; looked for experiment folders there.`
+      : '  No ml-tic-clip checkout (datacomp/train.py + datacomp/evaluate.py) there; read it as a results folder.',
+    `  Looked, two levels deep, in: ${ws.scanned.join(', ')}`,
+    '  for experiment folders (out.log, params.txt, checkpoints/ or info.pkl, contracts §1.5) whose name or',
+    '  params.txt says the strategy, filtering, scale and year, and evaluate.py outputs (eval_results.jsonl, §3.3).',
+    `  Found ${ws.experiments.length} experiment(s) and ${ws.evalDirs.length} evaluation(s).`,
+    ...ws.unchained.map((u) => `  ${u.name}: not in a chain: ${u.reason}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function onlyMetric(chain: ChainResults, metric: string): ChainResults {
+  return {
+    ...chain,
+    matrices: chain.matrices.filter((m) => m.metric === metric),
+    transfer: chain.transfer.filter((t) => t.metric === metric),
+  };
+}
+
+const missing = '·';
+
+function percent(value: number | null): string {
+  return value === null ? missing : (value * 100).toFixed(1);
+}
+
+function describeChain(chain: ChainResults, metric: string | undefined): string {
+  const trained = chain.steps.filter((s) => s.experiment !== null).length;
+  const evaluated = chain.steps.filter((s) => s.evalDir !== null).length;
+  const out: string[] = [
+    `${chain.key} (${chain.strategy}): ${trained} of ${chain.steps.length} step(s) trained, ${evaluated} evaluated`,
+  ];
+  const shown = metric === undefined ? mainMetrics : [metric];
+  for (const name of shown) {
+    const matrix = chain.matrices.find((m) => m.metric === name);
+    out.push('');
+    if (!matrix) {
+      out.push(`${name}: no values in this chain's eval results.`);
+      continue;
+    }
+    out.push(describeMatrix(chain, matrix));
+  }
+  out.push('');
+  out.push(
+    chain.firstStep === 'merge'
+      ? 'Transfer, % (eval years 2014–2016 averaged into one 2016 column; cell means over the matrix):'
+      : 'Transfer, % (9 eval columns; 2014 and 2015 are backward for step 2016; cell means over the matrix):',
+  );
+  out.push(describeTransfer(chain.transfer).trimEnd());
+  if (chain.imagenet.length > 0) {
+    out.push('');
+    out.push('ImageNet zero-shot, %:');
+    out.push(
+      table(
+        ['step', 'top1', 'top5', 'epoch', 'from'],
+        chain.imagenet.map((r) => [
+          String(r.year),
+          percent(r.top1),
+          percent(r.top5),
+          r.epoch === null ? '' : String(r.epoch),
+          r.source === 'trainingZeroShot' ? 'training (checkpoints/results.jsonl)' : 'evaluate.py imagenet1k',
+        ]),
+        new Set([1, 2, 3]),
+      ).trimEnd(),
+    );
+  }
+  if (chain.otherTasks.length > 0) {
+    out.push('');
+    out.push('Other tasks (main_metric), %:');
+    out.push(
+      table(
+        ['task', 'step', 'main'],
+        chain.otherTasks.map((t) => [t.key, String(t.year), percent(t.mainMetric)]),
+        new Set([2]),
+      ).trimEnd(),
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function describeMatrix(chain: ChainResults, matrix: ResultsMatrix): string {
+  const title = `${familySpec(matrix.family).label} ${matrix.metric}, % (rows: training step, columns: eval year)`;
+  const rows = matrix.rows.map((year, r) => {
+    const step = chain.steps[r];
+    const note =
+      step === undefined || step.experiment === null
+        ? 'not trained'
+        : step.evalDir === null
+          ? 'not evaluated'
+          : step.shared
+            ? `shared first step (${step.expName ?? ''})`
+            : '';
+    return [String(year), ...(matrix.values[r] ?? []).map(percent), note];
+  });
+  const right = new Set(matrix.columns.map((_, i) => i + 1));
+  return `${title}\n${table(['step', ...matrix.columns.map(String), 'note'], rows, right).trimEnd()}`;
+}
+
+function describeTransfer(transfer: readonly TransferSummary[]): string {
+  return table(
+    ['metric', 'backward', 'ID', 'forward', 'cells (b/ID/f)'],
+    transfer.map((t) => [
+      `${t.family} ${t.metric}`,
+      percent(t.backward),
+      percent(t.id),
+      percent(t.forward),
+      `${t.cells.backward}/${t.cells.id}/${t.cells.forward}`,
+    ]),
+    new Set([1, 2, 3]),
+  );
+}
