@@ -1,50 +1,430 @@
 /**
- * The host ⇄ dashboard webview protocol: message types and their runtime validators.
- * Imports only src/protocol/, so both the extension host and the browser bundle can use it (architecture.md).
+ * The host ⇄ dashboard webview protocol: message types and their runtime validators, used on both sides (the
+ * host checks what the webview sends, the webview checks what the host sends: defence in depth). Anything that is
+ * not exactly a known message is a ProtocolError, which the receiver drops and logs. Replies carry the request's
+ * `requestId`. Imports only src/protocol/, so the browser bundle can use it (architecture.md).
  */
-import { isRecord, ProtocolError } from './validate';
+import { arr, attempt, bool, fail, nullable, num, oneOf, record, str, type ProtocolError } from './validate';
 
-export { ProtocolError };
+export { ProtocolError } from './validate';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared vocabulary
+
+export const lossFields = ['loss', 'contrastive_loss', 'lr', 'logitScale', 'samplesPerSecond'] as const;
+export type LossField = (typeof lossFields)[number];
+
+/** x axis of the loss chart: cumulative samples seen over the chain, cumulative optimizer steps, or wall time. */
+export const lossAxes = ['samples', 'optSteps', 'time'] as const;
+export type LossAxis = (typeof lossAxes)[number];
+
+export const firstStepModes = ['merge', 'separate'] as const;
+export type FirstStepModeWire = (typeof firstStepModes)[number];
+
+export const checkpointStates = ['local', 'hub', 'missing'] as const;
+export const runStates = ['none', 'queued', 'running', 'finished', 'incomplete', 'failed'] as const;
+export const evalStates = ['done', 'partial', 'missing'] as const;
+
+export const exportFormats = ['csv', 'svg', 'png'] as const;
+export type ExportFormat = (typeof exportFormats)[number];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Wire shapes
+
+/** Samples of TiC-DataComp per calendar year (contracts §4.1), for the timeline's x axis. */
+export interface DataVolumeWire {
+  year: number;
+  samples: number;
+  /** The contracts give only a rounded size for this year. */
+  approximate: boolean;
+}
+
+export interface StepNodeWire {
+  year: number;
+  /** Experiment folder (absolute), null for a step not trained yet. */
+  experiment: string | null;
+  expName: string | null;
+  /** The sibling chain's 2016 step, shown here too (continual chains share it). */
+  shared: boolean;
+  checkpoint: (typeof checkpointStates)[number];
+  run: (typeof runStates)[number];
+  /** 0…1 while running, else null. */
+  progress: number | null;
+  evaluation: (typeof evalStates)[number];
+  /** A short sentence for the tooltip / accessible name. */
+  detail: string;
+}
+
+export interface MatrixWire {
+  family: string;
+  metric: string;
+  /** Training step years (rows). */
+  rows: number[];
+  /** Eval years (columns). */
+  columns: number[];
+  /** values[row][column]; null = missing, never 0. */
+  values: (number | null)[][];
+}
+
+export interface TransferStepWire {
+  year: number;
+  backward: number | null;
+  id: number | null;
+  forward: number | null;
+}
+
+export interface TransferWire {
+  family: string;
+  metric: string;
+  backward: number | null;
+  id: number | null;
+  forward: number | null;
+  perStep: TransferStepWire[];
+}
+
+export interface ImageNetWire {
+  year: number;
+  top1: number | null;
+  top5: number | null;
+  source: string;
+}
+
+export interface OtherTaskWire {
+  year: number;
+  key: string;
+  dataset: string;
+  value: number | null;
+}
+
+export interface ChainWire {
+  /** `tic_medium/basic/cumulative`. */
+  key: string;
+  strategy: string;
+  steps: StepNodeWire[];
+  matrices: MatrixWire[];
+  transfer: TransferWire[];
+  imagenet: ImageNetWire[];
+  otherTasks: OtherTaskWire[];
+}
+
+export interface SnapshotWire {
+  firstStep: FirstStepModeWire;
+  dataVolume: DataVolumeWire[];
+  chains: ChainWire[];
+  /** Why there is nothing to show (no folder, scan failed), or null. */
+  notice: string | null;
+}
+
+export interface StepStartWire {
+  year: number;
+  x: number;
+}
+
+export interface LossSeriesWire {
+  chain: string;
+  x: number[];
+  y: number[];
+  /** EMA-smoothed y over the whole chain (TensorBoard's debiased EMA), same length as y; null = no smoothing. */
+  smoothed: number[] | null;
+  stepStarts: StepStartWire[];
+  /** Full x extent of the chain before downsampling ([0, 0] when empty). */
+  extent: [number, number];
+  /** Points before downsampling. */
+  total: number;
+}
+
+export interface LossQuery {
+  chains: string[];
+  field: LossField;
+  axis: LossAxis;
+  /** Visible x range, null = everything. */
+  x0: number | null;
+  x1: number | null;
+  /** Downsampling buckets (≈ chart width in pixels). */
+  buckets: number;
+  /** EMA weight 0…<1 (0 = none). */
+  smoothing: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Messages
 
 /** Messages the webview sends to the host. */
-export type DashboardToHost = { type: 'ready' } | { type: 'log'; level: 'info' | 'warn' | 'error'; text: string };
+export type DashboardToHost =
+  | { type: 'ready' }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; text: string }
+  | ({ type: 'requestLosses'; requestId: number } & LossQuery)
+  | { type: 'reveal'; chain: string; year: number }
+  | { type: 'evaluate'; chain: string; year: number }
+  | { type: 'export'; requestId: number; format: ExportFormat; name: string; data: string }
+  | { type: 'painted'; requestId: number; ms: number };
 
 /** Messages the host sends to the webview. */
-export type HostToDashboard = {
-  type: 'init';
-  version: string;
-  workspaceName: string | null;
-  trusted: boolean;
-};
+export type HostToDashboard =
+  | { type: 'init'; version: string; workspaceName: string | null; trusted: boolean }
+  | ({ type: 'snapshot' } & SnapshotWire)
+  | { type: 'losses'; requestId: number; field: LossField; axis: LossAxis; series: LossSeriesWire[] }
+  | { type: 'lossesChanged'; chains: string[] }
+  | { type: 'exported'; requestId: number; path: string | null; error: string | null };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Limits (a message over them is dropped): generous for real data, small enough to refuse a flood.
 
 const maxLogText = 4000;
+const maxKey = 500;
+const maxPath = 10_000;
+const maxChains = 200;
+const maxPoints = 200_000;
+/** Export payloads: a PNG data URL of a large chart, a CSV of a big table. */
+const maxExport = 32 * 1024 * 1024;
+const maxBuckets = 20_000;
+
+const int = (v: unknown, what: string, min: number, max: number): number => {
+  const n = num(v, what);
+  return Number.isInteger(n) && n >= min && n <= max ? n : fail(`${what} is not an integer in [${min}, ${max}]`);
+};
+const year = (v: unknown, what = 'year'): number => int(v, what, 1900, 2200);
+const requestId = (v: unknown): number => int(v, 'requestId', 0, Number.MAX_SAFE_INTEGER);
+const finiteOrNull = (v: unknown, what: string): number | null =>
+  nullable(v, (x) => {
+    const n = num(x, what);
+    return Number.isFinite(n) ? n : fail(`${what} is not finite`);
+  });
+/** JSON turns NaN and ±Infinity into null: on the wire a point's y may be null (a gap). */
+const numbers = (v: unknown, what: string): number[] =>
+  arr(v, what, (x) => (x === null ? NaN : num(x, what)), maxPoints);
+const exact = (m: Record<string, unknown>, keys: readonly string[]): void => {
+  for (const k of Object.keys(m)) if (!keys.includes(k)) fail(`unexpected field ${JSON.stringify(k).slice(0, 40)}`);
+};
 
 /** Checks a message that came from the webview; anything that is not exactly a known message is an error. */
 export function parseDashboardMessage(raw: unknown): DashboardToHost | ProtocolError {
-  if (!isRecord(raw)) return new ProtocolError('not an object');
-  switch (raw.type) {
-    case 'ready':
-      return Object.keys(raw).length === 1 ? { type: 'ready' } : new ProtocolError('unexpected fields on ready');
-    case 'log': {
-      const { level, text } = raw;
-      if (level !== 'info' && level !== 'warn' && level !== 'error') return new ProtocolError('bad log level');
-      if (typeof text !== 'string' || text.length > maxLogText) return new ProtocolError('bad log text');
-      return { type: 'log', level, text };
+  return attempt((): DashboardToHost => {
+    const m = record(raw, 'message');
+    switch (m.type) {
+      case 'ready':
+        exact(m, ['type']);
+        return { type: 'ready' };
+      case 'log':
+        exact(m, ['type', 'level', 'text']);
+        return {
+          type: 'log',
+          level: oneOf(m.level, 'level', ['info', 'warn', 'error'] as const),
+          text: str(m.text, 'text', maxLogText),
+        };
+      case 'requestLosses': {
+        exact(m, ['type', 'requestId', 'chains', 'field', 'axis', 'x0', 'x1', 'buckets', 'smoothing']);
+        const smoothing = num(m.smoothing, 'smoothing');
+        if (!(smoothing >= 0 && smoothing < 1)) fail('smoothing is not in [0, 1)');
+        return {
+          type: 'requestLosses',
+          requestId: requestId(m.requestId),
+          chains: arr(m.chains, 'chains', (c) => str(c, 'chain', maxKey), maxChains),
+          field: oneOf(m.field, 'field', lossFields),
+          axis: oneOf(m.axis, 'axis', lossAxes),
+          x0: finiteOrNull(m.x0, 'x0'),
+          x1: finiteOrNull(m.x1, 'x1'),
+          buckets: int(m.buckets, 'buckets', 1, maxBuckets),
+          smoothing,
+        };
+      }
+      case 'reveal':
+      case 'evaluate':
+        exact(m, ['type', 'chain', 'year']);
+        return { type: m.type, chain: str(m.chain, 'chain', maxKey), year: year(m.year) };
+      case 'export': {
+        exact(m, ['type', 'requestId', 'format', 'name', 'data']);
+        const name = str(m.name, 'name', 200);
+        // A suggested file name only: no folders, no dot files, nothing a save dialog could misread.
+        if (!/^[\w.@ -]+$/.test(name) || name.startsWith('.')) fail('bad export name');
+        return {
+          type: 'export',
+          requestId: requestId(m.requestId),
+          format: oneOf(m.format, 'format', exportFormats),
+          name,
+          data: str(m.data, 'data', maxExport),
+        };
+      }
+      case 'painted':
+        exact(m, ['type', 'requestId', 'ms']);
+        return { type: 'painted', requestId: requestId(m.requestId), ms: num(m.ms, 'ms') };
+      default:
+        return fail(`unknown type ${JSON.stringify(String(m.type)).slice(0, 60)}`);
     }
-    default:
-      return new ProtocolError(`unknown type ${JSON.stringify(String(raw.type)).slice(0, 60)}`);
-  }
+  });
 }
 
-/** Checks a message that came from the host (the webview validates too: defence in depth). */
+function parseStep(v: unknown): StepNodeWire {
+  const s = record(v, 'step');
+  return {
+    year: year(s.year),
+    experiment: nullable(s.experiment, (x) => str(x, 'experiment', maxPath)),
+    expName: nullable(s.expName, (x) => str(x, 'expName', maxKey)),
+    shared: bool(s.shared, 'shared'),
+    checkpoint: oneOf(s.checkpoint, 'checkpoint', checkpointStates),
+    run: oneOf(s.run, 'run', runStates),
+    progress: finiteOrNull(s.progress, 'progress'),
+    evaluation: oneOf(s.evaluation, 'evaluation', evalStates),
+    detail: str(s.detail, 'detail', 2000),
+  };
+}
+
+function parseMatrix(v: unknown): MatrixWire {
+  const m = record(v, 'matrix');
+  const rows = arr(m.rows, 'rows', (x) => year(x), 100);
+  const columns = arr(m.columns, 'columns', (x) => year(x), 100);
+  const values = arr(
+    m.values,
+    'values',
+    (row) => arr(row, 'values row', (x) => finiteOrNull(x, 'cell'), columns.length),
+    rows.length,
+  );
+  if (values.length !== rows.length || values.some((r) => r.length !== columns.length)) fail('matrix shape');
+  return { family: str(m.family, 'family', maxKey), metric: str(m.metric, 'metric', maxKey), rows, columns, values };
+}
+
+function parseTransfer(v: unknown): TransferWire {
+  const t = record(v, 'transfer');
+  return {
+    family: str(t.family, 'family', maxKey),
+    metric: str(t.metric, 'metric', maxKey),
+    backward: finiteOrNull(t.backward, 'backward'),
+    id: finiteOrNull(t.id, 'id'),
+    forward: finiteOrNull(t.forward, 'forward'),
+    perStep: arr(
+      t.perStep,
+      'perStep',
+      (p) => {
+        const r = record(p, 'perStep');
+        return {
+          year: year(r.year),
+          backward: finiteOrNull(r.backward, 'backward'),
+          id: finiteOrNull(r.id, 'id'),
+          forward: finiteOrNull(r.forward, 'forward'),
+        };
+      },
+      100,
+    ),
+  };
+}
+
+function parseChain(v: unknown): ChainWire {
+  const c = record(v, 'chain');
+  return {
+    key: str(c.key, 'key', maxKey),
+    strategy: str(c.strategy, 'strategy', maxKey),
+    steps: arr(c.steps, 'steps', parseStep, 100),
+    matrices: arr(c.matrices, 'matrices', parseMatrix, 100),
+    transfer: arr(c.transfer, 'transfer', parseTransfer, 100),
+    imagenet: arr(
+      c.imagenet,
+      'imagenet',
+      (i) => {
+        const r = record(i, 'imagenet');
+        return {
+          year: year(r.year),
+          top1: finiteOrNull(r.top1, 'top1'),
+          top5: finiteOrNull(r.top5, 'top5'),
+          source: str(r.source, 'source', maxPath),
+        };
+      },
+      100,
+    ),
+    otherTasks: arr(
+      c.otherTasks,
+      'otherTasks',
+      (o) => {
+        const r = record(o, 'otherTask');
+        return {
+          year: year(r.year),
+          key: str(r.key, 'key', maxKey),
+          dataset: str(r.dataset, 'dataset', maxKey),
+          value: finiteOrNull(r.value, 'value'),
+        };
+      },
+      10_000,
+    ),
+  };
+}
+
+function parseSeries(v: unknown): LossSeriesWire {
+  const s = record(v, 'series');
+  const x = numbers(s.x, 'x');
+  const y = numbers(s.y, 'y');
+  const smoothed = nullable(s.smoothed, (a) => numbers(a, 'smoothed'));
+  if (y.length !== x.length || (smoothed !== null && smoothed.length !== x.length)) fail('series lengths differ');
+  const extent = arr(s.extent, 'extent', (e) => num(e, 'extent'), 2);
+  if (extent.length !== 2) fail('extent is not [min, max]');
+  return {
+    chain: str(s.chain, 'chain', maxKey),
+    x,
+    y,
+    smoothed,
+    stepStarts: arr(
+      s.stepStarts,
+      'stepStarts',
+      (p) => {
+        const r = record(p, 'stepStart');
+        return { year: year(r.year), x: num(r.x, 'stepStart.x') };
+      },
+      100,
+    ),
+    extent: [extent[0]!, extent[1]!],
+    total: int(s.total, 'total', 0, Number.MAX_SAFE_INTEGER),
+  };
+}
+
+/** Checks a message that came from the host. */
 export function parseHostMessage(raw: unknown): HostToDashboard | ProtocolError {
-  if (!isRecord(raw)) return new ProtocolError('not an object');
-  if (raw.type === 'init') {
-    const { version, workspaceName, trusted } = raw;
-    if (typeof version !== 'string') return new ProtocolError('bad version');
-    if (workspaceName !== null && typeof workspaceName !== 'string') return new ProtocolError('bad workspaceName');
-    if (typeof trusted !== 'boolean') return new ProtocolError('bad trusted');
-    return { type: 'init', version, workspaceName, trusted };
-  }
-  return new ProtocolError('unknown type');
+  return attempt((): HostToDashboard => {
+    const m = record(raw, 'message');
+    switch (m.type) {
+      case 'init':
+        return {
+          type: 'init',
+          version: str(m.version, 'version', 100),
+          workspaceName: nullable(m.workspaceName, (x) => str(x, 'workspaceName', maxPath)),
+          trusted: bool(m.trusted, 'trusted'),
+        };
+      case 'snapshot':
+        return {
+          type: 'snapshot',
+          firstStep: oneOf(m.firstStep, 'firstStep', firstStepModes),
+          dataVolume: arr(
+            m.dataVolume,
+            'dataVolume',
+            (d) => {
+              const r = record(d, 'dataVolume');
+              return {
+                year: year(r.year),
+                samples: num(r.samples, 'samples'),
+                approximate: bool(r.approximate, 'approximate'),
+              };
+            },
+            100,
+          ),
+          chains: arr(m.chains, 'chains', parseChain, maxChains),
+          notice: nullable(m.notice, (x) => str(x, 'notice', 2000)),
+        };
+      case 'losses':
+        return {
+          type: 'losses',
+          requestId: requestId(m.requestId),
+          field: oneOf(m.field, 'field', lossFields),
+          axis: oneOf(m.axis, 'axis', lossAxes),
+          series: arr(m.series, 'series', parseSeries, maxChains),
+        };
+      case 'lossesChanged':
+        return { type: 'lossesChanged', chains: arr(m.chains, 'chains', (c) => str(c, 'chain', maxKey), maxChains) };
+      case 'exported':
+        return {
+          type: 'exported',
+          requestId: requestId(m.requestId),
+          path: nullable(m.path, (x) => str(x, 'path', maxPath)),
+          error: nullable(m.error, (x) => str(x, 'error', 2000)),
+        };
+      default:
+        return fail('unknown type');
+    }
+  });
 }

@@ -39,6 +39,8 @@ export interface QueuedRun {
   readonly ticket: string;
   readonly label: string;
   readonly gpus: readonly number[];
+  /** The plan's output folder (train: the experiment folder it will create), for matching it to a chain step. */
+  readonly outputDir: string | null;
 }
 
 interface Entry {
@@ -120,7 +122,12 @@ export class GpuQueue {
 
   /** The requests still waiting, in order. */
   queued(): readonly QueuedRun[] {
-    return this.waiting.map((e) => ({ ticket: e.ticket, label: e.plan.label, gpus: e.gpus }));
+    return this.waiting.map((e) => ({
+      ticket: e.ticket,
+      label: e.plan.label,
+      gpus: e.gpus,
+      outputDir: e.plan.outputDir ?? null,
+    }));
   }
 
   /** GPU index → ticket of the run holding it. */

@@ -7,7 +7,8 @@ import { CheckpointInspectorProvider } from './editors/checkpointInspector';
 import { commandIds, viewIds } from './ids';
 import { createLogger } from './logger';
 import { HubService } from './hub/hubService';
-import { DashboardPanel } from './panels/dashboardPanel';
+import { LossStore } from '../results/lossStore';
+import { DashboardPanel, type DashboardDeps } from './panels/dashboardPanel';
 import { RunsService } from './runs/runsService';
 import { CheckpointsTree } from './views/checkpointsTree';
 import { ExperimentsTree } from './views/experimentsTree';
@@ -16,8 +17,8 @@ import { RunsTree } from './views/runsTree';
 /** What activation hands to tests and to other extensions. */
 export interface TicStudioApi {
   readonly version: string;
-  /** Resolves when the dashboard webview has answered the ready handshake. */
-  openDashboard(): Promise<{ ready: boolean }>;
+  /** Resolves when the dashboard webview has answered the ready handshake (and lists the chains it was sent). */
+  openDashboard(): Promise<{ ready: boolean; chains: string[] }>;
 }
 
 export function activateTicStudio(context: vscode.ExtensionContext, version: string): TicStudioApi {
@@ -27,11 +28,9 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   log.info(`TiC Studio ${version} activated (workspace trusted: ${vscode.workspace.isTrusted}).`);
 
   const runs = store.add(new RunsService(vscode.workspace.workspaceFolders?.[0]?.uri, log));
-  store.add(
-    vscode.window.createTreeView(viewIds.experiments, {
-      treeDataProvider: store.add(new ExperimentsTree(runs)),
-      showCollapseAll: true,
-    }),
+  const experimentsTree = store.add(new ExperimentsTree(runs));
+  const experimentsView = store.add(
+    vscode.window.createTreeView(viewIds.experiments, { treeDataProvider: experimentsTree, showCollapseAll: true }),
   );
   store.add(vscode.window.createTreeView(viewIds.runs, { treeDataProvider: store.add(new RunsTree(runs)) }));
   store.add(runsStatusBar(runs));
@@ -48,10 +47,19 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
     }),
   );
 
-  store.add(DashboardPanel.registerSerializer(context.extensionUri, log));
-  store.add(
-    vscode.commands.registerCommand(commandIds.openDashboard, () => DashboardPanel.show(context.extensionUri, log)),
-  );
+  const dashboard: DashboardDeps = {
+    extensionUri: context.extensionUri,
+    log,
+    runs,
+    losses: new LossStore(),
+    async revealStep(chainKey, year) {
+      const node = experimentsTree.stepNode(chainKey, year);
+      if (node) await experimentsView.reveal(node, { select: true, focus: true, expand: true });
+      else void vscode.window.showInformationMessage(`${chainKey} has no ${year} step in the Experiments view.`);
+    },
+  };
+  store.add(DashboardPanel.registerSerializer(dashboard));
+  store.add(vscode.commands.registerCommand(commandIds.openDashboard, () => DashboardPanel.show(dashboard)));
   store.add(
     vscode.commands.registerCommand(commandIds.refreshViews, async () => {
       await Promise.all([runs.rescan(), hub.refresh()]);
@@ -66,11 +74,12 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   return {
     version,
     async openDashboard() {
-      const panel = DashboardPanel.show(context.extensionUri, log);
-      for (let waited = 0; waited < 15000 && !panel.isReady; waited += 50) {
+      const panel = DashboardPanel.show(dashboard);
+      const current = () => panel.lastSnapshot !== undefined && panel.lastSnapshotScan === runs.workspace;
+      for (let waited = 0; waited < 15000 && !(panel.isReady && runs.workspace && current()); waited += 50) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      return { ready: panel.isReady };
+      return { ready: panel.isReady, chains: panel.lastSnapshot?.chains.map((c) => c.key) ?? [] };
     },
   };
 }

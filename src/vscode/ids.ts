@@ -49,4 +49,5 @@ export const settingKeys = {
   runsDataRoot: 'ticStudio.runs.dataRoot',
   runsImagenetVal: 'ticStudio.runs.imagenetVal',
   runsSimulator: 'ticStudio.runs.simulator',
+  dashboardFirstStep: 'ticStudio.dashboard.firstStep',
 } as const;

@@ -72,3 +72,8 @@ export function readRunSettings(workspaceRoot: string): RunSettings {
     simulator: path(settingKeys.runsSimulator),
   };
 }
+
+/** `ticStudio.dashboard.firstStep`: how the merged 2014–2016 step enters the transfer summaries. */
+export function readFirstStepMode(): 'merge' | 'separate' {
+  return get<unknown>(settingKeys.dashboardFirstStep, 'merge') === 'separate' ? 'separate' : 'merge';
+}

@@ -5,10 +5,18 @@ import * as vscode from 'vscode';
  * The HTML shell of every TiC Studio webview: a strict CSP (no inline or eval'd script; the one script runs by
  * nonce), resources only from the extension's dist/ and media/ folders (architecture.md rule 8).
  */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bundle: string, title: string): string {
+export function webviewHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  bundle: string,
+  title: string,
+  extraStyles: readonly string[] = [],
+): string {
   const nonce = randomBytes(18).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${bundle}.js`));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css'));
+  const styles = ['webview.css', ...extraStyles].map((name) =>
+    webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', name)),
+  );
   const csp = [
     "default-src 'none'",
     `img-src ${webview.cspSource} data: blob:`,
@@ -22,7 +30,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, b
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
+${styles.map((style) => `<link rel="stylesheet" href="${style.toString()}">`).join('\n')}
 <title>${title.replace(/[<>&"]/g, '')}</title>
 </head>
 <body>

@@ -26,7 +26,13 @@ export class Workbench {
   ) {}
 
   static async open(
-    options: { theme?: 'dark' | 'light'; settings?: Record<string, unknown>; env?: Record<string, string> } = {},
+    options: {
+      theme?: 'dark' | 'light';
+      settings?: Record<string, unknown>;
+      env?: Record<string, string>;
+      /** Changes the copy of the demo before the workbench opens it. */
+      prepare?: (workspace: string) => void;
+    } = {},
   ): Promise<Workbench> {
     const theme = options.theme ?? 'dark';
     const profile = makeProfile('tic-studio-e2e-', {
@@ -39,6 +45,7 @@ export class Workbench {
     // The walk may write into the workspace (runs, evals): work on a copy of the demo.
     const workspace = join(profile.base, 'demo');
     cpSync(join(projectRoot, 'demo'), workspace, { recursive: true });
+    options.prepare?.(workspace);
     const server = await startCodeServer({ profile, folder: workspace, env: options.env ?? {} });
     const browser = await launchChromium(profile.base, { colorScheme: theme });
     const page = browser.pages()[0] ?? (await browser.newPage());

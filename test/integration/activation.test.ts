@@ -47,12 +47,14 @@ describe('TiC Studio in a real VS Code extension host', () => {
     }
   });
 
-  it('opens the dashboard webview, which answers the ready handshake', async () => {
+  it('opens the dashboard webview, which answers the ready handshake and gets the demo chains', async () => {
     const api = vscode.extensions.getExtension(extensionId)?.exports as {
-      openDashboard(): Promise<{ ready: boolean }>;
+      openDashboard(): Promise<{ ready: boolean; chains: string[] }>;
     };
-    const { ready } = await api.openDashboard();
+    const { ready, chains } = await api.openDashboard();
     assert.equal(ready, true, 'the dashboard webview never sent "ready"');
+    // demo/ holds a cumulative and a sequential tic_medium chain with basic filtering.
+    assert.deepEqual(chains, ['tic_medium/basic/cumulative', 'tic_medium/basic/sequential']);
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label);
     assert.ok(tabs.includes('TiC Studio Dashboard'), `tabs: ${tabs.join(', ')}`);
   });

@@ -1,18 +1,63 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { parseDashboardMessage, ProtocolError, type HostToDashboard } from '../../protocol/dashboardMessages';
+import {
+  parseDashboardMessage,
+  ProtocolError,
+  type DashboardToHost,
+  type HostToDashboard,
+  type SnapshotWire,
+} from '../../protocol/dashboardMessages';
+import { exportBytes } from '../../protocol/exportPayload';
+import { buildDashboardSnapshot } from '../../results/dashboardSnapshot';
+import { lossChainInputs, type LossStore } from '../../results/lossStore';
+import type { Workspace } from '../../runs/workspaceScan';
 import { version } from '../../version';
 import { DisposableStore } from '../disposableStore';
-import { webviewTypes } from '../ids';
+import { commandIds, webviewTypes } from '../ids';
 import type { Logger } from '../logger';
+import type { RunsService } from '../runs/runsService';
+import { readFirstStepMode } from '../settings';
 import { webviewHtml, webviewResourceRoots } from '../webviewHtml';
 
-/** The dashboard: one panel per window, restored after a reload by the serializer registered below. */
+export interface DashboardDeps {
+  readonly extensionUri: vscode.Uri;
+  readonly log: Logger;
+  readonly runs: RunsService;
+  /** Parsed logs outlive the panel: reopening the dashboard does not parse them again. */
+  readonly losses: LossStore;
+  /** Shows a chain step in the Experiments view. */
+  revealStep(chain: string, year: number): Promise<void>;
+}
+
+/** Live log growth is pushed at most this often (updates are batched, issue #7). */
+const liveBatchMs = 150;
+/** Snapshot rebuilds after workspace changes are coalesced. */
+const snapshotDebounceMs = 250;
+
+/**
+ * The dashboard: one panel per window, restored after a reload by the serializer registered below. The host owns
+ * the data (workspace scan, results matrices, parsed logs) and sends the webview a snapshot plus, on request, loss
+ * series already downsampled to the chart's width; while a run writes its out.log the webview is told which chains
+ * changed (batched) and asks again for what it shows.
+ */
 export class DashboardPanel implements vscode.Disposable {
   private static current: DashboardPanel | undefined;
   private readonly store = new DisposableStore();
   private ready = false;
+  private snapshotTimer: NodeJS.Timeout | undefined;
+  private liveTimer: NodeJS.Timeout | undefined;
+  private readonly grownLogs = new Set<string>();
+  /** Per chain, its steps' out.logs at the last snapshot: a new step (a run just started) changes its curve. */
+  private chainLogs = new Map<string, string>();
+  private snapshotVersion = 0;
+  /** The last snapshot sent (tests read the chain keys) and the workspace scan it was built from. */
+  lastSnapshot: SnapshotWire | undefined;
+  lastSnapshotScan: Workspace | undefined;
+  /** The webview's last reported paint of a loss chart (request id and ms from request to pixels). */
+  lastPaint: { requestId: number; ms: number } | undefined;
 
-  static show(extensionUri: vscode.Uri, log: Logger): DashboardPanel {
+  static show(deps: DashboardDeps): DashboardPanel {
     if (DashboardPanel.current) {
       DashboardPanel.current.panel.reveal();
       return DashboardPanel.current;
@@ -24,56 +69,207 @@ export class DashboardPanel implements vscode.Disposable {
       {
         enableScripts: true,
         retainContextWhenHidden: false,
-        localResourceRoots: webviewResourceRoots(extensionUri),
+        localResourceRoots: webviewResourceRoots(deps.extensionUri),
       },
     );
-    return new DashboardPanel(panel, extensionUri, log);
+    return new DashboardPanel(panel, deps);
   }
 
-  static registerSerializer(extensionUri: vscode.Uri, log: Logger): vscode.Disposable {
+  static registerSerializer(deps: DashboardDeps): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(webviewTypes.dashboard, {
       deserializeWebviewPanel: async (panel) => {
-        panel.webview.options = { enableScripts: true, localResourceRoots: webviewResourceRoots(extensionUri) };
+        panel.webview.options = { enableScripts: true, localResourceRoots: webviewResourceRoots(deps.extensionUri) };
         DashboardPanel.current?.dispose();
-        new DashboardPanel(panel, extensionUri, log);
+        new DashboardPanel(panel, deps);
       },
     });
   }
 
-  /** Whether the webview has completed the ready handshake (used by tests and by later data pushes). */
+  /** Whether the webview has completed the ready handshake. */
   get isReady(): boolean {
     return this.ready;
   }
 
   private constructor(
     readonly panel: vscode.WebviewPanel,
-    extensionUri: vscode.Uri,
-    private readonly log: Logger,
+    private readonly deps: DashboardDeps,
   ) {
     DashboardPanel.current = this;
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'tic-studio.svg');
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'dashboard', 'TiC Studio Dashboard');
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'tic-studio.svg');
+    panel.webview.html = webviewHtml(panel.webview, deps.extensionUri, 'dashboard', 'TiC Studio Dashboard', [
+      'dashboard.css',
+    ]);
     this.store.add(panel.onDidDispose(() => this.dispose()));
-    this.store.add(panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)));
+    this.store.add(panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)));
+    this.store.add(deps.runs.onDidChange(() => this.scheduleSnapshot()));
+    this.store.add(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('ticStudio.dashboard')) this.scheduleSnapshot();
+      }),
+    );
+    const root = deps.runs.root;
+    if (root) {
+      const watcher = this.store.add(
+        vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(root, '**/out.log')),
+      );
+      this.store.add(watcher.onDidChange((uri) => this.logGrew(uri.fsPath)));
+      this.store.add(watcher.onDidCreate((uri) => this.logGrew(uri.fsPath)));
+    }
+    // A live run's chunks arrive through the supervisor before the file watcher fires on some file systems.
+    this.store.add(deps.runs.onDidLogChunk((outLogPath) => this.logGrew(outLogPath)));
   }
 
-  private receive(raw: unknown): void {
+  private async receive(raw: unknown): Promise<void> {
     const message = parseDashboardMessage(raw);
     if (message instanceof ProtocolError) {
-      this.log.warn(`Dashboard: dropped a message from the webview (${message.detail}).`);
+      this.deps.log.warn(`Dashboard: dropped a message from the webview (${message.detail}).`);
       return;
     }
-    if (message.type === 'ready') {
-      this.ready = true;
-      this.post({
-        type: 'init',
-        version,
-        workspaceName: vscode.workspace.name ?? null,
-        trusted: vscode.workspace.isTrusted,
-      });
-    } else {
-      this.log[message.level](`Dashboard webview: ${message.text}`);
+    try {
+      await this.handle(message);
+    } catch (error) {
+      this.deps.log.error(
+        `Dashboard: ${message.type} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
+  }
+
+  private async handle(message: DashboardToHost): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        this.post({
+          type: 'init',
+          version,
+          workspaceName: vscode.workspace.name ?? null,
+          trusted: vscode.workspace.isTrusted,
+        });
+        await this.sendSnapshot();
+        return;
+      case 'log':
+        this.deps.log[message.level](`Dashboard webview: ${message.text}`);
+        return;
+      case 'requestLosses': {
+        const { requestId, type: _type, ...query } = message;
+        const chains = lossChainInputs(this.deps.runs.workspace, query.chains);
+        const series = await this.deps.losses.query(chains, query);
+        this.post({ type: 'losses', requestId, field: query.field, axis: query.axis, series });
+        return;
+      }
+      case 'reveal':
+        await this.deps.revealStep(message.chain, message.year);
+        return;
+      case 'evaluate':
+        await this.evaluate(message.chain, message.year);
+        return;
+      case 'export':
+        await this.export(message);
+        return;
+      case 'painted':
+        this.lastPaint = { requestId: message.requestId, ms: message.ms };
+        return;
+    }
+  }
+
+  private async evaluate(chainKey: string, year: number): Promise<void> {
+    const chain = this.deps.runs.workspace?.chains.find((c) => c.key === chainKey);
+    const step = chain?.steps.find((s) => s.year === year);
+    if (!chain || !step) return;
+    if (!step.finalCheckpoint) {
+      void vscode.window.showInformationMessage(
+        `${chain.strategy} ${year} has no checkpoint in this workspace to evaluate (download or train it first).`,
+      );
+      return;
+    }
+    await vscode.commands.executeCommand(commandIds.evaluateCheckpoint, { kind: 'step', chain, step });
+  }
+
+  private async export(message: Extract<DashboardToHost, { type: 'export' }>): Promise<void> {
+    const bytes = exportBytes(message.format, message.data);
+    if (bytes instanceof ProtocolError) {
+      this.deps.log.warn(`Dashboard: refused an export (${bytes.detail}).`);
+      this.post({ type: 'exported', requestId: message.requestId, path: null, error: bytes.detail });
+      return;
+    }
+    const base = this.deps.runs.root ?? vscode.Uri.file(process.cwd());
+    const name = message.name.toLowerCase().endsWith(`.${message.format}`)
+      ? message.name
+      : `${message.name}.${message.format}`;
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(join(base.fsPath, name)),
+      filters: { [message.format.toUpperCase()]: [message.format] },
+      title: 'Export from the TiC Studio Dashboard',
+    });
+    if (!target) {
+      this.post({ type: 'exported', requestId: message.requestId, path: null, error: null });
+      return;
+    }
+    try {
+      await writeFile(target.fsPath, bytes);
+      this.post({ type: 'exported', requestId: message.requestId, path: target.fsPath, error: null });
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      this.post({ type: 'exported', requestId: message.requestId, path: null, error: text });
+    }
+  }
+
+  private scheduleSnapshot(): void {
+    if (!this.ready) return;
+    if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
+    this.snapshotTimer = setTimeout(() => void this.sendSnapshot(), snapshotDebounceMs);
+  }
+
+  private async sendSnapshot(): Promise<void> {
+    const mine = ++this.snapshotVersion;
+    const runs = this.deps.runs;
+    const scan = runs.workspace;
+    const snapshot = await buildDashboardSnapshot({
+      workspace: scan,
+      notice: !runs.root
+        ? 'Open a folder with ml-tic-clip results (datacomp/results, datacomp/eval_results) to see its chains.'
+        : runs.scanError
+          ? `Could not scan the workspace: ${runs.scanError}`
+          : runs.workspace
+            ? null
+            : 'Scanning the workspace…',
+      firstStep: readFirstStepMode(),
+      activity: runs.stepActivity(),
+    });
+    if (mine !== this.snapshotVersion || !this.ready) return;
+    this.deps.losses.retain(
+      new Set((scan?.experiments ?? []).flatMap((e) => (e.files.outLog ? [e.files.outLog.path] : []))),
+    );
+    this.lastSnapshot = snapshot;
+    this.lastSnapshotScan = scan;
+    this.post({ type: 'snapshot', ...snapshot });
+    const logs = new Map(
+      lossChainInputs(
+        scan,
+        snapshot.chains.map((c) => c.key),
+      ).map((c) => [c.key, c.steps.map((s) => s.outLog).join('\n')]),
+    );
+    const newCurves = [...logs].filter(([key, paths]) => this.chainLogs.get(key) !== paths).map(([key]) => key);
+    const hadCurves = this.chainLogs.size > 0;
+    this.chainLogs = logs;
+    if (hadCurves && newCurves.length > 0) this.post({ type: 'lossesChanged', chains: newCurves });
+  }
+
+  private logGrew(path: string): void {
+    this.grownLogs.add(path);
+    if (this.liveTimer) return;
+    this.liveTimer = setTimeout(() => void this.flushLive(), liveBatchMs);
+  }
+
+  private async flushLive(): Promise<void> {
+    this.liveTimer = undefined;
+    const paths = [...this.grownLogs];
+    this.grownLogs.clear();
+    const changed = await this.deps.losses.refresh(paths);
+    if (changed.length === 0 || !this.ready) return;
+    const chains = (this.deps.runs.workspace?.chains ?? [])
+      .filter((c) => c.steps.some((s) => s.experiment !== null && changed.includes(join(s.experiment, 'out.log'))))
+      .map((c) => c.key);
+    if (chains.length > 0) this.post({ type: 'lossesChanged', chains });
   }
 
   private post(message: HostToDashboard): void {
@@ -82,6 +278,8 @@ export class DashboardPanel implements vscode.Disposable {
 
   dispose(): void {
     if (DashboardPanel.current === this) DashboardPanel.current = undefined;
+    if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
+    if (this.liveTimer) clearTimeout(this.liveTimer);
     this.store.dispose();
     this.panel.dispose();
   }

@@ -3,6 +3,7 @@ import type { RunRecord } from '../../runs/runRecord';
 import { GpuQueue } from '../../runs/gpuQueue';
 import { Supervisor, type RunPlan } from '../../runs/supervisor';
 import { scanWorkspace, type Workspace } from '../../runs/workspaceScan';
+import type { StepActivity } from '../../results/timelineSteps';
 import { describeRunFailure } from '../errors';
 import type { Logger } from '../logger';
 import { readRunSettings } from '../settings';
@@ -15,6 +16,9 @@ import { LiveRunStats } from './liveRunStats';
 export class RunsService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  private readonly logChunk = new vscode.EventEmitter<string>();
+  /** A live training run wrote to its out.log (the path), as the supervisor streams it. */
+  readonly onDidLogChunk = this.logChunk.event;
   private readonly disposables: vscode.Disposable[] = [];
   private scanned: Workspace | undefined;
   /** Why the last scan failed, shown in the Experiments view. */
@@ -66,6 +70,32 @@ export class RunsService implements vscode.Disposable {
 
   liveStats(id: string): LiveRunStats | undefined {
     return this.live.get(id)?.stats;
+  }
+
+  /** What TiC Studio's own runs are doing to experiment folders, for the dashboard's timeline. */
+  stepActivity(): StepActivity[] {
+    const activity: StepActivity[] = [];
+    for (const q of this.queue?.queued() ?? []) {
+      if (q.outputDir) activity.push({ outputDir: q.outputDir, state: 'queued', progress: null });
+    }
+    const seen = new Set<string>();
+    // Newest first: a failed run that was retried since is history, not the step's state.
+    for (const record of this.runs) {
+      if (record.kind !== 'train' || !record.outputDir || seen.has(record.outputDir)) continue;
+      seen.add(record.outputDir);
+      if (record.status === 'running') {
+        const last = this.live.get(record.id)?.stats.lastStep ?? null;
+        const epochs = this.scanned?.experiments.find((e) => e.dir === record.outputDir)?.epochs ?? null;
+        const progress =
+          last && epochs
+            ? Math.min(1, (last.epoch * last.samplesPerEpoch + last.samplesSeen) / (epochs * last.samplesPerEpoch))
+            : null;
+        activity.push({ outputDir: record.outputDir, state: 'running', progress });
+      } else if (record.status === 'failed') {
+        activity.push({ outputDir: record.outputDir, state: 'failed', progress: null });
+      }
+    }
+    return activity;
   }
 
   async start(): Promise<void> {
@@ -145,7 +175,12 @@ export class RunsService implements vscode.Disposable {
       // The run's own out.log has the train lines (rank 0); the console log has the same plus stdout.
       const follow = this.supervisor.follow(
         record.id,
-        { onChunk: (text, source) => source === 'console' && stats.write(text) },
+        {
+          onChunk: (text, source) => {
+            if (source === 'console') stats.write(text);
+            else if (record.outLogPath) this.logChunk.fire(record.outLogPath);
+          },
+        },
         { from: 'start' },
       );
       this.live.set(record.id, { stats, follow });
@@ -176,5 +211,6 @@ export class RunsService implements vscode.Disposable {
     for (const { follow } of this.live.values()) follow.dispose();
     for (const d of this.disposables) d.dispose();
     this.changed.dispose();
+    this.logChunk.dispose();
   }
 }

@@ -110,6 +110,18 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     return [];
   }
 
+  /** For TreeView.reveal: a step's parent is its chain. */
+  getParent(node: ExperimentsNode): ExperimentsNode | undefined {
+    return node.kind === 'step' ? { kind: 'chain', chain: node.chain } : undefined;
+  }
+
+  /** The node of a chain's step with an experiment (the dashboard reveals it), if the scan has it. */
+  stepNode(chainKey: string, year: number): StepNode | undefined {
+    const chain = this.runs.workspace?.chains.find((c) => c.key === chainKey);
+    const step = chain?.steps.find((s) => s.year === year && s.experiment !== null);
+    return chain && step ? { kind: 'step', chain, step } : undefined;
+  }
+
   getTreeItem(node: ExperimentsNode): vscode.TreeItem {
     switch (node.kind) {
       case 'chain': {

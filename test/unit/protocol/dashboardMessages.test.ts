@@ -1,7 +1,30 @@
 import assert from 'node:assert/strict';
 import { parseDashboardMessage, parseHostMessage, ProtocolError } from '../../../src/protocol/dashboardMessages';
 
+const losses = {
+  type: 'requestLosses',
+  requestId: 7,
+  chains: ['tic_medium/basic/cumulative'],
+  field: 'loss',
+  axis: 'samples',
+  x0: null,
+  x1: 1e9,
+  buckets: 800,
+  smoothing: 0.6,
+};
+
 describe('dashboard protocol validation', () => {
+  it('accepts the requests of the dashboard as they are', () => {
+    assert.deepEqual(parseDashboardMessage(losses), losses);
+    assert.deepEqual(parseDashboardMessage({ type: 'reveal', chain: 'c', year: 2017 }), {
+      type: 'reveal',
+      chain: 'c',
+      year: 2017,
+    });
+    const exported = { type: 'export', requestId: 3, format: 'csv', name: 'cumulative mean_recall@1.csv', data: 'a,b' };
+    assert.deepEqual(parseDashboardMessage(exported), exported);
+  });
+
   it('accepts the ready handshake and log messages', () => {
     assert.deepEqual(parseDashboardMessage({ type: 'ready' }), { type: 'ready' });
     assert.deepEqual(parseDashboardMessage({ type: 'log', level: 'warn', text: 'x' }), {
@@ -24,6 +47,26 @@ describe('dashboard protocol validation', () => {
     { type: 'runCommand', command: 'workbench.action.terminal.new' },
     { type: '__proto__' },
     JSON.parse('{"__proto__": {"type": "ready"}}'),
+    { ...losses, requestId: -1 },
+    { ...losses, requestId: 1.5 },
+    { ...losses, field: 'constructor' },
+    { ...losses, axis: 'epochs' },
+    { ...losses, buckets: 1e9 },
+    { ...losses, smoothing: 1 },
+    { ...losses, smoothing: NaN },
+    { ...losses, x0: Infinity },
+    { ...losses, chains: 'tic_medium/basic/cumulative' },
+    { ...losses, chains: Array.from({ length: 10_000 }, () => 'x') },
+    { ...losses, command: 'workbench.action.terminal.new' },
+    { type: 'reveal', chain: 'a', year: '2017' },
+    { type: 'reveal', chain: 'a', year: 20170 },
+    { type: 'evaluate', chain: { key: 'a' }, year: 2017 },
+    { type: 'export', requestId: 1, format: 'html', name: 'x', data: '' },
+    { type: 'export', requestId: 1, format: 'csv', name: '../../.bashrc', data: '' },
+    { type: 'export', requestId: 1, format: 'csv', name: '.bashrc', data: '' },
+    { type: 'export', requestId: 1, format: 'csv', name: 'a/b', data: '' },
+    { type: 'export', requestId: 1, format: 'png', name: 'x', data: 'x'.repeat(40 * 1024 * 1024) },
+    { type: 'painted', requestId: 1, ms: 'fast' },
   ];
   hostile.forEach((raw, i) => {
     it(`drops hostile message #${i} from the webview`, () => {
@@ -43,6 +86,56 @@ describe('dashboard protocol validation', () => {
     );
     assert.ok(
       parseHostMessage({ type: 'init', version: '1', workspaceName: 3, trusted: false }) instanceof ProtocolError,
+    );
+  });
+
+  it('turns null points of a loss series (NaN in JSON) into gaps and checks the lengths', () => {
+    const series = {
+      chain: 'c',
+      x: [0, 1, 2],
+      y: [1, null, 3],
+      smoothed: null,
+      stepStarts: [],
+      extent: [0, 2],
+      total: 3,
+    };
+    const ok = parseHostMessage({ type: 'losses', requestId: 1, field: 'loss', axis: 'samples', series: [series] });
+    assert.ok(!(ok instanceof ProtocolError));
+    assert.ok(ok.type === 'losses' && Number.isNaN(ok.series[0]!.y[1]));
+    const bad = { ...series, y: [1, 2] };
+    assert.ok(
+      parseHostMessage({ type: 'losses', requestId: 1, field: 'loss', axis: 'samples', series: [bad] }) instanceof
+        ProtocolError,
+    );
+  });
+
+  it('refuses a matrix whose rows and values do not agree', () => {
+    const chain = (values: unknown) => ({
+      key: 'k',
+      strategy: 'cumulative',
+      steps: [],
+      matrices: [{ family: 'retrieval', metric: 'mean_recall@1', rows: [2016], columns: [2014, 2015], values }],
+      transfer: [],
+      imagenet: [],
+      otherTasks: [],
+    });
+    const snapshot = (values: unknown) => ({
+      type: 'snapshot',
+      firstStep: 'merge',
+      dataVolume: [],
+      chains: [chain(values)],
+      notice: null,
+    });
+    assert.ok(!(parseHostMessage(snapshot([[0.5, null]])) instanceof ProtocolError));
+    assert.ok(parseHostMessage(snapshot([[0.5]])) instanceof ProtocolError);
+    assert.ok(parseHostMessage(snapshot([[0.5, '<img src=x>']])) instanceof ProtocolError);
+    assert.ok(
+      parseHostMessage(
+        snapshot([
+          [0.5, null],
+          [1, 1],
+        ]),
+      ) instanceof ProtocolError,
     );
   });
 });

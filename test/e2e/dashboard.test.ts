@@ -1,0 +1,264 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame } from 'playwright-core';
+import { screenshotOnFailure, Workbench } from './workbench';
+
+const cumulative = 'tic_medium/basic/cumulative';
+const sequential = 'tic_medium/basic/sequential';
+const years = [2014, 2015, 2016, 2017, 2018, 2019, 2020, 2021, 2022];
+/**
+ * An experiment named like markup (its `basic` keeps it in the basic chains: the filtering comes from the name),
+ * whose log ends in a traceback that closes a script tag.
+ */
+const hostileName = 'datacomp_medium-basic_sequential_2018<img src=x onerror=window.__xss=1>';
+const hostileError = 'RuntimeError: </script><script>window.__xss2=1</script>';
+
+/** The expected cells, read from the workspace's eval_results.jsonl with JSON.parse (not by TiC Studio's code). */
+function retrievalRow(workspace: string, exp: string): (number | null)[] {
+  const file = join(workspace, 'datacomp/eval_results', exp, 'eval_results.jsonl');
+  const byKey = new Map<string, Record<string, number>>();
+  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+    const record = JSON.parse(line) as { key: string; metrics: Record<string, number> };
+    byKey.set(record.key, record.metrics);
+  }
+  return years.map((y) => byKey.get(`tic/datacomp/retrieval/yearly/${y}`)?.['mean_recall@1'] ?? null);
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+function trainLines(path: string): number {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('| Train Epoch: ')).length;
+}
+
+/** Puts the hostile experiment in place of the demo's sequential 2018 (its data years keep it in the chain). */
+function addHostileExperiment(workspace: string): void {
+  const results = join(workspace, 'datacomp/results');
+  const dir = join(results, hostileName);
+  renameSync(join(results, 'datacomp_medium-basic_sequential_2018'), dir);
+  appendFileSync(
+    join(dir, 'out.log'),
+    [
+      'Traceback (most recent call last):',
+      '  File "/home/demo/ml-tic-clip/datacomp/train.py", line 1, in <module>',
+      hostileError,
+      '',
+    ].join('\n'),
+  );
+}
+
+async function showTab(frame: Frame, tab: 'timeline' | 'losses' | 'matrices'): Promise<void> {
+  await frame.locator(`vscode-tab-header[data-tab="${tab}"]`).click();
+  await frame.locator(`vscode-tab-panel[data-tab="${tab}"]`).waitFor({ state: 'visible' });
+}
+
+async function lossPoints(frame: Frame): Promise<{ points: number; total: number }> {
+  return frame.evaluate(() => {
+    const canvas = document.querySelector('#loss-canvas');
+    return {
+      points: Number(canvas?.getAttribute('data-points') ?? 0),
+      total: Number(canvas?.getAttribute('data-total') ?? 0),
+    };
+  });
+}
+
+describe('The dashboard on the demo workspace: timeline, losses, matrices (dark theme)', () => {
+  let wb: Workbench;
+  let frame: Frame;
+  screenshotOnFailure(() => wb);
+
+  before(async function () {
+    this.timeout(180000);
+    wb = await Workbench.open({
+      prepare: addHostileExperiment,
+      // A slow stand-in, so the chart can be watched while the 2020 step trains: 50 steps of 300 ms, all logged.
+      env: { TIC_STANDIN_STEP_MS: '300', TIC_STANDIN_STEPS_PER_EPOCH: '10', TIC_STANDIN_LOG_EVERY: '1' },
+    });
+    await wb.page.setViewportSize({ width: 1500, height: 950 });
+  });
+
+  after(async () => {
+    await wb?.close();
+  });
+
+  it('shows every chain as a swimlane over 2014…2022 with the state of each step', async () => {
+    await wb.openContainer();
+    await wb.page
+      .getByRole('treeitem', { name: /^cumulative chain/ })
+      .first()
+      .waitFor({ timeout: 30000 });
+    await wb.runCommand('TiC Studio: Open Dashboard');
+    frame = await wb.webviewFrame('#app[data-snapshot="ready"][data-chains="2"]', 60000);
+    for (const year of years) await frame.locator(`.tl-volume[data-year="${year}"]`).waitFor();
+    const node = (chain: string, year: number) =>
+      frame.locator(`button.tl-node[data-chain="${chain}"][data-year="${year}"]`);
+    assert.equal(await node(cumulative, 2017).getAttribute('data-checkpoint'), 'local');
+    assert.equal(await node(cumulative, 2017).getAttribute('data-evaluation'), 'done');
+    // The demo has no eval of cumulative 2019: its node offers one.
+    assert.equal(await node(cumulative, 2019).getAttribute('data-evaluation'), 'missing');
+    await frame.locator(`vscode-button.tl-evaluate[data-chain="${cumulative}"][data-year="2019"]`).waitFor();
+    assert.equal(await node(cumulative, 2021).getAttribute('data-checkpoint'), 'missing');
+    assert.equal(await node(sequential, 2018).getAttribute('data-run'), 'failed');
+    await wb.screenshot('dashboard-1-timeline-dark');
+  });
+
+  it('renders an experiment named like markup and a log line closing a script tag as text (XSS)', async () => {
+    const label =
+      (await frame
+        .locator(`button.tl-node[data-chain="${sequential}"][data-year="2018"]`)
+        .getAttribute('aria-label')) ?? '';
+    assert.ok(label.includes(hostileName), label);
+    assert.ok(label.includes('</script><script>'), label);
+    const injected = await frame.evaluate(() => ({
+      xss: (window as unknown as { __xss?: unknown }).__xss,
+      xss2: (window as unknown as { __xss2?: unknown }).__xss2,
+      images: document.querySelectorAll('img').length,
+      injectedScripts: [...document.querySelectorAll('script')].filter((s) => s.textContent?.includes('__xss')).length,
+    }));
+    assert.deepEqual(injected, { xss: undefined, xss2: undefined, images: 0, injectedScripts: 0 });
+  });
+
+  it('reveals a step in the Experiments view when its node is clicked', async () => {
+    await frame.locator(`button.tl-node[data-chain="${cumulative}"][data-year="2017"]`).click();
+    await wb.page.locator('.monaco-list-row.selected', { hasText: '2017' }).first().waitFor({ timeout: 20000 });
+  });
+
+  it("stitches the chain's losses on one axis of samples seen", async () => {
+    await showTab(frame, 'losses');
+    const expected = [2016, 2017, 2018, 2019].reduce(
+      (n, y) => n + trainLines(join(wb.workspace, `datacomp/results/datacomp_medium-basic_cumulative_${y}/out.log`)),
+      0,
+    );
+    const cumulativeBox = frame.locator(`#loss-chains vscode-checkbox[data-chain="${cumulative}"]`);
+    await cumulativeBox.waitFor();
+    // Only the cumulative chain, so the total is its own.
+    for (const box of await frame.locator('#loss-chains vscode-checkbox[data-chain]').all()) {
+      const chain = await box.getAttribute('data-chain');
+      const checked = await box.evaluate((b) => (b as unknown as { checked: boolean }).checked);
+      if ((chain === cumulative) !== checked) await box.click();
+    }
+    await frame.waitForFunction(
+      (n) => Number(document.querySelector('#loss-canvas')?.getAttribute('data-total')) === n,
+      expected,
+      {
+        timeout: 20000,
+      },
+    );
+    const { points } = await lossPoints(frame);
+    assert.ok(points > 0 && points <= expected, `${points} points drawn of ${expected}`);
+    await wb.screenshot('dashboard-2-losses-dark');
+  });
+
+  it('shows the retrieval matrix with the numbers of eval_results.jsonl and the hand-checked transfer', async () => {
+    await showTab(frame, 'matrices');
+    const table = frame.locator(
+      `table.heatmap[data-chain="${cumulative}"][data-family="retrieval"][data-metric="mean_recall@1"]`,
+    );
+    await table.waitFor();
+    const rows: Record<number, (number | null)[]> = {};
+    for (const step of [2016, 2017, 2018]) {
+      rows[step] = retrievalRow(wb.workspace, `datacomp_medium-basic_cumulative_${step}`);
+      for (const [i, year] of years.entries()) {
+        const cell = table.locator(`td[data-row-year="${step}"][data-col-year="${year}"]`);
+        assert.equal(Number(await cell.getAttribute('data-value')), rows[step]![i], `${step} × ${year}`);
+        assert.equal((await cell.textContent())?.trim(), (rows[step]![i]! * 100).toFixed(1));
+      }
+    }
+    // 2019 was not evaluated: missing, never 0.
+    const missing = table.locator('td[data-row-year="2019"][data-col-year="2019"]');
+    assert.equal(await missing.getAttribute('data-value'), '');
+    assert.equal((await missing.textContent())?.trim(), '—');
+
+    // By hand, merge mode (the default): eval years 2014–2016 fold into one 2016 column, then
+    // ID = the diagonal, backward = before the step, forward = after it, each the mean of its cells.
+    const at = (step: number, year: number) => rows[step]![years.indexOf(year)]!;
+    const merged = (step: number) => mean([2014, 2015, 2016].map((y) => at(step, y)));
+    const id = mean([merged(2016), at(2017, 2017), at(2018, 2018)]);
+    const backward = mean([merged(2017), merged(2018), at(2018, 2017)]);
+    const forward = mean([
+      ...[2017, 2018, 2019, 2020, 2021, 2022].map((y) => at(2016, y)),
+      ...[2018, 2019, 2020, 2021, 2022].map((y) => at(2017, y)),
+      ...[2019, 2020, 2021, 2022].map((y) => at(2018, y)),
+    ]);
+    const transfer = frame.locator(`#transfer-table tbody[data-chain="${cumulative}"]:not([data-steps])`);
+    for (const [kind, value] of [
+      ['id', id],
+      ['backward', backward],
+      ['forward', forward],
+    ] as const) {
+      const shown = Number(
+        await transfer.locator(`td[data-kind="${kind}"][data-step="all"]`).getAttribute('data-value'),
+      );
+      assert.ok(Math.abs(shown - value) < 1e-12, `${kind}: shown ${shown}, by hand ${value}`);
+    }
+    await wb.screenshot('dashboard-3-matrices-dark');
+  });
+
+  it('updates the loss chart live while a stand-in training run writes its log (Resume from 2019)', async () => {
+    await showTab(frame, 'losses');
+    const before = (await lossPoints(frame)).total;
+    // The TiC Studio side bar is open (the reveal above focused it).
+    const step = wb.page.getByRole('treeitem', { name: /^2019, finished/ }).first();
+    await step.hover();
+    await step.locator('.actions [aria-label="Resume Training From Year…"]').click();
+    for (const title of ['strategy', 'GPUs per node', 'experiment name', 'data root']) {
+      await wb.page.locator('.quick-input-widget', { hasText: title }).waitFor();
+      await wb.page.keyboard.press('Enter');
+    }
+    const dialog = wb.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30000 });
+    await dialog.locator('.monaco-button', { hasText: 'Launch' }).click();
+    // The 2020 step appears and its points arrive while it trains: the total grows more than once.
+    const seen = new Set<number>();
+    const deadline = Date.now() + 60000;
+    while (Date.now() < deadline && seen.size < 3) {
+      const { total } = await lossPoints(frame);
+      if (total > before) seen.add(total);
+      await wb.page.waitForTimeout(200);
+    }
+    assert.ok(seen.size >= 3, `the chart total went ${before} → ${[...seen].join(', ')}`);
+    const node = frame.locator(`button.tl-node[data-chain="${cumulative}"][data-year="2020"]`);
+    assert.match((await node.getAttribute('data-run')) ?? '', /running|finished/);
+    await wb.screenshot('dashboard-4-live-dark');
+  });
+});
+
+describe('The dashboard in the light theme', () => {
+  let wb: Workbench;
+  screenshotOnFailure(() => wb);
+
+  before(async function () {
+    this.timeout(180000);
+    wb = await Workbench.open({ theme: 'light' });
+    await wb.page.setViewportSize({ width: 1500, height: 950 });
+  });
+
+  after(async () => {
+    await wb?.close();
+  });
+
+  it('is readable in every tab (screenshots)', async () => {
+    await wb.openContainer();
+    await wb.page
+      .getByRole('treeitem', { name: /^cumulative chain/ })
+      .first()
+      .waitFor({ timeout: 30000 });
+    await wb.runCommand('TiC Studio: Open Dashboard');
+    const frame = await wb.webviewFrame('#app[data-snapshot="ready"][data-chains="2"]', 60000);
+    await wb.screenshot('dashboard-5-timeline-light');
+    await showTab(frame, 'losses');
+    await frame.waitForFunction(
+      () => Number(document.querySelector('#loss-canvas')?.getAttribute('data-points')) > 0,
+      null,
+      {
+        timeout: 20000,
+      },
+    );
+    await wb.screenshot('dashboard-6-losses-light');
+    await showTab(frame, 'matrices');
+    await frame.locator('table.heatmap').first().waitFor();
+    await wb.screenshot('dashboard-7-matrices-light');
+  });
+});
