@@ -1,53 +1,154 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
-import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import {
   parseHostMessage,
   ProtocolError,
   type DashboardToHost,
   type HostToDashboard,
+  type SnapshotWire,
 } from '../../src/protocol/dashboardMessages';
 import { el } from '../shared/dom';
+import { readThemeColors, watchTheme, type ThemeColors } from '../shared/themeColors';
 import { getVsCodeApi } from '../shared/vscodeApi';
+import { dashboardTabs, restoreDashboardState, type DashboardState } from './dashboardState';
+import { emptyText } from './emptyState';
+import { Exporter } from './exporter';
+import { LossChartView } from './lossChartView';
+import { MatricesView } from './matricesView';
+import { TimelineView } from './timelineView';
 
-/** Dashboard webview. Every string from the host goes through textContent (architecture.md rule 8). */
-const vscode = getVsCodeApi<{ lastInit?: HostToDashboard }>();
+type Init = Extract<HostToDashboard, { type: 'init' }>;
+
+/**
+ * The dashboard webview: header, then three tabs (timeline, losses, matrices). Every host message is validated
+ * (parseHostMessage) and every string from the host is inserted as text (architecture.md rule 8).
+ */
+interface Persisted {
+  ui?: unknown;
+  lastInit?: Init;
+}
+
+const vscode = getVsCodeApi<Persisted>();
+const persisted = vscode.getState() ?? {};
+const state: DashboardState = restoreDashboardState(persisted.ui);
+let lastInit: Init | undefined = persisted.lastInit;
 
 function send(message: DashboardToHost): void {
   vscode.postMessage(message);
 }
 
-function render(init: HostToDashboard): void {
-  const app = document.getElementById('app');
-  if (!app) return;
-  const badge = el('vscode-badge', { text: init.trusted ? 'trusted workspace' : 'restricted mode' });
-  const header = el('header', { className: 'dashboard-header' }, [
+function save(): void {
+  vscode.setState({ ui: state, lastInit });
+}
+
+let theme: ThemeColors = readThemeColors();
+const currentTheme = (): ThemeColors => theme;
+
+const app = document.getElementById('app') ?? document.body.appendChild(el('main', { attrs: { id: 'app' } }));
+const exporter = new Exporter(send);
+const timeline = new TimelineView(send, exporter, currentTheme);
+const losses = new LossChartView(state, save, send, exporter, currentTheme);
+const matrices = new MatricesView(state, save, exporter, currentTheme);
+
+const header = el('header', { className: 'dashboard-header' });
+const workspace = el('p', { className: 'workspace', attrs: { id: 'workspace' } });
+const notice = el('p', { className: 'empty-state notice', attrs: { id: 'notice', role: 'status' } });
+notice.hidden = true;
+const lossesEmpty = el('p', { className: 'empty-state' });
+lossesEmpty.hidden = true;
+
+const tabTitles: Record<(typeof dashboardTabs)[number], string> = {
+  timeline: 'Timeline',
+  losses: 'Losses',
+  matrices: 'Matrices',
+};
+const tabs = el('vscode-tabs', {
+  attrs: { id: 'dashboard-tabs', 'selected-index': String(dashboardTabs.indexOf(state.tab)) },
+});
+const panelContent: Record<(typeof dashboardTabs)[number], Node[]> = {
+  timeline: [timeline.element],
+  losses: [lossesEmpty, losses.element],
+  matrices: [matrices.element],
+};
+for (const tab of dashboardTabs) {
+  tabs.append(
+    // vscode-tabs assigns the ids of headers and panels itself (for aria-controls): tests select by data-tab.
+    el('vscode-tab-header', { text: tabTitles[tab], attrs: { slot: 'header', 'data-tab': tab } }),
+    el('vscode-tab-panel', { attrs: { 'data-tab': tab } }, panelContent[tab]),
+  );
+}
+tabs.addEventListener('vsc-tabs-select', (event) => {
+  const index = (event as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
+  const tab = dashboardTabs[index];
+  if (!tab || tab === state.tab) return;
+  state.tab = tab;
+  save();
+  losses.setVisible(tab === 'losses');
+});
+
+app.replaceChildren(header, workspace, notice, tabs, exporter.status);
+renderHeader(lastInit);
+losses.setVisible(state.tab === 'losses');
+
+function renderHeader(init: Init | undefined): void {
+  const badge = el('vscode-badge', { text: init?.trusted === false ? 'restricted mode' : 'trusted workspace' });
+  badge.hidden = init === undefined;
+  header.replaceChildren(
     el('h1', { text: 'TiC Studio Dashboard' }),
-    el('span', { className: 'muted', text: `v${init.version}` }),
+    el('span', { className: 'muted', text: init ? `v${init.version}` : '' }),
     badge,
-  ]);
-  const body = el('section', { className: 'dashboard-body' }, [
-    el('p', {
-      text: `Workspace: ${init.workspaceName ?? '(no folder open)'}`,
-    }),
-    el('p', {
-      className: 'muted',
-      text: 'The year timeline, loss curves and retrieval matrices of this workspace appear here.',
-    }),
-  ]);
-  app.replaceChildren(header, body);
-  app.dataset.state = 'ready';
+  );
+  workspace.textContent = init ? `Workspace: ${init.workspaceName ?? '(no folder open)'}` : '';
+}
+
+function renderSnapshot(snapshot: SnapshotWire): void {
+  const empty = snapshot.chains.length === 0;
+  notice.hidden = !empty && snapshot.notice === null;
+  notice.textContent = empty ? emptyText(snapshot) : (snapshot.notice ?? '');
+  lossesEmpty.hidden = !empty;
+  lossesEmpty.textContent = empty ? 'No chains to plot yet.' : '';
+  losses.element.hidden = empty;
+  timeline.update(snapshot);
+  matrices.update(snapshot);
+  losses.setChains(snapshot.chains.map((c) => c.key));
+  app.dataset.snapshot = 'ready';
+  app.dataset.chains = String(snapshot.chains.length);
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const message = parseHostMessage(event.data);
   if (message instanceof ProtocolError) {
-    send({ type: 'log', level: 'warn', text: `dropped a host message: ${message.detail}` });
+    send({ type: 'log', level: 'warn', text: `dropped a host message: ${message.detail}`.slice(0, 4000) });
     return;
   }
-  vscode.setState({ lastInit: message });
-  render(message);
+  switch (message.type) {
+    case 'init':
+      lastInit = message;
+      save();
+      renderHeader(message);
+      app.dataset.state = 'ready';
+      return;
+    case 'snapshot':
+      renderSnapshot(message);
+      return;
+    case 'losses':
+      losses.onLosses(message);
+      return;
+    case 'lossesChanged':
+      losses.onLossesChanged(message.chains);
+      return;
+    case 'exported':
+      exporter.answer(message);
+      return;
+  }
 });
 
-const saved = vscode.getState()?.lastInit;
-if (saved) render(saved);
+watchTheme(() => {
+  theme = readThemeColors();
+  losses.repaint();
+  matrices.render();
+});
+
 send({ type: 'ready' });

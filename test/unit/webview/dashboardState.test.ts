@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import {
+  clampSmoothing,
+  defaultDashboardState,
+  restoreDashboardState,
+} from '../../../webview/dashboard/dashboardState';
+
+describe('dashboard state', () => {
+  it('round-trips a saved state', () => {
+    const state = {
+      ...defaultDashboardState(),
+      tab: 'losses' as const,
+      chains: ['a', 'b'],
+      field: 'lr' as const,
+      axis: 'time' as const,
+      xLog: true,
+      yLog: true,
+      smoothing: 0.9,
+      zoom: { x0: 1, x1: 2 },
+      metric: 'retrieval/mean_recall@1',
+      diffA: 'a',
+      diffB: 'b',
+      expanded: ['a'],
+    };
+    assert.deepEqual(restoreDashboardState(JSON.parse(JSON.stringify(state))), state);
+  });
+
+  it('defaults what is missing or invalid, field by field', () => {
+    const restored = restoreDashboardState({
+      tab: 'nope',
+      field: 'accuracy',
+      axis: 'time',
+      smoothing: 5,
+      zoom: { x0: 3, x1: 1 },
+      chains: [1, 'a'],
+    });
+    assert.equal(restored.tab, 'timeline');
+    assert.equal(restored.field, 'loss');
+    assert.equal(restored.axis, 'time');
+    assert.equal(restored.smoothing, 0.99);
+    assert.equal(restored.zoom, null);
+    assert.deepEqual(restored.chains, ['a']);
+  });
+
+  it('starts fresh from garbage', () => {
+    for (const garbage of [undefined, null, 42, 'x', []])
+      assert.deepEqual(restoreDashboardState(garbage), defaultDashboardState());
+  });
+
+  it('keeps smoothing in 0…0.99', () => {
+    assert.equal(clampSmoothing(-1), 0);
+    assert.equal(clampSmoothing(1), 0.99);
+    assert.equal(clampSmoothing(0.456), 0.46);
+    assert.equal(clampSmoothing(NaN), 0);
+  });
+});

@@ -1,0 +1,87 @@
+import { lossAxes, lossFields, type LossAxis, type LossField } from '../../src/protocol/dashboardMessages';
+import type { XRange } from '../shared/zoomRange';
+
+export const dashboardTabs = ['timeline', 'losses', 'matrices'] as const;
+export type DashboardTab = (typeof dashboardTabs)[number];
+
+/** What the dashboard remembers across reloads (vscode.getState/setState). */
+export interface DashboardState {
+  tab: DashboardTab;
+  /** Chains shown in the loss chart; null = the default (the first few chains). */
+  chains: string[] | null;
+  field: LossField;
+  axis: LossAxis;
+  xLog: boolean;
+  yLog: boolean;
+  /** EMA weight 0…0.99. */
+  smoothing: number;
+  /** Visible x range on `axis`; null = everything. */
+  zoom: XRange | null;
+  /** `family/metric` of the matrices tab; null = the first one present. */
+  metric: string | null;
+  diffA: string | null;
+  diffB: string | null;
+  /** Chains whose per-step transfer rows are open. */
+  expanded: string[];
+}
+
+export const maxSmoothing = 0.99;
+
+export function defaultDashboardState(): DashboardState {
+  return {
+    tab: 'timeline',
+    chains: null,
+    field: 'loss',
+    axis: 'samples',
+    xLog: false,
+    yLog: false,
+    smoothing: 0.6,
+    zoom: null,
+    metric: null,
+    diffA: null,
+    diffB: null,
+    expanded: [],
+  };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const strings = (v: unknown, max: number): string[] | null =>
+  Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string').slice(0, max) : null;
+const stringOrNull = (v: unknown): string | null => (typeof v === 'string' && v.length <= 1000 ? v : null);
+
+/** Clamps an EMA weight to 0…0.99 (the host refuses 1 and above); anything unreadable is 0. */
+export function clampSmoothing(v: number): number {
+  return Number.isFinite(v) ? Math.min(maxSmoothing, Math.max(0, Math.round(v * 100) / 100)) : 0;
+}
+
+/**
+ * Reads a saved state back, keeping each field that is still valid and defaulting the others: the state may
+ * come from an older version of the dashboard, so it is parsed like any other input (architecture.md rule 3).
+ */
+export function restoreDashboardState(saved: unknown): DashboardState {
+  const state = defaultDashboardState();
+  if (!isRecord(saved)) return state;
+  if (dashboardTabs.includes(saved.tab as DashboardTab)) state.tab = saved.tab as DashboardTab;
+  if (saved.chains === null) state.chains = null;
+  else state.chains = strings(saved.chains, 200) ?? null;
+  if (lossFields.includes(saved.field as LossField)) state.field = saved.field as LossField;
+  if (lossAxes.includes(saved.axis as LossAxis)) state.axis = saved.axis as LossAxis;
+  if (typeof saved.xLog === 'boolean') state.xLog = saved.xLog;
+  if (typeof saved.yLog === 'boolean') state.yLog = saved.yLog;
+  if (typeof saved.smoothing === 'number') state.smoothing = clampSmoothing(saved.smoothing);
+  const zoom = saved.zoom;
+  if (
+    isRecord(zoom) &&
+    typeof zoom.x0 === 'number' &&
+    typeof zoom.x1 === 'number' &&
+    Number.isFinite(zoom.x0) &&
+    Number.isFinite(zoom.x1) &&
+    zoom.x0 < zoom.x1
+  )
+    state.zoom = { x0: zoom.x0, x1: zoom.x1 };
+  state.metric = stringOrNull(saved.metric);
+  state.diffA = stringOrNull(saved.diffA);
+  state.diffB = stringOrNull(saved.diffB);
+  state.expanded = strings(saved.expanded, 200) ?? [];
+  return state;
+}

@@ -1,0 +1,25 @@
+import type { LossAxis, LossField } from '../../src/protocol/dashboardMessages';
+
+/** Words for the loss chart's fields and axes (one place, as architecture.md rule 4 asks for words). */
+export const fieldLabels: Record<LossField, string> = {
+  loss: 'loss',
+  contrastive_loss: 'contrastive loss',
+  lr: 'learning rate',
+  logitScale: 'logit scale',
+  samplesPerSecond: 'samples / s',
+};
+
+export const axisLabels: Record<LossAxis, string> = {
+  samples: 'samples seen',
+  optSteps: 'optimizer steps',
+  time: 'wall time (as logged)',
+};
+
+/**
+ * The wall-time axis is milliseconds since the Unix epoch, the log's local timestamps read as UTC (stepSeries.ts),
+ * so showing them in UTC shows the clock the log was written with. Values under 1e11 (all of them before March
+ * 1973 as milliseconds) are read as seconds instead, in case a host sends time.time().
+ */
+export function timeScaleToMs(extentMax: number): number {
+  return Math.abs(extentMax) < 1e11 ? 1000 : 1;
+}

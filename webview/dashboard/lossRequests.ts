@@ -1,0 +1,90 @@
+import type { LossQuery } from '../../src/protocol/dashboardMessages';
+
+export interface SentLossRequest extends LossQuery {
+  requestId: number;
+}
+
+/** A reply is accepted when it answers the request in flight. */
+export interface AcceptedReply {
+  query: SentLossRequest;
+  /** When the request was sent (the clock given to the constructor). */
+  sentAt: number;
+  /** A newer view is waiting to be requested: the reply is already stale. */
+  superseded: boolean;
+}
+
+/**
+ * Loss requests with at most one in flight and one pending: a new view while a request is out replaces the
+ * pending one, and the pending one goes out when the reply comes (or when the one in flight is given up on), so
+ * dragging the smoothing slider or a burst of live updates never queues dozens of requests on the host.
+ * Replies to anything but the request in flight are ignored.
+ */
+export class LossRequests {
+  private nextId = 1;
+  private inFlight: { query: SentLossRequest; sentAt: number } | null = null;
+  private pending: LossQuery | null = null;
+
+  constructor(
+    private readonly send: (request: SentLossRequest) => void,
+    private readonly now: () => number,
+    /** A request unanswered this long is given up on (the host may have dropped it). */
+    private readonly timeoutMs = 15_000,
+  ) {}
+
+  /** The id of the latest request sent (0 before the first). */
+  get latestId(): number {
+    return this.nextId - 1;
+  }
+
+  get busy(): boolean {
+    return this.inFlight !== null;
+  }
+
+  get hasPending(): boolean {
+    return this.pending !== null;
+  }
+
+  request(query: LossQuery): void {
+    this.expire();
+    if (this.inFlight) {
+      this.pending = query;
+      return;
+    }
+    this.dispatch(query);
+  }
+
+  /** Call with a reply's requestId; returns the request it answers, or null when it is to be ignored. */
+  reply(requestId: number): AcceptedReply | null {
+    const current = this.inFlight;
+    if (!current || current.query.requestId !== requestId) return null;
+    this.inFlight = null;
+    const superseded = this.pending !== null;
+    if (this.pending) {
+      const next = this.pending;
+      this.pending = null;
+      this.dispatch(next);
+    }
+    return { query: current.query, sentAt: current.sentAt, superseded };
+  }
+
+  /**
+   * Gives up on a request in flight for longer than the timeout (its reply will be ignored) and sends the
+   * pending one, if any. Call it from a timer; returns whether it gave up on one.
+   */
+  expire(): boolean {
+    if (!this.inFlight || this.now() - this.inFlight.sentAt <= this.timeoutMs) return false;
+    this.inFlight = null;
+    if (this.pending) {
+      const next = this.pending;
+      this.pending = null;
+      this.dispatch(next);
+    }
+    return true;
+  }
+
+  private dispatch(query: LossQuery): void {
+    const sent: SentLossRequest = { ...query, requestId: this.nextId++ };
+    this.inFlight = { query: sent, sentAt: this.now() };
+    this.send(sent);
+  }
+}

@@ -1,0 +1,167 @@
+import type { DataVolumeWire, StepNodeWire } from '../../src/protocol/dashboardMessages';
+import type { Scene, SceneItem } from '../shared/chartScene';
+import { checkpointGlyph, evalGlyph, runWords, stepSpan, timelineYears } from './timelineModel';
+import { formatSamples } from './volumeFormat';
+
+export interface TimelineSceneColors {
+  foreground: string;
+  background: string;
+  muted: string;
+  border: string;
+  blue: string;
+  green: string;
+  red: string;
+  orange: string;
+  fontFamily: string;
+  fontSize: number;
+}
+
+export interface TimelineSceneInput {
+  width: number;
+  dataVolume: readonly DataVolumeWire[];
+  chains: readonly { key: string; steps: readonly StepNodeWire[] }[];
+  colors: TimelineSceneColors;
+}
+
+/** The colour a node's border takes from its run state (the on-screen timeline uses the same theme colours). */
+export function runColor(run: StepNodeWire['run'], c: TimelineSceneColors): string {
+  switch (run) {
+    case 'running':
+      return c.blue;
+    case 'finished':
+      return c.green;
+    case 'failed':
+      return c.red;
+    case 'incomplete':
+      return c.orange;
+    case 'queued':
+      return c.muted;
+    default:
+      return c.border;
+  }
+}
+
+const volumeH = 70;
+const laneH = 46;
+const top = 28;
+
+/**
+ * The timeline as a scene, for the PNG and SVG exports: the data volume per year as bars on top, then one lane
+ * per chain with a box per training step spanning the data years it trained on.
+ */
+export function buildTimelineScene(input: TimelineSceneInput): Scene {
+  const { colors: c } = input;
+  const fs = c.fontSize;
+  const small = Math.max(9, Math.round(fs * 0.85));
+  const allSteps = input.chains.flatMap((ch) => ch.steps);
+  const years = timelineYears(input.dataVolume, allSteps);
+  const labelW = Math.min(320, Math.max(120, ...input.chains.map((ch) => ch.key.length * small * 0.6 + 16)));
+  const width = Math.max(input.width, labelW + years.length * 60 + 16);
+  const colW = (width - labelW - 16) / years.length;
+  const colX = (year: number): number => labelW + (year - years[0]!) * colW;
+  const height = top + volumeH + 24 + Math.max(1, input.chains.length) * laneH + 56;
+  const items: SceneItem[] = [];
+  const text = (x: number, y: number, t: string, extra: Partial<Extract<SceneItem, { kind: 'text' }>> = {}): void => {
+    items.push({
+      kind: 'text',
+      x,
+      y,
+      text: t,
+      fill: c.foreground,
+      anchor: 'start',
+      baseline: 'middle',
+      size: small,
+      ...extra,
+    });
+  };
+
+  text(8, 14, 'TiC-DataComp samples per year and training steps per chain', { size: fs, bold: true });
+  const maxSamples = Math.max(1, ...input.dataVolume.map((d) => d.samples));
+  for (const year of years) {
+    const x = colX(year);
+    items.push({ kind: 'line', x1: x, y1: top, x2: x, y2: height - 44, stroke: c.border, width: 1, alpha: 0.5 });
+    text(x + colW / 2, height - 34, String(year), { anchor: 'middle', fill: c.muted });
+    const volume = input.dataVolume.find((d) => d.year === year);
+    if (volume) {
+      const h = Math.max(1, (volume.samples / maxSamples) * (volumeH - 18));
+      items.push({
+        kind: 'rect',
+        x: x + colW * 0.2,
+        y: top + volumeH - h,
+        w: colW * 0.6,
+        h,
+        fill: c.blue,
+        alpha: 0.55,
+      });
+      text(x + colW / 2, top + volumeH - h - 3, formatSamples(volume.samples, volume.approximate), {
+        anchor: 'middle',
+        baseline: 'bottom',
+        fill: c.muted,
+      });
+    }
+  }
+  text(8, top + volumeH / 2, 'samples', { fill: c.muted });
+
+  input.chains.forEach((chain, i) => {
+    const y = top + volumeH + 24 + i * laneH;
+    items.push({ kind: 'line', x1: 0, y1: y, x2: width, y2: y, stroke: c.border, width: 1, alpha: 0.5 });
+    text(8, y + laneH / 2, chain.key);
+    for (const step of chain.steps) {
+      const [a, b] = stepSpan(step.year);
+      const x = colX(Math.max(a, years[0]!)) + 3;
+      const w = (Math.min(b, years[years.length - 1]!) - Math.max(a, years[0]!) + 1) * colW - 6;
+      const stroke = runColor(step.run, c);
+      items.push({
+        kind: 'rect',
+        x,
+        y: y + 6,
+        w,
+        h: laneH - 12,
+        radius: 4,
+        fill: step.checkpoint === 'local' ? stroke : undefined,
+        alpha: step.checkpoint === 'local' ? 0.22 : 1,
+      });
+      items.push({
+        kind: 'rect',
+        x,
+        y: y + 6,
+        w,
+        h: laneH - 12,
+        radius: 4,
+        stroke,
+        strokeWidth: step.run === 'running' ? 2 : 1.5,
+        dash: step.checkpoint === 'missing' || step.run === 'queued' ? [4, 3] : undefined,
+      });
+      if (step.run === 'running' && step.progress !== null) {
+        const p = Math.min(1, Math.max(0, step.progress));
+        items.push({ kind: 'rect', x: x + 2, y: y + laneH - 11, w: (w - 4) * p, h: 3, fill: c.blue });
+      }
+      text(x + w / 2, y + laneH / 2 - 6, `${step.year}${step.shared ? ' (shared)' : ''}`, {
+        anchor: 'middle',
+        bold: true,
+      });
+      text(
+        x + w / 2,
+        y + laneH / 2 + 8,
+        `${checkpointGlyph[step.checkpoint]} ${runWords[step.run]} ${evalGlyph[step.evaluation]}`,
+        {
+          anchor: 'middle',
+          fill: c.muted,
+          size: Math.max(8, small - 1),
+        },
+      );
+    }
+  });
+
+  const legend = '● checkpoint local   ☁ on the Hub   ○ none   ✓ evaluated   ◐ partly   – not evaluated';
+  text(8, height - 6, legend, { baseline: 'bottom', fill: c.muted, size: Math.max(8, small - 1) });
+  return {
+    width,
+    height,
+    background: c.background,
+    fontFamily: c.fontFamily,
+    plot: { x: 0, y: 0, w: width, h: height },
+    title: `Training timeline of ${input.chains.length} chain${input.chains.length === 1 ? '' : 's'} over ${years[0]}–${years[years.length - 1]}`,
+    items,
+  };
+}

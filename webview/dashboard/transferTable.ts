@@ -1,0 +1,114 @@
+import type { ChainWire, FirstStepModeWire, TransferWire } from '../../src/protocol/dashboardMessages';
+import type { CsvCell } from '../shared/csv';
+import { el } from '../shared/dom';
+import { formatPercent, metricKey, type MetricOption } from './matrixMath';
+
+/** The caption saying how the merged first step is counted (transferSummary.ts). */
+export function firstStepCaption(mode: FirstStepModeWire): string {
+  return mode === 'merge'
+    ? 'The first step (2016) trained on 2014–2016: per row the eval columns 2014–2016 are averaged into the 2016 column, so row 2016 has no backward cells and later rows count that column once.'
+    : 'The first step (2016) trained on 2014–2016, but all 9 eval columns are kept: for row 2016, 2014 and 2015 count as backward; later rows have three backward cells before 2017.';
+}
+
+export function findTransfer(chain: ChainWire, key: string): TransferWire | undefined {
+  return chain.transfer.find((t) => metricKey(t.family, t.metric) === key);
+}
+
+export const transferHeader = ['chain', 'step', 'backward', 'id', 'forward'];
+
+/** CSV rows: one summary row per chain (step empty), then its per-step rows. */
+export function transferCsvRows(chains: readonly ChainWire[], key: string): CsvCell[][] {
+  const rows: CsvCell[][] = [];
+  for (const chain of chains) {
+    const t = findTransfer(chain, key);
+    if (!t) continue;
+    rows.push([chain.key, null, t.backward, t.id, t.forward]);
+    for (const s of t.perStep) rows.push([chain.key, s.year, s.backward, s.id, s.forward]);
+  }
+  return rows;
+}
+
+/**
+ * Backward / ID / forward transfer of every chain side by side for one metric; each chain's per-step rows open
+ * and close with a disclosure button in its row header.
+ */
+export function transferTable(
+  chains: readonly ChainWire[],
+  option: MetricOption,
+  mode: FirstStepModeWire,
+  expanded: ReadonlySet<string>,
+  onToggle: (chain: string, open: boolean) => void,
+): HTMLTableElement {
+  const table = el('table', {
+    className: 'data-table transfer',
+    attrs: { 'data-family': option.family, 'data-metric': option.metric, id: 'transfer-table' },
+  }) as HTMLTableElement;
+  table.append(
+    el('caption', { text: `Transfer for ${option.family} ${option.metric} (percent). ${firstStepCaption(mode)}` }),
+  );
+  table.append(
+    el('thead', {}, [
+      el('tr', {}, [
+        el('th', { text: 'chain / step', attrs: { scope: 'col' } }),
+        el('th', { text: 'backward', attrs: { scope: 'col' } }),
+        el('th', { text: 'ID', attrs: { scope: 'col' } }),
+        el('th', { text: 'forward', attrs: { scope: 'col' } }),
+      ]),
+    ]),
+  );
+  let index = 0;
+  for (const chain of chains) {
+    const t = findTransfer(chain, option.key);
+    const open = expanded.has(chain.key);
+    const body = el('tbody', { attrs: { 'data-chain': chain.key } });
+    const stepsId = `transfer-steps-${index++}`;
+    const toggle = el('button', {
+      className: 'disclosure',
+      text: chain.key,
+      attrs: {
+        type: 'button',
+        'aria-expanded': String(open),
+        'aria-controls': stepsId,
+        title: 'Show the per-step values',
+      },
+    });
+    const summary = el('tr', { className: 'transfer-chain' }, [
+      el('th', { attrs: { scope: 'row' } }, [toggle]),
+      ...valueCells(t ?? null, 'all'),
+    ]);
+    body.append(summary);
+    const stepRows: HTMLElement[] = [];
+    for (const s of t?.perStep ?? []) {
+      const row = el('tr', { className: 'transfer-step', attrs: { 'data-step': String(s.year) } }, [
+        el('th', { text: String(s.year), attrs: { scope: 'row' } }),
+        ...valueCells(s, String(s.year)),
+      ]);
+      row.hidden = !open;
+      stepRows.push(row);
+    }
+    const steps = el('tbody', { attrs: { id: stepsId, 'data-chain': chain.key, 'data-steps': '' } }, stepRows);
+    toggle.addEventListener('click', () => {
+      const now = toggle.getAttribute('aria-expanded') !== 'true';
+      toggle.setAttribute('aria-expanded', String(now));
+      for (const r of stepRows) r.hidden = !now;
+      onToggle(chain.key, now);
+    });
+    if (!t) toggle.setAttribute('disabled', '');
+    table.append(body, steps);
+  }
+  return table;
+}
+
+function valueCells(
+  v: { backward: number | null; id: number | null; forward: number | null } | null,
+  step: string,
+): HTMLElement[] {
+  return (['backward', 'id', 'forward'] as const).map((kind) => {
+    const value = v ? v[kind] : null;
+    return el('td', {
+      className: value === null ? 'num missing' : 'num',
+      text: formatPercent(value),
+      attrs: { 'data-kind': kind, 'data-step': step, 'data-value': value === null ? '' : String(value) },
+    });
+  });
+}
