@@ -1,5 +1,5 @@
 import { downsampleColumnsIndices, type DownsampleView } from './downsample';
-import { emaSmoothInto } from './emaSmoothing';
+import { emaSmooth } from './emaSmoothing';
 import type { StepAxis, StepColumn, StepField } from './stepSeries';
 
 /**
@@ -111,12 +111,6 @@ export interface SeriesViewOptions {
   readonly buckets: number;
   /** EMA weight in [0, 1); 0 = no smoothing (`smoothed` is then null). */
   readonly smoothing: number;
-  /**
-   * Start the average afresh at every step instead of carrying it across the chain (default false: one EMA over
-   * the whole chain). Per step, the jump in loss when a new year's data arrives is not smeared over the first
-   * points of the new step.
-   */
-  readonly smoothPerStep?: boolean;
 }
 
 /** The points a chart draws, as plain arrays (number[]: JSON-ready; NaN, a gap, becomes null in JSON). */
@@ -140,13 +134,23 @@ export interface SeriesView {
  * point outside each edge (see downsample.ts).
  */
 export function seriesForView(stitched: StitchedSeries, options: SeriesViewOptions): SeriesView {
-  const { x, y } = stitched;
-  const n = x.length;
-  const extent: [number, number] = n === 0 ? [0, 0] : [x[0]!, x[n - 1]!];
   if (!(options.smoothing >= 0 && options.smoothing < 1)) {
     throw new RangeError(`smoothing ${options.smoothing} is not in [0, 1)`);
   }
-  const smoothed = options.smoothing > 0 ? cachedSmoothing(stitched, options.smoothing, options.smoothPerStep) : null;
+  const smoothed = options.smoothing > 0 ? emaSmooth(stitched.y, options.smoothing) : null;
+  return viewOf(stitched.x, stitched.y, smoothed, stitched.stepStarts, options);
+}
+
+/** The points of [x0, x1] a chart of `buckets` columns needs, from columns already stitched (and smoothed). */
+export function viewOf(
+  x: Float64Array,
+  y: Float64Array,
+  smoothed: Float64Array | null,
+  stepStarts: readonly StepStart[],
+  options: Pick<SeriesViewOptions, 'x0' | 'x1' | 'buckets'>,
+): SeriesView {
+  const n = x.length;
+  const extent: [number, number] = n === 0 ? [0, 0] : [x[0]!, x[n - 1]!];
   const view: DownsampleView = {
     x0: options.x0 ?? extent[0],
     x1: options.x1 ?? extent[1],
@@ -157,40 +161,10 @@ export function seriesForView(stitched: StitchedSeries, options: SeriesViewOptio
     x: numbersAt(x, indices),
     y: numbersAt(y, indices),
     smoothed: smoothed === null ? null : numbersAt(smoothed, indices),
-    stepStarts: stitched.stepStarts.map((s) => ({ year: s.year, x: s.x })),
+    stepStarts: stepStarts.map((s) => ({ year: s.year, x: s.x })),
     extent,
     total: n,
   };
-}
-
-/** The EMA of the stitched y (TensorBoard's, see emaSmoothing.ts), over the whole chain or step by step. */
-export function smoothStitched(stitched: StitchedSeries, weight: number, perStep = false): Float64Array {
-  const { y } = stitched;
-  const out = new Float64Array(y.length);
-  if (!perStep) {
-    emaSmoothInto(y, weight, out, 0, y.length);
-    return out;
-  }
-  const starts = stitched.stepStarts;
-  for (let s = 0; s < starts.length; s++) {
-    const end = s + 1 < starts.length ? starts[s + 1]!.index : y.length;
-    emaSmoothInto(y, weight, out, starts[s]!.index, end);
-  }
-  return out;
-}
-
-/**
- * The last smoothing of each stitched series: zooming and panning ask again with the same weight, and a smoothed
- * copy of a million points costs more than the downsampling. Stitched series are not changed after stitchChain.
- */
-const smoothings = new WeakMap<StitchedSeries, { weight: number; perStep: boolean; values: Float64Array }>();
-
-function cachedSmoothing(stitched: StitchedSeries, weight: number, perStep = false): Float64Array {
-  const hit = smoothings.get(stitched);
-  if (hit !== undefined && hit.weight === weight && hit.perStep === perStep) return hit.values;
-  const values = smoothStitched(stitched, weight, perStep);
-  smoothings.set(stitched, { weight, perStep, values });
-  return values;
 }
 
 function numbersAt(values: Float64Array, indices: Uint32Array): number[] {

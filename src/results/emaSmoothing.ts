@@ -56,36 +56,61 @@ export function emaSmoothInto(
     for (let i = start; i < end; i++) out[i] = values[i]!;
     return;
   }
+  emaContinue(values, weight, out, start, end, { last: 0, numAccum: 0 });
+}
+
+/** The running state of one EMA: carried from one call of emaContinue to the next. */
+export interface EmaState {
+  last: number;
+  numAccum: number;
+}
+
+/**
+ * Smooths `values[start, end)` into `out` continuing from `state` (which it updates), so a series that grows (a
+ * live run) is smoothed point by point once, not again from its start. No constant-series check: the caller decides.
+ */
+export function emaContinue(
+  values: ArrayLike<number>,
+  weight: number,
+  out: Float64Array,
+  start: number,
+  end: number,
+  state: EmaState,
+): void {
   const keep = 1 - weight;
-  let last = 0;
-  let numAccum = 0;
+  let { last, numAccum } = state;
   let i = start;
   // While w ** n is not negligible: divide by the debias term. `1 - w ** n` reaches exactly 1 once
   // w ** n < 2 ** -54 and stays there, so the second loop below skips Math.pow and the division (the costly part)
   // without changing any result.
+  if (weight > 0 && 1 - Math.pow(weight, numAccum) !== 1) {
+    for (; i < end; i++) {
+      const v = values[i]!;
+      // v - v is NaN for NaN and ±Infinity, 0 for every finite v.
+      if (v - v !== 0) {
+        out[i] = v;
+        continue;
+      }
+      last = last * weight + keep * v;
+      numAccum++;
+      const debias = 1 - Math.pow(weight, numAccum);
+      out[i] = last / debias;
+      if (debias === 1) {
+        i++;
+        break;
+      }
+    }
+  }
   for (; i < end; i++) {
     const v = values[i]!;
-    // v - v is NaN for NaN and ±Infinity, 0 for every finite v.
     if (v - v !== 0) {
       out[i] = v;
       continue;
     }
     last = last * weight + keep * v;
     numAccum++;
-    const debias = 1 - Math.pow(weight, numAccum);
-    out[i] = last / debias;
-    if (debias === 1) {
-      i++;
-      break;
-    }
-  }
-  for (; i < end; i++) {
-    const v = values[i]!;
-    if (v - v !== 0) {
-      out[i] = v;
-      continue;
-    }
-    last = last * weight + keep * v;
     out[i] = last;
   }
+  state.last = last;
+  state.numAccum = numAccum;
 }

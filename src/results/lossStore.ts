@@ -1,6 +1,6 @@
 import type { LossQuery, LossSeriesWire } from '../protocol/dashboardMessages';
 import type { Workspace } from '../runs/workspaceScan';
-import { seriesForView, stitchChain, type StitchedSeries } from './chainLossSeries';
+import { LiveStitch } from './liveStitch';
 import { paramInt } from './paramsText';
 import { StepSeriesFollower } from './stepSeries';
 
@@ -39,11 +39,11 @@ interface Followed {
 /**
  * The parsed training curves of the workspace, kept in the extension host between requests: each out.log is read
  * once and then only its new bytes (StepSeriesFollower), so zooming or a live run's new lines cost a downsampling,
- * not a re-parse. Stitched chains are cached per (chain, axis, field) until a step's series changes.
+ * not a re-parse. Stitched chains are kept per (chain, axis, field) and extended by what a live step appended.
  */
 export class LossStore {
   private readonly followed = new Map<string, Followed>();
-  private readonly stitched = new Map<string, { signature: string; series: StitchedSeries }>();
+  private readonly stitched = new Map<string, LiveStitch>();
 
   /** Reads what was appended to these logs (those already followed); returns the ones that changed. */
   async refresh(paths: readonly string[]): Promise<string[]> {
@@ -65,19 +65,14 @@ export class LossStore {
         const steps = await Promise.all(
           chain.steps.map(async (step) => ({ year: step.year, series: await this.series(step.outLog, step) })),
         );
-        const signature = steps.map((s) => `${s.year}:${s.series.length}:${s.series.revision}`).join(',');
         const cacheKey = `${chain.key}\u0000${query.axis}\u0000${query.field}`;
-        let cached = this.stitched.get(cacheKey);
-        if (cached?.signature !== signature) {
-          cached = { signature, series: stitchChain(steps, query.axis, query.field) };
-          this.stitched.set(cacheKey, cached);
+        let stitch = this.stitched.get(cacheKey);
+        if (!stitch) {
+          stitch = new LiveStitch(query.axis, query.field);
+          this.stitched.set(cacheKey, stitch);
         }
-        const view = seriesForView(cached.series, {
-          x0: query.x0,
-          x1: query.x1,
-          buckets: query.buckets,
-          smoothing: query.smoothing,
-        });
+        stitch.update(steps);
+        const view = stitch.view(query);
         return { chain: chain.key, ...view };
       }),
     );

@@ -49,6 +49,17 @@ function addHostileExperiment(workspace: string): void {
   );
 }
 
+/** Opens the dashboard once the scan found the demo's chains; resolves with its frame when both lanes are in. */
+async function openDashboard(wb: Workbench): Promise<Frame> {
+  await wb.openContainer();
+  await wb.page
+    .getByRole('treeitem', { name: /^cumulative chain/ })
+    .first()
+    .waitFor({ timeout: 30000 });
+  await wb.runCommand('TiC Studio: Open Dashboard');
+  return wb.webviewFrame('#app[data-snapshot="ready"][data-chains="2"]', 60000);
+}
+
 async function showTab(frame: Frame, tab: 'timeline' | 'losses' | 'matrices'): Promise<void> {
   await frame.locator(`vscode-tab-header[data-tab="${tab}"]`).click();
   await frame.locator(`vscode-tab-panel[data-tab="${tab}"]`).waitFor({ state: 'visible' });
@@ -84,13 +95,7 @@ describe('The dashboard on the demo workspace: timeline, losses, matrices (dark 
   });
 
   it('shows every chain as a swimlane over 2014…2022 with the state of each step', async () => {
-    await wb.openContainer();
-    await wb.page
-      .getByRole('treeitem', { name: /^cumulative chain/ })
-      .first()
-      .waitFor({ timeout: 30000 });
-    await wb.runCommand('TiC Studio: Open Dashboard');
-    frame = await wb.webviewFrame('#app[data-snapshot="ready"][data-chains="2"]', 60000);
+    frame = await openDashboard(wb);
     for (const year of years) await frame.locator(`.tl-volume[data-year="${year}"]`).waitFor();
     const node = (chain: string, year: number) =>
       frame.locator(`button.tl-node[data-chain="${chain}"][data-year="${year}"]`);
@@ -240,13 +245,7 @@ describe('The dashboard in the light theme', () => {
   });
 
   it('is readable in every tab (screenshots)', async () => {
-    await wb.openContainer();
-    await wb.page
-      .getByRole('treeitem', { name: /^cumulative chain/ })
-      .first()
-      .waitFor({ timeout: 30000 });
-    await wb.runCommand('TiC Studio: Open Dashboard');
-    const frame = await wb.webviewFrame('#app[data-snapshot="ready"][data-chains="2"]', 60000);
+    const frame = await openDashboard(wb);
     await wb.screenshot('dashboard-5-timeline-light');
     await showTab(frame, 'losses');
     await frame.waitForFunction(

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seriesForView, smoothStitched, stitchChain } from '../../../src/results/chainLossSeries';
+import { seriesForView, stitchChain } from '../../../src/results/chainLossSeries';
 import { emaSmooth } from '../../../src/results/emaSmoothing';
 import { readStepSeries, StepSeries } from '../../../src/results/stepSeries';
 import { trainLine } from '../../support/openclipTrainLine';
@@ -189,16 +189,6 @@ describe('chain loss series (stitching the steps of a chain)', () => {
       [8, 9, 10, 11, 12].map((i) => whole[i]),
     );
     assert.deepEqual(zoomed.y, [4.7, 6.2, 6.0, NaN, 5.8]);
-  });
-
-  it('can start the average afresh at each step', () => {
-    const stitched = stitchChain(steps, 'samples', 'loss');
-    const view = seriesForView(stitched, { buckets: 1000, smoothing: 0.9, smoothPerStep: true });
-    const expected = [...emaSmooth(stitched.y.subarray(0, 9), 0.9), ...emaSmooth(stitched.y.subarray(9), 0.9)];
-    assert.deepEqual(view.smoothed, expected);
-    // The debiased average of a step's first point is the point itself.
-    assert.equal(view.smoothed![9], 6.2);
-    assert.deepEqual(smoothStitched(stitched, 0.9, true), Float64Array.from(expected));
   });
 
   it('gives raw values only without smoothing, and refuses a weight outside [0, 1)', () => {
