@@ -26,6 +26,7 @@ export class RunsService implements vscode.Disposable {
   private records = new Map<string, RunRecord>();
   private readonly live = new Map<string, { stats: LiveRunStats; follow: { dispose(): void } }>();
   private scanTimer: NodeJS.Timeout | undefined;
+  private liveTimer: NodeJS.Timeout | undefined;
   readonly supervisor: Supervisor | undefined;
   /** Runs asking for busy GPUs wait here (in memory: a reload forgets the queue, not the running runs). */
   readonly queue: GpuQueue | undefined;
@@ -128,6 +129,18 @@ export class RunsService implements vscode.Disposable {
     this.changed.fire();
   }
 
+  /**
+   * A live run's new log lines refresh the views at most once a second: every line would rebuild the trees
+   * several times a second, and a click on a row's inline action while its row is being replaced loses its target.
+   */
+  private liveChanged(): void {
+    if (this.liveTimer) return;
+    this.liveTimer = setTimeout(() => {
+      this.liveTimer = undefined;
+      this.changed.fire();
+    }, 1000);
+  }
+
   private scheduleScan(): void {
     if (this.scanTimer) clearTimeout(this.scanTimer);
     this.scanTimer = setTimeout(() => void this.rescan(), 400);
@@ -171,7 +184,7 @@ export class RunsService implements vscode.Disposable {
     const before = this.records.get(record.id)?.status;
     this.records.set(record.id, record);
     if (record.status === 'running' && record.kind === 'train' && !this.live.has(record.id) && this.supervisor) {
-      const stats = new LiveRunStats(() => this.changed.fire());
+      const stats = new LiveRunStats(() => this.liveChanged());
       // The run's own out.log has the train lines (rank 0); the console log has the same plus stdout.
       const follow = this.supervisor.follow(
         record.id,
@@ -208,6 +221,7 @@ export class RunsService implements vscode.Disposable {
 
   dispose(): void {
     if (this.scanTimer) clearTimeout(this.scanTimer);
+    if (this.liveTimer) clearTimeout(this.liveTimer);
     for (const { follow } of this.live.values()) follow.dispose();
     for (const d of this.disposables) d.dispose();
     this.changed.dispose();
