@@ -1,7 +1,7 @@
 // Builds the extension host bundle, the CLI, the webview bundles and (with --tests) the integration tests.
 // tsc only type-checks; esbuild emits (README: "Build").
 import * as esbuild from 'esbuild';
-import { readFileSync, readdirSync, rmSync, chmodSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -85,4 +85,28 @@ if (watch) {
 } else {
   await Promise.all(builds.map((options) => esbuild.build(options)));
   chmodSync(join(root, 'dist/cli.js'), 0o755);
+  if (production) copyOnnxRuntime();
+}
+
+/**
+ * The packaged extension carries onnxruntime-node's CPU binding for this platform next to the bundles
+ * (dist/node_modules/, where `require('onnxruntime-node')` from dist/extension.js and dist/cli.js looks first):
+ * the .vsix is built without node_modules, and the probe loads the runtime lazily (architecture.md rule 7).
+ */
+function copyOnnxRuntime() {
+  const from = (pkg) => join(root, 'node_modules', pkg);
+  const to = (pkg) => join(root, 'dist/node_modules', pkg);
+  const binary = `bin/napi-v6/${process.platform}/${process.arch}`;
+  if (!existsSync(join(from('onnxruntime-node'), binary))) {
+    console.warn(`onnxruntime-node has no ${binary}: the packaged probe will report the runtime as unavailable.`);
+    return;
+  }
+  for (const [pkg, parts] of [
+    ['onnxruntime-node', ['package.json', 'LICENSE', 'dist', binary]],
+    ['onnxruntime-common', ['package.json', 'LICENSE', 'dist']],
+  ]) {
+    for (const part of parts) {
+      if (existsSync(join(from(pkg), part))) cpSync(join(from(pkg), part), join(to(pkg), part), { recursive: true });
+    }
+  }
 }

@@ -5,8 +5,10 @@ import { hubCommand, hubUsage } from './hubCommand';
 import { inspectCommand, inspectUsage } from './inspectCommand';
 import { logCommand, logUsage } from './logCommand';
 import { planCommand, planUsage } from './planCommand';
+import { probeCommand, probeUsage } from './probeCommand';
 import { resultsCommand, resultsUsage } from './resultsCommand';
 import { runsCommand, runsUsage } from './runsCommand';
+import { tokenizeCommand, tokenizeUsage } from './tokenizeCommand';
 
 interface Subcommand {
   summary: string;
@@ -50,6 +52,16 @@ const subcommands: Record<string, Subcommand> = {
     summary: 'list and download the TiC-CLIP checkpoints of the Hugging Face Hub (shared HF cache, resumable)',
     usage: hubUsage,
     run: (args, io) => hubCommand(args, io),
+  },
+  probe: {
+    summary: 'zero-shot checks of exported checkpoints on the CPU: label probabilities per image, side by side',
+    usage: probeUsage,
+    run: probeCommand,
+  },
+  tokenize: {
+    summary: "the token ids of texts, exactly as open_clip's CLIP tokenizer gives them (77 per text)",
+    usage: tokenizeUsage,
+    run: tokenizeCommand,
   },
 };
 

@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { registerCheckpointCommands } from './commands/checkpointCommands';
 import { registerHubCommands } from './commands/hubCommands';
+import { registerProbeCommands } from './commands/probeCommands';
 import { registerRunCommands, runsStatusBar } from './commands/runCommands';
 import { DisposableStore } from './disposableStore';
 import { CheckpointInspectorProvider } from './editors/checkpointInspector';
@@ -10,6 +12,7 @@ import { HubService } from './hub/hubService';
 import { LossStore } from '../results/lossStore';
 import { DashboardPanel, type DashboardDeps } from './panels/dashboardPanel';
 import { RunsService } from './runs/runsService';
+import { readProbeExportDirs } from './settings';
 import { CheckpointsTree } from './views/checkpointsTree';
 import { ExperimentsTree } from './views/experimentsTree';
 import { RunsTree } from './views/runsTree';
@@ -70,6 +73,16 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   for (const command of registerCheckpointCommands(context.extensionUri, log, hub)) store.add(command);
   for (const command of registerHubCommands(hub, context.secrets)) store.add(command);
   for (const command of registerRunCommands(runs)) store.add(command);
+  const probe = {
+    extensionUri: context.extensionUri,
+    log,
+    cacheRoot: join(context.globalStorageUri.fsPath, 'probe-exports'),
+    exportRoots: () => [
+      join(context.globalStorageUri.fsPath, 'probe-exports'),
+      ...readProbeExportDirs(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath),
+    ],
+  };
+  for (const command of registerProbeCommands(probe)) store.add(command);
 
   return {
     version,

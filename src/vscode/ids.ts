@@ -20,6 +20,8 @@ export const commandIds = {
   evaluateCheckpoint: 'ticStudio.evaluateCheckpoint',
   stopRun: 'ticStudio.stopRun',
   showRunLog: 'ticStudio.showRunLog',
+  openProbe: 'ticStudio.openProbe',
+  exportForProbe: 'ticStudio.exportForProbe',
 } as const;
 
 export const viewIds = {
@@ -31,6 +33,7 @@ export const viewIds = {
 export const webviewTypes = {
   dashboard: 'ticStudio.dashboard',
   checkpointDiff: 'ticStudio.checkpointDiff',
+  probe: 'ticStudio.probe',
 } as const;
 
 export const customEditorTypes = {
@@ -50,4 +53,5 @@ export const settingKeys = {
   runsImagenetVal: 'ticStudio.runs.imagenetVal',
   runsSimulator: 'ticStudio.runs.simulator',
   dashboardFirstStep: 'ticStudio.dashboard.firstStep',
+  probeExportDirs: 'ticStudio.probe.exportDirs',
 } as const;

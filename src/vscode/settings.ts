@@ -77,3 +77,15 @@ export function readRunSettings(workspaceRoot: string): RunSettings {
 export function readFirstStepMode(): 'merge' | 'separate' {
   return get<unknown>(settingKeys.dashboardFirstStep, 'merge') === 'separate' ? 'separate' : 'merge';
 }
+
+/** `ticStudio.probe.exportDirs`: more folders of probe exports (relative to the workspace folder, ~ allowed). */
+export function readProbeExportDirs(workspaceRoot: string | undefined): string[] {
+  const raw = get<unknown>(settingKeys.probeExportDirs, []);
+  if (!Array.isArray(raw)) return [];
+  return raw
+    .filter((d): d is string => typeof d === 'string' && d.trim() !== '')
+    .map((d) => d.trim())
+    .map((d) =>
+      d.startsWith('~/') ? join(homedir(), d.slice(2)) : isAbsolute(d) ? d : resolve(workspaceRoot ?? homedir(), d),
+    );
+}
