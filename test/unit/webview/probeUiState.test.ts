@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import {
+  defaultProbeUiState,
+  maxPersistedNumbers,
+  persistable,
+  restoreProbeUiState,
+  type ProbeUiState,
+} from '../../../webview/probe/probeUiState';
+
+const result = {
+  type: 'result' as const,
+  requestId: 3,
+  mode: 'labels' as const,
+  images: ['i1'],
+  texts: ['a', 'b'],
+  labels: [{ model: 'm', probabilities: [[0.9, 0.1]] }],
+  captions: null,
+  elapsedMs: 5,
+};
+
+describe('probe UI state', () => {
+  it('round-trips a saved state, result included', () => {
+    const state: ProbeUiState = {
+      mode: 'captions',
+      text: 'one\ntwo',
+      models: ['m', 'n'],
+      running: 12,
+      lastResult: result,
+      lastContext: { imageNames: { i1: 'dog.png' }, modelLabels: { m: '2016' } },
+    };
+    assert.deepEqual(restoreProbeUiState(JSON.parse(JSON.stringify(state))), state);
+  });
+
+  it('defaults what is missing or invalid, field by field', () => {
+    const restored = restoreProbeUiState({ mode: 'nope', text: 4, models: ['a', 1, 'a'], running: -1 });
+    assert.deepEqual(restored, { ...defaultProbeUiState(), models: ['a'] });
+    assert.deepEqual(restoreProbeUiState(undefined), defaultProbeUiState());
+    assert.deepEqual(restoreProbeUiState('junk'), defaultProbeUiState());
+  });
+
+  it('drops a saved result that the protocol validator refuses', () => {
+    const bad = { ...result, labels: [{ model: 'm', probabilities: [[1.5, 0.1]] }] };
+    const restored = restoreProbeUiState({ lastResult: bad, lastContext: { imageNames: {}, modelLabels: {} } });
+    assert.equal(restored.lastResult, null);
+    assert.equal(restored.lastContext, null);
+  });
+
+  it('does not persist a result too large to save on every change', () => {
+    const big = {
+      ...result,
+      texts: Array.from({ length: 1000 }, (_, i) => `t${i}`),
+      images: Array.from({ length: 201 }, (_, i) => `i${i}`),
+      labels: [{ model: 'm', probabilities: Array.from({ length: 201 }, () => new Array(1000).fill(0.001)) }],
+    };
+    assert.ok(201 * 1000 > maxPersistedNumbers);
+    const state = { ...defaultProbeUiState(), lastResult: big, lastContext: { imageNames: {}, modelLabels: {} } };
+    assert.equal(persistable(state).lastResult, null);
+    const small = { ...state, lastResult: result };
+    assert.equal(persistable(small), small);
+  });
+});
