@@ -4,7 +4,21 @@
  * not exactly a known message is a ProtocolError, which the receiver drops and logs. Replies carry the request's
  * `requestId`. Imports only src/protocol/, so the browser bundle can use it (architecture.md).
  */
-import { arr, attempt, bool, fail, nullable, num, oneOf, record, str, type ProtocolError } from './validate';
+import {
+  arr,
+  attempt,
+  bool,
+  exact,
+  fail,
+  int,
+  nullable,
+  num,
+  oneOf,
+  type ProtocolError,
+  record,
+  requestId,
+  str,
+} from './validate';
 
 export { ProtocolError } from './validate';
 
@@ -179,12 +193,7 @@ const maxPoints = 200_000;
 const maxExport = 32 * 1024 * 1024;
 const maxBuckets = 20_000;
 
-const int = (v: unknown, what: string, min: number, max: number): number => {
-  const n = num(v, what);
-  return Number.isInteger(n) && n >= min && n <= max ? n : fail(`${what} is not an integer in [${min}, ${max}]`);
-};
 const year = (v: unknown, what = 'year'): number => int(v, what, 1900, 2200);
-const requestId = (v: unknown): number => int(v, 'requestId', 0, Number.MAX_SAFE_INTEGER);
 const finiteOrNull = (v: unknown, what: string): number | null =>
   nullable(v, (x) => {
     const n = num(x, what);
@@ -193,9 +202,6 @@ const finiteOrNull = (v: unknown, what: string): number | null =>
 /** JSON turns NaN and ±Infinity into null: on the wire a point's y may be null (a gap). */
 const numbers = (v: unknown, what: string): number[] =>
   arr(v, what, (x) => (x === null ? NaN : num(x, what)), maxPoints);
-const exact = (m: Record<string, unknown>, keys: readonly string[]): void => {
-  for (const k of Object.keys(m)) if (!keys.includes(k)) fail(`unexpected field ${JSON.stringify(k).slice(0, 40)}`);
-};
 
 /** Checks a message that came from the webview; anything that is not exactly a known message is an error. */
 export function parseDashboardMessage(raw: unknown): DashboardToHost | ProtocolError {

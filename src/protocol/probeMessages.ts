@@ -2,7 +2,20 @@
  * The host ⇄ Probe panel protocol: message types and their runtime validators, used on both sides. Anything that
  * is not exactly a known message is a ProtocolError, which the receiver drops and logs. Imports only src/protocol/.
  */
-import { arr, attempt, fail, nullable, num, oneOf, record, str, type ProtocolError } from './validate';
+import {
+  arr,
+  attempt,
+  exact,
+  fail,
+  int,
+  nullable,
+  num,
+  oneOf,
+  type ProtocolError,
+  record,
+  requestId,
+  str,
+} from './validate';
 
 export { ProtocolError } from './validate';
 
@@ -80,14 +93,6 @@ const maxId = 10_000;
 /** An image dropped or picked in the webview, as a data URL: 25 MB of base64. */
 const maxImageDataUrl = 25 * 1024 * 1024;
 
-const int = (v: unknown, what: string, min: number, max: number): number => {
-  const n = num(v, what);
-  return Number.isInteger(n) && n >= min && n <= max ? n : fail(`${what} is not an integer in [${min}, ${max}]`);
-};
-const requestId = (v: unknown): number => int(v, 'requestId', 0, Number.MAX_SAFE_INTEGER);
-const exact = (m: Record<string, unknown>, keys: readonly string[]): void => {
-  for (const k of Object.keys(m)) if (!keys.includes(k)) fail(`unexpected field ${JSON.stringify(k).slice(0, 40)}`);
-};
 const ids = (v: unknown, what: string, max: number): string[] => arr(v, what, (x) => str(x, what, maxId), max);
 const fraction = (v: unknown, what: string): number => {
   const n = num(v, what);

@@ -45,6 +45,22 @@ export function oneOf<T extends string>(value: unknown, what: string, options: r
   return options.includes(value as T) ? (value as T) : fail(`${what} is not one of ${options.join(', ')}`);
 }
 
+export function int(value: unknown, what: string, min: number, max: number): number {
+  const n = num(value, what);
+  return Number.isInteger(n) && n >= min && n <= max ? n : fail(`${what} is not an integer in [${min}, ${max}]`);
+}
+
+/** The id a reply carries back to its request. */
+export function requestId(value: unknown): number {
+  return int(value, 'requestId', 0, Number.MAX_SAFE_INTEGER);
+}
+
+/** No fields besides `keys`: a message with anything more is not the message it claims to be. */
+export function exact(message: Record<string, unknown>, keys: readonly string[]): void {
+  for (const k of Object.keys(message))
+    if (!keys.includes(k)) fail(`unexpected field ${JSON.stringify(k).slice(0, 40)}`);
+}
+
 /** Runs a parser and returns its value or the ProtocolError (never throws anything else for bad input). */
 export function attempt<T>(parse: () => T): T | ProtocolError {
   try {
