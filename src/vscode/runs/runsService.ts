@@ -141,9 +141,16 @@ export class RunsService implements vscode.Disposable {
     }, 1000);
   }
 
+  /**
+   * One scan 400 ms after the first change, not after the last: a run appending to its out.log more often than
+   * that would otherwise postpone the scan until it ends, and its new step would stay invisible while it trains.
+   */
   private scheduleScan(): void {
-    if (this.scanTimer) clearTimeout(this.scanTimer);
-    this.scanTimer = setTimeout(() => void this.rescan(), 400);
+    if (this.scanTimer) return;
+    this.scanTimer = setTimeout(() => {
+      this.scanTimer = undefined;
+      void this.rescan();
+    }, 400);
   }
 
   /** Starts a run now, or queues it while another run holds any of its GPUs; resolves when it started. */
