@@ -46,8 +46,11 @@ function elapsed(record: RunRecord, now: number): string {
 
 /** The Runs view: the runs TiC Studio started in this workspace, running first, with live loss and throughput. */
 export class RunsTree implements vscode.TreeDataProvider<RunNode | QueuedNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = new vscode.EventEmitter<RunNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  /** The same node object per run across refreshes, and the rows as last shown (ids and statuses in order). */
+  private readonly nodes = new Map<string, RunNode>();
+  private shape = '';
   private readonly subscription: vscode.Disposable;
   private timer: NodeJS.Timeout | undefined;
   private readonly ticker: NodeJS.Timeout;
@@ -58,15 +61,35 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode | QueuedNode>, 
     this.ticker = setInterval(() => this.runs.runs.some((r) => r.status === 'running') && this.schedule(), 5000);
   }
 
+  /**
+   * A refresh of the whole tree drops VS Code's handles of its rows until the rows are fetched again, and an inline
+   * action clicked in that moment arrives without its run (Stop then opened its picker instead). So when the rows
+   * are the same runs in the same states, only those rows are refreshed (live loss, elapsed time).
+   */
   private schedule(): void {
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      this.changed.fire();
+      const shape = this.rows()
+        .map((n) => (n.kind === 'run' ? `${n.id}:${this.status(n.id)}` : `q:${n.ticket}`))
+        .join('|');
+      if (shape === this.shape) {
+        this.changed.fire([...this.nodes.values()]);
+      } else {
+        this.shape = shape;
+        this.changed.fire(undefined);
+      }
     }, 300);
   }
 
+  private status(id: string): string {
+    return this.runs.runs.find((r) => r.id === id)?.status ?? 'gone';
+  }
+
   getChildren(node?: RunNode | QueuedNode): (RunNode | QueuedNode)[] {
-    if (node) return [];
+    return node ? [] : this.rows();
+  }
+
+  private rows(): (RunNode | QueuedNode)[] {
     const queued: QueuedNode[] = (this.runs.queue?.queued() ?? []).map((q) => ({
       kind: 'queued',
       ticket: q.ticket,
@@ -82,7 +105,16 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode | QueuedNode>, 
       succeeded: 5,
     };
     const records = [...this.runs.runs].sort((a, b) => order[a.status] - order[b.status]);
-    return [...queued, ...records.map((r): RunNode => ({ kind: 'run', id: r.id }))];
+    for (const id of this.nodes.keys()) if (!records.some((r) => r.id === id)) this.nodes.delete(id);
+    const runNodes = records.map((r): RunNode => {
+      let existing = this.nodes.get(r.id);
+      if (!existing) {
+        existing = { kind: 'run', id: r.id };
+        this.nodes.set(r.id, existing);
+      }
+      return existing;
+    });
+    return [...queued, ...runNodes];
   }
 
   getTreeItem(node: RunNode | QueuedNode): vscode.TreeItem {
