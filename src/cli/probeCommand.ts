@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeImage, type RgbImage } from '../probe/imageDecode';
+import type { RgbImage } from '../probe/imageDecode';
+import { readImageFile } from '../probe/imageFile';
 import { ProbeError } from '../probe/probeError';
 import { probeLabel } from '../probe/probeExports';
 import { ProbeModel } from '../probe/probeModel';
@@ -53,12 +53,7 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
   const opened: ProbeModel[] = [];
   try {
     const images: RgbImage[] = [];
-    for (const path of imagePaths) {
-      const bytes = await readFile(path).catch((error: unknown) => {
-        throw new ProbeError('missingFile', `Cannot read the image ${path}.`, { cause: error });
-      });
-      images.push(decodeImageNamed(bytes, path));
-    }
+    for (const path of imagePaths) images.push(await readImageFile(path));
     for (const dir of models) opened.push(await ProbeModel.open(dir));
     const result = await runProbe(opened, images, texts, mode);
     const names = opened.map((m) => probeLabel(m.manifest.sourceCheckpoint));
@@ -102,15 +97,6 @@ export async function probeCommand(args: string[], io: CliIo): Promise<number> {
     throw error;
   } finally {
     await Promise.all(opened.map((m) => m.dispose()));
-  }
-}
-
-function decodeImageNamed(bytes: Uint8Array, path: string): RgbImage {
-  try {
-    return decodeImage(bytes);
-  } catch (error) {
-    if (error instanceof ProbeError) throw new ProbeError(error.reason, `${path}: ${error.message}`, { cause: error });
-    throw error;
   }
 }
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { preprocessBatch, type ClipPreprocessConfig } from './clipPreprocess';
 import { CLIP_VOCAB_FILE, loadClipTokenizer } from './clipTokenizer';
-import { decodeImage, type RgbImage } from './imageDecode';
+import type { RgbImage } from './imageDecode';
 import { OnnxTower, type ImportRuntime } from './onnxSession';
 import { ProbeError } from './probeError';
 import {
@@ -178,29 +178,6 @@ export class ProbeModel {
       const batch = preprocessBatch(images.slice(from, to), this.preprocessConfig);
       return tower.run({ type: 'float32', data: batch, dims: [to - from, 3, size, size] }, options.signal);
     });
-  }
-
-  /** Decode PNG / JPEG files, then encodeImages. */
-  async encodeImageFiles(paths: readonly string[], options: EncodeOptions = {}): Promise<FeatureMatrix> {
-    const images: RgbImage[] = [];
-    for (const path of paths) {
-      options.signal?.throwIfAborted();
-      let bytes: Uint8Array;
-      try {
-        bytes = await readFile(path);
-      } catch (error) {
-        throw new ProbeError('missingFile', `Cannot read the image ${path}.`, { cause: error });
-      }
-      try {
-        images.push(decodeImage(bytes));
-      } catch (error) {
-        if (ProbeError.is(error)) {
-          throw new ProbeError(error.reason, `${path}: ${error.message}`, { cause: error });
-        }
-        throw error;
-      }
-    }
-    return this.encodeImages(images, options);
   }
 
   /** Text features for token ids (each row exactly contextLength ids, as open_clip's tokenize returns). */

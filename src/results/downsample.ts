@@ -129,13 +129,6 @@ export function downsampleColumnsIndices(
   return out.subarray(0, count);
 }
 
-/** `values[indices[i]]` for every i, as a new array. */
-export function pickAt(values: ArrayLike<number>, indices: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(indices.length);
-  for (let i = 0; i < indices.length; i++) out[i] = values[indices[i]!]!;
-  return out;
-}
-
 /** The first index in [lo, hi) whose x is ≥ value (hi when none), for x sorted ascending. */
 export function lowerBound(x: ArrayLike<number>, value: number, lo = 0, hi = x.length): number {
   while (lo < hi) {

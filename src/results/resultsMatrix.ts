@@ -78,11 +78,6 @@ export function familySpec(family: ResultFamily): ResultFamilySpec {
   return resultFamilies.find((f) => f.family === family)!;
 }
 
-/** The family whose metric list holds `metric` (metric names are unique across the families), else null. */
-export function familyOfMetric(metric: string): ResultFamily | null {
-  return resultFamilies.find((f) => f.metrics.includes(metric))?.family ?? null;
-}
-
 /**
  * One matrix. Only yearly `tic/datacomp/{family}/yearly/YYYY` records count; monthly keys, other TiC datasets and
  * stock DataComp tasks are ignored here, as are years outside 2014…2022. For the family's main metric a record
@@ -131,14 +126,6 @@ export function buildResultsMatrices(rows: readonly MatrixRowInput[]): ResultsMa
     }
   }
   return out;
-}
-
-/** The value at (training step `row`, eval year `column`), null when missing or outside the matrix. */
-export function matrixCell(matrix: ResultsMatrix, row: number, column: number): number | null {
-  const r = matrix.rows.indexOf(row);
-  const c = matrix.columns.indexOf(column);
-  if (r < 0 || c < 0) return null;
-  return matrix.values[r]?.[c] ?? null;
 }
 
 /** A finite number, else null (NaN, ±Infinity and null all mean "no value"). */

@@ -7,6 +7,7 @@ import { decodeImage } from '../../../src/probe/imageDecode';
 import { loadOnnxRuntime, OnnxTower, type OrtModule } from '../../../src/probe/onnxSession';
 import { parseProbeManifest, ProbeModel, probeFiles } from '../../../src/probe/probeModel';
 import { expectProbeError, expectProbeRejection, tinyClipDir } from './probeFixtures';
+import { readImageFile } from '../../../src/probe/imageFile';
 
 interface Expected {
   images: string[];
@@ -178,13 +179,13 @@ describe('probe model (probe.json + two ONNX towers)', function () {
 
     it('reads image files and names the file that fails', async function () {
       const paths = expected.images.slice(0, 2).map((p) => join(tinyClipDir, p));
-      const fromFiles = await model.encodeImageFiles(paths);
+      const fromFiles = await model.encodeImages(await Promise.all(paths.map(readImageFile)));
       assert.deepEqual(fromFiles.data, (await model.encodeImages(images().slice(0, 2))).data);
       const dir = scratch();
       try {
         writeFileSync(join(dir, 'cut.png'), readFileSync(paths[0] as string).subarray(0, 200));
-        await expectProbeRejection(() => model.encodeImageFiles([join(dir, 'cut.png')]), 'corruptImage', /cut\.png/);
-        await expectProbeRejection(() => model.encodeImageFiles([join(dir, 'none.png')]), 'missingFile', /none\.png/);
+        await expectProbeRejection(() => readImageFile(join(dir, 'cut.png')), 'corruptImage', /cut\.png/);
+        await expectProbeRejection(() => readImageFile(join(dir, 'none.png')), 'missingFile', /none\.png/);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
