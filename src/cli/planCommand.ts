@@ -14,6 +14,7 @@ import { findTicCheckout, type TicCheckout } from '../runs/ticCheckout';
 import { isTicScale } from '../runs/ticScales';
 import { isTicStrategy } from '../runs/ticTimeline';
 import { scanWorkspace } from '../runs/workspaceScan';
+import { slurmFlagOptions, slurmFlagsUsage, slurmScriptFor } from './slurmFlags';
 import { UsageError, type CliIo } from './cliIo';
 
 export const planUsage = `Usage: tic-studio plan resume (--chain EXP_DIR | --strategy S) [--from YEAR] [options] [--json]
@@ -42,6 +43,7 @@ plan resume: torchrun … train.py for year FROM+1 (contracts §1.4, §1.7).
   --wandb-project NAME   report to W&B under this project (--wandb for the scripts' project name)
   --exp-name NAME        default datacomp_{scale}-{filtering}_{strategy}_{year}
   --torchrun PATH        default torchrun
+${slurmFlagsUsage}
 
 plan eval: generate_tasklist.py, then evaluate.py, both in <checkout>/datacomp (contracts §3.1–3.4).
   --checkpoint FILE      the checkpoint to score
@@ -90,6 +92,7 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
       torchrun: { type: 'string' },
       'no-validate': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      ...slurmFlagOptions,
     },
     allowPositionals: true,
     strict: true,
@@ -160,12 +163,18 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
     if (merged.strategy === 'oracle' && merged.fromYear !== undefined && values.from === undefined)
       delete merged.fromYear;
     const plan = planResume(complete(merged));
+    const slurm = slurmScriptFor(
+      values,
+      { ...plan, kind: 'train', label: `train ${plan.trainYear} ${plan.strategy}` },
+      complete(merged).nprocPerNode,
+    );
     const problems = values['no-validate'] ? [] : await validateResumePlan(plan);
+    const json = resumeJson(plan, problems, notes, values['no-validate']);
     return report(
       io,
       values.json,
-      resumeJson(plan, problems, notes, values['no-validate']),
-      describeResume(plan, problems, notes),
+      slurm ? { ...json, scheduler: 'slurm', slurm } : { ...json, scheduler: 'local' },
+      `${describeResume(plan, problems, notes)}${slurm ? `\nsbatch script (run ${slurm.runId}, provisional id):\n\n${slurm.script}` : ''}`,
       problems,
       values['no-validate'],
     );
@@ -278,7 +287,7 @@ function resumeJson(
   problems: readonly PlanProblem[],
   notes: readonly string[],
   skipped: boolean,
-): unknown {
+): Record<string, unknown> {
   return {
     ...commandJson(plan),
     step: {

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RunRecord } from '../runs/runRecord';
+import { SlurmCommands } from '../runs/slurm/slurmCommands';
+import { SlurmScheduler } from '../runs/slurm/slurmScheduler';
 import { Supervisor } from '../runs/supervisor';
 import { UsageError, type CliIo } from './cliIo';
 import { table } from './table';
@@ -8,10 +10,11 @@ import { table } from './table';
 export const runsUsage = `Usage: tic-studio runs [WORKSPACE] [--json]
 
 The training and evaluation runs TiC Studio started in a workspace (its .tic-studio/runs/ records; default: the
-current folder), newest first, with their state. Runs that ended while no VS Code window was open are brought up to
-date from their exit files (the same check a window does when it opens); nothing is started or stopped.
-  --json   [{id, kind, label, status, simulated, pid, host, startedAt, endedAt, exitCode, signal, failure, argv,
-           cwd, logPath, outputDir}]`;
+current folder), newest first, with their state: local runs and Slurm jobs. Runs that ended while no VS Code
+window was open are brought up to date from their exit files, and Slurm runs with one squeue look (the same checks
+a window does when it opens); nothing is started, submitted or cancelled.
+  --json   [{id, kind, label, status, scheduler, slurm, simulated, pid, host, startedAt, endedAt, exitCode, signal,
+           failure, argv, cwd, logPath, outputDir}]`;
 
 export async function runsCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -24,8 +27,10 @@ export async function runsCommand(args: string[], io: CliIo): Promise<number> {
   const root = resolve(positionals[0] ?? '.');
   // Never trusted: this command only reads (and updates records of runs that already ended).
   const supervisor = new Supervisor({ workspaceRoot: root, isTrusted: () => false });
+  const slurm = new SlurmScheduler({ workspaceRoot: root, isTrusted: () => false, commands: new SlurmCommands() });
   try {
     await supervisor.reattach();
+    await slurm.refresh();
     const { records, problems } = await supervisor.store.list();
     for (const p of problems) io.stderr.write(`tic-studio runs: ${p.path}: ${p.error.message}\n`);
     const runs = [...records].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -33,6 +38,7 @@ export async function runsCommand(args: string[], io: CliIo): Promise<number> {
     return 0;
   } finally {
     supervisor.dispose();
+    slurm.dispose();
   }
 }
 
@@ -42,6 +48,8 @@ function summary(r: RunRecord): Record<string, unknown> {
     kind: r.kind,
     label: r.label,
     status: r.status,
+    scheduler: r.scheduler ?? 'local',
+    slurm: r.slurm ?? null,
     simulated: r.simulated,
     pid: r.pid ?? null,
     host: r.host,
@@ -60,11 +68,14 @@ function summary(r: RunRecord): Record<string, unknown> {
 function describe(root: string, runs: RunRecord[]): string {
   if (runs.length === 0) return `No runs recorded in ${root}/.tic-studio/runs.\n`;
   return table(
-    ['id', 'kind', 'status', 'started', 'label'],
+    ['id', 'kind', 'status', 'where', 'started', 'label'],
     runs.map((r) => [
       r.id,
       r.kind,
       `${r.status}${r.failure ? ` (${r.failure.reason})` : ''}`,
+      r.scheduler === 'slurm'
+        ? `slurm ${r.slurm?.jobId ?? '-'} ${r.slurm?.state ?? ''}${r.slurm?.nodes ? ` ${r.slurm.nodes}` : ''}`.trim()
+        : r.host,
       r.startedAt ?? '-',
       `${r.label}${r.simulated ? ' (simulated)' : ''}`,
     ]),

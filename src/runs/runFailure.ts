@@ -24,7 +24,11 @@ export type RunFailureReason =
   /** Killed by a signal that TiC Studio did not send. */
   | 'signal'
   /** The command could not be started (argv[0] not found, not executable, bad cwd). */
-  | 'spawnFailed';
+  | 'spawnFailed'
+  /** sbatch refused the job or could not be run; `detail` is Slurm's message. */
+  | 'submitFailed'
+  /** The Slurm job ended in a failed state (TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, PREEMPTED…); `detail` names it. */
+  | 'slurmJob';
 
 export const runFailureReasons: readonly RunFailureReason[] = [
   'experimentExists',
@@ -37,6 +41,8 @@ export const runFailureReasons: readonly RunFailureReason[] = [
   'exitCode',
   'signal',
   'spawnFailed',
+  'submitFailed',
+  'slurmJob',
 ];
 
 export interface RunFailure {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ProcessIdentity } from './processTree';
 import type { StopSignal } from './supervisorStop';
 import { runFailureReasons, type RunFailure, type RunFailureReason } from './runFailure';
+import { parseSlurmRunInfo, type SlurmRunInfo } from './slurm/slurmRunInfo';
 
 /**
  * One training, evaluation or tasklist run started by TiC Studio, kept as `<workspace>/.tic-studio/runs/<id>.json`
@@ -32,6 +33,9 @@ export function isFinalStatus(status: RunRecordStatus): boolean {
 
 export const runRecordVersion = 1;
 
+/** Who runs it: a process of this machine (the supervisor), or a Slurm job (slurm/slurmScheduler.ts). */
+export type RunSchedulerKind = 'local' | 'slurm';
+
 export interface RunRecord {
   version: typeof runRecordVersion;
   id: string;
@@ -42,6 +46,10 @@ export interface RunRecord {
   /** Only the variables TiC Studio set for this run (the plan's env, not the inherited one); secrets redacted. */
   env: Record<string, string>;
   host: string;
+  /** Absent in records written before Slurm support: local. */
+  scheduler?: RunSchedulerKind;
+  /** Slurm runs: the job(s), their state and the script. */
+  slurm?: SlurmRunInfo;
   /** A run of the stand-in trainer/evaluator (demo, tests), not of the real tools. */
   simulated: boolean;
   status: RunRecordStatus;
@@ -175,6 +183,16 @@ export function parseRunRecord(raw: unknown): RunRecord | RunRecordError {
     if (identity === undefined) return bad(key);
     record[key] = identity;
   }
+  if (r.scheduler !== undefined) {
+    if (r.scheduler !== 'local' && r.scheduler !== 'slurm') return bad('scheduler');
+    record.scheduler = r.scheduler;
+  }
+  if (r.slurm !== undefined) {
+    const slurm = parseSlurmRunInfo(r.slurm);
+    if (slurm === undefined) return bad('slurm');
+    record.slurm = slurm;
+  }
+  if (record.scheduler === 'slurm' && record.slurm === undefined) return bad('slurm (a Slurm run without its job)');
   if (r.parentCheckpoint !== undefined) {
     const p = r.parentCheckpoint as Record<string, unknown> | null;
     if (

@@ -42,6 +42,7 @@ const recordFile = /^([A-Za-z0-9][A-Za-z0-9_-]{0,127})\.json$/;
 export class RunRecordStore {
   private readonly pollMs: number;
   private readonly watchFn: typeof fsWatch;
+  private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(
     readonly dir: string,
@@ -65,6 +66,11 @@ export class RunRecordStore {
 
   exitPath(id: string): string {
     return join(this.dir, `${id}.exit.json`);
+  }
+
+  /** A Slurm run's batch script, as shown before submission (sbatchScript.ts). */
+  scriptPath(id: string): string {
+    return join(this.dir, `${id}.sbatch`);
   }
 
   async ensureDir(): Promise<void> {
@@ -114,6 +120,28 @@ export class RunRecordStore {
 
   async write(record: RunRecord): Promise<void> {
     await writeJsonAtomic(this.recordPath(record.id), record);
+  }
+
+  /**
+   * Read-modify-write of one record, serialised per id in this process; `change` sees the record as it is on
+   * disk now and returns undefined to leave it alone. Resolves with the written record (undefined: nothing written).
+   */
+  update(id: string, change: (record: RunRecord) => RunRecord | undefined): Promise<RunRecord | undefined> {
+    const previous = this.locks.get(id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const current = await this.read(id);
+      if (current === undefined || current instanceof RunRecordError) return undefined;
+      const changed = change(current);
+      if (changed === undefined) return undefined;
+      await this.write(changed);
+      return changed;
+    });
+    const settled = next.catch(() => undefined);
+    this.locks.set(id, settled);
+    void settled.then(() => {
+      if (this.locks.get(id) === settled) this.locks.delete(id);
+    });
+    return next;
   }
 
   /**

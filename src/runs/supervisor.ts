@@ -1,7 +1,7 @@
 import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { open, readFile, stat } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute } from 'node:path';
 import {
   defaultProcRoot,
   descendantsOf,
@@ -13,9 +13,14 @@ import {
   type ProcessIdentity,
 } from './processTree';
 import type { CommandPlan } from './commandPlan';
-import { detectRunFailure, type RunOutcome } from './runFailure';
+import { detectRunFailure } from './runFailure';
+import { followRunLogs, type RunLogListener } from './runLogFollow';
+import { readRunOutcome } from './runOutcome';
+import type { RunScheduler } from './runScheduler';
+import type { SlurmJobOptions } from './slurm/slurmJobOptions';
 import {
   isFinalStatus,
+  isValidRunId,
   newRunId,
   recordedEnv,
   RunRecordError,
@@ -25,7 +30,6 @@ import {
 } from './runRecord';
 import { RunRecordStore, runRecordsDir } from './runRecordStore';
 import { SupervisorError } from './supervisorError';
-import { LogFollower } from './supervisorLogFollower';
 import { stopProcessTree } from './supervisorStop';
 import {
   installSupervisorWrapper,
@@ -50,17 +54,10 @@ export interface RunPlan extends CommandPlan {
   readonly outputDir?: string;
   /** The checkpoint this run continues from and its sha256 (computed by the caller). */
   readonly parentCheckpoint?: { readonly path: string; readonly sha256: string };
-}
-
-export type RunLogSource = 'console' | 'outLog';
-
-export interface RunLogListener {
-  /** Raw text as it arrives: `console` is the run's stdout + stderr, `outLog` open_clip's out.log. */
-  onChunk?(text: string, source: RunLogSource): void;
-  /** Each complete line. */
-  onLine?(line: string, source: RunLogSource): void;
-  /** The run has ended and both logs were read to their end. */
-  onEnd?(record: RunRecord): void;
+  /** The run id to use (the one a Slurm script was shown with); default a fresh one. */
+  readonly id?: string;
+  /** Run it as a Slurm job with these options (SlurmScheduler); absent: on this machine. */
+  readonly slurm?: SlurmJobOptions;
 }
 
 export interface StopOptions {
@@ -101,7 +98,6 @@ interface Monitor {
   known: Map<number, number>;
 }
 
-const logTailBytes = 64 * 1024;
 const descendantScanEveryTicks = 4;
 const staleQueuedMs = 60_000;
 
@@ -115,7 +111,8 @@ const staleQueuedMs = 60_000;
  * (this one, or a new one after a reload, or another window) learns the pid and later the exit code by polling
  * files; liveness is checked with /proc (pid + start time + boot id). All state is in the record files.
  */
-export class Supervisor {
+export class Supervisor implements RunScheduler {
+  readonly kind = 'local' as const;
   readonly store: RunRecordStore;
   private readonly spawnFn: SpawnFunction;
   private readonly nodePath: string;
@@ -127,7 +124,6 @@ export class Supervisor {
   private readonly monitors = new Map<string, Monitor>();
   private readonly waiters = new Map<string, Array<(record: RunRecord) => void>>();
   private readonly changeListeners = new Set<(record: RunRecord) => void>();
-  private readonly locks = new Map<string, Promise<unknown>>();
   private disposed = false;
 
   constructor(private readonly options: SupervisorOptions) {
@@ -158,7 +154,7 @@ export class Supervisor {
     await this.store.ensureDir();
     const wrapperPath = await installSupervisorWrapper(this.store.dir);
     const created = this.now();
-    const id = newRunId(plan.kind, created);
+    const id = plan.id ?? newRunId(plan.kind, created);
     let record: RunRecord = {
       version: runRecordVersion,
       id,
@@ -263,7 +259,8 @@ export class Supervisor {
     const { records } = await this.store.list();
     const result: RunRecord[] = [];
     for (const r of records) {
-      if (isFinalStatus(r.status)) continue;
+      // Slurm jobs are followed by the SlurmScheduler: no process of this machine tells anything about them.
+      if (isFinalStatus(r.status) || r.scheduler === 'slurm') continue;
       if (r.status === 'queued' && r.wrapper === undefined && !this.isStaleQueued(r)) continue;
       const checked = await this.checkRun(r.id);
       if (checked === undefined) continue;
@@ -330,45 +327,19 @@ export class Supervisor {
    * default) or from now on (`'end'`). Works for a finished run too: it then reads what is there and ends.
    */
   follow(id: string, listener: RunLogListener, options: { from?: 'start' | 'end' } = {}): { dispose(): void } {
+    let inner: { dispose(): void } | undefined;
     let disposed = false;
-    const followers: LogFollower[] = [];
-    const run = async () => {
-      const record = await this.requireRecord(id);
-      const add = async (path: string, source: RunLogSource, startOffset: number) => {
-        const fromOffset =
-          options.from === 'end'
-            ? await stat(path).then(
-                (s) => s.size,
-                () => 0,
-              )
-            : startOffset;
-        const follower = new LogFollower({
-          path,
-          fromOffset,
-          pollMs: this.pollMs,
-          onChunk: (text) => listener.onChunk?.(text, source),
-          onLine: (line) => listener.onLine?.(line, source),
-        });
-        if (disposed) return;
-        followers.push(follower);
-        follower.start();
-      };
-      await add(record.logPath, 'console', 0);
-      if (record.outLogPath !== undefined) await add(record.outLogPath, 'outLog', record.outLogOffset ?? 0);
-      const final = await this.waitForEnd(id);
-      if (disposed) return;
-      for (const f of followers) {
-        await f.drain();
-        f.flush();
-        f.dispose();
-      }
-      if (!disposed) listener.onEnd?.(final);
-    };
-    void run().catch(() => undefined);
+    void this.requireRecord(id).then(
+      (record) => {
+        if (!disposed)
+          inner = followRunLogs(record, () => this.waitForEnd(id), listener, { ...options, pollMs: this.pollMs });
+      },
+      () => undefined,
+    );
     return {
       dispose: () => {
         disposed = true;
-        for (const f of followers) f.dispose();
+        inner?.dispose();
       },
     };
   }
@@ -443,7 +414,7 @@ export class Supervisor {
   }
 
   private async finish(record: RunRecord, exit: WrapperExit): Promise<RunRecord> {
-    const outcome = await this.outcome(record, exit);
+    const outcome = await readRunOutcome(record, exit);
     const final = await this.update(record.id, (r) => {
       if (isFinalStatus(r.status)) return undefined;
       const ended: RunRecord = { ...r, exitCode: exit.exitCode, signal: exit.signal, endedAt: exit.endedAt };
@@ -456,30 +427,6 @@ export class Supervisor {
     const result = final ?? (await this.readRecord(record.id)) ?? record;
     this.settle(result);
     return result;
-  }
-
-  private async outcome(record: RunRecord, exit: WrapperExit): Promise<RunOutcome> {
-    const outcome: RunOutcome = {
-      kind: record.kind,
-      exitCode: exit.exitCode,
-      signal: exit.signal,
-      logTail: await readTail(record.logPath, logTailBytes),
-    };
-    if (exit.spawnError !== undefined) outcome.spawnError = exit.spawnError;
-    if (record.outputDir !== undefined && record.kind === 'train') {
-      const checkpoint = await stat(join(record.outputDir, 'checkpoints', 'epoch_latest.pt')).catch(() => undefined);
-      outcome.checkpointExists = checkpoint !== undefined;
-      // 2 s of slack: file systems with coarse mtimes.
-      if (checkpoint !== undefined)
-        outcome.checkpointUpdated = checkpoint.mtimeMs >= Date.parse(record.startedAt ?? record.createdAt) - 2000;
-    }
-    if (record.outputDir !== undefined && record.kind === 'eval') {
-      outcome.evalResultsExists = await stat(join(record.outputDir, 'eval_results.jsonl')).then(
-        () => true,
-        () => false,
-      );
-    }
-    return outcome;
   }
 
   private async mergeStarted(record: RunRecord, started: WrapperStarted): Promise<RunRecord> {
@@ -538,6 +485,9 @@ export class Supervisor {
   private async validatePlan(plan: RunPlan): Promise<void> {
     const bad = (what: string) => new SupervisorError('invalidPlan', what);
     if (plan.argv.length === 0 || plan.argv[0] === '') throw bad('argv is empty');
+    if (plan.slurm !== undefined) throw bad('a Slurm plan goes to the Slurm scheduler, not to this machine');
+    if (plan.id !== undefined && (!isValidRunId(plan.id) || (await this.store.read(plan.id)) !== undefined))
+      throw bad(`run id ${plan.id} is not valid or is taken`);
     if (plan.argv.some((a) => typeof a !== 'string' || a.includes('\0'))) throw bad('an argument contains a NUL byte');
     if (
       Object.entries(plan.env).some(
@@ -561,27 +511,14 @@ export class Supervisor {
     return record;
   }
 
-  /**
-   * Read-modify-write of one record, serialised per id in this process; `change` sees the record as it is on
-   * disk now and returns undefined to leave it alone. Returns the written record.
-   */
-  private update(id: string, change: (record: RunRecord) => RunRecord | undefined): Promise<RunRecord | undefined> {
-    const previous = this.locks.get(id) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      const current = await this.readRecord(id);
-      if (current === undefined) return undefined;
-      const changed = change(current);
-      if (changed === undefined) return undefined;
-      await this.store.write(changed);
-      this.emitChange(changed);
-      return changed;
-    });
-    const settled = next.catch(() => undefined);
-    this.locks.set(id, settled);
-    void settled.then(() => {
-      if (this.locks.get(id) === settled) this.locks.delete(id);
-    });
-    return next;
+  /** The store's serialised read-modify-write, announcing what it wrote. */
+  private async update(
+    id: string,
+    change: (record: RunRecord) => RunRecord | undefined,
+  ): Promise<RunRecord | undefined> {
+    const changed = await this.store.update(id, change);
+    if (changed !== undefined) this.emitChange(changed);
+    return changed;
   }
 
   private settle(record: RunRecord): void {
@@ -623,20 +560,6 @@ async function readJsonFile<T>(path: string, parse: (raw: unknown) => T | undefi
     return parse(JSON.parse(await readFile(path, 'utf8')));
   } catch {
     return undefined;
-  }
-}
-
-async function readTail(path: string, bytes: number): Promise<string> {
-  const handle = await open(path, 'r').catch(() => undefined);
-  if (handle === undefined) return '';
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, bytes);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
-    return buffer.toString('utf8');
-  } finally {
-    await handle.close();
   }
 }
 

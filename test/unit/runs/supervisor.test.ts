@@ -11,7 +11,8 @@ import {
 } from '../../../src/runs/processTree';
 import { parseRunRecordText, runRecordVersion, type RunRecord } from '../../../src/runs/runRecord';
 import { runRecordsDir, RunRecordStore } from '../../../src/runs/runRecordStore';
-import { Supervisor, type RunLogSource, type RunPlan, type SupervisorOptions } from '../../../src/runs/supervisor';
+import type { RunLogSource } from '../../../src/runs/runLogFollow';
+import { Supervisor, type RunPlan, type SupervisorOptions } from '../../../src/runs/supervisor';
 import { SupervisorError } from '../../../src/runs/supervisorError';
 import {
   standInEnv,

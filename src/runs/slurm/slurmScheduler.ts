@@ -1,0 +1,552 @@
+import { appendFile, mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { detectRunFailure } from '../runFailure';
+import { followRunLogs, type RunLogListener } from '../runLogFollow';
+import { readRunOutcome } from '../runOutcome';
+import {
+  isFinalStatus,
+  isValidRunId,
+  newRunId,
+  recordedEnv,
+  RunRecordError,
+  runRecordVersion,
+  type RunRecord,
+} from '../runRecord';
+import { RunRecordStore, runRecordsDir } from '../runRecordStore';
+import type { RunScheduler } from '../runScheduler';
+import type { RunPlan } from '../supervisor';
+import { sbatchScript } from './sbatchScript';
+import type { SlurmCommands } from './slurmCommands';
+import { SlurmError } from './slurmError';
+import type { SlurmJobInfo } from './slurmJobInfo';
+import type { SlurmJobOptions } from './slurmJobOptions';
+import { slurmStateMeaning } from './slurmJobState';
+import { resubmitDecision } from './slurmResubmit';
+
+export interface SlurmSchedulerOptions {
+  workspaceRoot: string;
+  /** Workspace trust; nothing is submitted while it is false. */
+  isTrusted: () => boolean;
+  commands: SlurmCommands;
+  now?: () => Date;
+  hostname?: () => string;
+  /** The first interval between two looks at the queue. Default 15 s. */
+  pollMs?: number;
+  /** The longest interval the back-off reaches while nothing changes or Slurm does not answer. Default 2 min. */
+  maxPollMs?: number;
+  /** How often log files are read while followed. Default 500 ms. */
+  logPollMs?: number;
+}
+
+/** A plan turned into its sbatch script, not submitted yet: what the user is shown before submitting. */
+export interface PreparedSlurmRun {
+  readonly id: string;
+  readonly script: string;
+  readonly scriptPath: string;
+  readonly logPath: string;
+}
+
+/** A job that vanished from squeue without accounting is given this long after submission to show up. */
+const submitGraceMs = 60_000;
+
+/**
+ * Runs plans as Slurm batch jobs: writes the script next to the record, submits it with `sbatch --parsable`,
+ * follows every unfinished job of the workspace with ONE squeue call per look (sacct for jobs squeue has
+ * forgotten), backing off while nothing changes, cancels with scancel, and resubmits preempted or timed-out
+ * training when the run asked for auto-resume (the script then continues with `--resume latest`, §1.4).
+ *
+ * All state is in the record files, as for local runs: a reload, or another window, picks the jobs up again.
+ * Logs are the job's `--output` file (the record's logPath) and out.log, followed like a local run's.
+ */
+export class SlurmScheduler implements RunScheduler {
+  readonly kind = 'slurm' as const;
+  readonly store: RunRecordStore;
+  private readonly commands: SlurmCommands;
+  private readonly now: () => Date;
+  private readonly host: string;
+  private readonly pollMs: number;
+  private readonly maxPollMs: number;
+  private readonly logPollMs: number;
+  private readonly followed = new Set<string>();
+  private readonly waiters = new Map<string, Array<(record: RunRecord) => void>>();
+  private readonly changeListeners = new Set<(record: RunRecord) => void>();
+  private interval: number;
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private pollAgain = false;
+  private disposed = false;
+
+  constructor(private readonly options: SlurmSchedulerOptions) {
+    this.store = new RunRecordStore(runRecordsDir(options.workspaceRoot));
+    this.commands = options.commands;
+    this.now = options.now ?? (() => new Date());
+    this.host = (options.hostname ?? osHostname)();
+    this.pollMs = options.pollMs ?? 15_000;
+    this.maxPollMs = Math.max(this.pollMs, options.maxPollMs ?? 120_000);
+    this.logPollMs = options.logPollMs ?? 500;
+    this.interval = this.pollMs;
+  }
+
+  onDidChangeRun(listener: (record: RunRecord) => void): { dispose(): void } {
+    this.changeListeners.add(listener);
+    return { dispose: () => this.changeListeners.delete(listener) };
+  }
+
+  /** The script a plan would be submitted with, under a fresh run id (nothing is written). */
+  prepare(plan: RunPlan, id: string = newRunId(plan.kind, this.now())): PreparedSlurmRun {
+    const options = requireSlurmOptions(plan);
+    const logPath = this.store.logPath(id);
+    const script = sbatchScript({
+      runId: id,
+      kind: plan.kind,
+      label: plan.label,
+      argv: plan.argv,
+      cwd: plan.cwd,
+      env: plan.env,
+      logPath,
+      options,
+      ...(plan.kind === 'train' && plan.outputDir !== undefined ? { expDir: plan.outputDir } : {}),
+    });
+    return { id, script, scriptPath: this.store.scriptPath(id), logPath };
+  }
+
+  /**
+   * Writes the script (the one prepare() shows for `plan.id`) and the record, submits. Resolves with the record (queued, with its job id). Throws
+   * SlurmError (`submitRefused`, `notInstalled`, `notConfigured`…; the record then says failed) or, untrusted,
+   * SlurmError `invalidOptions`.
+   */
+  async start(plan: RunPlan): Promise<RunRecord> {
+    if (!this.options.isTrusted())
+      throw new SlurmError('invalidOptions', 'The workspace is not trusted; TiC Studio submits no jobs from it.');
+    const options = requireSlurmOptions(plan);
+    if (plan.id !== undefined && (!isValidRunId(plan.id) || (await this.store.read(plan.id)) !== undefined))
+      throw new SlurmError('invalidOptions', `run id ${plan.id} is not valid or is taken`);
+    const prepared = this.prepare(plan, plan.id);
+    if (
+      !isAbsolute(plan.cwd) ||
+      !(await stat(plan.cwd).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      throw new SlurmError('invalidOptions', `the run's folder does not exist: ${plan.cwd}`);
+    await this.store.ensureDir();
+    await writeFile(prepared.scriptPath, prepared.script, { mode: 0o644 });
+    const created = this.now();
+    let record: RunRecord = {
+      version: runRecordVersion,
+      id: prepared.id,
+      kind: plan.kind,
+      label: plan.label,
+      argv: [...plan.argv],
+      cwd: plan.cwd,
+      env: recordedEnv(plan.env),
+      host: this.host,
+      scheduler: 'slurm',
+      slurm: {
+        jobIds: [],
+        scriptPath: prepared.scriptPath,
+        nodesRequested: plan.kind === 'train' ? options.nodes : 1,
+        gpusPerNode: options.gpusPerNode,
+        ...(options.partition !== undefined ? { partition: options.partition } : {}),
+        autoResume: options.autoResume && plan.kind === 'train',
+        maxResubmits: options.maxResubmits,
+        resubmits: 0,
+      },
+      simulated: plan.simulated ?? false,
+      status: 'queued',
+      createdAt: created.toISOString(),
+      logPath: prepared.logPath,
+    };
+    if (plan.outLogPath !== undefined) {
+      record.outLogPath = plan.outLogPath;
+      record.outLogOffset = await stat(plan.outLogPath).then(
+        (s) => s.size,
+        () => 0,
+      );
+    }
+    if (plan.outputDir !== undefined) record.outputDir = plan.outputDir;
+    if (plan.parentCheckpoint !== undefined) record.parentCheckpoint = { ...plan.parentCheckpoint };
+    await this.store.write(record);
+    this.emitChange(record);
+
+    let jobId: string;
+    try {
+      jobId = await this.commands.submit(prepared.scriptPath, plan.cwd);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      const failed = await this.update(record.id, (r) => ({
+        ...r,
+        status: 'failed',
+        endedAt: this.now().toISOString(),
+        failure: { reason: 'submitFailed', detail },
+      }));
+      this.settle(failed ?? record);
+      throw error;
+    }
+    record =
+      (await this.update(record.id, (r) => ({
+        ...r,
+        slurm: {
+          ...r.slurm!,
+          jobId,
+          jobIds: [...r.slurm!.jobIds, jobId],
+          state: 'PENDING',
+          submittedAt: this.now().toISOString(),
+        },
+      }))) ?? record;
+    this.followed.add(record.id);
+    this.pollSoon();
+    return record;
+  }
+
+  /** The unfinished Slurm runs of the workspace (this window's, another's, or from before a reload). */
+  async reattach(): Promise<RunRecord[]> {
+    const { records } = await this.store.list();
+    const result: RunRecord[] = [];
+    for (const r of records) {
+      if (r.scheduler !== 'slurm' || isFinalStatus(r.status)) continue;
+      this.followed.add(r.id);
+      result.push(r);
+    }
+    if (result.length > 0) this.pollSoon();
+    return result;
+  }
+
+  /** One look at the queue now, for the unfinished Slurm runs of the workspace (the CLI's `runs`). */
+  async refresh(): Promise<void> {
+    await this.reattach();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.polling;
+    await this.poll();
+  }
+
+  /** Cancels the job (scancel) and resolves with the final record (status stopped). */
+  async stop(id: string): Promise<RunRecord> {
+    const record = await this.requireRecord(id);
+    if (isFinalStatus(record.status)) return record;
+    const requested =
+      (await this.update(id, (r) =>
+        r.stopRequestedAt === undefined ? { ...r, stopRequestedAt: this.now().toISOString() } : undefined,
+      )) ?? record;
+    const jobId = requested.slurm?.jobId;
+    if (jobId === undefined) {
+      const stopped = await this.update(id, (r) =>
+        isFinalStatus(r.status) ? undefined : { ...r, status: 'stopped', endedAt: this.now().toISOString() },
+      );
+      this.settle(stopped ?? requested);
+      return stopped ?? requested;
+    }
+    this.followed.add(id);
+    const ended = this.waitForEnd(id);
+    try {
+      await this.commands.cancel([jobId]);
+    } catch (error) {
+      // A job that ended meanwhile cannot be cancelled; the next look records how it ended.
+      if (!(error instanceof SlurmError && /already (completing|completed)|Invalid job id/i.test(error.message)))
+        throw error;
+    }
+    this.pollSoon();
+    return ended;
+  }
+
+  async waitForEnd(id: string): Promise<RunRecord> {
+    const record = await this.requireRecord(id);
+    if (isFinalStatus(record.status)) return record;
+    const ended = new Promise<RunRecord>((resolve) => {
+      const list = this.waiters.get(id);
+      if (list) list.push(resolve);
+      else this.waiters.set(id, [resolve]);
+    });
+    this.followed.add(id);
+    this.schedule();
+    return ended;
+  }
+
+  follow(id: string, listener: RunLogListener, options: { from?: 'start' | 'end' } = {}): { dispose(): void } {
+    let inner: { dispose(): void } | undefined;
+    let disposed = false;
+    void this.requireRecord(id).then(
+      (record) => {
+        if (!disposed)
+          inner = followRunLogs(record, () => this.waitForEnd(id), listener, { ...options, pollMs: this.logPollMs });
+      },
+      () => undefined,
+    );
+    return {
+      dispose: () => {
+        disposed = true;
+        inner?.dispose();
+      },
+    };
+  }
+
+  /** Stops looking at the queue. Never cancels a job: jobs outlive the window by design. */
+  dispose(): void {
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.changeListeners.clear();
+  }
+
+  /** Looks at the queue now and starts the back-off again from the first interval. */
+  private pollSoon(): void {
+    this.interval = this.pollMs;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.schedule(0);
+  }
+
+  private schedule(delay: number = this.interval): void {
+    if (this.disposed || this.timer || this.polling || this.followed.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.polling = this.poll()
+        .catch(() => undefined)
+        .finally(() => {
+          this.polling = undefined;
+          const again = this.pollAgain;
+          this.pollAgain = false;
+          this.schedule(again ? 0 : this.interval);
+        });
+    }, delay);
+    this.timer.unref();
+  }
+
+  /** One look at every followed job; the interval grows by half while nothing changes, up to maxPollMs. */
+  private async poll(): Promise<void> {
+    const records: RunRecord[] = [];
+    for (const id of [...this.followed]) {
+      const record = await this.readRecord(id);
+      if (record === undefined || isFinalStatus(record.status)) {
+        this.followed.delete(id);
+        if (record) this.settle(record);
+        continue;
+      }
+      records.push(record);
+    }
+    const ids = records.flatMap((r) => (r.slurm?.jobId === undefined ? [] : [r.slurm.jobId]));
+    if (ids.length === 0) return;
+    let jobs: Map<string, SlurmJobInfo>;
+    try {
+      jobs = await this.commands.jobs(ids);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      for (const r of records)
+        if (r.slurm?.pollError !== message)
+          await this.update(r.id, (c) => ({ ...c, slurm: { ...c.slurm!, pollError: message } }));
+      this.interval = Math.min(this.interval * 2, this.maxPollMs);
+      return;
+    }
+    let changed = false;
+    for (const record of records) {
+      const jobId = record.slurm?.jobId;
+      if (jobId === undefined) continue;
+      const job = jobs.get(jobId);
+      if (job === undefined) changed = (await this.vanished(record)) || changed;
+      else changed = (await this.observe(record, job)) || changed;
+    }
+    this.interval = changed ? this.pollMs : Math.min(Math.round(this.interval * 1.5), this.maxPollMs);
+  }
+
+  /** Merges what Slurm says about the record's job; returns whether anything changed. */
+  private async observe(record: RunRecord, job: SlurmJobInfo): Promise<boolean> {
+    const meaning = slurmStateMeaning(job.state);
+    const before = record.slurm!;
+    const same =
+      before.state === job.state &&
+      (before.reason ?? null) === job.reason &&
+      (before.nodes ?? null) === job.nodes &&
+      (before.restarts ?? null) === job.restarts &&
+      before.pollError === undefined;
+    if (meaning.phase !== 'ended') {
+      if (same && record.status === meaning.status) return false;
+      await this.update(record.id, (r) => {
+        if (isFinalStatus(r.status) || r.slurm?.jobId !== job.jobId) return undefined;
+        const next: RunRecord = { ...r, status: meaning.status, slurm: mergeJob(r.slurm, job) };
+        if (meaning.phase === 'running' && next.startedAt === undefined)
+          next.startedAt = job.startTime ?? this.now().toISOString();
+        return next;
+      });
+      return true;
+    }
+    await this.ended(record, job);
+    return true;
+  }
+
+  /** The job has ended: resubmit it (auto-resume) or record how the run ended. */
+  private async ended(record: RunRecord, job: SlurmJobInfo): Promise<void> {
+    const decision = resubmitDecision({
+      state: job.state,
+      kind: record.kind,
+      autoResume: record.slurm!.autoResume,
+      resubmits: record.slurm!.resubmits,
+      maxResubmits: record.slurm!.maxResubmits,
+      stopRequested: record.stopRequestedAt !== undefined,
+      progressed: await this.progressedSince(record),
+    });
+    if (decision.resubmit && (await this.claimResubmit(record, job.jobId))) {
+      // The record shows how this job ended before it moves on to the next one.
+      await this.update(record.id, (r) =>
+        isFinalStatus(r.status) ? undefined : { ...r, slurm: mergeJob(r.slurm, job) },
+      );
+      await this.resubmit(record, job);
+      return;
+    }
+    const meaning = slurmStateMeaning(job.state);
+    const exit = { exitCode: job.exitCode, signal: job.signal === null ? null : `SIG${job.signal}` };
+    const outcome = await readRunOutcome(record, {
+      exitCode: job.exitCode ?? (meaning.status === 'succeeded' ? 0 : null),
+      signal: exit.signal,
+    });
+    const final = await this.update(record.id, (r) => {
+      if (isFinalStatus(r.status)) return undefined;
+      const base: RunRecord = {
+        ...r,
+        slurm: mergeJob(r.slurm, job),
+        exitCode: exit.exitCode,
+        signal: job.signal === null ? null : signalName(job.signal),
+        endedAt: job.endTime ?? this.now().toISOString(),
+        ...(r.startedAt === undefined && job.startTime !== null ? { startedAt: job.startTime } : {}),
+      };
+      if (r.stopRequestedAt !== undefined || meaning.status === 'stopped') return { ...base, status: 'stopped' };
+      if (meaning.status === 'succeeded') {
+        const failure = detectRunFailure(outcome);
+        return failure === undefined ? { ...base, status: 'succeeded' } : { ...base, status: 'failed', failure };
+      }
+      // FAILED: the log says why better than the state; the other states (TIMEOUT, OUT_OF_MEMORY…) are the why.
+      const fromLog = job.state === 'FAILED' ? detectRunFailure(outcome) : undefined;
+      const why = `${job.state}${job.reason ? ` (${job.reason})` : ''}${job.exitCode !== null ? `, exit ${job.exitCode}` : ''}; job ${job.jobId}${decision.resubmit ? '' : decision.why ? `; ${decision.why}` : ''}`;
+      return { ...base, status: 'failed', failure: fromLog ?? { reason: 'slurmJob', detail: why } };
+    });
+    this.settle(final ?? (await this.readRecord(record.id)) ?? record);
+  }
+
+  private async resubmit(record: RunRecord, job: SlurmJobInfo): Promise<void> {
+    const note = (text: string) =>
+      appendFile(record.logPath, `[tic-studio] ${this.now().toISOString()} ${text}\n`).catch(() => undefined);
+    let jobId: string;
+    try {
+      jobId = await this.commands.submit(record.slurm!.scriptPath, record.cwd);
+    } catch (error) {
+      const detail = `job ${job.jobId} ended ${job.state}; resubmitting failed: ${error instanceof Error ? error.message : String(error)}`;
+      await note(detail);
+      const failed = await this.update(record.id, (r) => ({
+        ...r,
+        status: 'failed',
+        slurm: mergeJob(r.slurm, job),
+        endedAt: this.now().toISOString(),
+        failure: { reason: 'submitFailed', detail },
+      }));
+      this.settle(failed ?? record);
+      return;
+    }
+    await note(
+      `job ${job.jobId} ended ${job.state}: resubmitted as job ${jobId}, which continues the experiment with --resume latest (contracts §1.4)`,
+    );
+    await this.update(record.id, (r) => {
+      const slurm = { ...r.slurm!, jobId, jobIds: [...r.slurm!.jobIds, jobId], resubmits: r.slurm!.resubmits + 1 };
+      delete slurm.nodes;
+      delete slurm.reason;
+      return { ...r, status: 'queued', slurm: { ...slurm, state: 'PENDING', submittedAt: this.now().toISOString() } };
+    });
+  }
+
+  /** Only one window resubmits a job: the one that creates this file first. */
+  private async claimResubmit(record: RunRecord, jobId: string): Promise<boolean> {
+    try {
+      await mkdir(this.store.dir, { recursive: true });
+      const handle = await open(join(this.store.dir, `${record.id}.resubmit-${jobId}`), 'wx');
+      await handle.close();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Training wrote a checkpoint during the current job (a time limit that saves nothing would only repeat). */
+  private async progressedSince(record: RunRecord): Promise<boolean> {
+    if (record.outputDir === undefined || record.slurm?.submittedAt === undefined) return false;
+    const checkpoint = await stat(join(record.outputDir, 'checkpoints', 'epoch_latest.pt')).catch(() => undefined);
+    return checkpoint !== undefined && checkpoint.mtimeMs >= Date.parse(record.slurm.submittedAt) - 2000;
+  }
+
+  /** squeue and sacct no longer know the job (purged after MinJobAge, no accounting): its end is unknown. */
+  private async vanished(record: RunRecord): Promise<boolean> {
+    const submitted = Date.parse(record.slurm?.submittedAt ?? record.createdAt);
+    if (this.now().getTime() - submitted < submitGraceMs) return false;
+    const final = await this.update(record.id, (r) =>
+      isFinalStatus(r.status)
+        ? undefined
+        : { ...r, status: r.stopRequestedAt !== undefined ? 'stopped' : 'lost', endedAt: this.now().toISOString() },
+    );
+    this.settle(final ?? record);
+    return true;
+  }
+
+  private async readRecord(id: string): Promise<RunRecord | undefined> {
+    const result = await this.store.read(id);
+    return result instanceof RunRecordError ? undefined : result;
+  }
+
+  private async requireRecord(id: string): Promise<RunRecord> {
+    const record = await this.readRecord(id);
+    if (record === undefined || record.scheduler !== 'slurm')
+      throw new SlurmError('invalidOptions', `no Slurm run record ${id}`);
+    return record;
+  }
+
+  private async update(
+    id: string,
+    change: (record: RunRecord) => RunRecord | undefined,
+  ): Promise<RunRecord | undefined> {
+    const changed = await this.store.update(id, change);
+    if (changed !== undefined) this.emitChange(changed);
+    return changed;
+  }
+
+  private settle(record: RunRecord): void {
+    if (!isFinalStatus(record.status)) return;
+    this.followed.delete(record.id);
+    const waiting = this.waiters.get(record.id);
+    this.waiters.delete(record.id);
+    for (const resolve of waiting ?? []) resolve(record);
+  }
+
+  private emitChange(record: RunRecord): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(record);
+      } catch {
+        // A listener's bug must not break following the jobs.
+      }
+    }
+  }
+}
+
+function requireSlurmOptions(plan: RunPlan): SlurmJobOptions {
+  if (plan.slurm === undefined) throw new SlurmError('invalidOptions', 'this plan has no Slurm options');
+  return plan.slurm;
+}
+
+function mergeJob(info: RunRecord['slurm'], job: SlurmJobInfo): NonNullable<RunRecord['slurm']> {
+  const next = { ...info!, state: job.state };
+  delete next.pollError;
+  if (job.reason !== null) next.reason = job.reason;
+  else delete next.reason;
+  if (job.nodes !== null) next.nodes = job.nodes;
+  if (job.restarts !== null) next.restarts = job.restarts;
+  return next;
+}
+
+const signalNames: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 15: 'SIGTERM' };
+
+function signalName(signal: number): string {
+  return signalNames[signal] ?? `SIG${signal}`;
+}
