@@ -4,6 +4,7 @@ import { registerCheckpointCommands } from './commands/checkpointCommands';
 import { registerHubCommands } from './commands/hubCommands';
 import { registerProbeCommands } from './commands/probeCommands';
 import { registerRunCommands, runsStatusBar } from './commands/runCommands';
+import { registerScriptPreview } from './runs/slurmPrompts';
 import { DisposableStore } from './disposableStore';
 import { CheckpointInspectorProvider } from './editors/checkpointInspector';
 import { commandIds, viewIds } from './ids';
@@ -37,6 +38,7 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   );
   store.add(vscode.window.createTreeView(viewIds.runs, { treeDataProvider: store.add(new RunsTree(runs)) }));
   store.add(runsStatusBar(runs));
+  store.add(registerScriptPreview());
   void runs.start();
   const hub = store.add(new HubService(context.secrets, log));
   const checkpoints = store.add(new CheckpointsTree(hub));

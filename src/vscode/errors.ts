@@ -38,6 +38,8 @@ const runFailureWords: Record<RunFailure['reason'], string> = {
   exitCode: 'The process exited with an error code.',
   signal: 'The process was killed by a signal TiC Studio did not send.',
   spawnFailed: 'The command could not be started.',
+  submitFailed: 'Slurm did not accept the job (sbatch).',
+  slurmJob: 'The Slurm job ended badly:',
 };
 
 /** One sentence about why a run failed, then the log line or fact behind it. */

@@ -2,6 +2,8 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 
+import { parseSlurmJobOptions, type SlurmJobOptions } from '../runs/slurm/slurmJobOptions';
+import type { SlurmError } from '../runs/slurm/slurmError';
 import { settingKeys } from './ids';
 
 /** Every TiC Studio setting is read here (keys in ids.ts, declared in package.json `contributes.configuration`). */
@@ -71,6 +73,45 @@ export function readRunSettings(workspaceRoot: string): RunSettings {
     imagenetVal: path(settingKeys.runsImagenetVal),
     simulator: path(settingKeys.runsSimulator),
   };
+}
+
+/**
+ * `ticStudio.slurm.*`: the cluster defaults of a Slurm job (the launch form overrides nodes and GPUs), checked like
+ * any untrusted input; a bad value comes back as a SlurmError naming it.
+ */
+export function readSlurmJobOptions(): SlurmJobOptions | SlurmError {
+  const text = (key: string) => {
+    const raw = get<unknown>(key, '');
+    return typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : undefined;
+  };
+  const cpus = get<unknown>(settingKeys.slurmCpusPerTask, 0);
+  return parseSlurmJobOptions({
+    partition: text(settingKeys.slurmPartition),
+    account: text(settingKeys.slurmAccount),
+    qos: text(settingKeys.slurmQos),
+    time: text(settingKeys.slurmTime),
+    mem: text(settingKeys.slurmMem),
+    cpusPerTask: cpus === 0 ? undefined : cpus,
+    nodes: get<unknown>(settingKeys.slurmNodes, 1),
+    gpusPerNode: get<unknown>(settingKeys.slurmGpusPerNode, 8),
+    gpuDirective: get<unknown>(settingKeys.slurmGpuDirective, 'gpus-per-node'),
+    gresName: text(settingKeys.slurmGresName),
+    requeue: get<unknown>(settingKeys.slurmRequeue, false),
+    autoResume: get<unknown>(settingKeys.slurmAutoResume, false),
+    maxResubmits: get<unknown>(settingKeys.slurmMaxResubmits, 10),
+    rdzvPort: get<unknown>(settingKeys.slurmRdzvPort, 29500),
+    extraDirectives: get<unknown>(settingKeys.slurmExtraDirectives, []),
+  });
+}
+
+/** `ticStudio.slurm.pollSeconds` / `maxPollSeconds` in ms (at least 1 s; the ceiling at least the first). */
+export function readSlurmPolling(): { pollMs: number; maxPollMs: number } {
+  const seconds = (key: string, fallback: number) => {
+    const raw = get<unknown>(key, fallback);
+    return typeof raw === 'number' && Number.isFinite(raw) && raw >= 1 ? raw : fallback;
+  };
+  const pollMs = seconds(settingKeys.slurmPollSeconds, 15) * 1000;
+  return { pollMs, maxPollMs: Math.max(pollMs, seconds(settingKeys.slurmMaxPollSeconds, 120) * 1000) };
 }
 
 /** `ticStudio.dashboard.firstStep`: how the merged 2014–2016 step enters the transfer summaries. */

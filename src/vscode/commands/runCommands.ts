@@ -73,18 +73,29 @@ export function registerRunCommands(runs: RunsService): vscode.Disposable[] {
         runs.queue?.cancel(arg.ticket);
         return;
       }
-      const record = runOf(runs, arg) ?? (await pickRun(runs, 'Stop Run…', (r) => r.status === 'running'));
+      const record =
+        runOf(runs, arg) ??
+        (await pickRun(
+          runs,
+          'Stop Run…',
+          (r) => r.status === 'running' || (r.status === 'queued' && r.scheduler === 'slurm'),
+        ));
       if (!record) return;
+      const slurmJob = record.scheduler === 'slurm' ? record.slurm?.jobId : undefined;
       await vscode.window.withProgress(
         {
           location: vscode.ProgressLocation.Notification,
-          title: `Stopping ${record.label} (SIGINT, then SIGTERM, then SIGKILL)…`,
+          title: slurmJob
+            ? `Cancelling Slurm job ${slurmJob} (${record.label})…`
+            : `Stopping ${record.label} (SIGINT, then SIGTERM, then SIGKILL)…`,
         },
         async () => {
           try {
             const stopped = await runs.stop(record.id);
             void vscode.window.showInformationMessage(
-              `${record.label} stopped (${stopped?.stopSignals?.join(' → ') ?? 'SIGINT'}).`,
+              slurmJob
+                ? `${record.label}: Slurm job ${stopped?.slurm?.jobId ?? slurmJob} cancelled (${stopped?.slurm?.state ?? 'CANCELLED'}).`
+                : `${record.label} stopped (${stopped?.stopSignals?.join(' → ') ?? 'SIGINT'}).`,
             );
           } catch (error) {
             void vscode.window.showErrorMessage(

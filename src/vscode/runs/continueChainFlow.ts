@@ -15,9 +15,10 @@ import { lastStepYear } from '../../runs/ticTimeline';
 import { runChainSchedule, type ScheduledStep } from '../../runs/chainSchedule';
 import { describeRunFailure } from '../errors';
 import { readRunSettings } from '../settings';
-import { firstExisting, forSimulation, hashParent, pickGpus, requireTrust } from './launchPrompts';
+import { firstExisting, forSimulation, hashParent, requireTrust } from './launchPrompts';
 import { selectedPython } from './pythonInterpreter';
 import type { RunsService } from './runsService';
+import { pickPlacement } from './slurmPrompts';
 
 /**
  * "Continue the Chain to 2022": queues train + eval for every remaining year of the chain, each step starting when
@@ -43,8 +44,9 @@ export async function continueChainFlow(runs: RunsService, chain: Chain, fromYea
     return;
   }
   const title = `Continue ${chain.strategy} from ${fromYear} to ${lastStepYear}`;
-  const gpuPick = await pickGpus(`${title}: GPUs per node`, defaults.request.nprocPerNode, simulated);
+  const gpuPick = await pickPlacement(runs, title, `${title}: GPUs per node`, defaults.request.nprocPerNode, simulated);
   if (!gpuPick) return;
+  const { slurm } = gpuPick;
   const { python } = await selectedPython(runs.root, settings.python);
   const datacomp = ws.checkout?.datacompDir ?? join(runs.root.fsPath, 'datacomp');
   const evalDataDir = await vscode.window.showInputBox({
@@ -74,6 +76,9 @@ export async function continueChainFlow(runs: RunsService, chain: Chain, fromYea
   const detail = [
     ...years.map((y) => `${y}: train ${names.get(y)}, then evaluate it`),
     'Stops at the first failure. Each step starts from the checkpoint the previous one wrote.',
+    slurm
+      ? `On Slurm: ${slurm.nodes} node(s) × ${slurm.gpusPerNode} GPU(s)${slurm.partition ? `, partition ${slurm.partition}` : ''}; each job's sbatch script is kept next to its run record (.tic-studio/runs/).`
+      : '',
     simulated ? 'Simulated: the demo stand-in runs instead of the real programs.' : '',
   ]
     .filter(Boolean)
@@ -103,6 +108,7 @@ export async function continueChainFlow(runs: RunsService, chain: Chain, fromYea
         simulated,
         outLogPath: join(plan.expDir, 'out.log'),
         outputDir: plan.expDir,
+        ...(slurm ? { slurm } : {}),
       };
     },
     eval: async () => {
@@ -130,6 +136,7 @@ export async function continueChainFlow(runs: RunsService, chain: Chain, fromYea
         label: `eval ${year} ${chain.strategy}`,
         simulated,
         outputDir: plan.outputDir,
+        ...(slurm ? { slurm } : {}),
       };
     },
   }));
@@ -144,8 +151,13 @@ export async function continueChainFlow(runs: RunsService, chain: Chain, fromYea
       dataDir: evalDataDir,
       python,
     }).steps;
-    const first = await runs.launch({ ...tasklist, kind: 'tasklist', label: `tasklist for ${chain.strategy}` });
-    const done = await runs.supervisor?.waitForEnd(first.id);
+    const first = await runs.launch({
+      ...tasklist,
+      kind: 'tasklist',
+      label: `tasklist for ${chain.strategy}`,
+      ...(slurm ? { slurm } : {}),
+    });
+    const done = await runs.waitForEnd(first);
     if (done?.status !== 'succeeded') {
       void vscode.window.showErrorMessage(`${title}: generate_tasklist.py failed; see its log in the Runs view.`);
       return;

@@ -5,10 +5,13 @@ import { planEval } from '../../runs/evalPlan';
 import { validateEvalPlan } from '../../runs/evalValidation';
 import { hasBlockingProblem } from '../../runs/planProblem';
 import { simulatedEvalPlan } from '../../runs/simulatedPlan';
+import type { SlurmJobOptions } from '../../runs/slurm/slurmJobOptions';
+import type { RunPlan } from '../../runs/supervisor';
 import { readRunSettings } from '../settings';
 import { confirmCommand, forSimulation, requireTrust, showProblems } from './launchPrompts';
 import { selectedPython } from './pythonInterpreter';
 import type { RunsService } from './runsService';
+import { askSlurmShape, confirmSlurmScript, pickWhere } from './slurmPrompts';
 
 /** "Evaluate": tasklist then evaluate.py with one output folder per checkpoint (contracts §3.2, §7.9). */
 export async function evaluateFlow(runs: RunsService, checkpoint: string, expName: string | null): Promise<void> {
@@ -37,6 +40,13 @@ export async function evaluateFlow(runs: RunsService, checkpoint: string, expNam
     'eval_results',
     expName ?? dirname(dirname(checkpoint)).split('/').pop() ?? 'checkpoint',
   );
+  const place = await pickWhere(runs.slurmCommands, runs.log, 'Evaluate');
+  if (!place) return;
+  let slurm: SlurmJobOptions | undefined;
+  if (place.where.kind === 'slurm') {
+    slurm = await askSlurmShape('Evaluate', place.where.options, place.partitions, false);
+    if (!slurm) return;
+  }
   const dataDir = await vscode.window.showInputBox({
     title: 'Evaluate: eval data root (--data_dir)',
     value: join(datacomp, 'data'),
@@ -60,15 +70,21 @@ export async function evaluateFlow(runs: RunsService, checkpoint: string, expNam
   }
   const [tasklist, evaluate] = plan.steps;
   const run = simulated && settings.simulator ? simulatedEvalPlan(evaluate, settings.simulator) : evaluate;
-  if (
-    !(await confirmCommand(
-      `Evaluate ${expName ?? checkpoint} on ${plan.taskGroups.join(', ')}`,
-      evaluate,
-      problems,
-      simulated,
-    ))
-  )
-    return;
+  const what = `Evaluate ${expName ?? checkpoint} on ${plan.taskGroups.join(', ')}`;
+  let evalRun: RunPlan = {
+    ...run,
+    env: { ...run.env, PYTHONUNBUFFERED: '1' },
+    kind: 'eval',
+    label: `eval ${expName ?? checkpoint}`,
+    simulated,
+    outputDir,
+    ...(slurm ? { slurm } : {}),
+  };
+  if (slurm && runs.slurm) {
+    const prepared = runs.slurm.prepare(evalRun);
+    if (!(await confirmSlurmScript(`${what} on Slurm`, prepared, problems, simulated))) return;
+    evalRun = { ...evalRun, id: prepared.id };
+  } else if (!(await confirmCommand(what, evaluate, problems, simulated))) return;
   try {
     if (!simulated) {
       // evaluate.py reads datacomp/tasklist.yml: write it first, and wait for it (§3.2).
@@ -76,21 +92,15 @@ export async function evaluateFlow(runs: RunsService, checkpoint: string, expNam
         ...tasklist,
         kind: 'tasklist',
         label: `tasklist for ${expName ?? 'checkpoint'}`,
+        ...(slurm ? { slurm } : {}),
       });
-      const done = await runs.supervisor?.waitForEnd(first.id);
+      const done = await runs.waitForEnd(first);
       if (done?.status !== 'succeeded') {
         void vscode.window.showErrorMessage('generate_tasklist.py failed; see its log in the Runs view.');
         return;
       }
     }
-    await runs.launch({
-      ...run,
-      env: { ...run.env, PYTHONUNBUFFERED: '1' },
-      kind: 'eval',
-      label: `eval ${expName ?? checkpoint}`,
-      simulated,
-      outputDir,
-    });
+    await runs.launch(evalRun);
     await vscode.commands.executeCommand('ticStudio.runs.focus');
   } catch (error) {
     void vscode.window.showErrorMessage(

@@ -9,19 +9,13 @@ import { hasBlockingProblem } from '../../runs/planProblem';
 import { planResume, type ResumeRequest } from '../../runs/resumePlan';
 import { validateResumePlan } from '../../runs/resumeValidation';
 import { simulatedTrainPlan } from '../../runs/simulatedPlan';
+import type { RunPlan } from '../../runs/supervisor';
 import { type TicStrategy } from '../../runs/ticTimeline';
 import { readRunSettings } from '../settings';
-import {
-  confirmCommand,
-  firstExisting,
-  forSimulation,
-  hashParent,
-  pickGpus,
-  requireTrust,
-  showProblems,
-} from './launchPrompts';
+import { confirmCommand, firstExisting, forSimulation, hashParent, requireTrust, showProblems } from './launchPrompts';
 import { selectedPython } from './pythonInterpreter';
 import type { RunsService } from './runsService';
+import { confirmSlurmScript, pickPlacement } from './slurmPrompts';
 
 /**
  * "Resume from YEAR": plans YEAR+1 of the chain (contracts §1.4, §1.7) from the step's checkpoint, asks for the few
@@ -58,13 +52,15 @@ export async function resumeFlow(runs: RunsService, chain: Chain, fromYear: numb
   if (!strategyPick) return;
   const strategy = strategyPick.label as TicStrategy;
 
-  const gpuPick = await pickGpus(
+  const gpuPick = await pickPlacement(
+    runs,
+    title,
     `${title} (2/4): GPUs per node (--nproc_per_node)`,
     defaults.request.nprocPerNode,
     simulated,
   );
   if (!gpuPick) return;
-  const { gpus } = gpuPick;
+  const { gpus, slurm } = gpuPick;
 
   const base: ResumeRequest = {
     strategy,
@@ -122,23 +118,30 @@ export async function resumeFlow(runs: RunsService, chain: Chain, fromYear: numb
     return;
   }
   const run = simulated && settings.simulator ? simulatedTrainPlan(plan, settings.simulator) : plan;
-  if (!(await confirmCommand(`${title} with ${strategy} (${expName})`, plan, problems, simulated))) return;
   const env: Record<string, string> = { ...run.env, PYTHONUNBUFFERED: '1' };
   if (gpus.length > 0) env.CUDA_VISIBLE_DEVICES = gpus.map((g) => g.index).join(',');
+  const label = `train ${fromYear + 1} ${strategy}`;
+  let runPlan: RunPlan = {
+    ...run,
+    env,
+    kind: 'train',
+    label,
+    simulated,
+    outLogPath: join(plan.expDir, 'out.log'),
+    outputDir: plan.expDir,
+    ...(slurm ? { slurm } : {}),
+  };
+  const what = `${title} with ${strategy} (${expName})`;
+  if (slurm && runs.slurm) {
+    const prepared = runs.slurm.prepare(runPlan);
+    if (!(await confirmSlurmScript(`${what} on Slurm`, prepared, problems, simulated))) return;
+    runPlan = { ...runPlan, id: prepared.id };
+  } else if (!(await confirmCommand(what, plan, problems, simulated))) return;
   const parentCheckpoint = plan.checkpoint ? await hashParent(plan.checkpoint) : undefined;
-  // Resolves once started; a run waiting for busy GPUs shows as queued meanwhile.
+  // Resolves once started; a run waiting for busy GPUs (or in Slurm's queue) shows as queued meanwhile.
   runs
     .launch(
-      {
-        ...run,
-        env,
-        kind: 'train',
-        label: `train ${fromYear + 1} ${strategy}`,
-        simulated,
-        outLogPath: join(plan.expDir, 'out.log'),
-        outputDir: plan.expDir,
-        ...(parentCheckpoint ? { parentCheckpoint } : {}),
-      },
+      { ...runPlan, ...(parentCheckpoint ? { parentCheckpoint } : {}) },
       gpus.map((g) => g.index),
     )
     .catch((error: unknown) =>

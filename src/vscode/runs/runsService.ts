@@ -1,12 +1,15 @@
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../runs/runRecord';
 import { GpuQueue } from '../../runs/gpuQueue';
+import { schedulerOf, type RunScheduler } from '../../runs/runScheduler';
+import { SlurmCommands } from '../../runs/slurm/slurmCommands';
+import { SlurmScheduler } from '../../runs/slurm/slurmScheduler';
 import { Supervisor, type RunPlan } from '../../runs/supervisor';
 import { scanWorkspace, type Workspace } from '../../runs/workspaceScan';
 import type { StepActivity } from '../../results/timelineSteps';
 import { describeRunFailure } from '../errors';
 import type { Logger } from '../logger';
-import { readRunSettings } from '../settings';
+import { readRunSettings, readSlurmPolling } from '../settings';
 import { LiveRunStats } from './liveRunStats';
 
 /**
@@ -28,23 +31,36 @@ export class RunsService implements vscode.Disposable {
   private scanTimer: NodeJS.Timeout | undefined;
   private liveTimer: NodeJS.Timeout | undefined;
   readonly supervisor: Supervisor | undefined;
+  /** Runs submitted to Slurm (the `sbatch`/`squeue`/`scancel` of the extension host's PATH and SLURM_CONF). */
+  readonly slurm: SlurmScheduler | undefined;
+  /** The Slurm client commands of the extension host's environment (PATH, SLURM_CONF). */
+  readonly slurmCommands = new SlurmCommands();
   /** Runs asking for busy GPUs wait here (in memory: a reload forgets the queue, not the running runs). */
   readonly queue: GpuQueue | undefined;
 
   constructor(
     readonly root: vscode.Uri | undefined,
-    private readonly log: Logger,
+    readonly log: Logger,
   ) {
     if (!root) return;
     this.supervisor = new Supervisor({ workspaceRoot: root.fsPath, isTrusted: () => vscode.workspace.isTrusted });
-    this.disposables.push({ dispose: () => this.supervisor?.dispose() });
+    this.slurm = new SlurmScheduler({
+      workspaceRoot: root.fsPath,
+      isTrusted: () => vscode.workspace.isTrusted,
+      commands: this.slurmCommands,
+      ...readSlurmPolling(),
+    });
+    this.disposables.push({ dispose: () => this.supervisor?.dispose() }, { dispose: () => this.slurm?.dispose() });
     const supervisor = this.supervisor;
     this.queue = new GpuQueue({
       start: (plan) => supervisor.start(plan),
       waitForEnd: (id) => supervisor.waitForEnd(id),
     });
     this.disposables.push(this.queue.onDidChange(() => this.changed.fire()));
-    this.disposables.push(this.supervisor.onDidChangeRun((record) => this.onRun(record)));
+    this.disposables.push(
+      this.supervisor.onDidChangeRun((record) => this.onRun(record)),
+      this.slurm.onDidChangeRun((record) => this.onRun(record)),
+    );
     const watcher = vscode.workspace.createFileSystemWatcher(
       new vscode.RelativePattern(root, '**/{out.log,params.txt,eval_results.jsonl,*.pt}'),
     );
@@ -103,12 +119,12 @@ export class RunsService implements vscode.Disposable {
     await this.rescan();
     if (!this.supervisor) return;
     try {
-      const reattached = await this.supervisor.reattach();
+      const reattached = [...(await this.supervisor.reattach()), ...((await this.slurm?.reattach()) ?? [])];
       for (const record of reattached) this.onRun(record);
       const { records } = await this.supervisor.store.list();
       for (const record of records) this.onRun(record);
-      const running = reattached.filter((r) => r.status === 'running').length;
-      if (running) this.log.info(`Re-attached to ${running} run(s) still going.`);
+      const going = reattached.filter((r) => r.status === 'running' || r.status === 'queued').length;
+      if (going) this.log.info(`Re-attached to ${going} run(s) still going or waiting in Slurm.`);
     } catch (error) {
       this.log.error(
         `Could not read the runs of this workspace: ${error instanceof Error ? error.message : String(error)}`,
@@ -153,7 +169,7 @@ export class RunsService implements vscode.Disposable {
     }, 400);
   }
 
-  /** Starts a run now, or queues it while another run holds any of its GPUs; resolves when it started. */
+  /** Starts a run now, or queues it while another run holds any of its GPUs (Slurm: submits it); resolves when it started. */
   async launch(plan: RunPlan, gpus: readonly number[] = []): Promise<RunRecord> {
     const submission = this.submit(plan, gpus);
     if (this.queue?.queued().some((q) => q.ticket === submission.id)) {
@@ -169,11 +185,28 @@ export class RunsService implements vscode.Disposable {
     plan: RunPlan,
     gpus: readonly number[],
   ): { id: string; started: Promise<RunRecord>; ended: Promise<RunRecord> } {
-    if (!this.queue) throw new Error('Open a folder first: runs are recorded in its .tic-studio/ folder.');
-    const submission = this.queue.submit(plan, gpus);
+    if (!this.queue || !this.slurm)
+      throw new Error('Open a folder first: runs are recorded in its .tic-studio/ folder.');
+    let submission: { id: string; started: Promise<RunRecord>; ended: Promise<RunRecord> };
+    if (plan.slurm !== undefined) {
+      // Slurm queues it: TiC Studio's GPU queue is for this machine's GPUs only.
+      const slurm = this.slurm;
+      const started = slurm.start(plan);
+      submission = {
+        id: `slurm:${plan.id ?? plan.label}`,
+        started,
+        ended: started.then((r) => slurm.waitForEnd(r.id)),
+      };
+    } else {
+      submission = this.queue.submit(plan, gpus);
+    }
     void submission.started.then(
       (record) => {
-        this.log.info(`Started ${record.kind} run ${record.id} (pid ${record.pid}): ${record.argv.join(' ')}`);
+        this.log.info(
+          record.scheduler === 'slurm'
+            ? `Submitted ${record.kind} run ${record.id} as Slurm job ${record.slurm?.jobId} (${record.slurm?.scriptPath})`
+            : `Started ${record.kind} run ${record.id} (pid ${record.pid}): ${record.argv.join(' ')}`,
+        );
         this.onRun(record);
       },
       () => undefined,
@@ -181,19 +214,31 @@ export class RunsService implements vscode.Disposable {
     return submission;
   }
 
+  /** Stops a local run (signals) or cancels a Slurm job (scancel); resolves with the final record. */
   async stop(id: string): Promise<RunRecord | undefined> {
-    const record = await this.supervisor?.stop(id);
+    const known = this.records.get(id);
+    const record = await (known ? this.schedulerOf(known) : this.supervisor)?.stop(id);
     if (record) this.onRun(record);
     return record;
+  }
+
+  /** The final record of a run, from whichever scheduler runs it. */
+  async waitForEnd(record: RunRecord): Promise<RunRecord | undefined> {
+    return this.schedulerOf(record)?.waitForEnd(record.id);
+  }
+
+  private schedulerOf(record: RunRecord): RunScheduler | undefined {
+    return schedulerOf(record) === 'slurm' ? this.slurm : this.supervisor;
   }
 
   private onRun(record: RunRecord): void {
     const before = this.records.get(record.id)?.status;
     this.records.set(record.id, record);
-    if (record.status === 'running' && record.kind === 'train' && !this.live.has(record.id) && this.supervisor) {
+    const scheduler = this.schedulerOf(record);
+    if (record.status === 'running' && record.kind === 'train' && !this.live.has(record.id) && scheduler) {
       const stats = new LiveRunStats(() => this.liveChanged());
       // The run's own out.log has the train lines (rank 0); the console log has the same plus stdout.
-      const follow = this.supervisor.follow(
+      const follow = scheduler.follow(
         record.id,
         {
           onChunk: (text, source) => {
@@ -207,7 +252,7 @@ export class RunsService implements vscode.Disposable {
     }
     if (record.status !== 'running' && record.status !== 'queued') {
       this.live.get(record.id)?.follow.dispose();
-      if (before === 'running') {
+      if (before === 'running' || (before === 'queued' && record.scheduler === 'slurm')) {
         this.scheduleScan();
         this.announceEnd(record);
       }

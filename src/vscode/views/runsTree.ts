@@ -44,6 +44,19 @@ function elapsed(record: RunRecord, now: number): string {
       : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }
 
+/** `Slurm job 123` · `RUNNING on gpu[01-02]` / `PENDING (Priority)` · `restart 1`. */
+function slurmParts(slurm: NonNullable<RunRecord['slurm']>): string[] {
+  const parts = [slurm.jobId ? `Slurm job ${slurm.jobId}` : 'Slurm: submitting'];
+  if (slurm.state) {
+    const where = slurm.nodes ? ` on ${slurm.nodes}` : slurm.reason ? ` (${slurm.reason})` : '';
+    parts.push(`${slurm.state}${where}`);
+  }
+  if (slurm.resubmits > 0) parts.push(`resubmitted ${slurm.resubmits}×`);
+  if (slurm.restarts) parts.push(`requeued ${slurm.restarts}×`);
+  if (slurm.pollError) parts.push('⚠ squeue failed');
+  return parts;
+}
+
 /** The Runs view: the runs TiC Studio started in this workspace, running first, with live loss and throughput. */
 export class RunsTree implements vscode.TreeDataProvider<RunNode | QueuedNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunNode[] | undefined>();
@@ -134,7 +147,10 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode | QueuedNode>, 
       vscode.TreeItemCollapsibleState.None,
     );
     item.id = `run:${record.id}`;
-    const parts = [record.status, elapsed(record, Date.now())];
+    const parts: string[] = [record.status];
+    const slurm = record.scheduler === 'slurm' ? record.slurm : undefined;
+    if (slurm) parts.push(...slurmParts(slurm));
+    parts.push(elapsed(record, Date.now()));
     const live = this.runs.liveStats(record.id);
     if (live?.lastStep) {
       const s = live.lastStep;
@@ -147,13 +163,18 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode | QueuedNode>, 
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     item.tooltip = [
       `${record.kind} run ${record.id}${record.simulated ? ' (simulated: the demo stand-in, not the real trainer)' : ''}`,
-      `pid ${record.pid ?? '-'} · ${record.host}`,
+      slurm
+        ? `Slurm job ${slurm.jobIds.join(' → ') || '(not submitted)'}${slurm.partition ? ` · partition ${slurm.partition}` : ''} · ${slurm.nodesRequested} node(s) × ${slurm.gpusPerNode} GPU(s)${slurm.autoResume ? ` · auto-resume (${slurm.resubmits}/${slurm.maxResubmits})` : ''}\nscript ${slurm.scriptPath}`
+        : `pid ${record.pid ?? '-'} · ${record.host}`,
+      slurm?.pollError ? `squeue: ${slurm.pollError}` : '',
       record.failure ? describeRunFailure(record.failure) : '',
       record.argv.join(' '),
     ]
       .filter(Boolean)
       .join('\n');
-    item.contextValue = record.status === 'running' ? 'run running' : 'run ended';
+    // A job waiting in Slurm's queue can be cancelled too.
+    item.contextValue =
+      record.status === 'running' || (slurm && record.status === 'queued') ? 'run running' : 'run ended';
     item.command = { command: 'ticStudio.showRunLog', title: 'Show Run Log', arguments: [node] };
     item.accessibilityInformation = { label: `${item.label}, ${item.description}` };
     return item;

@@ -1,0 +1,174 @@
+import { hostname } from 'node:os';
+import * as vscode from 'vscode';
+import type { PlanProblem } from '../../runs/planProblem';
+import type { SlurmCommands } from '../../runs/slurm/slurmCommands';
+import { SlurmError } from '../../runs/slurm/slurmError';
+import { parseSlurmJobOptions, type SlurmJobOptions } from '../../runs/slurm/slurmJobOptions';
+import type { PreparedSlurmRun } from '../../runs/slurm/slurmScheduler';
+import type { GpuInfo } from '../../runs/gpuQuery';
+import type { Logger } from '../logger';
+import { readSlurmJobOptions } from '../settings';
+import { pickGpus } from './launchPrompts';
+import type { RunsService } from './runsService';
+
+export type Where = { readonly kind: 'local' } | { readonly kind: 'slurm'; readonly options: SlurmJobOptions };
+
+const scriptScheme = 'tic-studio-sbatch';
+const scripts = new Map<string, string>();
+
+/** Read-only documents of the scripts shown before submission (no "save changes?" when they are closed). */
+export function registerScriptPreview(): vscode.Disposable {
+  return vscode.workspace.registerTextDocumentContentProvider(scriptScheme, {
+    provideTextDocumentContent: (uri) => scripts.get(uri.path) ?? '',
+  });
+}
+
+/**
+ * "Where": this machine or the Slurm cluster. Asked only where a Slurm client answers (`sinfo` lists partitions),
+ * so a GPU box without Slurm is never asked; a client that is there but fails is logged, not hidden silently.
+ * Returns undefined when the user cancelled.
+ */
+export async function pickWhere(
+  commands: SlurmCommands,
+  log: Logger,
+  title: string,
+): Promise<{ where: Where; partitions: string[] } | undefined> {
+  let partitions: { name: string; isDefault: boolean; available: boolean }[];
+  try {
+    partitions = await commands.partitions();
+  } catch (error) {
+    if (!(error instanceof SlurmError && error.reason === 'notInstalled'))
+      log.info(`Slurm is not offered: ${error instanceof Error ? error.message : String(error)}`);
+    return { where: { kind: 'local' }, partitions: [] };
+  }
+  const settings = readSlurmJobOptions();
+  const items = [
+    {
+      label: '$(vm) This machine',
+      description: hostname(),
+      detail: 'torchrun here, supervised by TiC Studio',
+      slurm: false,
+    },
+    {
+      label: '$(server-environment) Slurm cluster',
+      description: partitions
+        .map((p) => `${p.name}${p.isDefault ? '*' : ''}${p.available ? '' : ' (down)'}`)
+        .join(', '),
+      detail:
+        settings instanceof SlurmError
+          ? `ticStudio.slurm settings need fixing: ${settings.message}`
+          : 'sbatch a generated script (shown before submission); multi-node torchrun with a c10d rendezvous',
+      slurm: true,
+    },
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title: `${title}: where`, ignoreFocusOut: true });
+  if (!pick) return undefined;
+  if (!pick.slurm) return { where: { kind: 'local' }, partitions: [] };
+  if (settings instanceof SlurmError) {
+    void vscode.window
+      .showErrorMessage(settings.message, 'Open Settings')
+      .then((a) =>
+        a ? vscode.commands.executeCommand('workbench.action.openSettings', 'ticStudio.slurm') : undefined,
+      );
+    return undefined;
+  }
+  return { where: { kind: 'slurm', options: settings }, partitions: partitions.map((p) => p.name) };
+}
+
+/**
+ * Where a training run goes and on how many GPUs: this machine (which GPUs, CUDA_VISIBLE_DEVICES) or Slurm (nodes ×
+ * GPUs per node, partition). `n` is torchrun's --nproc_per_node either way.
+ */
+export async function pickPlacement(
+  runs: RunsService,
+  title: string,
+  gpuTitle: string,
+  plannedGpus: number | undefined,
+  simulated: boolean,
+): Promise<{ n: number; gpus: GpuInfo[]; slurm?: SlurmJobOptions } | undefined> {
+  const place = await pickWhere(runs.slurmCommands, runs.log, title);
+  if (!place) return undefined;
+  if (place.where.kind === 'local') return pickGpus(gpuTitle, plannedGpus, simulated);
+  const slurm = await askSlurmShape(title, place.where.options, place.partitions, true);
+  return slurm && { n: Math.max(1, slurm.gpusPerNode), gpus: [], slurm };
+}
+
+/** Nodes (training only), GPUs per node and partition for one job, starting from the settings. */
+export async function askSlurmShape(
+  title: string,
+  options: SlurmJobOptions,
+  partitions: readonly string[],
+  training: boolean,
+): Promise<SlurmJobOptions | undefined> {
+  const count = async (prompt: string, value: number, min: number): Promise<number | undefined> => {
+    const raw = await vscode.window.showInputBox({
+      title: `${title}: ${prompt}`,
+      value: String(value),
+      ignoreFocusOut: true,
+      validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= min ? undefined : `A whole number ≥ ${min}.`),
+    });
+    return raw === undefined ? undefined : Number(raw.trim());
+  };
+  const nodes = training ? await count('nodes (#SBATCH --nodes, torchrun --nnodes)', options.nodes, 1) : 1;
+  if (nodes === undefined) return undefined;
+  const gpusPerNode = await count('GPUs per node (--nproc_per_node)', options.gpusPerNode, 0);
+  if (gpusPerNode === undefined) return undefined;
+  let partition = options.partition;
+  if (partition === undefined && partitions.length > 1) {
+    partition = await vscode.window.showQuickPick([...partitions], {
+      title: `${title}: partition`,
+      ignoreFocusOut: true,
+    });
+    if (partition === undefined) return undefined;
+  }
+  const parsed = parseSlurmJobOptions({ ...options, nodes, gpusPerNode, ...(partition ? { partition } : {}) });
+  if (parsed instanceof SlurmError) {
+    void vscode.window.showErrorMessage(parsed.message);
+    return undefined;
+  }
+  return parsed;
+}
+
+/**
+ * Shows the sbatch script (a read-only editor beside) and asks to submit it; "Copy Script" copies it and asks
+ * again. Resolves true to submit.
+ */
+export async function confirmSlurmScript(
+  title: string,
+  prepared: PreparedSlurmRun,
+  problems: readonly PlanProblem[],
+  simulated: boolean,
+): Promise<boolean> {
+  scripts.set(`/${prepared.id}.sbatch`, prepared.script);
+  const uri = vscode.Uri.from({ scheme: scriptScheme, path: `/${prepared.id}.sbatch` });
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.languages.setTextDocumentLanguage(doc, 'shellscript').then(undefined, () => undefined);
+  await vscode.window.showTextDocument(doc, {
+    preview: true,
+    viewColumn: vscode.ViewColumn.Beside,
+    preserveFocus: true,
+  });
+  const warnings = problems.filter((p) => p.severity === 'warning').map((p) => `⚠ ${p.message}`);
+  const detail = [
+    `The sbatch script is open beside (it is kept as ${prepared.scriptPath}).`,
+    `Output and errors: ${prepared.logPath}`,
+    ...warnings,
+    simulated ? 'Simulated: the demo stand-in runs instead of the real program.' : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+  for (;;) {
+    const answer = await vscode.window.showInformationMessage(
+      title,
+      { modal: true, detail },
+      'Submit to Slurm',
+      'Copy Script',
+    );
+    if (answer === 'Copy Script') {
+      await vscode.env.clipboard.writeText(prepared.script);
+      continue;
+    }
+    if (answer !== 'Submit to Slurm') scripts.delete(`/${prepared.id}.sbatch`);
+    return answer === 'Submit to Slurm';
+  }
+}
