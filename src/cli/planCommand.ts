@@ -165,7 +165,7 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
     const plan = planResume(complete(merged));
     const slurm = slurmScriptFor(
       values,
-      { ...plan, kind: 'train', label: `train ${plan.trainYear} ${plan.strategy}` },
+      { ...plan, kind: 'train', label: `train ${plan.trainYear} ${plan.strategy}`, outputDir: plan.expDir },
       complete(merged).nprocPerNode,
     );
     const problems = values['no-validate'] ? [] : await validateResumePlan(plan);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { newRunId, type RunKind } from '../runs/runRecord';
 import { runRecordsDir } from '../runs/runRecordStore';
-import { sbatchScript } from '../runs/slurm/sbatchScript';
+import { sbatchScriptOfPlan } from '../runs/slurm/sbatchScript';
 import { SlurmError } from '../runs/slurm/slurmError';
 import { parseSlurmJobOptions, type SlurmJobOptions } from '../runs/slurm/slurmJobOptions';
 import type { CommandPlan } from '../runs/commandPlan';
@@ -46,7 +46,7 @@ export interface SlurmFlagValues {
 /** The sbatch script the plan would be submitted with, under a provisional run id; undefined for local plans. */
 export function slurmScriptFor(
   values: SlurmFlagValues,
-  plan: CommandPlan & { kind: RunKind; label: string; expDir?: string },
+  plan: CommandPlan & { kind: RunKind; label: string; outputDir?: string },
   gpusPerNode: number,
 ): { runId: string; logPath: string; options: SlurmJobOptions; script: string } | undefined {
   const scheduler = values.scheduler ?? 'local';
@@ -74,17 +74,7 @@ export function slurmScriptFor(
   const runId = newRunId(plan.kind);
   const logPath = join(runRecordsDir(values.workspace ?? process.cwd()), `${runId}.log`);
   try {
-    const script = sbatchScript({
-      runId,
-      kind: plan.kind,
-      label: plan.label,
-      argv: plan.argv,
-      cwd: plan.cwd,
-      env: plan.env,
-      logPath,
-      options,
-      ...(plan.expDir !== undefined ? { expDir: plan.expDir } : {}),
-    });
+    const script = sbatchScriptOfPlan({ ...plan, slurm: options }, runId, logPath);
     return { runId, logPath, options, script };
   } catch (error) {
     if (error instanceof SlurmError) throw new UsageError(error.message);

@@ -65,3 +65,26 @@ export function followRunLogs(
     },
   };
 }
+
+/** followRunLogs for a run whose record is still being read (a scheduler's follow(id)); a missing run follows nothing. */
+export function followRunWhenRead(
+  record: Promise<RunRecord>,
+  waitForEnd: () => Promise<RunRecord>,
+  listener: RunLogListener,
+  options: { from?: 'start' | 'end'; pollMs: number },
+): { dispose(): void } {
+  let inner: { dispose(): void } | undefined;
+  let disposed = false;
+  void record.then(
+    (r) => {
+      if (!disposed) inner = followRunLogs(r, waitForEnd, listener, options);
+    },
+    () => undefined,
+  );
+  return {
+    dispose: () => {
+      disposed = true;
+      inner?.dispose();
+    },
+  };
+}

@@ -14,7 +14,8 @@ import {
 } from './processTree';
 import type { CommandPlan } from './commandPlan';
 import { detectRunFailure } from './runFailure';
-import { followRunLogs, type RunLogListener } from './runLogFollow';
+import { followRunWhenRead, type RunLogListener } from './runLogFollow';
+import { RunEvents } from './runEvents';
 import { readRunOutcome } from './runOutcome';
 import type { RunScheduler } from './runScheduler';
 import type { SlurmJobOptions } from './slurm/slurmJobOptions';
@@ -122,8 +123,7 @@ export class Supervisor implements RunScheduler {
   private readonly procRoot: string;
   private readonly pollMs: number;
   private readonly monitors = new Map<string, Monitor>();
-  private readonly waiters = new Map<string, Array<(record: RunRecord) => void>>();
-  private readonly changeListeners = new Set<(record: RunRecord) => void>();
+  private readonly events = new RunEvents();
   private disposed = false;
 
   constructor(private readonly options: SupervisorOptions) {
@@ -139,8 +139,7 @@ export class Supervisor implements RunScheduler {
 
   /** Called with every record this supervisor writes or sees end. Other windows' changes: store.watch(). */
   onDidChangeRun(listener: (record: RunRecord) => void): { dispose(): void } {
-    this.changeListeners.add(listener);
-    return { dispose: () => this.changeListeners.delete(listener) };
+    return this.events.onDidChangeRun(listener);
   }
 
   /**
@@ -179,7 +178,7 @@ export class Supervisor implements RunScheduler {
     if (plan.outputDir !== undefined) record.outputDir = plan.outputDir;
     if (plan.parentCheckpoint !== undefined) record.parentCheckpoint = { ...plan.parentCheckpoint };
     await this.store.write(record);
-    this.emitChange(record);
+    this.events.emit(record);
 
     const log = await open(record.logPath, 'a');
     let wrapper: ChildProcess;
@@ -313,11 +312,7 @@ export class Supervisor implements RunScheduler {
   async waitForEnd(id: string): Promise<RunRecord> {
     const record = await this.requireRecord(id);
     if (isFinalStatus(record.status)) return record;
-    const ended = new Promise<RunRecord>((resolve) => {
-      const list = this.waiters.get(id);
-      if (list) list.push(resolve);
-      else this.waiters.set(id, [resolve]);
-    });
+    const ended = this.events.ended(id);
     this.ensureMonitor(id);
     return ended;
   }
@@ -327,21 +322,10 @@ export class Supervisor implements RunScheduler {
    * default) or from now on (`'end'`). Works for a finished run too: it then reads what is there and ends.
    */
   follow(id: string, listener: RunLogListener, options: { from?: 'start' | 'end' } = {}): { dispose(): void } {
-    let inner: { dispose(): void } | undefined;
-    let disposed = false;
-    void this.requireRecord(id).then(
-      (record) => {
-        if (!disposed)
-          inner = followRunLogs(record, () => this.waitForEnd(id), listener, { ...options, pollMs: this.pollMs });
-      },
-      () => undefined,
-    );
-    return {
-      dispose: () => {
-        disposed = true;
-        inner?.dispose();
-      },
-    };
+    return followRunWhenRead(this.requireRecord(id), () => this.waitForEnd(id), listener, {
+      ...options,
+      pollMs: this.pollMs,
+    });
   }
 
   /** Stops watching (timers, followers' waits). Never stops a run: runs outlive the window by design. */
@@ -349,7 +333,7 @@ export class Supervisor implements RunScheduler {
     this.disposed = true;
     for (const m of this.monitors.values()) clearInterval(m.timer);
     this.monitors.clear();
-    this.changeListeners.clear();
+    this.events.dispose();
   }
 
   private ensureMonitor(id: string): void {
@@ -452,7 +436,7 @@ export class Supervisor implements RunScheduler {
           },
     );
     const result = merged ?? (await this.readRecord(record.id)) ?? record;
-    this.emitChange(result);
+    this.events.emit(result);
     return result;
   }
 
@@ -517,32 +501,18 @@ export class Supervisor implements RunScheduler {
     change: (record: RunRecord) => RunRecord | undefined,
   ): Promise<RunRecord | undefined> {
     const changed = await this.store.update(id, change);
-    if (changed !== undefined) this.emitChange(changed);
+    if (changed !== undefined) this.events.emit(changed);
     return changed;
   }
 
   private settle(record: RunRecord): void {
-    if (!isFinalStatus(record.status)) return;
-    this.stopMonitor(record.id);
-    const waiting = this.waiters.get(record.id);
-    this.waiters.delete(record.id);
-    for (const resolve of waiting ?? []) resolve(record);
+    if (this.events.settle(record)) this.stopMonitor(record.id);
   }
 
   private stopMonitor(id: string): void {
     const monitor = this.monitors.get(id);
     if (monitor !== undefined) clearInterval(monitor.timer);
     this.monitors.delete(id);
-  }
-
-  private emitChange(record: RunRecord): void {
-    for (const listener of this.changeListeners) {
-      try {
-        listener(record);
-      } catch {
-        // A listener's bug must not break supervision.
-      }
-    }
   }
 }
 

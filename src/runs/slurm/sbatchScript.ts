@@ -1,5 +1,6 @@
 import { shellQuoteArgv } from '../commandPlan';
 import { isSecretVariable, type RunKind } from '../runRecord';
+import type { RunPlan } from '../supervisor';
 import { SlurmError } from './slurmError';
 import type { SlurmJobOptions } from './slurmJobOptions';
 
@@ -17,6 +18,22 @@ export interface SbatchScriptInput {
   readonly options: SlurmJobOptions;
   /** Train: `{output_dir}/{exp_name}`, where the script looks for `checkpoints/epoch_latest.pt` (§1.4). */
   readonly expDir?: string;
+}
+
+/** The script of a plan that carries its Slurm options (RunPlan.slurm), for run `runId` logging to `logPath`. */
+export function sbatchScriptOfPlan(plan: RunPlan, runId: string, logPath: string): string {
+  if (plan.slurm === undefined) throw new SlurmError('invalidOptions', 'this plan has no Slurm options');
+  return sbatchScript({
+    runId,
+    kind: plan.kind,
+    label: plan.label,
+    argv: plan.argv,
+    cwd: plan.cwd,
+    env: plan.env,
+    logPath,
+    options: plan.slurm,
+    ...(plan.kind === 'train' && plan.outputDir !== undefined ? { expDir: plan.outputDir } : {}),
+  });
 }
 
 /** torchrun's own flags that the script sets from Slurm's allocation instead of the local plan. */
@@ -100,11 +117,14 @@ function trainBody(input: SbatchScriptInput): string[] {
   const launcherEnd = firstFlag < 0 || firstFlag > scriptIndex ? scriptIndex : firstFlag;
   const launcher = input.argv.slice(0, launcherEnd);
   const kept: string[] = [];
+  let plannedProcesses: number | undefined;
   for (let i = launcherEnd; i < scriptIndex; i++) {
     const arg = input.argv[i]!;
     const [name, inline] = arg.split('=', 2) as [string, string | undefined];
     const takesValue = inline === undefined && i + 1 < scriptIndex && !input.argv[i + 1]!.startsWith('--');
     if (nodeFlags.has(name) || rendezvousFlags.has(name)) {
+      if (name === '--nproc_per_node' || name === '--nproc-per-node')
+        plannedProcesses = Number(inline ?? input.argv[i + 1]) || undefined;
       if (takesValue) i++;
       continue;
     }
@@ -151,7 +171,8 @@ function trainBody(input: SbatchScriptInput): string[] {
   const torchrun = [
     shellQuoteArgv(launcher),
     '--nnodes "$SLURM_NNODES"',
-    `--nproc_per_node ${Math.max(1, options.gpusPerNode)}`,
+    // One worker per GPU asked for; a job without GPUs (CPU, gloo) keeps the plan's own count.
+    `--nproc_per_node ${options.gpusPerNode > 0 ? options.gpusPerNode : (plannedProcesses ?? 1)}`,
     '--rdzv_backend c10d',
     '--rdzv_endpoint "$head_node:$rdzv_port"',
     '--rdzv_id "$SLURM_JOB_ID"',

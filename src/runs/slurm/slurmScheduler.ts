@@ -2,7 +2,8 @@ import { appendFile, mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { detectRunFailure } from '../runFailure';
-import { followRunLogs, type RunLogListener } from '../runLogFollow';
+import { followRunWhenRead, type RunLogListener } from '../runLogFollow';
+import { RunEvents } from '../runEvents';
 import { readRunOutcome } from '../runOutcome';
 import {
   isFinalStatus,
@@ -16,7 +17,7 @@ import {
 import { RunRecordStore, runRecordsDir } from '../runRecordStore';
 import type { RunScheduler } from '../runScheduler';
 import type { RunPlan } from '../supervisor';
-import { sbatchScript } from './sbatchScript';
+import { sbatchScriptOfPlan } from './sbatchScript';
 import type { SlurmCommands } from './slurmCommands';
 import { SlurmError } from './slurmError';
 import type { SlurmJobInfo } from './slurmJobInfo';
@@ -69,8 +70,7 @@ export class SlurmScheduler implements RunScheduler {
   private readonly maxPollMs: number;
   private readonly logPollMs: number;
   private readonly followed = new Set<string>();
-  private readonly waiters = new Map<string, Array<(record: RunRecord) => void>>();
-  private readonly changeListeners = new Set<(record: RunRecord) => void>();
+  private readonly events = new RunEvents();
   private interval: number;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
@@ -89,25 +89,13 @@ export class SlurmScheduler implements RunScheduler {
   }
 
   onDidChangeRun(listener: (record: RunRecord) => void): { dispose(): void } {
-    this.changeListeners.add(listener);
-    return { dispose: () => this.changeListeners.delete(listener) };
+    return this.events.onDidChangeRun(listener);
   }
 
   /** The script a plan would be submitted with, under a fresh run id (nothing is written). */
   prepare(plan: RunPlan, id: string = newRunId(plan.kind, this.now())): PreparedSlurmRun {
-    const options = requireSlurmOptions(plan);
     const logPath = this.store.logPath(id);
-    const script = sbatchScript({
-      runId: id,
-      kind: plan.kind,
-      label: plan.label,
-      argv: plan.argv,
-      cwd: plan.cwd,
-      env: plan.env,
-      logPath,
-      options,
-      ...(plan.kind === 'train' && plan.outputDir !== undefined ? { expDir: plan.outputDir } : {}),
-    });
+    const script = sbatchScriptOfPlan(plan, id, logPath);
     return { id, script, scriptPath: this.store.scriptPath(id), logPath };
   }
 
@@ -169,7 +157,7 @@ export class SlurmScheduler implements RunScheduler {
     if (plan.outputDir !== undefined) record.outputDir = plan.outputDir;
     if (plan.parentCheckpoint !== undefined) record.parentCheckpoint = { ...plan.parentCheckpoint };
     await this.store.write(record);
-    this.emitChange(record);
+    this.events.emit(record);
 
     let jobId: string;
     try {
@@ -255,32 +243,17 @@ export class SlurmScheduler implements RunScheduler {
   async waitForEnd(id: string): Promise<RunRecord> {
     const record = await this.requireRecord(id);
     if (isFinalStatus(record.status)) return record;
-    const ended = new Promise<RunRecord>((resolve) => {
-      const list = this.waiters.get(id);
-      if (list) list.push(resolve);
-      else this.waiters.set(id, [resolve]);
-    });
+    const ended = this.events.ended(id);
     this.followed.add(id);
     this.schedule();
     return ended;
   }
 
   follow(id: string, listener: RunLogListener, options: { from?: 'start' | 'end' } = {}): { dispose(): void } {
-    let inner: { dispose(): void } | undefined;
-    let disposed = false;
-    void this.requireRecord(id).then(
-      (record) => {
-        if (!disposed)
-          inner = followRunLogs(record, () => this.waitForEnd(id), listener, { ...options, pollMs: this.logPollMs });
-      },
-      () => undefined,
-    );
-    return {
-      dispose: () => {
-        disposed = true;
-        inner?.dispose();
-      },
-    };
+    return followRunWhenRead(this.requireRecord(id), () => this.waitForEnd(id), listener, {
+      ...options,
+      pollMs: this.logPollMs,
+    });
   }
 
   /** Stops looking at the queue. Never cancels a job: jobs outlive the window by design. */
@@ -288,7 +261,7 @@ export class SlurmScheduler implements RunScheduler {
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.changeListeners.clear();
+    this.events.dispose();
   }
 
   /** Looks at the queue now and starts the back-off again from the first interval. */
@@ -507,26 +480,12 @@ export class SlurmScheduler implements RunScheduler {
     change: (record: RunRecord) => RunRecord | undefined,
   ): Promise<RunRecord | undefined> {
     const changed = await this.store.update(id, change);
-    if (changed !== undefined) this.emitChange(changed);
+    if (changed !== undefined) this.events.emit(changed);
     return changed;
   }
 
   private settle(record: RunRecord): void {
-    if (!isFinalStatus(record.status)) return;
-    this.followed.delete(record.id);
-    const waiting = this.waiters.get(record.id);
-    this.waiters.delete(record.id);
-    for (const resolve of waiting ?? []) resolve(record);
-  }
-
-  private emitChange(record: RunRecord): void {
-    for (const listener of this.changeListeners) {
-      try {
-        listener(record);
-      } catch {
-        // A listener's bug must not break following the jobs.
-      }
-    }
+    if (this.events.settle(record)) this.followed.delete(record.id);
   }
 }
 

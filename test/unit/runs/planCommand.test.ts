@@ -21,6 +21,59 @@ describe('tic-studio plan (in-process)', function () {
   });
   after(() => ws.cleanup());
 
+  it('prints the sbatch script of the same plan with --scheduler slurm (multi-node torchrun, §1.4 resume logic)', async () => {
+    const chain = join(demoResults, 'datacomp_medium-basic_cumulative_2019');
+    const local = JSON.parse((await run(['resume', '--chain', chain, '--json', '--no-validate'])).stdout);
+    assert.equal(local.scheduler, 'local');
+    assert.equal(local.slurm, undefined);
+    const r = await run([
+      'resume',
+      '--chain',
+      chain,
+      '--json',
+      '--no-validate',
+      '--scheduler',
+      'slurm',
+      '--nodes',
+      '4',
+      '--partition',
+      'gpu',
+      '--time',
+      '2-00:00:00',
+      '--workspace',
+      ws.root,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.scheduler, 'slurm');
+    assert.deepEqual(out.argv, local.argv, 'the local plan is unchanged');
+    const script: string = out.slurm.script;
+    for (const line of [
+      '#SBATCH --nodes=4',
+      '#SBATCH --gpus-per-node=8',
+      '#SBATCH --partition=gpu',
+      '#SBATCH --time=2-00:00:00',
+    ])
+      assert.ok(script.split('\n').includes(line), `${line} in\n${script}`);
+    assert.ok(script.includes(`#SBATCH --output=${join(ws.root, '.tic-studio', 'runs', `${out.slurm.runId}.log`)}`));
+    assert.match(
+      script,
+      /^srun --kill-on-bad-exit=1 torchrun --nnodes "\$SLURM_NNODES" --nproc_per_node 8 --rdzv_backend c10d /m,
+    );
+    assert.match(script, /--resume latest/);
+    const bad = await run([
+      'resume',
+      '--chain',
+      chain,
+      '--no-validate',
+      '--scheduler',
+      'slurm',
+      '--partition',
+      'gpu long',
+    ]).catch((e: unknown) => e);
+    assert.ok(bad instanceof UsageError && /partition/.test(bad.message), String(bad));
+  });
+
   it('plans the demo cumulative chain’s 2020 step from --chain, prints {argv, cwd, env} and the problems, exit 1', async () => {
     const r = await run(['resume', '--chain', join(demoResults, 'datacomp_medium-basic_cumulative_2019'), '--json']);
     assert.equal(r.code, 1, 'the demo has no training data and tiny checkpoints');
