@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runsCommand } from '../../src/cli/runsCommand';
@@ -12,7 +21,7 @@ import { parseSlurmJobOptions, type SlurmJobOptions } from '../../src/runs/slurm
 import { SlurmScheduler } from '../../src/runs/slurm/slurmScheduler';
 import type { RunPlan } from '../../src/runs/supervisor';
 import { standInDir } from '../fixtures/standIn/standIn';
-import { localSlurmOrSkipReason, type LocalSlurm } from '../support/localSlurm';
+import { ensureTorchrunInstalled, localSlurmOrSkipReason, type LocalSlurm } from '../support/localSlurm';
 import { runCliInProcess } from '../support/runCliInProcess';
 
 /** Processes whose command line mentions `marker` (the run's unique experiment folder). */
@@ -199,7 +208,8 @@ describe('SlurmScheduler against a real one-node Slurm (Debian slurm-wlm + munge
 
   it('reruns a requeued job: the same script continues the experiment with --resume latest (§1.4)', async () => {
     const plan = trainPlan(
-      { TIC_STANDIN_STEP_MS: '150', TIC_STANDIN_STEPS_PER_EPOCH: '4', TIC_STANDIN_EPOCHS: '4' },
+      // Long enough that the requeue meets it running: epoch 1 is saved after ~2 s, the whole run takes ~8 s.
+      { TIC_STANDIN_STEP_MS: '500', TIC_STANDIN_STEPS_PER_EPOCH: '4', TIC_STANDIN_EPOCHS: '4' },
       { requeue: true },
     );
     const started = await scheduler.start(plan);
@@ -210,20 +220,28 @@ describe('SlurmScheduler against a real one-node Slurm (Debian slurm-wlm + munge
       encoding: 'utf8',
     });
     assert.equal(requeue.status, 0, requeue.stderr);
-    // A requeued job is held back (BeginTime, two minutes here) once its old steps are gone: make it eligible now.
+    // A requeued job waits (BeginTime) until the old job credential has expired: 10 s in the test cluster's config.
     const env = { ...process.env, ...cluster!.env };
     const jobId = started.slurm!.jobId!;
+    const seenStates: string[] = [];
     await until(
       'the requeued job to run again',
       () => {
-        const state = spawnSync('squeue', ['-h', '-t', 'all', '-j', jobId, '-o', '%T'], {
-          env,
-          encoding: 'utf8',
-        }).stdout.trim();
-        if (state === 'PENDING') spawnSync('scontrol', ['update', `JobId=${jobId}`, 'StartTime=now'], { env });
+        const [state = '', restarts = '0'] = spawnSync(
+          'squeue',
+          ['-h', '-t', 'all', '-j', jobId, '-O', 'State:|,RestartCnt:|,Reason:'],
+          { env, encoding: 'utf8' },
+        )
+          .stdout.trim()
+          .split('|');
+        if (seenStates.at(-1) !== `${state}/${restarts}`) seenStates.push(`${state}/${restarts}`);
+        // Until Slurm has counted the requeue, what squeue says is still the first run's.
+        if (restarts === '0') return undefined;
         return state === 'RUNNING' || state === 'COMPLETED' || undefined;
       },
-      30_000,
+      60_000,
+    ).catch((error: Error) =>
+      assert.fail(`${error.message}: ${seenStates.join(' → ')}\n${readFileSync(started.logPath, 'utf8')}`),
     );
     const final = await scheduler.waitForEnd(started.id);
     assert.equal(final.status, 'succeeded', JSON.stringify(final.failure ?? final.slurm));
@@ -269,5 +287,54 @@ describe('SlurmScheduler against a real one-node Slurm (Debian slurm-wlm + munge
       [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
     );
     assert.equal(starts.filter((e) => e === 0).length, 1, starts.join(', '));
+  });
+
+  it('starts the real torchrun with a c10d rendezvous on the first node: 2 workers of a torch.distributed job meet', async function () {
+    const torch = await ensureTorchrunInstalled();
+    if (!torch.ok) {
+      console.log(`      skipped: ${torch.reason}`);
+      this.skip();
+    }
+    const cwd = join(root, 'datacomp');
+    mkdirSync(cwd, { recursive: true });
+    copyFileSync(join(__dirname, '../fixtures/slurm/ddpProbe.py'), join(cwd, 'train.py'));
+    const slurm = parseSlurmJobOptions({ nodes: 1, gpusPerNode: 0 });
+    assert.ok(!(slurm instanceof Error));
+    // A CPU job: no GPU asked, so torchrun keeps the plan's 2 workers (gloo).
+    const plan: RunPlan = {
+      // --redirects/--tee 2: Debian's torch 1.13 on Python 3.11 crashes on their default "0" (Std.NONE is skipped
+      // when iterating an IntFlag since 3.11; torch 2.0 fixed it). Kept torchrun flags pass through the script.
+      argv: [
+        '/usr/bin/torchrun',
+        '--nproc_per_node',
+        '2',
+        '--nnodes',
+        '1',
+        '--redirects',
+        '2',
+        '--tee',
+        '2',
+        'train.py',
+        '--output_dir',
+        join(root, 'results'),
+        '--exp_name',
+        'ddp',
+      ],
+      cwd,
+      env: { PYTHONUNBUFFERED: '1', OMP_NUM_THREADS: '1' },
+      kind: 'train',
+      label: 'train ddp probe',
+      outputDir: join(root, 'results', 'ddp'),
+      slurm,
+    };
+    const started = await scheduler.start(plan);
+    const final = await scheduler.waitForEnd(started.id);
+    assert.equal(
+      final.status,
+      'succeeded',
+      `${JSON.stringify(final.failure ?? final.slurm)}\n${readFileSync(final.logPath, 'utf8')}`,
+    );
+    const ddp = JSON.parse(readFileSync(join(root, 'results', 'ddp', 'ddp.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(ddp, { world_size: 2, sum: 3, rdzv_id: final.slurm!.jobId, nnodes_env: '1' });
   });
 });

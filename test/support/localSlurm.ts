@@ -35,7 +35,7 @@
  * - stop() removes the temp folder (set TIC_LOCAL_SLURM_KEEP=1 or `keepDir` to keep it); a failed start keeps it and
  *   names it in the error, with the tail of every daemon log.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import {
   accessSync,
@@ -171,7 +171,7 @@ export async function ensureSlurmInstalled(): Promise<SlurmAvailability> {
       reason: `Slurm is not installed (${missing} missing) and apt-get is not available: install Slurm 22.05 (slurmctld, slurmd, client tools) and munge with this system's package manager`,
     };
   }
-  await installWithApt(aptGet);
+  await installWithApt(aptGet, ['slurm-wlm', 'munge']);
   const after = resolveBinaries();
   if (!after.found) {
     throw new LocalSlurmError(
@@ -182,7 +182,28 @@ export async function ensureSlurmInstalled(): Promise<SlurmAvailability> {
   return availabilityOfInstalled();
 }
 
-async function installWithApt(aptGet: string): Promise<void> {
+/**
+ * Debian's torchrun (python3-torch 1.13, CPU) for the test that starts a real torch.distributed job through the
+ * generated script: installed with apt as root, like Slurm; otherwise the reason to skip.
+ */
+export async function ensureTorchrunInstalled(): Promise<SlurmAvailability> {
+  const works = () =>
+    existsSync('/usr/bin/torchrun') &&
+    spawnSync('/usr/bin/python3', ['-c', 'import torch.distributed as d; assert d.is_gloo_available()']).status === 0;
+  if (works()) return { ok: true };
+  const aptGet = findExecutable('apt-get');
+  if (!isRoot() || !aptGet)
+    return {
+      ok: false,
+      reason: 'torchrun is missing (Debian python3-torch) and it cannot be installed here (root and apt-get needed)',
+    };
+  await installWithApt(aptGet, ['python3-torch']);
+  if (!works())
+    throw new LocalSlurmError('installFailed', 'apt-get installed python3-torch, but /usr/bin/torchrun does not work');
+  return { ok: true };
+}
+
+async function installWithApt(aptGet: string, packages: readonly string[]): Promise<void> {
   const logPath = path.join(os.tmpdir(), `tic-slurm-install-${process.pid}-${Date.now()}.log`);
   const daemonsBefore = new Set(
     listProcesses()
@@ -190,7 +211,7 @@ async function installWithApt(aptGet: string): Promise<void> {
       .map((p) => p.pid),
   );
   // DPkg::Lock::Timeout: a second test process installing at the same time waits for the lock instead of failing.
-  const install = ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '--no-install-recommends', 'slurm-wlm', 'munge'];
+  const install = ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '--no-install-recommends', ...packages];
   let result = await runLogged(aptGet, install, logPath);
   if (result !== 0) {
     // A fresh image has empty package lists: update only when the install needs it (it is slow and touches the net).
@@ -206,7 +227,7 @@ async function installWithApt(aptGet: string): Promise<void> {
   if (result !== 0) {
     throw new LocalSlurmError(
       'installFailed',
-      `apt-get install slurm-wlm munge failed (${result}); log ${logPath}:\n${tail(logPath)}`,
+      `apt-get install ${packages.join(' ')} failed (${result}); log ${logPath}:\n${tail(logPath)}`,
     );
   }
   // With systemd, the munge package starts the system munged (on /run/munge, with /etc/munge/munge.key); it does not
@@ -427,7 +448,9 @@ function slurmConf(c: {
     'SlurmUser=root',
     'SlurmdUser=root',
     'AuthType=auth/munge',
-    `AuthInfo=socket=${c.mungeSocket}`,
+    // cred_expire also sets how long a requeued job waits before it may start again (default 120 s): short, so the
+    // requeue test does not wait two minutes (and never has to force a start before the old credential expired).
+    `AuthInfo=socket=${c.mungeSocket},cred_expire=10`,
     'CredType=cred/munge',
     `SlurmctldPort=${c.ctldPort}`,
     `SlurmdPort=${c.slurmdPort}`,

@@ -74,7 +74,13 @@ export class SlurmCommands {
 
   /** The partitions this cluster offers (`sinfo`), default first: also the check that Slurm answers at all. */
   async partitions(): Promise<{ name: string; isDefault: boolean; available: boolean }[]> {
-    const result = await this.run('sinfo', ['--noheader', '--format', '%P|%a']);
+    // Asked before every launch form: a client with a wrong SLURM_CONF retries for a minute, so give up sooner.
+    const result = await this.run(
+      'sinfo',
+      ['--noheader', '--format', '%P|%a'],
+      undefined,
+      Math.min(this.timeoutMs, 8000),
+    );
     if (result.code !== 0) throw this.failure('sinfo', result, 'commandFailed');
     const seen = new Map<string, { name: string; isDefault: boolean; available: boolean }>();
     for (const line of result.stdout.split(/\r?\n/)) {
@@ -138,13 +144,18 @@ export class SlurmCommands {
     return parsed;
   }
 
-  private async run(program: string, args: readonly string[], cwd?: string): Promise<ExecResult> {
+  private async run(
+    program: string,
+    args: readonly string[],
+    cwd?: string,
+    timeoutMs: number = this.timeoutMs,
+  ): Promise<ExecResult> {
     // Times as epoch seconds: squeue/sacct text otherwise prints the cluster's local time without a zone. Only for
     // the queries: sbatch passes its environment on to the job, which must not inherit this.
     const query = program === 'squeue' || program === 'sacct';
     const result = await this.exec(program, args, {
       env: query ? { ...this.env, SLURM_TIME_FORMAT: '%s' } : this.env,
-      timeoutMs: this.timeoutMs,
+      timeoutMs,
       ...(cwd ? { cwd } : {}),
     });
     if (result.spawnError?.code === 'ENOENT')
@@ -154,7 +165,7 @@ export class SlurmCommands {
       );
     if (result.spawnError) throw new SlurmError('commandFailed', `${program}: ${result.spawnError.message}`);
     if (result.code === null)
-      throw new SlurmError('timeout', `${program} did not answer within ${Math.round(this.timeoutMs / 1000)} s`);
+      throw new SlurmError('timeout', `${program} did not answer within ${Math.round(timeoutMs / 1000)} s`);
     return result;
   }
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../runs/runRecord';
 import { commandIds } from '../ids';
@@ -108,6 +109,14 @@ export function registerRunCommands(runs: RunsService): vscode.Disposable[] {
     vscode.commands.registerCommand(commandIds.showRunLog, async (arg?: unknown) => {
       const record = runOf(runs, arg) ?? (await pickRun(runs, 'Show Run Log', () => true));
       if (!record) return;
+      if (!existsSync(record.logPath)) {
+        void vscode.window.showInformationMessage(
+          record.scheduler === 'slurm'
+            ? `${record.label} has no log yet: Slurm writes ${record.logPath} once job ${record.slurm?.jobId ?? ''} starts.`
+            : `${record.label} has no log yet (${record.logPath}).`,
+        );
+        return;
+      }
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(record.logPath));
       await vscode.window.showTextDocument(doc, { preview: true });
     }),

@@ -108,6 +108,9 @@ export class RunsService implements vscode.Disposable {
             ? Math.min(1, (last.epoch * last.samplesPerEpoch + last.samplesSeen) / (epochs * last.samplesPerEpoch))
             : null;
         activity.push({ outputDir: record.outputDir, state: 'running', progress });
+      } else if (record.status === 'queued') {
+        // Waiting in Slurm's queue (a local run waits in the GPU queue above, before it has a record).
+        activity.push({ outputDir: record.outputDir, state: 'queued', progress: null });
       } else if (record.status === 'failed') {
         activity.push({ outputDir: record.outputDir, state: 'failed', progress: null });
       }

@@ -46,7 +46,7 @@ export async function pickWhere(
     {
       label: '$(vm) This machine',
       description: hostname(),
-      detail: 'torchrun here, supervised by TiC Studio',
+      detail: 'runs here, in its own process group, followed across window reloads',
       slurm: false,
     },
     {
