@@ -135,14 +135,20 @@ describe('Resume from 2016 on Slurm in the demo workspace (real slurmctld + slur
     assert.match(readFileSync(join(dir, `${record.id}.log`), 'utf8'), /^Done training\.$/m);
   });
 
-  it('Stop cancels a job waiting in the queue (scancel), and nothing of it runs', async () => {
+  it('finds a waiting job again after a window reload, and Stop cancels it (scancel)', async () => {
     const blocker = occupyNode(120);
     await resumeOnSlurm();
     await wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Submit to Slurm' }).click();
-    const pending = wb.page.getByRole('treeitem', { name: /, queued · Slurm job \d+ · PENDING/ }).first();
+    let pending = wb.page.getByRole('treeitem', { name: /, queued · Slurm job \d+ · PENDING/ }).first();
     await pending.waitFor({ timeout: 30000 });
     const jobId = /Slurm job (\d+)/.exec((await pending.getAttribute('aria-label')) ?? '')?.[1];
     assert.ok(jobId);
+    // A new extension host re-attaches to the job from its record and asks squeue again.
+    await wb.page.reload();
+    await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    await wb.openContainer();
+    pending = wb.page.getByRole('treeitem', { name: new RegExp(`, queued · Slurm job ${jobId} · PENDING`) }).first();
+    await pending.waitFor({ timeout: 60000 });
     await pending.hover();
     await pending.locator('.actions [aria-label="Stop Run…"]').click();
     await wb.page
