@@ -290,6 +290,7 @@ describe('SlurmScheduler against a real one-node Slurm (Debian slurm-wlm + munge
   });
 
   it('starts the real torchrun with a c10d rendezvous on the first node: 2 workers of a torch.distributed job meet', async function () {
+    this.timeout(600_000); // a first apt install of python3-torch (~60 MB) on a fresh machine
     const torch = await ensureTorchrunInstalled();
     if (!torch.ok) {
       console.log(`      skipped: ${torch.reason}`);
