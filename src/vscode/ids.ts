@@ -20,6 +20,7 @@ export const commandIds = {
   evaluateCheckpoint: 'ticStudio.evaluateCheckpoint',
   stopRun: 'ticStudio.stopRun',
   showRunLog: 'ticStudio.showRunLog',
+  showJobScript: 'ticStudio.showJobScript',
   openProbe: 'ticStudio.openProbe',
   exportForProbe: 'ticStudio.exportForProbe',
 } as const;

@@ -117,6 +117,16 @@ describe('Resume from 2016 on Slurm in the demo workspace (real slurmctld + slur
       timeout: 90000,
     });
     await wb.screenshot('slurm-4-completed');
+    // The script it ran, from the run (here through the palette, which offers the Slurm runs).
+    await wb.runCommand('View: Close All Editors');
+    await wb.runCommand('TiC Studio: Show Slurm Job Script');
+    await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'train 2017 cumulative' }).first().click();
+    await wb.page
+      .locator('.tab', { hasText: /\.sbatch/ })
+      .first()
+      .waitFor({ timeout: 15000 });
+    const shown = (await wb.page.locator('.editor-instance .view-lines').last().textContent()) ?? '';
+    assert.match(shown.replace(/\u00a0/g, ' '), /#SBATCH --job-name=tic-train-2017-cumulative/);
 
     // The record notes the scheduler and the job; the script it ran is kept next to it, as shown.
     const dir = join(wb.workspace, '.tic-studio/runs');

@@ -106,6 +106,13 @@ export function registerRunCommands(runs: RunsService): vscode.Disposable[] {
         },
       );
     }),
+    vscode.commands.registerCommand(commandIds.showJobScript, async (arg?: unknown) => {
+      const record = runOf(runs, arg) ?? (await pickRun(runs, 'Show Slurm Job Script', (r) => r.scheduler === 'slurm'));
+      if (!record?.slurm) return;
+      // The script as submitted (and resubmitted), kept next to the record.
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(record.slurm.scriptPath));
+      await vscode.window.showTextDocument(doc, { preview: true });
+    }),
     vscode.commands.registerCommand(commandIds.showRunLog, async (arg?: unknown) => {
       const record = runOf(runs, arg) ?? (await pickRun(runs, 'Show Run Log', () => true));
       if (!record) return;

@@ -173,8 +173,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode | QueuedNode>, 
       .filter(Boolean)
       .join('\n');
     // A job waiting in Slurm's queue can be cancelled too.
-    item.contextValue =
-      record.status === 'running' || (slurm && record.status === 'queued') ? 'run running' : 'run ended';
+    const going = record.status === 'running' || (slurm !== undefined && record.status === 'queued');
+    item.contextValue = `run ${going ? 'running' : 'ended'}${slurm ? ' slurm' : ''}`;
     item.command = { command: 'ticStudio.showRunLog', title: 'Show Run Log', arguments: [node] };
     item.accessibilityInformation = { label: `${item.label}, ${item.description}` };
     return item;
