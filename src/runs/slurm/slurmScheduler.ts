@@ -100,9 +100,9 @@ export class SlurmScheduler implements RunScheduler {
   }
 
   /**
-   * Writes the script (the one prepare() shows for `plan.id`) and the record, submits. Resolves with the record (queued, with its job id). Throws
-   * SlurmError (`submitRefused`, `notInstalled`, `notConfigured`…; the record then says failed) or, untrusted,
-   * SlurmError `invalidOptions`.
+   * Writes the script (the one prepare() shows for `plan.id`) and the record, submits. Resolves with the record
+   * (queued, with its job id). Throws SlurmError (`submitRefused`, `notInstalled`, `notConfigured`…; the record
+   * then says failed) or, untrusted or with a bad plan, SlurmError `invalidOptions`.
    */
   async start(plan: RunPlan): Promise<RunRecord> {
     if (!this.options.isTrusted())
@@ -304,6 +304,8 @@ export class SlurmScheduler implements RunScheduler {
       }
       records.push(record);
     }
+    // A record whose window died between writing it and sbatch's answer never gets a job: it is lost.
+    for (const r of records) if (r.slurm?.jobId === undefined) await this.vanished(r);
     const ids = records.flatMap((r) => (r.slurm?.jobId === undefined ? [] : [r.slurm.jobId]));
     if (ids.length === 0) return;
     let jobs: Map<string, SlurmJobInfo>;
