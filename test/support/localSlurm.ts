@@ -34,6 +34,14 @@
  *   batch job at the next scheduler pass (about 1 s) instead of batching submissions for up to 3 s (22.05's default).
  * - stop() removes the temp folder (set TIC_LOCAL_SLURM_KEEP=1 or `keepDir` to keep it); a failed start keeps it and
  *   names it in the error, with the tail of every daemon log.
+ * - `nodes: 2` makes a real two-node cluster on this machine: ticn1 in this network namespace, ticn2 in a new one,
+ *   joined by a veth pair whose ends carry the same name on both nodes (GLOO_SOCKET_IFNAME=<interfaceName>), on a
+ *   random 10.x.y.0/24. Each slurmd runs in its own UTS and mount namespace, named after its node and with an
+ *   /etc/hosts that maps both nodes to their addresses: torch's c10d rendezvous publishes getfqdn(gethostname()),
+ *   which must resolve to the first node from the second (this machine's own name resolves to 127.0.0.1). The
+ *   second slurmd enters its namespace with nsenter (`ip netns exec` remounts /sys, and slurmd then finds no cgroup
+ *   fs). stop() and the exit hooks remove the namespace and the link once the processes are gone. Without root or
+ *   the tools (ip, unshare, nsenter), or where `ip netns add` fails, localSlurmOrSkipReason gives the skip reason.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -64,8 +72,16 @@ export interface LocalSlurm {
   /** `SLURM_CONF=…`: merge into the environment of sbatch, squeue, scancel… to talk to this cluster. */
   readonly env: Record<string, string>;
   readonly partition: string;
+  /** The first node's name (the only node of a one-node cluster). */
   readonly nodeName: string;
-  /** The daemons this harness started (each the leader of its own process group). */
+  /** Every node's name, in order: `[nodeName]` for one node, `['ticn1', 'ticn2']` for two. */
+  readonly nodeNames: readonly string[];
+  /**
+   * Two nodes only: the name of the link between them, the same on both nodes, so a job can set
+   * GLOO_SOCKET_IFNAME (or NCCL_SOCKET_IFNAME) once for all its workers.
+   */
+  readonly interfaceName?: string;
+  /** The daemons this harness started (each the leader of its own process group); `slurmd` is the first node's. */
   readonly pids: { readonly munged: number; readonly slurmctld: number; readonly slurmd: number };
   /**
    * Cancels the cluster's jobs, SIGTERMs then SIGKILLs only the processes this harness started (daemons, their
@@ -77,15 +93,22 @@ export interface LocalSlurm {
 export type SlurmAvailability = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 export interface LocalSlurmOptions {
-  /** CPUs of the one node (default: this machine's); may exceed the real count. */
+  /** CPUs of each node (default: this machine's); may exceed the real count. */
   cpus?: number;
+  /**
+   * 2: a real two-node cluster on this machine (root only): node ticn1 in this network namespace, ticn2 in a new one
+   * joined to it by a veth pair, each slurmd in its own UTS and mount namespace with its own host name and an
+   * /etc/hosts that names both nodes (default 1).
+   */
+  nodes?: 1 | 2;
   /** Keep the temp folder after stop() (default: TIC_LOCAL_SLURM_KEEP=1). */
   keepDir?: boolean;
 }
 
 export class LocalSlurmError extends Error {
   constructor(
-    readonly reason: 'installFailed' | 'notReady' | 'daemonExited' | 'portInUse' | 'noFreePort' | 'notStopped',
+    readonly reason:
+      'installFailed' | 'notReady' | 'daemonExited' | 'portInUse' | 'noFreePort' | 'notStopped' | 'noNamespaces',
     message: string,
   ) {
     super(message);
@@ -282,11 +305,25 @@ function tail(filePath: string, lines = 30): string {
   }
 }
 
-/** ensureSlurmInstalled, then startLocalSlurm; the skip reason when Slurm is not available here. */
+/**
+ * ensureSlurmInstalled, then startLocalSlurm; the skip reason when Slurm is not available here, or when a two-node
+ * cluster was asked for and this machine cannot make network namespaces (other start failures are thrown).
+ */
 export async function localSlurmOrSkipReason(options?: LocalSlurmOptions): Promise<LocalSlurm | string> {
   const availability = await ensureSlurmInstalled();
   if (!availability.ok) return availability.reason;
-  return startLocalSlurm(options);
+  if (options?.nodes === 2) {
+    const missing = NAMESPACE_TOOLS.filter((name) => !findExecutable(name));
+    if (missing.length > 0) {
+      return `a two-node local Slurm cluster needs ${missing.join(', ')} (iproute2, util-linux), which are not installed`;
+    }
+  }
+  try {
+    return await startLocalSlurm(options);
+  } catch (error) {
+    if (error instanceof LocalSlurmError && error.reason === 'noNamespaces') return error.message;
+    throw error;
+  }
 }
 
 export async function startLocalSlurm(options: LocalSlurmOptions = {}): Promise<LocalSlurm> {
@@ -304,6 +341,80 @@ export async function startLocalSlurm(options: LocalSlurmOptions = {}): Promise<
   }
 }
 
+/** What a two-node cluster runs its second node and the nodes' host names with. */
+const NAMESPACE_TOOLS = ['ip', 'unshare', 'nsenter'] as const;
+const TWO_NODE_NAMES = ['ticn1', 'ticn2'] as const;
+
+/** The second node's network: a namespace and a veth pair whose two ends carry the same name. */
+interface TwoNodeNetwork {
+  readonly ip: string;
+  readonly namespace: string;
+  readonly interfaceName: string;
+  /** The first node's address (this namespace), then the second's. */
+  readonly addresses: readonly [string, string];
+}
+
+/**
+ * Makes the namespace and the link; throws `noNamespaces` when this machine does not let us make a namespace, and
+ * removes what it made when a later step fails. Random names and a random unused 10.x.y.0/24, so clusters of
+ * parallel test runs do not collide.
+ */
+async function createTwoNodeNetwork(ip: string): Promise<TwoNodeNetwork> {
+  const suffix = randomBytes(3).toString('hex').slice(0, 5);
+  const namespace = `tic-slurm-${suffix}`;
+  const interfaceName = `tic${suffix}`;
+  const peer = `${interfaceName}p`;
+  const used = await execFileAsync(ip, ['-o', '-4', 'addr', 'show'], { timeout: 15_000 })
+    .then((r) => r.stdout)
+    .catch(() => '');
+  let prefix: string;
+  do prefix = `10.${200 + randomInt(51)}.${randomInt(256)}`;
+  while (used.includes(` ${prefix}.`));
+  const addresses = [`${prefix}.1`, `${prefix}.2`] as const;
+  const network: TwoNodeNetwork = { ip, namespace, interfaceName, addresses };
+  try {
+    await execFileAsync(ip, ['netns', 'add', namespace], { timeout: 15_000 });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
+    throw new LocalSlurmError(
+      'noNamespaces',
+      `a two-node local Slurm cluster needs a network namespace, and \`ip netns add\` failed here: ${stderr || (error as Error).message}`,
+    );
+  }
+  const run = (...args: string[]) => execFileAsync(ip, args, { timeout: 15_000 });
+  const inside = (...args: string[]) => run('netns', 'exec', namespace, ip, ...args);
+  try {
+    await run('link', 'add', interfaceName, 'type', 'veth', 'peer', 'name', peer);
+    await run('link', 'set', peer, 'netns', namespace);
+    await run('addr', 'add', `${addresses[0]}/24`, 'dev', interfaceName);
+    await run('link', 'set', interfaceName, 'up');
+    await inside('link', 'set', peer, 'down');
+    await inside('link', 'set', peer, 'name', interfaceName);
+    await inside('addr', 'add', `${addresses[1]}/24`, 'dev', interfaceName);
+    await inside('link', 'set', interfaceName, 'up');
+    await inside('link', 'set', 'lo', 'up');
+  } catch (error) {
+    removeTwoNodeNetworkSync(network);
+    throw error;
+  }
+  return network;
+}
+
+/** Removes the link (both ends) and the namespace; what is already gone is skipped. */
+function removeTwoNodeNetworkSync(network: TwoNodeNetwork): void {
+  spawnSync(network.ip, ['link', 'del', network.interfaceName], { stdio: 'ignore', timeout: 15_000 });
+  if (existsSync(path.join('/run/netns', network.namespace))) {
+    spawnSync(network.ip, ['netns', 'del', network.namespace], { stdio: 'ignore', timeout: 15_000 });
+  }
+}
+
+async function removeTwoNodeNetwork(network: TwoNodeNetwork): Promise<void> {
+  await execFileAsync(network.ip, ['link', 'del', network.interfaceName], { timeout: 15_000 }).catch(() => undefined);
+  if (existsSync(path.join('/run/netns', network.namespace))) {
+    await execFileAsync(network.ip, ['netns', 'del', network.namespace], { timeout: 15_000 });
+  }
+}
+
 interface Daemon {
   readonly name: 'munged' | 'slurmctld' | 'slurmd';
   readonly pid: number;
@@ -313,13 +424,17 @@ interface Daemon {
 }
 
 async function startOnce(bin: Record<SlurmBinary, string>, options: LocalSlurmOptions): Promise<LocalSlurm> {
+  const twoNodes = options.nodes === 2;
   const [ctldPort, slurmdPort] = await pickFreePorts(2);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tic-slurm-'));
-  for (const sub of ['state', 'spool', 'log']) mkdirSync(path.join(dir, sub));
+  const spools = twoNodes ? TWO_NODE_NAMES.map((n) => `spool-${n}`) : ['spool'];
+  for (const sub of ['state', ...spools, 'log']) mkdirSync(path.join(dir, sub));
   const logDir = path.join(dir, 'log');
   const confPath = path.join(dir, 'slurm.conf');
   const mungeSocket = path.join(dir, 'munge.sock');
-  const nodeName = os.hostname().split('.')[0] || 'localhost';
+  const hostName = os.hostname().split('.')[0] || 'localhost';
+  const nodeNames: readonly string[] = twoNodes ? TWO_NODE_NAMES : [hostName];
+  const nodeName = nodeNames[0]!;
   const cpus = options.cpus ?? os.cpus().length;
   // slurmd compares RealMemory with the machine's total memory; staying below free memory keeps the node usable
   // even when the config is read on a busier machine.
@@ -329,10 +444,6 @@ async function startOnce(bin: Record<SlurmBinary, string>, options: LocalSlurmOp
   await writeFile(mungeKey, randomBytes(1024));
   // munged refuses a key that others can read.
   await chmod(mungeKey, 0o400);
-  await writeFile(
-    confPath,
-    slurmConf({ dir, nodeName, ctldPort: ctldPort!, slurmdPort: slurmdPort!, cpus, realMemoryMb, mungeSocket }),
-  );
 
   const daemons: Daemon[] = [];
   const env = { SLURM_CONF: confPath };
@@ -342,7 +453,30 @@ async function startOnce(bin: Record<SlurmBinary, string>, options: LocalSlurmOp
   // Armed before the first daemon starts: a test runner that exits mid-start must not leave daemons behind.
   cluster.armExitHook();
 
+  let network: TwoNodeNetwork | undefined;
   try {
+    if (twoNodes) {
+      network = await createTwoNodeNetwork(findExecutable('ip') ?? 'ip');
+      cluster.network = network;
+    }
+    // One node: 127.0.0.1 under this machine's name. Two: each node at its end of the link.
+    const ctldAddr = network?.addresses[0] ?? '127.0.0.1';
+    const nodes = nodeNames.map((name, i) => ({ name, addr: network?.addresses[i] ?? '127.0.0.1' }));
+    await writeFile(
+      confPath,
+      slurmConf({
+        dir,
+        ctldHost: hostName,
+        ctldAddr,
+        nodes,
+        perNodePaths: twoNodes,
+        ctldPort: ctldPort!,
+        slurmdPort: slurmdPort!,
+        cpus,
+        realMemoryMb,
+        mungeSocket,
+      }),
+    );
     daemons.push(
       await startDaemon('munged', bin.munged, [
         '-F',
@@ -361,32 +495,78 @@ async function startOnce(bin: Record<SlurmBinary, string>, options: LocalSlurmOp
       'munged did not create its socket',
     );
     daemons.push(await startDaemon('slurmctld', bin.slurmctld, ['-D', '-f', confPath]));
-    // -N: the node is named explicitly instead of guessed from the host name (same name, but no guessing).
-    daemons.push(await startDaemon('slurmd', bin.slurmd, ['-D', '-f', confPath, '-N', nodeName]));
+    if (network) {
+      for (const [i, name] of nodeNames.entries()) {
+        const hostsPath = path.join(dir, `hosts-${name}`);
+        const hosts = ['127.0.0.1 localhost', ...nodeNames.map((n, j) => `${network!.addresses[j]} ${n}`), ''];
+        await writeFile(hostsPath, hosts.join('\n'));
+        cluster.hostsFiles.push(hostsPath);
+        // Its own host name and /etc/hosts (torch's rendezvous publishes getfqdn(gethostname()), which must reach
+        // this node from the other), in a UTS and mount namespace of its own. unshare and nsenter exec, and so does
+        // the script, so the pid spawn reports is slurmd's. The arguments reach the script as $1…$4, never inside it.
+        // nsenter, not `ip netns exec`, for the second node: that remounts /sys, and slurmd then finds no cgroup fs.
+        const inNamespaces = [
+          findExecutable('unshare') ?? 'unshare',
+          '--uts',
+          '--mount',
+          '--',
+          '/bin/sh',
+          '-c',
+          'mount --bind "$1" /etc/hosts && hostname "$2" && exec "$3" -D -f "$4" -N "$2"',
+          'sh',
+          hostsPath,
+          name,
+          bin.slurmd,
+          confPath,
+        ];
+        const argv =
+          i === 0
+            ? inNamespaces
+            : [findExecutable('nsenter') ?? 'nsenter', `--net=/run/netns/${network.namespace}`, ...inNamespaces];
+        daemons.push(await startDaemon('slurmd', argv[0]!, argv.slice(1)));
+      }
+    } else {
+      // -N: the node is named explicitly instead of guessed from the host name (same name, but no guessing).
+      daemons.push(await startDaemon('slurmd', bin.slurmd, ['-D', '-f', confPath, '-N', nodeName]));
+    }
     await waitFor(
       async () => {
-        const state = (await runClient(bin.sinfo, ['-h', '-o', '%T'], clientEnv)).trim();
-        return state === 'idle' || `sinfo state ${JSON.stringify(state)}`;
+        // -N: one line per node.
+        const states = (await runClient(bin.sinfo, ['-h', '-N', '-o', '%T'], clientEnv)).trim().split('\n');
+        return (
+          (states.length === nodeNames.length && states.every((s) => s.trim() === 'idle')) ||
+          `sinfo states ${JSON.stringify(states)}`
+        );
       },
       CLUSTER_READY_MS,
       daemons,
       dir,
-      `node ${nodeName} did not become idle`,
+      nodeNames.length === 1
+        ? `node ${nodeName} did not become idle`
+        : `nodes ${nodeNames.join(', ')} did not become idle`,
     );
   } catch (error) {
-    // Keep the folder: its logs are what the error points at.
-    await cluster.stop({ keepDir: true });
+    // No namespaces here: nothing ran, nothing to read; a skip, so leave no folder behind. Otherwise keep the
+    // folder: its logs are what the error points at.
+    const skip = error instanceof LocalSlurmError && error.reason === 'noNamespaces';
+    await cluster.stop({ keepDir: !skip });
     throw error;
   }
 
-  const [munged, slurmctld, slurmd] = daemons as [Daemon, Daemon, Daemon];
+  const [munged, slurmctld, ...slurmds] = daemons as [Daemon, Daemon, ...Daemon[]];
   return {
     dir,
     confPath,
     env,
     partition: PARTITION,
     nodeName,
-    pids: { munged: munged.pid, slurmctld: slurmctld.pid, slurmd: slurmd.pid },
+    nodeNames,
+    ...(network ? { interfaceName: network.interfaceName } : {}),
+    pids: {
+      munged: munged.pid,
+      slurmctld: slurmctld.pid,
+      slurmd: slurmds[0]!.pid,
+    },
     stop: () => cluster.stop(),
   };
 
@@ -434,7 +614,12 @@ async function startOnce(bin: Record<SlurmBinary, string>, options: LocalSlurmOp
 
 function slurmConf(c: {
   dir: string;
-  nodeName: string;
+  /** slurmctld checks that SlurmctldHost is this machine's (short) host name. */
+  ctldHost: string;
+  ctldAddr: string;
+  nodes: ReadonlyArray<{ name: string; addr: string }>;
+  /** Per-node spool folder, pid and log file (%n: the node name), for several slurmd on one machine. */
+  perNodePaths: boolean;
   ctldPort: number;
   slurmdPort: number;
   cpus: number;
@@ -444,7 +629,7 @@ function slurmConf(c: {
   const at = (name: string) => path.join(c.dir, name);
   return [
     'ClusterName=tictest',
-    `SlurmctldHost=${c.nodeName}(127.0.0.1)`,
+    `SlurmctldHost=${c.ctldHost}(${c.ctldAddr})`,
     'SlurmUser=root',
     'SlurmdUser=root',
     'AuthType=auth/munge',
@@ -455,11 +640,11 @@ function slurmConf(c: {
     `SlurmctldPort=${c.ctldPort}`,
     `SlurmdPort=${c.slurmdPort}`,
     `StateSaveLocation=${at('state')}`,
-    `SlurmdSpoolDir=${at('spool')}`,
+    `SlurmdSpoolDir=${at(c.perNodePaths ? 'spool-%n' : 'spool')}`,
     `SlurmctldPidFile=${at('slurmctld.pid')}`,
-    `SlurmdPidFile=${at('slurmd.pid')}`,
+    `SlurmdPidFile=${at(c.perNodePaths ? 'slurmd-%n.pid' : 'slurmd.pid')}`,
     `SlurmctldLogFile=${at('log/slurmctld.log')}`,
-    `SlurmdLogFile=${at('log/slurmd.log')}`,
+    `SlurmdLogFile=${at(c.perNodePaths ? 'log/slurmd-%n.log' : 'log/slurmd.log')}`,
     // The default MailProg (/usr/bin/mail) is not installed: slurmctld logs an error for it at every start.
     'MailProg=/bin/true',
     'ProctrackType=proctrack/linuxproc',
@@ -478,8 +663,10 @@ function slurmConf(c: {
     'MinJobAge=300',
     'KillWait=5',
     'InactiveLimit=0',
-    `NodeName=${c.nodeName} NodeAddr=127.0.0.1 CPUs=${c.cpus} RealMemory=${c.realMemoryMb} State=UNKNOWN`,
-    `PartitionName=${PARTITION} Nodes=${c.nodeName} Default=YES MaxTime=INFINITE State=UP`,
+    ...c.nodes.map(
+      (n) => `NodeName=${n.name} NodeAddr=${n.addr} CPUs=${c.cpus} RealMemory=${c.realMemoryMb} State=UNKNOWN`,
+    ),
+    `PartitionName=${PARTITION} Nodes=${c.nodes.map((n) => n.name).join(',')} Default=YES MaxTime=INFINITE State=UP`,
     '',
   ].join('\n');
 }
@@ -568,6 +755,10 @@ function logTails(dir: string): string {
 
 class RunningCluster {
   private stopping: Promise<void> | undefined;
+  /** Two nodes: the second node's network, removed once every process of the cluster has ended. */
+  network: TwoNodeNetwork | undefined;
+  /** Two nodes: the /etc/hosts each slurmd sees. */
+  readonly hostsFiles: string[] = [];
 
   constructor(
     private readonly dir: string,
@@ -604,22 +795,38 @@ class RunningCluster {
     await step(() => this.cancelJobs());
     // slurmd before slurmctld (nothing reschedules the node's jobs meanwhile), munged last (both talk to it until
     // they are gone).
-    await step(() => this.stopDaemon(this.daemon('slurmd')));
+    await step(async () => {
+      await Promise.all(this.slurmds().map((d) => this.stopDaemon(d)));
+    });
     await step(() => this.stopDaemon(this.daemon('slurmctld')));
     await step(() => this.killLeftovers());
     await step(() => this.stopDaemon(this.daemon('munged')));
+    // Nothing of ours should run in the second node's namespace any more: the namespace and its link go (even after
+    // a failure: what still runs there keeps the namespace alive, but no longer under its name).
+    const network = this.network;
+    if (network) {
+      await step(async () => {
+        await removeTwoNodeNetwork(network);
+        this.network = undefined;
+      });
+    }
+    for (const file of this.hostsFiles) await step(() => rm(file, { force: true }));
     if (failure) throw failure;
     unwatch(this);
     if (!keepDir) await rm(this.dir, { recursive: true, force: true });
   }
 
+  private slurmds(): Daemon[] {
+    return this.daemons.filter((d) => d.name === 'slurmd');
+  }
+
   /** Lets Slurm end the running jobs itself, so their steps exit cleanly; anything that lingers is swept later. */
   private async cancelJobs(): Promise<void> {
     const ctld = this.daemon('slurmctld');
-    const slurmd = this.daemon('slurmd');
+    const slurmds = this.slurmds();
     // isRunning, not the exit event: a daemon killed a moment ago may not have been reaped yet, and a client asking a
     // dead controller retries for about ten seconds before it gives up.
-    if (!ctld || !isRunning(ctld.pid) || !slurmd || !isRunning(slurmd.pid)) return;
+    if (!ctld || !isRunning(ctld.pid) || slurmds.length === 0 || !slurmds.every((d) => isRunning(d.pid))) return;
     const unfinished = async () =>
       (await runClient(this.bin.squeue, ['-h', '-o', '%i'], this.clientEnv, 5_000)).split('\n').filter(Boolean);
     try {
@@ -699,6 +906,8 @@ class RunningCluster {
   killNowSync(): void {
     for (const d of this.daemons) if (!d.exit) signalGroup(d, 'SIGKILL');
     for (const p of this.ourProcesses()) trySignal(p.pid, 'SIGKILL');
+    if (this.network) removeTwoNodeNetworkSync(this.network);
+    for (const file of this.hostsFiles) rmSync(file, { force: true });
     if (!this.keepDir) rmSync(this.dir, { recursive: true, force: true });
   }
 }
