@@ -1,15 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runsCommand } from '../../src/cli/runsCommand';
@@ -21,6 +12,7 @@ import { parseSlurmJobOptions, type SlurmJobOptions } from '../../src/runs/slurm
 import { SlurmScheduler } from '../../src/runs/slurm/slurmScheduler';
 import type { RunPlan } from '../../src/runs/supervisor';
 import { standInDir } from '../fixtures/standIn/standIn';
+import { ddpProbePlan } from '../support/ddpProbePlan';
 import { ensureTorchrunInstalled, localSlurmOrSkipReason, type LocalSlurm } from '../support/localSlurm';
 import { runCliInProcess } from '../support/runCliInProcess';
 
@@ -296,38 +288,8 @@ describe('SlurmScheduler against a real one-node Slurm (Debian slurm-wlm + munge
       console.log(`      skipped: ${torch.reason}`);
       this.skip();
     }
-    const cwd = join(root, 'datacomp');
-    mkdirSync(cwd, { recursive: true });
-    copyFileSync(join(__dirname, '../fixtures/slurm/ddpProbe.py'), join(cwd, 'train.py'));
-    const slurm = parseSlurmJobOptions({ nodes: 1, gpusPerNode: 0 });
-    assert.ok(!(slurm instanceof Error));
-    // A CPU job: no GPU asked, so torchrun keeps the plan's 2 workers (gloo).
-    const plan: RunPlan = {
-      // --redirects/--tee 2: Debian's torch 1.13 on Python 3.11 crashes on their default "0" (Std.NONE is skipped
-      // when iterating an IntFlag since 3.11; torch 2.0 fixed it). Kept torchrun flags pass through the script.
-      argv: [
-        '/usr/bin/torchrun',
-        '--nproc_per_node',
-        '2',
-        '--nnodes',
-        '1',
-        '--redirects',
-        '2',
-        '--tee',
-        '2',
-        'train.py',
-        '--output_dir',
-        join(root, 'results'),
-        '--exp_name',
-        'ddp',
-      ],
-      cwd,
-      env: { PYTHONUNBUFFERED: '1', OMP_NUM_THREADS: '1' },
-      kind: 'train',
-      label: 'train ddp probe',
-      outputDir: join(root, 'results', 'ddp'),
-      slurm,
-    };
+    // Two CPU workers on the one node.
+    const plan = ddpProbePlan(root, { nodes: 1, workersPerNode: 2 });
     const started = await scheduler.start(plan);
     const final = await scheduler.waitForEnd(started.id);
     assert.equal(

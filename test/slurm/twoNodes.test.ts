@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlurmCommands } from '../../src/runs/slurm/slurmCommands';
-import { parseSlurmJobOptions } from '../../src/runs/slurm/slurmJobOptions';
 import { SlurmScheduler } from '../../src/runs/slurm/slurmScheduler';
-import type { RunPlan } from '../../src/runs/supervisor';
+import { ddpProbePlan } from '../support/ddpProbePlan';
 import { ensureTorchrunInstalled, localSlurmOrSkipReason, type LocalSlurm } from '../support/localSlurm';
 
 describe('SlurmScheduler against a real two-node Slurm (two slurmd on this machine, the second in a network namespace)', function () {
@@ -44,38 +43,8 @@ describe('SlurmScheduler against a real two-node Slurm (two slurmd on this machi
       pollMs: 250,
       maxPollMs: 1000,
     });
-    const cwd = join(root, 'datacomp');
-    mkdirSync(cwd, { recursive: true });
-    copyFileSync(join(__dirname, '../fixtures/slurm/ddpProbe.py'), join(cwd, 'train.py'));
-    const slurm = parseSlurmJobOptions({ nodes: 2, gpusPerNode: 0 });
-    assert.ok(!(slurm instanceof Error));
     // One CPU worker per node (gloo), talking over the link between the nodes.
-    const plan: RunPlan = {
-      // --redirects/--tee 2: Debian's torch 1.13 on Python 3.11 crashes on their default "0" (Std.NONE is skipped
-      // when iterating an IntFlag since 3.11; torch 2.0 fixed it). Kept torchrun flags pass through the script.
-      argv: [
-        '/usr/bin/torchrun',
-        '--nproc_per_node',
-        '1',
-        '--nnodes',
-        '1',
-        '--redirects',
-        '2',
-        '--tee',
-        '2',
-        'train.py',
-        '--output_dir',
-        join(root, 'results'),
-        '--exp_name',
-        'ddp',
-      ],
-      cwd,
-      env: { PYTHONUNBUFFERED: '1', OMP_NUM_THREADS: '1', GLOO_SOCKET_IFNAME: cluster!.interfaceName },
-      kind: 'train',
-      label: 'train ddp probe',
-      outputDir: join(root, 'results', 'ddp'),
-      slurm,
-    };
+    const plan = ddpProbePlan(root, { nodes: 2, workersPerNode: 1 }, { GLOO_SOCKET_IFNAME: cluster!.interfaceName! });
     const started = await scheduler.start(plan);
     const final = await scheduler.waitForEnd(started.id);
     const jobLog = readFileSync(final.logPath, 'utf8');
