@@ -26,10 +26,8 @@ describe('Continue the chain to 2022 (simulated, fast pace)', () => {
     await step.click({ button: 'right' });
     await wb.page.waitForTimeout(400);
     await wb.page.locator('.context-view .action-label', { hasText: 'Continue the Chain to 2022…' }).first().click();
-    await wb.page.locator('.quick-input-widget', { hasText: 'GPUs per node' }).waitFor();
-    await wb.page.keyboard.press('Enter');
-    await wb.page.locator('.quick-input-widget', { hasText: 'eval data root' }).waitFor();
-    await wb.page.keyboard.press('Enter');
+    await wb.accept('GPUs per node');
+    await wb.accept('eval data root');
     const dialog = wb.page.locator('.monaco-dialog-box');
     await dialog.waitFor();
     const text = (await dialog.textContent()) ?? '';

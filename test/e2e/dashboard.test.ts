@@ -208,10 +208,7 @@ describe('The dashboard on the demo workspace: timeline, losses, matrices (dark 
     const step = wb.page.getByRole('treeitem', { name: /^2019, finished/ }).first();
     await step.hover();
     await step.locator('.actions [aria-label="Resume Training From Year…"]').click();
-    for (const title of ['strategy', 'GPUs per node', 'experiment name', 'data root']) {
-      await wb.page.locator('.quick-input-widget', { hasText: title }).waitFor();
-      await wb.page.keyboard.press('Enter');
-    }
+    for (const title of ['strategy', 'GPUs per node', 'experiment name', 'data root']) await wb.accept(title);
     const dialog = wb.page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 30000 });
     await dialog.locator('.monaco-button', { hasText: 'Launch' }).click();

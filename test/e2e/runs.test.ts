@@ -50,17 +50,14 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
     await step.locator('.actions [aria-label="Resume Training From Year…"]').click();
     const input = wb.page.locator('.quick-input-widget input');
     // 1 strategy, 2 GPUs: take the defaults (the chain's strategy, the previous step's GPU count).
-    for (const title of ['strategy', 'GPUs per node']) {
-      await wb.page.locator('.quick-input-widget', { hasText: title }).waitFor();
-      await wb.page.keyboard.press('Enter');
-    }
+    for (const title of ['strategy', 'GPUs per node']) await wb.accept(title);
     // 3 experiment name: 2017 exists in the demo, so a fresh name is proposed (the §1.4 trap).
     await wb.page.locator('.quick-input-widget', { hasText: 'experiment name' }).waitFor();
     assert.equal(await input.inputValue(), 'datacomp_medium-basic_cumulative_2017_run2');
-    await wb.page.keyboard.press('Enter');
+    await wb.accept('experiment name');
     await wb.page.locator('.quick-input-widget', { hasText: 'data root' }).waitFor();
     assert.equal(await input.inputValue(), join(wb.workspace, 'data/train'));
-    await wb.page.keyboard.press('Enter');
+    await wb.accept('data root');
     const dialog = wb.page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 30000 });
     const text = (await dialog.textContent()) ?? '';

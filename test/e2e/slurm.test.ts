@@ -72,16 +72,12 @@ describe('Resume from 2016 on Slurm in the demo workspace (real slurmctld + slur
     await step.waitFor({ timeout: 30000 });
     await step.hover();
     await step.locator('.actions [aria-label="Resume Training From Year…"]').click();
-    await wb.page.locator('.quick-input-widget', { hasText: 'strategy' }).waitFor();
-    await wb.page.keyboard.press('Enter');
+    await wb.accept('strategy');
     // Where: this machine or the cluster (offered because sinfo answers).
     const where = wb.page.locator('.quick-input-widget', { hasText: 'where' });
     await where.waitFor({ timeout: 30000 });
     await wb.page.getByRole('option', { name: /Slurm cluster/ }).click();
-    for (const title of ['nodes', 'GPUs per node', 'experiment name', 'data root']) {
-      await wb.page.locator('.quick-input-widget', { hasText: title }).waitFor();
-      await wb.page.keyboard.press('Enter');
-    }
+    for (const title of ['nodes', 'GPUs per node', 'experiment name', 'data root']) await wb.accept(title);
     const dialog = wb.page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 30000 });
     assert.match((await dialog.textContent()) ?? '', /on Slurm/);

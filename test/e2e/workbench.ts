@@ -68,6 +68,23 @@ export class Workbench {
     await this.page.locator('.pane-header', { hasText: 'Experiments' }).first().waitFor();
   }
 
+  /**
+   * Accepts the quick pick or input box whose title holds `title` with Enter (its default), and waits until it has
+   * gone: an Enter pressed while the widget is still being filled is lost, so it is pressed again (at most 3 times).
+   */
+  async accept(title: string): Promise<void> {
+    const widget = this.page.locator('.quick-input-widget', { hasText: title });
+    await widget.waitFor();
+    for (let attempt = 1; ; attempt++) {
+      await this.page.keyboard.press('Enter');
+      const gone = await widget
+        .waitFor({ state: 'hidden', timeout: 3000 })
+        .then(() => true)
+        .catch(() => false);
+      if (gone || attempt === 3) return;
+    }
+  }
+
   /** Runs a command from the palette by its "Category: Title". */
   async runCommand(label: string): Promise<void> {
     await this.page.keyboard.press('F1');
