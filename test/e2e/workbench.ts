@@ -70,12 +70,15 @@ export class Workbench {
 
   /**
    * Accepts the quick pick or input box whose title holds `title` with Enter (its default), and waits until it has
-   * gone: an Enter pressed while the widget is still being filled is lost, so it is pressed again (at most 3 times).
+   * gone: an Enter that went elsewhere (a webview kept the focus, the widget was still being filled) is pressed
+   * again, at most 3 times.
    */
   async accept(title: string): Promise<void> {
     const widget = this.page.locator('.quick-input-widget', { hasText: title });
     await widget.waitFor();
     for (let attempt = 1; ; attempt++) {
+      // Into the prompt's own input: a webview (the dashboard) can hold the keyboard focus meanwhile.
+      await widget.locator('input').first().focus();
       await this.page.keyboard.press('Enter');
       const gone = await widget
         .waitFor({ state: 'hidden', timeout: 3000 })
