@@ -9,6 +9,11 @@ import { ensureNodeModules } from './lib/ensureDeps.mjs';
 import { run } from './lib/run.mjs';
 
 const allTiers = ['unit', 'slurm', 'integration', 'e2e'];
+/**
+ * Wall-clock budget of each step, in minutes: a step that hangs is stopped with the list of its processes and counts
+ * as failed, so the whole command stays well inside CI's 90 minutes (it takes about 13 on a 2-core machine).
+ */
+const budgetMinutes = { check: 10, unit: 10, slurm: 20, integration: 10, e2e: 25 };
 const asked = process.argv.slice(2).filter((a) => allTiers.includes(a));
 const tiers = asked.length ? asked : allTiers;
 const results = [];
@@ -37,11 +42,24 @@ function summaries(output) {
   return total;
 }
 
+function header(name) {
+  console.log(`\n=== ${name} === (${Math.round((Date.now() - started) / 1000)} s in)`);
+}
+
 async function tier(name, cmd, args, env) {
-  console.log(`\n=== ${name} ===`);
-  const { code, output } = await run(cmd, args, { cwd: projectRoot, capture: true, env: { ...process.env, ...env } });
+  header(name);
+  const { code, output, timedOut } = await run(cmd, args, {
+    cwd: projectRoot,
+    capture: true,
+    env: { ...process.env, ...env },
+    timeoutMs: budgetMinutes[name] * 60_000,
+    name,
+  });
   const s = summaries(output);
-  if (s.seen === 0) {
+  if (timedOut) {
+    console.error(`${name}: stopped after its ${budgetMinutes[name]} min budget; counts as failed.`);
+    record(name, false, { passes: s.passes, failures: s.failures + 1, pending: s.pending });
+  } else if (s.seen === 0) {
     console.error(`${name}: the tier ended (exit ${code}) without running its tests.`);
     record(name, false);
   } else {
@@ -59,8 +77,13 @@ async function tier(name, cmd, args, env) {
 }
 
 async function check(name, cmd, args, env) {
-  console.log(`\n=== ${name} ===`);
-  const { code } = await run(cmd, args, { cwd: projectRoot, env: { ...process.env, ...env } });
+  header(name);
+  const { code } = await run(cmd, args, {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    timeoutMs: budgetMinutes.check * 60_000,
+    name,
+  });
   // A check is not a test: it adds nothing to "passed", but a failed check counts as a failure.
   record(name, code === 0, { passes: 0, failures: code === 0 ? 0 : 1 });
   return code === 0;
