@@ -30,7 +30,9 @@ export async function runsCommand(args: string[], io: CliIo): Promise<number> {
   const slurm = new SlurmScheduler({ workspaceRoot: root, isTrusted: () => false, commands: new SlurmCommands() });
   try {
     await supervisor.reattach();
-    await slurm.refresh();
+    const look = await slurm.refresh();
+    if (look.error)
+      io.stderr.write(`tic-studio runs: Slurm did not answer; its runs show their last known state: ${look.error}\n`);
     const { records, problems } = await supervisor.store.list();
     for (const p of problems) io.stderr.write(`tic-studio runs: ${p.path}: ${p.error.message}\n`);
     const runs = [...records].sort((a, b) => b.createdAt.localeCompare(a.createdAt));

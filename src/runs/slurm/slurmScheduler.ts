@@ -202,13 +202,17 @@ export class SlurmScheduler implements RunScheduler {
     return result;
   }
 
-  /** One look at the queue now, for the unfinished Slurm runs of the workspace (the CLI's `runs`). */
-  async refresh(): Promise<void> {
+  /**
+   * One look at the queue now, for the unfinished Slurm runs of the workspace (the CLI's `runs`). When Slurm does
+   * not answer, resolves its error instead of writing it into the records: a read-mostly look from a host without
+   * Slurm must not mark the runs a window on the login node follows.
+   */
+  async refresh(): Promise<{ error?: string }> {
     await this.reattach();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.polling;
-    await this.poll();
+    return this.poll({ recordError: false });
   }
 
   /** Cancels the job (scancel) and resolves with the final record (status stopped). */
@@ -281,6 +285,7 @@ export class SlurmScheduler implements RunScheduler {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.polling = this.poll()
+        .then(() => undefined)
         .catch(() => undefined)
         .finally(() => {
           this.polling = undefined;
@@ -293,7 +298,7 @@ export class SlurmScheduler implements RunScheduler {
   }
 
   /** One look at every followed job; the interval grows by half while nothing changes, up to maxPollMs. */
-  private async poll(): Promise<void> {
+  private async poll({ recordError = true } = {}): Promise<{ error?: string }> {
     const records: RunRecord[] = [];
     for (const id of [...this.followed]) {
       const record = await this.readRecord(id);
@@ -307,17 +312,18 @@ export class SlurmScheduler implements RunScheduler {
     // A record whose window died between writing it and sbatch's answer never gets a job: it is lost.
     for (const r of records) if (r.slurm?.jobId === undefined) await this.vanished(r);
     const ids = records.flatMap((r) => (r.slurm?.jobId === undefined ? [] : [r.slurm.jobId]));
-    if (ids.length === 0) return;
+    if (ids.length === 0) return {};
     let jobs: Map<string, SlurmJobInfo>;
     try {
       jobs = await this.commands.jobs(ids);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      if (!recordError) return { error: message };
       for (const r of records)
         if (r.slurm?.pollError !== message)
           await this.update(r.id, (c) => ({ ...c, slurm: { ...c.slurm!, pollError: message } }));
       this.interval = Math.min(this.interval * 2, this.maxPollMs);
-      return;
+      return { error: message };
     }
     let changed = false;
     for (const record of records) {
@@ -328,6 +334,7 @@ export class SlurmScheduler implements RunScheduler {
       else changed = (await this.observe(record, job)) || changed;
     }
     this.interval = changed ? this.pollMs : Math.min(Math.round(this.interval * 1.5), this.maxPollMs);
+    return {};
   }
 
   /** Merges what Slurm says about the record's job; returns whether anything changed. */

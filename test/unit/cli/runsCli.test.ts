@@ -1,14 +1,24 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runRecordVersion } from '../../../src/runs/runRecord';
+import { runRecordsDir } from '../../../src/runs/runRecordStore';
 import { Supervisor } from '../../../src/runs/supervisor';
 
 const cli = join(__dirname, '../../../dist/cli.js');
 
 function tic(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+}
+
+/** The same, on a host whose PATH has no Slurm client (an empty folder). */
+function ticWithoutSlurm(
+  emptyBin: string,
+  ...args: string[]
+): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, PATH: emptyBin } });
 }
 
 describe('tic-studio runs (real supervised processes)', () => {
@@ -44,6 +54,61 @@ describe('tic-studio runs (real supervised processes)', () => {
     assert.equal(run?.status, 'failed');
     assert.equal(run?.exitCode, 3);
     assert.match(tic('runs', root).stdout, /a short eval/);
+  });
+
+  it('shows a Slurm run as last known where Slurm does not answer, says so, and leaves its record alone', () => {
+    const id = '20261129-020000-train-abc123';
+    const dir = runRecordsDir(root);
+    mkdirSync(dir, { recursive: true });
+    const recordPath = join(dir, `${id}.json`);
+    const text = `${JSON.stringify(
+      {
+        version: runRecordVersion,
+        id,
+        kind: 'train',
+        label: 'train 2017 on the cluster',
+        argv: ['torchrun', 'train.py'],
+        cwd: root,
+        env: {},
+        host: 'login1',
+        scheduler: 'slurm',
+        slurm: {
+          jobId: '4242',
+          jobIds: ['4242'],
+          scriptPath: join(dir, `${id}.sbatch`),
+          state: 'PENDING',
+          reason: 'Priority',
+          nodesRequested: 2,
+          gpusPerNode: 8,
+          autoResume: false,
+          maxResubmits: 0,
+          resubmits: 0,
+        },
+        simulated: false,
+        status: 'queued',
+        createdAt: '2026-11-29T02:00:00.000Z',
+        logPath: join(dir, `${id}.log`),
+      },
+      null,
+      2,
+    )}\n`;
+    writeFileSync(recordPath, text);
+    const emptyBin = join(root, 'bin');
+    mkdirSync(emptyBin);
+
+    const r = ticWithoutSlurm(emptyBin, 'runs', root, '--json');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /Slurm did not answer; its runs show their last known state: .*squeue/);
+    const [run] = JSON.parse(r.stdout) as {
+      id: string;
+      status: string;
+      slurm: { state: string; pollError?: string };
+    }[];
+    assert.equal(run?.id, id);
+    assert.equal(run?.status, 'queued');
+    assert.equal(run?.slurm.state, 'PENDING');
+    assert.equal(run?.slurm.pollError, undefined);
+    assert.equal(readFileSync(recordPath, 'utf8'), text, 'the record is not rewritten');
   });
 
   it('rejects two workspaces with exit 2', () => {
