@@ -19,8 +19,11 @@ const tiers = asked.length ? asked : allTiers;
 const results = [];
 const started = Date.now();
 
+let stepStarted = Date.now();
+
 function record(name, ok, counts) {
   results.push({
+    seconds: Math.round((Date.now() - stepStarted) / 1000),
     name,
     passes: counts?.passes ?? (ok ? 1 : 0),
     failures: counts?.failures ?? (ok ? 0 : 1),
@@ -43,6 +46,7 @@ function summaries(output) {
 }
 
 function header(name) {
+  stepStarted = Date.now();
   console.log(`\n=== ${name} === (${Math.round((Date.now() - started) / 1000)} s in)`);
 }
 
@@ -136,10 +140,10 @@ await main();
 const tierRows = results.filter((r) => allTiers.includes(r.name));
 const checks = results.filter((r) => !tierRows.includes(r));
 console.log('\n=== summary ===');
-for (const r of checks) console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}`);
+for (const r of checks) console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.seconds} s)`);
 for (const r of tierRows)
   console.log(
-    `${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: ${r.passes} passed, ${r.failures} failed${r.pending ? `, ${r.pending} skipped` : ''}`,
+    `${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: ${r.passes} passed, ${r.failures} failed${r.pending ? `, ${r.pending} skipped` : ''} (${r.seconds} s)`,
   );
 console.log(`(${Math.round((Date.now() - started) / 1000)} s)`);
 // A failed check (install, build, types, lint) counts as one failure, so a broken build never reads as green.
