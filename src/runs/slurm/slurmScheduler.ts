@@ -373,13 +373,21 @@ export class SlurmScheduler implements RunScheduler {
       stopRequested: record.stopRequestedAt !== undefined,
       progressed: await this.progressedSince(record),
     });
-    if (decision.resubmit && (await this.claimResubmit(record, job.jobId))) {
-      // The record shows how this job ended before it moves on to the next one.
-      await this.update(record.id, (r) =>
-        isFinalStatus(r.status) ? undefined : { ...r, slurm: mergeJob(r.slurm, job) },
-      );
-      await this.resubmit(record, job);
-      return;
+    let abandoned = false;
+    if (decision.resubmit) {
+      const claim = await this.claimResubmit(record, job.jobId);
+      if (claim === 'ours') {
+        // The record shows how this job ended before it moves on to the next one.
+        await this.update(record.id, (r) =>
+          isFinalStatus(r.status) ? undefined : { ...r, slurm: mergeJob(r.slurm, job) },
+        );
+        await this.resubmit(record, job);
+        return;
+      }
+      // Another window is submitting the next job right now: the next look follows that one.
+      if (claim === 'theirs') return;
+      // 'abandoned': the window that claimed it never recorded a next job (it closed before sbatch answered).
+      abandoned = true;
     }
     const meaning = slurmStateMeaning(job.state);
     const exit = { exitCode: job.exitCode, signal: job.signal === null ? null : `SIG${job.signal}` };
@@ -388,7 +396,8 @@ export class SlurmScheduler implements RunScheduler {
       signal: exit.signal,
     });
     const final = await this.update(record.id, (r) => {
-      if (isFinalStatus(r.status)) return undefined;
+      // Final already, or another window has moved the run on to its next job.
+      if (isFinalStatus(r.status) || r.slurm?.jobId !== job.jobId) return undefined;
       const base: RunRecord = {
         ...r,
         slurm: mergeJob(r.slurm, job),
@@ -404,7 +413,7 @@ export class SlurmScheduler implements RunScheduler {
       }
       // FAILED: the log says why better than the state; the other states (TIMEOUT, OUT_OF_MEMORY…) are the why.
       const fromLog = job.state === 'FAILED' ? detectRunFailure(outcome) : undefined;
-      const why = `${job.state}${job.reason ? ` (${job.reason})` : ''}${job.exitCode !== null ? `, exit ${job.exitCode}` : ''}; job ${job.jobId}${decision.resubmit ? '' : decision.why ? `; ${decision.why}` : ''}`;
+      const why = `${job.state}${job.reason ? ` (${job.reason})` : ''}${job.exitCode !== null ? `, exit ${job.exitCode}` : ''}; job ${job.jobId}${abandoned ? `; not resubmitted: another window took that on and closed before it recorded the next job (squeue --me lists it if sbatch took it)` : !decision.resubmit && decision.why ? `; ${decision.why}` : ''}`;
       return { ...base, status: 'failed', failure: fromLog ?? { reason: 'slurmJob', detail: why } };
     });
     this.settle(final ?? (await this.readRecord(record.id)) ?? record);
@@ -440,15 +449,24 @@ export class SlurmScheduler implements RunScheduler {
     });
   }
 
-  /** Only one window resubmits a job: the one that creates this file first. */
-  private async claimResubmit(record: RunRecord, jobId: string): Promise<boolean> {
+  /**
+   * Only one window resubmits a job: the one that creates this file first ('ours'). Another window that finds the
+   * file leaves the job to it ('theirs'), unless the file is older than the grace a submission gets and the record
+   * still follows the ended job: then the claimer died before sbatch answered ('abandoned'), and the run ends here.
+   */
+  private async claimResubmit(record: RunRecord, jobId: string): Promise<'ours' | 'theirs' | 'abandoned'> {
+    const lock = join(this.store.dir, `${record.id}.resubmit-${jobId}`);
     try {
       await mkdir(this.store.dir, { recursive: true });
-      const handle = await open(join(this.store.dir, `${record.id}.resubmit-${jobId}`), 'wx');
+      const handle = await open(lock, 'wx');
       await handle.close();
-      return true;
-    } catch {
-      return false;
+      return 'ours';
+    } catch (error) {
+      // A lock that cannot be written (a read-only folder): no window can resubmit, so the run ends here.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return 'abandoned';
+      const claimed = await stat(lock).catch(() => undefined);
+      if (claimed === undefined) return 'theirs';
+      return this.now().getTime() - claimed.mtimeMs > submitGraceMs ? 'abandoned' : 'theirs';
     }
   }
 

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isFinalStatus, runRecordVersion, type RunRecord } from '../../../../src/runs/runRecord';
+import { RunRecordStore, runRecordsDir } from '../../../../src/runs/runRecordStore';
+import { SlurmCommands } from '../../../../src/runs/slurm/slurmCommands';
+import { SlurmScheduler } from '../../../../src/runs/slurm/slurmScheduler';
+
+/**
+ * Two VS Code windows on one workspace both follow a training job that hit its time limit, with auto-resume on.
+ * Exactly one of them may submit the next job, and the other must neither submit one too nor record the run as
+ * ended while the first is still waiting for sbatch. The Slurm clients are stand-ins (bash programs on PATH, run as
+ * real child processes): squeue reports the job TIMEOUT, sbatch takes a second to answer and logs each call.
+ */
+describe('auto-resume with two windows on one workspace', () => {
+  let root: string;
+  let bin: string;
+  let calls: string;
+  const schedulers: SlurmScheduler[] = [];
+  const id = '20261129-030000-train-abc123';
+  const submitted = new Date(Date.now() - 120_000);
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'tic-two-windows-'));
+    bin = join(root, 'bin');
+    mkdirSync(bin);
+    calls = join(bin, 'calls.log');
+    writeFileSync(calls, '');
+    const ended = (date: Date) => date.toISOString().slice(0, 19);
+    program(
+      'squeue',
+      `for a in "$@"; do [ "$a" = --json ] && { echo "squeue: unrecognized option '--json'" >&2; exit 1; }; done
+echo "41|TIMEOUT|TimeLimit|node07|0|${ended(submitted)}|${ended(new Date())}|train 2017"`,
+    );
+    program('sbatch', '/bin/sleep 1; echo 42');
+  });
+  afterEach(() => {
+    for (const s of schedulers.splice(0)) s.dispose();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  function program(name: string, body: string): void {
+    const path = join(bin, name);
+    writeFileSync(path, `#!/bin/bash\necho "${name} $*" >> ${JSON.stringify(calls)}\n${body}\n`);
+    chmodSync(path, 0o755);
+  }
+
+  /** A training run whose job 41 saved a checkpoint before its time limit (so a resubmission makes progress). */
+  async function timedOutRun(): Promise<RunRecordStore> {
+    mkdirSync(runRecordsDir(root), { recursive: true });
+    const store = new RunRecordStore(runRecordsDir(root));
+    const outputDir = join(root, 'results', 'cumulative_2017');
+    mkdirSync(join(outputDir, 'checkpoints'), { recursive: true });
+    writeFileSync(join(outputDir, 'checkpoints', 'epoch_latest.pt'), 'stand-in checkpoint');
+    const record: RunRecord = {
+      version: runRecordVersion,
+      id,
+      kind: 'train',
+      label: 'train 2017 (cumulative)',
+      argv: ['torchrun', 'train.py'],
+      cwd: root,
+      env: {},
+      host: 'login1',
+      scheduler: 'slurm',
+      slurm: {
+        jobId: '41',
+        jobIds: ['41'],
+        scriptPath: join(runRecordsDir(root), `${id}.sbatch`),
+        state: 'RUNNING',
+        nodes: 'node07',
+        submittedAt: submitted.toISOString(),
+        nodesRequested: 1,
+        gpusPerNode: 8,
+        autoResume: true,
+        maxResubmits: 3,
+        resubmits: 0,
+      },
+      simulated: false,
+      status: 'running',
+      createdAt: submitted.toISOString(),
+      startedAt: submitted.toISOString(),
+      logPath: join(runRecordsDir(root), `${id}.log`),
+      outputDir,
+    };
+    await store.write(record);
+    writeFileSync(record.slurm!.scriptPath, '#!/bin/bash\n');
+    return store;
+  }
+
+  function window(): { scheduler: SlurmScheduler; finals: RunRecord[] } {
+    const scheduler = new SlurmScheduler({
+      workspaceRoot: root,
+      isTrusted: () => true,
+      commands: new SlurmCommands({ env: { PATH: bin } }),
+    });
+    schedulers.push(scheduler);
+    const finals: RunRecord[] = [];
+    scheduler.onDidChangeRun((r) => {
+      if (isFinalStatus(r.status)) finals.push(r);
+    });
+    return { scheduler, finals };
+  }
+
+  it('submits the next job once; the other window neither submits nor ends the run', async () => {
+    const store = await timedOutRun();
+    const [a, b] = [window(), window()];
+    // Both windows look at the queue at the same moment, as two windows opened on the workspace would.
+    await Promise.all([a.scheduler.refresh(), b.scheduler.refresh()]);
+
+    const sbatches = readFileSync(calls, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('sbatch'));
+    assert.equal(sbatches.length, 1, `one sbatch call, not ${sbatches.length}`);
+    const record = (await store.read(id)) as RunRecord;
+    assert.equal(record.status, 'queued');
+    assert.equal(record.slurm?.jobId, '42');
+    assert.deepEqual(record.slurm?.jobIds, ['41', '42']);
+    assert.equal(record.slurm?.resubmits, 1);
+    assert.equal(record.endedAt, undefined, 'the run has not ended');
+    assert.equal(record.failure, undefined, 'no failure recorded by the window that lost the claim');
+    assert.deepEqual([...a.finals, ...b.finals], [], 'neither window reported the run as ended');
+  });
+
+  it('ends the run when the window that claimed the resubmission closed before sbatch answered', async () => {
+    const store = await timedOutRun();
+    // What the closed window left: its claim on job 41, made longer ago than a submission takes, and no job 42.
+    const claim = join(runRecordsDir(root), `${id}.resubmit-41`);
+    writeFileSync(claim, '');
+    const longAgo = new Date(Date.now() - 5 * 60_000);
+    utimesSync(claim, longAgo, longAgo);
+
+    const { scheduler, finals } = window();
+    await scheduler.refresh();
+    assert.equal(readFileSync(calls, 'utf8').includes('sbatch'), false, 'no second submission of job 41');
+    const record = (await store.read(id)) as RunRecord;
+    assert.equal(record.status, 'failed');
+    assert.equal(record.failure?.reason, 'slurmJob');
+    assert.match(record.failure?.detail ?? '', /TIMEOUT \(TimeLimit\).*job 41; not resubmitted: another window/);
+    assert.deepEqual(
+      finals.map((r) => r.status),
+      ['failed'],
+    );
+  });
+});
