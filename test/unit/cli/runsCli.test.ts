@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runRecordVersion } from '../../../src/runs/runRecord';
 import { runRecordsDir } from '../../../src/runs/runRecordStore';
 import { Supervisor } from '../../../src/runs/supervisor';
+import { slurmRunRecord } from '../../support/slurmRunRecord';
 
 const cli = join(__dirname, '../../../dist/cli.js');
 
@@ -61,37 +61,7 @@ describe('tic-studio runs (real supervised processes)', () => {
     const dir = runRecordsDir(root);
     mkdirSync(dir, { recursive: true });
     const recordPath = join(dir, `${id}.json`);
-    const text = `${JSON.stringify(
-      {
-        version: runRecordVersion,
-        id,
-        kind: 'train',
-        label: 'train 2017 on the cluster',
-        argv: ['torchrun', 'train.py'],
-        cwd: root,
-        env: {},
-        host: 'login1',
-        scheduler: 'slurm',
-        slurm: {
-          jobId: '4242',
-          jobIds: ['4242'],
-          scriptPath: join(dir, `${id}.sbatch`),
-          state: 'PENDING',
-          reason: 'Priority',
-          nodesRequested: 2,
-          gpusPerNode: 8,
-          autoResume: false,
-          maxResubmits: 0,
-          resubmits: 0,
-        },
-        simulated: false,
-        status: 'queued',
-        createdAt: '2026-11-29T02:00:00.000Z',
-        logPath: join(dir, `${id}.log`),
-      },
-      null,
-      2,
-    )}\n`;
+    const text = `${JSON.stringify(slurmRunRecord(root, id), null, 2)}\n`;
     writeFileSync(recordPath, text);
     const emptyBin = join(root, 'bin');
     mkdirSync(emptyBin);

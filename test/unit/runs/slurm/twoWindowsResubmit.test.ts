@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isFinalStatus, runRecordVersion, type RunRecord } from '../../../../src/runs/runRecord';
+import { isFinalStatus, type RunRecord } from '../../../../src/runs/runRecord';
 import { RunRecordStore, runRecordsDir } from '../../../../src/runs/runRecordStore';
 import { SlurmCommands } from '../../../../src/runs/slurm/slurmCommands';
 import { SlurmScheduler } from '../../../../src/runs/slurm/slurmScheduler';
+import { slurmRunRecord } from '../../../support/slurmRunRecord';
 
 /**
  * Two VS Code windows on one workspace both follow a training job that hit its time limit, with auto-resume on.
@@ -53,36 +54,18 @@ echo "41|TIMEOUT|TimeLimit|node07|0|${ended(submitted)}|${ended(new Date())}|tra
     const outputDir = join(root, 'results', 'cumulative_2017');
     mkdirSync(join(outputDir, 'checkpoints'), { recursive: true });
     writeFileSync(join(outputDir, 'checkpoints', 'epoch_latest.pt'), 'stand-in checkpoint');
-    const record: RunRecord = {
-      version: runRecordVersion,
+    const record = slurmRunRecord(
+      root,
       id,
-      kind: 'train',
-      label: 'train 2017 (cumulative)',
-      argv: ['torchrun', 'train.py'],
-      cwd: root,
-      env: {},
-      host: 'login1',
-      scheduler: 'slurm',
-      slurm: {
-        jobId: '41',
-        jobIds: ['41'],
-        scriptPath: join(runRecordsDir(root), `${id}.sbatch`),
-        state: 'RUNNING',
-        nodes: 'node07',
-        submittedAt: submitted.toISOString(),
-        nodesRequested: 1,
-        gpusPerNode: 8,
-        autoResume: true,
-        maxResubmits: 3,
-        resubmits: 0,
+      {
+        label: 'train 2017 (cumulative)',
+        status: 'running',
+        createdAt: submitted.toISOString(),
+        startedAt: submitted.toISOString(),
+        outputDir,
       },
-      simulated: false,
-      status: 'running',
-      createdAt: submitted.toISOString(),
-      startedAt: submitted.toISOString(),
-      logPath: join(runRecordsDir(root), `${id}.log`),
-      outputDir,
-    };
+      { state: 'RUNNING', nodes: 'node07', autoResume: true, maxResubmits: 3 },
+    );
     await store.write(record);
     writeFileSync(record.slurm!.scriptPath, '#!/bin/bash\n');
     return store;
