@@ -62,10 +62,23 @@ export class Workbench {
     return path;
   }
 
-  /** Opens the TiC Studio container in the activity bar. */
+  /**
+   * Opens the TiC Studio container in the activity bar. Clicking the icon of the container that is already open
+   * closes the side bar, and after a reload the workbench restores the open container a moment after it shows the
+   * activity bar: so the click is made only while the container is not showing, and again if it closed it.
+   */
   async openContainer(): Promise<void> {
-    await this.page.locator('.activitybar [aria-label*="TiC Studio"]').first().click();
-    await this.page.locator('.pane-header', { hasText: 'Experiments' }).first().waitFor();
+    const header = this.page.locator('.pane-header', { hasText: 'Experiments' }).first();
+    for (let attempt = 1; ; attempt++) {
+      if (await header.isVisible()) return;
+      await this.page.locator('.activitybar [aria-label*="TiC Studio"]').first().click();
+      try {
+        await header.waitFor({ timeout: 10_000 });
+        return;
+      } catch (error) {
+        if (attempt === 3) throw error;
+      }
+    }
   }
 
   /**
