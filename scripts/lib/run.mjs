@@ -110,12 +110,13 @@ function signalGroup(pid, signal) {
 /** The processes of a process group, one per line ("pid seconds command"), for a report. */
 function describeGroup(pgid) {
   try {
-    const table = execFileSync('ps', ['-eo', 'pid=,pgid=,etimes=,args='], { encoding: 'utf8', timeout: 10_000 });
+    const table = execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,etimes=,args='], { encoding: 'utf8', timeout: 10_000 });
     const rows = table
       .split('\n')
       .map((line) => line.trim().split(/\s+/))
-      .filter((cols) => cols.length >= 4 && Number(cols[1]) === pgid)
-      .map(([pid, , seconds, ...command]) => `  ${pid} (${seconds} s) ${command.join(' ').slice(0, 300)}`);
+      // Zombies are dead already (only their parent can make them disappear): not worth a line.
+      .filter((cols) => cols.length >= 5 && Number(cols[1]) === pgid && !cols[2].startsWith('Z'))
+      .map(([pid, , , seconds, ...command]) => `  ${pid} (${seconds} s) ${command.join(' ').slice(0, 300)}`);
     return rows.join('\n');
   } catch (error) {
     return `  (ps failed: ${error.message})`;
