@@ -373,6 +373,16 @@ export class SlurmScheduler implements RunScheduler {
       stopRequested: record.stopRequestedAt !== undefined,
       progressed: await this.progressedSince(record),
     });
+    if (decision.resubmit && !this.options.isTrusted()) {
+      // Submitting is launching, which only a trusted window does (the CLI's `runs` never does): the record shows
+      // how this job ended, and the run goes on when a trusted window looks.
+      await this.update(record.id, (r) =>
+        isFinalStatus(r.status) || r.slurm?.jobId !== job.jobId || r.slurm.state === job.state
+          ? undefined
+          : { ...r, slurm: mergeJob(r.slurm, job) },
+      );
+      return;
+    }
     let abandoned = false;
     if (decision.resubmit) {
       const claim = await this.claimResubmit(record, job.jobId);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { isFinalStatus, type RunRecord } from '../../../../src/runs/runRecord';
 import { RunRecordStore, runRecordsDir } from '../../../../src/runs/runRecordStore';
@@ -9,12 +10,13 @@ import { SlurmScheduler } from '../../../../src/runs/slurm/slurmScheduler';
 import { slurmRunRecord } from '../../../support/slurmRunRecord';
 
 /**
- * Two VS Code windows on one workspace both follow a training job that hit its time limit, with auto-resume on.
- * Exactly one of them may submit the next job, and the other must neither submit one too nor record the run as
- * ended while the first is still waiting for sbatch. The Slurm clients are stand-ins (bash programs on PATH, run as
- * real child processes): squeue reports the job TIMEOUT, sbatch takes a second to answer and logs each call.
+ * A training job hit its time limit, with auto-resume on, and several look at it. Of two VS Code windows on one
+ * workspace exactly one may submit the next job, and the other must neither submit one too nor record the run as
+ * ended while the first is still waiting for sbatch; an untrusted window and `tic-studio runs` never submit. The
+ * Slurm clients are stand-ins (bash programs on PATH, run as real child processes): squeue reports the job TIMEOUT,
+ * sbatch takes a second to answer and logs each call.
  */
-describe('auto-resume with two windows on one workspace', () => {
+describe('auto-resume: who submits the next job', () => {
   let root: string;
   let bin: string;
   let calls: string;
@@ -71,10 +73,10 @@ echo "41|TIMEOUT|TimeLimit|node07|0|${ended(submitted)}|${ended(new Date())}|tra
     return store;
   }
 
-  function window(): { scheduler: SlurmScheduler; finals: RunRecord[] } {
+  function window(trusted = true): { scheduler: SlurmScheduler; finals: RunRecord[] } {
     const scheduler = new SlurmScheduler({
       workspaceRoot: root,
-      isTrusted: () => true,
+      isTrusted: () => trusted,
       commands: new SlurmCommands({ env: { PATH: bin } }),
     });
     schedulers.push(scheduler);
@@ -124,5 +126,30 @@ echo "41|TIMEOUT|TimeLimit|node07|0|${ended(submitted)}|${ended(new Date())}|tra
       finals.map((r) => r.status),
       ['failed'],
     );
+  });
+
+  it('is never done by an untrusted window or by `tic-studio runs`, which show the job TIMEOUT and leave the run open', async () => {
+    const store = await timedOutRun();
+    const { scheduler, finals } = window(false);
+    await scheduler.refresh();
+    const cli = spawnSync(process.execPath, [join(__dirname, '../../../../dist/cli.js'), 'runs', root, '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: bin },
+    });
+    assert.equal(cli.status, 0, cli.stderr);
+
+    assert.equal(readFileSync(calls, 'utf8').includes('sbatch'), false, 'nothing submitted');
+    const record = (await store.read(id)) as RunRecord;
+    assert.equal(record.status, 'running', 'the run waits for a trusted window');
+    assert.equal(record.slurm?.state, 'TIMEOUT');
+    assert.equal(record.slurm?.jobId, '41');
+    assert.deepEqual(finals, []);
+    const [listed] = JSON.parse(cli.stdout) as { status: string; slurm: { state: string } }[];
+    assert.equal(listed?.status, 'running');
+    assert.equal(listed?.slurm.state, 'TIMEOUT');
+
+    // A trusted window then takes it on.
+    await window().scheduler.refresh();
+    assert.equal(((await store.read(id)) as RunRecord).slurm?.jobId, '42');
   });
 });
