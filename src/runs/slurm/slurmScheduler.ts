@@ -358,12 +358,14 @@ export class SlurmScheduler implements RunScheduler {
       });
       return true;
     }
-    await this.ended(record, job);
-    return true;
+    return this.ended(record, job);
   }
 
-  /** The job has ended: resubmit it (auto-resume) or record how the run ended. */
-  private async ended(record: RunRecord, job: SlurmJobInfo): Promise<void> {
+  /**
+   * The job has ended: resubmit it (auto-resume) or record how the run ended. Returns false when this look changed
+   * nothing (the job waits for a trusted window, or for another window's sbatch), so the polling backs off.
+   */
+  private async ended(record: RunRecord, job: SlurmJobInfo): Promise<boolean> {
     const decision = resubmitDecision({
       state: job.state,
       kind: record.kind,
@@ -376,12 +378,12 @@ export class SlurmScheduler implements RunScheduler {
     if (decision.resubmit && !this.options.isTrusted()) {
       // Submitting is launching, which only a trusted window does (the CLI's `runs` never does): the record shows
       // how this job ended, and the run goes on when a trusted window looks.
-      await this.update(record.id, (r) =>
+      const shown = await this.update(record.id, (r) =>
         isFinalStatus(r.status) || r.slurm?.jobId !== job.jobId || r.slurm.state === job.state
           ? undefined
           : { ...r, slurm: mergeJob(r.slurm, job) },
       );
-      return;
+      return shown !== undefined;
     }
     let abandoned = false;
     if (decision.resubmit) {
@@ -392,10 +394,10 @@ export class SlurmScheduler implements RunScheduler {
           isFinalStatus(r.status) ? undefined : { ...r, slurm: mergeJob(r.slurm, job) },
         );
         await this.resubmit(record, job);
-        return;
+        return true;
       }
       // Another window is submitting the next job right now: the next look follows that one.
-      if (claim === 'theirs') return;
+      if (claim === 'theirs') return false;
       // 'abandoned': the window that claimed it never recorded a next job (it closed before sbatch answered).
       abandoned = true;
     }
@@ -427,6 +429,7 @@ export class SlurmScheduler implements RunScheduler {
       return { ...base, status: 'failed', failure: fromLog ?? { reason: 'slurmJob', detail: why } };
     });
     this.settle(final ?? (await this.readRecord(record.id)) ?? record);
+    return true;
   }
 
   private async resubmit(record: RunRecord, job: SlurmJobInfo): Promise<void> {

@@ -73,11 +73,12 @@ echo "41|TIMEOUT|TimeLimit|node07|0|${ended(submitted)}|${ended(new Date())}|tra
     return store;
   }
 
-  function window(trusted = true): { scheduler: SlurmScheduler; finals: RunRecord[] } {
+  function window(trusted = true, polling: { pollMs?: number; maxPollMs?: number } = {}) {
     const scheduler = new SlurmScheduler({
       workspaceRoot: root,
       isTrusted: () => trusted,
       commands: new SlurmCommands({ env: { PATH: bin } }),
+      ...polling,
     });
     schedulers.push(scheduler);
     const finals: RunRecord[] = [];
@@ -151,5 +152,20 @@ echo "41|TIMEOUT|TimeLimit|node07|0|${ended(submitted)}|${ended(new Date())}|tra
     // A trusted window then takes it on.
     await window().scheduler.refresh();
     assert.equal(((await store.read(id)) as RunRecord).slurm?.jobId, '42');
+  });
+
+  it('backs off while an untrusted window waits for a trusted one, instead of asking squeue at the first interval', async function () {
+    this.timeout(15000);
+    await timedOutRun();
+    const { scheduler } = window(false, { pollMs: 100, maxPollMs: 1600 });
+    await scheduler.reattach();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    scheduler.dispose();
+    // 100 ms growing by half up to 1.6 s: about 8 looks in 3 s; without the back-off about 30.
+    const looks = readFileSync(calls, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('squeue') && !l.includes('--json')).length;
+    assert.ok(looks >= 2 && looks <= 14, `${looks} looks at the queue in 3 s`);
+    assert.equal(readFileSync(calls, 'utf8').includes('sbatch'), false);
   });
 });
