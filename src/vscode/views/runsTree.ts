@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { RunRecord } from '../../runs/runRecord';
+import { isFinalStatus, type RunRecord } from '../../runs/runRecord';
+import { slurmStateMeaning } from '../../runs/slurm/slurmJobState';
 import { describeRunFailure } from '../errors';
 import type { RunsService } from '../runs/runsService';
 
@@ -45,7 +46,7 @@ function elapsed(record: RunRecord, now: number): string {
 }
 
 /** `Slurm job 123` · `RUNNING on gpu[01-02]` / `PENDING (Priority)` · `restart 1`. */
-function slurmParts(slurm: NonNullable<RunRecord['slurm']>): string[] {
+function slurmParts(record: RunRecord, slurm: NonNullable<RunRecord['slurm']>): string[] {
   const parts = [slurm.jobId ? `Slurm job ${slurm.jobId}` : 'Slurm: submitting'];
   if (slurm.state) {
     const where = slurm.nodes ? ` on ${slurm.nodes}` : slurm.reason ? ` (${slurm.reason})` : '';
@@ -54,6 +55,10 @@ function slurmParts(slurm: NonNullable<RunRecord['slurm']>): string[] {
   if (slurm.resubmits > 0) parts.push(`resubmitted ${slurm.resubmits}×`);
   if (slurm.restarts) parts.push(`requeued ${slurm.restarts}×`);
   if (slurm.pollError) parts.push('⚠ squeue failed');
+  // Auto-resume submits only from a trusted window (SlurmScheduler.ended): say why the run is not moving on.
+  const ended = slurm.state !== undefined && slurmStateMeaning(slurm.state).phase === 'ended';
+  if (ended && slurm.autoResume && !isFinalStatus(record.status) && !vscode.workspace.isTrusted)
+    parts.push('resubmitted once the workspace is trusted');
   return parts;
 }
 
@@ -149,7 +154,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode | QueuedNode>, 
     item.id = `run:${record.id}`;
     const parts: string[] = [record.status];
     const slurm = record.scheduler === 'slurm' ? record.slurm : undefined;
-    if (slurm) parts.push(...slurmParts(slurm));
+    if (slurm) parts.push(...slurmParts(record, slurm));
     parts.push(elapsed(record, Date.now()));
     const live = this.runs.liveStats(record.id);
     if (live?.lastStep) {
