@@ -84,7 +84,7 @@ export class Workbench {
   /**
    * Accepts the quick pick or input box whose title holds `title` with Enter (its default), and waits until it has
    * gone: an Enter that went elsewhere (a webview kept the focus, the widget was still being filled) is pressed
-   * again, at most 3 times.
+   * again, at most 3 times; then it fails naming the prompt.
    */
   async accept(title: string): Promise<void> {
     const widget = this.page.locator('.quick-input-widget', { hasText: title });
@@ -97,7 +97,8 @@ export class Workbench {
         .waitFor({ state: 'hidden', timeout: 3000 })
         .then(() => true)
         .catch(() => false);
-      if (gone || attempt === 3) return;
+      if (gone) return;
+      if (attempt === 3) throw new Error(`the prompt "${title}" is still open after 3 Enters into its input`);
     }
   }
 
