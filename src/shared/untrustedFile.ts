@@ -1,0 +1,185 @@
+import { constants, type Stats } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+
+/**
+ * Files a workspace, a results folder or a shared cache contains are written by someone else: a committed
+ * repository, a colleague, an attacker. Any of them can be a named pipe (a plain `open` + `read` waits forever
+ * for a writer), a link to `/dev/zero` (an endless read fills memory), a socket or a many-gigabyte file. Every
+ * reader of such a file goes through here, so none of them can hang TiC Studio or exhaust its memory.
+ */
+export type UntrustedFileReason = 'notFound' | 'notRegular' | 'tooLarge' | 'unreadable';
+
+export const untrustedFileReasons: readonly UntrustedFileReason[] = [
+  'notFound',
+  'notRegular',
+  'tooLarge',
+  'unreadable',
+];
+
+export class UntrustedFileError extends Error {
+  override readonly name = 'UntrustedFileError';
+
+  constructor(
+    readonly reason: UntrustedFileReason,
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+  }
+
+  /** True for an UntrustedFileError, also one from another copy of this module (bundles can duplicate it). */
+  static is(value: unknown, reason?: UntrustedFileReason): value is UntrustedFileError {
+    if (value instanceof UntrustedFileError) return reason === undefined || value.reason === reason;
+    if (typeof value !== 'object' || value === null) return false;
+    const candidate = value as { name?: unknown; reason?: unknown };
+    return (
+      candidate.name === 'UntrustedFileError' &&
+      typeof candidate.reason === 'string' &&
+      (untrustedFileReasons as readonly string[]).includes(candidate.reason) &&
+      (reason === undefined || candidate.reason === reason)
+    );
+  }
+}
+
+export interface UntrustedReadOptions {
+  /** What the file is, for the too-large message: "a run record" → "TiC Studio reads at most 1 MB of a run record". */
+  readonly what?: string;
+}
+
+/**
+ * Reads a whole file we did not write: opened O_RDONLY|O_NONBLOCK (a FIFO never blocks), must be a regular file
+ * after following links (fstat of the open fd: a FIFO, device, socket, or a symlink to /dev/zero is refused), at
+ * most maxBytes (a larger file is 'tooLarge', never silently truncated or treated as empty).
+ */
+export async function readUntrustedFile(
+  path: string,
+  maxBytes: number,
+  options: UntrustedReadOptions = {},
+): Promise<Buffer> {
+  const handle = await openUntrustedFile(path);
+  try {
+    const declared = (await handle.stat()).size;
+    if (declared > maxBytes) throw tooLarge(path, declared, maxBytes, options.what);
+    // The file can grow between fstat and the reads (a log being written, or on purpose): read at most one byte
+    // past the cap, so a file that outgrew it is refused instead of cut short.
+    const buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max(declared, 64 * 1024) + 1));
+    let filled = 0;
+    let target = buffer;
+    for (;;) {
+      if (filled === target.length) {
+        if (filled > maxBytes) throw tooLarge(path, filled, maxBytes, options.what);
+        const grown = Buffer.alloc(Math.min(maxBytes + 1, target.length * 2));
+        target.copy(grown, 0, 0, filled);
+        target = grown;
+      }
+      const { bytesRead } = await handle.read(target, filled, target.length - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    if (filled > maxBytes) throw tooLarge(path, filled, maxBytes, options.what);
+    return target.subarray(0, filled);
+  } catch (error) {
+    throw asUntrustedError(error, path);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** readUntrustedFile, decoded as UTF-8 (invalid bytes become U+FFFD, as Node's readFile does). */
+export async function readUntrustedText(
+  path: string,
+  maxBytes: number,
+  options: UntrustedReadOptions = {},
+): Promise<string> {
+  return (await readUntrustedFile(path, maxBytes, options)).toString('utf8');
+}
+
+/**
+ * Opens for streaming/random access with the same open-time checks; the caller reads and closes.
+ * The path is stat-ed first so a device or a FIFO is refused without even being opened (opening some devices
+ * has effects of its own); the fstat of the open descriptor then decides, since the path can change in between.
+ */
+export async function openUntrustedFile(path: string): Promise<FileHandle> {
+  let before: Stats;
+  try {
+    before = await stat(path);
+  } catch (error) {
+    throw asUntrustedError(error, path);
+  }
+  if (!before.isFile()) throw notRegular(path, before);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw asUntrustedError(error, path);
+  }
+  try {
+    const after = await handle.stat();
+    if (!after.isFile()) throw notRegular(path, after);
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw asUntrustedError(error, path);
+  }
+}
+
+/** Like stat, but answers whether the path is a regular file we could read, without opening it. */
+export async function isRegularFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** "1 MB", "3.2 GB": for messages; binary multiples, the unit names people use for them. */
+export function formatFileSize(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (unit === 0) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
+  const text = value.toFixed(1).replace(/\.0$/, '');
+  return `${text} ${units[unit]}`;
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isFIFO()) return 'a named pipe';
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+function notRegular(path: string, stats: Stats): UntrustedFileError {
+  const kind = kindOf(stats);
+  const message = kind.startsWith('a ') ? `${path} is ${kind}, not a file` : `${path} is not a regular file`;
+  return new UntrustedFileError('notRegular', message, path);
+}
+
+function tooLarge(path: string, size: number, maxBytes: number, what: string | undefined): UntrustedFileError {
+  // A file caught growing past the cap was read to maxBytes + 1 only: its real size is unknown.
+  const sizeText = size > maxBytes + 1 ? formatFileSize(size) : `over ${formatFileSize(maxBytes)}`;
+  return new UntrustedFileError(
+    'tooLarge',
+    `${path} is ${sizeText}; TiC Studio reads at most ${formatFileSize(maxBytes)} of ${what ?? 'this file'}`,
+    path,
+  );
+}
+
+function asUntrustedError(error: unknown, path: string): UntrustedFileError {
+  if (UntrustedFileError.is(error)) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR')
+    return new UntrustedFileError('notFound', `${path} does not exist`, path);
+  if (code === 'ENXIO') return new UntrustedFileError('notRegular', `${path} is a socket or device, not a file`, path);
+  if (code === 'ELOOP')
+    return new UntrustedFileError('unreadable', `${path} is a link that points to itself in a loop`, path);
+  if (code === 'EACCES' || code === 'EPERM')
+    return new UntrustedFileError('unreadable', `${path} cannot be read: permission denied`, path);
+  const detail = error instanceof Error ? error.message : String(error);
+  return new UntrustedFileError('unreadable', `${path} cannot be read: ${detail}`, path);
+}
