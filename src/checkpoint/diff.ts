@@ -2,10 +2,12 @@ import type { Checkpoint, CheckpointFormat } from './checkpoint';
 import { CheckpointError } from './checkpointError';
 import { checkpointClock } from './clock';
 import { blockOf, towerOf, type ClipTower } from './clipTowers';
+import { planPair } from './diffGeometry';
 import { readableDtypes } from './dtypes';
 import { openCheckpoint, type OpenCheckpointOptions } from './openCheckpoint';
 import { findStateDict, type NamedTensor } from './stateDict';
 import { streamTensorChunks, type TensorChunk, type TensorValues } from './tensorData';
+import type { TensorRef } from './pickleValues';
 
 /**
  * How far checkpoint B moved from A, tensor by tensor, block by block and tower by tower — the question a
@@ -17,6 +19,28 @@ export interface DiffOptions extends OpenCheckpointOptions {
   readonly onProgress?: (progress: DiffProgress) => void;
   /** Elements per chunk when streaming a tensor. */
   readonly chunkElements?: number;
+  /** Values read from each checkpoint, all tensors together, at most (default defaultMaxDiffElements). */
+  readonly maxElements?: number;
+}
+
+/**
+ * The diff's total work bound. Geometry checks keep one tensor from repeating its storage, but a million tensors
+ * may all be views of the same stored bytes; this bounds the sum. Two fp32 ViT-bigG-14 checkpoints (the largest
+ * OpenCLIP model, 2.5 G parameters) stay under it.
+ */
+export const defaultMaxDiffElements = 4_000_000_000;
+
+/** The pairs to compare hold more values than the bound allows; nothing was read. */
+export class DiffTooLargeError extends CheckpointError {
+  constructor(
+    readonly elements: number,
+    readonly limit: number,
+  ) {
+    super(
+      'tooLarge',
+      `comparing these checkpoints means reading ${elements} values from each, over the limit of ${limit}`,
+    );
+  }
 }
 
 export interface DiffProgress {
@@ -85,6 +109,15 @@ export interface DiffSide {
   readonly stripPrefix: string | null;
 }
 
+/** Two tensors of one name and shape, and the views of them the diff reads (see diffGeometry.ts). */
+interface Pair {
+  readonly a: NamedTensor;
+  readonly b: NamedTensor;
+  readonly read: readonly [TensorRef, TensorRef];
+  /** How many times the read views repeat in the tensors. */
+  readonly repeat: number;
+}
+
 interface Sums {
   tensors: number;
   params: number;
@@ -134,7 +167,7 @@ async function compare(a: Checkpoint, b: Checkpoint, options: DiffOptions, start
   }
   const byNameB = new Map<string, NamedTensor>(stateB.tensors.map((t) => [t.name, t]));
   const namesA = new Set(stateA.tensors.map((t) => t.name));
-  const pairs: [NamedTensor, NamedTensor][] = [];
+  const pairs: Pair[] = [];
   const shapeMismatch: ShapeMismatch[] = [];
   const skipped: SkippedTensor[] = [];
   for (const tensorA of stateA.tensors) {
@@ -150,15 +183,26 @@ async function compare(a: Checkpoint, b: Checkpoint, options: DiffOptions, start
         reason: `values of ${tensorA.tensor.dtype}/${tensorB.tensor.dtype} tensors cannot be read`,
       });
     } else {
-      pairs.push([tensorA, tensorB]);
+      const plan = planPair(tensorA.tensor, tensorB.tensor);
+      if ('refused' in plan) {
+        skipped.push({ name: tensorA.name, reason: plan.refused });
+      } else {
+        pairs.push({ a: tensorA, b: tensorB, read: plan.read, repeat: plan.repeat });
+      }
     }
+  }
+  const limit = options.maxElements ?? defaultMaxDiffElements;
+  const elements = pairs.reduce((n, pair) => n + pair.read[0].numel, 0);
+  if (elements > limit) {
+    throw new DiffTooLargeError(elements, limit);
   }
 
   const tensors: TensorDiff[] = [];
   const blocks = new Map<string, Sums>();
   const towers = new Map<ClipTower, Sums>();
-  const finish = (index: number, sums: Sums): void => {
-    const [tensorA, tensorB] = pairs[index] as [NamedTensor, NamedTensor];
+  const finish = (index: number, read: Sums): void => {
+    const { a: tensorA, b: tensorB, repeat } = pairs[index] as Pair;
+    const sums = repeated(read, repeat, tensorA.tensor.numel);
     const normA = Math.sqrt(sums.a);
     const normB = Math.sqrt(sums.b);
     tensors.push({
@@ -202,13 +246,13 @@ async function compare(a: Checkpoint, b: Checkpoint, options: DiffOptions, start
 async function comparePairs(
   a: Checkpoint,
   b: Checkpoint,
-  pairs: readonly [NamedTensor, NamedTensor][],
+  pairs: readonly Pair[],
   options: DiffOptions,
   finish: (index: number, sums: Sums) => void,
 ): Promise<void> {
   const chunkOptions = { signal: options.signal, chunkElements: options.chunkElements };
-  const tensorsA = pairs.map(([tensorA]) => tensorA.tensor);
-  const tensorsB = pairs.map(([, tensorB]) => tensorB.tensor);
+  const tensorsA = pairs.map((pair) => pair.read[0]);
+  const tensorsB = pairs.map((pair) => pair.read[1]);
   const streamA = streamTensorChunks(a, tensorsA, chunkOptions);
   const streamB = streamTensorChunks(b, tensorsB, chunkOptions);
   const chunkSums = new Float64Array(4);
@@ -258,12 +302,28 @@ async function comparePairs(
   }
 }
 
-function newSums(pair: [NamedTensor, NamedTensor] | undefined): Sums {
-  return { tensors: 1, params: pair?.[0].tensor.numel ?? 0, delta: 0, a: 0, b: 0, dot: 0 };
+/** Sums for the values read of one pair; `params` counts what is read until `repeated` scales it up. */
+function newSums(pair: Pair | undefined): Sums {
+  return { tensors: 1, params: pair?.read[0].numel ?? 0, delta: 0, a: 0, b: 0, dot: 0 };
 }
 
-function differentCounts(pairs: readonly [NamedTensor, NamedTensor][], chunk: TensorChunk): CheckpointError {
-  const name = pairs[chunk.tensor]?.[0].name ?? `tensor ${chunk.tensor}`;
+/** The sums of a whole tensor whose read view repeats `repeat` times in it. */
+function repeated(read: Sums, repeat: number, params: number): Sums {
+  if (repeat === 1) {
+    return read;
+  }
+  return {
+    tensors: read.tensors,
+    params,
+    delta: read.delta * repeat,
+    a: read.a * repeat,
+    b: read.b * repeat,
+    dot: read.dot * repeat,
+  };
+}
+
+function differentCounts(pairs: readonly Pair[], chunk: TensorChunk): CheckpointError {
+  const name = pairs[chunk.tensor]?.a.name ?? `tensor ${chunk.tensor}`;
   return new CheckpointError('corrupt', `${name}: the two tensors yielded different element counts`);
 }
 
