@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { watch as fsWatch, type FSWatcher } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { constants, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readUntrustedText, UntrustedFileError } from '../shared/untrustedFile';
 import { parseRunRecordText, RunRecordError, type RunRecord } from './runRecord';
+import { assertRealRunsFolder, ensureRealRunsFolder } from './runsFolder';
 
 /** A record file that could not be used; listed next to the good ones instead of throwing. */
 export interface RunRecordProblem {
@@ -28,6 +30,9 @@ export interface RunRecordStoreOptions {
 export function runRecordsDir(workspaceRoot: string): string {
   return join(workspaceRoot, '.tic-studio', 'runs');
 }
+
+/** A record is a few KB; anything much larger was not written by TiC Studio and is not read into memory. */
+export const maxRunRecordBytes = 1024 * 1024;
 
 const recordFile = /^([A-Za-z0-9][A-Za-z0-9_-]{0,127})\.json$/;
 
@@ -73,18 +78,25 @@ export class RunRecordStore {
     return join(this.dir, `${id}.sbatch`);
   }
 
+  /**
+   * Creates `.tic-studio/runs`; throws RunsFolderError when either folder is a symlink or not a folder (a
+   * repository can plant one to make TiC Studio write somewhere else), so no run starts writing there.
+   */
   async ensureDir(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await ensureRealRunsFolder(this.dir);
   }
 
-  /** The record, a RunRecordError when the file is bad, or undefined when there is none. */
+  /**
+   * The record, a RunRecordError when the file is bad, or undefined when there is none. The file is the
+   * workspace's: a named pipe, a device or a file over maxRunRecordBytes is a bad record, read without waiting.
+   */
   async read(id: string): Promise<RunRecord | RunRecordError | undefined> {
     const path = this.recordPath(id);
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = await readUntrustedText(path, maxRunRecordBytes, { what: 'a run record' });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (UntrustedFileError.is(e, 'notFound')) return undefined;
       return new RunRecordError('unreadable', `cannot read run record: ${(e as Error).message}`, path);
     }
     return parseRunRecordText(text, path);
@@ -118,7 +130,9 @@ export class RunRecordStore {
     return { records, problems };
   }
 
+  /** Throws RunsFolderError, writing nothing, when `.tic-studio` or its `runs` folder is a symlink. */
   async write(record: RunRecord): Promise<void> {
+    await assertRealRunsFolder(this.dir);
     await writeJsonAtomic(this.recordPath(record.id), record);
   }
 
@@ -243,10 +257,18 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   await writeTextAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Writes `path` atomically: a temp file in the same folder, fsync, then rename over the target. */
+/**
+ * Writes `path` atomically: a temp file in the same folder, fsync, then rename over the target. The temp file is
+ * created new (O_EXCL, O_NOFOLLOW): a link planted under its name is never written through; the rename replaces a
+ * link at `path` itself rather than following it.
+ */
 export async function writeTextAtomic(path: string, text: string): Promise<void> {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(temp, 'w', 0o600);
+  const handle = await open(
+    temp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
   try {
     await handle.writeFile(text, 'utf8');
     await handle.sync();

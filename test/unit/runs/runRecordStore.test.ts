@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunRecordError, type RunRecord } from '../../../src/runs/runRecord';
 import { RunRecordStore, runRecordsDir } from '../../../src/runs/runRecordStore';
+import { RunsFolderError } from '../../../src/runs/runsFolder';
+import { makeFifo, releaseFifos } from '../shared/fifoFixture';
 
 function record(id: string, createdAt: string, status: RunRecord['status'] = 'running'): RunRecord {
   return {
@@ -27,7 +29,11 @@ describe('RunRecordStore', () => {
   beforeEach(() => {
     workspace = mkdtempSync(join(tmpdir(), 'tic-store-'));
   });
-  afterEach(() => rmSync(workspace, { recursive: true, force: true }));
+  const fifos: string[] = [];
+  afterEach(() => {
+    releaseFifos(...fifos.splice(0));
+    rmSync(workspace, { recursive: true, force: true });
+  });
 
   it('writes atomically, reads back, and lists newest first with bad files reported, not thrown', async () => {
     const store = new RunRecordStore(runRecordsDir(workspace));
@@ -61,6 +67,84 @@ describe('RunRecordStore', () => {
 
   it('lists nothing for a workspace without runs', async () => {
     assert.deepEqual(await new RunRecordStore(runRecordsDir(workspace)).list(), { records: [], problems: [] });
+  });
+
+  it('lists a named pipe posing as a record as a problem, without waiting for a writer', async () => {
+    const store = new RunRecordStore(runRecordsDir(workspace));
+    await store.ensureDir();
+    await store.write(record('a-good', '2026-01-01T00:00:00.000Z'));
+    fifos.push(makeFifo(store.recordPath('b-pipe')));
+    const listing = await store.list();
+    assert.deepEqual(
+      listing.records.map((r) => r.id),
+      ['a-good'],
+    );
+    assert.deepEqual(
+      listing.problems.map((p) => [p.id, p.error.reason, p.error.message]),
+      [['b-pipe', 'unreadable', `cannot read run record: ${store.recordPath('b-pipe')} is a named pipe, not a file`]],
+    );
+  });
+
+  it('lists a link to /dev/zero posing as a record as a problem instead of reading it', async () => {
+    const store = new RunRecordStore(runRecordsDir(workspace));
+    await store.ensureDir();
+    symlinkSync('/dev/zero', store.recordPath('zero'));
+    const { problems } = await store.list();
+    assert.deepEqual(
+      problems.map((p) => p.error.message),
+      [`cannot read run record: ${store.recordPath('zero')} is a device, not a file`],
+    );
+  });
+
+  it('says a record over 1 MB is too large, instead of reading it or skipping it', async () => {
+    const store = new RunRecordStore(runRecordsDir(workspace));
+    await store.ensureDir();
+    const big = { ...record('big', '2026-01-01T00:00:00.000Z'), label: 'x'.repeat(2 * 1024 * 1024) };
+    writeFileSync(store.recordPath('big'), JSON.stringify(big));
+    const { records, problems } = await store.list();
+    assert.deepEqual(records, []);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!.error.message, /big\.json is 2 MB; TiC Studio reads at most 1 MB of a run record$/);
+  });
+
+  it('never writes through a symlinked runs folder that points outside the workspace', async () => {
+    const victim = mkdtempSync(join(tmpdir(), 'tic-victim-'));
+    try {
+      mkdirSync(join(workspace, '.tic-studio'));
+      symlinkSync(victim, runRecordsDir(workspace));
+      const store = new RunRecordStore(runRecordsDir(workspace));
+      await assert.rejects(store.ensureDir(), (e: unknown) => e instanceof RunsFolderError && e.reason === 'symlink');
+      await assert.rejects(
+        store.write(record('planted', '2026-01-01T00:00:00.000Z')),
+        (e: unknown) =>
+          e instanceof RunsFolderError &&
+          /runs is a symbolic link; TiC Studio writes its run records only/.test(e.message),
+      );
+      assert.deepEqual(readdirSync(victim), []);
+    } finally {
+      rmSync(victim, { recursive: true, force: true });
+    }
+  });
+
+  it('never writes through a symlinked .tic-studio folder, nor creates runs/ inside its target', async () => {
+    const victim = mkdtempSync(join(tmpdir(), 'tic-victim-'));
+    try {
+      symlinkSync(victim, join(workspace, '.tic-studio'));
+      const store = new RunRecordStore(runRecordsDir(workspace));
+      await assert.rejects(store.ensureDir(), RunsFolderError);
+      await assert.rejects(store.write(record('planted', '2026-01-01T00:00:00.000Z')), RunsFolderError);
+      assert.equal(existsSync(join(victim, 'runs')), false);
+      assert.deepEqual(readdirSync(victim), []);
+    } finally {
+      rmSync(victim, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a runs "folder" that is a file', async () => {
+    mkdirSync(join(workspace, '.tic-studio'));
+    writeFileSync(runRecordsDir(workspace), '');
+    const store = new RunRecordStore(runRecordsDir(workspace));
+    await assert.rejects(store.ensureDir(), (e: unknown) => e instanceof RunsFolderError && e.reason === 'notFolder');
   });
 
   for (const variant of ['fs.watch', 'the polling fallback'] as const) {
