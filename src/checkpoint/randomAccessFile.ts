@@ -1,4 +1,5 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { openUntrustedFile, UntrustedFileError } from '../shared/untrustedFile';
 import { CheckpointError } from './checkpointError';
 
 /**
@@ -16,13 +17,21 @@ export class RandomAccessFile {
     readonly size: number,
   ) {}
 
+  /**
+   * Opened non-blocking and only as a regular file: a named pipe called `x.pt` (which a plain open would wait on
+   * forever) or a link to a device is a `notACheckpoint` error. A missing or unreadable file throws the system
+   * error (ENOENT, EACCES), which callers name themselves.
+   */
   static async open(path: string): Promise<RandomAccessFile> {
-    const handle = await open(path, 'r');
+    let handle: FileHandle;
+    try {
+      handle = await openUntrustedFile(path);
+    } catch (error) {
+      if (UntrustedFileError.is(error, 'notRegular')) throw new CheckpointError('notACheckpoint', error.message);
+      throw UntrustedFileError.is(error) && error.cause !== undefined ? error.cause : error;
+    }
     try {
       const stat = await handle.stat();
-      if (!stat.isFile()) {
-        throw new CheckpointError('notACheckpoint', `${path} is not a regular file`);
-      }
       return new RandomAccessFile(path, handle, stat.size);
     } catch (error) {
       await handle.close();

@@ -1,7 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { readUntrustedText } from '../shared/untrustedFile';
 import { parseProbeManifest, probeFiles, type ProbeManifest } from './probeModel';
+
+/** probe.json is a few hundred bytes; read as untrusted (a named pipe there must not stall the list). */
+const maxManifestBytes = 1024 * 1024;
 
 export interface ProbeExport {
   readonly dir: string;
@@ -29,10 +33,12 @@ export async function listProbeExports(roots: readonly string[]): Promise<ProbeE
       if (seen.has(dir)) continue;
       seen.add(dir);
       try {
-        const manifest = parseProbeManifest(JSON.parse(await readFile(join(dir, probeFiles.manifest), 'utf8')));
+        const manifest = parseProbeManifest(
+          JSON.parse(await readUntrustedText(join(dir, probeFiles.manifest), maxManifestBytes)),
+        );
         found.push({ dir, manifest, label: probeLabel(manifest.sourceCheckpoint) });
       } catch {
-        // not an export (or a broken one): not listed
+        // not an export (or a broken one, a pipe or an oversize file named probe.json): not listed
       }
     }
   }

@@ -23,8 +23,10 @@ export class UntrustedFileError extends Error {
     readonly reason: UntrustedFileReason,
     message: string,
     readonly path: string,
+    /** `cause`: the system error behind notFound / unreadable, for callers that report errno codes themselves. */
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 
   /** True for an UntrustedFileError, also one from another copy of this module (bundles can duplicate it). */
@@ -173,13 +175,12 @@ function tooLarge(path: string, size: number, maxBytes: number, what: string | u
 function asUntrustedError(error: unknown, path: string): UntrustedFileError {
   if (UntrustedFileError.is(error)) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT' || code === 'ENOTDIR')
-    return new UntrustedFileError('notFound', `${path} does not exist`, path);
-  if (code === 'ENXIO') return new UntrustedFileError('notRegular', `${path} is a socket or device, not a file`, path);
-  if (code === 'ELOOP')
-    return new UntrustedFileError('unreadable', `${path} is a link that points to itself in a loop`, path);
-  if (code === 'EACCES' || code === 'EPERM')
-    return new UntrustedFileError('unreadable', `${path} cannot be read: permission denied`, path);
+  const fail = (reason: UntrustedFileReason, message: string) =>
+    new UntrustedFileError(reason, message, path, { cause: error });
+  if (code === 'ENOENT' || code === 'ENOTDIR') return fail('notFound', `${path} does not exist`);
+  if (code === 'ENXIO') return fail('notRegular', `${path} is a socket or device, not a file`);
+  if (code === 'ELOOP') return fail('unreadable', `${path} is a link that points to itself in a loop`);
+  if (code === 'EACCES' || code === 'EPERM') return fail('unreadable', `${path} cannot be read: permission denied`);
   const detail = error instanceof Error ? error.message : String(error);
-  return new UntrustedFileError('unreadable', `${path} cannot be read: ${detail}`, path);
+  return fail('unreadable', `${path} cannot be read: ${detail}`);
 }
