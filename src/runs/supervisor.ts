@@ -1,7 +1,8 @@
 import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { open, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import {
   defaultProcRoot,
   descendantsOf,
@@ -12,7 +13,10 @@ import {
   readProcessIdentity,
   type ProcessIdentity,
 } from './processTree';
+import { readUntrustedText } from '../shared/untrustedFile';
 import type { CommandPlan } from './commandPlan';
+import { RunClaims, runSecretVariable } from './runClaims';
+import { proveRunOwnership } from './runOwnershipProof';
 import { detectRunFailure } from './runFailure';
 import { followRunWhenRead, type RunLogListener } from './runLogFollow';
 import { RunEvents } from './runEvents';
@@ -38,7 +42,9 @@ import {
   parseWrapperStarted,
   type WrapperExit,
   type WrapperStarted,
+  wrapperSecretVariable,
 } from './supervisorWrapper';
+import { ensureUserStateDir, userStateDir } from './userStateDir';
 
 /**
  * What to run: a CommandPlan from the plan builders (argv, never a shell line; `cwd` absolute, datacomp/ for
@@ -74,6 +80,13 @@ export interface SupervisorOptions {
   workspaceRoot: string;
   /** Workspace trust; nothing starts while it is false. */
   isTrusted: () => boolean;
+  /**
+   * Whether stop() may signal at all. Default: isTrusted. The CLI's `stop` says true: a user on a terminal names
+   * the run; the ownership proof (runOwnershipProof.ts) is what decides which process may be signalled.
+   */
+  mayStop?: () => boolean;
+  /** The per-user state folder with the runs' claims and the wrapper (userStateDir.ts). Default userStateDir(). */
+  stateDir?: string;
   spawn?: SpawnFunction;
   /** The Node that runs the wrapper. Default process.execPath (VS Code's own, with ELECTRON_RUN_AS_NODE=1). */
   nodePath?: string;
@@ -115,6 +128,8 @@ const staleQueuedMs = 60_000;
 export class Supervisor implements RunScheduler {
   readonly kind = 'local' as const;
   readonly store: RunRecordStore;
+  readonly claims: RunClaims;
+  private readonly stateDir: string;
   private readonly spawnFn: SpawnFunction;
   private readonly nodePath: string;
   private readonly baseEnv: Readonly<Record<string, string | undefined>>;
@@ -135,6 +150,8 @@ export class Supervisor implements RunScheduler {
     this.host = (options.hostname ?? osHostname)();
     this.procRoot = options.procRoot ?? defaultProcRoot;
     this.pollMs = options.pollMs ?? 500;
+    this.stateDir = options.stateDir ?? userStateDir();
+    this.claims = new RunClaims({ stateDir: this.stateDir, workspaceRoot: options.workspaceRoot, host: this.host });
   }
 
   /** Called with every record this supervisor writes or sees end. Other windows' changes: store.watch(). */
@@ -151,9 +168,13 @@ export class Supervisor implements RunScheduler {
       throw new SupervisorError('untrusted', 'The workspace is not trusted; TiC Studio starts no processes in it.');
     await this.validatePlan(plan);
     await this.store.ensureDir();
-    const wrapperPath = await installSupervisorWrapper(this.store.dir);
+    // The wrapper is executed: it lives in the user's own state folder, never in the workspace.
+    const wrapperDir = join(await ensureUserStateDir(this.stateDir), 'bin');
+    const wrapperPath = await installSupervisorWrapper(await ensureUserStateDir(wrapperDir));
     const created = this.now();
     const id = plan.id ?? newRunId(plan.kind, created);
+    // The proof that this run is ours: the secret its processes carry, kept outside the workspace.
+    const claim = await this.claims.create(id);
     let record: RunRecord = {
       version: runRecordVersion,
       id,
@@ -180,12 +201,20 @@ export class Supervisor implements RunScheduler {
     await this.store.write(record);
     this.events.emit(record);
 
-    const log = await open(record.logPath, 'a');
+    // A fresh file, never a link planted under the new run's name.
+    const log = await open(
+      record.logPath,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o644,
+    );
     let wrapper: ChildProcess;
     try {
       const env: Record<string, string> = {};
       for (const [name, value] of Object.entries(this.baseEnv)) if (value !== undefined) env[name] = value;
       Object.assign(env, plan.env);
+      // Not in plan.env: the record (in the workspace) must never hold the secret.
+      delete env[runSecretVariable];
+      env[wrapperSecretVariable] = RunClaims.envValue(claim);
       const keepElectron = env.ELECTRON_RUN_AS_NODE !== undefined ? 'keep' : 'drop';
       wrapper = this.spawnFn(
         this.nodePath,
@@ -274,22 +303,47 @@ export class Supervisor implements RunScheduler {
    * grace, including descendants that left the group; resolves with the final record (status stopped).
    */
   async stop(id: string, options: StopOptions = {}): Promise<RunRecord> {
+    if (!(this.options.mayStop ?? this.options.isTrusted)())
+      throw new SupervisorError(
+        'untrusted',
+        'The workspace is not trusted; TiC Studio stops no processes from it.',
+        id,
+      );
     let record = await this.requireRecord(id);
     if (isFinalStatus(record.status)) return record;
     if (record.host !== this.host)
       throw new SupervisorError('otherHost', `run ${id} runs on ${record.host}; it can only be stopped there.`, id);
-    record =
-      (await this.update(id, (r) =>
-        r.stopRequestedAt === undefined ? { ...r, stopRequestedAt: this.now().toISOString() } : undefined,
-      )) ?? record;
+    // No claim, no stop: not even the stop request is written into a record TiC Studio cannot prove is its own.
+    if ((await this.claims.read(id)) === undefined) {
+      const refused = await proveRunOwnership(record, this.proofOptions());
+      throw new SupervisorError(
+        'notOwned',
+        refused.outcome === 'refused'
+          ? refused.message
+          : 'TiC Studio has no proof that it started this run as you on this machine; nothing was signalled.',
+        id,
+      );
+    }
     this.ensureMonitor(id);
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 10_000);
     while (record.process === undefined && !isFinalStatus(record.status) && Date.now() < deadline) {
       await sleep(this.pollMs);
       record = (await this.checkRun(id)) ?? record;
     }
-    if (record.process !== undefined && record.pgid !== undefined && !isFinalStatus(record.status)) {
+    const proof = await proveRunOwnership(record, this.proofOptions());
+    if (proof.outcome === 'refused') throw new SupervisorError('notOwned', proof.message, id);
+    record =
+      (await this.update(id, (r) =>
+        r.stopRequestedAt === undefined ? { ...r, stopRequestedAt: this.now().toISOString() } : undefined,
+      )) ?? record;
+    if (
+      proof.outcome === 'proven' &&
+      record.process !== undefined &&
+      record.pgid !== undefined &&
+      !isFinalStatus(record.status)
+    ) {
       await stopProcessTree({
+        secretEntry: proof.secretEntry,
         root: record.process,
         pgid: record.pgid,
         interruptGraceMs: options.interruptGraceMs ?? this.options.interruptGraceMs ?? 10_000,
@@ -306,6 +360,10 @@ export class Supervisor implements RunScheduler {
       });
     }
     return this.waitForEnd(id);
+  }
+
+  private proofOptions() {
+    return { claims: this.claims, procRoot: this.procRoot };
   }
 
   /** Resolves with the final record once the run has ended (watching it if nobody does yet). */
@@ -525,9 +583,12 @@ function processExists(pid: number): boolean {
   }
 }
 
+/** The wrapper's started/exit files: a few hundred bytes; a FIFO or a huge file in their place is no answer. */
+const maxWrapperFileBytes = 64 * 1024;
+
 async function readJsonFile<T>(path: string, parse: (raw: unknown) => T | undefined): Promise<T | undefined> {
   try {
-    return parse(JSON.parse(await readFile(path, 'utf8')));
+    return parse(JSON.parse(await readUntrustedText(path, maxWrapperFileBytes)));
   } catch {
     return undefined;
   }

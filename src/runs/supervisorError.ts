@@ -9,7 +9,12 @@ export type SupervisorErrorReason =
   /** No run record with this id. */
   | 'notFound'
   /** The run belongs to another host (a workspace on a shared file system): its processes cannot be signalled from here. */
-  | 'otherHost';
+  | 'otherHost'
+  /**
+   * The record names a process TiC Studio cannot prove it started for this run (runOwnershipProof.ts): nothing
+   * was signalled. A record in the workspace is a claim, not a proof.
+   */
+  | 'notOwned';
 
 export const supervisorErrorReasons: readonly SupervisorErrorReason[] = [
   'untrusted',
@@ -17,6 +22,7 @@ export const supervisorErrorReasons: readonly SupervisorErrorReason[] = [
   'spawnFailed',
   'notFound',
   'otherHost',
+  'notOwned',
 ];
 
 export class SupervisorError extends Error {

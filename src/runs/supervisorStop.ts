@@ -1,8 +1,10 @@
+import { processesCarrying } from './runOwnershipProof';
 import {
   defaultProcRoot,
   descendantsOf,
   isRunningState,
   listProcesses,
+  readProcessInfo,
   type ProcessIdentity,
   type ProcessInfo,
 } from './processTree';
@@ -23,6 +25,14 @@ export interface StopTreeOptions {
   procRoot?: string;
   /** Descendants seen earlier (e.g. workers whose parent has already exited). */
   known?: Iterable<Pick<ProcessInfo, 'pid' | 'startTicks'>>;
+  /**
+   * `TIC_STUDIO_RUN=<id>:<secret>`: processes whose environment holds it are the run's too (workers that left the
+   * group and lost their parent before this window saw them), looked for before each signal.
+   */
+  secretEntry?: string;
+  /** Never signalled, with pids ≤ 1: this process and its group. Default: process.pid. */
+  ownPid?: number;
+  ownPgid?: number;
   kill?: (pid: number, signal: StopSignal | 0) => void;
   /** Told each escalation step right after it is sent (to record it while the run is still ending). */
   onSignal?: (signal: StopSignal, sentSoFar: readonly StopSignal[]) => void;
@@ -51,8 +61,18 @@ export async function stopProcessTree(options: StopTreeOptions): Promise<StopTre
   const tracked = new Map<number, number>([[options.root.pid, options.root.startTicks]]);
   for (const p of options.known ?? []) tracked.set(p.pid, p.startTicks);
   const { pgid } = options;
+  const ownPid = options.ownPid ?? process.pid;
+  const ownPgid = options.ownPgid ?? (await readProcessInfo(ownPid, procRoot))?.pgid;
+  const neverSignalled = (target: number) => {
+    const pid = Math.abs(target);
+    return pid <= 1 || pid === ownPid || pid === ownPgid;
+  };
+  if (neverSignalled(options.root.pid) || neverSignalled(pgid))
+    throw new Error(`refusing to signal process ${options.root.pid} / group ${pgid}: init or TiC Studio itself`);
 
   const tryKill = (pid: number, signal: StopSignal | 0): boolean => {
+    // A last guard below the ownership proof: kill(-1) would signal every process of the user.
+    if (neverSignalled(pid)) return false;
     try {
       kill(pid, signal);
       return true;
@@ -61,9 +81,14 @@ export async function stopProcessTree(options: StopTreeOptions): Promise<StopTre
     }
   };
 
-  /** The tracked processes still running, after adding new descendants and group members. */
-  const refresh = async (): Promise<ProcessInfo[]> => {
+  /** The tracked processes still running, after adding new descendants and group members (and secret carriers). */
+  const refresh = async (lookForCarriers = false): Promise<ProcessInfo[]> => {
+    const carriers =
+      lookForCarriers && options.secretEntry !== undefined
+        ? new Set(await processesCarrying(options.secretEntry, procRoot))
+        : new Set<number>();
     const processes = await listProcesses(procRoot);
+    for (const p of processes) if (carriers.has(p.pid) && !tracked.has(p.pid)) tracked.set(p.pid, p.startTicks);
     if (processes.length === 0) {
       // No /proc (macOS): all that can be checked is whether the group still has a member.
       return tryKill(-pgid, 0)
@@ -88,7 +113,7 @@ export async function stopProcessTree(options: StopTreeOptions): Promise<StopTre
     for (const p of alive) if (p.pgid !== pgid) tryKill(p.pid, signal);
   };
 
-  let alive = await refresh();
+  let alive = await refresh(true);
   const signalsSent: StopSignal[] = [];
   if (alive.length === 0) return { signalsSent, survivors: [] };
   const phases: Array<[StopSignal, number]> = [
@@ -97,6 +122,7 @@ export async function stopProcessTree(options: StopTreeOptions): Promise<StopTre
     ['SIGKILL', options.killWaitMs ?? 5000],
   ];
   for (const [signal, graceMs] of phases) {
+    if (signal !== 'SIGINT') alive = await refresh(true);
     send(signal, alive);
     signalsSent.push(signal);
     options.onSignal?.(signal, [...signalsSent]);

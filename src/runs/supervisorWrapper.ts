@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runSecretVariable } from './runClaims';
 import { writeTextAtomic } from './runRecordStore';
+
+/** How the supervisor hands the run's secret to the wrapper, which passes it on as TIC_STUDIO_RUN to the run only. */
+export const wrapperSecretVariable = 'TIC_STUDIO_RUN_FOR_CHILD';
 
 /**
  * Why a wrapper: a run must outlive the VS Code window that started it (detached, own session), and after a
@@ -32,9 +36,13 @@ if (separator !== '--' || argv.length === 0) {
 }
 const env = Object.assign({}, process.env);
 if (electron !== 'keep') delete env.ELECTRON_RUN_AS_NODE;
+// The run's secret marks the run's processes, not the wrapper: a stop must never kill the one that records the exit.
+if (env.${wrapperSecretVariable} !== undefined) env.${runSecretVariable} = env.${wrapperSecretVariable};
+delete env.${wrapperSecretVariable};
 function writeAtomic(path, value) {
-  const temp = path + '.' + process.pid + '.tmp';
-  fs.writeFileSync(temp, JSON.stringify(value) + '\\n');
+  // 'wx': a fresh temp file, never through a link planted in the workspace under this name.
+  const temp = path + '.' + process.pid + '.' + require('crypto').randomBytes(4).toString('hex') + '.tmp';
+  fs.writeFileSync(temp, JSON.stringify(value) + '\\n', { flag: 'wx' });
   fs.renameSync(temp, path);
 }
 function identity(pid) {
