@@ -70,6 +70,15 @@ export function registerRunCommands(runs: RunsService): vscode.Disposable[] {
       if (node) await continueChainFlow(runs, node.chain, node.step.year);
     }),
     vscode.commands.registerCommand(commandIds.stopRun, async (arg?: unknown) => {
+      // A restricted window shows the runs but signals nothing: its records are the workspace's word, not ours.
+      if (!vscode.workspace.isTrusted) {
+        const action = await vscode.window.showWarningMessage(
+          'TiC Studio does not stop runs from an untrusted workspace. Trust this workspace to stop its runs.',
+          'Manage Workspace Trust',
+        );
+        if (action) await vscode.commands.executeCommand('workbench.trust.manage');
+        return;
+      }
       if (isQueuedNode(arg)) {
         runs.queue?.cancel(arg.ticket);
         return;

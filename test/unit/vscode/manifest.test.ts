@@ -15,7 +15,7 @@ interface Manifest {
     viewsContainers: { activitybar: { id: string; title: string; icon: string }[] };
     views: Record<string, { id: string; name: string }[]>;
     viewsWelcome: { view: string; contents: string }[];
-    menus?: Record<string, { command: string }[]>;
+    menus?: Record<string, { command: string; when?: string }[]>;
     configuration?: { properties: Record<string, { scope?: string }> };
   };
 }
@@ -67,6 +67,23 @@ describe('package.json contributions', () => {
     const restricted = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations ?? [];
     assert.ok(restricted.includes(settingKeys.hubEndpoint));
     assert.ok(restricted.includes(settingKeys.hubCacheDir));
+  });
+
+  it('keeps the Hub endpoint and cache, and extra #SBATCH lines, out of any workspace’s hands', () => {
+    const properties = manifest.contributes.configuration?.properties ?? {};
+    // Machine scope: a workspace (trusted or not) cannot redirect the token or choose where downloads are written.
+    assert.equal(properties[settingKeys.hubEndpoint]?.scope, 'machine');
+    assert.equal(properties[settingKeys.hubCacheDir]?.scope, 'machine');
+    const restricted = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations ?? [];
+    assert.ok(restricted.includes('ticStudio.slurm.extraDirectives'));
+  });
+
+  it('offers Stop only in a trusted workspace (a restricted window shows the runs, signals nothing)', () => {
+    const stops = Object.values(manifest.contributes.menus ?? {})
+      .flat()
+      .filter((item) => item.command === commandIds.stopRun);
+    assert.ok(stops.length >= 3, 'the Runs view (inline and context menu) and the command palette');
+    for (const item of stops) assert.match(item.when ?? '', /^isWorkspaceTrusted( &&|$)/, JSON.stringify(item));
   });
 
   it('only refers to declared commands in menus', () => {
