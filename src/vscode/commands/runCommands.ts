@@ -117,9 +117,10 @@ export function registerRunCommands(runs: RunsService): vscode.Disposable[] {
     }),
     vscode.commands.registerCommand(commandIds.showJobScript, async (arg?: unknown) => {
       const record = runOf(runs, arg) ?? (await pickRun(runs, 'Show Slurm Job Script', (r) => r.scheduler === 'slurm'));
-      if (!record?.slurm) return;
-      // The script as submitted (and resubmitted), kept next to the record.
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(record.slurm.scriptPath));
+      if (!record?.slurm || !runs.slurm) return;
+      // The script as submitted (and resubmitted), kept next to the record: its path comes from the run id, not from
+      // the record, which could name any file.
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(runs.slurm.store.scriptPath(record.id)));
       await vscode.window.showTextDocument(doc, { preview: true });
     }),
     vscode.commands.registerCommand(commandIds.showRunLog, async (arg?: unknown) => {
