@@ -1,10 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readUntrustedText, UntrustedFileError } from '../shared/untrustedFile';
 import type { ChainStep } from '../runs/chains';
 import type { TicScale } from '../runs/ticScales';
 import type { TicStrategy } from '../runs/ticTimeline';
 import type { Workspace } from '../runs/workspaceScan';
 import { latestEvalRecords, type EvalRecord } from './evalResultsJsonl';
+import { resultFileLimits } from './resultFileLimits';
 import { parseResultsJsonl, type ResultsEpochHints } from './resultsJsonl';
 import { buildResultsMatrices, finiteOrNull, type MatrixRowInput, type ResultsMatrix } from './resultsMatrix';
 import { defaultFirstStepMode, transferSummary, type FirstStepMode, type TransferSummary } from './transferSummary';
@@ -25,6 +26,11 @@ export interface ChainResults {
   readonly imagenet: readonly ImageNetResult[];
   /** Stock DataComp (and other non-TiC-DataComp) tasks found in the steps' eval results, by key then step. */
   readonly otherTasks: readonly OtherTaskResult[];
+  /**
+   * Files of this chain's steps that are there but could not be read (a named pipe, a file over its size limit…),
+   * one sentence each: the cells they would fill stay missing, and this says why.
+   */
+  readonly problems: readonly string[];
 }
 
 export interface ChainResultsStep {
@@ -81,8 +87,9 @@ export async function buildChainResults(
   const firstStep = options.firstStep ?? defaultFirstStepMode;
   const evalRecords = new Map(workspace.evalDirs.map((e) => [e.dir, e.records]));
   const experiments = new Map(workspace.experiments.map((e) => [e.dir, e]));
-  const zeroShot = new Map<string, Promise<ImageNetResult | null>>();
-  const readZeroShot = (step: ChainStep): Promise<ImageNetResult | null> => {
+  const evalProblems = new Map(workspace.evalDirs.map((e) => [e.dir, e.problems]));
+  const zeroShot = new Map<string, Promise<ImageNetResult | string | null>>();
+  const readZeroShot = (step: ChainStep): Promise<ImageNetResult | string | null> => {
     const exp = step.experiment === null ? undefined : experiments.get(step.experiment);
     if (!exp || exp.files.resultsJsonl === null) return Promise.resolve(null);
     // A shared first step is read once for both chains.
@@ -95,7 +102,7 @@ export async function buildChainResults(
       });
       zeroShot.set(exp.dir, pending);
     }
-    return pending.then((r) => (r === null ? null : { ...r, year: step.year }));
+    return pending.then((r) => (r === null || typeof r === 'string' ? r : { ...r, year: step.year }));
   };
 
   return Promise.all(
@@ -107,10 +114,17 @@ export async function buildChainResults(
       });
       const matrices = buildResultsMatrices(rows);
       const training = await Promise.all(chain.steps.map(readZeroShot));
+      const problems = new Set<string>();
+      for (const step of chain.steps) {
+        const exp = step.experiment === null ? undefined : experiments.get(step.experiment);
+        for (const p of exp?.fileProblems ?? []) problems.add(p);
+        for (const p of step.eval ? (evalProblems.get(step.eval.dir) ?? []) : []) problems.add(p);
+      }
+      for (const t of training) if (typeof t === 'string') problems.add(t);
       const imagenet: ImageNetResult[] = [];
       rows.forEach((row, i) => {
         const t = training[i];
-        if (t) imagenet.push(t);
+        if (t && typeof t !== 'string') imagenet.push(t);
         const evaluated = row.latest.find((r) => r.key === 'imagenet1k');
         if (evaluated && row.evalDir !== null) {
           imagenet.push({
@@ -134,6 +148,7 @@ export async function buildChainResults(
         transfer: matrices.map((m) => transferSummary(m, { firstStep })),
         imagenet,
         otherTasks: otherTasks(rows),
+        problems: [...problems],
       };
     }),
   );
@@ -162,16 +177,18 @@ function otherTasks(rows: readonly (MatrixRowInput & { latest: EvalRecord[] })[]
   return out.sort((a, b) => a.key.localeCompare(b.key) || a.year - b.year);
 }
 
+/** The zero-shot row, null when the file has none (or is gone), or a sentence saying why it cannot be read. */
 async function readTrainingZeroShot(
   year: number,
   path: string,
   hints: ResultsEpochHints,
-): Promise<ImageNetResult | null> {
+): Promise<ImageNetResult | string | null> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return null;
+    text = await readUntrustedText(path, resultFileLimits.resultsJsonl, { what: 'a results.jsonl' });
+  } catch (error) {
+    if (UntrustedFileError.is(error, 'notFound')) return null;
+    return error instanceof Error ? error.message : String(error);
   }
   const file = parseResultsJsonl(text, hints);
   const last = file.rows[file.rows.length - 1];

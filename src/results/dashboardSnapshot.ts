@@ -30,13 +30,33 @@ export async function buildDashboardSnapshot(input: SnapshotInput): Promise<Snap
     input.notice ??
     (workspace && chains.length === 0
       ? 'No TiC-CLIP experiments were found: TiC Studio looks in datacomp/results and datacomp/eval_results of the ml-tic-clip checkout (setting ticStudio.runs.checkout).'
-      : null);
+      : null) ??
+    unreadableNotice(workspace?.problems ?? []);
   return {
     firstStep: input.firstStep,
     dataVolume: ticDataVolume.map((v) => ({ ...v })),
     chains,
     notice,
   };
+}
+
+/** The protocol caps a notice at 2000 characters: the first few files, then a count. */
+const shownProblems = 3;
+
+/** Files the scan could not read, so that a missing cell is not mistaken for a run that wrote nothing. */
+function unreadableNotice(problems: readonly { message: string }[]): string | null {
+  if (problems.length === 0) return null;
+  const shown = problems.slice(0, shownProblems).map((p) => truncate(p.message, 400));
+  const more = problems.length - shown.length;
+  const files =
+    problems.length === 1
+      ? 'A file in the results could not be read, so what it holds'
+      : `${problems.length} files in the results could not be read, so what they hold`;
+  return `${files} is missing here: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}.`;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function resultsWire(result: ChainResults): Pick<ChainWire, 'matrices' | 'transfer' | 'imagenet' | 'otherTasks'> {

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { openUntrustedFile } from '../shared/untrustedFile';
 import type { LogEvent } from './logEvents';
 import { LogParser, type LogParserOptions } from './logParser';
 
@@ -21,14 +21,15 @@ export interface ParseLogFileResult {
 /**
  * Streams a log file through the parser in fixed-size reads: constant memory whatever the file size (contracts
  * §2.1–2.3). With `start`, only the tail is read (a run's status needs only the end of a GB-sized log; a follower
- * re-reads from the last `end`). Line numbers then count from the first whole line read.
+ * re-reads from the last `end`). Line numbers then count from the first whole line read. A log is the workspace's
+ * file: a named pipe or a device is refused (UntrustedFileError) instead of waited on or read forever.
  */
 export async function parseLogFile(
   path: string,
   onEvent: (event: LogEvent) => void,
   options: ParseLogFileOptions = {},
 ): Promise<ParseLogFileResult> {
-  const handle = await open(path, 'r');
+  const handle = await openUntrustedFile(path);
   try {
     const size = (await handle.stat()).size;
     let position = Math.max(0, Math.min(options.start ?? 0, size));

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { openUntrustedFile } from '../shared/untrustedFile';
 import { lowerBound } from './downsample';
 import type { TrainStepEvent } from './logEvents';
 import { parseLogFile } from './logFile';
@@ -231,7 +231,8 @@ export class StepSeriesFollower {
     if (this.finished) return { bytes: 0, steps: 0, restarted: false };
     this.polling = true;
     try {
-      const handle = await open(this.path, 'r');
+      // Non-blocking, regular files only: a named pipe at out.log is an UntrustedFileError, not a stuck poll.
+      const handle = await openUntrustedFile(this.path);
       try {
         const stat = await handle.stat();
         const size = stat.size;

@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseEvalResultsJsonl, type EvalRecord } from '../results/evalResultsJsonl';
+import { resultFileLimits } from '../results/resultFileLimits';
+import { readUntrustedText, UntrustedFileError } from '../shared/untrustedFile';
+import { fileProblemText } from './fileProblem';
 import { fileStat, type FileStat } from './pathProbe';
 import { parseResumeReference } from './resumeReference';
 import { readTrainInfo, type TrainInfo } from './trainInfo';
@@ -27,15 +29,33 @@ export interface EvalDir {
   readonly checkpointExperiment: string | null;
   /** `epoch_latest.pt`, `epoch_5.pt`, `2017.pt`… */
   readonly checkpointFile: string | null;
+  /**
+   * Files that are there but could not be read (eval_results.jsonl too large, info.pkl a named pipe…), one
+   * sentence each; an unreadable eval_results.jsonl leaves `records` empty, and this says why.
+   */
+  readonly problems: readonly string[];
 }
 
-/** Null when `dir` has no eval_results.jsonl. */
+/**
+ * Null when `dir` has no eval_results.jsonl (or one that is not a regular file: the workspace scan names those).
+ * Both files are read as untrusted: non-blocking, regular files only, with a size limit.
+ */
 export async function readEvalDir(dir: string): Promise<EvalDir | null> {
   const results = await fileStat(join(dir, 'eval_results.jsonl'));
   if (results === null) return null;
+  const problems: string[] = [];
   const [text, info] = await Promise.all([
-    readFile(results.path, 'utf8').catch(() => ''),
-    readTrainInfo(join(dir, 'info.pkl')).catch(() => null),
+    readUntrustedText(results.path, resultFileLimits.evalResultsJsonl, { what: 'an eval_results.jsonl' }).catch(
+      (error: unknown) => {
+        problems.push(fileProblemText('eval_results.jsonl', error));
+        return '';
+      },
+    ),
+    readTrainInfo(join(dir, 'info.pkl')).catch((error: unknown) => {
+      // Most evaluation folders have one; one without it simply names no checkpoint.
+      if (!UntrustedFileError.is(error, 'notFound')) problems.push(fileProblemText('info.pkl', error));
+      return null;
+    }),
   ]);
   const parsed = parseEvalResultsJsonl(text);
   const evalYears = [...new Set(parsed.records.flatMap((r) => (r.task === null ? [] : [r.task.year])))].sort(
@@ -54,5 +74,6 @@ export async function readEvalDir(dir: string): Promise<EvalDir | null> {
     checkpoint: info?.checkpoint ?? null,
     checkpointExperiment: ref?.expName ?? null,
     checkpointFile: ref?.file ?? null,
+    problems: problems.sort(),
   };
 }

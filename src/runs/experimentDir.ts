@@ -1,8 +1,11 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseLogFile } from '../results/logFile';
 import { LogSummaryBuilder, type LogSummary } from '../results/logSummary';
 import { paramBool, paramInt, paramString, parseParamsText, type ParamsFile } from '../results/paramsText';
+import { resultFileLimits } from '../results/resultFileLimits';
+import { notRegularFileError, readUntrustedText, UntrustedFileError } from '../shared/untrustedFile';
+import { fileProblemText } from './fileProblem';
 import { finalCheckpoint, listCheckpointFiles, type CheckpointFile } from './checkpointFiles';
 import { identifyExperiment, type ExperimentIdentity } from './experimentIdentity';
 import { fileStat, type FileStat } from './pathProbe';
@@ -13,7 +16,9 @@ import { readTrainInfo, type TrainInfo } from './trainInfo';
 
 /**
  * One OpenCLIP output folder `{output_dir}/{exp_name}/` (contracts §1.5) as found on disk, without opening any
- * checkpoint: params.txt and info.pkl are read whole (a few KB), out.log only at its end (`logTailBytes`).
+ * checkpoint: params.txt and info.pkl are read whole (a few KB, with a size limit), out.log only at its end
+ * (`logTailBytes`). Every file is the workspace's: one that is there but is not a regular file (a named pipe…),
+ * too large or unreadable is never waited on and is named in `fileProblems`.
  */
 export interface Experiment {
   /** The folder name, i.e. `--exp_name`. */
@@ -52,12 +57,23 @@ export interface Experiment {
   readonly logTail: LogSummary | null;
   /** Things that could not be read (an unreadable info.pkl, params.txt lines that are not `k: v`). */
   readonly problems: readonly string[];
+  /** The part of `problems` about whole files: there, but not a regular file, too large or unreadable. */
+  readonly fileProblems: readonly string[];
 }
 
 export interface ReadExperimentOptions {
   /** How much of the end of out.log to read for the status; default 256 KiB. */
   readonly logTailBytes?: number;
 }
+
+/** The files an experiment folder is recognised by and read from (contracts §1.5, §2.4, §3.3). */
+export const experimentFileNames = [
+  'out.log',
+  'params.txt',
+  'info.pkl',
+  join('checkpoints', 'results.jsonl'),
+  'eval_results.jsonl',
+] as const;
 
 /** Null when `dir` has none of out.log, params.txt, checkpoints/, info.pkl (or only an evaluation's info.pkl). */
 export async function readExperimentDir(dir: string, options: ReadExperimentOptions = {}): Promise<Experiment | null> {
@@ -73,19 +89,34 @@ export async function readExperimentDir(dir: string, options: ReadExperimentOpti
   if (outLog === null && paramsTxt === null && !checkpointsDir && (infoPkl === null || evalResultsJsonl !== null)) {
     return null;
   }
-  const problems: string[] = [];
+  const fileProblems = new Set<string>();
+  const unreadable =
+    (file: string) =>
+    (error: unknown): null => {
+      fileProblems.add(fileProblemText(file, error));
+      return null;
+    };
+  // Known names that are there but are not files: said, not silently taken for absent.
+  const notFiles = Promise.all(
+    experimentFileNames.map(async (name) => {
+      const error = await notRegularFileError(join(dir, name));
+      if (error !== null) unreadable(name)(error);
+    }),
+  );
 
   const [params, info, checkpoints, logTail] = await Promise.all([
-    paramsTxt === null ? null : readFile(paramsTxt.path, 'utf8').then(parseParamsText, () => null),
-    infoPkl === null
+    paramsTxt === null
       ? null
-      : readTrainInfo(infoPkl.path).catch((error: unknown) => {
-          problems.push(`info.pkl unreadable: ${error instanceof Error ? error.message : String(error)}`);
-          return null;
-        }),
+      : readUntrustedText(paramsTxt.path, resultFileLimits.paramsTxt, { what: 'a params.txt' }).then(
+          parseParamsText,
+          unreadable('params.txt'),
+        ),
+    infoPkl === null ? null : readTrainInfo(infoPkl.path).catch(unreadable('info.pkl')),
     checkpointsDir ? listCheckpointFiles(join(dir, 'checkpoints')) : Promise.resolve([]),
-    outLog === null ? null : readLogTail(outLog, options.logTailBytes ?? 256 * 1024),
+    outLog === null ? null : readLogTail(outLog, options.logTailBytes ?? 256 * 1024).catch(unreadable('out.log')),
   ]);
+  await notFiles;
+  const problems = [...fileProblems].sort();
   for (const p of params?.problems ?? []) problems.push(`params.txt line ${p.line}: ${p.reason} (${p.text})`);
 
   // params.txt is rewritten on every start; without it, the log's own Params: block (if in the tail) stands in.
@@ -120,14 +151,17 @@ export async function readExperimentDir(dir: string, options: ReadExperimentOpti
     }),
     logTail,
     problems,
+    fileProblems: [...fileProblems].sort(),
   };
 }
 
+/** The log's tail, summarised; throws UntrustedFileError when out.log is not a regular file (it raced the stat). */
 async function readLogTail(log: FileStat, bytes: number): Promise<LogSummary | null> {
   const summary = new LogSummaryBuilder();
   try {
     await parseLogFile(log.path, summary.add, { start: Math.max(0, log.size - bytes) });
-  } catch {
+  } catch (error) {
+    if (UntrustedFileError.is(error) && error.reason !== 'notFound') throw error;
     return null;
   }
   return summary.result();

@@ -1,5 +1,6 @@
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { openUntrustedFile } from '../shared/untrustedFile';
 import type { RunOutcome } from './runFailure';
 import type { RunRecord } from './runRecord';
 
@@ -40,8 +41,12 @@ export async function readRunOutcome(record: RunRecord, exit: RunExit): Promise<
   return outcome;
 }
 
+/**
+ * The last `bytes` of the console log; '' when there is none. The record names the path, and the record is the
+ * workspace's: a named pipe or a device there is opened non-blocking and refused, never waited on.
+ */
 async function readTail(path: string, bytes: number): Promise<string> {
-  const handle = await open(path, 'r').catch(() => undefined);
+  const handle = await openUntrustedFile(path).catch(() => undefined);
   if (handle === undefined) return '';
   try {
     const { size } = await handle.stat();

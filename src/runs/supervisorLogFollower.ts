@@ -1,5 +1,6 @@
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { openUntrustedFile } from '../shared/untrustedFile';
 
 export interface LogFollowerOptions {
   path: string;
@@ -17,7 +18,8 @@ const maxReadBytes = 1 << 20;
 /**
  * Follows a growing file by polling its size and reading the new bytes: works for a file written by a process
  * in another session, on any file system (no inotify on NFS), and survives the writer being restarted. A file
- * that shrinks (replaced or truncated) is read again from its start.
+ * that shrinks (replaced or truncated) is read again from its start. Only a regular file is followed: a named
+ * pipe or a device at the path (the record that names it is the workspace's) is opened non-blocking and left.
  */
 export class LogFollower {
   private offset: number;
@@ -84,7 +86,7 @@ export class LogFollower {
       this.partial = '';
     }
     if (size === this.offset) return;
-    const handle = await open(this.options.path, 'r').catch(() => undefined);
+    const handle = await openUntrustedFile(this.options.path).catch(() => undefined);
     if (handle === undefined) return;
     try {
       while (this.offset < size && !this.disposed) {

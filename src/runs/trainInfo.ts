@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readUntrustedFile } from '../shared/untrustedFile';
 import { CheckpointError } from '../checkpoint/checkpointError';
 import { resolveLimits } from '../checkpoint/limits';
 import { unpickle } from '../checkpoint/pickleMachine';
@@ -23,11 +23,13 @@ export interface TrainInfo {
 
 const maxInfoBytes = 1024 * 1024;
 
-/** Throws CheckpointError (`tooLarge`, `corrupt`…) for a file that is not a small pickle of a dict. */
+/**
+ * Throws UntrustedFileError for a path that is not a regular file of at most 1 MB (missing, a named pipe, too
+ * large: read non-blocking, never whole when too large), CheckpointError (`corrupt`…) for a file that is not a
+ * small pickle of a dict.
+ */
 export async function readTrainInfo(path: string): Promise<TrainInfo> {
-  const data = await readFile(path);
-  if (data.length > maxInfoBytes)
-    throw new CheckpointError('tooLarge', `${path} is ${data.length} bytes; info.pkl is tiny`);
+  const data = await readUntrustedFile(path, maxInfoBytes, { what: 'an info.pkl' });
   const limits = resolveLimits();
   const hooks = createTorchHooks({
     limits,

@@ -1,8 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildChains, type Chain, type EvalMatch, type Unchained } from './chains';
+import { notRegularFileError } from '../shared/untrustedFile';
 import { readEvalDir, type EvalDir } from './evalDir';
-import { readExperimentDir, type Experiment, type ReadExperimentOptions } from './experimentDir';
+import { experimentFileNames, readExperimentDir, type Experiment, type ReadExperimentOptions } from './experimentDir';
 import { findTicCheckout, type TicCheckout } from './ticCheckout';
 
 export interface ScanOptions extends ReadExperimentOptions {
@@ -28,14 +29,28 @@ export interface Workspace {
   readonly chains: readonly Chain[];
   readonly unchained: readonly Unchained[];
   readonly evalMatches: readonly EvalMatch[];
+  /**
+   * Files the scan found but could not read: a known name (params.txt, out.log, eval_results.jsonl…) that is a
+   * named pipe, a folder or a device, a file over its size limit, an unreadable info.pkl. What they would have
+   * shown is missing; these say why, instead of the folder looking empty.
+   */
+  readonly problems: readonly WorkspaceProblem[];
   readonly elapsedMs: number;
+}
+
+export interface WorkspaceProblem {
+  /** The experiment or evaluation folder the file is in. */
+  readonly dir: string;
+  /** One sentence that names the file. */
+  readonly message: string;
 }
 
 /**
  * Finds the checkout, every experiment folder (one with out.log, params.txt, checkpoints/ or info.pkl, §1.5) and
  * every evaluate.py output folder (one with eval_results.jsonl, §3.3) under the result folders, two levels deep
  * at most, and groups the experiments into chains (chains.ts, experimentIdentity.ts). Checkpoints are listed with
- * `stat`, never opened; out.log is read only at its end. Folders that cannot be read are skipped.
+ * `stat`, never opened; out.log is read only at its end. Folders that cannot be read are skipped; files that
+ * are there but cannot be read (not regular files, too large) are listed in `problems`, never waited on.
  */
 export async function scanWorkspace(root: string, options: ScanOptions = {}): Promise<Workspace> {
   const started = performance.now();
@@ -52,12 +67,18 @@ export async function scanWorkspace(root: string, options: ScanOptions = {}): Pr
 
   // Candidate folders: each root itself, its children and grandchildren (results/{variant}/{year}/ layouts, §3.2).
   const candidates = unique([...(await foldersUnder(resultRoots, 2)), ...(await foldersUnder(evalRoots, 2))]);
-  const [experiments, evalDirs] = await Promise.all([
+  const [experiments, evalDirs, notFiles] = await Promise.all([
     Promise.all(candidates.map((dir) => readExperimentDir(dir, options))),
     Promise.all(candidates.map((dir) => readEvalDir(dir))),
+    Promise.all(candidates.map(notFilesIn)),
   ]);
   const foundExperiments = experiments.filter((e): e is Experiment => e !== null);
   const foundEvals = evalDirs.filter((e): e is EvalDir => e !== null);
+  const problems = uniqueProblems([
+    ...notFiles.flat(),
+    ...foundExperiments.flatMap((e) => e.fileProblems.map((message) => ({ dir: e.dir, message }))),
+    ...foundEvals.flatMap((e) => e.problems.map((message) => ({ dir: e.dir, message }))),
+  ]);
   const model = buildChains(foundExperiments, foundEvals);
   return {
     root: base,
@@ -68,6 +89,7 @@ export async function scanWorkspace(root: string, options: ScanOptions = {}): Pr
     chains: model.chains,
     unchained: model.unchained,
     evalMatches: model.evalMatches,
+    problems,
     elapsedMs: performance.now() - started,
   };
 }
@@ -101,6 +123,22 @@ async function foldersUnder(roots: readonly string[], depth: number): Promise<st
     level = children.flat().sort();
   }
   return out;
+}
+
+/**
+ * The known file names in `dir` that are there but are not regular files. A folder whose only params.txt is a
+ * named pipe is no experiment, but the pipe is still worth a line: someone meant it to look like one.
+ */
+async function notFilesIn(dir: string): Promise<WorkspaceProblem[]> {
+  const errors = await Promise.all(experimentFileNames.map((name) => notRegularFileError(join(dir, name))));
+  return errors.flatMap((error) => (error === null ? [] : [{ dir, message: error.message }]));
+}
+
+function uniqueProblems(problems: readonly WorkspaceProblem[]): WorkspaceProblem[] {
+  const seen = new Set<string>();
+  return problems
+    .filter((p) => !seen.has(p.message) && seen.add(p.message))
+    .sort((a, b) => a.message.localeCompare(b.message));
 }
 
 function unique(paths: readonly string[]): string[] {

@@ -125,13 +125,20 @@ export async function openUntrustedFile(path: string): Promise<FileHandle> {
   }
 }
 
-/** Like stat, but answers whether the path is a regular file we could read, without opening it. */
-export async function isRegularFile(path: string): Promise<boolean> {
+/**
+ * Why a path that is there cannot be read as a file (a named pipe, a folder, a device…), found with stat alone,
+ * without opening it; null for a regular file and for nothing at all. For scans that look for known file names
+ * and must say, rather than skip silently, that one is there but is not a file.
+ */
+export async function notRegularFileError(path: string): Promise<UntrustedFileError | null> {
+  let stats: Stats;
   try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
+    stats = await stat(path);
+  } catch (error) {
+    const reason = asUntrustedError(error, path);
+    return reason.reason === 'notFound' ? null : reason;
   }
+  return stats.isFile() ? null : notRegular(path, stats);
 }
 
 /** "1 MB", "3.2 GB": for messages; binary multiples, the unit names people use for them. */

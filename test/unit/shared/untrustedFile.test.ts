@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   formatFileSize,
+  notRegularFileError,
   openUntrustedFile,
   readUntrustedFile,
   readUntrustedText,
@@ -112,6 +113,14 @@ describe('untrusted workspace files', () => {
     symlinkSync(join(dir, 'b'), join(dir, 'a'));
     symlinkSync(join(dir, 'a'), join(dir, 'b'));
     assert.equal((await refusal(readUntrustedFile(join(dir, 'a'), 1024))).reason, 'unreadable');
+  });
+
+  it('tells, without opening it, that a known file name is not a file', async () => {
+    const pipe = fifo('params.txt');
+    writeFileSync(join(dir, 'out.log'), '');
+    assert.equal((await notRegularFileError(pipe))?.message, `${pipe} is a named pipe, not a file`);
+    assert.equal(await notRegularFileError(join(dir, 'out.log')), null);
+    assert.equal(await notRegularFileError(join(dir, 'missing.jsonl')), null);
   });
 
   it('names sizes in words', () => {
