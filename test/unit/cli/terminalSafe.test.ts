@@ -25,12 +25,12 @@ describe('terminalSafe (text from files made safe to print on a terminal)', () =
       }
       assert.match(
         out,
-        /^\\(x[0-9a-f]{2}|u00[89][0-9a-f])$/,
+        /^\\(x[01][0-9a-f]|u00(7f|[89][0-9a-f]))$/,
         `U+${code.toString(16)} came out as ${JSON.stringify(out)}`,
       );
       assert.equal(out.length > 1, true);
     }
-    assert.equal(terminalSafe('\x7f'), '\\x7f');
+    assert.equal(terminalSafe('\x7f'), '\\u007f');
     assert.equal(terminalSafe('\u009b2J'), '\\u009b2J');
     assert.equal(terminalSafe('\u0085'), '\\u0085');
   });
@@ -48,5 +48,17 @@ describe('terminalSafe (text from files made safe to print on a terminal)', () =
     for (let code = 0; code < 0x2100; code++) all += String.fromCharCode(code);
     // eslint-disable-next-line no-control-regex -- the test looks for control characters
     assert.doesNotMatch(terminalSafe(all), /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+  });
+
+  it('keeps JSON valid and its values unchanged when JSON output goes through it', () => {
+    let all = '';
+    for (let code = 0; code < 0x2100; code++) all += String.fromCharCode(code);
+    const value = { label: `\x1b]0;pwned\x07\x1b[2J\rok\u009b\u202e\x7f\\x1b`, all, list: [all, 1, null] };
+    for (const text of [JSON.stringify(value), JSON.stringify(value, null, 2)]) {
+      const safe = terminalSafe(text);
+      assert.deepEqual(JSON.parse(safe), value);
+      // eslint-disable-next-line no-control-regex -- the test looks for control characters
+      assert.doesNotMatch(safe, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    }
   });
 });
