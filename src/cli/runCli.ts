@@ -1,5 +1,5 @@
 import { version } from '../version';
-import { UsageError, type CliIo } from './cliIo';
+import { terminalSafeIo, UsageError, type CliIo } from './cliIo';
 import { diffCommand, diffUsage } from './diffCommand';
 import { hubCommand, hubUsage } from './hubCommand';
 import { inspectCommand, inspectUsage } from './inspectCommand';
@@ -81,7 +81,9 @@ function helpText(): string {
   return lines.join('\n') + '\n';
 }
 
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
+  // Everything below, each command's output included, reaches the terminal through terminalSafe.
+  const io = terminalSafeIo(rawIo);
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     io.stdout.write(helpText());
@@ -110,6 +112,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`tic-studio ${first}: ${error.message.split('\n')[0]}\n`);
       return 2;
     }
-    throw error;
+    // A bug, or a failure no command turned into a message: its text may quote file content, so it is printed
+    // here through the same filter instead of by Node's unhandled-rejection report.
+    io.stderr.write(
+      `tic-studio ${first}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return 1;
   }
 }

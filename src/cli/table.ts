@@ -1,5 +1,11 @@
-/** Left/right-aligned plain-text columns for terminal output. */
-export function table(header: string[], rows: string[][], rightAligned: ReadonlySet<number> = new Set()): string {
+import { terminalSafe } from './terminalSafe';
+
+/**
+ * Left/right-aligned plain-text columns for terminal output. Cells are escaped (terminalSafe) before the columns
+ * are measured, so a label with control characters in it keeps its column aligned.
+ */
+export function table(header: string[], rawRows: string[][], rightAligned: ReadonlySet<number> = new Set()): string {
+  const rows = rawRows.map((row) => row.map(terminalSafe));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string =>
     cells

@@ -1,32 +1,7 @@
 import assert from 'node:assert/strict';
 import { DiffTooLargeError, defaultMaxDiffElements, diffCheckpoints } from '../../../src/checkpoint/diff';
-import type { PyValue } from './pickleBuilder';
-import { encodeValues, scratchDir, torchZipBytes, type StorageContent } from './syntheticCheckpoints';
-
-/** One float32 view into a storage of its own or a shared one: whatever geometry a hostile file may declare. */
-interface View {
-  readonly name: string;
-  readonly storage: string;
-  readonly shape: readonly number[];
-  readonly stride: readonly number[];
-}
-
-/** A state dict of `views` over `storages` (float32 values each). */
-function viewsFile(storages: Record<string, Uint8Array>, views: readonly View[]): Buffer {
-  const numel = (key: string): number => (storages[key] as Uint8Array).length / 4;
-  const entries = views.map((v): [PyValue, PyValue] => [
-    v.name,
-    {
-      tensor: {
-        storage: { key: v.storage, storageClass: 'FloatStorage', numel: numel(v.storage) },
-        shape: v.shape,
-        stride: v.stride,
-      },
-    },
-  ]);
-  const content: StorageContent[] = Object.entries(storages).map(([key, data]) => ({ key, data }));
-  return torchZipBytes({ dict: [['state_dict', { ordered: entries }]] }, { storages: content });
-}
+import { stridedViewsCheckpoint } from './strideViews';
+import { encodeValues, scratchDir } from './syntheticCheckpoints';
 
 function near(actual: number | null | undefined, expected: number, what: string): void {
   assert.ok(actual !== null && actual !== undefined, `${what} is ${actual}`);
@@ -45,7 +20,9 @@ describe('diff budget (tensors that declare far more elements than they store)',
 
   it('compares a stride-0 expand of 10^15 elements over its one stored value, counted 10^15 times', async () => {
     const expand = (value: number): Buffer =>
-      viewsFile({ s: encodeValues('float32', [value]) }, [{ name: 'w', storage: 's', shape: [1e15], stride: [0] }]);
+      stridedViewsCheckpoint({ s: encodeValues('float32', [value]) }, [
+        { name: 'w', storage: 's', shape: [1e15], stride: [0] },
+      ]);
     const a = await scratch.file('expand-a.pt', expand(2));
     const b = await scratch.file('expand-b.pt', expand(3));
     const diff = await diffCheckpoints(a, b);
@@ -65,13 +42,13 @@ describe('diff budget (tensors that declare far more elements than they store)',
     // [1e12, 3] with stride [0, 1]: the row (1, 2, 3) against (1, 2, 5), 10^12 times.
     const a = await scratch.file(
       'rows-a.pt',
-      viewsFile({ s: encodeValues('float32', [1, 2, 3]) }, [
+      stridedViewsCheckpoint({ s: encodeValues('float32', [1, 2, 3]) }, [
         { name: 'r', storage: 's', shape: [1e12, 3], stride: [0, 1] },
       ]),
     );
     const b = await scratch.file(
       'rows-b.pt',
-      viewsFile({ s: encodeValues('float32', [1, 2, 5]) }, [
+      stridedViewsCheckpoint({ s: encodeValues('float32', [1, 2, 5]) }, [
         { name: 'r', storage: 's', shape: [1e12, 3], stride: [0, 1] },
       ]),
     );
@@ -87,14 +64,14 @@ describe('diff budget (tensors that declare far more elements than they store)',
     const values = new Uint8Array(4 * 200_000);
     const a = await scratch.file(
       'one-side-a.pt',
-      viewsFile({ s: values.subarray(0, 400_000), t: encodeValues('float32', [1, 2]) }, [
+      stridedViewsCheckpoint({ s: values.subarray(0, 400_000), t: encodeValues('float32', [1, 2]) }, [
         { name: 'w', storage: 's', shape: [100_000, 100_000], stride: [0, 1] },
         { name: 'ok', storage: 't', shape: [2], stride: [1] },
       ]),
     );
     const b = await scratch.file(
       'one-side-b.pt',
-      viewsFile({ s: values, t: encodeValues('float32', [1, 3]) }, [
+      stridedViewsCheckpoint({ s: values, t: encodeValues('float32', [1, 3]) }, [
         { name: 'w', storage: 's', shape: [100_000, 100_000], stride: [1, 1] },
         { name: 'ok', storage: 't', shape: [2], stride: [1] },
       ]),
@@ -112,7 +89,7 @@ describe('diff budget (tensors that declare far more elements than they store)',
   it('refuses overlapping windows of 10^10 elements on both sides', async () => {
     const file = await scratch.file(
       'windows.pt',
-      viewsFile({ s: new Uint8Array(4 * 200_000) }, [
+      stridedViewsCheckpoint({ s: new Uint8Array(4 * 200_000) }, [
         { name: 'w', storage: 's', shape: [100_000, 100_000], stride: [1, 1] },
       ]),
     );
@@ -124,11 +101,13 @@ describe('diff budget (tensors that declare far more elements than they store)',
   it('still compares a small expand against a materialised copy, element by element', async () => {
     const a = await scratch.file(
       'small-expand.pt',
-      viewsFile({ s: encodeValues('float32', [1, 2]) }, [{ name: 'p', storage: 's', shape: [3, 2], stride: [0, 1] }]),
+      stridedViewsCheckpoint({ s: encodeValues('float32', [1, 2]) }, [
+        { name: 'p', storage: 's', shape: [3, 2], stride: [0, 1] },
+      ]),
     );
     const b = await scratch.file(
       'small-copy.pt',
-      viewsFile({ s: encodeValues('float32', [1, 2, 1, 2, 1, 4]) }, [
+      stridedViewsCheckpoint({ s: encodeValues('float32', [1, 2, 1, 2, 1, 4]) }, [
         { name: 'p', storage: 's', shape: [3, 2], stride: [2, 1] },
       ]),
     );
@@ -140,7 +119,7 @@ describe('diff budget (tensors that declare far more elements than they store)',
   it('refuses, before reading anything, a diff over the total bound, naming it', async () => {
     const file = await scratch.file(
       'small.pt',
-      viewsFile({ s: encodeValues('float32', [1, 2, 3, 4, 5, 6]) }, [
+      stridedViewsCheckpoint({ s: encodeValues('float32', [1, 2, 3, 4, 5, 6]) }, [
         { name: 'a', storage: 's', shape: [6], stride: [1] },
         { name: 'b', storage: 's', shape: [6], stride: [1] },
       ]),
@@ -161,7 +140,7 @@ describe('diff budget (tensors that declare far more elements than they store)',
     const views = Math.floor(defaultMaxDiffElements / perView) + 1;
     const file = await scratch.file(
       'shared.pt',
-      viewsFile(
+      stridedViewsCheckpoint(
         { s: new Uint8Array(4 * perView) },
         Array.from({ length: views }, (_, i) => ({ name: `w${i}`, storage: 's', shape: [perView], stride: [1] })),
       ),
