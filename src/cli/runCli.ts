@@ -8,6 +8,7 @@ import { planCommand, planUsage } from './planCommand';
 import { probeCommand, probeUsage } from './probeCommand';
 import { resultsCommand, resultsUsage } from './resultsCommand';
 import { runsCommand, runsUsage } from './runsCommand';
+import { stopCommand, stopUsage } from './stopCommand';
 import { tokenizeCommand, tokenizeUsage } from './tokenizeCommand';
 
 interface Subcommand {
@@ -37,6 +38,12 @@ const subcommands: Record<string, Subcommand> = {
     summary: 'the runs TiC Studio started in a workspace and their state',
     usage: runsUsage,
     run: runsCommand,
+  },
+  stop: {
+    summary:
+      'stop a run TiC Studio started (SIGINT → SIGTERM → SIGKILL, or scancel), once it proves the run is its own',
+    usage: stopUsage,
+    run: stopCommand,
   },
   log: {
     summary: 'parse an OpenCLIP out.log: starts, steps per epoch, evals, resumes, errors',

@@ -35,7 +35,7 @@ import {
 } from './runRecord';
 import { RunRecordStore, runRecordsDir } from './runRecordStore';
 import { SupervisorError } from './supervisorError';
-import { stopProcessTree } from './supervisorStop';
+import { stopProcessTree, type StopSignal } from './supervisorStop';
 import {
   installSupervisorWrapper,
   parseWrapperExit,
@@ -72,6 +72,8 @@ export interface StopOptions {
   interruptGraceMs?: number;
   /** Wait after SIGTERM before SIGKILL. Default: the supervisor's (10 s). */
   terminateGraceMs?: number;
+  /** Told each signal as it is sent (only once the run is proven to be ours), e.g. to show progress. */
+  onSignal?: (signal: StopSignal, pgid: number) => void;
 }
 
 export type SpawnFunction = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
@@ -355,8 +357,10 @@ export class Supervisor implements RunScheduler {
           startTicks,
         })),
         // Queued on the record's lock before the exit can be seen, so the final record has them all.
-        onSignal: (_signal, sent) =>
-          void this.update(id, (r) => ({ ...r, stopSignals: [...sent] })).catch(() => undefined),
+        onSignal: (signal, sent) => {
+          options.onSignal?.(signal, record.pgid!);
+          void this.update(id, (r) => ({ ...r, stopSignals: [...sent] })).catch(() => undefined);
+        },
       });
     }
     return this.waitForEnd(id);
