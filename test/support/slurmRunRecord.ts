@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RunClaims, type RunClaim } from '../../src/runs/runClaims';
 import { runRecordVersion, type RunRecord } from '../../src/runs/runRecord';
 import type { SlurmRunInfo } from '../../src/runs/slurm/slurmRunInfo';
 import { runRecordsDir } from '../../src/runs/runRecordStore';
@@ -45,4 +48,31 @@ export function slurmRunRecord(
       ...slurm,
     },
   };
+}
+
+/**
+ * What SlurmScheduler.start leaves besides the record: the script at `.tic-studio/runs/<id>.sbatch` and this
+ * user's claim in the per-user state folder `stateDir`, listing the record's job ids and the script's sha256, for
+ * `host` (the record's by default). Without it, a record on disk is one TiC Studio did not submit (planted).
+ */
+export async function claimSlurmRun(
+  stateDir: string,
+  root: string,
+  record: RunRecord,
+  script = '#!/bin/bash\necho stand-in job\n',
+  host: string = record.host,
+): Promise<RunClaim> {
+  const dir = runRecordsDir(root);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${record.id}.sbatch`), script);
+  const claims = new RunClaims({ stateDir, workspaceRoot: root, host });
+  await claims.create(record.id);
+  const claim = await claims.update(record.id, (c) => ({
+    ...c,
+    slurm: {
+      jobIds: [...(record.slurm?.jobIds ?? [])],
+      scriptSha256: createHash('sha256').update(script).digest('hex'),
+    },
+  }));
+  return claim!;
 }

@@ -16,7 +16,7 @@ export interface ExecResult {
 export type ExecFn = (
   file: string,
   args: readonly string[],
-  options: { cwd?: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+  options: { cwd?: string; env: NodeJS.ProcessEnv; timeoutMs: number; input?: Buffer },
 ) => Promise<ExecResult>;
 
 export interface SlurmCommandsOptions {
@@ -52,9 +52,15 @@ export class SlurmCommands {
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 
-  /** `sbatch --parsable <script>`: the job id (`123`, or `123;cluster` on a federation → `123`). */
-  async submit(scriptPath: string, cwd: string): Promise<string> {
-    const result = await this.run('sbatch', ['--parsable', scriptPath], cwd);
+  /**
+   * `sbatch --parsable` with the script's bytes on its standard input (sbatch reads the script from stdin when it
+   * is given no file): what is submitted is exactly what the caller checked, never a file that can change on disk
+   * between the check and sbatch's read (jobScript.ts). Resolves with the job id (`123`, or `123;cluster` on a
+   * federation → `123`).
+   */
+  async submit(script: Buffer | string, cwd: string): Promise<string> {
+    const input = typeof script === 'string' ? Buffer.from(script, 'utf8') : script;
+    const result = await this.run('sbatch', ['--parsable'], cwd, this.timeoutMs, input);
     if (result.code !== 0) throw this.failure('sbatch', result, 'submitRefused');
     const id = result.stdout.trim().split(/\r?\n/).pop()?.split(';')[0]?.trim() ?? '';
     if (!/^\d+(_\d+)?$/.test(id))
@@ -149,6 +155,7 @@ export class SlurmCommands {
     args: readonly string[],
     cwd?: string,
     timeoutMs: number = this.timeoutMs,
+    input?: Buffer,
   ): Promise<ExecResult> {
     // Times as epoch seconds: squeue/sacct text otherwise prints the cluster's local time without a zone. Only for
     // the queries: sbatch passes its environment on to the job, which must not inherit this.
@@ -157,6 +164,7 @@ export class SlurmCommands {
       env: query ? { ...this.env, SLURM_TIME_FORMAT: '%s' } : this.env,
       timeoutMs,
       ...(cwd ? { cwd } : {}),
+      ...(input ? { input } : {}),
     });
     if (result.spawnError?.code === 'ENOENT')
       throw new SlurmError(
@@ -185,10 +193,10 @@ function lastLines(text: string): string {
   return text.trim().split(/\r?\n/).slice(-3).join(' ').slice(0, 500);
 }
 
-/** child_process.execFile as an ExecResult that never rejects. */
+/** child_process.execFile as an ExecResult that never rejects; `input` is written to its stdin, then closed. */
 export const execFileResult: ExecFn = (file, args, options) =>
   new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       file,
       [...args],
       { cwd: options.cwd, env: options.env, timeout: options.timeoutMs, maxBuffer: 64 * 1024 * 1024 },
@@ -202,4 +210,9 @@ export const execFileResult: ExecFn = (file, args, options) =>
         resolve({ stdout: String(stdout), stderr: String(stderr), code });
       },
     );
+    if (options.input !== undefined) {
+      // A program that exits without reading its input closes the pipe: EPIPE is its answer, not ours to throw.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(options.input);
+    }
   });

@@ -13,7 +13,14 @@ export type SlurmErrorReason =
   /** Output that does not have the shape asked for (a different Slurm version, a wrapper script). */
   | 'badOutput'
   /** The job options are not valid (e.g. a partition name with spaces, zero nodes). */
-  | 'invalidOptions';
+  | 'invalidOptions'
+  /**
+   * The job is not one this user submitted through TiC Studio from this workspace on this host (the per-user
+   * state folder has no claim naming it): a record in the workspace alone never makes TiC Studio cancel a job.
+   */
+  | 'notOwned'
+  /** The workspace is not trusted, and the action (cancelling, resubmitting) needs a trusted one. */
+  | 'untrusted';
 
 export class SlurmError extends Error {
   override readonly name = 'SlurmError';

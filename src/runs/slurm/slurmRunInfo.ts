@@ -1,5 +1,17 @@
 import { parseSlurmState, type SlurmJobState } from './slurmJobState';
 
+/**
+ * Why auto-resume did not resubmit a job it otherwise would have (the user is asked instead):
+ * - `scriptChanged`: the script in the workspace is not the one TiC Studio wrote (its sha256 differs from the one
+ *   kept in the per-user state folder at submission);
+ * - `notOurs`: this user's state folder has no claim on the run's job for this workspace and host (a record
+ *   brought by a repository or a colleague, or a job submitted by hand);
+ * - `scriptUnusable`: the script is gone, or something other than a plain file is in its place.
+ */
+export type SlurmNotResubmitted = 'scriptChanged' | 'notOurs' | 'scriptUnusable';
+
+const notResubmittedValues: readonly SlurmNotResubmitted[] = ['scriptChanged', 'notOurs', 'scriptUnusable'];
+
 /** What a run record keeps about its Slurm job(s) (RunRecord.slurm; parsed with parseSlurmRunInfo). */
 export interface SlurmRunInfo {
   /** The job now following the run; undefined only between writing the record and sbatch's answer. */
@@ -27,6 +39,8 @@ export interface SlurmRunInfo {
   resubmits: number;
   /** The last failed look at the queue (squeue unreachable…), cleared by the next good one. */
   pollError?: string;
+  /** Set when auto-resume refused to submit the script again; the run's failure says why in words. */
+  notResubmitted?: SlurmNotResubmitted;
 }
 
 const jobId = /^\d+(_\d+)?$/;
@@ -66,6 +80,10 @@ export function parseSlurmRunInfo(raw: unknown): SlurmRunInfo | undefined {
   if (r.submittedAt !== undefined) {
     if (typeof r.submittedAt !== 'string' || Number.isNaN(Date.parse(r.submittedAt))) return undefined;
     info.submittedAt = r.submittedAt;
+  }
+  if (r.notResubmitted !== undefined) {
+    if (!notResubmittedValues.includes(r.notResubmitted as SlurmNotResubmitted)) return undefined;
+    info.notResubmitted = r.notResubmitted as SlurmNotResubmitted;
   }
   if (r.restarts !== undefined) {
     if (!Number.isSafeInteger(r.restarts) || (r.restarts as number) < 0) return undefined;

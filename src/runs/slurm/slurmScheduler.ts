@@ -1,4 +1,5 @@
-import { appendFile, mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, stat } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { detectRunFailure } from '../runFailure';
@@ -14,9 +15,12 @@ import {
   runRecordVersion,
   type RunRecord,
 } from '../runRecord';
+import { RunClaims, type RunClaim } from '../runClaims';
 import { RunRecordStore, runRecordsDir } from '../runRecordStore';
 import type { RunScheduler } from '../runScheduler';
 import type { RunPlan } from '../supervisor';
+import { userStateDir } from '../userStateDir';
+import { jobScriptSha256, readJobScript, writeNewJobScript, type JobScriptRead } from './jobScript';
 import { sbatchScriptOfPlan } from './sbatchScript';
 import type { SlurmCommands } from './slurmCommands';
 import { SlurmError } from './slurmError';
@@ -24,11 +28,22 @@ import type { SlurmJobInfo } from './slurmJobInfo';
 import type { SlurmJobOptions } from './slurmJobOptions';
 import { slurmStateMeaning } from './slurmJobState';
 import { resubmitDecision } from './slurmResubmit';
+import type { SlurmNotResubmitted } from './slurmRunInfo';
 
 export interface SlurmSchedulerOptions {
   workspaceRoot: string;
   /** Workspace trust; nothing is submitted while it is false. */
   isTrusted: () => boolean;
+  /**
+   * Whether stop() may cancel jobs (still only the ones this user submitted). Default isTrusted; the CLI's
+   * `tic-studio stop`, run by the user on a terminal, allows it without a trusted window.
+   */
+  mayStop?: () => boolean;
+  /**
+   * The per-user state folder (userStateDir()) where the claims are kept: which jobs this user submitted for each
+   * run and the sha256 of each script. Tests pass a temporary folder.
+   */
+  stateDir?: string;
   commands: SlurmCommands;
   now?: () => Date;
   hostname?: () => string;
@@ -63,6 +78,8 @@ const submitGraceMs = 60_000;
 export class SlurmScheduler implements RunScheduler {
   readonly kind = 'slurm' as const;
   readonly store: RunRecordStore;
+  /** What this user submitted, kept outside the workspace: the only proof stop() and auto-resume accept. */
+  readonly claims: RunClaims;
   private readonly commands: SlurmCommands;
   private readonly now: () => Date;
   private readonly host: string;
@@ -82,6 +99,12 @@ export class SlurmScheduler implements RunScheduler {
     this.commands = options.commands;
     this.now = options.now ?? (() => new Date());
     this.host = (options.hostname ?? osHostname)();
+    this.claims = new RunClaims({
+      stateDir: options.stateDir ?? userStateDir(),
+      workspaceRoot: options.workspaceRoot,
+      host: this.host,
+      now: this.now,
+    });
     this.pollMs = options.pollMs ?? 15_000;
     this.maxPollMs = Math.max(this.pollMs, options.maxPollMs ?? 120_000);
     this.logPollMs = options.logPollMs ?? 500;
@@ -111,16 +134,27 @@ export class SlurmScheduler implements RunScheduler {
     if (plan.id !== undefined && (!isValidRunId(plan.id) || (await this.store.read(plan.id)) !== undefined))
       throw new SlurmError('invalidOptions', `run id ${plan.id} is not valid or is taken`);
     const prepared = this.prepare(plan, plan.id);
-    if (
-      !isAbsolute(plan.cwd) ||
-      !(await stat(plan.cwd).then(
-        (s) => s.isDirectory(),
-        () => false,
-      ))
-    )
-      throw new SlurmError('invalidOptions', `the run's folder does not exist: ${plan.cwd}`);
+    await requireRunFolder(plan.cwd);
     await this.store.ensureDir();
-    await writeFile(prepared.scriptPath, prepared.script, { mode: 0o644 });
+    // The proof before anything lands in the workspace: a claim in the per-user state folder, then the script
+    // (never written through a file or link already at its path), whose sha256 the claim keeps for auto-resume.
+    await this.claims.create(prepared.id).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST') throw new SlurmError('invalidOptions', `run id ${prepared.id} is taken`);
+      throw error;
+    });
+    const script = Buffer.from(prepared.script, 'utf8');
+    await writeNewJobScript(prepared.scriptPath, prepared.script).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST' || error.code === 'ELOOP')
+        throw new SlurmError(
+          'invalidOptions',
+          `${prepared.scriptPath} is already there (a file or a link TiC Studio did not write); remove it and submit again`,
+        );
+      throw error;
+    });
+    await this.claims.update(prepared.id, (c) => ({
+      ...c,
+      slurm: { jobIds: [], scriptSha256: jobScriptSha256(script) },
+    }));
     const created = this.now();
     let record: RunRecord = {
       version: runRecordVersion,
@@ -161,7 +195,8 @@ export class SlurmScheduler implements RunScheduler {
 
     let jobId: string;
     try {
-      jobId = await this.commands.submit(prepared.scriptPath, plan.cwd);
+      // The bytes just written and hashed, on sbatch's stdin: not the file, which the workspace can change meanwhile.
+      jobId = await this.commands.submit(script, plan.cwd);
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       const failed = await this.update(record.id, (r) => ({
@@ -173,6 +208,7 @@ export class SlurmScheduler implements RunScheduler {
       this.settle(failed ?? record);
       throw error;
     }
+    const unclaimed = await this.claimJob(record.id, jobId);
     record =
       (await this.update(record.id, (r) => ({
         ...r,
@@ -186,6 +222,11 @@ export class SlurmScheduler implements RunScheduler {
       }))) ?? record;
     this.followed.add(record.id);
     this.pollSoon();
+    if (unclaimed !== undefined)
+      throw new SlurmError(
+        'commandFailed',
+        `Slurm job ${jobId} was submitted, but TiC Studio could not note it in ${this.claims.dir} (${unclaimed}), so it will neither cancel nor resubmit it; cancel it with scancel ${jobId} if needed.`,
+      );
     return record;
   }
 
@@ -215,15 +256,27 @@ export class SlurmScheduler implements RunScheduler {
     return this.poll({ recordError: false });
   }
 
-  /** Cancels the job (scancel) and resolves with the final record (status stopped). */
+  /**
+   * Cancels the job (scancel) and resolves with the final record (status stopped). Refuses (SlurmError
+   * `untrusted`) where mayStop is false, and (`notOwned`) a job this user's state folder does not list as submitted
+   * by TiC Studio for this run from this workspace and host: the record alone can name anyone's job.
+   */
   async stop(id: string): Promise<RunRecord> {
+    if (!(this.options.mayStop ?? this.options.isTrusted)())
+      throw new SlurmError(
+        'untrusted',
+        'The workspace is not trusted; TiC Studio cancels no Slurm job from it. Trust the workspace to stop the run, or run tic-studio stop in a terminal.',
+      );
     const record = await this.requireRecord(id);
     if (isFinalStatus(record.status)) return record;
+    if (record.slurm?.jobId !== undefined) await this.requireOwnJob(id, record.slurm.jobId);
     const requested =
       (await this.update(id, (r) =>
         r.stopRequestedAt === undefined ? { ...r, stopRequestedAt: this.now().toISOString() } : undefined,
       )) ?? record;
     const jobId = requested.slurm?.jobId;
+    // Another window may have moved the run on to a next job meanwhile: that one must be ours too.
+    if (jobId !== undefined && jobId !== record.slurm?.jobId) await this.requireOwnJob(id, jobId);
     if (jobId === undefined) {
       const stopped = await this.update(id, (r) =>
         isFinalStatus(r.status) ? undefined : { ...r, status: 'stopped', endedAt: this.now().toISOString() },
@@ -375,9 +428,10 @@ export class SlurmScheduler implements RunScheduler {
       stopRequested: record.stopRequestedAt !== undefined,
       progressed: await this.progressedSince(record),
     });
-    if (decision.resubmit && !this.options.isTrusted()) {
-      // Submitting is launching, which only a trusted window does (the CLI's `runs` never does): the record shows
-      // how this job ended, and the run goes on when a trusted window looks.
+    // Submitting is launching, which only a trusted window does (the CLI's `runs` never does); and only the host
+    // that submitted the run holds its claim. The record shows how this job ended, and the run goes on when a
+    // trusted window on that host looks.
+    if (decision.resubmit && (!this.options.isTrusted() || record.host !== this.host)) {
       const shown = await this.update(record.id, (r) =>
         isFinalStatus(r.status) || r.slurm?.jobId !== job.jobId || r.slurm.state === job.state
           ? undefined
@@ -386,14 +440,18 @@ export class SlurmScheduler implements RunScheduler {
       return shown !== undefined;
     }
     let abandoned = false;
-    if (decision.resubmit) {
+    // Only the script TiC Studio wrote for this run, unchanged, for a job this user submitted: anything else is
+    // shown and asked about (resubmitShown), never submitted silently.
+    const script = decision.resubmit ? await this.scriptToResubmit(record, job.jobId) : undefined;
+    const refused = script !== undefined && 'refused' in script ? script : undefined;
+    if (decision.resubmit && script !== undefined && 'content' in script) {
       const claim = await this.claimResubmit(record, job.jobId);
       if (claim === 'ours') {
         // The record shows how this job ended before it moves on to the next one.
         await this.update(record.id, (r) =>
           isFinalStatus(r.status) ? undefined : { ...r, slurm: mergeJob(r.slurm, job) },
         );
-        await this.resubmit(record, job);
+        await this.resubmit(record, job, script.content);
         return true;
       }
       // Another window is submitting the next job right now: the next look follows that one.
@@ -425,19 +483,20 @@ export class SlurmScheduler implements RunScheduler {
       }
       // FAILED: the log says why better than the state; the other states (TIMEOUT, OUT_OF_MEMORY…) are the why.
       const fromLog = job.state === 'FAILED' ? detectRunFailure(outcome) : undefined;
-      const why = `${job.state}${job.reason ? ` (${job.reason})` : ''}${job.exitCode !== null ? `, exit ${job.exitCode}` : ''}; job ${job.jobId}${abandoned ? `; not resubmitted: another window took that on and closed before it recorded the next job (squeue --me lists it if sbatch took it)` : !decision.resubmit && decision.why ? `; ${decision.why}` : ''}`;
-      return { ...base, status: 'failed', failure: fromLog ?? { reason: 'slurmJob', detail: why } };
+      const why = `${job.state}${job.reason ? ` (${job.reason})` : ''}${job.exitCode !== null ? `, exit ${job.exitCode}` : ''}; job ${job.jobId}${abandoned ? `; not resubmitted: another window took that on and closed before it recorded the next job (squeue --me lists it if sbatch took it)` : refused ? `; ${refused.why}` : !decision.resubmit && decision.why ? `; ${decision.why}` : ''}`;
+      const failed: RunRecord = { ...base, status: 'failed', failure: fromLog ?? { reason: 'slurmJob', detail: why } };
+      if (refused) failed.slurm = { ...failed.slurm!, notResubmitted: refused.refused };
+      return failed;
     });
     this.settle(final ?? (await this.readRecord(record.id)) ?? record);
     return true;
   }
 
-  private async resubmit(record: RunRecord, job: SlurmJobInfo): Promise<void> {
-    const note = (text: string) =>
-      appendFile(record.logPath, `[tic-studio] ${this.now().toISOString()} ${text}\n`).catch(() => undefined);
+  private async resubmit(record: RunRecord, job: SlurmJobInfo, script: Buffer): Promise<void> {
+    const note = (text: string) => this.note(record.id, text);
     let jobId: string;
     try {
-      jobId = await this.commands.submit(record.slurm!.scriptPath, record.cwd);
+      jobId = await this.commands.submit(script, await requireRunFolder(record.cwd));
     } catch (error) {
       const detail = `job ${job.jobId} ended ${job.state}; resubmitting failed: ${error instanceof Error ? error.message : String(error)}`;
       await note(detail);
@@ -451,8 +510,9 @@ export class SlurmScheduler implements RunScheduler {
       this.settle(failed ?? record);
       return;
     }
+    const unclaimed = await this.claimJob(record.id, jobId);
     await note(
-      `job ${job.jobId} ended ${job.state}: resubmitted as job ${jobId}, which continues the experiment with --resume latest (contracts §1.4)`,
+      `job ${job.jobId} ended ${job.state}: resubmitted as job ${jobId}, which continues the experiment with --resume latest (contracts §1.4)${unclaimed ? `; it could not be noted in TiC Studio's state folder (${unclaimed}): cancel it with scancel ${jobId} if needed` : ''}`,
     );
     await this.update(record.id, (r) => {
       const slurm = { ...r.slurm!, jobId, jobIds: [...r.slurm!.jobIds, jobId], resubmits: r.slurm!.resubmits + 1 };
@@ -460,6 +520,113 @@ export class SlurmScheduler implements RunScheduler {
       delete slurm.reason;
       return { ...r, status: 'queued', slurm: { ...slurm, state: 'PENDING', submittedAt: this.now().toISOString() } };
     });
+  }
+
+  /**
+   * The script to submit again for `record`, whose job `jobId` ended: the bytes of `.tic-studio/runs/<id>.sbatch`
+   * (the path derived from the run id, never the record's scriptPath, which a planted record can point at any
+   * file), a plain file whose sha256 is the one the claim kept at submission, for a job the claim lists.
+   */
+  private async scriptToResubmit(
+    record: RunRecord,
+    jobId: string,
+  ): Promise<{ content: Buffer } | { refused: SlurmNotResubmitted; why: string }> {
+    const claim = await this.claims.read(record.id);
+    if (claim?.slurm === undefined || !claim.slurm.jobIds.includes(jobId))
+      return {
+        refused: 'notOurs',
+        why: `not resubmitted: job ${jobId} was not submitted by TiC Studio as you on this host`,
+      };
+    const read = await readJobScript(this.store.scriptPath(record.id));
+    if ('problem' in read)
+      return { refused: 'scriptUnusable', why: `not resubmitted: the job script cannot be used: ${read.detail}` };
+    if (read.sha256 !== claim.slurm.scriptSha256)
+      return { refused: 'scriptChanged', why: 'not resubmitted: the job script changed since it was submitted' };
+    return { content: read.content };
+  }
+
+  /** The run's script as it is now (`.tic-studio/runs/<id>.sbatch`, a plain file), to show before resubmitShown. */
+  currentScript(id: string): Promise<JobScriptRead> {
+    if (!isValidRunId(id)) return Promise.resolve({ problem: 'missing', detail: `not a run id: ${id}` });
+    return readJobScript(this.store.scriptPath(id));
+  }
+
+  /**
+   * The user's answer to a run auto-resume did not resubmit (a changed script, or a run this host's state folder
+   * has no claim on): submits `script`, the bytes the user was shown (currentScript), as the run's next job. The
+   * claim (created if there was none: the user has taken the run on) then keeps that script's sha256 and the new
+   * job, so the next auto-resume accepts this script and no other. Resolves with the record, queued again.
+   */
+  async resubmitShown(id: string, script: Buffer): Promise<RunRecord> {
+    if (!this.options.isTrusted())
+      throw new SlurmError('untrusted', 'The workspace is not trusted; TiC Studio submits no jobs from it.');
+    const record = await this.requireRecord(id);
+    const held = record.slurm?.notResubmitted;
+    if (!isFinalStatus(record.status) || (held !== 'scriptChanged' && held !== 'notOurs'))
+      throw new SlurmError('invalidOptions', `run ${id} is not waiting for a decision about its script`);
+    if (record.host !== this.host)
+      throw new SlurmError('notOwned', `run ${id} was submitted from ${record.host}; resubmit it there`);
+    const cwd = await requireRunFolder(record.cwd);
+    const sha256 = jobScriptSha256(script);
+    if ((await this.claims.read(id)) === undefined)
+      await this.claims.create(id).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EEXIST')
+          throw new SlurmError('notOwned', `run ${id} is claimed by another workspace or host in ${this.claims.dir}`);
+        throw error;
+      });
+    await this.claims.update(id, (c) => ({ ...c, slurm: { jobIds: c.slurm?.jobIds ?? [], scriptSha256: sha256 } }));
+    const jobId = await this.commands.submit(script, cwd);
+    const unclaimed = await this.claimJob(id, jobId);
+    await this.note(
+      id,
+      `submitted again as job ${jobId} after you reviewed its script (sha256 ${sha256})${unclaimed ? `; it could not be noted in TiC Studio's state folder (${unclaimed}): cancel it with scancel ${jobId} if needed` : ''}`,
+    );
+    const next = await this.update(id, (r) => {
+      const again: RunRecord = { ...r, status: 'queued' };
+      delete again.failure;
+      delete again.endedAt;
+      delete again.exitCode;
+      delete again.signal;
+      const slurm = { ...r.slurm!, jobId, jobIds: [...r.slurm!.jobIds, jobId], resubmits: r.slurm!.resubmits + 1 };
+      delete slurm.notResubmitted;
+      delete slurm.nodes;
+      delete slurm.reason;
+      again.slurm = { ...slurm, state: 'PENDING', submittedAt: this.now().toISOString() };
+      return again;
+    });
+    this.followed.add(id);
+    this.pollSoon();
+    return next ?? record;
+  }
+
+  /** Adds a job sbatch accepted to the run's claim; resolves with why that failed, or undefined. */
+  private async claimJob(id: string, jobId: string): Promise<string | undefined> {
+    try {
+      const claim = await this.claims.update(id, (c: RunClaim) => ({
+        ...c,
+        slurm: { ...c.slurm, jobIds: [...(c.slurm?.jobIds ?? []), jobId] },
+      }));
+      return claim === undefined ? 'the run has no claim there' : undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /** Throws SlurmError `notOwned` unless this user's claim on run `id` lists `jobId`. */
+  private async requireOwnJob(id: string, jobId: string): Promise<void> {
+    const claim = await this.claims.read(id);
+    if (claim?.slurm?.jobIds.includes(jobId)) return;
+    throw new SlurmError(
+      'notOwned',
+      `Slurm job ${jobId} was not submitted by TiC Studio as you from this workspace on this host (${this.host}), so TiC Studio does not cancel it. If it is your job, cancel it with scancel ${jobId}.`,
+    );
+  }
+
+  /** A `[tic-studio]` line in the run's console log (derived from the id; never written through a link or FIFO). */
+  private async note(id: string, text: string): Promise<void> {
+    await appendNote(this.store.logPath(id), `[tic-studio] ${this.now().toISOString()} ${text}\n`).catch(
+      () => undefined,
+    );
   }
 
   /**
@@ -526,6 +693,30 @@ export class SlurmScheduler implements RunScheduler {
 
   private settle(record: RunRecord): void {
     if (this.events.settle(record)) this.followed.delete(record.id);
+  }
+}
+
+/** A run's folder, to submit from: absolute and a folder (a record's cwd is the workspace's word). */
+async function requireRunFolder(cwd: string): Promise<string> {
+  const isFolder = await stat(cwd).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isAbsolute(cwd) || !isFolder) throw new SlurmError('invalidOptions', `the run's folder does not exist: ${cwd}`);
+  return cwd;
+}
+
+/** Appends to a log that must be a plain file: O_NOFOLLOW (a planted link), O_NONBLOCK (a FIFO without a reader). */
+async function appendNote(path: string, text: string): Promise<void> {
+  const handle = await open(
+    path,
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    0o644,
+  );
+  try {
+    if ((await handle.stat()).isFile()) await handle.appendFile(text, 'utf8');
+  } finally {
+    await handle.close();
   }
 }
 

@@ -7,7 +7,8 @@ import { isFinalStatus, type RunRecord } from '../../../../src/runs/runRecord';
 import { RunRecordStore, runRecordsDir } from '../../../../src/runs/runRecordStore';
 import { SlurmCommands } from '../../../../src/runs/slurm/slurmCommands';
 import { SlurmScheduler } from '../../../../src/runs/slurm/slurmScheduler';
-import { slurmRunRecord } from '../../../support/slurmRunRecord';
+import { RunClaims } from '../../../../src/runs/runClaims';
+import { claimSlurmRun, slurmRunRecord } from '../../../support/slurmRunRecord';
 
 /**
  * A training job hit its time limit, with auto-resume on, and several look at it. Of two VS Code windows on one
@@ -18,6 +19,7 @@ import { slurmRunRecord } from '../../../support/slurmRunRecord';
  */
 describe('auto-resume: who submits the next job', () => {
   let root: string;
+  let stateDir: string;
   let bin: string;
   let calls: string;
   const schedulers: SlurmScheduler[] = [];
@@ -26,6 +28,7 @@ describe('auto-resume: who submits the next job', () => {
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'tic-two-windows-'));
+    stateDir = mkdtempSync(join(tmpdir(), 'tic-two-windows-state-'));
     bin = join(root, 'bin');
     mkdirSync(bin);
     calls = join(bin, 'calls.log');
@@ -41,6 +44,7 @@ echo "41|TIMEOUT|TimeLimit|node07|0|${ended(submitted)}|${ended(new Date())}|tra
   afterEach(() => {
     for (const s of schedulers.splice(0)) s.dispose();
     rmSync(root, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
   });
 
   function program(name: string, body: string): void {
@@ -49,7 +53,10 @@ echo "41|TIMEOUT|TimeLimit|node07|0|${ended(submitted)}|${ended(new Date())}|tra
     chmodSync(path, 0o755);
   }
 
-  /** A training run whose job 41 saved a checkpoint before its time limit (so a resubmission makes progress). */
+  /**
+   * A training run this user submitted from host login1 (its claim in the state folder lists job 41 and the
+   * script's sha256), whose job 41 saved a checkpoint before its time limit (so a resubmission makes progress).
+   */
   async function timedOutRun(): Promise<RunRecordStore> {
     mkdirSync(runRecordsDir(root), { recursive: true });
     const store = new RunRecordStore(runRecordsDir(root));
@@ -69,7 +76,7 @@ echo "41|TIMEOUT|TimeLimit|node07|0|${ended(submitted)}|${ended(new Date())}|tra
       { state: 'RUNNING', nodes: 'node07', autoResume: true, maxResubmits: 3 },
     );
     await store.write(record);
-    writeFileSync(record.slurm!.scriptPath, '#!/bin/bash\n');
+    await claimSlurmRun(stateDir, root, record, '#!/bin/bash\n');
     return store;
   }
 
@@ -78,6 +85,8 @@ echo "41|TIMEOUT|TimeLimit|node07|0|${ended(submitted)}|${ended(new Date())}|tra
       workspaceRoot: root,
       isTrusted: () => trusted,
       commands: new SlurmCommands({ env: { PATH: bin } }),
+      hostname: () => 'login1',
+      stateDir,
       ...polling,
     });
     schedulers.push(scheduler);
@@ -106,6 +115,8 @@ echo "41|TIMEOUT|TimeLimit|node07|0|${ended(submitted)}|${ended(new Date())}|tra
     assert.equal(record.endedAt, undefined, 'the run has not ended');
     assert.equal(record.failure, undefined, 'no failure recorded by the window that lost the claim');
     assert.deepEqual([...a.finals, ...b.finals], [], 'neither window reported the run as ended');
+    const claim = await new RunClaims({ stateDir, workspaceRoot: root, host: 'login1' }).read(id);
+    assert.deepEqual(claim?.slurm?.jobIds, ['41', '42'], 'the claim lists the resubmitted job too');
   });
 
   it('ends the run when the window that claimed the resubmission closed before sbatch answered', async () => {

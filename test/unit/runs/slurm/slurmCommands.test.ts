@@ -93,7 +93,7 @@ describe('SlurmCommands: the client commands and how their failures are told apa
       'sbatch',
       `echo "sbatch: error: Batch job submission failed: Invalid partition name specified" >&2; exit 1`,
     );
-    const refused = await slurmError(commands().submit(join(bin, 'job.sbatch'), bin));
+    const refused = await slurmError(commands().submit('#!/bin/bash\n', bin));
     assert.equal(refused.reason, 'submitRefused');
     assert.match(refused.message, /Invalid partition name specified/);
 
@@ -103,10 +103,22 @@ describe('SlurmCommands: the client commands and how their failures are told apa
 
   it('reads the job id of sbatch --parsable, on a federation too, and refuses anything else', async () => {
     program('sbatch', 'echo "4242;tic-cluster"');
-    assert.equal(await commands().submit(join(bin, 'job.sbatch'), bin), '4242');
-    assert.deepEqual(logged(), [`sbatch --parsable ${join(bin, 'job.sbatch')}`]);
+    assert.equal(await commands().submit('#!/bin/bash\n', bin), '4242');
+    assert.deepEqual(logged(), ['sbatch --parsable']);
     program('sbatch', 'echo "Submitted batch job 4242"');
-    assert.equal((await slurmError(commands().submit(join(bin, 'job.sbatch'), bin))).reason, 'badOutput');
+    assert.equal((await slurmError(commands().submit('#!/bin/bash\n', bin))).reason, 'badOutput');
+  });
+
+  it('hands sbatch the script’s bytes on its standard input, not a path it would read later', async () => {
+    const received = join(bin, 'received.sbatch');
+    program('sbatch', `/bin/cat > ${JSON.stringify(received)}; echo 7`);
+    const script = '#!/bin/bash\n#SBATCH --nodes=1\necho "ünïcode and $HOME stay as written"\n';
+    assert.equal(await commands().submit(Buffer.from(script, 'utf8'), bin), '7');
+    assert.equal(readFileSync(received, 'utf8'), script);
+    assert.deepEqual(logged(), ['sbatch --parsable'], 'no file argument: nothing on disk is read by sbatch');
+    // A stand-in that exits without reading its input must not make the submission fail (EPIPE).
+    program('sbatch', 'echo 8');
+    assert.equal(await commands().submit('x'.repeat(200_000), bin), '8');
   });
 
   it('lists the partitions with the default first', async () => {
