@@ -54,17 +54,98 @@ const timeLimit =
   /^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-\d+:\d{1,2}:\d{1,2}|UNLIMITED|INFINITE)$/;
 const gres = /^[\w.+-]+(:[\w.+-]+)?$/;
 const directive = /^--[a-z][a-z0-9-]*(=[^\s'"`$\\;|&<>]+)?$/;
-/** Set by the script itself; an extra directive for them would contradict what TiC Studio follows. */
-const ownedDirectives = new Set([
-  '--nodes',
-  '--ntasks-per-node',
-  '--output',
-  '--error',
-  '--open-mode',
-  '--job-name',
-  '--parsable',
-  '--wrap',
-]);
+
+/*
+ * Extra `#SBATCH` lines come from settings, which a workspace can set once it is trusted (the setting is restricted
+ * in untrusted ones), and auto-resume submits them again without asking. They may shape the allocation
+ * (--constraint, --exclusive, --mail-type, --signal, --dependency…), but none may change what runs, as whom, or
+ * where its output goes, in a way the script's own lines do not show:
+ *
+ * - set by TiC Studio itself, so an extra line would contradict what it follows: --nodes, --ntasks (one task per
+ *   node), --ntasks-per-node, --output/--error/--open-mode (the run's console log, next to its record),
+ *   --job-name, --parsable, --chdir (the job runs in the run's folder, which the record names), --wrap (replaces
+ *   the whole script with a command line);
+ * - whom it runs as: --uid, --gid (only root may use them; an extension running as root must not submit as
+ *   someone else);
+ * - code from elsewhere: --export-file (variables from a file the script does not show), --container and
+ *   --container-id (an OCI bundle whose config can run hooks outside the job), --bbf (a burst-buffer spec read from
+ *   a file, which can stage data in and out);
+ * - --export assignments of variables that make the shell, the dynamic loader or Python run code the script does
+ *   not name (exportDenied below). --export=ALL, NONE, and the names of variables passed on from the submitting
+ *   environment (the user's own) stay allowed.
+ *
+ * sbatch reads `#SBATCH` lines with getopt_long, which accepts any unambiguous abbreviation (`--ui=0`,
+ * `--exp=ALL,LD_PRELOAD=…`): a name that abbreviates a refused option is refused too.
+ */
+const ownedDirectives = [
+  'nodes',
+  'ntasks',
+  'ntasks-per-node',
+  'output',
+  'error',
+  'open-mode',
+  'job-name',
+  'parsable',
+  'chdir',
+  'wrap',
+];
+const deniedDirectives: Readonly<Record<string, string>> = {
+  uid: 'would submit the job as another user',
+  gid: 'would submit the job as another group',
+  'export-file': 'reads environment variables from a file the script does not show',
+  container: 'runs the job in an OCI bundle whose configuration can run other programs',
+  'container-id': 'runs the job in an OCI container whose configuration can run other programs',
+  bbf: 'reads a burst buffer specification from a file the script does not show',
+};
+
+/**
+ * Variables an `--export=NAME=value` may not set (compared without case, as some tools read them that way):
+ * bash reads BASH_ENV (and sh ENV) before running the script, SHELLOPTS/BASHOPTS with PS4 turn a trace into
+ * command execution, BASH_FUNC_* redefines commands such as srun; the dynamic loader reads LD_* (LD_PRELOAD,
+ * LD_LIBRARY_PATH, LD_AUDIT…: a library of the workspace's choice in every program); PATH picks which srun,
+ * torchrun and python run; PYTHONPATH/PYTHONHOME/PYTHONSTARTUP pick which modules Python imports. Set them in the
+ * environment TiC Studio submits from instead (sbatch passes it on), where they are the user's own.
+ */
+function exportDenied(name: string): boolean {
+  const upper = name.toUpperCase();
+  return (
+    ['BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS', 'PS4', 'PATH', 'PYTHONPATH', 'PYTHONHOME', 'PYTHONSTARTUP'].includes(
+      upper,
+    ) ||
+    upper.startsWith('LD_') ||
+    upper.startsWith('BASH_FUNC_')
+  );
+}
+
+/** Why an extra directive is refused, or undefined when it may be written into the script. */
+function directiveProblem(d: string): string | undefined {
+  const eq = d.indexOf('=');
+  const name = (eq < 0 ? d : d.slice(0, eq)).slice(2);
+  const value = eq < 0 ? undefined : d.slice(eq + 1);
+  if (name === 'export') {
+    for (const item of (value ?? '').split(',')) {
+      const assigned = item.indexOf('=');
+      if (assigned < 0) continue;
+      const variable = item.slice(0, assigned);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable))
+        return `--export sets ${JSON.stringify(variable)}, which is not a variable name`;
+      if (exportDenied(variable))
+        return `--export may not set ${variable}: it would make the job run code the script does not show; set it in the environment you submit from instead`;
+    }
+    return undefined;
+  }
+  // An exact name first (getopt_long prefers it: --ntasks is not an abbreviation of --ntasks-per-node)…
+  if (ownedDirectives.includes(name)) return `--${name} is set by TiC Studio itself`;
+  if (deniedDirectives[name] !== undefined) return `--${name} is not allowed: it ${deniedDirectives[name]}`;
+  // (--bb, an inline burst-buffer spec shown in the script, is a real option that begins --bbf's name.)
+  if (name === 'bb') return undefined;
+  // …then abbreviations of anything refused, --export included (write it in full so that it is checked).
+  const abbreviated = [...ownedDirectives, ...Object.keys(deniedDirectives), 'export'].find((full) =>
+    full.startsWith(name),
+  );
+  if (abbreviated !== undefined) return `--${name} abbreviates --${abbreviated}; write the option in full`;
+  return undefined;
+}
 
 /**
  * Checks options from settings or a form (untrusted shapes: rule 3) and returns them complete, or the first problem
@@ -127,8 +208,8 @@ export function parseSlurmJobOptions(raw: unknown): SlurmJobOptions | SlurmError
         return bad(
           `extra directive ${JSON.stringify(d)} must look like --name or --name=value, without spaces or quotes`,
         );
-      const name = d.split('=')[0]!;
-      if (ownedDirectives.has(name)) return bad(`${name} is set by TiC Studio itself`);
+      const problem = directiveProblem(d);
+      if (problem !== undefined) return bad(`extra directive ${d}: ${problem}`);
     }
     options.extraDirectives = [...(r.extraDirectives as string[])];
   }
