@@ -136,6 +136,8 @@ async function list(
   for (const r of repos)
     if (r.error && r.error.reason !== 'network')
       io.stderr.write(`tic-studio hub: ${r.repo}: ${r.error.reason}: ${r.error.message}\n`);
+  // Entries of the Hub's answer that were invalid and left out, each named.
+  for (const r of repos) for (const w of r.warnings) io.stderr.write(`tic-studio hub: warning: ${w}\n`);
   if (json) io.stdout.write(`${JSON.stringify(repos, null, 2)}\n`);
   else io.stdout.write(repoArg === undefined ? summaryTable(repos) : filesTable(repos[0]!));
   // Offline with a cache to show is an answer; a refused repo, or nothing to show at all, is a failure.
@@ -244,6 +246,7 @@ async function download(
     deps.signal?.removeEventListener('abort', onOuterAbort);
   }
   const seconds = (Date.now() - started) / 1000;
+  for (const w of result.warnings) io.stderr.write(`tic-studio hub: warning: ${w}\n`);
   if (result.source === 'download') {
     const resumed = result.resumedFrom > 0 ? `, resumed from ${formatBytes(result.resumedFrom)}` : '';
     const check = result.hashKind === 'gitSha1' ? 'git sha1' : 'sha256';

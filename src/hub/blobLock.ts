@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, stat, unlink, link, type FileHandle } from 'node:fs/promises';
+import { open, rename, lstat, unlink, link, type FileHandle } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
+import { readCacheTextFile } from './cacheTextFile';
 import { HubError } from './hubError';
 
 /** The JSON inside `blobs/<hash>.lock`. `id` tells a holder's own lock from one that replaced it. */
@@ -13,7 +14,11 @@ export interface LockRecord {
 }
 
 export interface BlobLockOptions {
-  /** A lock whose heartbeat is older than this is stale and is broken. Default 60 s. */
+  /**
+   * A lock whose heartbeat is older than this is stale and is broken. A lock whose heartbeat lies in the future
+   * (a clock ahead of ours, or a planted file) is broken once this waiter has seen it unchanged for this long.
+   * Default 60 s.
+   */
   staleMs?: number;
   /** How often the holder refreshes its heartbeat (the JSON and the file's mtime). Default 5 s. */
   heartbeatMs?: number;
@@ -43,6 +48,10 @@ export const defaultStaleLockMs = 60_000;
  * `open(path, 'wx')` (O_CREAT|O_EXCL, atomic on local disks and on NFSv3+, unlike flock which NFS clients may
  * fake). The holder rewrites its heartbeat every few seconds; a waiter polls and breaks the lock when the
  * heartbeat is older than `staleMs` or the holder's pid is dead on this host (a kill -9 leaves the file behind).
+ * Timestamps alone cannot be trusted: a holder whose clock runs ahead, or a lock file planted with a heartbeat in
+ * the year 2100, would never look old. So the waiter also times the lock itself on its own clock: a lock that
+ * has not changed (content and mtime) for `staleMs` while it watched is stale too, whatever it claims; a live
+ * holder rewrites its heartbeat every few seconds. The wait is thus bounded by `staleMs` after the first poll.
  * Breaking renames the file aside first and checks it was the stale one, so two waiters cannot both break it
  * and then delete each other's fresh lock.
  */
@@ -52,6 +61,8 @@ export async function acquireBlobLock(path: string, options: BlobLockOptions = {
   const pid = options.pid ?? process.pid;
   const staleMs = options.staleMs ?? defaultStaleLockMs;
   const pollMs = options.pollMs ?? 500;
+  // What this waiter last saw of the holder's file, and since when (its own clock) it has looked the same.
+  let watched: { text: string; mtimeMs: number; since: number } | undefined;
   for (;;) {
     if (options.signal?.aborted)
       throw new HubError('cancelled', 'cancelled while waiting for another download of the same file.');
@@ -81,7 +92,10 @@ export async function acquireBlobLock(path: string, options: BlobLockOptions = {
     const holder = await readLock(path);
     if (holder === 'gone') continue;
     options.onWait?.(holder.record);
-    if (isStale(holder, { now: now(), staleMs, host })) {
+    const at = now();
+    if (!watched || watched.text !== holder.text || watched.mtimeMs !== holder.mtimeMs)
+      watched = { text: holder.text, mtimeMs: holder.mtimeMs, since: at };
+    if (isStale({ ...holder, unchangedForMs: at - watched.since }, { now: at, staleMs, host })) {
       await breakLock(path, holder);
       continue;
     }
@@ -107,14 +121,21 @@ interface SeenLock {
   text: string;
 }
 
+/**
+ * The lock as it stands: never read through a link or from a pipe, at most a few KB (readCacheTextFile). Something
+ * that is not a small regular file (a planted FIFO or a link to /dev/zero) reads as no record, judged by the
+ * lstat mtime and by how long it stays unchanged, and is broken like any stale lock.
+ */
 async function readLock(path: string): Promise<SeenLock | 'gone'> {
+  let info;
   try {
-    const [info, text] = await Promise.all([stat(path), readFile(path, 'utf8')]);
-    return { record: parseRecord(text), mtimeMs: info.mtimeMs, text };
+    info = await lstat(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
     throw lockFileError(error, path);
   }
+  const text = info.isFile() ? ((await readCacheTextFile(path)) ?? '') : '';
+  return { record: parseRecord(text), mtimeMs: info.mtimeMs, text };
 }
 
 function parseRecord(text: string): LockRecord | undefined {
@@ -140,13 +161,18 @@ function parseRecord(text: string): LockRecord | undefined {
   return undefined;
 }
 
-/** Stale: no heartbeat (JSON or mtime) for `staleMs`, or the holder's pid no longer exists on this host. */
+/**
+ * Stale: no heartbeat (JSON or mtime) for `staleMs`, or the holder's pid no longer exists on this host, or the
+ * waiter has watched the file stay unchanged for `staleMs` (`unchangedForMs`, on the waiter's clock: this is what
+ * ends the wait for a heartbeat that lies in the future).
+ */
 export function isStale(
-  seen: { record: LockRecord | undefined; mtimeMs: number },
+  seen: { record: LockRecord | undefined; mtimeMs: number; unchangedForMs?: number },
   at: { now: number; staleMs: number; host: string },
 ): boolean {
   const beat = Math.max(seen.mtimeMs, seen.record ? Date.parse(seen.record.heartbeatAt) || 0 : 0);
   if (at.now - beat > at.staleMs) return true;
+  if (seen.unchangedForMs !== undefined && seen.unchangedForMs > at.staleMs) return true;
   return seen.record !== undefined && seen.record.host === at.host && !pidAlive(seen.record.pid);
 }
 
@@ -169,7 +195,7 @@ async function breakLock(path: string, seen: SeenLock): Promise<void> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw lockFileError(error, path);
   }
-  const moved = await readFile(aside, 'utf8').catch(() => '');
+  const moved = (await lstat(aside).catch(() => undefined))?.isFile() ? ((await readCacheTextFile(aside)) ?? '') : '';
   if (moved !== seen.text) {
     // Another waiter broke the stale lock first and a new holder created a fresh one, which we just moved:
     // put it back (link fails if yet another lock appeared meanwhile; that holder then notices the loss).
@@ -205,7 +231,7 @@ function heldLock(
   const listeners: (() => void)[] = [];
   let beating: Promise<void> = Promise.resolve();
   const beat = async (): Promise<void> => {
-    const current = await readFile(path, 'utf8').catch(() => '');
+    const current = (await readCacheTextFile(path)) ?? '';
     if (parseRecord(current)?.id !== record.id) {
       lost = true;
       clearInterval(timer);
@@ -234,7 +260,7 @@ function heldLock(
       clearInterval(timer);
       await beating;
       await handle.close().catch(() => undefined);
-      const current = await readFile(path, 'utf8').catch(() => '');
+      const current = (await readCacheTextFile(path)) ?? '';
       if (parseRecord(current)?.id === record.id) await unlink(path).catch(() => undefined);
     },
   };

@@ -1,7 +1,8 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import type { BlobHasher } from './blobHasher';
 import { HubError } from './hubError';
 import { errorFromFailure, errorFromResponse, type HubClient, type RequestContext } from './hubHttp';
+import { openPartialFile } from './partialFile';
 
 /**
  * Moves the bytes of one blob into its `.incomplete` file, resuming from what is already there.
@@ -52,6 +53,10 @@ export interface TransferResult {
   transferred: number;
   /** True when a server that ignored Range forced a restart from byte 0. */
   restarted: boolean;
+  /** The partial file written (device and inode), so the caller renames this file and no other. */
+  identity: { dev: number; ino: number };
+  /** What lay at the partial path and was removed instead of resumed (a link, a pipe, another user's file). */
+  replacedPartial: string | undefined;
 }
 
 const writeBatch = 1 << 20;
@@ -60,7 +65,14 @@ const writeBacklog = 8 << 20;
 class RangeIgnored extends Error {}
 
 export async function transferToPartial(options: TransferOptions): Promise<TransferResult> {
-  const file = await openPartial(options.partialPath);
+  let opened;
+  try {
+    opened = await openPartialFile(options.partialPath);
+  } catch (error) {
+    throw asHubError(error, options);
+  }
+  const { handle: file, identity, replaced: replacedPartial } = opened;
+  const done = { identity, replacedPartial };
   let transferred = 0;
   try {
     let existing = (await file.stat()).size;
@@ -70,13 +82,13 @@ export async function transferToPartial(options: TransferOptions): Promise<Trans
     }
     await hashExisting(file, existing, options);
     const resumedFrom = existing;
-    if (existing === options.size) return { resumedFrom, transferred: 0, restarted: false };
+    if (existing === options.size) return { resumedFrom, transferred: 0, restarted: false, ...done };
     const count = (n: number): void => {
       transferred += n;
     };
     try {
       await fetchRemainder(file, existing, options, count, false);
-      return { resumedFrom, transferred, restarted: false };
+      return { resumedFrom, transferred, restarted: false, ...done };
     } catch (error) {
       if (!(error instanceof RangeIgnored)) throw error;
     }
@@ -91,7 +103,7 @@ export async function transferToPartial(options: TransferOptions): Promise<Trans
         'the server ignores Range requests and the connection broke, so the download has to start over.',
       );
     }
-    return { resumedFrom, transferred, restarted: true };
+    return { resumedFrom, transferred, restarted: true, ...done };
   } catch (error) {
     throw asHubError(error, options);
   } finally {
@@ -138,15 +150,6 @@ function withPartial(error: HubError, partialPath: string): HubError {
     partialPath,
     status: error.status,
   });
-}
-
-async function openPartial(path: string): Promise<FileHandle> {
-  try {
-    return await open(path, 'r+');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    return open(path, 'w+');
-  }
 }
 
 /** Streams the bytes already in the partial file through the hash (a resume must not trust them blindly). */

@@ -1,9 +1,12 @@
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { acquireBlobLock, defaultStaleLockMs, type BlobLock } from './blobLock';
 import { BlobHasher } from './blobHasher';
-import { transferToPartial } from './blobTransfer';
+import { transferToPartial, type TransferResult } from './blobTransfer';
+import { ensureCacheFolder, isSafeCacheFolder } from './cacheFolder';
+import { blobIsPresent, cachedPointer, type ExpectedBlob } from './cachedBlob';
+import { readCacheTextFile } from './cacheTextFile';
 import { ensureDiskSpace, type FreeBytes } from './diskSpace';
 import { ProgressThrottle, type ProgressListener } from './downloadProgress';
 import { fetchFileMetadata, type BlobHashKind, type FileMetadata } from './fileMetadata';
@@ -83,6 +86,8 @@ export interface DownloadResult {
   transferred: number;
   /** True when another process was downloading the same blob and this call waited for it. */
   waited: boolean;
+  /** What the cache held that was not trusted and was replaced (e.g. a partial file that was a link), in words. */
+  warnings: string[];
 }
 
 export const defaultConnections = 4;
@@ -142,27 +147,40 @@ export async function downloadToCache(
   const paths = repoCachePaths(deps.cacheDir, repo);
   const blobPath = paths.blob(meta.hash);
   const pointer = paths.snapshotFile(commit, filePath);
+  const expected: ExpectedBlob = { hash: meta.hash, hashKind: meta.hashKind, size: meta.size };
+  const warnings: string[] = [];
   const progress = new ProgressThrottle(
     options.onProgress,
     { repo, path: filePath },
     { intervalMs: options.progressIntervalMs ?? 500, now: deps.now ?? Date.now },
   );
   try {
-    await mkdir(paths.blobsDir, { recursive: true });
+    await ensureCacheFolder(deps.cacheDir, paths.blobsDir);
+    // Only checked here (a missing folder is made after the transfer): a linked snapshots/<commit> stops the
+    // download before any byte is fetched rather than after.
+    await isSafeCacheFolder(deps.cacheDir, dirname(pointer));
+    if (revision !== commit) await isSafeCacheFolder(deps.cacheDir, dirname(paths.ref(revision)));
   } catch (error) {
     throw fileSystemError(error, paths.blobsDir);
   }
 
   const finish = async (
     source: 'download' | 'cache',
-    extra: { resumedFrom: number; transferred: number; waited: boolean; newBlob: boolean },
+    extra: { resumedFrom: number; transferred: number; waited: boolean; newBlob: boolean; verifiedCopy?: boolean },
   ): Promise<DownloadResult> => {
     try {
-      await linkSnapshotFile(blobPath, pointer, snapshotLinkTarget(paths, commit, filePath, meta.hash), {
-        newBlob: extra.newBlob,
-        symlink: deps.symlink,
-      });
-      if (revision !== commit) await writeRef(paths.ref(revision), commit);
+      if (!extra.verifiedCopy)
+        await linkSnapshotFile(
+          deps.cacheDir,
+          blobPath,
+          pointer,
+          snapshotLinkTarget(paths, commit, filePath, meta.hash),
+          {
+            newBlob: extra.newBlob,
+            symlink: deps.symlink,
+          },
+        );
+      if (revision !== commit) await writeRef(deps.cacheDir, paths.ref(revision), commit);
     } catch (error) {
       throw fileSystemError(error, paths.repoDir);
     }
@@ -173,7 +191,7 @@ export async function downloadToCache(
       revision,
       commit,
       localPath: pointer,
-      blobPath: (await isFile(blobPath)) ? blobPath : undefined,
+      blobPath: (await blobIsPresent(paths, expected)) ? blobPath : undefined,
       size: meta.size,
       hash: meta.hash,
       hashKind: meta.hashKind,
@@ -181,13 +199,22 @@ export async function downloadToCache(
       resumedFrom: extra.resumedFrom,
       transferred: extra.transferred,
       waited: extra.waited,
+      warnings,
     };
   };
 
-  // As Python does: a snapshot file already in place (a symlink, or a real file where symlinks are impossible)
-  // or the blob alone (fetched for another commit) means no transfer.
-  if ((await hasSize(pointer, meta.size)) || (await hasSize(blobPath, meta.size))) {
-    return finish('cache', { resumedFrom: 0, transferred: 0, waited: false, newBlob: false });
+  // As Python does: a snapshot file already in place or the blob alone (fetched for another commit) means no
+  // transfer, but only when the pointer resolves to this very blob (or is a copy with its bytes) and the blob is
+  // a regular file of the right size: a link to another file, in the cache or not, is replaced, not trusted.
+  const pointerHit = await cachedPointer(paths, pointer, expected);
+  if (pointerHit || (await blobIsPresent(paths, expected))) {
+    return finish('cache', {
+      resumedFrom: 0,
+      transferred: 0,
+      waited: false,
+      newBlob: false,
+      verifiedCopy: pointerHit === 'copy',
+    });
   }
 
   let waited = false;
@@ -201,19 +228,20 @@ export async function downloadToCache(
     pid: deps.pid,
     onWait: () => {
       waited = true;
-      void stat(paths.incomplete(meta.hash))
-        .then((s) => progress.update('waiting', s.size, meta.size))
+      void lstat(paths.incomplete(meta.hash))
+        .then((s) => progress.update('waiting', s.isFile() ? s.size : 0, meta.size))
         .catch(() => progress.update('waiting', 0, meta.size));
     },
   });
-  let result: { resumedFrom: number; transferred: number };
+  let result: TransferResult;
   try {
     // The holder we waited for has probably finished this very blob.
-    if (await hasSize(blobPath, meta.size)) {
+    if (await blobIsPresent(paths, expected)) {
       await lock.release();
       return finish('cache', { resumedFrom: 0, transferred: 0, waited, newBlob: false });
     }
-    const partialSize = (await stat(paths.incomplete(meta.hash)).catch(() => undefined))?.size ?? 0;
+    const partial = await lstat(paths.incomplete(meta.hash)).catch(() => undefined);
+    const partialSize = partial?.isFile() ? partial.size : 0;
     await ensureDiskSpace(paths.blobsDir, Math.max(0, meta.size - Math.min(partialSize, meta.size)), deps.freeBytes);
 
     const lockLost = new AbortController();
@@ -248,6 +276,7 @@ export async function downloadToCache(
       throw error;
     }
 
+    if (result.replacedPartial) warnings.push(result.replacedPartial);
     const digest = hasher.hex();
     if (digest !== meta.hash) {
       await unlink(paths.incomplete(meta.hash)).catch(() => undefined);
@@ -257,6 +286,14 @@ export async function downloadToCache(
       );
     }
     try {
+      // The file renamed must be the one written and hashed: not something swapped in at its name since.
+      const now = await lstat(paths.incomplete(meta.hash));
+      if (!now.isFile() || now.dev !== result.identity.dev || now.ino !== result.identity.ino) {
+        throw new HubError(
+          'unsafeCache',
+          `${paths.incomplete(meta.hash)} was replaced by something else while it was being downloaded; it was not moved into the cache. Run the download again.`,
+        );
+      }
       await rename(paths.incomplete(meta.hash), blobPath);
     } catch (error) {
       throw fileSystemError(error, blobPath);
@@ -290,26 +327,27 @@ function offlineResult(
     resumedFrom: 0,
     transferred: 0,
     waited: false,
+    warnings: [],
   };
 }
 
-async function hasSize(path: string, size: number): Promise<boolean> {
-  const info = await stat(path).catch(() => undefined);
-  return info !== undefined && info.isFile() && info.size === size;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isFile() ?? false;
-}
-
-/** `refs/<revision>` = the commit, no trailing newline (as Python writes it), replaced atomically. */
-async function writeRef(path: string, commit: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const current = await readFile(path, 'utf8').catch(() => undefined);
+/**
+ * `refs/<revision>` = the commit, no trailing newline (as Python writes it), replaced atomically: written to a
+ * fresh temp name (O_EXCL, so never through a planted link) in a checked folder, then renamed over whatever the
+ * ref was (rename replaces a link, it does not follow it).
+ */
+async function writeRef(cacheRoot: string, path: string, commit: string): Promise<void> {
+  await ensureCacheFolder(cacheRoot, dirname(path));
+  const current = (await lstat(path).catch(() => undefined))?.isFile() ? await readCacheTextFile(path) : undefined;
   if (current === commit) return;
   const temp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
-  await writeFile(temp, commit);
-  await rename(temp, path);
+  try {
+    await writeFile(temp, commit, { flag: 'wx' });
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
 }
 
 function fileSystemError(error: unknown, path: string): HubError {

@@ -1,10 +1,10 @@
-import { stat } from 'node:fs/promises';
 import { listFiles } from '@huggingface/hub';
-import { blobState, readCachedSnapshot } from './hubCacheScan';
+import { blobState, findCachedFile, readCachedSnapshot } from './hubCacheScan';
 import { repoCachePaths } from './hubCachePaths';
 import { HubError, type HubErrorReason } from './hubError';
 import { errorFromFailure, strictHubFetch, type HubClient } from './hubHttp';
 import { parseRepoId, parseRevision } from './hubRepoId';
+import { parseTreeEntry } from './hubTreeEntry';
 import { resolveCommit } from './resolveRevision';
 import { ticClipRepos } from './ticClipRepos';
 
@@ -41,6 +41,11 @@ export interface CatalogRepo {
   files: CatalogFile[];
   /** Why the live listing failed (the files then come from the cache, if it holds any). */
   error?: { reason: HubErrorReason; message: string };
+  /**
+   * Entries of the Hub's listing that were dropped because they are not valid (a path with '..', a malformed
+   * id or size, …), each named; the rest of the listing stands. Empty when there were none.
+   */
+  warnings: string[];
 }
 
 export interface CatalogOptions {
@@ -58,6 +63,9 @@ export interface CatalogOptions {
 export interface CatalogDeps extends HubClient {
   cacheDir: string;
 }
+
+/** A listing longer than this stops there (with a warning): a model repo is not a tree of millions of files. */
+export const maxListedEntries = 100_000;
 
 const checkpointPath = /^checkpoints\/(\d{4})\.pt$/;
 const paramsPath = /^params\/(\d{4})\.yaml$/;
@@ -95,7 +103,7 @@ export async function listCatalogRepo(
     return await liveRepo(repo, revision, deps, options.signal);
   } catch (error) {
     const hubError = errorFromFailure(error, `listing ${repo}`, options.signal);
-    if (hubError.reason === 'cancelled' || hubError.reason === 'invalidInput') throw hubError;
+    if (['cancelled', 'invalidInput', 'insecureEndpoint'].includes(hubError.reason)) throw hubError;
     return cachedRepo(repo, revision, deps.cacheDir, hubError);
   }
 }
@@ -109,6 +117,9 @@ async function liveRepo(
   const commit = await resolveCommit(repo, revision, deps, signal);
   const paths = repoCachePaths(deps.cacheDir, repo);
   const files: CatalogFile[] = [];
+  const warnings: string[] = [];
+  const seen = new Set<string>();
+  let count = 0;
   const entries = listFiles({
     repo: { type: 'model', name: repo },
     recursive: true,
@@ -116,27 +127,43 @@ async function liveRepo(
     hubUrl: deps.endpoint,
     fetch: strictHubFetch(deps, { repo, revision }, `listing ${repo}`, signal),
   });
-  for await (const entry of entries) {
-    if (entry.type !== 'file') continue;
+  for await (const raw of entries as AsyncIterable<unknown>) {
+    if (++count > maxListedEntries) {
+      warnings.push(`the Hub listed more than ${maxListedEntries} entries for ${repo}; the rest were not read.`);
+      break;
+    }
+    // Checked before any of it builds a path (parseTreeEntry): a bad entry is dropped and named, never used.
+    const parsed = parseTreeEntry(raw);
+    if (parsed.kind === 'bad') {
+      warnings.push(`the Hub's listing of ${repo} has an invalid entry, left out: ${parsed.problem}.`);
+      continue;
+    }
+    if (parsed.kind !== 'file') continue;
+    const entry = parsed.file;
+    if (seen.has(entry.path)) {
+      warnings.push(`the Hub's listing of ${repo} names ${entry.path} twice; the second entry was left out.`);
+      continue;
+    }
+    seen.add(entry.path);
     const sha256 = entry.lfs?.oid;
-    const hash = sha256 ?? entry.oid;
-    const state = hash ? await blobState(paths, hash) : { present: false, partialBytes: 0 };
-    const localPath = paths.snapshotFile(commit, entry.path);
-    const linked = (await stat(localPath).catch(() => undefined))?.isFile() ?? false;
+    const size = entry.lfs?.size ?? entry.size;
+    const state = await blobState(paths, sha256 ?? entry.gitOid, size);
+    const local = await findCachedFile(deps.cacheDir, repo, entry.path, commit);
+    const linked = local !== undefined && local.size === size;
     files.push({
       path: entry.path,
-      size: entry.lfs?.size ?? entry.size,
+      size,
       sha256,
-      gitOid: entry.oid,
+      gitOid: entry.gitOid,
       lfs: entry.lfs !== undefined,
       ...classifyRepoPath(entry.path),
       cached: state.present || linked,
       partialBytes: state.partialBytes,
-      localPath: linked ? localPath : undefined,
+      localPath: linked ? local.localPath : undefined,
     });
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { repo, revision, commit, offline: false, years: yearsOf(files), files };
+  return { repo, revision, commit, offline: false, years: yearsOf(files), files, warnings };
 }
 
 async function cachedRepo(
@@ -165,6 +192,7 @@ async function cachedRepo(
     years: yearsOf(files),
     files,
     ...(error ? { error: { reason: error.reason, message: error.message } } : {}),
+    warnings: [],
   };
 }
 

@@ -27,7 +27,14 @@ export type HubErrorReason =
   /** Another process broke this process's download lock (its heartbeat looked stale); the partial file is kept. */
   | 'lockLost'
   /** The cache folder could not be written (permissions, read-only file system, …). */
-  | 'fileSystem';
+  | 'fileSystem'
+  /**
+   * The cache holds something TiC Studio will not write through or trust: a folder that is a symbolic link or
+   * leads outside the cache, a file that is a link, a device or a pipe, or one owned by another user.
+   */
+  | 'unsafeCache'
+  /** The token would travel where it must not: a plain-http Hub endpoint that is not this machine. */
+  | 'insecureEndpoint';
 
 export const hubErrorReasons: readonly HubErrorReason[] = [
   'unauthorized',
@@ -42,6 +49,8 @@ export const hubErrorReasons: readonly HubErrorReason[] = [
   'notCached',
   'lockLost',
   'fileSystem',
+  'unsafeCache',
+  'insecureEndpoint',
 ];
 
 export class HubError extends Error {

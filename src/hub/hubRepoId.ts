@@ -1,4 +1,5 @@
 import { HubError } from './hubError';
+import { untrustedText } from './untrustedText';
 
 // The Hub's own rule for repo names: letters, digits, '-', '_', '.', not starting or ending with '-' or '.', no '--'
 // or '..' (huggingface_hub validate_repo_id), at most 96 characters per part.
@@ -18,20 +19,33 @@ export function parseRepoId(text: string): string {
 
 /** A file path inside a repo (`checkpoints/2016.pt`), checked so it can never leave the snapshot folder. */
 export function parseRepoFilePath(text: string): string {
-  const segments = text.split('/');
-  const bad =
-    text.length === 0 ||
-    text.length > 1000 ||
-    text.includes('\\') ||
-    text.includes('\0') ||
-    segments.some((s) => s === '' || s === '.' || s === '..');
-  if (bad)
+  if (repoFilePathProblem(text) !== undefined)
     throw new HubError(
       'invalidInput',
-      `'${text}' is not a file path inside a repo (expected a relative path such as checkpoints/2016.pt).`,
+      `'${untrustedText(text)}' is not a file path inside a repo (expected a relative path such as checkpoints/2016.pt).`,
     );
   return text;
 }
+
+/**
+ * Why a path (typed by a user or named by the Hub) cannot be a file inside a snapshot folder, or undefined when it
+ * can: it must be relative, with '/' between non-empty segments, none of them '.' or '..', and hold no backslash
+ * (a separator on Windows) and no control character (nothing a terminal or a file name should carry).
+ */
+export function repoFilePathProblem(text: string): string | undefined {
+  if (text.length === 0) return 'it is empty';
+  if (text.length > 1000) return 'it is longer than 1000 characters';
+  if (text.startsWith('/')) return 'it is absolute';
+  if (text.includes('\\')) return 'it holds a backslash';
+  if (controlCharacter.test(text)) return 'it holds a control character';
+  const segments = text.split('/');
+  if (segments.some((s) => s === '..')) return "it holds a '..' segment";
+  if (segments.some((s) => s === '' || s === '.')) return "it holds an empty or '.' segment";
+  return undefined;
+}
+
+// eslint-disable-next-line no-control-regex -- matching control characters is this regex's whole purpose
+const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Git revisions the Hub accepts in URLs: a branch, tag or commit; no spaces, no '..', no leading '/' or '-'. */
 export function parseRevision(text: string): string {

@@ -8,7 +8,6 @@ import {
   readFileSync,
   readdirSync,
   readlinkSync,
-  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -377,15 +376,31 @@ describe('downloadToCache (against a loopback Hub)', () => {
   });
 
   it('stops on ENOSPC while writing with reason noSpace and a resumable partial file', async function () {
-    if (!existsSync('/dev/full')) this.skip();
-    // The partial file is a link to /dev/full, whose every write fails with ENOSPC.
-    mkdirSync(paths().blobsDir, { recursive: true });
-    symlinkSync('/dev/full', paths().incomplete(bigFile().sha256));
-    const failed = await downloadToCache({ repo, path: big }, deps(), fast).catch((e: unknown) => e);
-    assert.ok(HubError.is(failed, 'noSpace'), String(failed));
-    assert.match(failed.message, /no space left on the device .*run the download again to resume/);
-    assert.equal(failed.partialPath, paths().incomplete(bigFile().sha256));
-    assert.equal(existsSync(paths().lock(bigFile().sha256)), false);
+    // A real full file system: a 1 MiB tmpfs as the cache (root only; a partial file linked to /dev/full is no
+    // longer written through, see cacheLinks.test.ts). The free-space check is told there is room, so the
+    // transfer starts and the disk fills under it.
+    const small = scratch('tic-hub-tmpfs-');
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small.dir]).status === 0;
+    if (!mounted) {
+      small.remove();
+      this.skip();
+    }
+    try {
+      const tight = repoCachePaths(small.dir, repo);
+      const failed = await downloadToCache(
+        { repo, path: big },
+        deps({ cacheDir: small.dir, freeBytes: async () => 1e12 }),
+        fast,
+      ).catch((e: unknown) => e);
+      assert.ok(HubError.is(failed, 'noSpace'), String(failed));
+      assert.match(failed.message, /no space left on the device .*run the download again to resume/);
+      assert.equal(failed.partialPath, tight.incomplete(bigFile().sha256));
+      assert.ok(fileSize(tight.incomplete(bigFile().sha256)) > 0, 'what fitted is kept');
+      assert.equal(existsSync(tight.lock(bigFile().sha256)), false);
+    } finally {
+      spawnSync('umount', ['-l', small.dir]);
+      small.remove();
+    }
   });
 
   it("keeps a live holder's lock fresh with heartbeats, so a short stale timeout does not break it", async () => {
