@@ -1,4 +1,6 @@
 import { HubError } from './hubError';
+import { isCommitSha } from './hubRepoId';
+import { untrustedText } from './untrustedText';
 import {
   authorizedFetch,
   errorFromFailure,
@@ -103,13 +105,34 @@ export async function fetchFileMetadata(
   if (!Number.isSafeInteger(size) || size < 0)
     throw new HubError('badResponse', `the Hub sent no file size for ${repo}/${filePath}.`);
   const served = response.headers.get('x-repo-commit') ?? commit;
+  if (!isCommitSha(served))
+    throw new HubError(
+      'badResponse',
+      `the Hub named commit '${untrustedText(served, 80)}' for ${repo}/${filePath}, which is not a 40-character sha.`,
+    );
   const location = response.headers.get('location');
+  let target = url;
+  if (isRedirect && location) {
+    // The bytes come from http(s) only: a data:, file: or blob: location is not a CDN.
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(location, url);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:'))
+      throw new HubError(
+        'badResponse',
+        `the Hub redirected ${repo}/${filePath} to '${untrustedText(location, 120)}', which is not an http(s) URL.`,
+      );
+    target = parsed.toString();
+  }
   return {
     commit: served,
     hash,
     hashKind,
     size,
-    url: isRedirect && location ? new URL(location, url).toString() : url,
+    url: target,
     resolveUrl: url,
     lfs: linkedEtag !== null,
   };

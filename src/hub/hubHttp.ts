@@ -25,19 +25,90 @@ export const defaultMetadataTimeoutMs = 20_000;
  * A fetch that adds `Authorization: Bearer …` to requests for the Hub's own origin only: a CDN URL (LFS
  * redirects) never sees the token, as in Python's huggingface_hub. The token is passed this way rather than as
  * @huggingface/hub's `accessToken`, which insists on an `hf_` prefix.
+ *
+ * The token only travels encrypted or within this machine: a request that would carry it to a plain-http origin
+ * other than loopback is refused (insecureEndpoint) before anything is sent. A request carrying the token follows
+ * its redirects here rather than in the fetch below, so the header is dropped on the first hop to another origin
+ * whatever that fetch does (the Fetch standard strips it, older undici and other fetches do not).
  */
 export function authorizedFetch(client: HubClient): typeof fetch {
   const origin = new URL(client.endpoint).origin;
   const token = client.token;
-  const wrapped = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+  const wrapped = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
     if (!headers.has('user-agent')) headers.set('user-agent', `tic-studio/${version}`);
-    if (token && url.origin === origin && !headers.has('authorization'))
-      headers.set('authorization', `Bearer ${token.reveal()}`);
-    return client.fetch(input, { ...init, headers });
+    if (!token || url.origin !== origin || headers.has('authorization'))
+      return client.fetch(input, { ...init, headers });
+    if (!tokenMayTravelTo(url)) throw insecureEndpoint(url);
+    headers.set('authorization', `Bearer ${token.reveal()}`);
+    const request: RequestInit =
+      input instanceof Request ? { method: input.method, body: input.body, ...init } : { ...init };
+    if (request.redirect === 'manual' || request.redirect === 'error')
+      return client.fetch(url, { ...request, headers });
+    return followRedirects(client.fetch, url, { ...request, headers }, origin);
   };
   return wrapped as typeof fetch;
+}
+
+/** https anywhere; plain http only to this machine (127.0.0.0/8, ::1, localhost), where no one else listens in. */
+export function tokenMayTravelTo(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  // URL normalizes IPv4 (127.1 → 127.0.0.1) and writes IPv6 in brackets.
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function insecureEndpoint(url: URL): HubError {
+  return new HubError(
+    'insecureEndpoint',
+    `the Hugging Face token was not sent to ${url.origin}: it is plain http and not this machine, so anyone on the network path could read the token. Use an https:// Hub endpoint (HF_ENDPOINT or the ticStudio.hub.endpoint setting), or remove the token to read public repos from this mirror.`,
+  );
+}
+
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+const maxRedirects = 20;
+
+/** The fetch standard's redirect steps, with Authorization kept only while the hops stay on the Hub's origin. */
+async function followRedirects(
+  doFetch: typeof fetch,
+  first: URL,
+  init: RequestInit & { headers: Headers },
+  origin: string,
+): Promise<Response> {
+  let url = first;
+  let request = init;
+  for (let hop = 0; ; hop++) {
+    const response = await doFetch(url, { ...request, redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (!redirectStatuses.has(response.status) || location === null) return response;
+    await response.body?.cancel().catch(() => undefined);
+    if (hop >= maxRedirects) throw new HubError('badResponse', `${first.origin}: too many redirects.`);
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw new HubError('badResponse', `${url.origin} redirected to something that is not a URL.`);
+    }
+    if (next.protocol !== 'https:' && next.protocol !== 'http:')
+      throw new HubError('badResponse', `${url.origin} redirected to a ${next.protocol} URL.`);
+    const headers = new Headers(request.headers);
+    if (next.origin !== origin) headers.delete('authorization');
+    const method = (request.method ?? 'GET').toUpperCase();
+    const toGet =
+      response.status === 303
+        ? method !== 'HEAD'
+        : (response.status === 301 || response.status === 302) && method === 'POST';
+    request = toGet ? { ...request, method: 'GET', body: undefined, headers } : { ...request, headers };
+    if (toGet) {
+      headers.delete('content-type');
+      headers.delete('content-length');
+    }
+    url = next;
+  }
 }
 
 /** Server text inside our messages, with the token cut out should a proxy ever echo it. */

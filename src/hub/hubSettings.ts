@@ -37,3 +37,30 @@ export async function resolveHubSettings(options: {
     offline: isTrue(options.env.HF_HUB_OFFLINE),
   };
 }
+
+/** The levels of one setting as VS Code's `WorkspaceConfiguration.inspect()` reports them. */
+export interface SettingLevels {
+  defaultValue?: unknown;
+  globalValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+}
+
+/**
+ * A setting that only the user of this machine may choose (`ticStudio.hub.endpoint`: where the token goes;
+ * `ticStudio.hub.cacheDir`: where downloads are written): the user (or remote machine) value, never a workspace or
+ * folder value. package.json declares both machine-scoped, which makes VS Code ignore workspace values, but this
+ * does not rest on that alone: an older VS Code, a `.code-workspace` file or a setting written before the scope
+ * changed still shows up in `inspect()`, and is named in `ignored` so the caller can say it was not used.
+ * A value that is not a non-empty string counts as unset.
+ */
+export function machineScopedSetting(levels: SettingLevels | undefined): {
+  value: string | undefined;
+  ignored: ('workspace' | 'workspaceFolder')[];
+} {
+  const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+  const ignored: ('workspace' | 'workspaceFolder')[] = [];
+  if (text(levels?.workspaceValue) !== undefined) ignored.push('workspace');
+  if (text(levels?.workspaceFolderValue) !== undefined) ignored.push('workspaceFolder');
+  return { value: text(levels?.globalValue), ignored };
+}

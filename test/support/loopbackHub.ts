@@ -62,6 +62,12 @@ export interface LoopbackFaults {
   ignoreRange?: boolean;
   /** Wait this long before answering any request. */
   delayMs?: number;
+  /** Raw entries added to every tree listing (after the real ones), as a Hub, mirror or proxy might send them. */
+  extraTreeEntries?: unknown[];
+  /** Headers set on every resolve answer (HEAD or GET), replacing the real ones: a wrong commit, a data: location. */
+  resolveHeaders?: Record<string, string>;
+  /** The CDN answers 403 (an expired signed URL) to this many requests before serving again. */
+  cdnRefusals?: number;
 }
 
 export interface LoggedRequest {
@@ -71,6 +77,8 @@ export interface LoggedRequest {
   status: number;
   /** Whether an Authorization header came, and if so whether it carried the configured token. */
   authorization: 'none' | 'valid' | 'invalid';
+  /** Which of the two origins answered: the Hub, or the CDN (another port, where the token must never go). */
+  origin: 'hub' | 'cdn';
 }
 
 export interface LoopbackFile {
@@ -223,6 +231,7 @@ export async function startLoopbackHub(options: LoopbackHubOptions): Promise<Loo
       range: req.headers.range,
       status: 0,
       authorization: auth,
+      origin: onCdn ? 'cdn' : 'hub',
     };
     stats.requests.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
@@ -231,6 +240,10 @@ export async function startLoopbackHub(options: LoopbackHubOptions): Promise<Loo
     const parts = url.pathname.split('/').map(decodeURIComponent);
 
     if (onCdn) {
+      if (faults.cdnRefusals) {
+        faults.cdnRefusals--;
+        return fail(res, 403, undefined, 'Request has expired');
+      }
       const file = parts[1] === 'cdn' && parts.length === 3 ? bySha.get(parts[2]!) : undefined;
       if (!file) return fail(res, 404, undefined, 'Not found');
       return serveBody(req, res, file, { etag: `"${file.sha256}"` });
@@ -300,11 +313,16 @@ export async function startLoopbackHub(options: LoopbackHubOptions): Promise<Loo
             'x-linked-size': String(file.content.size),
             etag: `"${file.gitOid}"`,
             'content-length': '0',
+            ...faults.resolveHeaders,
           })
           .end();
         return;
       }
-      return serveBody(req, res, file, { etag: `"${file.gitOid}"`, 'x-repo-commit': r.commit });
+      return serveBody(req, res, file, {
+        etag: `"${file.gitOid}"`,
+        'x-repo-commit': r.commit,
+        ...faults.resolveHeaders,
+      });
     }
     fail(res, 404, undefined, 'Not found');
   }
@@ -337,6 +355,7 @@ export async function startLoopbackHub(options: LoopbackHubOptions): Promise<Loo
       }
       if (recursive || rest.length === 1) entries.push(treeEntry(f));
     }
+    entries.push(...((faults.extraTreeEntries ?? []) as Record<string, unknown>[]));
     if (dir && entries.length === 0) return fail(res, 404, 'EntryNotFound', `${dir} does not exist on "${rev}"`);
     const pageSize = options.treePageSize ?? 1000;
     const cursor = Number(url.searchParams.get('cursor') ?? '0');

@@ -7,6 +7,7 @@ import { HubError } from '../../hub/hubError';
 import { resolveHubSettings, type HubSettings } from '../../hub/hubSettings';
 import type { Logger } from '../logger';
 import { readHubSettings } from '../settings';
+import { readHubMachineSettings } from './hubMachineSettings';
 
 /** Where the token set with "TiC Studio: Set Hugging Face Token" lives (VS Code SecretStorage, never settings). */
 export const hubTokenSecretKey = 'ticStudio.hub.token';
@@ -36,6 +37,8 @@ export class HubService implements vscode.Disposable {
   private state: CatalogState = { kind: 'loading' };
   private readonly active = new Map<string, ActiveDownload>();
   private refreshing: Promise<void> | undefined;
+  /** Warnings already shown this session (a Hub answer that keeps being wrong is shown once, then only logged). */
+  private readonly shownWarnings = new Set<string>();
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
@@ -52,11 +55,17 @@ export class HubService implements vscode.Disposable {
 
   async settings(): Promise<HubSettings & { connections: number; extraRepos: string[] }> {
     const user = readHubSettings();
+    // The endpoint and the cache folder come from user or machine settings only (never a workspace's).
+    const machine = readHubMachineSettings();
+    if (machine.ignored.length > 0)
+      this.warnOnce(
+        `TiC Studio ignores ${machine.ignored.join(' and ')}: the Hub endpoint and the cache folder are taken from your user settings only, so a workspace cannot redirect your token or your downloads.`,
+      );
     const resolved = await resolveHubSettings({
       env: process.env,
       homeDir: homedir(),
-      endpoint: user.endpoint,
-      cacheDir: user.cacheDir,
+      endpoint: machine.endpoint,
+      cacheDir: machine.cacheDir,
       suppliedToken: async () => this.secrets.get(hubTokenSecretKey),
     });
     return { ...resolved, connections: user.connections, extraRepos: user.extraRepos };
@@ -80,6 +89,7 @@ export class HubService implements vscode.Disposable {
       );
       for (const r of repos.filter((x) => x.error))
         this.log.warn(`Hub: ${r.repo}: ${r.error?.reason}: ${r.error?.message}`);
+      for (const r of repos) for (const w of r.warnings) this.warnOnce(`Hub: ${w}`);
       this.state = { kind: 'ready', repos };
     } catch (error) {
       this.state = { kind: 'error', message: error instanceof Error ? error.message : String(error) };
@@ -130,6 +140,7 @@ export class HubService implements vscode.Disposable {
           this.log.info(
             `Hub: ${repo}/${path} → ${result.localPath} (${result.source}, ${result.transferred} bytes transferred, resumed from ${result.resumedFrom}).`,
           );
+          for (const w of result.warnings) this.warnOnce(`Hugging Face cache: ${w}`);
           return result;
         },
       );
@@ -149,6 +160,14 @@ export class HubService implements vscode.Disposable {
       this.active.delete(key);
       await this.refresh();
     }
+  }
+
+  /** Logged every time, shown as a notification once per session. */
+  private warnOnce(message: string): void {
+    this.log.warn(message);
+    if (this.shownWarnings.has(message)) return;
+    this.shownWarnings.add(message);
+    void vscode.window.showWarningMessage(message);
   }
 
   dispose(): void {
