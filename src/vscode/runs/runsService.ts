@@ -11,6 +11,7 @@ import { describeRunFailure } from '../errors';
 import type { Logger } from '../logger';
 import { readRunSettings, readSlurmPolling } from '../settings';
 import { LiveRunStats } from './liveRunStats';
+import { SlurmResubmitPrompt } from './slurmResubmitPrompt';
 
 /**
  * The experiments of the workspace (scanned, rescanned when results change) and the runs TiC Studio started,
@@ -37,6 +38,8 @@ export class RunsService implements vscode.Disposable {
   readonly slurmCommands = new SlurmCommands();
   /** Runs asking for busy GPUs wait here (in memory: a reload forgets the queue, not the running runs). */
   readonly queue: GpuQueue | undefined;
+  /** Asks about a Slurm run auto-resume did not submit again (its script changed, or its job is not ours). */
+  private readonly resubmitPrompt: SlurmResubmitPrompt | undefined;
 
   constructor(
     readonly root: vscode.Uri | undefined,
@@ -51,6 +54,8 @@ export class RunsService implements vscode.Disposable {
       ...readSlurmPolling(),
     });
     this.disposables.push({ dispose: () => this.supervisor?.dispose() }, { dispose: () => this.slurm?.dispose() });
+    this.resubmitPrompt = new SlurmResubmitPrompt(this.slurm, log, (record) => this.onRun(record));
+    this.disposables.push(this.resubmitPrompt);
     const supervisor = this.supervisor;
     this.queue = new GpuQueue({
       start: (plan) => supervisor.start(plan),
@@ -264,7 +269,8 @@ export class RunsService implements vscode.Disposable {
   }
 
   private announceEnd(record: RunRecord): void {
-    if (record.status === 'succeeded') void vscode.window.showInformationMessage(`${record.label} finished.`);
+    if (this.resubmitPrompt && SlurmResubmitPrompt.wantsAnswer(record)) void this.resubmitPrompt.ask(record);
+    else if (record.status === 'succeeded') void vscode.window.showInformationMessage(`${record.label} finished.`);
     else if (record.status === 'failed')
       void vscode.window
         .showErrorMessage(
