@@ -4,6 +4,7 @@
 // Facts and reasons: ../shared/docs/vscode-harness.md.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { aptGetWaitingForLocks } from './lib/aptGet.mjs';
 import { hostDir, node24 } from './lib/codeServer.mjs';
 import { run } from './lib/run.mjs';
 
@@ -23,8 +24,17 @@ export async function ensureSystemPackages() {
   }
   console.log(`Installing Debian packages: ${missing.join(', ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if ((await run('apt-get', ['update'], { env, quiet: true })).code !== 0) throw new Error('apt-get update failed.');
-  const install = await run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env, quiet: true });
+  const aptGet = (args) => run('apt-get', args, { env, quiet: true });
+  let waiting = false;
+  const onWait = () => {
+    if (!waiting) console.log('Another apt or dpkg holds its lock (unattended upgrades at boot?); waiting for it.');
+    waiting = true;
+  };
+  const update = await aptGetWaitingForLocks(aptGet, ['update'], { onWait });
+  if (update.code !== 0) throw new Error(`apt-get update failed:\n${update.output.slice(-3000)}`);
+  const install = await aptGetWaitingForLocks(aptGet, ['install', '-y', '--no-install-recommends', ...missing], {
+    onWait,
+  });
   if (install.code !== 0)
     throw new Error(`apt-get install ${missing.join(' ')} failed:\n${install.output.slice(-3000)}`);
 }

@@ -56,6 +56,7 @@ import {
   readdirSync,
   readlinkSync,
   rmSync,
+  statSync,
 } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -63,6 +64,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { aptGetWaitingForLocks } from '../../scripts/lib/aptGet.mjs';
 
 const execFileAsync = promisify(execFile);
 
@@ -122,7 +124,8 @@ const REQUIRED_BINARIES = ['slurmctld', 'slurmd', 'munged', 'sbatch', 'sinfo', '
 type SlurmBinary = (typeof REQUIRED_BINARIES)[number];
 /** Daemons live in sbin, which a non-root PATH often lacks. */
 const EXTRA_BIN_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-const INSTALL_TIMEOUT_MS = 10 * 60_000;
+/** One apt-get run: up to 10 minutes waiting for another apt's lock (aptGet.mjs), then 10 to install. */
+const INSTALL_TIMEOUT_MS = 20 * 60_000;
 const MUNGE_READY_MS = 15_000;
 const CLUSTER_READY_MS = 60_000;
 const CANCEL_JOBS_MS = 20_000;
@@ -233,19 +236,25 @@ async function installWithApt(aptGet: string, packages: readonly string[]): Prom
       .filter((p) => isSlurmOrMungeDaemon(p.comm))
       .map((p) => p.pid),
   );
-  // DPkg::Lock::Timeout: a second test process installing at the same time waits for the lock instead of failing.
-  const install = ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '--no-install-recommends', ...packages];
-  let result = await runLogged(aptGet, install, logPath);
+  // Waits for another apt or dpkg (unattended upgrades at boot, a second test process installing) to let go of
+  // its locks instead of failing (scripts/lib/aptGet.mjs).
+  const apt = async (args: string[]): Promise<{ code: number; output: string; result: number | string }> => {
+    const from = fileSize(logPath);
+    const result = await runLogged(aptGet, args, logPath);
+    return { code: result === 0 ? 0 : 1, output: readFrom(logPath, from), result };
+  };
+  const install = ['install', '-y', '--no-install-recommends', ...packages];
+  let result = (await aptGetWaitingForLocks(apt, install)).result;
   if (result !== 0) {
     // A fresh image has empty package lists: update only when the install needs it (it is slow and touches the net).
-    const update = await runLogged(aptGet, ['-o', 'DPkg::Lock::Timeout=300', 'update'], logPath);
+    const update = (await aptGetWaitingForLocks(apt, ['update'])).result;
     if (update !== 0) {
       throw new LocalSlurmError(
         'installFailed',
         `apt-get update failed (${update}); log ${logPath}:\n${tail(logPath)}`,
       );
     }
-    result = await runLogged(aptGet, install, logPath);
+    result = (await aptGetWaitingForLocks(apt, install)).result;
   }
   if (result !== 0) {
     throw new LocalSlurmError(
@@ -294,6 +303,23 @@ async function runLogged(file: string, args: string[], logPath: string): Promise
     });
   } finally {
     closeSync(fd);
+  }
+}
+
+function fileSize(filePath: string): number {
+  try {
+    return statSync(filePath).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** What a file holds from byte `offset` on (what one apt-get run appended to the install log). */
+function readFrom(filePath: string, offset: number): string {
+  try {
+    return readFileSync(filePath).subarray(offset).toString('utf8');
+  } catch {
+    return '';
   }
 }
 
