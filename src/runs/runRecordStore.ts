@@ -99,7 +99,11 @@ export class RunRecordStore {
       if (UntrustedFileError.is(e, 'notFound')) return undefined;
       return new RunRecordError('unreadable', `cannot read run record: ${(e as Error).message}`, path);
     }
-    return parseRunRecordText(text, path);
+    const parsed = parseRunRecordText(text, path);
+    if (parsed instanceof RunRecordError || parsed.id !== id) return parsed;
+    // The record's word for where its console log is proves nothing: a planted record could name any file to be
+    // shown, followed or (Slurm notes) appended to. A run's log is always `<id>.log` next to its record.
+    return { ...parsed, logPath: this.logPath(id) };
   }
 
   async list(): Promise<RunRecordListing> {

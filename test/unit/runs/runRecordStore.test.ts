@@ -7,7 +7,7 @@ import { RunRecordStore, runRecordsDir } from '../../../src/runs/runRecordStore'
 import { RunsFolderError } from '../../../src/runs/runsFolder';
 import { makeFifo, releaseFifos } from '../shared/fifoFixture';
 
-function record(id: string, createdAt: string, status: RunRecord['status'] = 'running'): RunRecord {
+function record(id: string, createdAt: string, status: RunRecord['status'] = 'running', root = '/w'): RunRecord {
   return {
     version: 1,
     id,
@@ -20,7 +20,7 @@ function record(id: string, createdAt: string, status: RunRecord['status'] = 'ru
     simulated: true,
     status,
     createdAt,
-    logPath: `/w/.tic-studio/runs/${id}.log`,
+    logPath: `${root}/.tic-studio/runs/${id}.log`,
   };
 }
 
@@ -56,13 +56,23 @@ describe('RunRecordStore', () => {
         ['d-wrongid', 'invalid'],
       ],
     );
-    assert.deepEqual(await store.read('a-old'), record('a-old', '2026-01-01T00:00:00.000Z'));
+    assert.deepEqual(await store.read('a-old'), record('a-old', '2026-01-01T00:00:00.000Z', 'running', workspace));
     assert.equal(await store.read('missing'), undefined);
     assert.ok((await store.read('c-broken')) instanceof RunRecordError);
     assert.ok(
       !readdirSync(store.dir).some((n) => n.endsWith('.tmp') && n.startsWith('a-old')),
       'no temp file left behind',
     );
+  });
+
+  it('takes a run’s console log to be <id>.log next to its record, whatever file the record names', async () => {
+    const store = new RunRecordStore(runRecordsDir(workspace));
+    await store.ensureDir();
+    await store.write({ ...record('e-planted', '2026-01-01T00:00:00.000Z'), logPath: '/home/user/.ssh/id_rsa' });
+    const read = await store.read('e-planted');
+    assert.ok(read && !(read instanceof RunRecordError));
+    assert.equal(read.logPath, join(runRecordsDir(workspace), 'e-planted.log'));
+    assert.equal((await store.list()).records[0]?.logPath, join(runRecordsDir(workspace), 'e-planted.log'));
   });
 
   it('lists nothing for a workspace without runs', async () => {
