@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runsCommand } from '../../src/cli/runsCommand';
 import { planResume } from '../../src/runs/resumePlan';
+import { RunClaims } from '../../src/runs/runClaims';
 import type { RunRecord } from '../../src/runs/runRecord';
+import { RunRecordStore, runRecordsDir } from '../../src/runs/runRecordStore';
 import { simulatedTrainPlan } from '../../src/runs/simulatedPlan';
 import { SlurmCommands } from '../../src/runs/slurm/slurmCommands';
 import { parseSlurmJobOptions, type SlurmJobOptions } from '../../src/runs/slurm/slurmJobOptions';
@@ -15,6 +18,7 @@ import { standInDir } from '../fixtures/standIn/standIn';
 import { ddpProbePlan } from '../support/ddpProbePlan';
 import { ensureTorchrunInstalled, localSlurmOrSkipReason, type LocalSlurm } from '../support/localSlurm';
 import { runCliInProcess } from '../support/runCliInProcess';
+import { slurmRunRecord } from '../support/slurmRunRecord';
 
 /** Processes whose command line mentions `marker` (the run's unique experiment folder). */
 function processesMentioning(marker: string): string[] {
@@ -44,6 +48,8 @@ describe('SlurmScheduler against a real one-node Slurm (Debian slurm-wlm + munge
   this.timeout(240_000);
   let cluster: LocalSlurm | undefined;
   let root: string;
+  /** The per-user state folder of these tests (never the real one): the claims of the runs they submit. */
+  let stateDir: string;
   let scheduler: SlurmScheduler;
   let commands: SlurmCommands;
   const seen = new Map<string, RunRecord[]>();
@@ -60,11 +66,13 @@ describe('SlurmScheduler against a real one-node Slurm (Debian slurm-wlm + munge
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'tic-slurm-ws-'));
+    stateDir = mkdtempSync(join(tmpdir(), 'tic-slurm-state-'));
     commands = new SlurmCommands({ env: { ...process.env, ...cluster!.env } });
     scheduler = new SlurmScheduler({
       workspaceRoot: root,
       isTrusted: () => true,
       commands,
+      stateDir,
       pollMs: 250,
       maxPollMs: 1000,
     });
@@ -74,7 +82,11 @@ describe('SlurmScheduler against a real one-node Slurm (Debian slurm-wlm + munge
   afterEach(async () => {
     scheduler.dispose();
     rmSync(root, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
   });
+
+  /** This user's claim on a run, as the scheduler keeps it. */
+  const claimOf = (id: string) => new RunClaims({ stateDir, workspaceRoot: root, host: hostname() }).read(id);
 
   /** Resume from 2016 → train 2017 cumulative, simulated: the stand-in trainer in torchrun's place. */
   function trainPlan(env: Record<string, string>, options: Partial<SlurmJobOptions> = {}): RunPlan {
@@ -177,6 +189,7 @@ describe('SlurmScheduler against a real one-node Slurm (Debian slurm-wlm + munge
       () => existsSync(plan.outLogPath!) && readFileSync(plan.outLogPath!, 'utf8').includes('Train Epoch'),
     );
     assert.ok(processesMentioning(root).length > 0, 'the stand-in runs under slurmstepd');
+    assert.deepEqual((await claimOf(started.id))?.slurm?.jobIds, [started.slurm!.jobId]);
     const stopped = await scheduler.stop(started.id);
     assert.equal(stopped.status, 'stopped');
     assert.equal(stopped.slurm?.state, 'CANCELLED');
@@ -186,6 +199,26 @@ describe('SlurmScheduler against a real one-node Slurm (Debian slurm-wlm + munge
       () => processesMentioning(root).length === 0 || undefined,
       30_000,
     ).catch(() => assert.fail(`still running: ${processesMentioning(root).join('\n')}`));
+  });
+
+  it('never cancels a job a planted record names: scancel is not run and the job keeps running', async () => {
+    // A job of this user that TiC Studio did not submit, and a record in the workspace claiming it.
+    const jobId = occupyNode(60);
+    const env = { ...process.env, ...cluster!.env };
+    try {
+      const stateOf = () =>
+        spawnSync('squeue', ['-h', '-j', jobId, '-o', '%T'], { env, encoding: 'utf8' }).stdout.trim();
+      await until('the job to run', () => stateOf() === 'RUNNING' || undefined);
+      const id = '20261129-050000-train-f00d00';
+      mkdirSync(runRecordsDir(root), { recursive: true });
+      await new RunRecordStore(runRecordsDir(root)).write(
+        slurmRunRecord(root, id, { host: hostname(), status: 'running' }, { jobId, jobIds: [jobId], state: 'RUNNING' }),
+      );
+      await assert.rejects(scheduler.stop(id), (e: Error & { reason?: string }) => e.reason === 'notOwned');
+      assert.equal(stateOf(), 'RUNNING', 'the job was not cancelled');
+    } finally {
+      spawnSync('scancel', [jobId], { env });
+    }
   });
 
   it('records a job whose program crashed as failed, with the traceback from its log', async () => {
@@ -262,6 +295,13 @@ describe('SlurmScheduler against a real one-node Slurm (Debian slurm-wlm + munge
     assert.equal(final.status, 'succeeded', JSON.stringify(final.failure ?? final.slurm));
     const jobs = final.slurm!.jobIds;
     assert.ok(jobs.length >= 2, `resubmitted: ${jobs.join(', ')}`);
+    // Every job is noted in this user's claim, and each resubmission ran the script as written at submission.
+    const claim = await claimOf(started.id);
+    assert.deepEqual(claim?.slurm?.jobIds, jobs);
+    assert.equal(
+      claim?.slurm?.scriptSha256,
+      createHash('sha256').update(readFileSync(started.slurm!.scriptPath)).digest('hex'),
+    );
     assert.equal(final.slurm!.resubmits, jobs.length - 1);
     const history = (seen.get(started.id) ?? []).map((r) => `${r.slurm?.jobId}:${r.slurm?.state}`);
     assert.ok(history.includes(`${jobs[0]}:TIMEOUT`), history.join(' → '));

@@ -11,6 +11,7 @@ describe('SlurmScheduler against a real two-node Slurm (two slurmd on this machi
   this.timeout(600_000); // a first apt install of python3-torch (~60 MB) on a fresh machine
   let cluster: LocalSlurm | undefined;
   let root: string | undefined;
+  let stateDir: string | undefined;
   let scheduler: SlurmScheduler | undefined;
 
   before(async function () {
@@ -24,6 +25,7 @@ describe('SlurmScheduler against a real two-node Slurm (two slurmd on this machi
   after(async () => {
     scheduler?.dispose();
     if (root) rmSync(root, { recursive: true, force: true });
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
     await cluster?.stop();
   });
 
@@ -36,9 +38,11 @@ describe('SlurmScheduler against a real two-node Slurm (two slurmd on this machi
     assert.deepEqual(cluster!.nodeNames, ['ticn1', 'ticn2']);
     assert.ok(cluster!.interfaceName, 'the link between the nodes');
     root = mkdtempSync(join(tmpdir(), 'tic-slurm-ws-'));
+    stateDir = mkdtempSync(join(tmpdir(), 'tic-slurm-state-'));
     scheduler = new SlurmScheduler({
       workspaceRoot: root,
       isTrusted: () => true,
+      stateDir,
       commands: new SlurmCommands({ env: { ...process.env, ...cluster!.env } }),
       pollMs: 250,
       maxPollMs: 1000,
