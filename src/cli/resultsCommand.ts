@@ -27,7 +27,8 @@ evaluate.py outputs.
                   ${knownMetrics.join(', ')}. With --json, keeps only that metric's matrix and transfer
   --json          {root, firstStep, chains: [{key, strategy, scale, filtering, steps, matrices: [{family, metric,
                   rows, columns, values, evalDirs}], transfer: [{family, metric, id, backward, forward, cells,
-                  perStep}], imagenet, otherTasks}]}: fractions as written, null for every missing cell`;
+                  perStep}], imagenet, otherTasks}], problems: [{dir, message}]}: fractions as written, null for
+                  every missing cell; problems: files that are there but could not be read`;
 
 export async function resultsCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -60,6 +61,8 @@ export async function resultsCommand(args: string[], io: CliIo): Promise<number>
   }
 
   const workspace = await scan(dir);
+  // Files that are there but could not be read (a named pipe, a device, too large): named, never waited on.
+  if (!values.json) for (const p of workspace.problems) io.stderr.write(`tic-studio results: ${p.message}\n`);
   if (workspace.chains.length === 0) {
     io.stderr.write(noChains(workspace));
     return 1;
@@ -67,7 +70,8 @@ export async function resultsCommand(args: string[], io: CliIo): Promise<number>
   const chains = await buildChainResults(workspace, { firstStep });
   if (values.json) {
     const shown = metric === undefined ? chains : chains.map((c) => onlyMetric(c, metric));
-    io.stdout.write(`${JSON.stringify({ root: workspace.root, firstStep, chains: shown }, null, 2)}\n`);
+    const json = { root: workspace.root, firstStep, chains: shown, problems: workspace.problems };
+    io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     return 0;
   }
   io.stdout.write(chains.map((c) => describeChain(c, metric)).join('\n'));

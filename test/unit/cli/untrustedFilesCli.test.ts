@@ -84,4 +84,21 @@ describe('tic-studio over workspace files that are not files', function () {
     for (const path of planted)
       assert.ok(said.includes(`${path} is a named pipe, not a file`), `${path}: ${said.join('; ')}`);
   });
+
+  it('tic-studio results names an evaluation’s unreadable eval_results.jsonl, in the table’s stderr and in --json', () => {
+    cpSync(demo, root, { recursive: true });
+    const evalDir = join(root, 'datacomp', 'eval_results', 'datacomp_medium-basic_cumulative_2017');
+    const planted = fifo(join(evalDir, 'eval_results.jsonl'));
+    const json = tic('results', root, '--json');
+    assert.equal(json.signal, null, `tic-studio results did not return (killed); stderr: ${json.stderr}`);
+    assert.equal(json.status, 0, json.stderr);
+    const { problems } = JSON.parse(json.stdout) as { problems: { dir: string; message: string }[] };
+    assert.ok(
+      problems.some((p) => p.message.includes(`${planted} is a named pipe, not a file`)),
+      JSON.stringify(problems),
+    );
+    const text = tic('results', root);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stderr, /eval_results\.jsonl is a named pipe, not a file/);
+  });
 });
