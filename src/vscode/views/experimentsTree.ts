@@ -27,6 +27,7 @@ interface MessageNode {
   kind: 'message';
   text: string;
   icon: string;
+  tooltip?: string;
 }
 
 export type ExperimentsNode = ChainNode | StepNode | FileNode | MessageNode;
@@ -66,6 +67,14 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       const chains: ExperimentsNode[] = ws.chains.map((chain) => ({ kind: 'chain', chain }));
       for (const u of ws.unchained)
         chains.push({ kind: 'message', text: `${u.name}: not in a chain (${u.reason})`, icon: 'question' });
+      // Files that are there but were not read (a named pipe, a device, too large): said, not silently skipped.
+      for (const p of ws.problems)
+        chains.push({
+          kind: 'message',
+          text: `Not read: ${p.message.replace(`${ws.root}/`, '')}`,
+          icon: 'warning',
+          tooltip: p.message,
+        });
       return chains;
     }
     if (node.kind === 'chain') {
@@ -176,6 +185,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       case 'message': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.tooltip = node.tooltip ?? node.text;
         return item;
       }
     }
