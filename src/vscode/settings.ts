@@ -12,24 +12,17 @@ function get<T>(key: string, fallback: T): T {
   return vscode.workspace.getConfiguration(section).get<T>(rest.join('.'), fallback);
 }
 
+/** The Hub settings a workspace may set; the endpoint and the cache folder are read by hub/hubMachineSettings.ts. */
 export interface HubUserSettings {
-  endpoint: string | undefined;
-  cacheDir: string | undefined;
   connections: number;
   extraRepos: string[];
 }
 
 /** Settings are input: anything of the wrong type falls back to the default rather than reaching the domain code. */
 export function readHubSettings(): HubUserSettings {
-  const text = (key: string): string | undefined => {
-    const value = get<unknown>(key, '');
-    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-  };
   const connections = get<unknown>(settingKeys.hubConnections, 4);
   const extra = get<unknown>(settingKeys.hubExtraRepos, []);
   return {
-    endpoint: text(settingKeys.hubEndpoint),
-    cacheDir: text(settingKeys.hubCacheDir),
     connections:
       typeof connections === 'number' && Number.isInteger(connections) && connections >= 1 && connections <= 16
         ? connections
