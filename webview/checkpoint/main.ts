@@ -97,7 +97,7 @@ function renderReport(report: ReportWire): void {
   if (arch) {
     parts.push(
       section(
-        'Architecture (inferred from shapes, contracts §2.7)',
+        'Architecture (inferred from tensor shapes)',
         keyValues(
           Object.entries(arch)
             .filter(([k]) => k !== 'name')
