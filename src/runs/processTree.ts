@@ -63,15 +63,18 @@ export async function readProcessInfo(pid: number, procRoot = defaultProcRoot): 
   }
 }
 
-/** Every process visible in /proc. Processes that end while being read are left out. */
-export async function listProcesses(procRoot = defaultProcRoot): Promise<ProcessInfo[]> {
-  let names: string[];
+/** The pids in /proc; none without it. */
+export async function listPids(procRoot = defaultProcRoot): Promise<number[]> {
   try {
-    names = await readdir(procRoot);
+    return (await readdir(procRoot)).filter((n) => /^\d+$/.test(n)).map(Number);
   } catch {
     return [];
   }
-  const pids = names.filter((n) => /^\d+$/.test(n)).map(Number);
+}
+
+/** Every process visible in /proc. Processes that end while being read are left out. */
+export async function listProcesses(procRoot = defaultProcRoot): Promise<ProcessInfo[]> {
+  const pids = await listPids(procRoot);
   const infos = await Promise.all(pids.map((pid) => readProcessInfo(pid, procRoot)));
   return infos.filter((i): i is ProcessInfo => i !== undefined);
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidRunId } from './runRecord';
+import { writeTextAtomic } from './runRecordStore';
 import { ensureUserStateDir } from './userStateDir';
 
 /**
@@ -123,20 +124,7 @@ export class RunClaims {
 
   private async writeAtomic(id: string, claim: RunClaim): Promise<void> {
     await this.ensureDir();
-    const temp = join(this.dir, `.${id}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(claim, null, 2)}\n`, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(temp, this.path(id));
-    } catch (e) {
-      await unlink(temp).catch(() => undefined);
-      throw e;
-    }
+    await writeTextAtomic(this.path(id), `${JSON.stringify(claim, null, 2)}\n`);
   }
 
   private workspaceKey(): Promise<string> {

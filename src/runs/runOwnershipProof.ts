@@ -1,7 +1,14 @@
 import { constants } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defaultProcRoot, isRunningState, readBootId, readProcessInfo, type ProcessInfo } from './processTree';
+import {
+  defaultProcRoot,
+  isRunningState,
+  listPids,
+  readBootId,
+  readProcessInfo,
+  type ProcessInfo,
+} from './processTree';
 import { RunClaims, runSecretVariable } from './runClaims';
 import type { RunRecord } from './runRecord';
 
@@ -124,13 +131,7 @@ export async function carriesSecret(pid: number, entry: string, procRoot = defau
  * lost their parent. Processes of other users cannot be read and are never listed.
  */
 export async function processesCarrying(entry: string, procRoot = defaultProcRoot): Promise<number[]> {
-  let names: string[];
-  try {
-    names = await readdir(procRoot);
-  } catch {
-    return [];
-  }
-  const pids = names.filter((n) => /^\d+$/.test(n)).map(Number);
+  const pids = await listPids(procRoot);
   const found: number[] = [];
   for (const pid of pids) if (await carriesSecret(pid, entry, procRoot)) found.push(pid);
   return found;
