@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { screenshotOnFailure, Workbench } from './workbench';
 
@@ -121,5 +123,51 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
     assert.equal(record.parentCheckpoint?.sha256, createHash('sha256').update(readFileSync(parent)).digest('hex'));
     assert.throws(() => process.kill(pidOf(), 0), 'the stopped run is gone');
     await wb.screenshot('runs-5-stopped');
+  });
+
+  it('refuses to stop a planted record that names a process TiC Studio never started, and says why', async () => {
+    // A process of the user's (the test's), leading its own group, and a well-formed record naming it with its real
+    // start time and boot id: what anyone who can write the workspace could commit.
+    const victim = spawn('sleep', ['120'], { detached: true, stdio: 'ignore' });
+    try {
+      await new Promise<void>((resolve, reject) => victim.once('spawn', resolve).once('error', reject));
+      const stat = readFileSync(`/proc/${victim.pid}/stat`, 'utf8');
+      const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+      const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+      const id = '20261207-120000-train-a1b2c3';
+      const dir = join(wb.workspace, '.tic-studio/runs');
+      const identity = { pid: victim.pid!, startTicks, bootId };
+      writeFileSync(
+        join(dir, `${id}.json`),
+        JSON.stringify({
+          version: 1,
+          id,
+          kind: 'train',
+          label: 'planted run',
+          argv: ['python', 'train.py'],
+          cwd: wb.workspace,
+          env: {},
+          host: hostname(),
+          simulated: false,
+          status: 'running',
+          createdAt: new Date().toISOString(),
+          logPath: join(dir, `${id}.log`),
+          pid: victim.pid,
+          pgid: victim.pid,
+          process: identity,
+        }),
+      );
+      const row = wb.page.getByRole('treeitem', { name: /^planted run, running/ }).first();
+      await row.waitFor({ timeout: 30000 });
+      await row.hover();
+      await row.locator('.actions [aria-label="Stop Run…"]').click();
+      const toast = wb.page.locator('.notification-toast', { hasText: 'Could not stop planted run' });
+      await toast.waitFor({ timeout: 30000 });
+      assert.match((await toast.textContent()) ?? '', /no proof that it started this run/);
+      await wb.screenshot('runs-6-planted-refused');
+      process.kill(victim.pid!, 0); // still alive (throws otherwise)
+    } finally {
+      victim.kill('SIGKILL');
+    }
   });
 });
