@@ -143,8 +143,8 @@ for (let round = 0; round < 3; round++) {
 }
 
 // The extension host's share of a cold open, in-process: parse the 7 logs, stitch, smooth, downsample to 1,300 px.
-const { LossStore, lossChainInputs } = await tsImport('../src/results/lossStore.ts', import.meta.url);
-const { scanWorkspace } = await tsImport('../src/runs/workspaceScan.ts', import.meta.url);
+const { LossStore, lossChainInputs } = await tsImport('../src/wire/lossStore.ts', import.meta.url);
+const { scanWorkspace } = await tsImport('../src/workspace/workspaceScan.ts', import.meta.url);
 const hostRuns = [];
 for (let round = 0; round < 3; round++) {
   const scan = await scanWorkspace(workspace);

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Log parser benchmark: TiC Studio's streaming OpenCLIP log parser (src/results/logParser.ts, read through
-// src/results/logFile.ts) against a plain line-by-line Python regex parser of the same format (bench/logParserPeer.py,
+// Log parser benchmark: TiC Studio's streaming OpenCLIP log parser (src/formats/logParser.ts, read through
+// src/formats/logFile.ts) against a plain line-by-line Python regex parser of the same format (bench/logParserPeer.py,
 // run with Debian's /usr/bin/python3), on the same generated out.log, in the same run.
 //
 //   node bench/logParserBench.mjs [--size-mb 1024] [--runs 3] [--out bench/results/logParser.md] [--keep]
 //
-// 1. Bundles src/results/logFile.ts with esbuild into bench/.data/ (the code the extension ships, minus tsx).
+// 1. Bundles src/formats/logFile.ts with esbuild into bench/.data/ (the code the extension ships, minus tsx).
 // 2. Streams a --size-mb out.log into bench/.data/out.bench.log in the real format (contracts §2.1–2.2): starts of
 //    training as in the TIC chains (resume line, distributed start line, `Model:` with the ViT-B-16 repr, the
 //    97-line `Params:` block), then 5 epochs of `Train Epoch` lines of the tic_xlarge geometry (64 GPUs × 1408,
@@ -63,7 +63,7 @@ const loadStart = os.loadavg()[0];
 // ---------------------------------------------------------------------------------------------------------------
 // 1. The parser under test, bundled.
 await esbuild.build({
-  entryPoints: [join(root, 'src/results/logFile.ts')],
+  entryPoints: [join(root, 'src/formats/logFile.ts')],
   outfile: bundle,
   bundle: true,
   platform: 'node',
@@ -390,7 +390,7 @@ Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(1)} 
 Load average (1 min) ${loadStart.toFixed(2)} at the start, ${loadEnd.toFixed(2)} at the end (other processes share the machine; both peers
 alternate, so they see the same load, but absolute numbers move with it).
 
-Peers: **TiC Studio** = \`parseLogFile\` (src/results/logFile.ts → logParser.ts, bundled with esbuild) in its own node process: 1 MiB
+Peers: **TiC Studio** = \`parseLogFile\` (src/formats/logFile.ts → logParser.ts, bundled with esbuild) in its own node process: 1 MiB
 reads, a UTF-8 decoder that keeps split sequences, every line classified, every \`Train Epoch\` line turned into a typed event
 (11 numbers + the loss map), every other line into its event (model repr, params block, resume, eval…).
 **Python** = \`bench/logParserPeer.py\`: \`for line in open(..., encoding='utf-8', errors='replace')\`, the prefix regex, the

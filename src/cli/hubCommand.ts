@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { formatBytes } from '../hub/formatBytes';
+import { formatBytes } from '../shared/formatBytes';
 import { downloadToCache, type DownloadOptions, type DownloadResult } from '../hub/downloadToCache';
 import type { DownloadProgress } from '../hub/downloadProgress';
 import { listHubCatalog, type CatalogRepo } from '../hub/hubCatalog';

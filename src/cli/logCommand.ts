@@ -1,11 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseLogFile } from '../results/logFile';
-import type { LogEvent, TrainStepEvent } from '../results/logEvents';
-import { LogSummaryBuilder, type LogSummary } from '../results/logSummary';
-import { paramInt } from '../results/paramsText';
-import { parseResultsJsonl, type ResultsFile } from '../results/resultsJsonl';
+import { parseLogFile } from '../formats/logFile';
+import type { LogEvent, TrainStepEvent } from '../formats/logEvents';
+import { LogSummaryBuilder, type LogSummary } from '../formats/logSummary';
+import { paramInt } from '../formats/paramsText';
+import { parseResultsJsonl, type ResultsFile } from '../formats/resultsJsonl';
 import { UsageError, type CliIo } from './cliIo';
 import { fmt, table } from './table';
 

@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildChainResults, type ChainResults } from '../results/chainResults';
+import { buildChainResults, type ChainResults } from '../workspace/chainResults';
 import { familySpec, resultFamilies, type ResultsMatrix } from '../results/resultsMatrix';
 import { defaultFirstStepMode, isFirstStepMode, type TransferSummary } from '../results/transferSummary';
-import { findTicCheckout } from '../runs/ticCheckout';
-import { scanWorkspace, type Workspace } from '../runs/workspaceScan';
+import { findTicCheckout } from '../workspace/ticCheckout';
+import { scanWorkspace, type Workspace } from '../workspace/workspaceScan';
 import { UsageError, type CliIo } from './cliIo';
 import { table } from './table';
 

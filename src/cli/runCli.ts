@@ -1,4 +1,4 @@
-import { version } from '../version';
+import { version } from '../shared/version';
 import { terminalSafeIo, UsageError, type CliIo } from './cliIo';
 import { diffCommand, diffUsage } from './diffCommand';
 import { hubCommand, hubUsage } from './hubCommand';

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { RunRecord } from '../runs/runRecord';
 import { SlurmCommands } from '../runs/slurm/slurmCommands';
 import { SlurmScheduler } from '../runs/slurm/slurmScheduler';
-import { Supervisor } from '../runs/supervisor';
+import { Supervisor } from '../runs/local/supervisor';
 import { UsageError, type CliIo } from './cliIo';
 import { table } from './table';
 

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { newRunId, type RunKind } from '../runs/runRecord';
 import { runRecordsDir } from '../runs/runRecordStore';
-import { sbatchScriptOfPlan } from '../runs/slurm/sbatchScript';
+import { sbatchScriptOfPlan } from '../plan/sbatchScript';
 import { SlurmError } from '../runs/slurm/slurmError';
-import { parseSlurmJobOptions, type SlurmJobOptions } from '../runs/slurm/slurmJobOptions';
-import type { CommandPlan } from '../runs/commandPlan';
+import { parseSlurmJobOptions, type SlurmJobOptions } from '../plan/slurmJobOptions';
+import type { CommandPlan } from '../plan/commandPlan';
 import { UsageError } from './cliIo';
 
 /** The `plan … --scheduler slurm` flags (node:util parseArgs options). */

@@ -5,8 +5,8 @@ import { RunRecordStore, runRecordsDir } from '../runs/runRecordStore';
 import { SlurmCommands } from '../runs/slurm/slurmCommands';
 import { SlurmError } from '../runs/slurm/slurmError';
 import { SlurmScheduler } from '../runs/slurm/slurmScheduler';
-import { Supervisor } from '../runs/supervisor';
-import { SupervisorError } from '../runs/supervisorError';
+import { Supervisor } from '../runs/local/supervisor';
+import { SupervisorError } from '../runs/local/supervisorError';
 import { UsageError, type CliIo } from './cliIo';
 import { terminalSafe } from './terminalSafe';
 

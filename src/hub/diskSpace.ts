@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import { formatBytes } from './formatBytes';
+import { formatBytes } from '../shared/formatBytes';
 import { HubError } from './hubError';
 
 /** Bytes an unprivileged process may still write in the file system that holds `dir`. */

@@ -6,7 +6,7 @@ import { errorFromFailure, strictHubFetch, type HubClient } from './hubHttp';
 import { parseRepoId, parseRevision } from './hubRepoId';
 import { parseTreeEntry } from './hubTreeEntry';
 import { resolveCommit } from './resolveRevision';
-import { ticClipRepos } from './ticClipRepos';
+import { ticClipRepos } from '../tic/ticClipRepos';
 
 export interface CatalogFile {
   /** Path inside the repo. */

@@ -1,4 +1,4 @@
-import { version } from '../version';
+import { version } from '../shared/version';
 import { HubError } from './hubError';
 import type { HubToken } from './hubToken';
 

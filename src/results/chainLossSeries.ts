@@ -1,6 +1,6 @@
 import { downsampleColumnsIndices, type DownsampleView } from './downsample';
 import { emaSmooth } from './emaSmoothing';
-import type { StepAxis, StepColumn, StepField } from './stepSeries';
+import type { StepAxis, StepColumn, StepField } from '../formats/stepSeries';
 
 /**
  * The training curve of a whole chain (contracts §1.7: one experiment per year, each with its own out.log) on one x

@@ -1,6 +1,6 @@
 import { stitchChain, viewOf, type SeriesView, type StepColumns, type StepStart } from './chainLossSeries';
 import { emaContinue, type EmaState } from './emaSmoothing';
-import type { StepAxis, StepField } from './stepSeries';
+import type { StepAxis, StepField } from '../formats/stepSeries';
 
 /** A step's series as the stitch sees it: its columns plus what tells an append from a rewrite. */
 export interface LiveStepColumns extends StepColumns {

@@ -1,5 +1,5 @@
-import { firstDataYear, lastDataYear } from '../runs/ticTimeline';
-import { latestEvalRecords, type EvalRecord } from './evalResultsJsonl';
+import { firstDataYear, lastDataYear } from '../tic/ticTimeline';
+import { latestEvalRecords, type EvalRecord } from '../formats/evalResultsJsonl';
 
 /**
  * The training-step × eval-year matrix of one chain (contracts §3.6): no upstream code builds it, so it is

@@ -1,4 +1,4 @@
-import { firstStepYear } from '../runs/ticTimeline';
+import { firstStepYear } from '../tic/ticTimeline';
 import type { ResultFamily } from './resultsMatrix';
 
 /**

@@ -1,4 +1,4 @@
-import type { RunPlan } from './supervisor';
+import type { RunPlan } from './local/supervisor';
 import type { RunRecord } from './runRecord';
 
 /** Why the queue refused or dropped a request (architecture.md rule 4). */

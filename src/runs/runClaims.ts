@@ -4,7 +4,7 @@ import { mkdir, open, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidRunId } from './runRecord';
 import { writeTextAtomic } from './runRecordStore';
-import { ensureUserStateDir } from './userStateDir';
+import { ensureUserStateDir } from '../shared/userStateDir';
 
 /**
  * The name of the variable every process of a local run carries: `TIC_STUDIO_RUN=<run id>:<128-bit secret>`.

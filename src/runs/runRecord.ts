@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { ProcessIdentity } from './processTree';
-import type { StopSignal } from './supervisorStop';
+import type { ProcessIdentity } from './local/processTree';
+import type { StopSignal } from './local/supervisorStop';
 import { runFailureReasons, type RunFailure, type RunFailureReason } from './runFailure';
-import { parseSlurmRunInfo, type SlurmRunInfo } from './slurm/slurmRunInfo';
+import { parseSlurmRunInfo, type SlurmRunInfo } from './slurmRunInfo';
 
 /**
  * One training, evaluation or tasklist run started by TiC Studio, kept as `<workspace>/.tic-studio/runs/<id>.json`

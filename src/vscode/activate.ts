@@ -10,7 +10,7 @@ import { CheckpointInspectorProvider } from './editors/checkpointInspector';
 import { commandIds, viewIds } from './ids';
 import { createLogger } from './logger';
 import { HubService } from './hub/hubService';
-import { LossStore } from '../results/lossStore';
+import { LossStore } from '../wire/lossStore';
 import { DashboardPanel, type DashboardDeps } from './panels/dashboardPanel';
 import { RunsService } from './runs/runsService';
 import { readProbeExportDirs } from './settings';

@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 
-import { parseSlurmJobOptions, type SlurmJobOptions } from '../runs/slurm/slurmJobOptions';
+import { parseSlurmJobOptions, type SlurmJobOptions } from '../plan/slurmJobOptions';
 import type { SlurmError } from '../runs/slurm/slurmError';
 import { settingKeys } from './ids';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ticClipRepos } from '../../src/hub/ticClipRepos';
+import { ticClipRepos } from '../../src/tic/ticClipRepos';
 import { startLoopbackHub, type LoopbackHub } from '../support/loopbackHub';
 import { screenshotOnFailure, Workbench } from './workbench';
 

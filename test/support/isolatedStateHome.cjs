@@ -1,5 +1,5 @@
 // Loaded by every mocha config before the tests: TiC Studio's per-user state folder (XDG_STATE_HOME/tic-studio,
-// src/runs/userStateDir.ts) points into a fresh temp folder, so tests never read or write the real one, and every
+// src/shared/userStateDir.ts) points into a fresh temp folder, so tests never read or write the real one, and every
 // child process they start (the CLI, code-server) shares it with the test.
 'use strict';
 const { mkdtempSync } = require('node:fs');

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunClaims, type RunClaim } from '../../src/runs/runClaims';
 import { runRecordVersion, type RunRecord } from '../../src/runs/runRecord';
-import type { SlurmRunInfo } from '../../src/runs/slurm/slurmRunInfo';
+import type { SlurmRunInfo } from '../../src/runs/slurmRunInfo';
 import { runRecordsDir } from '../../src/runs/runRecordStore';
 
 /**

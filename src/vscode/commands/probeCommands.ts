@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { inspectCheckpoint } from '../../checkpoint/report';
 import { exportForProbe } from '../../probe/probeExport';
 import { ProbeError } from '../../probe/probeError';
-import { fileSha256 } from '../../runs/fileSha256';
+import { fileSha256 } from '../../shared/fileSha256';
 import { commandIds } from '../ids';
 import { ProbePanel, type ProbeDeps } from '../panels/probePanel';
 import { selectedPython } from '../runs/pythonInterpreter';

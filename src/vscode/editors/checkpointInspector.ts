@@ -4,7 +4,7 @@ import { parseInspectorMessage, type HostToInspector } from '../../protocol/chec
 import { ProtocolError } from '../../protocol/validate';
 import { DisposableStore } from '../disposableStore';
 import { describeError } from '../errors';
-import { reportToWire } from './checkpointWire';
+import { reportToWire } from '../../wire/checkpointWire';
 import { commandIds, customEditorTypes } from '../ids';
 import type { Logger } from '../logger';
 import { webviewHtml, webviewResourceRoots } from '../webviewHtml';

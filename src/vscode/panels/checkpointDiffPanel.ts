@@ -4,7 +4,7 @@ import { diffCheckpoints } from '../../checkpoint/diff';
 import { parseInspectorMessage, type HostToInspector } from '../../protocol/checkpointMessages';
 import { ProtocolError } from '../../protocol/validate';
 import { DisposableStore } from '../disposableStore';
-import { diffToWire } from '../editors/checkpointWire';
+import { diffToWire } from '../../wire/checkpointWire';
 import { describeError } from '../errors';
 import { webviewTypes } from '../ids';
 import type { Logger } from '../logger';

@@ -9,10 +9,10 @@ import {
   type SnapshotWire,
 } from '../../protocol/dashboardMessages';
 import { exportBytes } from '../../protocol/exportPayload';
-import { buildDashboardSnapshot } from '../../results/dashboardSnapshot';
-import { lossChainInputs, type LossStore } from '../../results/lossStore';
-import type { Workspace } from '../../runs/workspaceScan';
-import { version } from '../../version';
+import { buildDashboardSnapshot } from '../../wire/dashboardSnapshot';
+import { lossChainInputs, type LossStore } from '../../wire/lossStore';
+import type { Workspace } from '../../workspace/workspaceScan';
+import { version } from '../../shared/version';
 import { DisposableStore } from '../disposableStore';
 import { commandIds, webviewTypes } from '../ids';
 import type { Logger } from '../logger';

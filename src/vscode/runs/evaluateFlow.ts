@@ -1,12 +1,12 @@
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { inspectCheckpoint } from '../../checkpoint/report';
-import { planEval } from '../../runs/evalPlan';
-import { validateEvalPlan } from '../../runs/evalValidation';
-import { hasBlockingProblem } from '../../runs/planProblem';
-import { simulatedEvalPlan } from '../../runs/simulatedPlan';
-import type { SlurmJobOptions } from '../../runs/slurm/slurmJobOptions';
-import type { RunPlan } from '../../runs/supervisor';
+import { planEval } from '../../plan/evalPlan';
+import { validateEvalPlan } from '../../plan/evalValidation';
+import { hasBlockingProblem } from '../../plan/planProblem';
+import { simulatedEvalPlan } from '../../plan/simulatedPlan';
+import type { SlurmJobOptions } from '../../plan/slurmJobOptions';
+import type { RunPlan } from '../../runs/local/supervisor';
 import { readRunSettings } from '../settings';
 import { confirmCommand, forSimulation, requireTrust, showProblems } from './launchPrompts';
 import { selectedPython } from './pythonInterpreter';

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
-import { shellQuoteArgv, type CommandPlan } from '../../runs/commandPlan';
-import { fileSha256 } from '../../runs/fileSha256';
-import { queryGpus, type GpuInfo } from '../../runs/gpuQuery';
-import type { PlanProblem } from '../../runs/planProblem';
+import { shellQuoteArgv, type CommandPlan } from '../../plan/commandPlan';
+import { fileSha256 } from '../../shared/fileSha256';
+import { queryGpus, type GpuInfo } from '../../plan/gpuQuery';
+import type { PlanProblem } from '../../plan/planProblem';
 import { existsSync } from 'node:fs';
 
 // What the launch flows (resume, evaluate, continue a chain) ask, show and check in the same way.

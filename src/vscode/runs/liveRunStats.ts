@@ -1,5 +1,5 @@
-import type { TrainStepEvent } from '../../results/logEvents';
-import { LogParser } from '../../results/logParser';
+import type { TrainStepEvent } from '../../formats/logEvents';
+import { LogParser } from '../../formats/logParser';
 
 /** What the Runs view shows of a training run while it writes its log: the last step, parsed as it streams. */
 export class LiveRunStats {

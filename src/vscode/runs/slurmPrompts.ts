@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import * as vscode from 'vscode';
-import type { PlanProblem } from '../../runs/planProblem';
+import type { PlanProblem } from '../../plan/planProblem';
 import type { SlurmCommands } from '../../runs/slurm/slurmCommands';
 import { SlurmError } from '../../runs/slurm/slurmError';
-import { parseSlurmJobOptions, type SlurmJobOptions } from '../../runs/slurm/slurmJobOptions';
+import { parseSlurmJobOptions, type SlurmJobOptions } from '../../plan/slurmJobOptions';
 import type { PreparedSlurmRun } from '../../runs/slurm/slurmScheduler';
-import type { GpuInfo } from '../../runs/gpuQuery';
+import type { GpuInfo } from '../../plan/gpuQuery';
 import type { Logger } from '../logger';
 import { readSlurmJobOptions } from '../settings';
 import { pickGpus } from './launchPrompts';

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { Chain, ChainStep } from '../../runs/chains';
+import type { Chain, ChainStep } from '../../workspace/chains';
 import type { RunsService } from '../runs/runsService';
 
 export interface ChainNode {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { isFinalStatus, type RunRecord } from '../../runs/runRecord';
-import { slurmStateMeaning } from '../../runs/slurm/slurmJobState';
+import { slurmStateMeaning } from '../../runs/slurmJobState';
 import { describeRunFailure } from '../errors';
 import type { RunsService } from '../runs/runsService';
 

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runRecordsDir } from '../../../src/runs/runRecordStore';
-import { Supervisor } from '../../../src/runs/supervisor';
+import { Supervisor } from '../../../src/runs/local/supervisor';
 import { slurmRunRecord } from '../../support/slurmRunRecord';
 
 const cli = join(__dirname, '../../../dist/cli.js');

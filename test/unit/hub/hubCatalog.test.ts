@@ -5,7 +5,7 @@ import { downloadToCache } from '../../../src/hub/downloadToCache';
 import { classifyRepoPath, listHubCatalog } from '../../../src/hub/hubCatalog';
 import { HubError } from '../../../src/hub/hubError';
 import { HubToken } from '../../../src/hub/hubToken';
-import { ticClipRepos } from '../../../src/hub/ticClipRepos';
+import { ticClipRepos } from '../../../src/tic/ticClipRepos';
 import { startLoopbackHub, type LoopbackHub } from '../../support/loopbackHub';
 import { scratch, ticClipLoopbackRepos } from './hubTestKit';
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ticClipRepos } from '../../../src/hub/ticClipRepos';
+import { ticClipRepos } from '../../../src/tic/ticClipRepos';
 import type { LoopbackRepoSpec } from '../../support/loopbackHub';
 
 export const root = join(__dirname, '../../..');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seriesForView, stitchChain } from '../../../src/results/chainLossSeries';
 import { emaSmooth } from '../../../src/results/emaSmoothing';
-import { readStepSeries, StepSeries } from '../../../src/results/stepSeries';
+import { readStepSeries, StepSeries } from '../../../src/formats/stepSeries';
 import { trainLine } from '../../support/openclipTrainLine';
 
 const root = join(__dirname, '../../..');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { seriesForView, stitchChain } from '../../../src/results/chainLossSeries';
-import { parseLogText } from '../../../src/results/logParser';
+import { parseLogText } from '../../../src/formats/logParser';
 import { LiveStitch } from '../../../src/results/liveStitch';
-import type { TrainStepEvent } from '../../../src/results/logEvents';
-import { StepSeries, type StepAxis } from '../../../src/results/stepSeries';
+import type { TrainStepEvent } from '../../../src/formats/logEvents';
+import { StepSeries, type StepAxis } from '../../../src/formats/stepSeries';
 import { trainLine } from '../../support/openclipTrainLine';
 
 /** Train step events of an epoch-by-epoch log: `points` lines per epoch, noisy falling loss, one NaN. */

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseLogFile } from '../../../src/results/logFile';
-import type { LogEvent } from '../../../src/results/logEvents';
-import { LogParser, parseLogText } from '../../../src/results/logParser';
+import { parseLogFile } from '../../../src/formats/logFile';
+import type { LogEvent } from '../../../src/formats/logEvents';
+import { LogParser, parseLogText } from '../../../src/formats/logParser';
 
 const trainLine =
   '2026-11-28,15:38:50 | INFO | Train Epoch: 0 [ 4/16 (25%)] Data (t): 0.008 Batch (t): 5.865, 0.682013/s, 0.682013/s/gpu LR: 0.000250 Logit Scale: 14.286 Contrastive_loss: 1.3863 (1.3863) Loss: 1.3863 (1.3863)';

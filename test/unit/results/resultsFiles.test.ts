@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { latestEvalRecords, parseEvalResultsJsonl } from '../../../src/results/evalResultsJsonl';
-import type { EvalMetricsEvent } from '../../../src/results/logEvents';
-import { parseLogText } from '../../../src/results/logParser';
-import { parsePythonJson } from '../../../src/results/pythonJson';
-import { parseResultsJsonl, zeroShotEpochs } from '../../../src/results/resultsJsonl';
-import { parseTicTaskKey } from '../../../src/results/ticTaskKey';
+import { latestEvalRecords, parseEvalResultsJsonl } from '../../../src/formats/evalResultsJsonl';
+import type { EvalMetricsEvent } from '../../../src/formats/logEvents';
+import { parseLogText } from '../../../src/formats/logParser';
+import { parsePythonJson } from '../../../src/formats/pythonJson';
+import { parseResultsJsonl, zeroShotEpochs } from '../../../src/formats/resultsJsonl';
+import { parseTicTaskKey } from '../../../src/tic/ticTaskKey';
 
 const root = join(__dirname, '../../..');
 const fixtures = join(root, 'test/fixtures/openclip');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseEvalResultsJsonl, type EvalRecord } from '../../../src/results/evalResultsJsonl';
+import { parseEvalResultsJsonl, type EvalRecord } from '../../../src/formats/evalResultsJsonl';
 import {
   buildResultsMatrices,
   buildResultsMatrix,

@@ -3,11 +3,11 @@ import { cpSync, mkdtempSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseHostMessage, ProtocolError } from '../../../src/protocol/dashboardMessages';
-import { buildChainResults } from '../../../src/results/chainResults';
-import { buildDashboardSnapshot } from '../../../src/results/dashboardSnapshot';
-import { parseLogFile } from '../../../src/results/logFile';
-import { StepSeriesFollower } from '../../../src/results/stepSeries';
-import { scanWorkspace } from '../../../src/runs/workspaceScan';
+import { buildChainResults } from '../../../src/workspace/chainResults';
+import { buildDashboardSnapshot } from '../../../src/wire/dashboardSnapshot';
+import { parseLogFile } from '../../../src/formats/logFile';
+import { StepSeriesFollower } from '../../../src/formats/stepSeries';
+import { scanWorkspace } from '../../../src/workspace/workspaceScan';
 import { UntrustedFileError } from '../../../src/shared/untrustedFile';
 import { makeFifo, releaseFifos } from '../shared/fifoFixture';
 

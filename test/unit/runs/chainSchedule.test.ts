@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { runChainSchedule, type ChainStepEvent, type ScheduledStep } from '../../../src/runs/chainSchedule';
 import { GpuQueue } from '../../../src/runs/gpuQueue';
 import type { RunKind } from '../../../src/runs/runRecord';
-import { Supervisor, type RunPlan } from '../../../src/runs/supervisor';
+import { Supervisor, type RunPlan } from '../../../src/runs/local/supervisor';
 
 describe('runChainSchedule (real child processes through a GpuQueue and a Supervisor)', function () {
   this.timeout(10_000);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { planEval } from '../../../src/runs/evalPlan';
-import { validateEvalPlan } from '../../../src/runs/evalValidation';
-import { PlanError } from '../../../src/runs/planError';
-import { hasBlockingProblem, type PlanProblem } from '../../../src/runs/planProblem';
-import { planResume, type ResumeRequest } from '../../../src/runs/resumePlan';
-import { validateResumePlan } from '../../../src/runs/resumeValidation';
+import { planEval } from '../../../src/plan/evalPlan';
+import { validateEvalPlan } from '../../../src/plan/evalValidation';
+import { PlanError } from '../../../src/plan/planError';
+import { hasBlockingProblem, type PlanProblem } from '../../../src/plan/planProblem';
+import { planResume, type ResumeRequest } from '../../../src/plan/resumePlan';
+import { validateResumePlan } from '../../../src/plan/resumeValidation';
 import { ScratchWorkspace } from './workspaceFixture';
 
 const root = join(__dirname, '../../..');

@@ -3,15 +3,15 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isProcessAlive, readProcessIdentity, type ProcessIdentity } from '../../../src/runs/processTree';
+import { isProcessAlive, readProcessIdentity, type ProcessIdentity } from '../../../src/runs/local/processTree';
 import { RunClaims } from '../../../src/runs/runClaims';
-import { proveRunOwnership } from '../../../src/runs/runOwnershipProof';
+import { proveRunOwnership } from '../../../src/runs/local/runOwnershipProof';
 import { runRecordVersion, type RunRecord } from '../../../src/runs/runRecord';
 import { runRecordsDir } from '../../../src/runs/runRecordStore';
-import { Supervisor } from '../../../src/runs/supervisor';
-import { SupervisorError } from '../../../src/runs/supervisorError';
-import { stopProcessTree } from '../../../src/runs/supervisorStop';
-import { userStateDir } from '../../../src/runs/userStateDir';
+import { Supervisor } from '../../../src/runs/local/supervisor';
+import { SupervisorError } from '../../../src/runs/local/supervisorError';
+import { stopProcessTree } from '../../../src/runs/local/supervisorStop';
+import { userStateDir } from '../../../src/shared/userStateDir';
 
 /**
  * Issue: a run record in the workspace is a claim, not a proof. A planted `.tic-studio/runs/<id>.json` must never

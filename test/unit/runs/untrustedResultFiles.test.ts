@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readEvalDir } from '../../../src/runs/evalDir';
-import { readExperimentDir } from '../../../src/runs/experimentDir';
-import { scanWorkspace } from '../../../src/runs/workspaceScan';
+import { readEvalDir } from '../../../src/workspace/evalDir';
+import { readExperimentDir } from '../../../src/workspace/experimentDir';
+import { scanWorkspace } from '../../../src/workspace/workspaceScan';
 import { makeFifo, releaseFifos } from '../shared/fifoFixture';
 
 const demo = join(__dirname, '../../../demo');

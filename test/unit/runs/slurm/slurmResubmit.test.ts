@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseRunRecord, runRecordVersion, type RunRecord } from '../../../../src/runs/runRecord';
-import { slurmJobStates } from '../../../../src/runs/slurm/slurmJobState';
+import { slurmJobStates } from '../../../../src/runs/slurmJobState';
 import { resubmitDecision, type ResubmitInput } from '../../../../src/runs/slurm/slurmResubmit';
 
 const base: ResubmitInput = {

@@ -1,0 +1,335 @@
+import { openUntrustedFile } from '../shared/untrustedFile';
+import { lowerBound } from '../results/downsample';
+import type { TrainStepEvent } from './logEvents';
+import { parseLogFile } from './logFile';
+import { LogParser } from './logParser';
+
+/** The values of a train step line that a chart plots (contracts §2.2). */
+export const stepFields = ['loss', 'contrastive_loss', 'lr', 'logitScale', 'samplesPerSecond'] as const;
+export type StepField = (typeof stepFields)[number];
+
+/** The x columns: see StepSeries. */
+export type StepAxis = 'samples' | 'optSteps' | 'time';
+export type StepColumn = StepAxis | StepField;
+
+export interface StepSeriesOptions {
+  /**
+   * Samples per optimizer step, `batch_size × accum_freq × world_size` (params.txt; contracts §2.2). When absent it
+   * is inferred from the log: see StepSeries.samplesPerOptStep.
+   */
+  readonly samplesPerOptStep?: number;
+}
+
+/** Stored columns: all but optSteps, which is derived from samples. */
+const stored = ['samples', 'time', ...stepFields] as const;
+type StoredColumn = (typeof stored)[number];
+
+/**
+ * The training curve of ONE training step (one experiment's out.log) as columns of doubles, one entry per
+ * `Train Epoch` line kept, growing as lines are appended (a live run):
+ *
+ * - `samples`: samples seen in this step, `epoch × samplesPerEpoch + samplesSeen` (epoch is 0-based, §2.2);
+ *   strictly increasing, see `append`;
+ * - `optSteps`: optimizer steps done, `samples / samplesPerOptStep`: the 0-based global step of §2.2 plus one;
+ * - `time`: the line's timestamp in ms since 1970 read as UTC. The logger writes local time with no zone (§2.1), so
+ *   this is the wall clock of the training machine shifted to UTC: right for durations and ordering, off by the
+ *   machine's UTC offset as an absolute time (and an hour off across a DST change);
+ * - `loss`, `contrastive_loss` (the current value, not the running average; NaN when the line lacks that loss),
+ *   `lr`, `logitScale` (exp(logit_scale)), `samplesPerSecond` (all GPUs).
+ *
+ * out.log is appended to on every start of training (§1.5), and `--resume latest` re-runs from the last saved
+ * epoch (§1.4), so the lines of a crashed epoch come again: a line whose samples is ≤ the last kept point's
+ * replaces every kept point with samples ≥ its own (the rerun is what the checkpoint holds).
+ */
+export class StepSeries {
+  private capacity = 64;
+  private count = 0;
+  private data = columnsOf(64);
+  private opt = new Float64Array(0);
+  /** optSteps[0, optValid) is up to date for the divisor optDivisor. */
+  private optValid = 0;
+  private optDivisor = NaN;
+  /** The smallest samplesSeen of any line appended (inference of samplesPerOptStep). */
+  private minSamplesSeen = Infinity;
+  private replacedPoints = 0;
+  private version = 0;
+  private lastLine: TrainStepEvent | null = null;
+
+  constructor(private readonly options: StepSeriesOptions = {}) {
+    const given = options.samplesPerOptStep;
+    if (given !== undefined && !(given > 0 && Number.isFinite(given))) {
+      throw new RangeError(`samplesPerOptStep ${given} is not a positive number`);
+    }
+  }
+
+  /** Points kept. */
+  get length(): number {
+    return this.count;
+  }
+
+  /** Points dropped so far because a restart logged their samples again. */
+  get replaced(): number {
+    return this.replacedPoints;
+  }
+
+  /** Changes whenever the columns change (append, replace): a key for caches built from them. */
+  get revision(): number {
+    return this.version;
+  }
+
+  /** The samples of the last point, 0 when empty. */
+  get lastSamples(): number {
+    return this.count === 0 ? 0 : this.data.samples[this.count - 1]!;
+  }
+
+  /** The last train step line appended (kept or not), or null. */
+  get lastEvent(): TrainStepEvent | null {
+    return this.lastLine;
+  }
+
+  /**
+   * What optSteps divides samples by: the `samplesPerOptStep` option, else the smallest samplesSeen of the log
+   * (null before any line). Every logged samplesSeen is `batch_count × batch × accum × world` and each epoch logs
+   * its batch 1 (§2.2), so the smallest is exactly one optimizer step's samples, provided the log was read from an
+   * epoch's start and the world size did not change between restarts.
+   */
+  get samplesPerOptStep(): number | null {
+    const given = this.options.samplesPerOptStep;
+    if (given !== undefined) return given;
+    return this.minSamplesSeen === Infinity ? null : this.minSamplesSeen;
+  }
+
+  append(event: TrainStepEvent): void {
+    this.lastLine = event;
+    if (event.samplesSeen > 0 && event.samplesSeen < this.minSamplesSeen) this.minSamplesSeen = event.samplesSeen;
+    const samples = event.epoch * event.samplesPerEpoch + event.samplesSeen;
+    if (!Number.isFinite(samples)) return;
+    if (this.count > 0 && samples <= this.data.samples[this.count - 1]!) {
+      // A rerun after a restart: it replaces the kept points from its own samples on.
+      const keep = lowerBound(this.data.samples, samples, 0, this.count);
+      this.replacedPoints += this.count - keep;
+      this.count = keep;
+      if (this.optValid > keep) this.optValid = keep;
+    }
+    if (this.count === this.capacity) this.grow(this.capacity * 2);
+    const i = this.count++;
+    const d = this.data;
+    d.samples[i] = samples;
+    d.time[i] = parseLogTimestamp(event.timestamp);
+    d.loss[i] = event.losses['loss']?.value ?? NaN;
+    d.contrastive_loss[i] = event.losses['contrastive_loss']?.value ?? NaN;
+    d.lr[i] = event.lr;
+    d.logitScale[i] = event.logitScale;
+    d.samplesPerSecond[i] = event.samplesPerSecond;
+    this.version++;
+  }
+
+  /**
+   * The column's values for the points kept: a view of length `length` into the series' own storage, valid until
+   * the next append (copy it to keep it).
+   */
+  column(name: StepColumn): Float64Array {
+    if (name === 'optSteps') return this.optSteps();
+    const column = this.data[name];
+    if (column === undefined) throw new RangeError(`unknown step column ${String(name)}`);
+    return column.subarray(0, this.count);
+  }
+
+  private optSteps(): Float64Array {
+    const divisor = this.samplesPerOptStep ?? NaN;
+    if (this.opt.length < this.capacity) {
+      const bigger = new Float64Array(this.capacity);
+      bigger.set(this.opt.subarray(0, this.optValid));
+      this.opt = bigger;
+    }
+    // Object.is: a NaN divisor (empty series) equals itself.
+    if (!Object.is(divisor, this.optDivisor)) {
+      this.optDivisor = divisor;
+      this.optValid = 0;
+    }
+    const samples = this.data.samples;
+    for (let i = this.optValid; i < this.count; i++) this.opt[i] = samples[i]! / divisor;
+    this.optValid = this.count;
+    return this.opt.subarray(0, this.count);
+  }
+
+  private grow(capacity: number): void {
+    const bigger = columnsOf(capacity);
+    for (const name of stored) bigger[name].set(this.data[name].subarray(0, this.count));
+    this.data = bigger;
+    this.capacity = capacity;
+  }
+}
+
+export interface ReadStepSeriesOptions extends StepSeriesOptions {
+  readonly signal?: AbortSignal;
+  /** Bytes per read (default 1 MiB). */
+  readonly chunkSize?: number;
+}
+
+/** Reads a whole out.log into a StepSeries, streaming it in fixed-size reads (constant memory besides the columns). */
+export async function readStepSeries(outLogPath: string, options: ReadStepSeriesOptions = {}): Promise<StepSeries> {
+  const series = new StepSeries(options);
+  await parseLogFile(
+    outLogPath,
+    (event) => {
+      if (event.type === 'trainStep') series.append(event);
+    },
+    { signal: options.signal, chunkSize: options.chunkSize },
+  );
+  return series;
+}
+
+export interface FollowResult {
+  /** Bytes read by this call. */
+  readonly bytes: number;
+  /** Train step lines parsed by this call (kept or replacing earlier points). */
+  readonly steps: number;
+  /** True when the file had shrunk (replaced or truncated): the series was started again from its first byte. */
+  readonly restarted: boolean;
+}
+
+/**
+ * Follows an out.log that training is still appending to: each `poll()` reads the bytes added since the last one
+ * and feeds them to one long-lived LogParser, so a line cut in half by a read waits for its end in the parser (it is
+ * never parsed early or skipped). The first poll reads the whole file.
+ *
+ * The file only ever grows while it is the same log (§1.5); when it is found shorter than what was read, or another
+ * file (inode) is at the path, it was replaced, and the series starts again (`series` is then a new object). A log
+ * rewritten in place to a longer text is not noticed (nothing OpenCLIP does).
+ */
+export class StepSeriesFollower {
+  private current: StepSeries;
+  private parser: LogParser;
+  private position = 0;
+  /** The inode read so far: another file at the path (the log moved away, a new one made) is read from its start. */
+  private inode: number | null = null;
+  private steps = 0;
+  private polling = false;
+  private finished = false;
+
+  constructor(
+    readonly path: string,
+    private readonly options: ReadStepSeriesOptions = {},
+  ) {
+    this.current = new StepSeries(options);
+    this.parser = this.newParser();
+  }
+
+  get series(): StepSeries {
+    return this.current;
+  }
+
+  /** Bytes read so far. */
+  get offset(): number {
+    return this.position;
+  }
+
+  /** Reads what was appended since the last poll. Polls must not overlap (one at a time). */
+  async poll(signal = this.options.signal): Promise<FollowResult> {
+    if (this.polling) throw new Error('StepSeriesFollower.poll while a poll is running');
+    if (this.finished) return { bytes: 0, steps: 0, restarted: false };
+    this.polling = true;
+    try {
+      // Non-blocking, regular files only: a named pipe at out.log is an UntrustedFileError, not a stuck poll.
+      const handle = await openUntrustedFile(this.path);
+      try {
+        const stat = await handle.stat();
+        const size = stat.size;
+        let restarted = false;
+        if (size < this.position || (this.inode !== null && stat.ino !== this.inode)) {
+          this.current = new StepSeries(this.options);
+          this.parser = this.newParser();
+          this.position = 0;
+          restarted = true;
+        }
+        this.inode = stat.ino;
+        const stepsBefore = this.steps;
+        const first = this.position;
+        const chunkSize = Math.max(1, Math.min(this.options.chunkSize ?? 1024 * 1024, size - this.position));
+        const buffer = new Uint8Array(chunkSize);
+        while (this.position < size) {
+          signal?.throwIfAborted();
+          const { bytesRead } = await handle.read(buffer, 0, Math.min(chunkSize, size - this.position), this.position);
+          if (bytesRead === 0) break;
+          this.position += bytesRead;
+          this.parser.write(buffer.subarray(0, bytesRead));
+        }
+        return { bytes: this.position - first, steps: this.steps - stepsBefore, restarted };
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** For a log that will not grow again (training ended): parses an unterminated last line. Later polls read nothing. */
+  finish(): void {
+    if (this.polling) throw new Error('StepSeriesFollower.finish while a poll is running');
+    this.finished = true;
+    this.parser.end();
+  }
+
+  private newParser(): LogParser {
+    return new LogParser((event) => {
+      if (event.type === 'trainStep') {
+        this.steps++;
+        this.current.append(event);
+      }
+    });
+  }
+}
+
+/**
+ * `YYYY-MM-DD,HH:MM:SS` (the logger's datefmt, §2.1) as ms since 1970, read as UTC (the text has no zone); NaN when
+ * it does not have that shape. Read by character codes: it runs once per train step line.
+ */
+export function parseLogTimestamp(text: string): number {
+  if (text.length !== 19 || text.charCodeAt(10) !== 44 /* , */) return NaN;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  if (
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > 31 ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 60
+  ) {
+    return NaN;
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+
+/** The number written by `length` ASCII digits at `start`, NaN when one is not a digit. */
+function digits(text: string, start: number, length: number): number {
+  let n = 0;
+  for (let i = start; i < start + length; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return NaN;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+function columnsOf(capacity: number): Record<StoredColumn, Float64Array> {
+  return {
+    samples: new Float64Array(capacity),
+    time: new Float64Array(capacity),
+    loss: new Float64Array(capacity),
+    contrastive_loss: new Float64Array(capacity),
+    lr: new Float64Array(capacity),
+    logitScale: new Float64Array(capacity),
+    samplesPerSecond: new Float64Array(capacity),
+  };
+}

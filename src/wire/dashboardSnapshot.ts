@@ -1,0 +1,82 @@
+import type { ChainWire, FirstStepModeWire, SnapshotWire } from '../protocol/dashboardMessages';
+import type { Workspace } from '../workspace/workspaceScan';
+import { buildChainResults, type ChainResults } from '../workspace/chainResults';
+import { ticDataVolume } from '../tic/ticDataVolume';
+import { timelineSteps, type StepActivity } from './timelineSteps';
+
+export interface SnapshotInput {
+  /** The last scan, undefined while the first one runs (or without a folder). */
+  readonly workspace: Workspace | undefined;
+  readonly notice: string | null;
+  readonly firstStep: FirstStepModeWire;
+  readonly activity: readonly StepActivity[];
+}
+
+/** Everything the dashboard shows except the loss series (sent on request): timeline, matrices, transfer, ImageNet. */
+export async function buildDashboardSnapshot(input: SnapshotInput): Promise<SnapshotWire> {
+  const workspace = input.workspace;
+  const results = workspace ? await buildChainResults(workspace, { firstStep: input.firstStep }) : [];
+  const byKey = new Map(results.map((r) => [r.key, r]));
+  const chains = (workspace?.chains ?? []).map((chain): ChainWire => {
+    const result = byKey.get(chain.key);
+    return {
+      key: chain.key,
+      strategy: chain.strategy,
+      steps: timelineSteps(chain, input.activity),
+      ...(result ? resultsWire(result) : { matrices: [], transfer: [], imagenet: [], otherTasks: [] }),
+    };
+  });
+  const notice =
+    input.notice ??
+    (workspace && chains.length === 0
+      ? 'No TiC-CLIP experiments were found: TiC Studio looks in datacomp/results and datacomp/eval_results of the ml-tic-clip checkout (setting ticStudio.runs.checkout).'
+      : null) ??
+    unreadableNotice(workspace?.problems ?? []);
+  return {
+    firstStep: input.firstStep,
+    dataVolume: ticDataVolume.map((v) => ({ ...v })),
+    chains,
+    notice,
+  };
+}
+
+/** The protocol caps a notice at 2000 characters: the first few files, then a count. */
+const shownProblems = 3;
+
+/** Files the scan could not read, so that a missing cell is not mistaken for a run that wrote nothing. */
+function unreadableNotice(problems: readonly { message: string }[]): string | null {
+  if (problems.length === 0) return null;
+  const shown = problems.slice(0, shownProblems).map((p) => truncate(p.message, 400));
+  const more = problems.length - shown.length;
+  const files =
+    problems.length === 1
+      ? 'A file in the results could not be read, so what it holds'
+      : `${problems.length} files in the results could not be read, so what they hold`;
+  return `${files} is missing here: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}.`;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function resultsWire(result: ChainResults): Pick<ChainWire, 'matrices' | 'transfer' | 'imagenet' | 'otherTasks'> {
+  return {
+    matrices: result.matrices.map((m) => ({
+      family: m.family,
+      metric: m.metric,
+      rows: [...m.rows],
+      columns: [...m.columns],
+      values: m.values.map((row) => [...row]),
+    })),
+    transfer: result.transfer.map((t) => ({
+      family: t.family,
+      metric: t.metric,
+      backward: t.backward,
+      id: t.id,
+      forward: t.forward,
+      perStep: t.perStep.map((p) => ({ year: p.year, backward: p.backward, id: p.id, forward: p.forward })),
+    })),
+    imagenet: result.imagenet.map((i) => ({ year: i.year, top1: i.top1, top5: i.top5, source: i.source })),
+    otherTasks: result.otherTasks.map((o) => ({ year: o.year, key: o.key, dataset: o.dataset, value: o.mainMetric })),
+  };
+}

@@ -1,0 +1,92 @@
+import { basename } from 'node:path';
+import type { StepNodeWire } from '../protocol/dashboardMessages';
+import type { Chain, ChainStep } from '../workspace/chains';
+import { firstStepYear, trainingStepYears } from '../tic/ticTimeline';
+
+/** A run TiC Studio knows about that writes (or will write) an experiment folder. */
+export interface StepActivity {
+  /** Train: `{output_dir}/{exp_name}` (RunRecord.outputDir / the queued plan's). */
+  readonly outputDir: string;
+  readonly state: 'queued' | 'running' | 'failed';
+  /** 0…1 while running (samples seen / samples planned), when known. */
+  readonly progress: number | null;
+}
+
+/**
+ * The years each published repo holds (contracts §6.1): all six are tic_xlarge; sequential starts at 2017 (its
+ * 2016 is cumulative's), oracle has 2022 only.
+ */
+export function publishedYears(chain: Pick<Chain, 'scale' | 'filtering' | 'strategy'>): readonly number[] {
+  if (chain.scale !== 'tic_xlarge' || (chain.filtering !== 'basic' && chain.filtering !== 'bestpool')) return [];
+  if (chain.strategy === 'oracle') return [2022];
+  // The sequential repo starts at 2017; its chain's 2016 step is cumulative's 2016.pt, which is published.
+  return trainingStepYears;
+}
+
+/**
+ * The timeline's nodes of one chain: per step, where its checkpoint is (here, on the Hub, nowhere), what its run is
+ * doing (a live or queued run of TiC Studio wins over what the folder says) and whether it was evaluated.
+ */
+export function timelineSteps(chain: Chain, activity: readonly StepActivity[]): StepNodeWire[] {
+  const hub = new Set(publishedYears(chain));
+  return chain.steps.map((step) => {
+    const live = step.experiment === null ? undefined : activity.find((a) => a.outputDir === step.experiment);
+    const checkpoint = step.finalCheckpoint ? 'local' : hub.has(step.year) ? 'hub' : 'missing';
+    const run = live?.state ?? runState(step);
+    const evaluation = step.eval === null ? 'missing' : step.eval.evalYears.length < 9 ? 'partial' : 'done';
+    return {
+      year: step.year,
+      experiment: step.experiment,
+      expName: step.expName,
+      shared: step.shared,
+      checkpoint,
+      run,
+      progress: live?.state === 'running' ? live.progress : null,
+      evaluation,
+      detail: describe(chain, step, checkpoint, run, evaluation, live?.progress ?? null),
+    };
+  });
+}
+
+function runState(step: ChainStep): StepNodeWire['run'] {
+  switch (step.status) {
+    case 'finished':
+      return 'finished';
+    case 'failed':
+      return 'failed';
+    case 'incomplete':
+      return 'incomplete';
+    default:
+      return 'none';
+  }
+}
+
+function describe(
+  chain: Chain,
+  step: ChainStep,
+  checkpoint: StepNodeWire['checkpoint'],
+  run: StepNodeWire['run'],
+  evaluation: StepNodeWire['evaluation'],
+  progress: number | null,
+): string {
+  const parts = [`${chain.strategy} ${step.year}${step.year === firstStepYear ? ' (data 2014–2016)' : ''}`];
+  if (step.expName) parts.push(step.shared ? `${step.expName} (shared first step)` : step.expName);
+  parts.push(
+    checkpoint === 'local'
+      ? `checkpoint ${basename(step.finalCheckpoint?.path ?? '')}`
+      : checkpoint === 'hub'
+        ? 'checkpoint on the Hugging Face Hub'
+        : 'no checkpoint',
+  );
+  if (run === 'running') parts.push(progress === null ? 'training' : `training, ${Math.round(progress * 100)}%`);
+  else if (run !== 'none') parts.push(run === 'finished' ? 'training finished' : `training ${run}`);
+  if (run === 'failed' && step.statusReason) parts.push(step.statusReason);
+  parts.push(
+    evaluation === 'done'
+      ? 'evaluated'
+      : evaluation === 'partial'
+        ? `evaluated on ${step.eval?.evalYears.length ?? 0} of 9 years`
+        : 'not evaluated',
+  );
+  return parts.join(' · ');
+}

@@ -1,0 +1,204 @@
+import { join } from 'node:path';
+import { readUntrustedText, UntrustedFileError } from '../shared/untrustedFile';
+import type { ChainStep } from './chains';
+import type { TicScale } from '../tic/ticScales';
+import type { TicStrategy } from '../tic/ticTimeline';
+import type { Workspace } from './workspaceScan';
+import { latestEvalRecords, type EvalRecord } from '../formats/evalResultsJsonl';
+import { resultFileLimits } from '../formats/resultFileLimits';
+import { parseResultsJsonl, type ResultsEpochHints } from '../formats/resultsJsonl';
+import { buildResultsMatrices, finiteOrNull, type MatrixRowInput, type ResultsMatrix } from '../results/resultsMatrix';
+import { defaultFirstStepMode, transferSummary, type FirstStepMode, type TransferSummary } from '../results/transferSummary';
+
+/** What one chain scored: matrices, transfer, ImageNet. Plain data, safe to JSON.stringify. */
+export interface ChainResults {
+  readonly key: string;
+  readonly strategy: TicStrategy;
+  readonly scale: TicScale | null;
+  readonly filtering: string | null;
+  readonly firstStep: FirstStepMode;
+  readonly steps: readonly ChainResultsStep[];
+  /** Main metrics of both families always; other metrics when at least one cell holds a value. */
+  readonly matrices: readonly ResultsMatrix[];
+  /** One per matrix, in the same order. */
+  readonly transfer: readonly TransferSummary[];
+  /** Per step, the training-time zero-shot (results.jsonl) and/or evaluate.py's `imagenet1k`, in step order. */
+  readonly imagenet: readonly ImageNetResult[];
+  /** Stock DataComp (and other non-TiC-DataComp) tasks found in the steps' eval results, by key then step. */
+  readonly otherTasks: readonly OtherTaskResult[];
+  /**
+   * Files of this chain's steps that are there but could not be read (a named pipe, a file over its size limit…),
+   * one sentence each: the cells they would fill stay missing, and this says why.
+   */
+  readonly problems: readonly string[];
+}
+
+export interface ChainResultsStep {
+  readonly year: number;
+  /** The step's experiment dir, null for a step not trained (yet). */
+  readonly experiment: string | null;
+  readonly expName: string | null;
+  /** The sibling chain's 2016 step (continual chains share their first step, §1.7); its eval is that one's. */
+  readonly shared: boolean;
+  /** The evaluate.py output dir the step's row came from, null when it was not evaluated. */
+  readonly evalDir: string | null;
+}
+
+export interface ImageNetResult {
+  readonly year: number;
+  /**
+   * - `trainingZeroShot`: the last line of the experiment's `checkpoints/results.jsonl` (contracts §2.4), i.e. the
+   *   last zero-shot eval during training (the final epoch when the run finished);
+   * - `evalResults`: the `imagenet1k` record of evaluate.py's eval_results.jsonl (§3.3), when that task was run.
+   */
+  readonly source: 'trainingZeroShot' | 'evalResults';
+  /** Fractions; null when missing or not finite. */
+  readonly top1: number | null;
+  readonly top5: number | null;
+  /** For `trainingZeroShot`: the epoch that line belongs to (§2.4's rule or the log), null if unknown. */
+  readonly epoch: number | null;
+  /** The file it was read from. */
+  readonly file: string;
+}
+
+export interface OtherTaskResult {
+  readonly year: number;
+  readonly key: string;
+  readonly dataset: string;
+  /** `metrics.main_metric`; null when absent, None or not finite. */
+  readonly mainMetric: number | null;
+  readonly evalDir: string;
+}
+
+export interface ChainResultsOptions {
+  /** How eval years 2014–2016 meet the first step in the transfer summaries; default `merge`. */
+  readonly firstStep?: FirstStepMode;
+}
+
+/**
+ * The results of every chain of a scanned workspace, in the workspace's chain order. Reads each step's
+ * `checkpoints/results.jsonl` (small); everything else comes from the scan. A step without an experiment or an
+ * eval gives an all-null row.
+ */
+export async function buildChainResults(
+  workspace: Workspace,
+  options: ChainResultsOptions = {},
+): Promise<ChainResults[]> {
+  const firstStep = options.firstStep ?? defaultFirstStepMode;
+  const evalRecords = new Map(workspace.evalDirs.map((e) => [e.dir, e.records]));
+  const experiments = new Map(workspace.experiments.map((e) => [e.dir, e]));
+  const evalProblems = new Map(workspace.evalDirs.map((e) => [e.dir, e.problems]));
+  const zeroShot = new Map<string, Promise<ImageNetResult | string | null>>();
+  const readZeroShot = (step: ChainStep): Promise<ImageNetResult | string | null> => {
+    const exp = step.experiment === null ? undefined : experiments.get(step.experiment);
+    if (!exp || exp.files.resultsJsonl === null) return Promise.resolve(null);
+    // A shared first step is read once for both chains.
+    let pending = zeroShot.get(exp.dir);
+    if (!pending) {
+      // The log tail's Eval Epoch lines place the rows; without them, §2.4's zero-shot rule with params' epochs.
+      pending = readTrainingZeroShot(step.year, exp.files.resultsJsonl.path, {
+        evalEvents: exp.logTail?.evals ?? [],
+        ...(exp.epochs !== null ? { epochs: exp.epochs } : {}),
+      });
+      zeroShot.set(exp.dir, pending);
+    }
+    return pending.then((r) => (r === null || typeof r === 'string' ? r : { ...r, year: step.year }));
+  };
+
+  return Promise.all(
+    workspace.chains.map(async (chain) => {
+      const rows = chain.steps.map((step): MatrixRowInput & { latest: EvalRecord[] } => {
+        const evalDir = step.eval?.dir ?? null;
+        const records = evalDir === null ? [] : (evalRecords.get(evalDir) ?? []);
+        return { year: step.year, evalDir, records, latest: latestEvalRecords(records) };
+      });
+      const matrices = buildResultsMatrices(rows);
+      const training = await Promise.all(chain.steps.map(readZeroShot));
+      const problems = new Set<string>();
+      for (const step of chain.steps) {
+        const exp = step.experiment === null ? undefined : experiments.get(step.experiment);
+        for (const p of exp?.fileProblems ?? []) problems.add(p);
+        for (const p of step.eval ? (evalProblems.get(step.eval.dir) ?? []) : []) problems.add(p);
+      }
+      for (const t of training) if (typeof t === 'string') problems.add(t);
+      const imagenet: ImageNetResult[] = [];
+      rows.forEach((row, i) => {
+        const t = training[i];
+        if (t && typeof t !== 'string') imagenet.push(t);
+        const evaluated = row.latest.find((r) => r.key === 'imagenet1k');
+        if (evaluated && row.evalDir !== null) {
+          imagenet.push({
+            year: row.year,
+            source: 'evalResults',
+            top1: finiteOrNull(evaluated.metrics['acc1'] ?? evaluated.mainMetric),
+            top5: finiteOrNull(evaluated.metrics['acc5']),
+            epoch: null,
+            file: join(row.evalDir, 'eval_results.jsonl'),
+          });
+        }
+      });
+      return {
+        key: chain.key,
+        strategy: chain.strategy,
+        scale: chain.scale,
+        filtering: chain.filtering,
+        firstStep,
+        steps: chain.steps.map((s, i) => stepSummary(s, rows[i]!.evalDir)),
+        matrices,
+        transfer: matrices.map((m) => transferSummary(m, { firstStep })),
+        imagenet,
+        otherTasks: otherTasks(rows),
+        problems: [...problems],
+      };
+    }),
+  );
+}
+
+function stepSummary(step: ChainStep, evalDir: string | null): ChainResultsStep {
+  return { year: step.year, experiment: step.experiment, expName: step.expName, shared: step.shared, evalDir };
+}
+
+/** Everything but the TiC-DataComp tasks (whose yearly keys make the matrices and whose monthly keys are left out). */
+function otherTasks(rows: readonly (MatrixRowInput & { latest: EvalRecord[] })[]): OtherTaskResult[] {
+  const out: OtherTaskResult[] = [];
+  for (const row of rows) {
+    if (row.evalDir === null) continue;
+    for (const record of row.latest) {
+      if (record.task !== null && record.task.dataset === 'datacomp') continue;
+      out.push({
+        year: row.year,
+        key: record.key,
+        dataset: record.dataset,
+        mainMetric: finiteOrNull(record.mainMetric),
+        evalDir: row.evalDir,
+      });
+    }
+  }
+  return out.sort((a, b) => a.key.localeCompare(b.key) || a.year - b.year);
+}
+
+/** The zero-shot row, null when the file has none (or is gone), or a sentence saying why it cannot be read. */
+async function readTrainingZeroShot(
+  year: number,
+  path: string,
+  hints: ResultsEpochHints,
+): Promise<ImageNetResult | string | null> {
+  let text: string;
+  try {
+    text = await readUntrustedText(path, resultFileLimits.resultsJsonl, { what: 'a results.jsonl' });
+  } catch (error) {
+    if (UntrustedFileError.is(error, 'notFound')) return null;
+    return error instanceof Error ? error.message : String(error);
+  }
+  const file = parseResultsJsonl(text, hints);
+  const last = file.rows[file.rows.length - 1];
+  if (!last) return null;
+  return {
+    year,
+    source: 'trainingZeroShot',
+    top1: finiteOrNull(last.metrics['imagenet-zeroshot-val-top1']),
+    top5: finiteOrNull(last.metrics['imagenet-zeroshot-val-top5']),
+    epoch: last.epoch,
+    file: path,
+  };
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simulatedTrainPlan } from '../../../src/plan/simulatedPlan';
+
+const simulator = join(__dirname, '../../../demo/simulator');
+
+describe('simulated runs (the demo stand-in in place of torchrun)', () => {
+  const plan = {
+    argv: [
+      'torchrun',
+      '--nproc_per_node',
+      '1',
+      '--nnodes',
+      '1',
+      'train.py',
+      '--scale',
+      'tic_medium',
+      '--data_dir',
+      join(__dirname, '../../../demo/data/train/2017/'),
+      '--output_dir',
+      '',
+      '--exp_name',
+      'sim_2017',
+      '--imagenet_val',
+      'x',
+      '--save_frequency',
+      '1',
+    ],
+    cwd: join(__dirname, '../../../demo/datacomp'),
+    env: { PYTHONUNBUFFERED: '1' },
+  };
+
+  it('keeps every argument of the plan after the program, and runs the stand-in with this Node', () => {
+    const sim = simulatedTrainPlan(plan, simulator, {});
+    assert.equal(sim.argv[0], process.execPath);
+    assert.equal(sim.argv[1], join(simulator, 'standInTrain.mjs'));
+    assert.deepEqual(sim.argv.slice(2), plan.argv.slice(1));
+    assert.equal(sim.cwd, plan.cwd);
+    assert.equal(sim.env.ELECTRON_RUN_AS_NODE, '1');
+    assert.equal(sim.env.PYTHONUNBUFFERED, '1');
+  });
+
+  it('lets the environment choose the pace', () => {
+    assert.equal(simulatedTrainPlan(plan, simulator, { TIC_STANDIN_STEP_MS: '5' }).env.TIC_STANDIN_STEP_MS, '5');
+    assert.equal(simulatedTrainPlan(plan, simulator, {}).env.TIC_STANDIN_STEP_MS, '1000');
+  });
+
+  it('is a command the stand-in really runs to the end, writing the experiment', function () {
+    this.timeout(30000);
+    const out = mkdtempSync(join(tmpdir(), 'tic-sim-'));
+    const argv = plan.argv.map((a) => (a === '' ? out : a));
+    const sim = simulatedTrainPlan({ ...plan, argv }, simulator, {
+      TIC_STANDIN_STEP_MS: '1',
+      TIC_STANDIN_STEPS_PER_EPOCH: '2',
+    });
+    const r = spawnSync(sim.argv[0]!, sim.argv.slice(1), {
+      cwd: sim.cwd,
+      env: { ...process.env, ...sim.env, TIC_STANDIN_EPOCHS: '1' },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Done training\./);
+    assert.ok(existsSync(join(out, 'sim_2017', 'checkpoints', 'epoch_latest.pt')));
+  });
+});

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseHostMessage, ProtocolError, type SnapshotWire } from '../../../src/protocol/dashboardMessages';
+import { buildDashboardSnapshot } from '../../../src/wire/dashboardSnapshot';
+import { publishedYears } from '../../../src/wire/timelineSteps';
+import { scanWorkspace, type Workspace } from '../../../src/workspace/workspaceScan';
+
+const demo = join(__dirname, '../../../demo');
+const results = join(demo, 'datacomp/results');
+
+describe('the dashboard snapshot of the demo workspace', () => {
+  let workspace: Workspace;
+  let snapshot: SnapshotWire;
+  const chain = (key: string) => snapshot.chains.find((c) => c.key === key)!;
+  const step = (key: string, year: number) => chain(key).steps.find((s) => s.year === year)!;
+
+  before(async () => {
+    workspace = await scanWorkspace(demo);
+    snapshot = await buildDashboardSnapshot({ workspace, notice: null, firstStep: 'merge', activity: [] });
+  });
+
+  it("is a message the webview's validator accepts, after a trip through JSON", () => {
+    const message = parseHostMessage(JSON.parse(JSON.stringify({ type: 'snapshot', ...snapshot })));
+    assert.ok(!(message instanceof ProtocolError), message instanceof ProtocolError ? message.detail : '');
+    assert.deepEqual(message, { type: 'snapshot', ...snapshot });
+  });
+
+  it('has one swimlane per chain with the seven training steps 2016…2022', () => {
+    assert.deepEqual(
+      snapshot.chains.map((c) => c.key),
+      ['tic_medium/basic/cumulative', 'tic_medium/basic/sequential'],
+    );
+    for (const c of snapshot.chains)
+      assert.deepEqual(
+        c.steps.map((s) => s.year),
+        [2016, 2017, 2018, 2019, 2020, 2021, 2022],
+      );
+    assert.equal(snapshot.notice, null);
+  });
+
+  it('marks checkpoints, finished training and evaluations as the folders have them', () => {
+    const c2019 = step('tic_medium/basic/cumulative', 2019);
+    assert.equal(c2019.checkpoint, 'local');
+    assert.equal(c2019.run, 'finished');
+    assert.equal(c2019.evaluation, 'missing', 'the demo has no eval of cumulative 2019');
+    assert.equal(c2019.experiment, join(results, 'datacomp_medium-basic_cumulative_2019'));
+    const c2017 = step('tic_medium/basic/cumulative', 2017);
+    assert.equal(c2017.evaluation, 'done');
+    const c2020 = step('tic_medium/basic/cumulative', 2020);
+    assert.deepEqual(
+      [c2020.checkpoint, c2020.run, c2020.evaluation, c2020.experiment],
+      ['missing', 'none', 'missing', null],
+    );
+    // The sequential chain shows cumulative's 2016 (both continual chains start from it, contracts §1.7).
+    const s2016 = step('tic_medium/basic/sequential', 2016);
+    assert.equal(s2016.shared, true);
+    assert.equal(s2016.experiment, join(results, 'datacomp_medium-basic_cumulative_2016'));
+  });
+
+  it("shows TiC Studio's own runs over what the folder says: running with progress, queued", async () => {
+    const withRuns = await buildDashboardSnapshot({
+      workspace,
+      notice: null,
+      firstStep: 'merge',
+      activity: [
+        { outputDir: join(results, 'datacomp_medium-basic_cumulative_2019'), state: 'running', progress: 0.25 },
+        { outputDir: join(results, 'datacomp_medium-basic_sequential_2018'), state: 'queued', progress: null },
+      ],
+    });
+    const c2019 = withRuns.chains[0]!.steps.find((s) => s.year === 2019)!;
+    assert.equal(c2019.run, 'running');
+    assert.equal(c2019.progress, 0.25);
+    assert.match(c2019.detail, /training, 25%/);
+    assert.equal(withRuns.chains[1]!.steps.find((s) => s.year === 2018)!.run, 'queued');
+  });
+
+  it('gives the data volume of every year 2014…2022, marking the rounded ones', () => {
+    assert.deepEqual(
+      snapshot.dataVolume.map((v) => v.year),
+      [2014, 2015, 2016, 2017, 2018, 2019, 2020, 2021, 2022],
+    );
+    // contracts §4.1: 2016 is 11,134,037,568 bytes of 16-byte uids after a 128-byte header.
+    assert.equal(snapshot.dataVolume[2]!.samples, (11_134_037_568 - 128) / 16);
+    assert.deepEqual(
+      snapshot.dataVolume.filter((v) => v.approximate).map((v) => v.year),
+      [2015, 2018, 2021],
+    );
+  });
+
+  it('carries the retrieval matrix cells of the eval_results.jsonl files, null where there is none', () => {
+    const matrix = chain('tic_medium/basic/cumulative').matrices.find((m) => m.metric === 'mean_recall@1')!;
+    const file = join(demo, 'datacomp/eval_results/datacomp_medium-basic_cumulative_2018/eval_results.jsonl');
+    const record = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { key: string; metrics: Record<string, number> })
+      .find((r) => r.key === 'tic/datacomp/retrieval/yearly/2021')!;
+    assert.equal(
+      matrix.values[matrix.rows.indexOf(2018)]![matrix.columns.indexOf(2021)],
+      record.metrics['mean_recall@1'],
+    );
+    assert.ok(matrix.values[matrix.rows.indexOf(2019)]!.every((v) => v === null));
+  });
+
+  it('says what to do when a folder has no chains, and what is going on before the first scan', async () => {
+    const empty = await buildDashboardSnapshot({
+      workspace: { ...workspace, chains: [], experiments: [], evalDirs: [] },
+      notice: null,
+      firstStep: 'merge',
+      activity: [],
+    });
+    assert.match(empty.notice ?? '', /datacomp\/results/);
+    const scanning = await buildDashboardSnapshot({
+      workspace: undefined,
+      notice: 'Scanning…',
+      firstStep: 'merge',
+      activity: [],
+    });
+    assert.deepEqual([scanning.chains, scanning.notice], [[], 'Scanning…']);
+  });
+});
+
+describe('publishedYears: which steps the Hub has (contracts §6.1)', () => {
+  it('has the xlarge basic/bestpool chains only', () => {
+    assert.deepEqual(publishedYears({ scale: 'tic_xlarge', filtering: 'basic', strategy: 'oracle' }), [2022]);
+    assert.equal(publishedYears({ scale: 'tic_xlarge', filtering: 'bestpool', strategy: 'sequential' }).length, 7);
+    assert.deepEqual(publishedYears({ scale: 'tic_medium', filtering: 'basic', strategy: 'cumulative' }), []);
+    assert.deepEqual(publishedYears({ scale: 'tic_xlarge', filtering: null, strategy: 'cumulative' }), []);
+  });
+});

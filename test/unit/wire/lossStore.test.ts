@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LossStore, lossChainInputs, type LossChainInput } from '../../../src/wire/lossStore';
+import { scanWorkspace } from '../../../src/workspace/workspaceScan';
+import { trainLine } from '../../support/openclipTrainLine';
+
+const demo = join(__dirname, '../../../demo');
+const cumulative = 'tic_medium/basic/cumulative';
+const view = { field: 'loss', axis: 'samples', x0: null, x1: null, buckets: 100_000, smoothing: 0 } as const;
+
+/** Train lines of a log, counted with a plain text search (not with the parser under test). */
+function trainLines(path: string): number {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('| Train Epoch: ')).length;
+}
+
+describe('LossStore: the parsed training curves the dashboard asks for', () => {
+  let root: string;
+  let chains: LossChainInput[];
+  const exp = (year: number): string => join(root, `datacomp/results/datacomp_medium-basic_cumulative_${year}`);
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'tic-loss-store-'));
+    cpSync(demo, root, { recursive: true });
+    chains = lossChainInputs(await scanWorkspace(root), [cumulative, 'no/such/chain']);
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it("lists each step's out.log with its samples per optimizer step from params.txt", () => {
+    assert.equal(chains.length, 1, 'unknown chain keys are skipped');
+    const [chain] = chains;
+    assert.deepEqual(
+      chain!.steps.map((s) => s.year),
+      [2016, 2017, 2018, 2019],
+    );
+    assert.equal(chain!.steps[3]!.outLog, join(exp(2019), 'out.log'));
+    // demo params.txt: batch_size 512 (per GPU) × accum_freq 1 × world_size 8.
+    assert.equal(chain!.steps[3]!.samplesPerOptStep, 512 * 8);
+  });
+
+  it('stitches every train line of the four steps, one step after the other', async () => {
+    const store = new LossStore();
+    const [series] = await store.query(chains, view);
+    const expected = [2016, 2017, 2018, 2019].reduce((n, y) => n + trainLines(join(exp(y), 'out.log')), 0);
+    assert.equal(series!.total, expected);
+    assert.equal(series!.x.length, expected, 'with more buckets than points nothing is dropped');
+    assert.deepEqual(
+      series!.stepStarts.map((s) => s.year),
+      [2016, 2017, 2018, 2019],
+    );
+    for (let i = 1; i < series!.x.length; i++) assert.ok(series!.x[i]! > series!.x[i - 1]!, 'x strictly increases');
+    // The 2017 step starts where 2016 ended: after all the samples 2016 saw.
+    assert.equal(series!.stepStarts[1]!.x, series!.x[trainLines(join(exp(2016), 'out.log')) - 1]);
+  });
+
+  it('reads only what a live run appended and reports which logs changed', async () => {
+    const store = new LossStore();
+    const log = join(exp(2019), 'out.log');
+    const before = (await store.query(chains, view))[0]!;
+    assert.deepEqual(await store.refresh([log]), [], 'nothing was appended yet');
+    // Epoch 5 of a resumed run (epochs 0–4 are in the log): 2 more lines.
+    appendFileSync(
+      log,
+      `${trainLine('2026-01-01,00:00:00', 5, 4096, 3_686_400, 1.25)}\n${trainLine('2026-01-01,00:01:00', 5, 409600, 3_686_400, 1.125)}\n`,
+    );
+    assert.deepEqual(await store.refresh([log, join(exp(2016), 'out.log'), '/not/followed/out.log']), [log]);
+    const after = (await store.query(chains, view))[0]!;
+    assert.equal(after.total, before.total + 2);
+    assert.equal(after.y[after.y.length - 1], 1.125);
+  });
+
+  it('downsamples to the buckets asked for and keeps the extremes', async () => {
+    const store = new LossStore();
+    const full = (await store.query(chains, view))[0]!;
+    const small = (await store.query(chains, { ...view, buckets: 10 }))[0]!;
+    assert.ok(small.x.length <= 4 * 10 + 2, `${small.x.length} points for 10 buckets`);
+    const finite = (ys: number[]) => ys.filter((v) => Number.isFinite(v));
+    assert.equal(Math.max(...finite(small.y)), Math.max(...finite(full.y)));
+    assert.equal(Math.min(...finite(small.y)), Math.min(...finite(full.y)));
+  });
+});
