@@ -3,7 +3,19 @@
  * The report and diff shapes here are the wire form of src/checkpoint/report.ts and diff.ts (the host sends
  * those objects as they are; the webview checks them before rendering anything).
  */
-import { arr, attempt, fail, nullable, num, oneOf, record, str, type ProtocolError } from './validate';
+import {
+  arr,
+  attempt,
+  fail,
+  nullable,
+  num,
+  oneOf,
+  parseByType,
+  record,
+  str,
+  type ParserTable,
+  type ProtocolError,
+} from './validate';
 
 export interface TensorRowWire {
   name: string;
@@ -101,20 +113,16 @@ export type HostToInspector =
 
 const maxTensors = 200_000;
 
+/** The parser of each message the webview sends (a message type without one does not compile). */
+export const inspectorToHostParsers: ParserTable<InspectorToHost> = {
+  ready: () => ({ type: 'ready' }),
+  compareWith: () => ({ type: 'compareWith' }),
+  cancel: () => ({ type: 'cancel' }),
+  copyText: (m) => ({ type: 'copyText', text: str(m.text, 'text', 1_000_000) }),
+};
+
 export function parseInspectorMessage(raw: unknown): InspectorToHost | ProtocolError {
-  return attempt(() => {
-    const m = record(raw, 'message');
-    switch (m.type) {
-      case 'ready':
-      case 'compareWith':
-      case 'cancel':
-        return { type: m.type };
-      case 'copyText':
-        return { type: 'copyText', text: str(m.text, 'text', 1_000_000) };
-      default:
-        return fail('unknown message type');
-    }
-  });
+  return attempt(() => parseByType(inspectorToHostParsers, raw, () => fail('unknown message type')));
 }
 
 const shape = (v: unknown, what: string): number[] => arr(v, what, (d) => num(d, `${what} dim`), 64);
@@ -267,28 +275,25 @@ export function parseDiff(v: unknown): DiffWire {
   };
 }
 
+/** The parser of each message the host sends (a message type without one does not compile). */
+export const hostToInspectorParsers: ParserTable<HostToInspector> = {
+  loading: (m) => ({ type: 'loading', path: str(m.path, 'path', 10_000) }),
+  report: (m) => ({ type: 'report', report: parseReport(m.report) }),
+  diffProgress: (m) => ({
+    type: 'diffProgress',
+    a: str(m.a, 'a', 10_000),
+    b: str(m.b, 'b', 10_000),
+    done: num(m.done, 'done'),
+    total: num(m.total, 'total'),
+  }),
+  diff: (m) => ({ type: 'diff', diff: parseDiff(m.diff) }),
+  error: (m) => ({
+    type: 'error',
+    reason: str(m.reason, 'reason', 100),
+    message: str(m.message, 'message', 10_000),
+  }),
+};
+
 export function parseHostToInspector(raw: unknown): HostToInspector | ProtocolError {
-  return attempt(() => {
-    const m = record(raw, 'message');
-    switch (m.type) {
-      case 'loading':
-        return { type: 'loading', path: str(m.path, 'path', 10_000) };
-      case 'report':
-        return { type: 'report', report: parseReport(m.report) };
-      case 'diffProgress':
-        return {
-          type: 'diffProgress',
-          a: str(m.a, 'a', 10_000),
-          b: str(m.b, 'b', 10_000),
-          done: num(m.done, 'done'),
-          total: num(m.total, 'total'),
-        };
-      case 'diff':
-        return { type: 'diff', diff: parseDiff(m.diff) };
-      case 'error':
-        return { type: 'error', reason: str(m.reason, 'reason', 100), message: str(m.message, 'message', 10_000) };
-      default:
-        return fail('unknown message type');
-    }
-  });
+  return attempt(() => parseByType(hostToInspectorParsers, raw, () => fail('unknown message type')));
 }

@@ -14,6 +14,8 @@ import {
   nullable,
   num,
   oneOf,
+  parseByType,
+  type ParserTable,
   type ProtocolError,
   record,
   requestId,
@@ -203,61 +205,73 @@ const finiteOrNull = (v: unknown, what: string): number | null =>
 const numbers = (v: unknown, what: string): number[] =>
   arr(v, what, (x) => (x === null ? NaN : num(x, what)), maxPoints);
 
+/** The parser of each message the webview sends (a message type without one does not compile). */
+export const dashboardToHostParsers: ParserTable<DashboardToHost> = {
+  ready: (m) => {
+    exact(m, ['type']);
+    return { type: 'ready' };
+  },
+  log: (m) => {
+    exact(m, ['type', 'level', 'text']);
+    return {
+      type: 'log',
+      level: oneOf(m.level, 'level', ['info', 'warn', 'error'] as const),
+      text: str(m.text, 'text', maxLogText),
+    };
+  },
+  requestLosses: (m) => {
+    exact(m, ['type', 'requestId', 'chains', 'field', 'axis', 'x0', 'x1', 'buckets', 'smoothing']);
+    const smoothing = num(m.smoothing, 'smoothing');
+    if (!(smoothing >= 0 && smoothing < 1)) fail('smoothing is not in [0, 1)');
+    return {
+      type: 'requestLosses',
+      requestId: requestId(m.requestId),
+      chains: arr(m.chains, 'chains', (c) => str(c, 'chain', maxKey), maxChains),
+      field: oneOf(m.field, 'field', lossFields),
+      axis: oneOf(m.axis, 'axis', lossAxes),
+      x0: finiteOrNull(m.x0, 'x0'),
+      x1: finiteOrNull(m.x1, 'x1'),
+      buckets: int(m.buckets, 'buckets', 1, maxBuckets),
+      smoothing,
+    };
+  },
+  reveal: (m) => stepAction('reveal', m),
+  evaluate: (m) => stepAction('evaluate', m),
+  export: (m) => {
+    exact(m, ['type', 'requestId', 'format', 'name', 'data']);
+    const name = str(m.name, 'name', 200);
+    // A suggested file name only: no folders, no dot files, nothing a save dialog could misread.
+    if (!/^[\w.@ -]+$/.test(name) || name.startsWith('.')) fail('bad export name');
+    return {
+      type: 'export',
+      requestId: requestId(m.requestId),
+      format: oneOf(m.format, 'format', exportFormats),
+      name,
+      data: str(m.data, 'data', maxExport),
+    };
+  },
+  painted: (m) => {
+    exact(m, ['type', 'requestId', 'ms']);
+    return { type: 'painted', requestId: requestId(m.requestId), ms: num(m.ms, 'ms') };
+  },
+};
+
+/** Reveal and Evaluate name the same thing: one step of one chain. */
+function stepAction<T extends 'reveal' | 'evaluate'>(
+  type: T,
+  m: Record<string, unknown>,
+): { type: T; chain: string; year: number } {
+  exact(m, ['type', 'chain', 'year']);
+  return { type, chain: str(m.chain, 'chain', maxKey), year: year(m.year) };
+}
+
 /** Checks a message that came from the webview; anything that is not exactly a known message is an error. */
 export function parseDashboardMessage(raw: unknown): DashboardToHost | ProtocolError {
-  return attempt((): DashboardToHost => {
-    const m = record(raw, 'message');
-    switch (m.type) {
-      case 'ready':
-        exact(m, ['type']);
-        return { type: 'ready' };
-      case 'log':
-        exact(m, ['type', 'level', 'text']);
-        return {
-          type: 'log',
-          level: oneOf(m.level, 'level', ['info', 'warn', 'error'] as const),
-          text: str(m.text, 'text', maxLogText),
-        };
-      case 'requestLosses': {
-        exact(m, ['type', 'requestId', 'chains', 'field', 'axis', 'x0', 'x1', 'buckets', 'smoothing']);
-        const smoothing = num(m.smoothing, 'smoothing');
-        if (!(smoothing >= 0 && smoothing < 1)) fail('smoothing is not in [0, 1)');
-        return {
-          type: 'requestLosses',
-          requestId: requestId(m.requestId),
-          chains: arr(m.chains, 'chains', (c) => str(c, 'chain', maxKey), maxChains),
-          field: oneOf(m.field, 'field', lossFields),
-          axis: oneOf(m.axis, 'axis', lossAxes),
-          x0: finiteOrNull(m.x0, 'x0'),
-          x1: finiteOrNull(m.x1, 'x1'),
-          buckets: int(m.buckets, 'buckets', 1, maxBuckets),
-          smoothing,
-        };
-      }
-      case 'reveal':
-      case 'evaluate':
-        exact(m, ['type', 'chain', 'year']);
-        return { type: m.type, chain: str(m.chain, 'chain', maxKey), year: year(m.year) };
-      case 'export': {
-        exact(m, ['type', 'requestId', 'format', 'name', 'data']);
-        const name = str(m.name, 'name', 200);
-        // A suggested file name only: no folders, no dot files, nothing a save dialog could misread.
-        if (!/^[\w.@ -]+$/.test(name) || name.startsWith('.')) fail('bad export name');
-        return {
-          type: 'export',
-          requestId: requestId(m.requestId),
-          format: oneOf(m.format, 'format', exportFormats),
-          name,
-          data: str(m.data, 'data', maxExport),
-        };
-      }
-      case 'painted':
-        exact(m, ['type', 'requestId', 'ms']);
-        return { type: 'painted', requestId: requestId(m.requestId), ms: num(m.ms, 'ms') };
-      default:
-        return fail(`unknown type ${JSON.stringify(String(m.type)).slice(0, 60)}`);
-    }
-  });
+  return attempt(() =>
+    parseByType(dashboardToHostParsers, raw, (type) =>
+      fail(`unknown type ${JSON.stringify(String(type)).slice(0, 60)}`),
+    ),
+  );
 }
 
 function parseStep(v: unknown): StepNodeWire {
@@ -380,57 +394,53 @@ function parseSeries(v: unknown): LossSeriesWire {
   };
 }
 
+/** The parser of each message the host sends (a message type without one does not compile). */
+export const hostToDashboardParsers: ParserTable<HostToDashboard> = {
+  init: (m) => ({
+    type: 'init',
+    version: str(m.version, 'version', 100),
+    workspaceName: nullable(m.workspaceName, (x) => str(x, 'workspaceName', maxPath)),
+    trusted: bool(m.trusted, 'trusted'),
+  }),
+  snapshot: (m) => ({
+    type: 'snapshot',
+    firstStep: oneOf(m.firstStep, 'firstStep', firstStepModes),
+    dataVolume: arr(
+      m.dataVolume,
+      'dataVolume',
+      (d) => {
+        const r = record(d, 'dataVolume');
+        return {
+          year: year(r.year),
+          samples: num(r.samples, 'samples'),
+          approximate: bool(r.approximate, 'approximate'),
+        };
+      },
+      100,
+    ),
+    chains: arr(m.chains, 'chains', parseChain, maxChains),
+    notice: nullable(m.notice, (x) => str(x, 'notice', 2000)),
+  }),
+  losses: (m) => ({
+    type: 'losses',
+    requestId: requestId(m.requestId),
+    field: oneOf(m.field, 'field', lossFields),
+    axis: oneOf(m.axis, 'axis', lossAxes),
+    series: arr(m.series, 'series', parseSeries, maxChains),
+  }),
+  lossesChanged: (m) => ({
+    type: 'lossesChanged',
+    chains: arr(m.chains, 'chains', (c) => str(c, 'chain', maxKey), maxChains),
+  }),
+  exported: (m) => ({
+    type: 'exported',
+    requestId: requestId(m.requestId),
+    path: nullable(m.path, (x) => str(x, 'path', maxPath)),
+    error: nullable(m.error, (x) => str(x, 'error', 2000)),
+  }),
+};
+
 /** Checks a message that came from the host. */
 export function parseHostMessage(raw: unknown): HostToDashboard | ProtocolError {
-  return attempt((): HostToDashboard => {
-    const m = record(raw, 'message');
-    switch (m.type) {
-      case 'init':
-        return {
-          type: 'init',
-          version: str(m.version, 'version', 100),
-          workspaceName: nullable(m.workspaceName, (x) => str(x, 'workspaceName', maxPath)),
-          trusted: bool(m.trusted, 'trusted'),
-        };
-      case 'snapshot':
-        return {
-          type: 'snapshot',
-          firstStep: oneOf(m.firstStep, 'firstStep', firstStepModes),
-          dataVolume: arr(
-            m.dataVolume,
-            'dataVolume',
-            (d) => {
-              const r = record(d, 'dataVolume');
-              return {
-                year: year(r.year),
-                samples: num(r.samples, 'samples'),
-                approximate: bool(r.approximate, 'approximate'),
-              };
-            },
-            100,
-          ),
-          chains: arr(m.chains, 'chains', parseChain, maxChains),
-          notice: nullable(m.notice, (x) => str(x, 'notice', 2000)),
-        };
-      case 'losses':
-        return {
-          type: 'losses',
-          requestId: requestId(m.requestId),
-          field: oneOf(m.field, 'field', lossFields),
-          axis: oneOf(m.axis, 'axis', lossAxes),
-          series: arr(m.series, 'series', parseSeries, maxChains),
-        };
-      case 'lossesChanged':
-        return { type: 'lossesChanged', chains: arr(m.chains, 'chains', (c) => str(c, 'chain', maxKey), maxChains) };
-      case 'exported':
-        return {
-          type: 'exported',
-          requestId: requestId(m.requestId),
-          path: nullable(m.path, (x) => str(x, 'path', maxPath)),
-          error: nullable(m.error, (x) => str(x, 'error', 2000)),
-        };
-      default:
-        return fail('unknown type');
-    }
-  });
+  return attempt(() => parseByType(hostToDashboardParsers, raw, () => fail('unknown type')));
 }

@@ -11,6 +11,8 @@ import {
   nullable,
   num,
   oneOf,
+  parseByType,
+  type ParserTable,
   type ProtocolError,
   record,
   requestId,
@@ -99,160 +101,162 @@ const fraction = (v: unknown, what: string): number => {
   return n >= 0 && n <= 1 ? n : fail(`${what} is not in [0, 1]`);
 };
 
+/** The parser of each message the panel sends (a message type without one does not compile). */
+export const probeToHostParsers: ParserTable<ProbeToHost> = {
+  ready: (m) => {
+    exact(m, ['type']);
+    return { type: 'ready' };
+  },
+  exportCheckpoint: (m) => {
+    exact(m, ['type']);
+    return { type: 'exportCheckpoint' };
+  },
+  log: (m) => {
+    exact(m, ['type', 'level', 'text']);
+    return {
+      type: 'log',
+      level: oneOf(m.level, 'level', ['info', 'warn', 'error'] as const),
+      text: str(m.text, 'text', 4000),
+    };
+  },
+  addImage: (m) => {
+    exact(m, ['type', 'name', 'dataUrl']);
+    const dataUrl = str(m.dataUrl, 'dataUrl', maxImageDataUrl);
+    if (!/^data:image\/(png|jpeg);base64,[A-Za-z0-9+/]*={0,2}$/.test(dataUrl)) fail('not a PNG or JPEG data URL');
+    return { type: 'addImage', name: str(m.name, 'name', 500), dataUrl };
+  },
+  removeImage: (m) => {
+    exact(m, ['type', 'id']);
+    return { type: 'removeImage', id: str(m.id, 'id', maxId) };
+  },
+  run: (m) => {
+    exact(m, ['type', 'requestId', 'mode', 'models', 'images', 'texts']);
+    const texts = arr(m.texts, 'texts', (t) => str(t, 'text', maxText), maxTexts);
+    if (texts.some((t) => t.trim() === '')) fail('an empty text');
+    return {
+      type: 'run',
+      requestId: requestId(m.requestId),
+      mode: oneOf(m.mode, 'mode', probeModes),
+      models: ids(m.models, 'models', 50),
+      images: ids(m.images, 'images', maxImages),
+      texts,
+    };
+  },
+  cancel: (m) => {
+    exact(m, ['type', 'requestId']);
+    return { type: 'cancel', requestId: requestId(m.requestId) };
+  },
+};
+
 export function parseProbeMessage(raw: unknown): ProbeToHost | ProtocolError {
-  return attempt((): ProbeToHost => {
-    const m = record(raw, 'message');
-    switch (m.type) {
-      case 'ready':
-      case 'exportCheckpoint':
-        exact(m, ['type']);
-        return { type: m.type };
-      case 'log':
-        exact(m, ['type', 'level', 'text']);
-        return {
-          type: 'log',
-          level: oneOf(m.level, 'level', ['info', 'warn', 'error'] as const),
-          text: str(m.text, 'text', 4000),
-        };
-      case 'addImage': {
-        exact(m, ['type', 'name', 'dataUrl']);
-        const dataUrl = str(m.dataUrl, 'dataUrl', maxImageDataUrl);
-        if (!/^data:image\/(png|jpeg);base64,[A-Za-z0-9+/]*={0,2}$/.test(dataUrl)) fail('not a PNG or JPEG data URL');
-        return { type: 'addImage', name: str(m.name, 'name', 500), dataUrl };
-      }
-      case 'removeImage':
-        exact(m, ['type', 'id']);
-        return { type: 'removeImage', id: str(m.id, 'id', maxId) };
-      case 'run': {
-        exact(m, ['type', 'requestId', 'mode', 'models', 'images', 'texts']);
-        const texts = arr(m.texts, 'texts', (t) => str(t, 'text', maxText), maxTexts);
-        if (texts.some((t) => t.trim() === '')) fail('an empty text');
-        return {
-          type: 'run',
-          requestId: requestId(m.requestId),
-          mode: oneOf(m.mode, 'mode', probeModes),
-          models: ids(m.models, 'models', 50),
-          images: ids(m.images, 'images', maxImages),
-          texts,
-        };
-      }
-      case 'cancel':
-        exact(m, ['type', 'requestId']);
-        return { type: 'cancel', requestId: requestId(m.requestId) };
-      default:
-        return fail(`unknown type ${JSON.stringify(String(m.type)).slice(0, 60)}`);
-    }
-  });
+  return attempt(() =>
+    parseByType(probeToHostParsers, raw, (type) => fail(`unknown type ${JSON.stringify(String(type)).slice(0, 60)}`)),
+  );
 }
 
+/** The parser of each message the host sends (a message type without one does not compile). */
+export const hostToProbeParsers: ParserTable<HostToProbe> = {
+  state: (m) => ({
+    type: 'state',
+    models: arr(
+      m.models,
+      'models',
+      (x) => {
+        const r = record(x, 'model');
+        return {
+          id: str(r.id, 'id', maxId),
+          label: str(r.label, 'label', 1000),
+          arch: str(r.arch, 'arch', 200),
+          source: str(r.source, 'source', maxId),
+        };
+      },
+      500,
+    ),
+    images: arr(
+      m.images,
+      'images',
+      (x) => {
+        const r = record(x, 'image');
+        const thumbnail = str(r.thumbnail, 'thumbnail', 2 * 1024 * 1024);
+        if (!/^data:image\/(png|jpeg);base64,/.test(thumbnail)) fail('thumbnail is not an image data URL');
+        return {
+          id: str(r.id, 'id', maxId),
+          name: str(r.name, 'name', 500),
+          width: int(r.width, 'width', 0, 1_000_000),
+          height: int(r.height, 'height', 0, 1_000_000),
+          thumbnail,
+        };
+      },
+      maxImages,
+    ),
+    notice: nullable(m.notice, (x) => str(x, 'notice', 4000)),
+  }),
+  progress: (m) => ({
+    type: 'progress',
+    requestId: requestId(m.requestId),
+    done: int(m.done, 'done', 0, Number.MAX_SAFE_INTEGER),
+    total: int(m.total, 'total', 0, Number.MAX_SAFE_INTEGER),
+    message: str(m.message, 'message', 1000),
+  }),
+  result: (m) => {
+    const images = ids(m.images, 'images', maxImages);
+    const texts = arr(m.texts, 'texts', (t) => str(t, 'text', maxText), maxTexts);
+    const labels = nullable(m.labels, (v) =>
+      arr(
+        v,
+        'labels',
+        (x) => {
+          const r = record(x, 'label result');
+          const probabilities = arr(
+            r.probabilities,
+            'probabilities',
+            (row) => arr(row, 'row', (p) => fraction(p, 'probability'), texts.length),
+            images.length,
+          );
+          if (probabilities.length !== images.length || probabilities.some((row) => row.length !== texts.length))
+            fail('probabilities shape');
+          return { model: str(r.model, 'model', maxId), probabilities };
+        },
+        50,
+      ),
+    );
+    const pair = (v: unknown, what: string) => {
+      const r = record(v, what);
+      return { r1: fraction(r.r1, `${what}.r1`), r5: fraction(r.r5, `${what}.r5`) };
+    };
+    const captions = nullable(m.captions, (v) =>
+      arr(
+        v,
+        'captions',
+        (x) => {
+          const r = record(x, 'caption result');
+          return {
+            model: str(r.model, 'model', maxId),
+            imageToText: pair(r.imageToText, 'imageToText'),
+            textToImage: pair(r.textToImage, 'textToImage'),
+          };
+        },
+        50,
+      ),
+    );
+    return {
+      type: 'result',
+      requestId: requestId(m.requestId),
+      mode: oneOf(m.mode, 'mode', probeModes),
+      images,
+      texts,
+      labels,
+      captions,
+      elapsedMs: num(m.elapsedMs, 'elapsedMs'),
+    };
+  },
+  error: (m) => ({
+    type: 'error',
+    requestId: nullable(m.requestId, requestId),
+    message: str(m.message, 'message', 4000),
+  }),
+};
+
 export function parseHostToProbe(raw: unknown): HostToProbe | ProtocolError {
-  return attempt((): HostToProbe => {
-    const m = record(raw, 'message');
-    switch (m.type) {
-      case 'state':
-        return {
-          type: 'state',
-          models: arr(
-            m.models,
-            'models',
-            (x) => {
-              const r = record(x, 'model');
-              return {
-                id: str(r.id, 'id', maxId),
-                label: str(r.label, 'label', 1000),
-                arch: str(r.arch, 'arch', 200),
-                source: str(r.source, 'source', maxId),
-              };
-            },
-            500,
-          ),
-          images: arr(
-            m.images,
-            'images',
-            (x) => {
-              const r = record(x, 'image');
-              const thumbnail = str(r.thumbnail, 'thumbnail', 2 * 1024 * 1024);
-              if (!/^data:image\/(png|jpeg);base64,/.test(thumbnail)) fail('thumbnail is not an image data URL');
-              return {
-                id: str(r.id, 'id', maxId),
-                name: str(r.name, 'name', 500),
-                width: int(r.width, 'width', 0, 1_000_000),
-                height: int(r.height, 'height', 0, 1_000_000),
-                thumbnail,
-              };
-            },
-            maxImages,
-          ),
-          notice: nullable(m.notice, (x) => str(x, 'notice', 4000)),
-        };
-      case 'progress':
-        return {
-          type: 'progress',
-          requestId: requestId(m.requestId),
-          done: int(m.done, 'done', 0, Number.MAX_SAFE_INTEGER),
-          total: int(m.total, 'total', 0, Number.MAX_SAFE_INTEGER),
-          message: str(m.message, 'message', 1000),
-        };
-      case 'result': {
-        const images = ids(m.images, 'images', maxImages);
-        const texts = arr(m.texts, 'texts', (t) => str(t, 'text', maxText), maxTexts);
-        const labels = nullable(m.labels, (v) =>
-          arr(
-            v,
-            'labels',
-            (x) => {
-              const r = record(x, 'label result');
-              const probabilities = arr(
-                r.probabilities,
-                'probabilities',
-                (row) => arr(row, 'row', (p) => fraction(p, 'probability'), texts.length),
-                images.length,
-              );
-              if (probabilities.length !== images.length || probabilities.some((row) => row.length !== texts.length))
-                fail('probabilities shape');
-              return { model: str(r.model, 'model', maxId), probabilities };
-            },
-            50,
-          ),
-        );
-        const pair = (v: unknown, what: string) => {
-          const r = record(v, what);
-          return { r1: fraction(r.r1, `${what}.r1`), r5: fraction(r.r5, `${what}.r5`) };
-        };
-        const captions = nullable(m.captions, (v) =>
-          arr(
-            v,
-            'captions',
-            (x) => {
-              const r = record(x, 'caption result');
-              return {
-                model: str(r.model, 'model', maxId),
-                imageToText: pair(r.imageToText, 'imageToText'),
-                textToImage: pair(r.textToImage, 'textToImage'),
-              };
-            },
-            50,
-          ),
-        );
-        return {
-          type: 'result',
-          requestId: requestId(m.requestId),
-          mode: oneOf(m.mode, 'mode', probeModes),
-          images,
-          texts,
-          labels,
-          captions,
-          elapsedMs: num(m.elapsedMs, 'elapsedMs'),
-        };
-      }
-      case 'error':
-        return {
-          type: 'error',
-          requestId: nullable(m.requestId, requestId),
-          message: str(m.message, 'message', 4000),
-        };
-      default:
-        return fail('unknown type');
-    }
-  });
+  return attempt(() => parseByType(hostToProbeParsers, raw, () => fail('unknown type')));
 }

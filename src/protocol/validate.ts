@@ -61,6 +61,33 @@ export function exact(message: Record<string, unknown>, keys: readonly string[])
     if (!keys.includes(k)) fail(`unexpected field ${JSON.stringify(k).slice(0, 40)}`);
 }
 
+/**
+ * One parser per message type, keyed by the `type` tags of the union M. The compiler checks it both ways: a member
+ * of M with no entry, or an entry that names no member, does not compile, and each entry must return its own
+ * member. So a message type cannot be added to a protocol without its parser.
+ */
+export type ParserTable<M extends { type: string }> = {
+  readonly [K in M['type']]: (message: Record<string, unknown>) => Extract<M, { type: K }>;
+};
+
+/**
+ * Checks that `raw` is an object and parses it with the table's entry for its `type`. Only the table's own keys
+ * are types (`constructor`, `toString` or `__proto__` are not); any other `type` goes to `unknownType`, so each
+ * parser keeps its own wording of that error.
+ */
+export function parseByType<M extends { type: string }>(
+  table: ParserTable<M>,
+  raw: unknown,
+  unknownType: (type: unknown) => never,
+): M {
+  const m = record(raw, 'message');
+  const type = m.type;
+  if (typeof type !== 'string' || !Object.hasOwn(table, type)) return unknownType(type);
+  // The mapped type cannot be indexed by a plain string; the own-key check above is what makes this safe.
+  const parse = (table as unknown as Record<string, (message: Record<string, unknown>) => M>)[type]!;
+  return parse(m);
+}
+
 /** Runs a parser and returns its value or the ProtocolError (never throws anything else for bad input). */
 export function attempt<T>(parse: () => T): T | ProtocolError {
   try {
