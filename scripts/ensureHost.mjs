@@ -1,7 +1,7 @@
 // Installs what the tests and `npm start` need beyond the extension's own npm dependencies, when missing:
 // Debian's chromium (the browser the harness drives) and libkrb5-dev + pkg-config (code-server's kerberos addon
 // builds against gssapi.h), then code-server 4.139.1 and Node 24 into e2e-host/ from its own lockfile.
-// Facts and reasons: ../shared/docs/vscode-harness.md.
+// Facts and reasons: docs/testing.md ("The VS Code harness").
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { aptGetWaitingForLocks } from './lib/aptGet.mjs';

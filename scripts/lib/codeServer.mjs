@@ -1,5 +1,5 @@
 // Starts code-server (a real VS Code workbench with a Node extension host) from e2e-host/, on loopback, for the
-// integration tier, the e2e walk and `npm start`. Facts: ../shared/docs/vscode-harness.md.
+// integration tier, the e2e walk and `npm start`. Facts: docs/testing.md.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

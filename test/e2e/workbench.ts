@@ -14,7 +14,7 @@ export const screenshotDir = join(projectRoot, 'test-results', 'screenshots');
 
 /**
  * One real workbench for an e2e walk: the packaged .vsix installed into a fresh code-server profile, a copy of the
- * demo workspace opened, driven by headless Debian Chromium. Facts and selectors: shared/docs/vscode-harness.md.
+ * demo workspace opened, driven by headless Debian Chromium. Facts and selectors: docs/testing.md.
  */
 export class Workbench {
   private constructor(
