@@ -9,7 +9,7 @@ const onlyVscodeMayImportVscode = {
       paths: [
         {
           name: 'vscode',
-          message: 'Only src/vscode/** and src/extension.ts may use the VS Code API (architecture.md rule 1).',
+          message: 'Only src/vscode/** and src/extension.ts may use the VS Code API (ARCHITECTURE.md rule 1).',
         },
       ],
     },
@@ -64,7 +64,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: 'ExportDefaultDeclaration', message: 'No default exports (architecture.md rule 11).' },
+        { selector: 'ExportDefaultDeclaration', message: 'No default exports (ARCHITECTURE.md rule 11).' },
       ],
     },
   },

@@ -19,7 +19,7 @@ const common = {
   absWorkingDir: root,
 };
 
-// Native and host-provided modules stay outside the bundle (architecture.md rule 7).
+// Native and host-provided modules stay outside the bundle (ARCHITECTURE.md rule 7).
 const nodeExternal = ['vscode', 'onnxruntime-node'];
 
 /** @type {esbuild.BuildOptions[]} */
@@ -91,7 +91,7 @@ if (watch) {
 /**
  * The packaged extension carries onnxruntime-node's CPU binding for this platform next to the bundles
  * (dist/node_modules/, where `require('onnxruntime-node')` from dist/extension.js and dist/cli.js looks first):
- * the .vsix is built without node_modules, and the probe loads the runtime lazily (architecture.md rule 7).
+ * the .vsix is built without node_modules, and the probe loads the runtime lazily (ARCHITECTURE.md rule 7).
  */
 function copyOnnxRuntime() {
   const from = (pkg) => join(root, 'node_modules', pkg);

@@ -1,6 +1,6 @@
 /**
  * Every failure of the checkpoint reader is a CheckpointError with one of a few reasons, so callers (the
- * `.pt` editor, the CLI) can say what happened without parsing messages (architecture.md rule 4).
+ * `.pt` editor, the CLI) can say what happened without parsing messages (ARCHITECTURE.md rule 4).
  */
 export type CheckpointErrorReason =
   /** The file ends before a structure it declares (a cut-off download, a partial copy). */

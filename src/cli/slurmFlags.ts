@@ -1,11 +1,12 @@
 import { join } from 'node:path';
-import { newRunId, type RunKind } from '../runs/runRecord';
+import { newRunId } from '../runs/runRecord';
 import { runRecordsDir } from '../runs/runRecordStore';
-import { sbatchScriptOfPlan } from '../plan/sbatchScript';
-import { SlurmError } from '../runs/slurm/slurmError';
-import { parseSlurmJobOptions, type SlurmJobOptions } from '../plan/slurmJobOptions';
+import { sbatchScriptOfPlan } from '../runs/slurm/sbatchScript';
+import { SlurmError } from '../runs/slurmError';
+import { parseSlurmJobOptions, type SlurmJobOptions } from '../runs/slurmJobOptions';
 import type { CommandPlan } from '../plan/commandPlan';
 import { UsageError } from './cliIo';
+import type { RunKind } from '../runs/runPlan';
 
 /** The `plan … --scheduler slurm` flags (node:util parseArgs options). */
 export const slurmFlagOptions = {

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { isFinalStatus, isValidRunId, RunRecordError, type RunRecord } from '../runs/runRecord';
 import { RunRecordStore, runRecordsDir } from '../runs/runRecordStore';
 import { SlurmCommands } from '../runs/slurm/slurmCommands';
-import { SlurmError } from '../runs/slurm/slurmError';
+import { SlurmError } from '../runs/slurmError';
 import { SlurmScheduler } from '../runs/slurm/slurmScheduler';
 import { Supervisor } from '../runs/local/supervisor';
 import { SupervisorError } from '../runs/local/supervisorError';

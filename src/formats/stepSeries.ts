@@ -1,8 +1,8 @@
 import { openUntrustedFile } from '../shared/untrustedFile';
-import { lowerBound } from '../results/downsample';
 import type { TrainStepEvent } from './logEvents';
 import { parseLogFile } from './logFile';
 import { LogParser } from './logParser';
+import { lowerBound } from '../shared/lowerBound';
 
 /** The values of a train step line that a chart plots (contracts §2.2). */
 export const stepFields = ['loss', 'contrastive_loss', 'lr', 'logitScale', 'samplesPerSecond'] as const;

@@ -32,7 +32,7 @@ export interface DownloadRequest {
   commit?: string;
 }
 
-/** The things a download touches, passed in (architecture.md rule 2). */
+/** The things a download touches, passed in (ARCHITECTURE.md rule 2). */
 export interface DownloadDeps extends HubClient {
   /** The hub cache root (resolveHubCacheDir). */
   cacheDir: string;

@@ -1,6 +1,6 @@
 /**
  * Every failure of the Hub catalog and the downloader is a HubError with one of a few reasons, so callers (the
- * Checkpoints view, the CLI) can decide what to offer without parsing messages (architecture.md rule 4). The
+ * Checkpoints view, the CLI) can decide what to offer without parsing messages (ARCHITECTURE.md rule 4). The
  * message says what happened and what to do next; it never contains the token.
  */
 export type HubErrorReason =

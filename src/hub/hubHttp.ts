@@ -2,7 +2,7 @@ import { version } from '../shared/version';
 import { HubError } from './hubError';
 import type { HubToken } from './hubToken';
 
-/** What every Hub call needs (architecture.md rule 2: the fetch and the endpoint come from the caller). */
+/** What every Hub call needs (ARCHITECTURE.md rule 2: the fetch and the endpoint come from the caller). */
 export interface HubClient {
   /** The Hub base URL, already resolved (resolveHubEndpoint). */
   endpoint: string;

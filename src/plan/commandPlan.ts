@@ -1,5 +1,5 @@
 /**
- * A process to start, never a shell string (architecture.md rule 10): `argv[0]` is the program, the rest its
+ * A process to start, never a shell string (ARCHITECTURE.md rule 10): `argv[0]` is the program, the rest its
  * arguments, each one element however many spaces it holds. `env` holds only what the plan adds; the launcher
  * puts it on top of its own environment.
  */

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import type { ClipModelName } from '../checkpoint/clipArchitecture';
 import type { CommandPlan } from './commandPlan';
 import { PlanError } from './planError';
 import { oracleSampleFactor, ticScaleConfigs, type TicScale } from '../tic/ticScales';
 import { firstStepYear, lastStepYear, stepDataYears, type TicStrategy } from '../tic/ticTimeline';
+import type { ClipModelName } from '../tic/clipModels';
 
 /** What to train next. Paths must be absolute (or remote URLs such as `s3://…`, which train.py also reads). */
 export interface ResumeRequest {

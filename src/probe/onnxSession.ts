@@ -2,7 +2,7 @@ import type * as OrtTypes from 'onnxruntime-node';
 import { ProbeError } from './probeError';
 
 /**
- * onnxruntime-node behind a lazy import (architecture.md rule 7): the native binding is loaded on the first
+ * onnxruntime-node behind a lazy import (ARCHITECTURE.md rule 7): the native binding is loaded on the first
  * probe, so a missing or broken binding fails that probe with a 'runtimeUnavailable' ProbeError and never
  * the extension's activation.
  */

@@ -1,6 +1,6 @@
 /**
  * Every failure of the CPU probe is a ProbeError with one of a few reasons, so callers (commands, the CLI) can
- * say what happened and what to do next without parsing messages (architecture.md rule 4).
+ * say what happened and what to do next without parsing messages (ARCHITECTURE.md rule 4).
  */
 export type ProbeErrorReason =
   /** onnxruntime-node cannot be loaded (missing or broken native binding, unsupported platform). */

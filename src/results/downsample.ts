@@ -1,3 +1,4 @@
+import { lowerBound } from '../shared/lowerBound';
 /**
  * Min/max bucket downsampling for line charts (the M4 idea: per pixel column, the first, last, lowest and highest
  * point draw the same line as all of its points). Plain code, no Node or DOM API: the host and the webview both
@@ -129,15 +130,6 @@ export function downsampleColumnsIndices(
   return out.subarray(0, count);
 }
 
-/** The first index in [lo, hi) whose x is ≥ value (hi when none), for x sorted ascending. */
-export function lowerBound(x: ArrayLike<number>, value: number, lo = 0, hi = x.length): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (x[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** The first index in [lo, hi) whose x is > value (hi when none), for x sorted ascending. */
 export function upperBound(x: ArrayLike<number>, value: number, lo = 0, hi = x.length): number {

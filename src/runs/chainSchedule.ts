@@ -1,5 +1,5 @@
 import type { RunRecord } from './runRecord';
-import type { RunPlan } from './local/supervisor';
+import type { RunPlan } from './runPlan';
 
 /**
  * One year of "Continue the chain to 2022". The plans are builders, called only when the step is about to run:

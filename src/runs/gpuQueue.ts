@@ -1,7 +1,7 @@
-import type { RunPlan } from './local/supervisor';
 import type { RunRecord } from './runRecord';
+import type { RunPlan } from './runPlan';
 
-/** Why the queue refused or dropped a request (architecture.md rule 4). */
+/** Why the queue refused or dropped a request (ARCHITECTURE.md rule 4). */
 export type GpuQueueErrorReason =
   /** The request was cancelled while it waited; it never started. */
   | 'cancelled'

@@ -1,4 +1,4 @@
-import type { RunKind } from './runRecord';
+import type { RunKind } from './runPlan';
 
 /**
  * Why a run failed. The exit code alone is not enough: DC train.py exits 0 after "Error. Experiment already
@@ -47,7 +47,7 @@ export const runFailureReasons: readonly RunFailureReason[] = [
 
 export interface RunFailure {
   reason: RunFailureReason;
-  /** The log line or fact behind the reason, verbatim (words for people live in src/vscode/errors.ts). */
+  /** The log line or fact behind the reason, verbatim (words for people live in src/vscode/common/errors.ts). */
   detail: string;
 }
 

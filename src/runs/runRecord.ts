@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import type { ProcessIdentity } from './local/processTree';
-import type { StopSignal } from './local/supervisorStop';
 import { runFailureReasons, type RunFailure, type RunFailureReason } from './runFailure';
 import { parseSlurmRunInfo, type SlurmRunInfo } from './slurmRunInfo';
+import type { ProcessIdentity } from './processIdentity';
+import type { StopSignal } from './stopSignal';
+import { runKinds, type RunKind } from './runPlan';
 
 /**
  * One training, evaluation or tasklist run started by TiC Studio, kept as `<workspace>/.tic-studio/runs/<id>.json`
  * so that another window, or this one after a reload, finds it again. Written atomically by RunRecordStore and
- * parsed at the boundary by parseRunRecord (architecture.md rule 3).
+ * parsed at the boundary by parseRunRecord (ARCHITECTURE.md rule 3).
  */
-export type RunKind = 'train' | 'eval' | 'tasklist';
-export const runKinds: readonly RunKind[] = ['train', 'eval', 'tasklist'];
 
 /**
  * queued: written, not started yet. running: the process is (or was, at the last look) alive. succeeded /

@@ -1,6 +1,6 @@
 import type { RunLogListener } from './runLogFollow';
 import type { RunRecord, RunSchedulerKind } from './runRecord';
-import type { RunPlan } from './local/supervisor';
+import type { RunPlan } from './runPlan';
 
 /**
  * Where runs run: this machine (Supervisor) or a Slurm cluster (SlurmScheduler). Plans, the GPU queue's callers,

@@ -1,4 +1,4 @@
-import type { ClipModelName } from '../checkpoint/clipArchitecture';
+import type { ClipModelName } from './clipModels';
 
 /** The TiC scales of datacomp's patched `scale_configs.py` (contracts §1.2). */
 export type TicScale = 'tic_debug' | 'tic_medium' | 'tic_large' | 'tic_xlarge';

@@ -11,14 +11,14 @@ import type { RunRecord } from '../../src/runs/runRecord';
 import { RunRecordStore, runRecordsDir } from '../../src/runs/runRecordStore';
 import { simulatedTrainPlan } from '../../src/plan/simulatedPlan';
 import { SlurmCommands } from '../../src/runs/slurm/slurmCommands';
-import { parseSlurmJobOptions, type SlurmJobOptions } from '../../src/plan/slurmJobOptions';
+import { parseSlurmJobOptions, type SlurmJobOptions } from '../../src/runs/slurmJobOptions';
 import { SlurmScheduler } from '../../src/runs/slurm/slurmScheduler';
-import type { RunPlan } from '../../src/runs/local/supervisor';
 import { standInDir } from '../fixtures/standIn/standIn';
 import { ddpProbePlan } from '../support/ddpProbePlan';
 import { ensureTorchrunInstalled, localSlurmOrSkipReason, type LocalSlurm } from '../support/localSlurm';
 import { runCliInProcess } from '../support/runCliInProcess';
 import { slurmRunRecord } from '../support/slurmRunRecord';
+import type { RunPlan } from '../../src/runs/runPlan';
 
 /** Processes whose command line mentions `marker` (the run's unique experiment folder). */
 function processesMentioning(marker: string): string[] {

@@ -1,8 +1,8 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SlurmError } from '../../src/runs/slurm/slurmError';
-import { parseSlurmJobOptions } from '../../src/plan/slurmJobOptions';
-import type { RunPlan } from '../../src/runs/local/supervisor';
+import { SlurmError } from '../../src/runs/slurmError';
+import { parseSlurmJobOptions } from '../../src/runs/slurmJobOptions';
+import type { RunPlan } from '../../src/runs/runPlan';
 
 /**
  * A training plan whose train.py is test/fixtures/slurm/ddpProbe.py (a real torch.distributed job: gloo, CPU),

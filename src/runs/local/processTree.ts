@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ProcessIdentity } from '../processIdentity';
 
 /**
  * What the supervisor knows about a process from `/proc/<pid>/stat` (Linux proc(5)). `startTicks` (field 22,
@@ -14,13 +15,6 @@ export interface ProcessInfo {
   startTicks: number;
 }
 
-/** Who a run's process is, stable across reloads: the pid alone is reused by the kernel. */
-export interface ProcessIdentity {
-  pid: number;
-  startTicks: number;
-  /** `/proc/sys/kernel/random/boot_id`: the same startTicks after a reboot is another process. */
-  bootId: string;
-}
 
 /** Linux fixes USER_HZ at 100 for user space on every architecture TiC-CLIP runs on (proc(5), "starttime"). */
 export const clockTicksPerSecond = 100;

@@ -3,18 +3,8 @@ import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import {
-  defaultProcRoot,
-  descendantsOf,
-  isProcessAlive,
-  listProcesses,
-  processStartMs,
-  readBootTimeMs,
-  readProcessIdentity,
-  type ProcessIdentity,
-} from './processTree';
+import { defaultProcRoot, descendantsOf, isProcessAlive, listProcesses, processStartMs, readBootTimeMs, readProcessIdentity } from './processTree';
 import { readUntrustedText } from '../../shared/untrustedFile';
-import type { CommandPlan } from '../../plan/commandPlan';
 import { RunClaims, runSecretVariable } from '../runClaims';
 import { proveRunOwnership } from './runOwnershipProof';
 import { detectRunFailure } from '../runFailure';
@@ -22,20 +12,10 @@ import { followRunWhenRead, type RunLogListener } from '../runLogFollow';
 import { RunEvents } from '../runEvents';
 import { readRunOutcome } from '../runOutcome';
 import type { RunScheduler } from '../runScheduler';
-import type { SlurmJobOptions } from '../../plan/slurmJobOptions';
-import {
-  isFinalStatus,
-  isValidRunId,
-  newRunId,
-  recordedEnv,
-  RunRecordError,
-  runRecordVersion,
-  type RunKind,
-  type RunRecord,
-} from '../runRecord';
+import { isFinalStatus, isValidRunId, newRunId, recordedEnv, RunRecordError, runRecordVersion, type RunRecord } from '../runRecord';
 import { RunRecordStore, runRecordsDir } from '../runRecordStore';
 import { SupervisorError } from './supervisorError';
-import { stopProcessTree, type StopSignal } from './supervisorStop';
+import { stopProcessTree } from './supervisorStop';
 import {
   installSupervisorWrapper,
   parseWrapperExit,
@@ -45,27 +25,9 @@ import {
   wrapperSecretVariable,
 } from './supervisorWrapper';
 import { ensureUserStateDir, userStateDir } from '../../shared/userStateDir';
-
-/**
- * What to run: a CommandPlan from the plan builders (argv, never a shell line; `cwd` absolute, datacomp/ for
- * train.py and evaluate.py, §0; `env` only what the plan adds on top of the supervisor's base environment; these
- * variables, secrets redacted, are what the record keeps) plus what the record needs.
- */
-export interface RunPlan extends CommandPlan {
-  readonly kind: RunKind;
-  readonly label: string;
-  readonly simulated?: boolean;
-  /** Train: `{output_dir}/{exp_name}/out.log`, followed next to stdout/stderr. */
-  readonly outLogPath?: string;
-  /** Train: `{output_dir}/{exp_name}`; eval: `--output_dir`. Checked after the run (runFailure.ts). */
-  readonly outputDir?: string;
-  /** The checkpoint this run continues from and its sha256 (computed by the caller). */
-  readonly parentCheckpoint?: { readonly path: string; readonly sha256: string };
-  /** The run id to use (the one a Slurm script was shown with); default a fresh one. */
-  readonly id?: string;
-  /** Run it as a Slurm job with these options (SlurmScheduler); absent: on this machine. */
-  readonly slurm?: SlurmJobOptions;
-}
+import type { ProcessIdentity } from '../processIdentity';
+import type { StopSignal } from '../stopSignal';
+import type { RunPlan } from '../runPlan';
 
 export interface StopOptions {
   /** Wait after SIGINT before SIGTERM. Default: the supervisor's (10 s). */

@@ -1,4 +1,4 @@
-/** Why the supervisor refused or could not do something (architecture.md rule 4). */
+/** Why the supervisor refused or could not do something (ARCHITECTURE.md rule 4). */
 export type SupervisorErrorReason =
   /** The workspace is not trusted: nothing is started (package.json capabilities.untrustedWorkspaces). */
   | 'untrusted'

@@ -1,15 +1,8 @@
 import { processesCarrying } from './runOwnershipProof';
-import {
-  defaultProcRoot,
-  descendantsOf,
-  isRunningState,
-  listProcesses,
-  readProcessInfo,
-  type ProcessIdentity,
-  type ProcessInfo,
-} from './processTree';
+import { defaultProcRoot, descendantsOf, isRunningState, listProcesses, readProcessInfo, type ProcessInfo } from './processTree';
+import type { ProcessIdentity } from '../processIdentity';
+import type { StopSignal } from '../stopSignal';
 
-export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGKILL';
 
 export interface StopTreeOptions {
   /** The run's process; it leads the process group `pgid`. */

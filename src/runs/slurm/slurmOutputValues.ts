@@ -1,4 +1,4 @@
-import { SlurmError } from './slurmError';
+import { SlurmError } from '../slurmError';
 import type { SlurmJobInfo } from './slurmJobInfo';
 import { parseSlurmState, slurmStateMeaning, type SlurmJobState } from '../slurmJobState';
 
@@ -31,7 +31,7 @@ export function checkReportedJobId(text: string): string {
   return text;
 }
 
-/** The decoders throw this; the parse functions catch it and return it (architecture.md rule 3: no throw out). */
+/** The decoders throw this; the parse functions catch it and return it (ARCHITECTURE.md rule 3: no throw out). */
 export function badOutput(what: string): SlurmError {
   return new SlurmError('badOutput', `Slurm printed ${what}.`);
 }

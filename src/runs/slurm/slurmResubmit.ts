@@ -1,5 +1,5 @@
-import type { RunKind } from '../runRecord';
 import { slurmStateMeaning, type SlurmJobState } from '../slurmJobState';
+import type { RunKind } from '../runPlan';
 
 export interface ResubmitInput {
   readonly state: SlurmJobState;

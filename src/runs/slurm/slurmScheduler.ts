@@ -18,17 +18,17 @@ import {
 import { RunClaims, type RunClaim } from '../runClaims';
 import { RunRecordStore, runRecordsDir } from '../runRecordStore';
 import type { RunScheduler } from '../runScheduler';
-import type { RunPlan } from '../local/supervisor';
 import { userStateDir } from '../../shared/userStateDir';
 import { jobScriptSha256, readJobScript, writeNewJobScript, type JobScriptRead } from './jobScript';
-import { sbatchScriptOfPlan } from '../../plan/sbatchScript';
+import { sbatchScriptOfPlan } from './sbatchScript';
 import type { SlurmCommands } from './slurmCommands';
-import { SlurmError } from './slurmError';
+import { SlurmError } from '../slurmError';
 import type { SlurmJobInfo } from './slurmJobInfo';
-import type { SlurmJobOptions } from '../../plan/slurmJobOptions';
+import type { SlurmJobOptions } from '../slurmJobOptions';
 import { slurmStateMeaning } from '../slurmJobState';
 import { resubmitDecision } from './slurmResubmit';
 import type { SlurmNotResubmitted } from '../slurmRunInfo';
+import type { RunPlan } from '../runPlan';
 
 export interface SlurmSchedulerOptions {
   workspaceRoot: string;

@@ -3,8 +3,8 @@ import { checkpointFileFilters } from '../editors/checkpointInspector';
 import type { HubService } from '../hub/hubService';
 import { isHubCheckpointNode } from '../views/checkpointsTree';
 import { ensureLocal } from './hubCommands';
-import { commandIds, customEditorTypes } from '../ids';
-import type { Logger } from '../logger';
+import { commandIds, customEditorTypes } from '../common/ids';
+import type { Logger } from '../common/logger';
 import { CheckpointDiffPanel } from '../panels/checkpointDiffPanel';
 
 async function pickCheckpoint(title: string, near?: vscode.Uri): Promise<vscode.Uri | undefined> {

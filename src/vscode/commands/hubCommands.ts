@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { commandIds, customEditorTypes } from '../ids';
+import { commandIds, customEditorTypes } from '../common/ids';
 import { hubTokenSecretKey, type HubService } from '../hub/hubService';
 import { isHubCheckpointNode, type HubCheckpointNode } from '../views/checkpointsTree';
 

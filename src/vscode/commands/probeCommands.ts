@@ -4,10 +4,10 @@ import { inspectCheckpoint } from '../../checkpoint/report';
 import { exportForProbe } from '../../probe/probeExport';
 import { ProbeError } from '../../probe/probeError';
 import { fileSha256 } from '../../shared/fileSha256';
-import { commandIds } from '../ids';
+import { commandIds } from '../common/ids';
 import { ProbePanel, type ProbeDeps } from '../panels/probePanel';
 import { selectedPython } from '../runs/pythonInterpreter';
-import { readRunSettings } from '../settings';
+import { readRunSettings } from '../common/settings';
 import { isStepNode } from '../views/experimentsTree';
 
 /** The checkpoint a command was invoked on: an Explorer file, an Experiments step, a cached Hub checkpoint. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../runs/runRecord';
-import { commandIds } from '../ids';
+import { commandIds } from '../common/ids';
 import { continueChainFlow } from '../runs/continueChainFlow';
 import { evaluateFlow } from '../runs/evaluateFlow';
 import { resumeFlow } from '../runs/resumeFlow';

@@ -2,12 +2,12 @@ import * as vscode from 'vscode';
 import { inspectCheckpoint } from '../../checkpoint/report';
 import { parseInspectorMessage, type HostToInspector } from '../../protocol/checkpointMessages';
 import { ProtocolError } from '../../protocol/validate';
-import { DisposableStore } from '../disposableStore';
-import { describeError } from '../errors';
+import { DisposableStore } from '../common/disposableStore';
+import { describeError } from '../common/errors';
 import { reportToWire } from '../../wire/checkpointWire';
-import { commandIds, customEditorTypes } from '../ids';
-import type { Logger } from '../logger';
-import { webviewHtml, webviewResourceRoots } from '../webviewHtml';
+import { commandIds, customEditorTypes } from '../common/ids';
+import type { Logger } from '../common/logger';
+import { webviewHtml, webviewResourceRoots } from '../common/webviewHtml';
 
 /** Filters for "pick a checkpoint" dialogs. */
 export const checkpointFileFilters = { Checkpoints: ['pt', 'pth', 'bin', 'safetensors'], 'All files': ['*'] };

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { machineScopedSetting } from '../../hub/hubSettings';
-import { settingKeys } from '../ids';
+import { settingKeys } from '../common/ids';
 
 export interface HubMachineSettings {
   endpoint: string | undefined;

@@ -5,8 +5,8 @@ import type { DownloadProgress } from '../../hub/downloadProgress';
 import { listHubCatalog, type CatalogRepo } from '../../hub/hubCatalog';
 import { HubError } from '../../hub/hubError';
 import { resolveHubSettings, type HubSettings } from '../../hub/hubSettings';
-import type { Logger } from '../logger';
-import { readHubSettings } from '../settings';
+import type { Logger } from '../common/logger';
+import { readHubSettings } from '../common/settings';
 import { readHubMachineSettings } from './hubMachineSettings';
 
 /** Where the token set with "TiC Studio: Set Hugging Face Token" lives (VS Code SecretStorage, never settings). */

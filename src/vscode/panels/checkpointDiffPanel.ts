@@ -3,12 +3,12 @@ import * as vscode from 'vscode';
 import { diffCheckpoints } from '../../checkpoint/diff';
 import { parseInspectorMessage, type HostToInspector } from '../../protocol/checkpointMessages';
 import { ProtocolError } from '../../protocol/validate';
-import { DisposableStore } from '../disposableStore';
+import { DisposableStore } from '../common/disposableStore';
 import { diffToWire } from '../../wire/checkpointWire';
-import { describeError } from '../errors';
-import { webviewTypes } from '../ids';
-import type { Logger } from '../logger';
-import { webviewHtml, webviewResourceRoots } from '../webviewHtml';
+import { describeError } from '../common/errors';
+import { webviewTypes } from '../common/ids';
+import type { Logger } from '../common/logger';
+import { webviewHtml, webviewResourceRoots } from '../common/webviewHtml';
 
 /**
  * "A ↔ B": how far checkpoint B moved from A. The diff streams tensor by tensor through src/checkpoint/diff.ts,

@@ -13,12 +13,12 @@ import { buildDashboardSnapshot } from '../../wire/dashboardSnapshot';
 import { lossChainInputs, type LossStore } from '../../wire/lossStore';
 import type { Workspace } from '../../workspace/workspaceScan';
 import { version } from '../../shared/version';
-import { DisposableStore } from '../disposableStore';
-import { commandIds, webviewTypes } from '../ids';
-import type { Logger } from '../logger';
+import { DisposableStore } from '../common/disposableStore';
+import { commandIds, webviewTypes } from '../common/ids';
+import type { Logger } from '../common/logger';
 import type { RunsService } from '../runs/runsService';
-import { readFirstStepMode } from '../settings';
-import { webviewHtml, webviewResourceRoots } from '../webviewHtml';
+import { readFirstStepMode } from '../common/settings';
+import { webviewHtml, webviewResourceRoots } from '../common/webviewHtml';
 
 export interface DashboardDeps {
   readonly extensionUri: vscode.Uri;

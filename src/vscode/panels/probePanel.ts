@@ -13,10 +13,10 @@ import {
   type ProbeImageWire,
   type ProbeToHost,
 } from '../../protocol/probeMessages';
-import { DisposableStore } from '../disposableStore';
-import { commandIds, webviewTypes } from '../ids';
-import type { Logger } from '../logger';
-import { webviewHtml, webviewResourceRoots } from '../webviewHtml';
+import { DisposableStore } from '../common/disposableStore';
+import { commandIds, webviewTypes } from '../common/ids';
+import type { Logger } from '../common/logger';
+import { webviewHtml, webviewResourceRoots } from '../common/webviewHtml';
 
 export interface ProbeDeps {
   readonly extensionUri: vscode.Uri;

@@ -9,13 +9,13 @@ import { hasBlockingProblem } from '../../plan/planProblem';
 import { planResume, type ResumeRequest } from '../../plan/resumePlan';
 import { validateResumePlan } from '../../plan/resumeValidation';
 import { simulatedTrainPlan } from '../../plan/simulatedPlan';
-import type { RunPlan } from '../../runs/local/supervisor';
 import { type TicStrategy } from '../../tic/ticTimeline';
-import { readRunSettings } from '../settings';
+import { readRunSettings } from '../common/settings';
 import { confirmCommand, firstExisting, forSimulation, hashParent, requireTrust, showProblems } from './launchPrompts';
 import { selectedPython } from './pythonInterpreter';
 import type { RunsService } from './runsService';
 import { confirmSlurmScript, pickPlacement } from './slurmPrompts';
+import type { RunPlan } from '../../runs/runPlan';
 
 /**
  * "Resume from YEAR": plans YEAR+1 of the chain (contracts §1.4, §1.7) from the step's checkpoint, asks for the few

@@ -4,14 +4,15 @@ import { GpuQueue } from '../../runs/gpuQueue';
 import { schedulerOf, type RunScheduler } from '../../runs/runScheduler';
 import { SlurmCommands } from '../../runs/slurm/slurmCommands';
 import { SlurmScheduler } from '../../runs/slurm/slurmScheduler';
-import { Supervisor, type RunPlan } from '../../runs/local/supervisor';
+import { Supervisor } from '../../runs/local/supervisor';
 import { scanWorkspace, type Workspace } from '../../workspace/workspaceScan';
 import type { StepActivity } from '../../wire/timelineSteps';
-import { describeRunFailure } from '../errors';
-import type { Logger } from '../logger';
-import { readRunSettings, readSlurmPolling } from '../settings';
+import { describeRunFailure } from '../common/errors';
+import type { Logger } from '../common/logger';
+import { readRunSettings, readSlurmPolling } from '../common/settings';
 import { LiveRunStats } from './liveRunStats';
 import { SlurmResubmitPrompt } from './slurmResubmitPrompt';
+import type { RunPlan } from '../../runs/runPlan';
 
 /**
  * The experiments of the workspace (scanned, rescanned when results change) and the runs TiC Studio started,

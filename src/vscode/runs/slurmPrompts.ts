@@ -2,12 +2,12 @@ import { hostname } from 'node:os';
 import * as vscode from 'vscode';
 import type { PlanProblem } from '../../plan/planProblem';
 import type { SlurmCommands } from '../../runs/slurm/slurmCommands';
-import { SlurmError } from '../../runs/slurm/slurmError';
-import { parseSlurmJobOptions, type SlurmJobOptions } from '../../plan/slurmJobOptions';
+import { SlurmError } from '../../runs/slurmError';
+import { parseSlurmJobOptions, type SlurmJobOptions } from '../../runs/slurmJobOptions';
 import type { PreparedSlurmRun } from '../../runs/slurm/slurmScheduler';
 import type { GpuInfo } from '../../plan/gpuQuery';
-import type { Logger } from '../logger';
-import { readSlurmJobOptions } from '../settings';
+import type { Logger } from '../common/logger';
+import { readSlurmJobOptions } from '../common/settings';
 import { pickGpus } from './launchPrompts';
 import type { RunsService } from './runsService';
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../runs/runRecord';
 import type { SlurmScheduler } from '../../runs/slurm/slurmScheduler';
-import type { Logger } from '../logger';
+import type { Logger } from '../common/logger';
 
 const scheme = 'tic-studio-resubmit';
 

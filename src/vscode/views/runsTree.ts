@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { isFinalStatus, type RunRecord } from '../../runs/runRecord';
 import { slurmStateMeaning } from '../../runs/slurmJobState';
-import { describeRunFailure } from '../errors';
+import { describeRunFailure } from '../common/errors';
 import type { RunsService } from '../runs/runsService';
 
 export interface RunNode {

@@ -3,10 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isProcessAlive, readProcessIdentity, type ProcessIdentity } from '../../../src/runs/local/processTree';
+import { isProcessAlive, readProcessIdentity } from '../../../src/runs/local/processTree';
 import { runRecordVersion, type RunRecord } from '../../../src/runs/runRecord';
 import { runRecordsDir } from '../../../src/runs/runRecordStore';
 import { Supervisor } from '../../../src/runs/local/supervisor';
+import type { ProcessIdentity } from '../../../src/runs/processIdentity';
 
 const cli = join(__dirname, '../../../dist/cli.js');
 

@@ -87,7 +87,7 @@ function contractsCitations(file: string, text: string): Citation[] {
   return out;
 }
 
-/** The `ARCHITECTURE.md rule N` citations of one file's text (also the old `architecture.md rule N`). */
+/** The `ARCHITECTURE.md rule N` citations of one file's text (also the old spelling, `architecture.md rule N`). */
 function ruleCitations(file: string, text: string): Citation[] {
   return [...text.matchAll(/architecture\.md,? rules? (\d+)/gi)].map((m) => ({
     file,

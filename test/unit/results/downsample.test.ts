@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
-import {
-  downsampleColumnsIndices,
-  downsampleIndices,
-  lowerBound,
-  upperBound,
-  type DownsampleView,
-} from '../../../src/results/downsample';
+import { downsampleColumnsIndices, downsampleIndices, upperBound, type DownsampleView } from '../../../src/results/downsample';
+import { lowerBound } from '../../../src/shared/lowerBound';
 
 /** A small deterministic generator, so a failure can be replayed. */
 function random(seed: number): () => number {

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runChainSchedule, type ChainStepEvent, type ScheduledStep } from '../../../src/runs/chainSchedule';
 import { GpuQueue } from '../../../src/runs/gpuQueue';
-import type { RunKind } from '../../../src/runs/runRecord';
-import { Supervisor, type RunPlan } from '../../../src/runs/local/supervisor';
+import { Supervisor } from '../../../src/runs/local/supervisor';
+import type { RunPlan } from '../../../src/runs/runPlan';
+import type { RunKind } from '../../../src/runs/runPlan';
 
 describe('runChainSchedule (real child processes through a GpuQueue and a Supervisor)', function () {
   this.timeout(10_000);

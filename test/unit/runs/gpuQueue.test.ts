@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GpuQueue, GpuQueueError } from '../../../src/runs/gpuQueue';
 import type { RunRecord } from '../../../src/runs/runRecord';
-import { Supervisor, type RunPlan } from '../../../src/runs/local/supervisor';
+import { Supervisor } from '../../../src/runs/local/supervisor';
+import type { RunPlan } from '../../../src/runs/runPlan';
 
 describe('GpuQueue (real child processes through a real Supervisor)', function () {
   this.timeout(10_000);

@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isProcessAlive, readProcessIdentity, type ProcessIdentity } from '../../../src/runs/local/processTree';
+import { isProcessAlive, readProcessIdentity } from '../../../src/runs/local/processTree';
 import { RunClaims } from '../../../src/runs/runClaims';
 import { proveRunOwnership } from '../../../src/runs/local/runOwnershipProof';
 import { runRecordVersion, type RunRecord } from '../../../src/runs/runRecord';
@@ -12,6 +12,7 @@ import { Supervisor } from '../../../src/runs/local/supervisor';
 import { SupervisorError } from '../../../src/runs/local/supervisorError';
 import { stopProcessTree } from '../../../src/runs/local/supervisorStop';
 import { userStateDir } from '../../../src/shared/userStateDir';
+import type { ProcessIdentity } from '../../../src/runs/processIdentity';
 
 /**
  * Issue: a run record in the workspace is a claim, not a proof. A planted `.tic-studio/runs/<id>.json` must never

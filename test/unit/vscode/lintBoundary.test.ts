@@ -11,7 +11,7 @@ async function lintAs(relativePath: string): Promise<string[]> {
   return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
 }
 
-describe('the vscode import boundary (architecture.md rule 1)', function () {
+describe('the vscode import boundary (ARCHITECTURE.md rule 1)', function () {
   this.timeout(60000);
 
   it('fails lint for a file outside src/vscode/ that imports vscode', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commandIds, containerId, settingKeys, viewIds } from '../../../src/vscode/ids';
+import { commandIds, containerId, settingKeys, viewIds } from '../../../src/vscode/common/ids';
 
 interface Manifest {
   name: string;
@@ -24,7 +24,7 @@ const root = join(__dirname, '../../..');
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest;
 
 describe('package.json contributions', () => {
-  it('declares exactly the commands that src/vscode/ids.ts names', () => {
+  it('declares exactly the commands that src/vscode/common/ids.ts names', () => {
     const declared = manifest.contributes.commands.map((c) => c.command).sort();
     assert.deepEqual(declared, Object.values(commandIds).sort());
   });
@@ -58,7 +58,7 @@ describe('package.json contributions', () => {
     }
   });
 
-  it('declares exactly the settings that src/vscode/settings.ts reads', () => {
+  it('declares exactly the settings that src/vscode/common/settings.ts reads', () => {
     const declared = Object.keys(manifest.contributes.configuration?.properties ?? {}).sort();
     assert.deepEqual(declared, Object.values(settingKeys).sort());
   });

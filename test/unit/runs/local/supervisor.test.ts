@@ -12,7 +12,7 @@ import {
 import { parseRunRecordText, runRecordVersion, type RunRecord } from '../../../../src/runs/runRecord';
 import { runRecordsDir, RunRecordStore } from '../../../../src/runs/runRecordStore';
 import type { RunLogSource } from '../../../../src/runs/runLogFollow';
-import { Supervisor, type RunPlan, type SupervisorOptions } from '../../../../src/runs/local/supervisor';
+import { Supervisor, type SupervisorOptions } from '../../../../src/runs/local/supervisor';
 import { SupervisorError } from '../../../../src/runs/local/supervisorError';
 import {
   standInEnv,
@@ -21,6 +21,7 @@ import {
   standInTasklist,
   type StandInEnvOptions,
 } from '../../../fixtures/standIn/standIn';
+import type { RunPlan } from '../../../../src/runs/runPlan';
 
 // contracts.md §2.2, the regex tested against the real logs.
 const trainEpochLine =

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { SlurmError } from '../../../../src/runs/slurm/slurmError';
-import { parseSlurmJobOptions } from '../../../../src/plan/slurmJobOptions';
+import { SlurmError } from '../../../../src/runs/slurmError';
+import { parseSlurmJobOptions } from '../../../../src/runs/slurmJobOptions';
 
 /**
  * `ticStudio.slurm.extraDirectives` can come from a trusted workspace's settings, and auto-resume submits the

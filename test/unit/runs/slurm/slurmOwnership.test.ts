@@ -18,7 +18,7 @@ import { RunClaims } from '../../../../src/runs/runClaims';
 import type { RunRecord } from '../../../../src/runs/runRecord';
 import { RunRecordStore, runRecordsDir } from '../../../../src/runs/runRecordStore';
 import { SlurmCommands } from '../../../../src/runs/slurm/slurmCommands';
-import { SlurmError } from '../../../../src/runs/slurm/slurmError';
+import { SlurmError } from '../../../../src/runs/slurmError';
 import { SlurmScheduler } from '../../../../src/runs/slurm/slurmScheduler';
 import { ddpProbePlan } from '../../../support/ddpProbePlan';
 import { claimSlurmRun, slurmRunRecord } from '../../../support/slurmRunRecord';

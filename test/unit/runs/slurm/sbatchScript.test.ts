@@ -3,10 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planResume } from '../../../src/plan/resumePlan';
-import { sbatchScript, slurmJobName, type SbatchScriptInput } from '../../../src/plan/sbatchScript';
-import { SlurmError } from '../../../src/runs/slurm/slurmError';
-import { defaultSlurmJobOptions, parseSlurmJobOptions } from '../../../src/plan/slurmJobOptions';
+import { planResume } from '../../../../src/plan/resumePlan';
+import { sbatchScript, slurmJobName, type SbatchScriptInput } from '../../../../src/runs/slurm/sbatchScript';
+import { SlurmError } from '../../../../src/runs/slurmError';
+import { defaultSlurmJobOptions, parseSlurmJobOptions } from '../../../../src/runs/slurmJobOptions';
 
 /** `#SBATCH` options of a script, in order. */
 function directives(script: string): string[] {

@@ -1,6 +1,6 @@
 import type * as vscode from 'vscode';
 
-/** Collects disposables at the line that creates them (architecture.md rule 5) and disposes them in reverse. */
+/** Collects disposables at the line that creates them (ARCHITECTURE.md rule 5) and disposes them in reverse. */
 export class DisposableStore implements vscode.Disposable {
   private readonly items: vscode.Disposable[] = [];
   private disposed = false;

@@ -1,5 +1,5 @@
 /**
- * Every id that TiC Studio shares with package.json, as data in one place (architecture.md rule 6).
+ * Every id that TiC Studio shares with package.json, as data in one place (ARCHITECTURE.md rule 6).
  * A unit test checks these against package.json in both directions; this file imports nothing.
  */
 export const containerId = 'ticStudio';

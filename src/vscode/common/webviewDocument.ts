@@ -1,6 +1,6 @@
 /**
  * The HTML shell of every TiC Studio webview, free of the VS Code API so its policy is tested in plain Node
- * (webviewHtml.ts resolves the URIs). The Content Security Policy (architecture.md rule 8):
+ * (webviewHtml.ts resolves the URIs). The Content Security Policy (ARCHITECTURE.md rule 8):
  * - nothing by default; the one script runs by nonce, never inline or eval'd;
  * - styles only from the extension's own files: no `'unsafe-inline'`, so a value that reached the page as markup
  *   could not restyle it (hide a warning, overlay a fake button). Our code styles through the CSSOM

@@ -1,4 +1,4 @@
-import { SlurmError } from '../runs/slurm/slurmError';
+import { SlurmError } from './slurmError';
 
 /**
  * What a run asks of Slurm: the `#SBATCH` lines of its script (sbatchScript.ts). Cluster defaults come from the

@@ -4,7 +4,7 @@ import { webviewDocument } from './webviewDocument';
 
 /**
  * The HTML of every TiC Studio webview: the shell and strict CSP of webviewDocument.ts, with its one script and
- * its styles from the extension's dist/ and media/ folders (architecture.md rule 8).
+ * its styles from the extension's dist/ and media/ folders (ARCHITECTURE.md rule 8).
  */
 export function webviewHtml(
   webview: vscode.Webview,

@@ -1,4 +1,4 @@
-/** Why a Slurm command or its output could not be used (architecture.md rule 4; words for people: src/vscode/errors.ts). */
+/** Why a Slurm command or its output could not be used (ARCHITECTURE.md rule 4; words for people: src/vscode/common/errors.ts). */
 export type SlurmErrorReason =
   /** sbatch / squeue / scancel is not on PATH: this machine is not a Slurm submit host. */
   | 'notInstalled'

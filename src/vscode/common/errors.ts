@@ -1,8 +1,8 @@
-import type { RunFailure } from '../runs/runFailure';
-import { CheckpointError } from '../checkpoint/checkpointError';
+import type { RunFailure } from '../../runs/runFailure';
+import { CheckpointError } from '../../checkpoint/checkpointError';
 
 /**
- * Words for people, in one place (architecture.md rule 4): what happened and what to do next, by error reason.
+ * Words for people, in one place (ARCHITECTURE.md rule 4): what happened and what to do next, by error reason.
  */
 const checkpointAdvice: Record<CheckpointError['reason'], string> = {
   truncated: 'The file ends early: it may be a partial download or copy. Download or copy it again.',

@@ -1,8 +1,9 @@
-import { shellQuoteArgv } from './commandPlan';
-import { isSecretVariable, type RunKind } from '../runs/runRecord';
-import type { RunPlan } from '../runs/local/supervisor';
-import { SlurmError } from '../runs/slurm/slurmError';
-import type { SlurmJobOptions } from './slurmJobOptions';
+import { shellQuoteArgv } from '../../plan/commandPlan';
+import { isSecretVariable } from '../runRecord';
+import { SlurmError } from '../slurmError';
+import type { SlurmJobOptions } from '../slurmJobOptions';
+import type { RunPlan } from '../runPlan';
+import type { RunKind } from '../runPlan';
 
 export interface SbatchScriptInput {
   readonly runId: string;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { webviewDocument } from '../../../src/vscode/webviewDocument';
+import { webviewDocument } from '../../../../src/vscode/common/webviewDocument';
 
-const root = join(__dirname, '../../..');
+const root = join(__dirname, '../../../..');
 const cspSource = 'https://file+.vscode-resource.vscode-cdn.net';
 
 function shell(nonce = 'bm9uY2Utbm9uY2U='): string {
