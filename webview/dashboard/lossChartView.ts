@@ -1,11 +1,5 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import {
-  lossAxes,
-  lossFields,
-  type DashboardToHost,
-  type HostToDashboard,
-  type LossSeriesWire,
-} from '../../src/protocol/dashboardMessages';
+import type { DashboardToHost, HostToDashboard, LossSeriesWire } from '../../src/protocol/dashboardMessages';
 import { formatReadout, formatTimestamp } from '../shared/axisTicks';
 import type { ScaleKind } from '../shared/chartScale';
 import { el } from '../shared/dom';
@@ -13,15 +7,17 @@ import { formatCount } from '../shared/format';
 import { sceneToCanvas } from '../shared/sceneToCanvas';
 import { sceneToSvg } from '../shared/sceneToSvg';
 import type { ThemeColors } from '../shared/themeColors';
-import { panRange, rangeFromDrag, zoomRange, type XRange } from '../shared/zoomRange';
-import { checkboxControl, section, selectControl } from './controls';
-import { clampSmoothing, maxSmoothing, type DashboardState } from './dashboardState';
+import type { XRange } from '../shared/zoomRange';
+import { checkboxControl, section } from './controls';
+import type { DashboardState } from './dashboardState';
 import { exportButton, type Exporter } from './exporter';
 import { exportFileName } from './exportName';
+import { LossOverlay } from './lossOverlay';
+import { LossPointer } from './lossPointer';
 import { LossRequests } from './lossRequests';
-import { axisLabels, fieldLabels, timeScaleToMs } from './lossLabels';
+import { timeScaleToMs } from './lossLabels';
 import { buildLossScene, type LossSceneResult } from './lossScene';
-import { isAscending, nearestIndex } from './nearestPoint';
+import { LossToolbar } from './lossToolbar';
 import { seriesStyle } from './seriesStyle';
 
 type LossesMessage = Extract<HostToDashboard, { type: 'losses' }>;
@@ -33,28 +29,26 @@ const resizeDelayMs = 250;
 
 /**
  * The loss chart: a canvas line chart (no chart library) of one training field for the selected chains, with
- * x axis / log / smoothing controls, step-start markers, a hover readout, and zoom by dragging an x range or by
- * keyboard. The host downsamples: every change of view asks it for the visible range at about one point per
- * device pixel, through LossRequests (one in flight, one pending).
+ * x axis / log / smoothing controls (LossToolbar), step-start markers, a hover readout (LossOverlay), and zoom by
+ * dragging an x range or by keyboard (LossPointer). This class coordinates them: the chain list, the view state,
+ * painting and export. The host downsamples: every change of view asks it for the visible range at about one
+ * point per device pixel, through LossRequests (one in flight, one pending).
  */
 export class LossChartView {
   readonly element: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
-  private readonly overlay: HTMLCanvasElement;
+  private readonly overlay: LossOverlay;
   private readonly frame: HTMLElement;
-  private readonly readout: HTMLElement;
   private readonly info: HTMLElement;
   private readonly chainList: HTMLElement;
-  private readonly resetButton: HTMLElement;
-  private readonly xLogBox: HTMLElement & { checked: boolean; disabled: boolean };
+  private readonly toolbar: LossToolbar;
+  private readonly pointer: LossPointer;
   private readonly requests: LossRequests;
   private allChains: string[] = [];
   private data: LossesMessage | null = null;
   private last: LossSceneResult | null = null;
   private visible = false;
   private stale = true;
-  private drag: { start: number; now: number } | null = null;
-  private hoverPx: number | null = null;
   private lastBuckets = 0;
   private resizeTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -74,74 +68,11 @@ export class LossChartView {
     this.chainList = el('fieldset', { className: 'chain-list', attrs: { id: 'loss-chains' } }, [
       el('legend', { text: 'Chains' }),
     ]);
-    const field = selectControl(
-      'loss-field',
-      'Field',
-      lossFields.map((f) => ({ value: f, label: fieldLabels[f] })),
-      state.field,
-      (v) => {
-        const f = lossFields.find((x) => x === v);
-        if (!f) return;
-        this.state.field = f;
-        this.changed();
-      },
+    this.toolbar = new LossToolbar(
+      state,
+      () => this.changed(),
+      () => this.setZoom(null),
     );
-    const axis = selectControl(
-      'loss-axis',
-      'X axis',
-      lossAxes.map((a) => ({ value: a, label: axisLabels[a] })),
-      state.axis,
-      (v) => {
-        const a = lossAxes.find((x) => x === v);
-        if (!a || a === this.state.axis) return;
-        this.state.axis = a;
-        this.state.zoom = null;
-        this.syncControls();
-        this.changed();
-      },
-    );
-    this.xLogBox = checkboxControl('loss-xlog', 'log x', state.xLog, (checked) => {
-      this.state.xLog = checked;
-      this.changed();
-    });
-    const yLog = checkboxControl('loss-ylog', 'log y', state.yLog, (checked) => {
-      this.state.yLog = checked;
-      this.changed();
-    });
-    const smoothingOut = el('output', {
-      text: state.smoothing.toFixed(2),
-      attrs: { for: 'loss-smoothing', id: 'loss-smoothing-value' },
-    });
-    const smoothing = el('input', {
-      attrs: {
-        id: 'loss-smoothing',
-        type: 'range',
-        min: '0',
-        max: String(maxSmoothing),
-        step: '0.01',
-        'aria-label': 'EMA smoothing',
-      },
-    }) as HTMLInputElement;
-    smoothing.value = String(state.smoothing);
-    smoothing.addEventListener('input', () => {
-      this.state.smoothing = clampSmoothing(Number(smoothing.value));
-      smoothingOut.textContent = this.state.smoothing.toFixed(2);
-      this.changed();
-    });
-    this.resetButton = el('vscode-button', { text: 'Reset zoom', attrs: { id: 'loss-reset-zoom', secondary: '' } });
-    this.resetButton.addEventListener('click', () => this.setZoom(null));
-
-    const controls = el('div', { className: 'toolbar loss-controls' }, [
-      field.element,
-      axis.element,
-      el('div', { className: 'control' }, [this.xLogBox, yLog]),
-      el('div', { className: 'control smoothing' }, [
-        el('label', { text: 'Smoothing', attrs: { for: 'loss-smoothing' } }),
-        smoothing,
-        smoothingOut,
-      ]),
-      this.resetButton,
-    ]);
 
     this.canvas = el('canvas', {
       className: 'loss-canvas',
@@ -154,10 +85,8 @@ export class LossChartView {
         'data-total': '0',
       },
     }) as HTMLCanvasElement;
-    this.overlay = el('canvas', { className: 'loss-overlay', attrs: { 'aria-hidden': 'true' } }) as HTMLCanvasElement;
-    this.readout = el('div', { className: 'loss-readout', attrs: { id: 'loss-readout', 'aria-hidden': 'true' } });
-    this.readout.hidden = true;
-    this.frame = el('div', { className: 'loss-frame' }, [this.canvas, this.overlay, this.readout]);
+    this.overlay = new LossOverlay(this.canvas, this.theme);
+    this.frame = el('div', { className: 'loss-frame' }, [this.canvas, this.overlay.canvas, this.overlay.readout]);
     this.info = el('p', { className: 'muted loss-info', attrs: { id: 'loss-info', role: 'status' } });
     const help = el('p', {
       className: 'muted hint',
@@ -171,12 +100,19 @@ export class LossChartView {
       ],
       el('div', { className: 'loss-layout' }, [
         this.chainList,
-        el('div', { className: 'loss-main' }, [controls, this.frame, this.info, help]),
+        el('div', { className: 'loss-main' }, [this.toolbar.element, this.frame, this.info, help]),
       ]),
     );
     this.element.id = 'losses';
-    this.wireCanvas();
-    this.syncControls();
+    this.pointer = new LossPointer(this.canvas, {
+      scene: () => this.last,
+      extent: () => this.extent(),
+      xKind: () => this.xKind(),
+      zoom: () => this.state.zoom,
+      setZoom: (zoom) => this.setZoom(zoom),
+      redraw: () => this.drawOverlay(),
+    });
+    this.toolbar.sync();
     new ResizeObserver(() => this.resized()).observe(this.frame);
   }
 
@@ -257,17 +193,10 @@ export class LossChartView {
     this.changed();
   }
 
-  private syncControls(): void {
-    const time = this.state.axis === 'time';
-    this.xLogBox.disabled = time;
-    this.xLogBox.title = time ? 'Wall time has no log scale' : '';
-    this.resetButton.toggleAttribute('disabled', this.state.zoom === null);
-  }
-
   /** A control changed the view: remember it, draw what we have, ask the host for the rest. */
   private changed(): void {
     this.save();
-    this.syncControls();
+    this.toolbar.sync();
     this.paint();
     this.requestView();
   }
@@ -401,128 +330,17 @@ export class LossChartView {
     return formatTimestamp(x * timeScaleToMs(this.extent()?.x1 ?? x));
   }
 
-  // -------------------------------------------------------------------------------------------------------------
-  // Interaction
-
-  private wireCanvas(): void {
-    const c = this.canvas;
-    const localX = (e: PointerEvent | MouseEvent): number => e.clientX - c.getBoundingClientRect().left;
-    c.addEventListener('pointerdown', (e) => {
-      if (e.button !== 0 || !this.last) return;
-      const x = localX(e);
-      const p = this.last.plot;
-      if (x < p.x || x > p.x + p.w) return;
-      this.drag = { start: x, now: x };
-      c.setPointerCapture(e.pointerId);
-    });
-    c.addEventListener('pointermove', (e) => {
-      const x = localX(e);
-      if (this.drag) this.drag.now = x;
-      this.hoverPx = x;
-      this.drawOverlay();
-    });
-    c.addEventListener('pointerup', (e) => {
-      const drag = this.drag;
-      this.drag = null;
-      if (c.hasPointerCapture(e.pointerId)) c.releasePointerCapture(e.pointerId);
-      if (!drag || !this.last) return;
-      const p = this.last.plot;
-      const clamp = (v: number): number => Math.min(p.x + p.w, Math.max(p.x, v));
-      const range = rangeFromDrag(clamp(drag.start), clamp(localX(e)), (px) => this.last!.xScale.invert(px));
-      if (range) this.setZoom(range);
-      else this.drawOverlay();
-    });
-    c.addEventListener('pointerleave', () => {
-      if (this.drag) return;
-      this.hoverPx = null;
-      this.drawOverlay();
-    });
-    c.addEventListener('dblclick', () => this.setZoom(null));
-    c.addEventListener('keydown', (e) => {
-      const extent = this.extent();
-      if (!extent) return;
-      const kind = this.xKind();
-      let next: XRange | null | undefined;
-      if (e.key === '+' || e.key === '=') next = zoomRange(this.state.zoom, extent, 0.5, 0.5, kind);
-      else if (e.key === '-' || e.key === '_') next = zoomRange(this.state.zoom, extent, 2, 0.5, kind);
-      else if (e.key === 'ArrowLeft') next = panRange(this.state.zoom, extent, -0.25, kind);
-      else if (e.key === 'ArrowRight') next = panRange(this.state.zoom, extent, 0.25, kind);
-      else if (e.key === '0' || e.key === 'Home' || e.key === 'Escape') next = null;
-      else return;
-      e.preventDefault();
-      this.setZoom(next);
-    });
-  }
-
   /** The crosshair, the points under it and the readout, or the selection being dragged. */
   private drawOverlay(): void {
-    const last = this.last;
-    const o = this.overlay;
-    const w = this.canvas.clientWidth;
-    const h = this.canvas.clientHeight;
-    const ratio = window.devicePixelRatio || 1;
-    if (o.width !== Math.round(w * ratio) || o.height !== Math.round(h * ratio)) {
-      o.width = Math.round(w * ratio);
-      o.height = Math.round(h * ratio);
-    }
-    const ctx = o.getContext('2d');
-    if (!ctx) return;
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, w, h);
-    this.readout.hidden = true;
-    if (!last) return;
-    const theme = this.theme();
-    const p = last.plot;
-    if (this.drag) {
-      const a = Math.min(p.x + p.w, Math.max(p.x, Math.min(this.drag.start, this.drag.now)));
-      const b = Math.min(p.x + p.w, Math.max(p.x, Math.max(this.drag.start, this.drag.now)));
-      ctx.globalAlpha = 0.18;
-      ctx.fillStyle = theme.focus;
-      ctx.fillRect(a, p.y, b - a, p.h);
-      ctx.globalAlpha = 1;
-      ctx.strokeStyle = theme.focus;
-      ctx.strokeRect(a + 0.5, p.y + 0.5, b - a, p.h);
-      return;
-    }
-    const px = this.hoverPx;
-    if (px === null || px < p.x || px > p.x + p.w || !this.data) return;
-    const x = last.xScale.invert(px);
-    const rows: HTMLElement[] = [
-      el('div', { className: 'readout-x', text: `${axisLabels[this.data.axis]}: ${this.formatX(x)}` }),
-    ];
-    ctx.strokeStyle = theme.muted;
-    ctx.setLineDash([2, 3]);
-    ctx.beginPath();
-    ctx.moveTo(px + 0.5, p.y);
-    ctx.lineTo(px + 0.5, p.y + p.h);
-    ctx.stroke();
-    ctx.setLineDash([]);
-    for (const s of this.shownSeries()) {
-      const i = nearestIndex(s.x, s.y, x, isAscending(s.x));
-      if (i < 0) continue;
-      const { color } = seriesStyle(Math.max(0, this.allChains.indexOf(s.chain)), theme.series);
-      const y = s.smoothed ? s.smoothed[i]! : s.y[i]!;
-      const cx = last.xScale.map(s.x[i]!);
-      const cy = last.yScale.map(Number.isFinite(y) ? y : s.y[i]!);
-      if (Number.isFinite(cx) && Number.isFinite(cy)) {
-        ctx.fillStyle = color;
-        ctx.beginPath();
-        ctx.arc(cx, cy, 3.5, 0, Math.PI * 2);
-        ctx.fill();
-      }
-      const swatch = el('span', { className: 'swatch', attrs: { 'aria-hidden': 'true' } });
-      swatch.style.borderTopColor = color;
-      const text =
-        `${s.chain}  x ${this.formatX(s.x[i]!)}  ${fieldLabels[this.data.field]} ${formatReadout(s.y[i]!)}` +
-        (s.smoothed ? `  smoothed ${formatReadout(s.smoothed[i]!)}` : '');
-      rows.push(el('div', { className: 'readout-row' }, [swatch, document.createTextNode(text)]));
-    }
-    this.readout.replaceChildren(...rows);
-    this.readout.hidden = false;
-    const box = this.readout.getBoundingClientRect();
-    const left = px + 14 + box.width > w ? Math.max(0, px - 14 - box.width) : px + 14;
-    this.readout.style.left = `${left}px`;
-    this.readout.style.top = `${p.y + 4}px`;
+    this.overlay.draw({
+      scene: this.last,
+      drag: this.pointer.drag,
+      hoverPx: this.pointer.hoverPx,
+      data: this.data,
+      series: () => this.shownSeries(),
+      colorIndex: (chain) => Math.max(0, this.allChains.indexOf(chain)),
+      formatX: (x) => this.formatX(x),
+    });
   }
 
   // -------------------------------------------------------------------------------------------------------------
