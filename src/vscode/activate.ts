@@ -67,7 +67,7 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   store.add(vscode.commands.registerCommand(commandIds.openDashboard, () => DashboardPanel.show(dashboard)));
   store.add(
     vscode.commands.registerCommand(commandIds.refreshViews, async () => {
-      await Promise.all([runs.rescan(), hub.refresh()]);
+      await Promise.all([runs.rescan(), runs.reloadRuns(), hub.refresh()]);
     }),
   );
   store.add(vscode.commands.registerCommand(commandIds.showLog, () => log.show(true)));

@@ -157,6 +157,8 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
           process: identity,
         }),
       );
+      // A record written behind the window's back shows once the views are refreshed (or the window reloaded).
+      await wb.runCommand('TiC Studio: Refresh');
       const row = wb.page.getByRole('treeitem', { name: /^planted run, running/ }).first();
       await row.waitFor({ timeout: 30000 });
       await row.hover();

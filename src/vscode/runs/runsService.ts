@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { RunRecord } from '../../runs/runRecord';
-import { GpuQueue } from '../../runs/gpuQueue';
+import type { RunRecord } from '../../runs/model/runRecord';
+import { GpuQueue } from '../../runs/queue/gpuQueue';
 import { schedulerOf, type RunScheduler } from '../../runs/runScheduler';
 import { SlurmCommands } from '../../runs/slurm/slurmCommands';
 import { SlurmScheduler } from '../../runs/slurm/slurmScheduler';
@@ -12,7 +12,7 @@ import type { Logger } from '../common/logger';
 import { readRunSettings, readSlurmPolling } from '../common/settings';
 import { LiveRunStats } from './liveRunStats';
 import { SlurmResubmitPrompt } from './slurmResubmitPrompt';
-import type { RunPlan } from '../../runs/runPlan';
+import type { RunPlan } from '../../runs/model/runPlan';
 
 /**
  * The experiments of the workspace (scanned, rescanned when results change) and the runs TiC Studio started,
@@ -139,6 +139,13 @@ export class RunsService implements vscode.Disposable {
         `Could not read the runs of this workspace: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
+  }
+
+  /** Reads the run records again: runs another window (or `tic-studio`) started or ended since this one looked. */
+  async reloadRuns(): Promise<void> {
+    if (!this.supervisor) return;
+    const { records } = await this.supervisor.store.list();
+    for (const record of records) this.onRun(record);
   }
 
   async rescan(): Promise<void> {
