@@ -1,9 +1,9 @@
 import { shellQuoteArgv } from '../../plan/commandPlan';
-import { isSecretVariable } from '../runRecord';
-import { SlurmError } from '../slurmError';
-import type { SlurmJobOptions } from '../slurmJobOptions';
-import type { RunPlan } from '../runPlan';
-import type { RunKind } from '../runPlan';
+import { isSecretVariable } from '../model/runRecord';
+import { SlurmError } from '../model/slurmError';
+import type { SlurmJobOptions } from '../model/slurmJobOptions';
+import type { RunPlan } from '../model/runPlan';
+import type { RunKind } from '../model/runPlan';
 
 export interface SbatchScriptInput {
   readonly runId: string;
@@ -43,8 +43,8 @@ const rendezvousFlags = new Set(['--rdzv_endpoint', '--rdzv-endpoint', '--rdzv_i
 
 /**
  * The sbatch script for a plan. It is a file the user reads before it is submitted (and that is kept next to the
- * run record); every value from the plan is single-quoted (shellQuoteArgv), and it is submitted as
- * `sbatch --parsable <file>` with an argv, never through a shell of ours.
+ * run record); every value from the plan is single-quoted (shellQuoteArgv), and its bytes, checked against the
+ * sha256 kept in the run's claim, are given to `sbatch --parsable` on its standard input (an argv, never a shell).
  *
  * Training runs `srun torchrun --nnodes $SLURM_NNODES --nproc_per_node G --rdzv_backend c10d --rdzv_endpoint
  * <first node>:PORT --rdzv_id $SLURM_JOB_ID … train.py <the local plan's arguments>`: one srun task per node, and
