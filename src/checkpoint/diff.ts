@@ -1,13 +1,13 @@
-import type { Checkpoint, CheckpointFormat } from './checkpoint';
-import { CheckpointError } from './checkpointError';
-import { checkpointClock } from './clock';
+import type { Checkpoint, CheckpointFormat } from './readers/checkpoint';
+import { CheckpointError } from './base/checkpointError';
+import { checkpointClock } from './base/clock';
 import { blockOf, towerOf, type ClipTower } from './clipTowers';
 import { planPair } from './diffGeometry';
-import { readableDtypes } from './dtypes';
-import { openCheckpoint, type OpenCheckpointOptions } from './openCheckpoint';
+import { readableDtypes } from './base/dtypes';
+import { openCheckpoint, type OpenCheckpointOptions } from './readers/openCheckpoint';
 import { findStateDict, type NamedTensor } from './stateDict';
 import { streamTensorChunks, type TensorChunk, type TensorValues } from './tensorData';
-import type { TensorRef } from './pickleValues';
+import type { TensorRef } from './base/pickleValues';
 
 /**
  * How far checkpoint B moved from A, tensor by tensor, block by block and tower by tower — the question a

@@ -1,4 +1,4 @@
-import type { TensorRef } from './pickleValues';
+import type { TensorRef } from './base/pickleValues';
 
 /**
  * What the diff reads for one pair of tensors of equal shape. A file can declare a tensor whose element count far

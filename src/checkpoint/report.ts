@@ -1,14 +1,14 @@
-import type { Checkpoint, CheckpointFormat } from './checkpoint';
-import { checkpointClock } from './clock';
+import type { Checkpoint, CheckpointFormat } from './readers/checkpoint';
+import { checkpointClock } from './base/clock';
 import {
   checkpointWarning,
   type CheckpointWarning,
   type CheckpointWarningKind,
   type CheckpointWarningSeverity,
-} from './checkpointWarning';
+} from './base/checkpointWarning';
 import { inferClipArchitecture, type ClipArchitecture } from './clipArchitecture';
 import { towerOf, type ClipTower } from './clipTowers';
-import { openCheckpoint, type OpenCheckpointOptions } from './openCheckpoint';
+import { openCheckpoint, type OpenCheckpointOptions } from './readers/openCheckpoint';
 import {
   asNumber,
   dictGet,
@@ -18,10 +18,10 @@ import {
   keySegment,
   type PickleDict,
   type PickleValue,
-} from './pickleValues';
+} from './base/pickleValues';
 import { findStateDict } from './stateDict';
 import { readTensor } from './tensorData';
-import { isContiguous, tensorByteSize } from './tensorRef';
+import { isContiguous, tensorByteSize } from './base/tensorRef';
 import { toPlainValue, visitTensors, type PlainValue } from './treeWalk';
 
 /**

@@ -6,7 +6,7 @@ import {
   type PickleDict,
   type PickleValue,
   type TensorRef,
-} from './pickleValues';
+} from './base/pickleValues';
 
 /**
  * Where the model weights sit in a checkpoint and what they are called. OpenCLIP training checkpoints keep

@@ -1,9 +1,9 @@
-import type { Checkpoint, StorageBytes } from './checkpoint';
-import { CheckpointError } from './checkpointError';
-import { dtypeByteSize, readableDtypes, type TorchDtype } from './dtypes';
-import { bfloat16ToNumber, halfToNumber, halfValues } from './floatBits';
-import type { TensorRef } from './pickleValues';
-import { isContiguous } from './tensorRef';
+import type { Checkpoint, StorageBytes } from './readers/checkpoint';
+import { CheckpointError } from './base/checkpointError';
+import { dtypeByteSize, readableDtypes, type TorchDtype } from './base/dtypes';
+import { bfloat16ToNumber, halfToNumber, halfValues } from './base/floatBits';
+import type { TensorRef } from './base/pickleValues';
+import { isContiguous } from './base/tensorRef';
 
 export interface ReadTensorOptions {
   readonly signal?: AbortSignal;

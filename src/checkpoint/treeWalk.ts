@@ -1,5 +1,5 @@
-import { checkpointWarning, type CheckpointWarning } from './checkpointWarning';
-import { isPickleObject, keySegment, type PickleObject, type PickleValue, type TensorRef } from './pickleValues';
+import { checkpointWarning, type CheckpointWarning } from './base/checkpointWarning';
+import { isPickleObject, keySegment, type PickleObject, type PickleValue, type TensorRef } from './base/pickleValues';
 
 /**
  * Walking a decoded pickle tree. A pickle can share and even cycle its containers through the memo, and a

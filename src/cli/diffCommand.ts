@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { defaultMaxDiffElements, diffCheckpoints, DiffTooLargeError, type CheckpointDiff } from '../checkpoint/diff';
-import { checkpointErrorLine } from './checkpointErrorLine';
-import { UsageError, type CliIo } from './cliIo';
-import { fmt, table } from './table';
+import { checkpointErrorLine } from './common/checkpointErrorLine';
+import { UsageError, type CliIo } from './common/cliIo';
+import { fmt, table } from './common/table';
 
 export const diffUsage = `Usage: tic-studio diff A B [--json] [--top N] [--max-elements N]
 

@@ -4,11 +4,11 @@ import { formatBytes } from '../shared/formatBytes';
 import { downloadToCache, type DownloadOptions, type DownloadResult } from '../hub/downloadToCache';
 import type { DownloadProgress } from '../hub/downloadProgress';
 import { listHubCatalog, type CatalogRepo } from '../hub/hubCatalog';
-import { HubError } from '../hub/hubError';
-import { parseRepoId } from '../hub/hubRepoId';
+import { HubError } from '../hub/core/hubError';
+import { parseRepoId } from '../hub/core/hubRepoId';
 import { resolveHubSettings, type HubSettings } from '../hub/hubSettings';
-import { UsageError, type CliIo } from './cliIo';
-import { table } from './table';
+import { UsageError, type CliIo } from './common/cliIo';
+import { table } from './common/table';
 
 export const hubUsage = `Usage: tic-studio hub ls [REPO] [--json] [--endpoint URL] [--cache-dir DIR]
        tic-studio hub download REPO PATH [--revision R] [--cache-dir DIR] [--endpoint URL] [--connections N] [--json]

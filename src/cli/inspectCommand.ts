@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { inspectCheckpoint, type CheckpointReport } from '../checkpoint/report';
-import { checkpointErrorLine } from './checkpointErrorLine';
-import { UsageError, type CliIo } from './cliIo';
-import { fmt, table } from './table';
+import { checkpointErrorLine } from './common/checkpointErrorLine';
+import { UsageError, type CliIo } from './common/cliIo';
+import { fmt, table } from './common/table';
 
 export const inspectUsage = `Usage: tic-studio inspect FILE [--json]
 

@@ -6,8 +6,8 @@ import type { LogEvent, TrainStepEvent } from '../formats/logEvents';
 import { LogSummaryBuilder, type LogSummary } from '../formats/logSummary';
 import { paramInt } from '../formats/paramsText';
 import { parseResultsJsonl, type ResultsFile } from '../formats/resultsJsonl';
-import { UsageError, type CliIo } from './cliIo';
-import { fmt, table } from './table';
+import { UsageError, type CliIo } from './common/cliIo';
+import { fmt, table } from './common/table';
 
 export const logUsage = `Usage: tic-studio log FILE [--json] [--results FILE]
 

@@ -14,8 +14,8 @@ import { findTicCheckout, type TicCheckout } from '../workspace/ticCheckout';
 import { isTicScale } from '../tic/ticScales';
 import { isTicStrategy } from '../tic/ticTimeline';
 import { scanWorkspace } from '../workspace/workspaceScan';
-import { slurmFlagOptions, slurmFlagsUsage, slurmScriptFor } from './slurmFlags';
-import { UsageError, type CliIo } from './cliIo';
+import { slurmFlagOptions, slurmFlagsUsage, slurmScriptFor } from './common/slurmFlags';
+import { UsageError, type CliIo } from './common/cliIo';
 
 export const planUsage = `Usage: tic-studio plan resume (--chain EXP_DIR | --strategy S) [--from YEAR] [options] [--json]
        tic-studio plan eval --checkpoint FILE [options] [--json]

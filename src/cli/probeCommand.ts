@@ -6,8 +6,8 @@ import { ProbeError } from '../probe/probeError';
 import { probeLabel } from '../probe/probeExports';
 import { ProbeModel } from '../probe/probeModel';
 import { runProbe } from '../probe/runProbe';
-import { UsageError, type CliIo } from './cliIo';
-import { table } from './table';
+import { UsageError, type CliIo } from './common/cliIo';
+import { table } from './common/table';
 
 export const probeUsage = `Usage: tic-studio probe --model EXPORT_DIR [--model EXPORT_DIR2 …] --image FILE… (--labels "a dog,a cat" | --captions "c1|c2|…") [--json]
 

@@ -6,8 +6,8 @@ import { familySpec, resultFamilies, type ResultsMatrix } from '../results/resul
 import { defaultFirstStepMode, isFirstStepMode, type TransferSummary } from '../results/transferSummary';
 import { findTicCheckout } from '../workspace/ticCheckout';
 import { scanWorkspace, type Workspace } from '../workspace/workspaceScan';
-import { UsageError, type CliIo } from './cliIo';
-import { table } from './table';
+import { UsageError, type CliIo } from './common/cliIo';
+import { table } from './common/table';
 
 const knownMetrics = resultFamilies.flatMap((f) => f.metrics);
 const mainMetrics = resultFamilies.map((f) => f.metrics[0]!);

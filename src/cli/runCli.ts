@@ -1,5 +1,5 @@
 import { version } from '../shared/version';
-import { terminalSafeIo, UsageError, type CliIo } from './cliIo';
+import { terminalSafeIo, UsageError, type CliIo } from './common/cliIo';
 import { diffCommand, diffUsage } from './diffCommand';
 import { hubCommand, hubUsage } from './hubCommand';
 import { inspectCommand, inspectUsage } from './inspectCommand';

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RunRecord } from '../runs/runRecord';
+import type { RunRecord } from '../runs/model/runRecord';
 import { SlurmCommands } from '../runs/slurm/slurmCommands';
 import { SlurmScheduler } from '../runs/slurm/slurmScheduler';
 import { Supervisor } from '../runs/local/supervisor';
-import { UsageError, type CliIo } from './cliIo';
-import { table } from './table';
+import { UsageError, type CliIo } from './common/cliIo';
+import { table } from './common/table';
 
 export const runsUsage = `Usage: tic-studio runs [WORKSPACE] [--json]
 

@@ -1,14 +1,14 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isFinalStatus, isValidRunId, RunRecordError, type RunRecord } from '../runs/runRecord';
-import { RunRecordStore, runRecordsDir } from '../runs/runRecordStore';
+import { isFinalStatus, isValidRunId, RunRecordError, type RunRecord } from '../runs/model/runRecord';
+import { RunRecordStore, runRecordsDir } from '../runs/model/runRecordStore';
 import { SlurmCommands } from '../runs/slurm/slurmCommands';
-import { SlurmError } from '../runs/slurmError';
+import { SlurmError } from '../runs/model/slurmError';
 import { SlurmScheduler } from '../runs/slurm/slurmScheduler';
 import { Supervisor } from '../runs/local/supervisor';
 import { SupervisorError } from '../runs/local/supervisorError';
-import { UsageError, type CliIo } from './cliIo';
-import { terminalSafe } from './terminalSafe';
+import { UsageError, type CliIo } from './common/cliIo';
+import { terminalSafe } from './common/terminalSafe';
 
 export const stopUsage = `Usage: tic-studio stop RUN_ID [WORKSPACE] [--json]
 

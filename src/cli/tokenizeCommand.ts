@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONTEXT_LENGTH, loadClipTokenizer, type ClipTokenizer } from '../probe/clipTokenizer';
 import { ProbeError } from '../probe/probeError';
-import { UsageError, type CliIo } from './cliIo';
+import { UsageError, type CliIo } from './common/cliIo';
 
 export const tokenizeUsage = `Usage: tic-studio tokenize TEXT [TEXT...] [--json] [--context-length N] [--vocab FILE]
 

@@ -1,9 +1,9 @@
 import { readUntrustedFile } from '../shared/untrustedFile';
-import { CheckpointError } from '../checkpoint/checkpointError';
-import { resolveLimits } from '../checkpoint/limits';
-import { unpickle } from '../checkpoint/pickleMachine';
-import { dictGet, isDict, isPickleObject, type PickleValue } from '../checkpoint/pickleValues';
-import { createTorchHooks } from '../checkpoint/torchGlobals';
+import { CheckpointError } from '../checkpoint/base/checkpointError';
+import { resolveLimits } from '../checkpoint/base/limits';
+import { unpickle } from '../checkpoint/pickle/pickleMachine';
+import { dictGet, isDict, isPickleObject, type PickleValue } from '../checkpoint/base/pickleValues';
+import { createTorchHooks } from '../checkpoint/pickle/torchGlobals';
 
 /**
  * datacomp's `info.pkl` (contracts §1.5): written by train.py next to `checkpoints/` after training, and by

@@ -1,8 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
-import type { BlobHasher } from './blobHasher';
-import { HubError } from './hubError';
-import { errorFromFailure, errorFromResponse, type HubClient, type RequestContext } from './hubHttp';
-import { openPartialFile } from './partialFile';
+import type { BlobHasher } from './cache/blobHasher';
+import { HubError } from './core/hubError';
+import { errorFromFailure, errorFromResponse, type HubClient, type RequestContext } from './http/hubHttp';
+import { openPartialFile } from './cache/partialFile';
 
 /**
  * Moves the bytes of one blob into its `.incomplete` file, resuming from what is already there.

@@ -1,22 +1,22 @@
 import { lstat, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { acquireBlobLock, defaultStaleLockMs, type BlobLock } from './blobLock';
-import { BlobHasher } from './blobHasher';
+import { acquireBlobLock, defaultStaleLockMs, type BlobLock } from './cache/blobLock';
+import { BlobHasher } from './cache/blobHasher';
 import { transferToPartial, type TransferResult } from './blobTransfer';
-import { ensureCacheFolder, isSafeCacheFolder } from './cacheFolder';
-import { blobIsPresent, cachedPointer, type ExpectedBlob } from './cachedBlob';
-import { readCacheTextFile } from './cacheTextFile';
-import { ensureDiskSpace, type FreeBytes } from './diskSpace';
+import { ensureCacheFolder, isSafeCacheFolder } from './cache/cacheFolder';
+import { blobIsPresent, cachedPointer, type ExpectedBlob } from './cache/cachedBlob';
+import { readCacheTextFile } from './cache/cacheTextFile';
+import { ensureDiskSpace, type FreeBytes } from './cache/diskSpace';
 import { ProgressThrottle, type ProgressListener } from './downloadProgress';
-import { fetchFileMetadata, type BlobHashKind, type FileMetadata } from './fileMetadata';
-import { findCachedFile } from './hubCacheScan';
-import { repoCachePaths, snapshotLinkTarget } from './hubCachePaths';
-import { HubError } from './hubError';
-import { authorizedFetch, type HubClient } from './hubHttp';
-import { isCommitSha, parseRepoFilePath, parseRepoId, parseRevision } from './hubRepoId';
-import { resolveCommit } from './resolveRevision';
-import { linkSnapshotFile, type SymlinkFn } from './snapshotLink';
+import { fetchFileMetadata, type BlobHashKind, type FileMetadata } from './http/fileMetadata';
+import { findCachedFile } from './cache/hubCacheScan';
+import { repoCachePaths, snapshotLinkTarget } from './core/hubCachePaths';
+import { HubError } from './core/hubError';
+import { authorizedFetch, type HubClient } from './http/hubHttp';
+import { isCommitSha, parseRepoFilePath, parseRepoId, parseRevision } from './core/hubRepoId';
+import { resolveCommit } from './http/resolveRevision';
+import { linkSnapshotFile, type SymlinkFn } from './cache/snapshotLink';
 
 export interface DownloadRequest {
   /** `owner/name`, e.g. apple/TiC-CLIP-basic-oracle. */

@@ -1,11 +1,11 @@
 import { listFiles } from '@huggingface/hub';
-import { blobState, findCachedFile, readCachedSnapshot } from './hubCacheScan';
-import { repoCachePaths } from './hubCachePaths';
-import { HubError, type HubErrorReason } from './hubError';
-import { errorFromFailure, strictHubFetch, type HubClient } from './hubHttp';
-import { parseRepoId, parseRevision } from './hubRepoId';
-import { parseTreeEntry } from './hubTreeEntry';
-import { resolveCommit } from './resolveRevision';
+import { blobState, findCachedFile, readCachedSnapshot } from './cache/hubCacheScan';
+import { repoCachePaths } from './core/hubCachePaths';
+import { HubError, type HubErrorReason } from './core/hubError';
+import { errorFromFailure, strictHubFetch, type HubClient } from './http/hubHttp';
+import { parseRepoId, parseRevision } from './core/hubRepoId';
+import { parseTreeEntry } from './http/hubTreeEntry';
+import { resolveCommit } from './http/resolveRevision';
 import { ticClipRepos } from '../tic/ticClipRepos';
 
 export interface CatalogFile {

@@ -1,6 +1,6 @@
-import { resolveHubCacheDir } from './hubCachePaths';
-import { resolveHubEndpoint } from './hubEndpoint';
-import { findHubToken, type HubToken } from './hubToken';
+import { resolveHubCacheDir } from './core/hubCachePaths';
+import { resolveHubEndpoint } from './core/hubEndpoint';
+import { findHubToken, type HubToken } from './core/hubToken';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

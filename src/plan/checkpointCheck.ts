@@ -1,4 +1,4 @@
-import { CheckpointError } from '../checkpoint/checkpointError';
+import { CheckpointError } from '../checkpoint/base/checkpointError';
 import { inspectCheckpoint, type CheckpointReport } from '../checkpoint/report';
 import { isRemotePath, pathKind } from '../shared/pathProbe';
 import type { PlanProblem } from './planProblem';

@@ -130,7 +130,6 @@ export function downsampleColumnsIndices(
   return out.subarray(0, count);
 }
 
-
 /** The first index in [lo, hi) whose x is > value (hi when none), for x sorted ascending. */
 export function upperBound(x: ArrayLike<number>, value: number, lo = 0, hi = x.length): number {
   while (lo < hi) {

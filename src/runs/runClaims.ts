@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isValidRunId } from './runRecord';
-import { writeTextAtomic } from './runRecordStore';
+import { isValidRunId } from './model/runRecord';
+import { writeTextAtomic } from './model/runRecordStore';
 import { ensureUserStateDir } from '../shared/userStateDir';
 
 /**

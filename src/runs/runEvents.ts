@@ -1,5 +1,5 @@
-import type { RunRecord } from './runRecord';
-import { isFinalStatus } from './runRecord';
+import type { RunRecord } from './model/runRecord';
+import { isFinalStatus } from './model/runRecord';
 
 /**
  * What a scheduler tells about its runs, the same for the local supervisor and Slurm: every record it writes

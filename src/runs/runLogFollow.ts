@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import type { RunRecord } from './runRecord';
+import type { RunRecord } from './model/runRecord';
 import { LogFollower } from './supervisorLogFollower';
 
 export type RunLogSource = 'console' | 'outLog';

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openUntrustedFile } from '../shared/untrustedFile';
-import type { RunOutcome } from './runFailure';
-import type { RunRecord } from './runRecord';
+import type { RunOutcome } from './model/runFailure';
+import type { RunRecord } from './model/runRecord';
 
 const logTailBytes = 64 * 1024;
 

@@ -1,6 +1,6 @@
 import type { RunLogListener } from './runLogFollow';
-import type { RunRecord, RunSchedulerKind } from './runRecord';
-import type { RunPlan } from './runPlan';
+import type { RunRecord, RunSchedulerKind } from './model/runRecord';
+import type { RunPlan } from './model/runPlan';
 
 /**
  * Where runs run: this machine (Supervisor) or a Slurm cluster (SlurmScheduler). Plans, the GPU queue's callers,

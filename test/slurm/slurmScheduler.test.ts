@@ -7,18 +7,18 @@ import { join } from 'node:path';
 import { runsCommand } from '../../src/cli/runsCommand';
 import { planResume } from '../../src/plan/resumePlan';
 import { RunClaims } from '../../src/runs/runClaims';
-import type { RunRecord } from '../../src/runs/runRecord';
-import { RunRecordStore, runRecordsDir } from '../../src/runs/runRecordStore';
+import type { RunRecord } from '../../src/runs/model/runRecord';
+import { RunRecordStore, runRecordsDir } from '../../src/runs/model/runRecordStore';
 import { simulatedTrainPlan } from '../../src/plan/simulatedPlan';
 import { SlurmCommands } from '../../src/runs/slurm/slurmCommands';
-import { parseSlurmJobOptions, type SlurmJobOptions } from '../../src/runs/slurmJobOptions';
+import { parseSlurmJobOptions, type SlurmJobOptions } from '../../src/runs/model/slurmJobOptions';
 import { SlurmScheduler } from '../../src/runs/slurm/slurmScheduler';
 import { standInDir } from '../fixtures/standIn/standIn';
 import { ddpProbePlan } from '../support/ddpProbePlan';
 import { ensureTorchrunInstalled, localSlurmOrSkipReason, type LocalSlurm } from '../support/localSlurm';
 import { runCliInProcess } from '../support/runCliInProcess';
 import { slurmRunRecord } from '../support/slurmRunRecord';
-import type { RunPlan } from '../../src/runs/runPlan';
+import type { RunPlan } from '../../src/runs/model/runPlan';
 
 /** Processes whose command line mentions `marker` (the run's unique experiment folder). */
 function processesMentioning(marker: string): string[] {

@@ -1,8 +1,8 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SlurmError } from '../../src/runs/slurmError';
-import { parseSlurmJobOptions } from '../../src/runs/slurmJobOptions';
-import type { RunPlan } from '../../src/runs/runPlan';
+import { SlurmError } from '../../src/runs/model/slurmError';
+import { parseSlurmJobOptions } from '../../src/runs/model/slurmJobOptions';
+import type { RunPlan } from '../../src/runs/model/runPlan';
 
 /**
  * A training plan whose train.py is test/fixtures/slurm/ddpProbe.py (a real torch.distributed job: gloo, CPU),

@@ -1,4 +1,4 @@
-import type { CliIo } from '../../src/cli/cliIo';
+import type { CliIo } from '../../src/cli/common/cliIo';
 
 /** Runs a CLI command function in this process with captured stdout and stderr. */
 export async function runCliInProcess(

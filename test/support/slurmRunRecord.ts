@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunClaims, type RunClaim } from '../../src/runs/runClaims';
-import { runRecordVersion, type RunRecord } from '../../src/runs/runRecord';
-import type { SlurmRunInfo } from '../../src/runs/slurmRunInfo';
-import { runRecordsDir } from '../../src/runs/runRecordStore';
+import { runRecordVersion, type RunRecord } from '../../src/runs/model/runRecord';
+import type { SlurmRunInfo } from '../../src/runs/model/slurmRunInfo';
+import { runRecordsDir } from '../../src/runs/model/runRecordStore';
 
 /**
  * The record of a training run submitted to Slurm, as SlurmScheduler writes it, for tests that need one on disk

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ProcessIdentity } from '../processIdentity';
+import type { ProcessIdentity } from '../model/processIdentity';
 
 /**
  * What the supervisor knows about a process from `/proc/<pid>/stat` (Linux proc(5)). `startTicks` (field 22,
@@ -14,7 +14,6 @@ export interface ProcessInfo {
   state: string;
   startTicks: number;
 }
-
 
 /** Linux fixes USER_HZ at 100 for user space on every architecture TiC-CLIP runs on (proc(5), "starttime"). */
 export const clockTicksPerSecond = 100;

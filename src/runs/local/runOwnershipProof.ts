@@ -10,7 +10,7 @@ import {
   type ProcessInfo,
 } from './processTree';
 import { RunClaims, runSecretVariable } from '../runClaims';
-import type { RunRecord } from '../runRecord';
+import type { RunRecord } from '../model/runRecord';
 
 /**
  * Why a run's process may not be signalled. Everything but `gone` is a refusal: the record names a process that

@@ -3,17 +3,33 @@ import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { defaultProcRoot, descendantsOf, isProcessAlive, listProcesses, processStartMs, readBootTimeMs, readProcessIdentity } from './processTree';
+import {
+  defaultProcRoot,
+  descendantsOf,
+  isProcessAlive,
+  listProcesses,
+  processStartMs,
+  readBootTimeMs,
+  readProcessIdentity,
+} from './processTree';
 import { readUntrustedText } from '../../shared/untrustedFile';
 import { RunClaims, runSecretVariable } from '../runClaims';
 import { proveRunOwnership } from './runOwnershipProof';
-import { detectRunFailure } from '../runFailure';
+import { detectRunFailure } from '../model/runFailure';
 import { followRunWhenRead, type RunLogListener } from '../runLogFollow';
 import { RunEvents } from '../runEvents';
 import { readRunOutcome } from '../runOutcome';
 import type { RunScheduler } from '../runScheduler';
-import { isFinalStatus, isValidRunId, newRunId, recordedEnv, RunRecordError, runRecordVersion, type RunRecord } from '../runRecord';
-import { RunRecordStore, runRecordsDir } from '../runRecordStore';
+import {
+  isFinalStatus,
+  isValidRunId,
+  newRunId,
+  recordedEnv,
+  RunRecordError,
+  runRecordVersion,
+  type RunRecord,
+} from '../model/runRecord';
+import { RunRecordStore, runRecordsDir } from '../model/runRecordStore';
 import { SupervisorError } from './supervisorError';
 import { stopProcessTree } from './supervisorStop';
 import {
@@ -25,9 +41,9 @@ import {
   wrapperSecretVariable,
 } from './supervisorWrapper';
 import { ensureUserStateDir, userStateDir } from '../../shared/userStateDir';
-import type { ProcessIdentity } from '../processIdentity';
-import type { StopSignal } from '../stopSignal';
-import type { RunPlan } from '../runPlan';
+import type { ProcessIdentity } from '../model/processIdentity';
+import type { StopSignal } from '../model/stopSignal';
+import type { RunPlan } from '../model/runPlan';
 
 export interface StopOptions {
   /** Wait after SIGINT before SIGTERM. Default: the supervisor's (10 s). */

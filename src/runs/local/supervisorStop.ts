@@ -1,8 +1,14 @@
 import { processesCarrying } from './runOwnershipProof';
-import { defaultProcRoot, descendantsOf, isRunningState, listProcesses, readProcessInfo, type ProcessInfo } from './processTree';
-import type { ProcessIdentity } from '../processIdentity';
-import type { StopSignal } from '../stopSignal';
-
+import {
+  defaultProcRoot,
+  descendantsOf,
+  isRunningState,
+  listProcesses,
+  readProcessInfo,
+  type ProcessInfo,
+} from './processTree';
+import type { ProcessIdentity } from '../model/processIdentity';
+import type { StopSignal } from '../model/stopSignal';
 
 export interface StopTreeOptions {
   /** The run's process; it leads the process group `pgid`. */

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { isAccountingDisabled, parseSacctParsable, sacctArgs } from './sacctOutput';
-import { SlurmError } from '../slurmError';
+import { SlurmError } from '../model/slurmError';
 import type { SlurmJobInfo } from './slurmJobInfo';
 import { parseSqueueFormat, parseSqueueJson, squeueArgs } from './squeueOutput';
 

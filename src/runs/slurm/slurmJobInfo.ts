@@ -1,4 +1,4 @@
-import type { SlurmJobState } from '../slurmJobState';
+import type { SlurmJobState } from '../model/slurmJobState';
 
 /**
  * One job as squeue or sacct reports it, whichever output it came from (squeueOutput.ts, sacctOutput.ts). Values

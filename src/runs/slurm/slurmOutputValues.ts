@@ -1,6 +1,6 @@
-import { SlurmError } from '../slurmError';
+import { SlurmError } from '../model/slurmError';
 import type { SlurmJobInfo } from './slurmJobInfo';
-import { parseSlurmState, slurmStateMeaning, type SlurmJobState } from '../slurmJobState';
+import { parseSlurmState, slurmStateMeaning, type SlurmJobState } from '../model/slurmJobState';
 
 /**
  * The values in what squeue and sacct print, and how each is read: job ids, states, times, exit statuses, in their

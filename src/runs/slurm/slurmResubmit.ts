@@ -1,5 +1,5 @@
-import { slurmStateMeaning, type SlurmJobState } from '../slurmJobState';
-import type { RunKind } from '../runPlan';
+import { slurmStateMeaning, type SlurmJobState } from '../model/slurmJobState';
+import type { RunKind } from '../model/runPlan';
 
 export interface ResubmitInput {
   readonly state: SlurmJobState;

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { detectRunFailure } from '../runFailure';
+import { detectRunFailure } from '../model/runFailure';
 import { followRunWhenRead, type RunLogListener } from '../runLogFollow';
 import { RunEvents } from '../runEvents';
 import { readRunOutcome } from '../runOutcome';
@@ -14,21 +14,21 @@ import {
   RunRecordError,
   runRecordVersion,
   type RunRecord,
-} from '../runRecord';
+} from '../model/runRecord';
 import { RunClaims, type RunClaim } from '../runClaims';
-import { RunRecordStore, runRecordsDir } from '../runRecordStore';
+import { RunRecordStore, runRecordsDir } from '../model/runRecordStore';
 import type { RunScheduler } from '../runScheduler';
 import { userStateDir } from '../../shared/userStateDir';
 import { jobScriptSha256, readJobScript, writeNewJobScript, type JobScriptRead } from './jobScript';
 import { sbatchScriptOfPlan } from './sbatchScript';
 import type { SlurmCommands } from './slurmCommands';
-import { SlurmError } from '../slurmError';
+import { SlurmError } from '../model/slurmError';
 import type { SlurmJobInfo } from './slurmJobInfo';
-import type { SlurmJobOptions } from '../slurmJobOptions';
-import { slurmStateMeaning } from '../slurmJobState';
+import type { SlurmJobOptions } from '../model/slurmJobOptions';
+import { slurmStateMeaning } from '../model/slurmJobState';
 import { resubmitDecision } from './slurmResubmit';
-import type { SlurmNotResubmitted } from '../slurmRunInfo';
-import type { RunPlan } from '../runPlan';
+import type { SlurmNotResubmitted } from '../model/slurmRunInfo';
+import type { RunPlan } from '../model/runPlan';
 
 export interface SlurmSchedulerOptions {
   workspaceRoot: string;

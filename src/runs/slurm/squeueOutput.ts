@@ -1,4 +1,4 @@
-import type { SlurmError } from '../slurmError';
+import type { SlurmError } from '../model/slurmError';
 import type { SlurmJobInfo } from './slurmJobInfo';
 import {
   badOutput,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { RunRecord } from '../../runs/runRecord';
+import type { RunRecord } from '../../runs/model/runRecord';
 import { commandIds } from '../common/ids';
 import { continueChainFlow } from '../runs/continueChainFlow';
 import { evaluateFlow } from '../runs/evaluateFlow';

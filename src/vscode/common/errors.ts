@@ -1,5 +1,5 @@
-import type { RunFailure } from '../../runs/runFailure';
-import { CheckpointError } from '../../checkpoint/checkpointError';
+import type { RunFailure } from '../../runs/model/runFailure';
+import { CheckpointError } from '../../checkpoint/base/checkpointError';
 
 /**
  * Words for people, in one place (ARCHITECTURE.md rule 4): what happened and what to do next, by error reason.

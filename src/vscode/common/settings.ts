@@ -2,8 +2,8 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 
-import { parseSlurmJobOptions, type SlurmJobOptions } from '../../runs/slurmJobOptions';
-import type { SlurmError } from '../../runs/slurmError';
+import { parseSlurmJobOptions, type SlurmJobOptions } from '../../runs/model/slurmJobOptions';
+import type { SlurmError } from '../../runs/model/slurmError';
 import { settingKeys } from './ids';
 
 /** Every TiC Studio setting is read here (keys in ids.ts, declared in package.json `contributes.configuration`). */

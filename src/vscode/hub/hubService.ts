@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { downloadToCache, type DownloadResult } from '../../hub/downloadToCache';
 import type { DownloadProgress } from '../../hub/downloadProgress';
 import { listHubCatalog, type CatalogRepo } from '../../hub/hubCatalog';
-import { HubError } from '../../hub/hubError';
+import { HubError } from '../../hub/core/hubError';
 import { resolveHubSettings, type HubSettings } from '../../hub/hubSettings';
 import type { Logger } from '../common/logger';
 import { readHubSettings } from '../common/settings';

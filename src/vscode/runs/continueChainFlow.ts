@@ -12,7 +12,7 @@ import { planResume, type ResumeRequest } from '../../plan/resumePlan';
 import { validateResumePlan } from '../../plan/resumeValidation';
 import { simulatedEvalPlan, simulatedTrainPlan } from '../../plan/simulatedPlan';
 import { lastStepYear } from '../../tic/ticTimeline';
-import { runChainSchedule, type ScheduledStep } from '../../runs/chainSchedule';
+import { runChainSchedule, type ScheduledStep } from '../../runs/queue/chainSchedule';
 import { describeRunFailure } from '../common/errors';
 import { readRunSettings } from '../common/settings';
 import { firstExisting, forSimulation, hashParent, requireTrust } from './launchPrompts';

@@ -5,13 +5,13 @@ import { planEval } from '../../plan/evalPlan';
 import { validateEvalPlan } from '../../plan/evalValidation';
 import { hasBlockingProblem } from '../../plan/planProblem';
 import { simulatedEvalPlan } from '../../plan/simulatedPlan';
-import type { SlurmJobOptions } from '../../runs/slurmJobOptions';
+import type { SlurmJobOptions } from '../../runs/model/slurmJobOptions';
 import { readRunSettings } from '../common/settings';
 import { confirmCommand, forSimulation, requireTrust, showProblems } from './launchPrompts';
 import { selectedPython } from './pythonInterpreter';
 import type { RunsService } from './runsService';
 import { askSlurmShape, confirmSlurmScript, pickWhere } from './slurmPrompts';
-import type { RunPlan } from '../../runs/runPlan';
+import type { RunPlan } from '../../runs/model/runPlan';
 
 /** "Evaluate": tasklist then evaluate.py with one output folder per checkpoint (contracts §3.2, §7.9). */
 export async function evaluateFlow(runs: RunsService, checkpoint: string, expName: string | null): Promise<void> {

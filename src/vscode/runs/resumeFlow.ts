@@ -15,7 +15,7 @@ import { confirmCommand, firstExisting, forSimulation, hashParent, requireTrust,
 import { selectedPython } from './pythonInterpreter';
 import type { RunsService } from './runsService';
 import { confirmSlurmScript, pickPlacement } from './slurmPrompts';
-import type { RunPlan } from '../../runs/runPlan';
+import type { RunPlan } from '../../runs/model/runPlan';
 
 /**
  * "Resume from YEAR": plans YEAR+1 of the chain (contracts §1.4, §1.7) from the step's checkpoint, asks for the few

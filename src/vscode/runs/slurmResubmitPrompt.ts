@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { RunRecord } from '../../runs/runRecord';
+import type { RunRecord } from '../../runs/model/runRecord';
 import type { SlurmScheduler } from '../../runs/slurm/slurmScheduler';
 import type { Logger } from '../common/logger';
 

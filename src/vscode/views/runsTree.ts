@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { isFinalStatus, type RunRecord } from '../../runs/runRecord';
-import { slurmStateMeaning } from '../../runs/slurmJobState';
+import { isFinalStatus, type RunRecord } from '../../runs/model/runRecord';
+import { slurmStateMeaning } from '../../runs/model/slurmJobState';
 import { describeRunFailure } from '../common/errors';
 import type { RunsService } from '../runs/runsService';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { diffCheckpoints, type DiffProgress } from '../../../src/checkpoint/diff';
-import { openCheckpoint } from '../../../src/checkpoint/openCheckpoint';
+import { openCheckpoint } from '../../../src/checkpoint/readers/openCheckpoint';
 import { findStateDict } from '../../../src/checkpoint/stateDict';
 import { readTensor } from '../../../src/checkpoint/tensorData';
 import { expectCheckpointError } from './loadPickle';

@@ -1,4 +1,4 @@
-import { openCheckpoint } from '../../../src/checkpoint/openCheckpoint';
+import { openCheckpoint } from '../../../src/checkpoint/readers/openCheckpoint';
 import { buildReport } from '../../../src/checkpoint/report';
 import { readTensor } from '../../../src/checkpoint/tensorData';
 import { findTensors } from '../../../src/checkpoint/treeWalk';

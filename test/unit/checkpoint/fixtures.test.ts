@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Checkpoint } from '../../../src/checkpoint/checkpoint';
-import { openCheckpoint } from '../../../src/checkpoint/openCheckpoint';
-import { dictGet, isDict, isPickleObject, keySegment, type PickleValue } from '../../../src/checkpoint/pickleValues';
+import type { Checkpoint } from '../../../src/checkpoint/readers/checkpoint';
+import { openCheckpoint } from '../../../src/checkpoint/readers/openCheckpoint';
+import {
+  dictGet,
+  isDict,
+  isPickleObject,
+  keySegment,
+  type PickleValue,
+} from '../../../src/checkpoint/base/pickleValues';
 import { buildReport, inspectCheckpoint } from '../../../src/checkpoint/report';
 import { readTensor } from '../../../src/checkpoint/tensorData';
-import { isContiguous } from '../../../src/checkpoint/tensorRef';
+import { isContiguous } from '../../../src/checkpoint/base/tensorRef';
 import { findTensors } from '../../../src/checkpoint/treeWalk';
 
 /**

@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckpointError } from '../../../src/checkpoint/checkpointError';
+import { CheckpointError } from '../../../src/checkpoint/base/checkpointError';
 import { inferClipArchitecture } from '../../../src/checkpoint/clipArchitecture';
-import { resolveLimits } from '../../../src/checkpoint/limits';
-import { unpickle } from '../../../src/checkpoint/pickleMachine';
-import { isPickleObject } from '../../../src/checkpoint/pickleValues';
-import { RandomAccessFile } from '../../../src/checkpoint/randomAccessFile';
+import { resolveLimits } from '../../../src/checkpoint/base/limits';
+import { unpickle } from '../../../src/checkpoint/pickle/pickleMachine';
+import { isPickleObject } from '../../../src/checkpoint/base/pickleValues';
+import { RandomAccessFile } from '../../../src/checkpoint/base/randomAccessFile';
 import { findStateDict } from '../../../src/checkpoint/stateDict';
-import { makeStorageRef } from '../../../src/checkpoint/tensorRef';
-import { createTorchHooks } from '../../../src/checkpoint/torchGlobals';
-import { storageDtype } from '../../../src/checkpoint/torchZipReader';
+import { makeStorageRef } from '../../../src/checkpoint/base/tensorRef';
+import { createTorchHooks } from '../../../src/checkpoint/pickle/torchGlobals';
+import { storageDtype } from '../../../src/checkpoint/readers/torchZipReader';
 import { findTensors, toPlainValue } from '../../../src/checkpoint/treeWalk';
-import { readZipDirectory, readZipEntry } from '../../../src/checkpoint/zipReader';
+import { readZipDirectory, readZipEntry } from '../../../src/checkpoint/readers/zipReader';
 import { exercise } from './exerciseCheckpoint';
 import { encodeValues, legacyBytes, scratchDir, torchZipBytes } from './syntheticCheckpoints';
 

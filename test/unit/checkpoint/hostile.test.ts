@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckpointError } from '../../../src/checkpoint/checkpointError';
-import { openCheckpoint } from '../../../src/checkpoint/openCheckpoint';
+import { CheckpointError } from '../../../src/checkpoint/base/checkpointError';
+import { openCheckpoint } from '../../../src/checkpoint/readers/openCheckpoint';
 import { inspectCheckpoint } from '../../../src/checkpoint/report';
 import { exercise } from './exerciseCheckpoint';
 import { expectCheckpointError } from './loadPickle';

@@ -1,9 +1,9 @@
-import { CheckpointError } from '../../../src/checkpoint/checkpointError';
-import type { CheckpointWarning } from '../../../src/checkpoint/checkpointWarning';
-import { resolveLimits, type CheckpointLimits } from '../../../src/checkpoint/limits';
-import { unpickle } from '../../../src/checkpoint/pickleMachine';
-import { isPickleObject, type PickleValue } from '../../../src/checkpoint/pickleValues';
-import { createTorchHooks, type TorchHooks } from '../../../src/checkpoint/torchGlobals';
+import { CheckpointError } from '../../../src/checkpoint/base/checkpointError';
+import type { CheckpointWarning } from '../../../src/checkpoint/base/checkpointWarning';
+import { resolveLimits, type CheckpointLimits } from '../../../src/checkpoint/base/limits';
+import { unpickle } from '../../../src/checkpoint/pickle/pickleMachine';
+import { isPickleObject, type PickleValue } from '../../../src/checkpoint/base/pickleValues';
+import { createTorchHooks, type TorchHooks } from '../../../src/checkpoint/pickle/torchGlobals';
 
 /**
  * Test helper: runs the real pickle machine with the real torch hooks on some bytes, and renders decoded values

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Checkpoint } from '../../../src/checkpoint/checkpoint';
-import { openCheckpoint } from '../../../src/checkpoint/openCheckpoint';
-import { dictGet, type PickleDict, type TensorRef } from '../../../src/checkpoint/pickleValues';
+import type { Checkpoint } from '../../../src/checkpoint/readers/checkpoint';
+import { openCheckpoint } from '../../../src/checkpoint/readers/openCheckpoint';
+import { dictGet, type PickleDict, type TensorRef } from '../../../src/checkpoint/base/pickleValues';
 import { readTensor, readTensorChunks, streamTensorChunks } from '../../../src/checkpoint/tensorData';
-import { CheckpointError } from '../../../src/checkpoint/checkpointError';
+import { CheckpointError } from '../../../src/checkpoint/base/checkpointError';
 import { expectCheckpointError } from './loadPickle';
 import { contiguousStride, type PyValue, type StorageSpec } from './pickleBuilder';
 import { encodeValues, scratchDir, torchZipBytes, torchZipLayout, type ElementType } from './syntheticCheckpoints';

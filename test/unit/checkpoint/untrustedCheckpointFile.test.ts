@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointError } from '../../../src/checkpoint/checkpointError';
-import { openCheckpoint } from '../../../src/checkpoint/openCheckpoint';
+import { CheckpointError } from '../../../src/checkpoint/base/checkpointError';
+import { openCheckpoint } from '../../../src/checkpoint/readers/openCheckpoint';
 import { makeFifo, releaseFifos } from '../shared/fifoFixture';
 
 describe('checkpoint files that are not files', () => {

@@ -3,8 +3,8 @@ import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/runCli';
-import { runRecordVersion, type RunRecord } from '../../../src/runs/runRecord';
-import { runRecordsDir } from '../../../src/runs/runRecordStore';
+import { runRecordVersion, type RunRecord } from '../../../src/runs/model/runRecord';
+import { runRecordsDir } from '../../../src/runs/model/runRecordStore';
 import { runCliInProcess } from '../../support/runCliInProcess';
 import { encodeValues, safetensorsBytes } from '../checkpoint/syntheticCheckpoints';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../../../src/cli/cliIo';
+import { UsageError } from '../../../src/cli/common/cliIo';
 import { resultsCommand, resultsUsage } from '../../../src/cli/resultsCommand';
 import { runCli } from '../../../src/cli/runCli';
 import { runCliInProcess } from '../../support/runCliInProcess';

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runRecordsDir } from '../../../src/runs/runRecordStore';
+import { runRecordsDir } from '../../../src/runs/model/runRecordStore';
 import { Supervisor } from '../../../src/runs/local/supervisor';
 import { slurmRunRecord } from '../../support/slurmRunRecord';
 

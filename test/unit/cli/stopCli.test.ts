@@ -4,10 +4,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isProcessAlive, readProcessIdentity } from '../../../src/runs/local/processTree';
-import { runRecordVersion, type RunRecord } from '../../../src/runs/runRecord';
-import { runRecordsDir } from '../../../src/runs/runRecordStore';
+import { runRecordVersion, type RunRecord } from '../../../src/runs/model/runRecord';
+import { runRecordsDir } from '../../../src/runs/model/runRecordStore';
 import { Supervisor } from '../../../src/runs/local/supervisor';
-import type { ProcessIdentity } from '../../../src/runs/processIdentity';
+import type { ProcessIdentity } from '../../../src/runs/model/processIdentity';
 
 const cli = join(__dirname, '../../../dist/cli.js');
 

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runRecordsDir } from '../../../src/runs/runRecordStore';
+import { runRecordsDir } from '../../../src/runs/model/runRecordStore';
 import { makeFifo, releaseFifos } from '../shared/fifoFixture';
 
 const repo = join(__dirname, '../../..');

@@ -14,10 +14,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { isStale } from '../../../src/hub/blobLock';
+import { isStale } from '../../../src/hub/cache/blobLock';
 import { downloadToCache, type DownloadDeps, type DownloadOptions } from '../../../src/hub/downloadToCache';
-import { repoCachePaths } from '../../../src/hub/hubCachePaths';
-import { HubError } from '../../../src/hub/hubError';
+import { repoCachePaths } from '../../../src/hub/core/hubCachePaths';
+import { HubError } from '../../../src/hub/core/hubError';
 import { startLoopbackHub, type LoopbackHub } from '../../support/loopbackHub';
 import { scratch } from './hubTestKit';
 

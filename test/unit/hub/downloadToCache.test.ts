@@ -15,9 +15,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { downloadToCache, type DownloadDeps, type DownloadOptions } from '../../../src/hub/downloadToCache';
 import type { DownloadProgress } from '../../../src/hub/downloadProgress';
-import { repoCachePaths } from '../../../src/hub/hubCachePaths';
-import { HubError } from '../../../src/hub/hubError';
-import { HubToken } from '../../../src/hub/hubToken';
+import { repoCachePaths } from '../../../src/hub/core/hubCachePaths';
+import { HubError } from '../../../src/hub/core/hubError';
+import { HubToken } from '../../../src/hub/core/hubToken';
 import { startLoopbackHub, type LoopbackHub } from '../../support/loopbackHub';
 import { fileSize, scratch } from './hubTestKit';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { repoCachePaths } from '../../../src/hub/hubCachePaths';
+import { repoCachePaths } from '../../../src/hub/core/hubCachePaths';
 import { downloadToCache } from '../../../src/hub/downloadToCache';
 import { classifyRepoPath, listHubCatalog } from '../../../src/hub/hubCatalog';
-import { HubError } from '../../../src/hub/hubError';
-import { HubToken } from '../../../src/hub/hubToken';
+import { HubError } from '../../../src/hub/core/hubError';
+import { HubToken } from '../../../src/hub/core/hubToken';
 import { ticClipRepos } from '../../../src/tic/ticClipRepos';
 import { startLoopbackHub, type LoopbackHub } from '../../support/loopbackHub';
 import { scratch, ticClipLoopbackRepos } from './hubTestKit';

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { hubCommand, type HubCommandDeps } from '../../../src/cli/hubCommand';
-import { UsageError } from '../../../src/cli/cliIo';
-import { repoCachePaths } from '../../../src/hub/hubCachePaths';
+import { UsageError } from '../../../src/cli/common/cliIo';
+import { repoCachePaths } from '../../../src/hub/core/hubCachePaths';
 import { startLoopbackHub, type LoopbackHub } from '../../support/loopbackHub';
 import { captureIo, fileSize, scratch, spawnHubCli, ticClipLoopbackRepos, until } from './hubTestKit';
 

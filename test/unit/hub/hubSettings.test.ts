@@ -2,12 +2,17 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { repoCachePaths, repoFolderName, resolveHubCacheDir, snapshotLinkTarget } from '../../../src/hub/hubCachePaths';
-import { resolveHubEndpoint } from '../../../src/hub/hubEndpoint';
-import { HubError } from '../../../src/hub/hubError';
-import { parseRepoFilePath, parseRepoId } from '../../../src/hub/hubRepoId';
+import {
+  repoCachePaths,
+  repoFolderName,
+  resolveHubCacheDir,
+  snapshotLinkTarget,
+} from '../../../src/hub/core/hubCachePaths';
+import { resolveHubEndpoint } from '../../../src/hub/core/hubEndpoint';
+import { HubError } from '../../../src/hub/core/hubError';
+import { parseRepoFilePath, parseRepoId } from '../../../src/hub/core/hubRepoId';
 import { resolveHubSettings } from '../../../src/hub/hubSettings';
-import { findHubToken, hubTokenPath } from '../../../src/hub/hubToken';
+import { findHubToken, hubTokenPath } from '../../../src/hub/core/hubToken';
 import { ProgressThrottle, type DownloadProgress } from '../../../src/hub/downloadProgress';
 import { scratch } from './hubTestKit';
 

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { downsampleColumnsIndices, downsampleIndices, upperBound, type DownsampleView } from '../../../src/results/downsample';
+import {
+  downsampleColumnsIndices,
+  downsampleIndices,
+  upperBound,
+  type DownsampleView,
+} from '../../../src/results/downsample';
 import { lowerBound } from '../../../src/shared/lowerBound';
 
 /** A small deterministic generator, so a failure can be replayed. */

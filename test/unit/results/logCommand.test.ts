@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../../../src/cli/cliIo';
+import { UsageError } from '../../../src/cli/common/cliIo';
 import { runCliInProcess } from '../../support/runCliInProcess';
 import { logCommand, logUsage } from '../../../src/cli/logCommand';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../../../src/cli/cliIo';
+import { UsageError } from '../../../src/cli/common/cliIo';
 import { runCliInProcess } from '../../support/runCliInProcess';
 import { planCommand, planUsage } from '../../../src/cli/planCommand';
 import { ScratchWorkspace } from './workspaceFixture';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunRecord } from '../../../src/runs/runRecord';
+import type { RunRecord } from '../../../src/runs/model/runRecord';
 import { readRunOutcome } from '../../../src/runs/runOutcome';
 import { makeFifo, releaseFifos } from '../shared/fifoFixture';
 

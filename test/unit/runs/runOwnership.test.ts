@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { isProcessAlive, readProcessIdentity } from '../../../src/runs/local/processTree';
 import { RunClaims } from '../../../src/runs/runClaims';
 import { proveRunOwnership } from '../../../src/runs/local/runOwnershipProof';
-import { runRecordVersion, type RunRecord } from '../../../src/runs/runRecord';
-import { runRecordsDir } from '../../../src/runs/runRecordStore';
+import { runRecordVersion, type RunRecord } from '../../../src/runs/model/runRecord';
+import { runRecordsDir } from '../../../src/runs/model/runRecordStore';
 import { Supervisor } from '../../../src/runs/local/supervisor';
 import { SupervisorError } from '../../../src/runs/local/supervisorError';
 import { stopProcessTree } from '../../../src/runs/local/supervisorStop';
 import { userStateDir } from '../../../src/shared/userStateDir';
-import type { ProcessIdentity } from '../../../src/runs/processIdentity';
+import type { ProcessIdentity } from '../../../src/runs/model/processIdentity';
 
 /**
  * Issue: a run record in the workspace is a claim, not a proof. A planted `.tic-studio/runs/<id>.json` must never

@@ -9,8 +9,8 @@ import {
   readProcessIdentity,
   type ProcessInfo,
 } from '../../../../src/runs/local/processTree';
-import { parseRunRecordText, runRecordVersion, type RunRecord } from '../../../../src/runs/runRecord';
-import { runRecordsDir, RunRecordStore } from '../../../../src/runs/runRecordStore';
+import { parseRunRecordText, runRecordVersion, type RunRecord } from '../../../../src/runs/model/runRecord';
+import { runRecordsDir, RunRecordStore } from '../../../../src/runs/model/runRecordStore';
 import type { RunLogSource } from '../../../../src/runs/runLogFollow';
 import { Supervisor, type SupervisorOptions } from '../../../../src/runs/local/supervisor';
 import { SupervisorError } from '../../../../src/runs/local/supervisorError';
@@ -21,7 +21,7 @@ import {
   standInTasklist,
   type StandInEnvOptions,
 } from '../../../fixtures/standIn/standIn';
-import type { RunPlan } from '../../../../src/runs/runPlan';
+import type { RunPlan } from '../../../../src/runs/model/runPlan';
 
 // contracts.md §2.2, the regex tested against the real logs.
 const trainEpochLine =

@@ -3,8 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, wr
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { isFinalStatus, type RunRecord } from '../../../../src/runs/runRecord';
-import { RunRecordStore, runRecordsDir } from '../../../../src/runs/runRecordStore';
+import { isFinalStatus, type RunRecord } from '../../../../src/runs/model/runRecord';
+import { RunRecordStore, runRecordsDir } from '../../../../src/runs/model/runRecordStore';
 import { SlurmCommands } from '../../../../src/runs/slurm/slurmCommands';
 import { SlurmScheduler } from '../../../../src/runs/slurm/slurmScheduler';
 import { RunClaims } from '../../../../src/runs/runClaims';

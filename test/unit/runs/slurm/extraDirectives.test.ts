@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { SlurmError } from '../../../../src/runs/slurmError';
-import { parseSlurmJobOptions } from '../../../../src/runs/slurmJobOptions';
+import { SlurmError } from '../../../../src/runs/model/slurmError';
+import { parseSlurmJobOptions } from '../../../../src/runs/model/slurmJobOptions';
 
 /**
  * `ticStudio.slurm.extraDirectives` can come from a trusted workspace's settings, and auto-resume submits the

@@ -7,7 +7,7 @@ import {
   sacctArgs,
   sacctFormatFields,
 } from '../../../../src/runs/slurm/sacctOutput';
-import { SlurmError } from '../../../../src/runs/slurmError';
+import { SlurmError } from '../../../../src/runs/model/slurmError';
 import type { SlurmJobInfo } from '../../../../src/runs/slurm/slurmJobInfo';
 
 const fixtures = join(__dirname, '../../../fixtures/slurm');

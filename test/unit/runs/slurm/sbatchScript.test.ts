@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planResume } from '../../../../src/plan/resumePlan';
 import { sbatchScript, slurmJobName, type SbatchScriptInput } from '../../../../src/runs/slurm/sbatchScript';
-import { SlurmError } from '../../../../src/runs/slurmError';
-import { defaultSlurmJobOptions, parseSlurmJobOptions } from '../../../../src/runs/slurmJobOptions';
+import { SlurmError } from '../../../../src/runs/model/slurmError';
+import { defaultSlurmJobOptions, parseSlurmJobOptions } from '../../../../src/runs/model/slurmJobOptions';
 
 /** `#SBATCH` options of a script, in order. */
 function directives(script: string): string[] {

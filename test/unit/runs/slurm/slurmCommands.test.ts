@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlurmCommands } from '../../../../src/runs/slurm/slurmCommands';
-import { SlurmError } from '../../../../src/runs/slurmError';
+import { SlurmError } from '../../../../src/runs/model/slurmError';
 
 const fixtures = join(__dirname, '../../../fixtures/slurm');
 

@@ -15,10 +15,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunClaims } from '../../../../src/runs/runClaims';
-import type { RunRecord } from '../../../../src/runs/runRecord';
-import { RunRecordStore, runRecordsDir } from '../../../../src/runs/runRecordStore';
+import type { RunRecord } from '../../../../src/runs/model/runRecord';
+import { RunRecordStore, runRecordsDir } from '../../../../src/runs/model/runRecordStore';
 import { SlurmCommands } from '../../../../src/runs/slurm/slurmCommands';
-import { SlurmError } from '../../../../src/runs/slurmError';
+import { SlurmError } from '../../../../src/runs/model/slurmError';
 import { SlurmScheduler } from '../../../../src/runs/slurm/slurmScheduler';
 import { ddpProbePlan } from '../../../support/ddpProbePlan';
 import { claimSlurmRun, slurmRunRecord } from '../../../support/slurmRunRecord';

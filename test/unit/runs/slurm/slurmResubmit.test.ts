@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { parseRunRecord, runRecordVersion, type RunRecord } from '../../../../src/runs/runRecord';
-import { slurmJobStates } from '../../../../src/runs/slurmJobState';
+import { parseRunRecord, runRecordVersion, type RunRecord } from '../../../../src/runs/model/runRecord';
+import { slurmJobStates } from '../../../../src/runs/model/slurmJobState';
 import { resubmitDecision, type ResubmitInput } from '../../../../src/runs/slurm/slurmResubmit';
 
 const base: ResubmitInput = {

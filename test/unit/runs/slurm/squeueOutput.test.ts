@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SlurmError } from '../../../../src/runs/slurmError';
+import { SlurmError } from '../../../../src/runs/model/slurmError';
 import type { SlurmJobInfo } from '../../../../src/runs/slurm/slurmJobInfo';
 import { slurmTimeText } from '../../../../src/runs/slurm/slurmOutputValues';
 import {
