@@ -56,7 +56,7 @@ export function clampSmoothing(v: number): number {
 
 /**
  * Reads a saved state back, keeping each field that is still valid and defaulting the others: the state may
- * come from an older version of the dashboard, so it is parsed like any other input (architecture.md rule 3).
+ * come from an older version of the dashboard, so it is parsed like any other input (ARCHITECTURE.md rule 3).
  */
 export function restoreDashboardState(saved: unknown): DashboardState {
   const state = defaultDashboardState();

@@ -1,6 +1,6 @@
 import type { LossAxis, LossField } from '../../src/protocol/dashboardMessages';
 
-/** Words for the loss chart's fields and axes (one place, as architecture.md rule 4 asks for words). */
+/** Words for the loss chart's fields and axes (one place, as ARCHITECTURE.md rule 4 asks for words). */
 export const fieldLabels: Record<LossField, string> = {
   loss: 'loss',
   contrastive_loss: 'contrastive loss',

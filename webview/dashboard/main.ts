@@ -23,7 +23,7 @@ type Init = Extract<HostToDashboard, { type: 'init' }>;
 
 /**
  * The dashboard webview: header, then three tabs (timeline, losses, matrices). Every host message is validated
- * (parseHostMessage) and every string from the host is inserted as text (architecture.md rule 8).
+ * (parseHostMessage) and every string from the host is inserted as text (ARCHITECTURE.md rule 8).
  */
 interface Persisted {
   ui?: unknown;

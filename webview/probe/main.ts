@@ -22,7 +22,7 @@ import { TextsView } from './textsView';
 /**
  * The Probe panel (issue #8): pick exported models, add images, write labels or captions, run, and compare what
  * each model picks. Every host message is validated (parseHostToProbe) and every string from the host is
- * inserted as text (architecture.md rule 8).
+ * inserted as text (ARCHITECTURE.md rule 8).
  */
 const vscode = getVsCodeApi<unknown>();
 const ui: ProbeUiState = restoreProbeUiState(vscode.getState());

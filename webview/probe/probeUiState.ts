@@ -61,7 +61,7 @@ function names(v: unknown): Record<string, string> | null {
 
 /**
  * Reads a saved state back, keeping each field that is still valid and defaulting the others: it may come from an
- * older version of the panel, so it is parsed like any other input (architecture.md rule 3); the saved result goes
+ * older version of the panel, so it is parsed like any other input (ARCHITECTURE.md rule 3); the saved result goes
  * through the same validator as a host message.
  */
 export function restoreProbeUiState(saved: unknown): ProbeUiState {
