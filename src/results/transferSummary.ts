@@ -1,23 +1,8 @@
 import { firstStepYear } from '../tic/ticTimeline';
+import { transferRegion, type FirstStepMode } from '../tic/transferRegion';
 import type { ResultFamily } from './resultsMatrix';
 
-/**
- * How the eval columns 2014, 2015 and 2016 meet the first training step, which trained on the data of all three
- * years and is called "2016" (contracts §4.2). The paper reports ID / backward / forward transfer over a T×T
- * matrix with T = 7 steps (§5), but how it folds the 9 eval years into 7 columns is not pinned (§3.6, §5 [U]), so
- * both readings are offered:
- *
- * - `merge` (the default): per row, the present cells of columns 2014, 2015, 2016 are averaged (unweighted, over
- *   the cells present) into one column "2016", giving the 7×7 matrix of the paper's protocol. Row 2016's ID is
- *   then that merged cell and the row has no backward cells; for the later rows the merged column is ONE backward
- *   cell (not three). This is the default because the first model trained on 2014–2016 data, so those years are
- *   in-distribution for it, and because it keeps every step's weight in the backward mean equal, as in a T×T
- *   matrix.
- * - `separate`: the 9 columns stay as they are; the diagonal is eval year == step year, so for row 2016 the columns
- *   2014 and 2015 count as backward, and for later rows 2014, 2015, 2016 are three backward cells.
- */
-export type FirstStepMode = 'merge' | 'separate';
-
+/** The modes, for settings and the CLI (what each means: src/tic/transferRegion.ts). */
 export const firstStepModes: readonly FirstStepMode[] = ['merge', 'separate'];
 
 export const defaultFirstStepMode: FirstStepMode = 'merge';
@@ -91,7 +76,8 @@ export function transferSummary(
       const value = grid.values[r]?.[c] ?? null;
       // Matrices never hold NaN (resultsMatrix.ts); a hand-made grid is held to the same rule.
       if (value === null || !Number.isFinite(value)) return;
-      const region = column === year ? 'id' : column < year ? 'backward' : 'forward';
+      // The grid is folded already: the columns are compared as they are.
+      const region = transferRegion(year, column, 'separate');
       row[region].add(value);
       total[region].add(value);
     });

@@ -8,12 +8,8 @@ import { latestEvalRecords, type EvalRecord } from '../formats/evalResultsJsonl'
 import { resultFileLimits } from '../formats/resultFileLimits';
 import { parseResultsJsonl, type ResultsEpochHints } from '../formats/resultsJsonl';
 import { buildResultsMatrices, finiteOrNull, type MatrixRowInput, type ResultsMatrix } from '../results/resultsMatrix';
-import {
-  defaultFirstStepMode,
-  transferSummary,
-  type FirstStepMode,
-  type TransferSummary,
-} from '../results/transferSummary';
+import { defaultFirstStepMode, transferSummary, type TransferSummary } from '../results/transferSummary';
+import type { FirstStepMode } from '../tic/transferRegion';
 
 /** What one chain scored: matrices, transfer, ImageNet. Plain data, safe to JSON.stringify. */
 export interface ChainResults {

@@ -1,7 +1,8 @@
 import type { FirstStepModeWire } from '../../src/protocol/dashboardMessages';
 import { el } from '../shared/dom';
 import type { CellColors } from './heatColors';
-import { cellRegion, isFirstStepData, type Grid } from './matrixMath';
+import { isFirstStepData, transferRegion } from '../../src/tic/transferRegion';
+import type { Grid } from './matrixMath';
 
 export interface HeatmapOptions {
   grid: Grid;
@@ -39,7 +40,7 @@ export function heatmapTable(o: HeatmapOptions): HTMLTableElement {
     const tr = el('tr', {}, [el('th', { text: String(r), attrs: { scope: 'row' } })]);
     o.grid.columns.forEach((c, j) => {
       const v = o.grid.values[i]?.[j] ?? null;
-      const region = cellRegion(r, c, o.mode);
+      const region = transferRegion(r, c, o.mode);
       const classes = [`region-${region}`];
       if (isFirstStepData(r, c)) classes.push('first-step-data');
       if (v === null) classes.push('missing');

@@ -1,9 +1,5 @@
-import type { ChainWire, FirstStepModeWire, MatrixWire } from '../../src/protocol/dashboardMessages';
+import type { ChainWire, MatrixWire } from '../../src/protocol/dashboardMessages';
 import { buildCsv, type CsvCell } from '../shared/csv';
-
-/** The first training step is called 2016 and trained on the data of 2014, 2015 and 2016 (contracts §4.2). */
-export const firstStepYear = 2016;
-export const firstDataYear = 2014;
 
 export interface MetricOption {
   /** `family/metric`, the value kept in the state and the select. */
@@ -29,23 +25,6 @@ export function metricOptions(chains: readonly ChainWire[]): MetricOption[] {
 
 export function findMatrix(chain: ChainWire, key: string): MatrixWire | undefined {
   return chain.matrices.find((m) => metricKey(m.family, m.metric) === key);
-}
-
-export type CellRegion = 'id' | 'backward' | 'forward';
-
-/**
- * Which transfer region a cell counts in (transferSummary.ts): in `merge` mode the first step's row owns the eval
- * columns 2014–2016 as its in-distribution cell and later rows see them as backward; in `separate` mode the
- * diagonal is eval year == step year only.
- */
-export function cellRegion(row: number, column: number, mode: FirstStepModeWire): CellRegion {
-  const col = mode === 'merge' && column >= firstDataYear && column <= firstStepYear ? firstStepYear : column;
-  return col === row ? 'id' : col < row ? 'backward' : 'forward';
-}
-
-/** Whether the cell is data the first (merged) step trained on: row 2016, columns 2014–2016. */
-export function isFirstStepData(row: number, column: number): boolean {
-  return row === firstStepYear && column >= firstDataYear && column <= firstStepYear;
 }
 
 export interface Grid {

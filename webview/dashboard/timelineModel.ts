@@ -1,5 +1,5 @@
 import type { DataVolumeWire, StepNodeWire } from '../../src/protocol/dashboardMessages';
-import { firstDataYear, firstStepYear } from './matrixMath';
+import { firstDataYear, firstStepYear } from '../../src/tic/ticTimeline';
 
 /** The TiC-DataComp years, 2014…2022 (contracts §4.1), widened to whatever the snapshot holds. */
 export function timelineYears(dataVolume: readonly DataVolumeWire[], steps: readonly StepNodeWire[]): number[] {

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import type { ChainWire } from '../../../src/protocol/dashboardMessages';
 import {
-  cellRegion,
   differenceGrid,
   formatPercent,
   formatSignedPoints,
   gridCsv,
-  isFirstStepData,
   metricOptions,
   valueRange,
 } from '../../../webview/dashboard/matrixMath';
@@ -37,23 +35,6 @@ describe('matrix maths', () => {
       options.map((o) => o.key),
       ['retrieval/mean_recall@1', 'datacompnet/acc1', 'retrieval/text_retrieval_recall@5'],
     );
-  });
-
-  it('counts the first step as owning the eval years 2014–2016 when merged', () => {
-    assert.equal(cellRegion(2016, 2014, 'merge'), 'id');
-    assert.equal(cellRegion(2016, 2015, 'merge'), 'id');
-    assert.equal(cellRegion(2016, 2016, 'merge'), 'id');
-    assert.equal(cellRegion(2016, 2017, 'merge'), 'forward');
-    assert.equal(cellRegion(2018, 2014, 'merge'), 'backward');
-    assert.equal(cellRegion(2018, 2018, 'merge'), 'id');
-  });
-
-  it('keeps only eval year == step year as the diagonal when separate', () => {
-    assert.equal(cellRegion(2016, 2014, 'separate'), 'backward');
-    assert.equal(cellRegion(2016, 2016, 'separate'), 'id');
-    assert.equal(cellRegion(2017, 2018, 'separate'), 'forward');
-    assert.ok(isFirstStepData(2016, 2015));
-    assert.ok(!isFirstStepData(2017, 2015));
   });
 
   it('subtracts B from A cell by cell, missing where either is missing', () => {
