@@ -7,7 +7,7 @@ import { PlanError } from '../../../src/plan/planError';
 import { hasBlockingProblem, type PlanProblem } from '../../../src/plan/planProblem';
 import { planResume, type ResumeRequest } from '../../../src/plan/resumePlan';
 import { validateResumePlan } from '../../../src/plan/resumeValidation';
-import { ScratchWorkspace } from './workspaceFixture';
+import { ScratchWorkspace } from '../runs/workspaceFixture';
 
 const root = join(__dirname, '../../..');
 const reasons = (problems: readonly PlanProblem[]): string[] => problems.map((p) => `${p.severity} ${p.reason}`);

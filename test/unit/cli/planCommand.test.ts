@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UsageError } from '../../../src/cli/common/cliIo';
 import { runCliInProcess } from '../../support/runCliInProcess';
 import { planCommand, planUsage } from '../../../src/cli/planCommand';
-import { ScratchWorkspace } from './workspaceFixture';
+import { ScratchWorkspace } from '../runs/workspaceFixture';
 
 const root = join(__dirname, '../../..');
 const demoResults = join(root, 'demo/datacomp/results');
