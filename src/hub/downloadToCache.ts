@@ -1,6 +1,5 @@
-import { lstat, rename, unlink, writeFile } from 'node:fs/promises';
+import { lstat, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { acquireBlobLock, defaultStaleLockMs, type BlobLock } from './cache/blobLock';
 import { BlobHasher } from './cache/blobHasher';
 import { transferToPartial, type TransferResult } from './blobTransfer';
@@ -17,6 +16,7 @@ import { authorizedFetch, type HubClient } from './http/hubHttp';
 import { isCommitSha, parseRepoFilePath, parseRepoId, parseRevision } from './core/hubRepoId';
 import { resolveCommit } from './http/resolveRevision';
 import { linkSnapshotFile, type SymlinkFn } from './cache/snapshotLink';
+import { writeTextAtomic } from '../shared/atomicWrite';
 
 export interface DownloadRequest {
   /** `owner/name`, e.g. apple/TiC-CLIP-basic-oracle. */
@@ -340,14 +340,8 @@ async function writeRef(cacheRoot: string, path: string, commit: string): Promis
   await ensureCacheFolder(cacheRoot, dirname(path));
   const current = (await lstat(path).catch(() => undefined))?.isFile() ? await readCacheTextFile(path) : undefined;
   if (current === commit) return;
-  const temp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(temp, commit, { flag: 'wx' });
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
+  // 0644: the cache is shared with Python and other users, who read the refs.
+  await writeTextAtomic(path, commit, 0o644);
 }
 
 function fileSystemError(error: unknown, path: string): HubError {

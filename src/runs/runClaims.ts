@@ -3,8 +3,8 @@ import { constants } from 'node:fs';
 import { mkdir, open, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidRunId } from './model/runRecord';
-import { writeTextAtomic } from './model/runRecordStore';
 import { ensureUserStateDir } from '../shared/userStateDir';
+import { writeTextAtomic } from '../shared/atomicWrite';
 
 /**
  * The name of the variable every process of a local run carries: `TIC_STUDIO_RUN=<run id>:<128-bit secret>`.

@@ -1,5 +1,6 @@
 import { constants, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { formatBytes } from './formatBytes';
 
 /**
  * Files a workspace, a results folder or a shared cache contains are written by someone else: a committed
@@ -44,7 +45,7 @@ export class UntrustedFileError extends Error {
 }
 
 export interface UntrustedReadOptions {
-  /** What the file is, for the too-large message: "a run record" → "TiC Studio reads at most 1 MB of a run record". */
+  /** What the file is, for the too-large message: "a run record" → "TiC Studio reads at most 1.0 MiB of a run record". */
   readonly what?: string;
 }
 
@@ -141,20 +142,6 @@ export async function notRegularFileError(path: string): Promise<UntrustedFileEr
   return stats.isFile() ? null : notRegular(path, stats);
 }
 
-/** "1 MB", "3.2 GB": for messages; binary multiples, the unit names people use for them. */
-export function formatFileSize(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  if (unit === 0) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
-  const text = value.toFixed(1).replace(/\.0$/, '');
-  return `${text} ${units[unit]}`;
-}
-
 function kindOf(stats: Stats): string {
   if (stats.isFIFO()) return 'a named pipe';
   if (stats.isDirectory()) return 'a folder';
@@ -171,10 +158,10 @@ function notRegular(path: string, stats: Stats): UntrustedFileError {
 
 function tooLarge(path: string, size: number, maxBytes: number, what: string | undefined): UntrustedFileError {
   // A file caught growing past the cap was read to maxBytes + 1 only: its real size is unknown.
-  const sizeText = size > maxBytes + 1 ? formatFileSize(size) : `over ${formatFileSize(maxBytes)}`;
+  const sizeText = size > maxBytes + 1 ? formatBytes(size) : `over ${formatBytes(maxBytes)}`;
   return new UntrustedFileError(
     'tooLarge',
-    `${path} is ${sizeText}; TiC Studio reads at most ${formatFileSize(maxBytes)} of ${what ?? 'this file'}`,
+    `${path} is ${sizeText}; TiC Studio reads at most ${formatBytes(maxBytes)} of ${what ?? 'this file'}`,
     path,
   );
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runSecretVariable } from '../runClaims';
-import { writeTextAtomic } from '../model/runRecordStore';
+import { writeTextAtomic } from '../../shared/atomicWrite';
 
 /** How the supervisor hands the run's secret to the wrapper, which passes it on as TIC_STUDIO_RUN to the run only. */
 export const wrapperSecretVariable = 'TIC_STUDIO_RUN_FOR_CHILD';

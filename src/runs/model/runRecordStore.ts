@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { constants, watch as fsWatch, type FSWatcher } from 'node:fs';
-import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { watch as fsWatch, type FSWatcher } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readUntrustedText, UntrustedFileError } from '../../shared/untrustedFile';
 import { parseRunRecordText, RunRecordError, type RunRecord } from './runRecord';
 import { assertRealRunsFolder, ensureRealRunsFolder } from './runsFolder';
+import { writeJsonAtomic } from '../../shared/atomicWrite';
 
 /** A record file that could not be used; listed next to the good ones instead of throwing. */
 export interface RunRecordProblem {
@@ -253,36 +253,5 @@ export class RunRecordStore {
       }
     }
     return result;
-  }
-}
-
-/** Writes JSON to `path` atomically (see writeTextAtomic). */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await writeTextAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-/**
- * Writes `path` atomically: a temp file in the same folder, fsync, then rename over the target. The temp file is
- * created new (O_EXCL, O_NOFOLLOW): a link planted under its name is never written through; the rename replaces a
- * link at `path` itself rather than following it.
- */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(
-    temp,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, path);
-  } catch (e) {
-    await unlink(temp).catch(() => undefined);
-    throw e;
   }
 }

@@ -61,7 +61,7 @@ describe('tic-studio over workspace files that are not files', function () {
     truncateSync(record, 3 * 1024 * 1024);
     const r = tic('runs', root);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /eval-abc123\.json is 3 MB; TiC Studio reads at most 1 MB of a run record/);
+    assert.match(r.stderr, /eval-abc123\.json is 3.0 MiB; TiC Studio reads at most 1.0 MiB of a run record/);
   });
 
   it('tic-studio results returns with named pipes at params.txt, out.log, results.jsonl and info.pkl, and names them', () => {

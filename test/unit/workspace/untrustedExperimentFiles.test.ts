@@ -69,10 +69,10 @@ describe('a workspace scan over result files that are not what they claim', () =
     assert.ok(read);
     assert.deepEqual(read.records, []);
     assert.deepEqual(read.problems, [
-      `${join(evalDir, 'eval_results.jsonl')} is 9 MB; TiC Studio reads at most 8 MB of an eval_results.jsonl`,
+      `${join(evalDir, 'eval_results.jsonl')} is 9.0 MiB; TiC Studio reads at most 8.0 MiB of an eval_results.jsonl`,
     ]);
     const ws = await scanWorkspace(root);
-    assert.ok(ws.problems.some((p) => p.dir === evalDir && /is 9 MB; TiC Studio reads at most 8 MB/.test(p.message)));
+    assert.ok(ws.problems.some((p) => p.dir === evalDir && /is 9.0 MiB; TiC Studio reads at most 8.0 MiB/.test(p.message)));
   });
 
   it('says a params.txt over 1 MB is too large', async () => {
@@ -81,7 +81,7 @@ describe('a workspace scan over result files that are not what they claim', () =
     const read = await readExperimentDir(exp);
     assert.equal(read?.params, null);
     assert.deepEqual(read?.fileProblems, [
-      `${join(exp, 'params.txt')} is 2 MB; TiC Studio reads at most 1 MB of a params.txt`,
+      `${join(exp, 'params.txt')} is 2.0 MiB; TiC Studio reads at most 1.0 MiB of a params.txt`,
     ]);
   });
 

@@ -32,7 +32,7 @@ describe('results from files that are not what they claim', () => {
     truncateSync(path, 20 * 1024 * 1024);
     const chains = await buildChainResults(await scanWorkspace(root));
     const chain = chains.find((c) => c.key === chainKey)!;
-    assert.deepEqual(chain.problems, [`${path} is 20 MB; TiC Studio reads at most 8 MB of a results.jsonl`]);
+    assert.deepEqual(chain.problems, [`${path} is 20.0 MiB; TiC Studio reads at most 8.0 MiB of a results.jsonl`]);
     assert.ok(!chain.imagenet.some((r) => r.year === 2017 && r.source === 'trainingZeroShot'));
   });
 

@@ -114,7 +114,7 @@ describe('RunRecordStore', () => {
     const { records, problems } = await store.list();
     assert.deepEqual(records, []);
     assert.equal(problems.length, 1);
-    assert.match(problems[0]!.error.message, /big\.json is 2 MB; TiC Studio reads at most 1 MB of a run record$/);
+    assert.match(problems[0]!.error.message, /big\.json is 2.0 MiB; TiC Studio reads at most 1.0 MiB of a run record$/);
   });
 
   it('never writes through a symlinked runs folder that points outside the workspace', async () => {
