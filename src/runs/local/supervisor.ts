@@ -18,6 +18,7 @@ import { proveRunOwnership } from './runOwnershipProof';
 import { detectRunFailure } from '../model/runFailure';
 import { followRunWhenRead, type RunLogListener } from '../runLogFollow';
 import { RunEvents } from '../runEvents';
+import { RunRecordKeeper } from '../runRecordKeeper';
 import { readRunOutcome } from '../runOutcome';
 import type { RunScheduler } from '../runScheduler';
 import {
@@ -25,7 +26,6 @@ import {
   isValidRunId,
   newRunId,
   recordedEnv,
-  RunRecordError,
   runRecordVersion,
   type RunRecord,
 } from '../model/runRecord';
@@ -119,6 +119,7 @@ export class Supervisor implements RunScheduler {
   private readonly pollMs: number;
   private readonly monitors = new Map<string, Monitor>();
   private readonly events = new RunEvents();
+  private readonly records: RunRecordKeeper;
   private disposed = false;
 
   constructor(private readonly options: SupervisorOptions) {
@@ -132,6 +133,12 @@ export class Supervisor implements RunScheduler {
     this.pollMs = options.pollMs ?? 500;
     this.stateDir = options.stateDir ?? userStateDir();
     this.claims = new RunClaims({ stateDir: this.stateDir, workspaceRoot: options.workspaceRoot, host: this.host });
+    this.records = new RunRecordKeeper({
+      store: this.store,
+      events: this.events,
+      notFound: (id) => new SupervisorError('notFound', `no run record ${id}`, id),
+      onSettled: (id) => this.stopMonitor(id),
+    });
   }
 
   /** Called with every record this supervisor writes or sees end. Other windows' changes: store.watch(). */
@@ -178,8 +185,7 @@ export class Supervisor implements RunScheduler {
     }
     if (plan.outputDir !== undefined) record.outputDir = plan.outputDir;
     if (plan.parentCheckpoint !== undefined) record.parentCheckpoint = { ...plan.parentCheckpoint };
-    await this.store.write(record);
-    this.events.emit(record);
+    await this.records.write(record);
 
     // A fresh file, never a link planted under the new run's name.
     const log = await open(
@@ -212,13 +218,13 @@ export class Supervisor implements RunScheduler {
       });
     } catch (e) {
       await log.close();
-      const failed = await this.update(id, (r) => ({
+      const failed = await this.records.update(id, (r) => ({
         ...r,
         status: 'failed',
         endedAt: this.now().toISOString(),
         failure: { reason: 'spawnFailed', detail: (e as Error).message },
       }));
-      this.settle(failed ?? record);
+      this.records.settle(failed ?? record);
       throw new SupervisorError(
         'spawnFailed',
         `could not start the wrapper (${this.nodePath}): ${(e as Error).message}`,
@@ -230,7 +236,7 @@ export class Supervisor implements RunScheduler {
     await log.close();
     const wrapperIdentity = wrapper.pid === undefined ? undefined : await this.identityOf(wrapper.pid);
     record =
-      (await this.update(id, (r) => ({
+      (await this.records.update(id, (r) => ({
         ...r,
         status: 'running',
         startedAt: this.now().toISOString(),
@@ -289,7 +295,7 @@ export class Supervisor implements RunScheduler {
         'The workspace is not trusted; TiC Studio stops no processes from it.',
         id,
       );
-    let record = await this.requireRecord(id);
+    let record = await this.records.require(id);
     if (isFinalStatus(record.status)) return record;
     if (record.host !== this.host)
       throw new SupervisorError('otherHost', `run ${id} runs on ${record.host}; it can only be stopped there.`, id);
@@ -313,7 +319,7 @@ export class Supervisor implements RunScheduler {
     const proof = await proveRunOwnership(record, this.proofOptions());
     if (proof.outcome === 'refused') throw new SupervisorError('notOwned', proof.message, id);
     record =
-      (await this.update(id, (r) =>
+      (await this.records.update(id, (r) =>
         r.stopRequestedAt === undefined ? { ...r, stopRequestedAt: this.now().toISOString() } : undefined,
       )) ?? record;
     if (
@@ -337,7 +343,7 @@ export class Supervisor implements RunScheduler {
         // Queued on the record's lock before the exit can be seen, so the final record has them all.
         onSignal: (signal, sent) => {
           options.onSignal?.(signal, record.pgid!);
-          void this.update(id, (r) => ({ ...r, stopSignals: [...sent] })).catch(() => undefined);
+          void this.records.update(id, (r) => ({ ...r, stopSignals: [...sent] })).catch(() => undefined);
         },
       });
     }
@@ -350,7 +356,7 @@ export class Supervisor implements RunScheduler {
 
   /** Resolves with the final record once the run has ended (watching it if nobody does yet). */
   async waitForEnd(id: string): Promise<RunRecord> {
-    const record = await this.requireRecord(id);
+    const record = await this.records.require(id);
     if (isFinalStatus(record.status)) return record;
     const ended = this.events.ended(id);
     this.ensureMonitor(id);
@@ -362,7 +368,7 @@ export class Supervisor implements RunScheduler {
    * default) or from now on (`'end'`). Works for a finished run too: it then reads what is there and ends.
    */
   follow(id: string, listener: RunLogListener, options: { from?: 'start' | 'end' } = {}): { dispose(): void } {
-    return followRunWhenRead(this.requireRecord(id), () => this.waitForEnd(id), listener, {
+    return followRunWhenRead(this.records.require(id), () => this.waitForEnd(id), listener, {
       ...options,
       pollMs: this.pollMs,
     });
@@ -399,13 +405,13 @@ export class Supervisor implements RunScheduler {
 
   /** One look at a run: merge its start, record its end, or find it gone. Returns the current record. */
   private async checkRun(id: string, monitor?: Monitor): Promise<RunRecord | undefined> {
-    let record = await this.readRecord(id);
+    let record = await this.records.read(id);
     if (record === undefined) {
       this.stopMonitor(id);
       return undefined;
     }
     if (isFinalStatus(record.status)) {
-      this.settle(record);
+      this.records.settle(record);
       return record;
     }
     if (record.process === undefined) {
@@ -427,19 +433,19 @@ export class Supervisor implements RunScheduler {
     // Both gone. The wrapper writes exit.json just before it exits: look once more, then at the record again.
     const lateExit = await readJsonFile(this.store.exitPath(id), parseWrapperExit);
     if (lateExit !== undefined) return this.finish(record, lateExit);
-    const gone = await this.update(id, (r) =>
+    const gone = await this.records.update(id, (r) =>
       isFinalStatus(r.status)
         ? undefined
         : { ...r, status: r.stopRequestedAt !== undefined ? 'stopped' : 'lost', endedAt: this.now().toISOString() },
     );
-    const final = gone ?? (await this.readRecord(id)) ?? record;
-    this.settle(final);
+    const final = gone ?? (await this.records.read(id)) ?? record;
+    this.records.settle(final);
     return final;
   }
 
   private async finish(record: RunRecord, exit: WrapperExit): Promise<RunRecord> {
     const outcome = await readRunOutcome(record, exit);
-    const final = await this.update(record.id, (r) => {
+    const final = await this.records.update(record.id, (r) => {
       if (isFinalStatus(r.status)) return undefined;
       const ended: RunRecord = { ...r, exitCode: exit.exitCode, signal: exit.signal, endedAt: exit.endedAt };
       if (exit.spawnError !== undefined)
@@ -448,8 +454,8 @@ export class Supervisor implements RunScheduler {
       const failure = detectRunFailure(outcome);
       return failure === undefined ? { ...ended, status: 'succeeded' } : { ...ended, status: 'failed', failure };
     });
-    const result = final ?? (await this.readRecord(record.id)) ?? record;
-    this.settle(result);
+    const result = final ?? (await this.records.read(record.id)) ?? record;
+    this.records.settle(result);
     return result;
   }
 
@@ -463,7 +469,7 @@ export class Supervisor implements RunScheduler {
       bootTime !== undefined && identity.bootId !== 'unknown'
         ? new Date(processStartMs(identity.startTicks, bootTime)).toISOString()
         : started.startedAt;
-    const merged = await this.update(record.id, (r) =>
+    const merged = await this.records.update(record.id, (r) =>
       r.process !== undefined
         ? undefined
         : {
@@ -475,7 +481,7 @@ export class Supervisor implements RunScheduler {
             processStartedAt,
           },
     );
-    const result = merged ?? (await this.readRecord(record.id)) ?? record;
+    const result = merged ?? (await this.records.read(record.id)) ?? record;
     this.events.emit(result);
     return result;
   }
@@ -522,31 +528,6 @@ export class Supervisor implements RunScheduler {
     if (!isAbsolute(plan.cwd)) throw bad(`cwd is not absolute: ${plan.cwd}`);
     const cwd = await stat(plan.cwd).catch(() => undefined);
     if (!cwd?.isDirectory()) throw bad(`cwd is not a folder: ${plan.cwd}`);
-  }
-
-  private async readRecord(id: string): Promise<RunRecord | undefined> {
-    const result = await this.store.read(id);
-    return result instanceof RunRecordError ? undefined : result;
-  }
-
-  private async requireRecord(id: string): Promise<RunRecord> {
-    const record = await this.readRecord(id);
-    if (record === undefined) throw new SupervisorError('notFound', `no run record ${id}`, id);
-    return record;
-  }
-
-  /** The store's serialised read-modify-write, announcing what it wrote. */
-  private async update(
-    id: string,
-    change: (record: RunRecord) => RunRecord | undefined,
-  ): Promise<RunRecord | undefined> {
-    const changed = await this.store.update(id, change);
-    if (changed !== undefined) this.events.emit(changed);
-    return changed;
-  }
-
-  private settle(record: RunRecord): void {
-    if (this.events.settle(record)) this.stopMonitor(record.id);
   }
 
   private stopMonitor(id: string): void {
