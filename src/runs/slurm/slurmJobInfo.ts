@@ -1,4 +1,5 @@
 import type { SlurmJobState } from '../model/slurmJobState';
+import type { SlurmRunInfo } from '../model/slurmRunInfo';
 
 /**
  * One job as squeue or sacct reports it, whichever output it came from (squeueOutput.ts, sacctOutput.ts). Values
@@ -23,4 +24,15 @@ export interface SlurmJobInfo {
   readonly startTime: string | null;
   readonly endTime: string | null;
   readonly name: string | null;
+}
+
+/** What Slurm says about the run's current job, merged into the record's Slurm part (a good look clears pollError). */
+export function mergeJob(info: SlurmRunInfo | undefined, job: SlurmJobInfo): SlurmRunInfo {
+  const next = { ...info!, state: job.state };
+  delete next.pollError;
+  if (job.reason !== null) next.reason = job.reason;
+  else delete next.reason;
+  if (job.nodes !== null) next.nodes = job.nodes;
+  if (job.restarts !== null) next.restarts = job.restarts;
+  return next;
 }

@@ -1,33 +1,29 @@
-import { constants } from 'node:fs';
-import { mkdir, open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import { isAbsolute, join } from 'node:path';
-import { detectRunFailure } from '../model/runFailure';
 import { followRunWhenRead, type RunLogListener } from '../runLogFollow';
 import { RunEvents } from '../runEvents';
-import { readRunOutcome } from '../runOutcome';
+import { RunRecordKeeper } from '../runRecordKeeper';
 import {
   isFinalStatus,
   isValidRunId,
   newRunId,
   recordedEnv,
-  RunRecordError,
   runRecordVersion,
   type RunRecord,
 } from '../model/runRecord';
-import { RunClaims, type RunClaim } from '../runClaims';
+import { RunClaims } from '../runClaims';
 import { RunRecordStore, runRecordsDir } from '../model/runRecordStore';
 import type { RunScheduler } from '../runScheduler';
 import { userStateDir } from '../../shared/userStateDir';
-import { jobScriptSha256, readJobScript, writeNewJobScript, type JobScriptRead } from './jobScript';
+import { jobScriptSha256, writeNewJobScript, type JobScriptRead } from './jobScript';
 import { sbatchScriptOfPlan } from './sbatchScript';
+import { SlurmAutoResume } from './slurmAutoResume';
 import type { SlurmCommands } from './slurmCommands';
 import { SlurmError } from '../model/slurmError';
-import type { SlurmJobInfo } from './slurmJobInfo';
+import { mergeJob, type SlurmJobInfo } from './slurmJobInfo';
 import type { SlurmJobOptions } from '../model/slurmJobOptions';
 import { slurmStateMeaning } from '../model/slurmJobState';
-import { resubmitDecision } from './slurmResubmit';
-import type { SlurmNotResubmitted } from '../model/slurmRunInfo';
+import { claimJob, requireRunFolder, submitGraceMs } from './slurmSubmission';
 import type { RunPlan } from '../model/runPlan';
 
 export interface SlurmSchedulerOptions {
@@ -63,14 +59,12 @@ export interface PreparedSlurmRun {
   readonly logPath: string;
 }
 
-/** A job that vanished from squeue without accounting is given this long after submission to show up. */
-const submitGraceMs = 60_000;
-
 /**
  * Runs plans as Slurm batch jobs: writes the script next to the record, submits it with `sbatch --parsable`,
  * follows every unfinished job of the workspace with ONE squeue call per look (sacct for jobs squeue has
- * forgotten), backing off while nothing changes, cancels with scancel, and resubmits preempted or timed-out
- * training when the run asked for auto-resume (the script then continues with `--resume latest`, §1.4).
+ * forgotten), backing off while nothing changes, and cancels with scancel. What happens once a job has ended (the
+ * run ends, or auto-resume submits its script again: preempted or timed-out training continues with `--resume
+ * latest`, §1.4) is SlurmAutoResume's (slurmAutoResume.ts).
  *
  * All state is in the record files, as for local runs: a reload, or another window, picks the jobs up again.
  * Logs are the job's `--output` file (the record's logPath) and out.log, followed like a local run's.
@@ -88,6 +82,9 @@ export class SlurmScheduler implements RunScheduler {
   private readonly logPollMs: number;
   private readonly followed = new Set<string>();
   private readonly events = new RunEvents();
+  private readonly records: RunRecordKeeper;
+  /** What happens when a job has ended: the run ends, or its script is submitted again. */
+  private readonly autoResume: SlurmAutoResume;
   private interval: number;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
@@ -109,6 +106,21 @@ export class SlurmScheduler implements RunScheduler {
     this.maxPollMs = Math.max(this.pollMs, options.maxPollMs ?? 120_000);
     this.logPollMs = options.logPollMs ?? 500;
     this.interval = this.pollMs;
+    this.records = new RunRecordKeeper({
+      store: this.store,
+      events: this.events,
+      notFound: (id) => new SlurmError('invalidOptions', `no Slurm run record ${id}`),
+      owns: (record) => record.scheduler === 'slurm',
+      onSettled: (id) => this.followed.delete(id),
+    });
+    this.autoResume = new SlurmAutoResume({
+      records: this.records,
+      claims: this.claims,
+      commands: this.commands,
+      now: this.now,
+      host: this.host,
+      isTrusted: () => options.isTrusted(),
+    });
   }
 
   onDidChangeRun(listener: (record: RunRecord) => void): { dispose(): void } {
@@ -190,8 +202,7 @@ export class SlurmScheduler implements RunScheduler {
     }
     if (plan.outputDir !== undefined) record.outputDir = plan.outputDir;
     if (plan.parentCheckpoint !== undefined) record.parentCheckpoint = { ...plan.parentCheckpoint };
-    await this.store.write(record);
-    this.events.emit(record);
+    await this.records.write(record);
 
     let jobId: string;
     try {
@@ -199,18 +210,18 @@ export class SlurmScheduler implements RunScheduler {
       jobId = await this.commands.submit(script, plan.cwd);
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
-      const failed = await this.update(record.id, (r) => ({
+      const failed = await this.records.update(record.id, (r) => ({
         ...r,
         status: 'failed',
         endedAt: this.now().toISOString(),
         failure: { reason: 'submitFailed', detail },
       }));
-      this.settle(failed ?? record);
+      this.records.settle(failed ?? record);
       throw error;
     }
-    const unclaimed = await this.claimJob(record.id, jobId);
+    const unclaimed = await claimJob(this.claims, record.id, jobId);
     record =
-      (await this.update(record.id, (r) => ({
+      (await this.records.update(record.id, (r) => ({
         ...r,
         slurm: {
           ...r.slurm!,
@@ -267,21 +278,21 @@ export class SlurmScheduler implements RunScheduler {
         'untrusted',
         'The workspace is not trusted; TiC Studio cancels no Slurm job from it. Trust the workspace to stop the run, or run tic-studio stop in a terminal.',
       );
-    const record = await this.requireRecord(id);
+    const record = await this.records.require(id);
     if (isFinalStatus(record.status)) return record;
     if (record.slurm?.jobId !== undefined) await this.requireOwnJob(id, record.slurm.jobId);
     const requested =
-      (await this.update(id, (r) =>
+      (await this.records.update(id, (r) =>
         r.stopRequestedAt === undefined ? { ...r, stopRequestedAt: this.now().toISOString() } : undefined,
       )) ?? record;
     const jobId = requested.slurm?.jobId;
     // Another window may have moved the run on to a next job meanwhile: that one must be ours too.
     if (jobId !== undefined && jobId !== record.slurm?.jobId) await this.requireOwnJob(id, jobId);
     if (jobId === undefined) {
-      const stopped = await this.update(id, (r) =>
+      const stopped = await this.records.update(id, (r) =>
         isFinalStatus(r.status) ? undefined : { ...r, status: 'stopped', endedAt: this.now().toISOString() },
       );
-      this.settle(stopped ?? requested);
+      this.records.settle(stopped ?? requested);
       return stopped ?? requested;
     }
     this.followed.add(id);
@@ -298,7 +309,7 @@ export class SlurmScheduler implements RunScheduler {
   }
 
   async waitForEnd(id: string): Promise<RunRecord> {
-    const record = await this.requireRecord(id);
+    const record = await this.records.require(id);
     if (isFinalStatus(record.status)) return record;
     const ended = this.events.ended(id);
     this.followed.add(id);
@@ -307,10 +318,26 @@ export class SlurmScheduler implements RunScheduler {
   }
 
   follow(id: string, listener: RunLogListener, options: { from?: 'start' | 'end' } = {}): { dispose(): void } {
-    return followRunWhenRead(this.requireRecord(id), () => this.waitForEnd(id), listener, {
+    return followRunWhenRead(this.records.require(id), () => this.waitForEnd(id), listener, {
       ...options,
       pollMs: this.logPollMs,
     });
+  }
+
+  /** The run's script as it is now (`.tic-studio/runs/<id>.sbatch`, a plain file), to show before resubmitShown. */
+  currentScript(id: string): Promise<JobScriptRead> {
+    return this.autoResume.currentScript(id);
+  }
+
+  /**
+   * The user's answer to a run auto-resume did not resubmit (SlurmAutoResume.resubmitShown): submits `script`, the
+   * bytes the user was shown, as the run's next job, and follows it. Resolves with the record, queued again.
+   */
+  async resubmitShown(id: string, script: Buffer): Promise<RunRecord> {
+    const next = await this.autoResume.resubmitShown(id, script);
+    this.followed.add(id);
+    this.pollSoon();
+    return next;
   }
 
   /** Stops looking at the queue. Never cancels a job: jobs outlive the window by design. */
@@ -354,10 +381,10 @@ export class SlurmScheduler implements RunScheduler {
   private async poll({ recordError = true } = {}): Promise<{ error?: string }> {
     const records: RunRecord[] = [];
     for (const id of [...this.followed]) {
-      const record = await this.readRecord(id);
+      const record = await this.records.read(id);
       if (record === undefined || isFinalStatus(record.status)) {
         this.followed.delete(id);
-        if (record) this.settle(record);
+        if (record) this.records.settle(record);
         continue;
       }
       records.push(record);
@@ -374,7 +401,7 @@ export class SlurmScheduler implements RunScheduler {
       if (!recordError) return { error: message };
       for (const r of records)
         if (r.slurm?.pollError !== message)
-          await this.update(r.id, (c) => ({ ...c, slurm: { ...c.slurm!, pollError: message } }));
+          await this.records.update(r.id, (c) => ({ ...c, slurm: { ...c.slurm!, pollError: message } }));
       this.interval = Math.min(this.interval * 2, this.maxPollMs);
       return { error: message };
     }
@@ -402,7 +429,7 @@ export class SlurmScheduler implements RunScheduler {
       before.pollError === undefined;
     if (meaning.phase !== 'ended') {
       if (same && record.status === meaning.status) return false;
-      await this.update(record.id, (r) => {
+      await this.records.update(record.id, (r) => {
         if (isFinalStatus(r.status) || r.slurm?.jobId !== job.jobId) return undefined;
         const next: RunRecord = { ...r, status: meaning.status, slurm: mergeJob(r.slurm, job) };
         if (meaning.phase === 'running' && next.startedAt === undefined)
@@ -411,205 +438,7 @@ export class SlurmScheduler implements RunScheduler {
       });
       return true;
     }
-    return this.ended(record, job);
-  }
-
-  /**
-   * The job has ended: resubmit it (auto-resume) or record how the run ended. Returns false when this look changed
-   * nothing (the job waits for a trusted window, or for another window's sbatch), so the polling backs off.
-   */
-  private async ended(record: RunRecord, job: SlurmJobInfo): Promise<boolean> {
-    const decision = resubmitDecision({
-      state: job.state,
-      kind: record.kind,
-      autoResume: record.slurm!.autoResume,
-      resubmits: record.slurm!.resubmits,
-      maxResubmits: record.slurm!.maxResubmits,
-      stopRequested: record.stopRequestedAt !== undefined,
-      progressed: await this.progressedSince(record),
-    });
-    // Submitting is launching, which only a trusted window does (the CLI's `runs` never does); and only the host
-    // that submitted the run holds its claim. The record shows how this job ended, and the run goes on when a
-    // trusted window on that host looks.
-    if (decision.resubmit && (!this.options.isTrusted() || record.host !== this.host)) {
-      const shown = await this.update(record.id, (r) =>
-        isFinalStatus(r.status) || r.slurm?.jobId !== job.jobId || r.slurm.state === job.state
-          ? undefined
-          : { ...r, slurm: mergeJob(r.slurm, job) },
-      );
-      return shown !== undefined;
-    }
-    let abandoned = false;
-    // Only the script TiC Studio wrote for this run, unchanged, for a job this user submitted: anything else is
-    // shown and asked about (resubmitShown), never submitted silently.
-    const script = decision.resubmit ? await this.scriptToResubmit(record, job.jobId) : undefined;
-    const refused = script !== undefined && 'refused' in script ? script : undefined;
-    if (decision.resubmit && script !== undefined && 'content' in script) {
-      const claim = await this.claimResubmit(record, job.jobId);
-      if (claim === 'ours') {
-        // The record shows how this job ended before it moves on to the next one.
-        await this.update(record.id, (r) =>
-          isFinalStatus(r.status) ? undefined : { ...r, slurm: mergeJob(r.slurm, job) },
-        );
-        await this.resubmit(record, job, script.content);
-        return true;
-      }
-      // Another window is submitting the next job right now: the next look follows that one.
-      if (claim === 'theirs') return false;
-      // 'abandoned': the window that claimed it never recorded a next job (it closed before sbatch answered).
-      abandoned = true;
-    }
-    const meaning = slurmStateMeaning(job.state);
-    const exit = { exitCode: job.exitCode, signal: job.signal === null ? null : `SIG${job.signal}` };
-    const outcome = await readRunOutcome(record, {
-      exitCode: job.exitCode ?? (meaning.status === 'succeeded' ? 0 : null),
-      signal: exit.signal,
-    });
-    const final = await this.update(record.id, (r) => {
-      // Final already, or another window has moved the run on to its next job.
-      if (isFinalStatus(r.status) || r.slurm?.jobId !== job.jobId) return undefined;
-      const base: RunRecord = {
-        ...r,
-        slurm: mergeJob(r.slurm, job),
-        exitCode: exit.exitCode,
-        signal: job.signal === null ? null : signalName(job.signal),
-        endedAt: job.endTime ?? this.now().toISOString(),
-        ...(r.startedAt === undefined && job.startTime !== null ? { startedAt: job.startTime } : {}),
-      };
-      if (r.stopRequestedAt !== undefined || meaning.status === 'stopped') return { ...base, status: 'stopped' };
-      if (meaning.status === 'succeeded') {
-        const failure = detectRunFailure(outcome);
-        return failure === undefined ? { ...base, status: 'succeeded' } : { ...base, status: 'failed', failure };
-      }
-      // FAILED: the log says why better than the state; the other states (TIMEOUT, OUT_OF_MEMORY…) are the why.
-      const fromLog = job.state === 'FAILED' ? detectRunFailure(outcome) : undefined;
-      const why = `${job.state}${job.reason ? ` (${job.reason})` : ''}${job.exitCode !== null ? `, exit ${job.exitCode}` : ''}; job ${job.jobId}${abandoned ? `; not resubmitted: another window took that on and closed before it recorded the next job (squeue --me lists it if sbatch took it)` : refused ? `; ${refused.why}` : !decision.resubmit && decision.why ? `; ${decision.why}` : ''}`;
-      const failed: RunRecord = { ...base, status: 'failed', failure: fromLog ?? { reason: 'slurmJob', detail: why } };
-      if (refused) failed.slurm = { ...failed.slurm!, notResubmitted: refused.refused };
-      return failed;
-    });
-    this.settle(final ?? (await this.readRecord(record.id)) ?? record);
-    return true;
-  }
-
-  private async resubmit(record: RunRecord, job: SlurmJobInfo, script: Buffer): Promise<void> {
-    const note = (text: string) => this.note(record.id, text);
-    let jobId: string;
-    try {
-      jobId = await this.commands.submit(script, await requireRunFolder(record.cwd));
-    } catch (error) {
-      const detail = `job ${job.jobId} ended ${job.state}; resubmitting failed: ${error instanceof Error ? error.message : String(error)}`;
-      await note(detail);
-      const failed = await this.update(record.id, (r) => ({
-        ...r,
-        status: 'failed',
-        slurm: mergeJob(r.slurm, job),
-        endedAt: this.now().toISOString(),
-        failure: { reason: 'submitFailed', detail },
-      }));
-      this.settle(failed ?? record);
-      return;
-    }
-    const unclaimed = await this.claimJob(record.id, jobId);
-    await note(
-      `job ${job.jobId} ended ${job.state}: resubmitted as job ${jobId}, which continues the experiment with --resume latest (contracts §1.4)${unclaimed ? `; it could not be noted in TiC Studio's state folder (${unclaimed}): cancel it with scancel ${jobId} if needed` : ''}`,
-    );
-    await this.update(record.id, (r) => {
-      const slurm = { ...r.slurm!, jobId, jobIds: [...r.slurm!.jobIds, jobId], resubmits: r.slurm!.resubmits + 1 };
-      delete slurm.nodes;
-      delete slurm.reason;
-      return { ...r, status: 'queued', slurm: { ...slurm, state: 'PENDING', submittedAt: this.now().toISOString() } };
-    });
-  }
-
-  /**
-   * The script to submit again for `record`, whose job `jobId` ended: the bytes of `.tic-studio/runs/<id>.sbatch`
-   * (the path derived from the run id, never the record's scriptPath, which a planted record can point at any
-   * file), a plain file whose sha256 is the one the claim kept at submission, for a job the claim lists.
-   */
-  private async scriptToResubmit(
-    record: RunRecord,
-    jobId: string,
-  ): Promise<{ content: Buffer } | { refused: SlurmNotResubmitted; why: string }> {
-    const claim = await this.claims.read(record.id);
-    if (claim?.slurm === undefined || !claim.slurm.jobIds.includes(jobId))
-      return {
-        refused: 'notOurs',
-        why: `not resubmitted: job ${jobId} was not submitted by TiC Studio as you on this host`,
-      };
-    const read = await readJobScript(this.store.scriptPath(record.id));
-    if ('problem' in read)
-      return { refused: 'scriptUnusable', why: `not resubmitted: the job script cannot be used: ${read.detail}` };
-    if (read.sha256 !== claim.slurm.scriptSha256)
-      return { refused: 'scriptChanged', why: 'not resubmitted: the job script changed since it was submitted' };
-    return { content: read.content };
-  }
-
-  /** The run's script as it is now (`.tic-studio/runs/<id>.sbatch`, a plain file), to show before resubmitShown. */
-  currentScript(id: string): Promise<JobScriptRead> {
-    if (!isValidRunId(id)) return Promise.resolve({ problem: 'missing', detail: `not a run id: ${id}` });
-    return readJobScript(this.store.scriptPath(id));
-  }
-
-  /**
-   * The user's answer to a run auto-resume did not resubmit (a changed script, or a run this host's state folder
-   * has no claim on): submits `script`, the bytes the user was shown (currentScript), as the run's next job. The
-   * claim (created if there was none: the user has taken the run on) then keeps that script's sha256 and the new
-   * job, so the next auto-resume accepts this script and no other. Resolves with the record, queued again.
-   */
-  async resubmitShown(id: string, script: Buffer): Promise<RunRecord> {
-    if (!this.options.isTrusted())
-      throw new SlurmError('untrusted', 'The workspace is not trusted; TiC Studio submits no jobs from it.');
-    const record = await this.requireRecord(id);
-    const held = record.slurm?.notResubmitted;
-    if (!isFinalStatus(record.status) || (held !== 'scriptChanged' && held !== 'notOurs'))
-      throw new SlurmError('invalidOptions', `run ${id} is not waiting for a decision about its script`);
-    if (record.host !== this.host)
-      throw new SlurmError('notOwned', `run ${id} was submitted from ${record.host}; resubmit it there`);
-    const cwd = await requireRunFolder(record.cwd);
-    const sha256 = jobScriptSha256(script);
-    if ((await this.claims.read(id)) === undefined)
-      await this.claims.create(id).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'EEXIST')
-          throw new SlurmError('notOwned', `run ${id} is claimed by another workspace or host in ${this.claims.dir}`);
-        throw error;
-      });
-    await this.claims.update(id, (c) => ({ ...c, slurm: { jobIds: c.slurm?.jobIds ?? [], scriptSha256: sha256 } }));
-    const jobId = await this.commands.submit(script, cwd);
-    const unclaimed = await this.claimJob(id, jobId);
-    await this.note(
-      id,
-      `submitted again as job ${jobId} after you reviewed its script (sha256 ${sha256})${unclaimed ? `; it could not be noted in TiC Studio's state folder (${unclaimed}): cancel it with scancel ${jobId} if needed` : ''}`,
-    );
-    const next = await this.update(id, (r) => {
-      const again: RunRecord = { ...r, status: 'queued' };
-      delete again.failure;
-      delete again.endedAt;
-      delete again.exitCode;
-      delete again.signal;
-      const slurm = { ...r.slurm!, jobId, jobIds: [...r.slurm!.jobIds, jobId], resubmits: r.slurm!.resubmits + 1 };
-      delete slurm.notResubmitted;
-      delete slurm.nodes;
-      delete slurm.reason;
-      again.slurm = { ...slurm, state: 'PENDING', submittedAt: this.now().toISOString() };
-      return again;
-    });
-    this.followed.add(id);
-    this.pollSoon();
-    return next ?? record;
-  }
-
-  /** Adds a job sbatch accepted to the run's claim; resolves with why that failed, or undefined. */
-  private async claimJob(id: string, jobId: string): Promise<string | undefined> {
-    try {
-      const claim = await this.claims.update(id, (c: RunClaim) => ({
-        ...c,
-        slurm: { ...c.slurm, jobIds: [...(c.slurm?.jobIds ?? []), jobId] },
-      }));
-      return claim === undefined ? 'the run has no claim there' : undefined;
-    } catch (error) {
-      return error instanceof Error ? error.message : String(error);
-    }
+    return this.autoResume.ended(record, job);
   }
 
   /** Throws SlurmError `notOwned` unless this user's claim on run `id` lists `jobId`. */
@@ -622,121 +451,21 @@ export class SlurmScheduler implements RunScheduler {
     );
   }
 
-  /** A `[tic-studio]` line in the run's console log (derived from the id; never written through a link or FIFO). */
-  private async note(id: string, text: string): Promise<void> {
-    await appendNote(this.store.logPath(id), `[tic-studio] ${this.now().toISOString()} ${text}\n`).catch(
-      () => undefined,
-    );
-  }
-
-  /**
-   * Only one window resubmits a job: the one that creates this file first ('ours'). Another window that finds the
-   * file leaves the job to it ('theirs'), unless the file is older than the grace a submission gets and the record
-   * still follows the ended job: then the claimer died before sbatch answered ('abandoned'), and the run ends here.
-   */
-  private async claimResubmit(record: RunRecord, jobId: string): Promise<'ours' | 'theirs' | 'abandoned'> {
-    const lock = join(this.store.dir, `${record.id}.resubmit-${jobId}`);
-    try {
-      await mkdir(this.store.dir, { recursive: true });
-      const handle = await open(lock, 'wx');
-      await handle.close();
-      return 'ours';
-    } catch (error) {
-      // A lock that cannot be written (a read-only folder): no window can resubmit, so the run ends here.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return 'abandoned';
-      const claimed = await stat(lock).catch(() => undefined);
-      if (claimed === undefined) return 'theirs';
-      return this.now().getTime() - claimed.mtimeMs > submitGraceMs ? 'abandoned' : 'theirs';
-    }
-  }
-
-  /** Training wrote a checkpoint during the current job (a time limit that saves nothing would only repeat). */
-  private async progressedSince(record: RunRecord): Promise<boolean> {
-    if (record.outputDir === undefined || record.slurm?.submittedAt === undefined) return false;
-    const checkpoint = await stat(join(record.outputDir, 'checkpoints', 'epoch_latest.pt')).catch(() => undefined);
-    return checkpoint !== undefined && checkpoint.mtimeMs >= Date.parse(record.slurm.submittedAt) - 2000;
-  }
-
   /** squeue and sacct no longer know the job (purged after MinJobAge, no accounting): its end is unknown. */
   private async vanished(record: RunRecord): Promise<boolean> {
     const submitted = Date.parse(record.slurm?.submittedAt ?? record.createdAt);
     if (this.now().getTime() - submitted < submitGraceMs) return false;
-    const final = await this.update(record.id, (r) =>
+    const final = await this.records.update(record.id, (r) =>
       isFinalStatus(r.status)
         ? undefined
         : { ...r, status: r.stopRequestedAt !== undefined ? 'stopped' : 'lost', endedAt: this.now().toISOString() },
     );
-    this.settle(final ?? record);
+    this.records.settle(final ?? record);
     return true;
-  }
-
-  private async readRecord(id: string): Promise<RunRecord | undefined> {
-    const result = await this.store.read(id);
-    return result instanceof RunRecordError ? undefined : result;
-  }
-
-  private async requireRecord(id: string): Promise<RunRecord> {
-    const record = await this.readRecord(id);
-    if (record === undefined || record.scheduler !== 'slurm')
-      throw new SlurmError('invalidOptions', `no Slurm run record ${id}`);
-    return record;
-  }
-
-  private async update(
-    id: string,
-    change: (record: RunRecord) => RunRecord | undefined,
-  ): Promise<RunRecord | undefined> {
-    const changed = await this.store.update(id, change);
-    if (changed !== undefined) this.events.emit(changed);
-    return changed;
-  }
-
-  private settle(record: RunRecord): void {
-    if (this.events.settle(record)) this.followed.delete(record.id);
-  }
-}
-
-/** A run's folder, to submit from: absolute and a folder (a record's cwd is the workspace's word). */
-async function requireRunFolder(cwd: string): Promise<string> {
-  const isFolder = await stat(cwd).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-  if (!isAbsolute(cwd) || !isFolder) throw new SlurmError('invalidOptions', `the run's folder does not exist: ${cwd}`);
-  return cwd;
-}
-
-/** Appends to a log that must be a plain file: O_NOFOLLOW (a planted link), O_NONBLOCK (a FIFO without a reader). */
-async function appendNote(path: string, text: string): Promise<void> {
-  const handle = await open(
-    path,
-    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK,
-    0o644,
-  );
-  try {
-    if ((await handle.stat()).isFile()) await handle.appendFile(text, 'utf8');
-  } finally {
-    await handle.close();
   }
 }
 
 function requireSlurmOptions(plan: RunPlan): SlurmJobOptions {
   if (plan.slurm === undefined) throw new SlurmError('invalidOptions', 'this plan has no Slurm options');
   return plan.slurm;
-}
-
-function mergeJob(info: RunRecord['slurm'], job: SlurmJobInfo): NonNullable<RunRecord['slurm']> {
-  const next = { ...info!, state: job.state };
-  delete next.pollError;
-  if (job.reason !== null) next.reason = job.reason;
-  else delete next.reason;
-  if (job.nodes !== null) next.nodes = job.nodes;
-  if (job.restarts !== null) next.restarts = job.restarts;
-  return next;
-}
-
-const signalNames: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 15: 'SIGTERM' };
-
-function signalName(signal: number): string {
-  return signalNames[signal] ?? `SIG${signal}`;
 }
