@@ -1,3 +1,5 @@
+import { isErrorWithReason } from '../shared/errorReason';
+
 /**
  * Every failure of the CPU probe is a ProbeError with one of a few reasons, so callers (commands, the CLI) can
  * say what happened and what to do next without parsing messages (ARCHITECTURE.md rule 4).
@@ -50,18 +52,6 @@ export class ProbeError extends Error {
 
   /** True for a ProbeError, also one from another copy of this module (bundles can duplicate it). */
   static is(value: unknown, reason?: ProbeErrorReason): value is ProbeError {
-    if (value instanceof ProbeError) {
-      return reason === undefined || value.reason === reason;
-    }
-    if (typeof value !== 'object' || value === null) {
-      return false;
-    }
-    const candidate = value as { name?: unknown; reason?: unknown };
-    return (
-      candidate.name === 'ProbeError' &&
-      typeof candidate.reason === 'string' &&
-      (probeErrorReasons as readonly string[]).includes(candidate.reason) &&
-      (reason === undefined || candidate.reason === reason)
-    );
+    return isErrorWithReason(value, 'ProbeError', probeErrorReasons, reason);
   }
 }

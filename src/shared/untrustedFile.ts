@@ -1,6 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { formatBytes } from './formatBytes';
+import { isErrorWithReason } from './errorReason';
 
 /**
  * Files a workspace, a results folder or a shared cache contains are written by someone else: a committed
@@ -32,15 +33,7 @@ export class UntrustedFileError extends Error {
 
   /** True for an UntrustedFileError, also one from another copy of this module (bundles can duplicate it). */
   static is(value: unknown, reason?: UntrustedFileReason): value is UntrustedFileError {
-    if (value instanceof UntrustedFileError) return reason === undefined || value.reason === reason;
-    if (typeof value !== 'object' || value === null) return false;
-    const candidate = value as { name?: unknown; reason?: unknown };
-    return (
-      candidate.name === 'UntrustedFileError' &&
-      typeof candidate.reason === 'string' &&
-      (untrustedFileReasons as readonly string[]).includes(candidate.reason) &&
-      (reason === undefined || candidate.reason === reason)
-    );
+    return isErrorWithReason(value, 'UntrustedFileError', untrustedFileReasons, reason);
   }
 }
 

@@ -1,3 +1,5 @@
+import { isErrorWithReason } from '../../shared/errorReason';
+
 /**
  * Every failure of the checkpoint reader is a CheckpointError with one of a few reasons, so callers (the
  * `.pt` editor, the CLI) can say what happened without parsing messages (ARCHITECTURE.md rule 4).
@@ -34,18 +36,6 @@ export class CheckpointError extends Error {
 
   /** True for a CheckpointError, also one from another copy of this module (bundles can duplicate it). */
   static is(value: unknown, reason?: CheckpointErrorReason): value is CheckpointError {
-    if (value instanceof CheckpointError) {
-      return reason === undefined || value.reason === reason;
-    }
-    if (typeof value !== 'object' || value === null) {
-      return false;
-    }
-    const candidate = value as { name?: unknown; reason?: unknown };
-    return (
-      candidate.name === 'CheckpointError' &&
-      typeof candidate.reason === 'string' &&
-      (checkpointErrorReasons as readonly string[]).includes(candidate.reason) &&
-      (reason === undefined || candidate.reason === reason)
-    );
+    return isErrorWithReason(value, 'CheckpointError', checkpointErrorReasons, reason);
   }
 }

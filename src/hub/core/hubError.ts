@@ -1,3 +1,5 @@
+import { isErrorWithReason } from '../../shared/errorReason';
+
 /**
  * Every failure of the Hub catalog and the downloader is a HubError with one of a few reasons, so callers (the
  * Checkpoints view, the CLI) can decide what to offer without parsing messages (ARCHITECTURE.md rule 4). The
@@ -73,14 +75,6 @@ export class HubError extends Error {
 
   /** True for a HubError, also one from another copy of this module (bundles can duplicate it). */
   static is(value: unknown, reason?: HubErrorReason): value is HubError {
-    if (value instanceof HubError) return reason === undefined || value.reason === reason;
-    if (typeof value !== 'object' || value === null) return false;
-    const candidate = value as { name?: unknown; reason?: unknown };
-    return (
-      candidate.name === 'HubError' &&
-      typeof candidate.reason === 'string' &&
-      (hubErrorReasons as readonly string[]).includes(candidate.reason) &&
-      (reason === undefined || candidate.reason === reason)
-    );
+    return isErrorWithReason(value, 'HubError', hubErrorReasons, reason);
   }
 }

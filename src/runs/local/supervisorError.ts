@@ -1,3 +1,5 @@
+import { isErrorWithReason } from '../../shared/errorReason';
+
 /** Why the supervisor refused or could not do something (ARCHITECTURE.md rule 4). */
 export type SupervisorErrorReason =
   /** The workspace is not trusted: nothing is started (package.json capabilities.untrustedWorkspaces). */
@@ -38,12 +40,6 @@ export class SupervisorError extends Error {
 
   /** True for a SupervisorError, also one from another copy of this module (bundles can duplicate it). */
   static is(value: unknown, reason?: SupervisorErrorReason): value is SupervisorError {
-    if (typeof value !== 'object' || value === null) return false;
-    const candidate = value as { name?: unknown; reason?: unknown };
-    return (
-      candidate.name === 'SupervisorError' &&
-      (supervisorErrorReasons as readonly string[]).includes(candidate.reason as string) &&
-      (reason === undefined || candidate.reason === reason)
-    );
+    return isErrorWithReason(value, 'SupervisorError', supervisorErrorReasons, reason);
   }
 }
