@@ -41,9 +41,7 @@ describe('the checkpoint inspector in the workbench', () => {
       await wb.page.getByRole('treeitem', { name: segment, exact: true }).first().click();
     }
     const file = wb.page.getByRole('treeitem', { name: 'epoch_latest.pt', exact: true }).first();
-    await file.click({ button: 'right' });
-    await wb.page.waitForTimeout(400);
-    await wb.page.locator('.context-view .action-label', { hasText: 'Inspect Checkpoint' }).first().click();
+    await wb.contextMenu(file, 'Inspect Checkpoint');
     const frame = await wb.webviewFrame('#app[data-state="report"]');
     const text = (await frame.locator('#app').textContent()) ?? '';
     assert.match(text, /epoch_latest\.pt/);

@@ -23,9 +23,7 @@ describe('Continue the chain to 2022 (simulated, fast pace)', () => {
     await wb.openContainer();
     const step = wb.page.getByRole('treeitem', { name: /^2019, finished/ }).first();
     await step.waitFor({ timeout: 30000 });
-    await step.click({ button: 'right' });
-    await wb.page.waitForTimeout(400);
-    await wb.page.locator('.context-view .action-label', { hasText: 'Continue the Chain to 2022…' }).first().click();
+    await wb.contextMenu(step, 'Continue the Chain to 2022…');
     await wb.accept('GPUs per node');
     await wb.accept('eval data root');
     const dialog = wb.page.locator('.monaco-dialog-box');

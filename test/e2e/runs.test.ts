@@ -163,10 +163,14 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
       await row.waitFor({ timeout: 30000 });
       await row.hover();
       await row.locator('.actions [aria-label="Stop Run…"]').click();
-      const toast = wb.page.locator('.notification-toast', { hasText: 'Could not stop planted run' });
+      const toast = wb.page.locator('.notification-toast', { hasText: 'Did not stop planted run' });
       await toast.waitFor({ timeout: 30000 });
-      assert.match((await toast.textContent()) ?? '', /no proof that it started this run/);
+      assert.match((await toast.textContent()) ?? '', /cannot prove it started this run, so it signalled nothing/);
       await wb.screenshot('runs-6-planted-refused');
+      // "Why?" opens the trust model, which ships in the .vsix.
+      await toast.locator('.monaco-button', { hasText: 'Why?' }).click();
+      await wb.page.locator('.tabs-container .tab', { hasText: 'security.md' }).first().waitFor({ timeout: 30000 });
+      await wb.screenshot('runs-7-trust-model');
       process.kill(victim.pid!, 0); // still alive (throws otherwise)
     } finally {
       victim.kill('SIGKILL');

@@ -1,6 +1,6 @@
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Frame, Page } from 'playwright-core';
+import type { BrowserContext, Frame, Locator, Page } from 'playwright-core';
 import {
   installVsix,
   launchChromium,
@@ -77,6 +77,26 @@ export class Workbench {
         return;
       } catch (error) {
         if (attempt === 3) throw error;
+      }
+    }
+  }
+
+  /**
+   * Right-clicks `target` and chooses `action` in its context menu. A tree that re-renders (a rescan, a hover
+   * appearing) can swallow the right-click or close the menu at once: the click is made again until the menu shows
+   * the action, at most 3 times, and then it fails naming the action.
+   */
+  async contextMenu(target: Locator, action: string): Promise<void> {
+    const item = this.page.locator('.context-view .action-label', { hasText: action }).first();
+    for (let attempt = 1; ; attempt++) {
+      await target.click({ button: 'right' });
+      try {
+        await item.waitFor({ timeout: 5_000 });
+        await item.click();
+        return;
+      } catch (error) {
+        await this.page.keyboard.press('Escape');
+        if (attempt === 3) throw new Error(`the context menu never offered "${action}": ${String(error)}`);
       }
     }
   }

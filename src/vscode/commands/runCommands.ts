@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../runs/model/runRecord';
+import { SlurmError } from '../../runs/model/slurmError';
+import { SupervisorError } from '../../runs/local/supervisorError';
 import { commandIds } from '../common/ids';
 import { continueChainFlow } from '../runs/continueChainFlow';
 import { evaluateFlow } from '../runs/evaluateFlow';
@@ -54,7 +56,15 @@ function runOf(runs: RunsService, arg: unknown): RunRecord | undefined {
   return id ? runs.runs.find((r) => r.id === id) : undefined;
 }
 
-export function registerRunCommands(runs: RunsService): vscode.Disposable[] {
+/** docs/security.md, shipped in the .vsix: what TiC Studio trusts and what a Stop requires. */
+function showTrustModel(extensionUri: vscode.Uri): Thenable<unknown> {
+  return vscode.commands.executeCommand(
+    'markdown.showPreview',
+    vscode.Uri.joinPath(extensionUri, 'docs', 'security.md'),
+  );
+}
+
+export function registerRunCommands(runs: RunsService, extensionUri: vscode.Uri): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(commandIds.resumeFromYear, async (arg?: unknown) => {
       const node = isStepNode(arg) ? arg : await pickStep(runs, 'Resume Training From Year…');
@@ -108,9 +118,19 @@ export function registerRunCommands(runs: RunsService): vscode.Disposable[] {
                 : `${record.label} stopped (${stopped?.stopSignals?.join(' → ') ?? 'SIGINT'}).`,
             );
           } catch (error) {
-            void vscode.window.showErrorMessage(
-              `Could not stop ${record.label}: ${error instanceof Error ? error.message : String(error)}`,
-            );
+            const detail = error instanceof Error ? error.message : String(error);
+            if (SupervisorError.is(error, 'notOwned') || (error instanceof SlurmError && error.reason === 'notOwned')) {
+              // A refusal, not a failure: the record names something TiC Studio cannot prove it started.
+              runs.log.warn(`Did not stop ${record.label} (${record.id}): ${detail}`);
+              void vscode.window
+                .showWarningMessage(
+                  `Did not stop ${record.label}: TiC Studio cannot prove it started this run, so it signalled nothing.`,
+                  'Why?',
+                )
+                .then((answer) => answer && showTrustModel(extensionUri));
+              return;
+            }
+            void vscode.window.showErrorMessage(`Could not stop ${record.label}: ${detail}`);
           }
         },
       );
