@@ -7,7 +7,7 @@ const scheme = 'tic-studio-resubmit';
 
 /**
  * Auto-resume submits a run's script again only when it is the one TiC Studio wrote, for a job this user submitted
- * (SlurmScheduler.scriptToResubmit). Otherwise the run ends and the user is asked here: the script is shown as it
+ * (SlurmAutoResume.scriptToResubmit). Otherwise the run ends and the user is asked here: the script is shown as it
  * is now (read-only), and "Submit Anyway" submits exactly the bytes shown, never a file read again afterwards.
  */
 export class SlurmResubmitPrompt implements vscode.Disposable {

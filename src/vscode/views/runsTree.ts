@@ -55,7 +55,7 @@ function slurmParts(record: RunRecord, slurm: NonNullable<RunRecord['slurm']>): 
   if (slurm.resubmits > 0) parts.push(`resubmitted ${slurm.resubmits}×`);
   if (slurm.restarts) parts.push(`requeued ${slurm.restarts}×`);
   if (slurm.pollError) parts.push('⚠ squeue failed');
-  // Auto-resume submits only from a trusted window (SlurmScheduler.ended): say why the run is not moving on.
+  // Auto-resume submits only from a trusted window (SlurmAutoResume.ended): say why the run is not moving on.
   const ended = slurm.state !== undefined && slurmStateMeaning(slurm.state).phase === 'ended';
   if (ended && slurm.autoResume && !isFinalStatus(record.status) && !vscode.workspace.isTrusted)
     parts.push('resubmitted once the workspace is trusted');

@@ -72,7 +72,9 @@ describe('a workspace scan over result files that are not what they claim', () =
       `${join(evalDir, 'eval_results.jsonl')} is 9.0 MiB; TiC Studio reads at most 8.0 MiB of an eval_results.jsonl`,
     ]);
     const ws = await scanWorkspace(root);
-    assert.ok(ws.problems.some((p) => p.dir === evalDir && /is 9.0 MiB; TiC Studio reads at most 8.0 MiB/.test(p.message)));
+    assert.ok(
+      ws.problems.some((p) => p.dir === evalDir && /is 9.0 MiB; TiC Studio reads at most 8.0 MiB/.test(p.message)),
+    );
   });
 
   it('says a params.txt over 1 MB is too large', async () => {
