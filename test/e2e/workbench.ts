@@ -96,7 +96,7 @@ export class Workbench {
         return;
       } catch (error) {
         await this.page.keyboard.press('Escape');
-        if (attempt === 3) throw new Error(`the context menu never offered "${action}": ${String(error)}`);
+        if (attempt === 3) throw new Error(`the context menu never offered "${action}"`, { cause: error });
       }
     }
   }
