@@ -21,14 +21,7 @@ import { RunEvents } from '../runEvents';
 import { RunRecordKeeper } from '../runRecordKeeper';
 import { readRunOutcome } from '../runOutcome';
 import type { RunScheduler } from '../runScheduler';
-import {
-  isFinalStatus,
-  isValidRunId,
-  newRunId,
-  recordedEnv,
-  runRecordVersion,
-  type RunRecord,
-} from '../model/runRecord';
+import { isFinalStatus, isValidRunId, newRunId, queuedRecordOf, type RunRecord } from '../model/runRecord';
 import { RunRecordStore, runRecordsDir } from '../model/runRecordStore';
 import { SupervisorError } from './supervisorError';
 import { stopProcessTree } from './supervisorStop';
@@ -162,29 +155,12 @@ export class Supervisor implements RunScheduler {
     const id = plan.id ?? newRunId(plan.kind, created);
     // The proof that this run is ours: the secret its processes carry, kept outside the workspace.
     const claim = await this.claims.create(id);
-    let record: RunRecord = {
-      version: runRecordVersion,
+    let record = await queuedRecordOf(plan, {
       id,
-      kind: plan.kind,
-      label: plan.label,
-      argv: [...plan.argv],
-      cwd: plan.cwd,
-      env: recordedEnv(plan.env),
       host: this.host,
-      simulated: plan.simulated ?? false,
-      status: 'queued',
-      createdAt: created.toISOString(),
+      createdAt: created,
       logPath: this.store.logPath(id),
-    };
-    if (plan.outLogPath !== undefined) {
-      record.outLogPath = plan.outLogPath;
-      record.outLogOffset = await stat(plan.outLogPath).then(
-        (s) => s.size,
-        () => 0,
-      );
-    }
-    if (plan.outputDir !== undefined) record.outputDir = plan.outputDir;
-    if (plan.parentCheckpoint !== undefined) record.parentCheckpoint = { ...plan.parentCheckpoint };
+    });
     await this.records.write(record);
 
     // A fresh file, never a link planted under the new run's name.

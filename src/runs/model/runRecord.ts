@@ -1,9 +1,10 @@
+import { stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { runFailureReasons, type RunFailure, type RunFailureReason } from './runFailure';
 import { parseSlurmRunInfo, type SlurmRunInfo } from './slurmRunInfo';
 import type { ProcessIdentity } from './processIdentity';
 import type { StopSignal } from './stopSignal';
-import { runKinds, type RunKind } from './runPlan';
+import { runKinds, type RunKind, type RunPlan } from './runPlan';
 
 /**
  * One training, evaluation or tasklist run started by TiC Studio, kept as `<workspace>/.tic-studio/runs/<id>.json`
@@ -272,4 +273,38 @@ function isNonNegativeInteger(value: unknown): value is number {
 
 function isIsoDate(value: unknown): value is string {
   return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+/**
+ * The first record of a run, as both schedulers write it before starting or submitting (status queued): what the
+ * plan says, with its env redacted, and where this run's lines start in an out.log that earlier runs appended to.
+ */
+export async function queuedRecordOf(
+  plan: RunPlan,
+  fields: { id: string; host: string; createdAt: Date; logPath: string },
+): Promise<RunRecord> {
+  const record: RunRecord = {
+    version: runRecordVersion,
+    id: fields.id,
+    kind: plan.kind,
+    label: plan.label,
+    argv: [...plan.argv],
+    cwd: plan.cwd,
+    env: recordedEnv(plan.env),
+    host: fields.host,
+    simulated: plan.simulated ?? false,
+    status: 'queued',
+    createdAt: fields.createdAt.toISOString(),
+    logPath: fields.logPath,
+  };
+  if (plan.outLogPath !== undefined) {
+    record.outLogPath = plan.outLogPath;
+    record.outLogOffset = await stat(plan.outLogPath).then(
+      (st) => st.size,
+      () => 0,
+    );
+  }
+  if (plan.outputDir !== undefined) record.outputDir = plan.outputDir;
+  if (plan.parentCheckpoint !== undefined) record.parentCheckpoint = { ...plan.parentCheckpoint };
+  return record;
 }

@@ -1,16 +1,8 @@
-import { stat } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { followRunWhenRead, type RunLogListener } from '../runLogFollow';
 import { RunEvents } from '../runEvents';
 import { RunRecordKeeper } from '../runRecordKeeper';
-import {
-  isFinalStatus,
-  isValidRunId,
-  newRunId,
-  recordedEnv,
-  runRecordVersion,
-  type RunRecord,
-} from '../model/runRecord';
+import { isFinalStatus, isValidRunId, newRunId, queuedRecordOf, type RunRecord } from '../model/runRecord';
 import { RunClaims } from '../runClaims';
 import { RunRecordStore, runRecordsDir } from '../model/runRecordStore';
 import type { RunScheduler } from '../runScheduler';
@@ -169,14 +161,12 @@ export class SlurmScheduler implements RunScheduler {
     }));
     const created = this.now();
     let record: RunRecord = {
-      version: runRecordVersion,
-      id: prepared.id,
-      kind: plan.kind,
-      label: plan.label,
-      argv: [...plan.argv],
-      cwd: plan.cwd,
-      env: recordedEnv(plan.env),
-      host: this.host,
+      ...(await queuedRecordOf(plan, {
+        id: prepared.id,
+        host: this.host,
+        createdAt: created,
+        logPath: prepared.logPath,
+      })),
       scheduler: 'slurm',
       slurm: {
         jobIds: [],
@@ -188,20 +178,7 @@ export class SlurmScheduler implements RunScheduler {
         maxResubmits: options.maxResubmits,
         resubmits: 0,
       },
-      simulated: plan.simulated ?? false,
-      status: 'queued',
-      createdAt: created.toISOString(),
-      logPath: prepared.logPath,
     };
-    if (plan.outLogPath !== undefined) {
-      record.outLogPath = plan.outLogPath;
-      record.outLogOffset = await stat(plan.outLogPath).then(
-        (s) => s.size,
-        () => 0,
-      );
-    }
-    if (plan.outputDir !== undefined) record.outputDir = plan.outputDir;
-    if (plan.parentCheckpoint !== undefined) record.parentCheckpoint = { ...plan.parentCheckpoint };
     await this.records.write(record);
 
     let jobId: string;
