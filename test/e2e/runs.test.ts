@@ -170,6 +170,9 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
       // "Why?" opens the trust model, which ships in the .vsix.
       await toast.locator('.monaco-button', { hasText: 'Why?' }).click();
       await wb.page.locator('.tabs-container .tab', { hasText: 'security.md' }).first().waitFor({ timeout: 30000 });
+      // The markdown preview is a webview: its heading shows once the built-in markdown extension has rendered it.
+      const preview = await wb.webviewFrame('h2:has-text("Stopping a run: proof of ownership")', 60000);
+      assert.ok(preview);
       await wb.screenshot('runs-7-trust-model');
       process.kill(victim.pid!, 0); // still alive (throws otherwise)
     } finally {
