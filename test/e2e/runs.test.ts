@@ -99,8 +99,7 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
 
   it('stops the run and leaves no process behind', async () => {
     const run = wb.page.getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), running/ }).first();
-    await run.hover();
-    await run.locator('.actions [aria-label="Stop Run…"]').click();
+    await wb.rowAction(run, 'Stop Run…', 'train 2017 cumulative');
     await wb.page
       .getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), stopped/ })
       .first()
@@ -161,8 +160,7 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
       await wb.runCommand('TiC Studio: Refresh');
       const row = wb.page.getByRole('treeitem', { name: /^planted run, running/ }).first();
       await row.waitFor({ timeout: 30000 });
-      await row.hover();
-      await row.locator('.actions [aria-label="Stop Run…"]').click();
+      await wb.rowAction(row, 'Stop Run…', 'planted run');
       const toast = wb.page.locator('.notification-toast', { hasText: 'Did not stop planted run' });
       await toast.waitFor({ timeout: 30000 });
       assert.match((await toast.textContent()) ?? '', /cannot prove it started this run, so it signalled nothing/);

@@ -155,8 +155,7 @@ describe('Resume from 2016 on Slurm in the demo workspace (real slurmctld + slur
     await wb.openContainer();
     pending = wb.page.getByRole('treeitem', { name: new RegExp(`, queued · Slurm job ${jobId} · PENDING`) }).first();
     await pending.waitFor({ timeout: 60000 });
-    await pending.hover();
-    await pending.locator('.actions [aria-label="Stop Run…"]').click();
+    await wb.rowAction(pending, 'Stop Run…', 'train 2017 cumulative');
     await wb.page
       .getByRole('treeitem', { name: new RegExp(`, stopped · Slurm job ${jobId} · CANCELLED`) })
       .first()

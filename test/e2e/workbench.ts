@@ -82,6 +82,22 @@ export class Workbench {
   }
 
   /**
+   * Clicks a row's inline action (hover first: the actions show on hover). When the tree was refreshed a moment
+   * before, VS Code can deliver the click without its row; the command then asks which item, in a quick pick titled
+   * like the action, and the item matching `pick` is chosen there, as a user would.
+   */
+  async rowAction(row: Locator, action: string, pick: string | RegExp): Promise<void> {
+    await row.hover();
+    await row.locator(`.actions [aria-label="${action}"]`).click();
+    const picker = this.page.locator('.quick-input-widget', { hasText: action });
+    const asked = await picker.waitFor({ timeout: 2_000 }).then(
+      () => true,
+      () => false,
+    );
+    if (asked) await picker.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first().click();
+  }
+
+  /**
    * Right-clicks `target` and chooses `action` in its context menu. A tree that re-renders (a rescan, a hover
    * appearing) can swallow the right-click or close the menu at once: the click is made again until the menu shows
    * the action, at most 3 times, and then it fails naming the action.
