@@ -108,7 +108,11 @@ export class Workbench {
       await target.click({ button: 'right' });
       try {
         await item.waitFor({ timeout: 5_000 });
+        // VS Code's menus ignore a click in their first moments (against selecting by accident): let it settle.
+        await this.page.waitForTimeout(400);
         await item.click();
+        // A click the menu did not take leaves it open: then the whole gesture is made again.
+        await item.waitFor({ state: 'hidden', timeout: 2_000 });
         return;
       } catch (error) {
         await this.page.keyboard.press('Escape');

@@ -298,6 +298,7 @@ export class Supervisor implements RunScheduler {
       (await this.records.update(id, (r) =>
         r.stopRequestedAt === undefined ? { ...r, stopRequestedAt: this.now().toISOString() } : undefined,
       )) ?? record;
+    let signalsNoted: Promise<unknown> = Promise.resolve();
     if (
       proof.outcome === 'proven' &&
       record.process !== undefined &&
@@ -316,13 +317,15 @@ export class Supervisor implements RunScheduler {
           pid,
           startTicks,
         })),
-        // Queued on the record's lock before the exit can be seen, so the final record has them all.
         onSignal: (signal, sent) => {
           options.onSignal?.(signal, record.pgid!);
-          void this.records.update(id, (r) => ({ ...r, stopSignals: [...sent] })).catch(() => undefined);
+          signalsNoted = this.records.update(id, (r) => ({ ...r, stopSignals: [...sent] })).catch(() => undefined);
         },
       });
     }
+    // The run's own process may have ended (and its record with it) before workers outside its group needed
+    // SIGTERM: the final record is read once the last signal is written into it.
+    await signalsNoted;
     return this.waitForEnd(id);
   }
 
