@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readProcessIdentity } from '../../src/runs/local/processTree';
+import { plantRunRecord } from '../support/plantedRunRecord';
 import { screenshotOnFailure, Workbench } from './workbench';
 
 /** The heart of TiC Studio on the demo: Resume from 2016 → a simulated 2017 run with a live loss → Stop. */
@@ -130,32 +131,9 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
     const victim = spawn('sleep', ['120'], { detached: true, stdio: 'ignore' });
     try {
       await new Promise<void>((resolve, reject) => victim.once('spawn', resolve).once('error', reject));
-      const stat = readFileSync(`/proc/${victim.pid}/stat`, 'utf8');
-      const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-      const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-      const id = '20261207-120000-train-a1b2c3';
-      const dir = join(wb.workspace, '.tic-studio/runs');
-      const identity = { pid: victim.pid!, startTicks, bootId };
-      writeFileSync(
-        join(dir, `${id}.json`),
-        JSON.stringify({
-          version: 1,
-          id,
-          kind: 'train',
-          label: 'planted run',
-          argv: ['python', 'train.py'],
-          cwd: wb.workspace,
-          env: {},
-          host: hostname(),
-          simulated: false,
-          status: 'running',
-          createdAt: new Date().toISOString(),
-          logPath: join(dir, `${id}.log`),
-          pid: victim.pid,
-          pgid: victim.pid,
-          process: identity,
-        }),
-      );
+      const identity = await readProcessIdentity(victim.pid!);
+      assert.ok(identity, 'the victim runs');
+      plantRunRecord(wb.workspace, '20261207-120000-train-a1b2c3', identity);
       // A record written behind the window's back shows once the views are refreshed (or the window reloaded).
       await wb.runCommand('TiC Studio: Refresh');
       const row = wb.page.getByRole('treeitem', { name: /^planted run, running/ }).first();

@@ -2,11 +2,14 @@
 // src/shared/userStateDir.ts) points into a fresh temp folder, so tests never read or write the real one, and every
 // child process they start (the CLI, code-server) shares it with the test.
 'use strict';
-const { mkdtempSync } = require('node:fs');
+const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
 if (!process.env.TIC_TEST_STATE_HOME) {
   process.env.TIC_TEST_STATE_HOME = mkdtempSync(join(tmpdir(), 'tic-state-'));
   process.env.XDG_STATE_HOME = process.env.TIC_TEST_STATE_HOME;
+  // The process that made the folder removes it: the children it started (the CLI, code-server) end before it.
+  const made = process.env.TIC_TEST_STATE_HOME;
+  process.on('exit', () => rmSync(made, { recursive: true, force: true }));
 }

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isProcessAlive, readProcessIdentity } from '../../../src/runs/local/processTree';
-import { runRecordVersion, type RunRecord } from '../../../src/runs/model/runRecord';
-import { runRecordsDir } from '../../../src/runs/model/runRecordStore';
+import { plantRunRecord } from '../../support/plantedRunRecord';
 import { Supervisor } from '../../../src/runs/local/supervisor';
 import type { ProcessIdentity } from '../../../src/runs/model/processIdentity';
 
@@ -46,27 +45,7 @@ describe('tic-studio stop (the real CLI process)', function () {
     return (await readProcessIdentity(child.pid!))!;
   }
 
-  function plant(id: string, identity: ProcessIdentity): void {
-    const record: RunRecord = {
-      version: runRecordVersion,
-      id,
-      kind: 'train',
-      label: 'planted',
-      argv: ['python', 'train.py'],
-      cwd: root,
-      env: {},
-      host: hostname(),
-      simulated: false,
-      status: 'running',
-      createdAt: new Date().toISOString(),
-      logPath: join(runRecordsDir(root), `${id}.log`),
-      pid: identity.pid,
-      pgid: identity.pid,
-      process: identity,
-    };
-    mkdirSync(runRecordsDir(root), { recursive: true });
-    writeFileSync(join(runRecordsDir(root), `${id}.json`), JSON.stringify(record));
-  }
+  const plant = (id: string, identity: ProcessIdentity) => plantRunRecord(root, id, identity);
 
   it('refuses a planted record naming a process of the user: one line naming why, exit 3, the process survives', async () => {
     const victim = await sleeper();

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isProcessAlive, readProcessIdentity } from '../../../src/runs/local/processTree';
 import { RunClaims } from '../../../src/runs/runClaims';
 import { proveRunOwnership } from '../../../src/runs/local/runOwnershipProof';
-import { runRecordVersion, type RunRecord } from '../../../src/runs/model/runRecord';
 import { runRecordsDir } from '../../../src/runs/model/runRecordStore';
+import { plantRunRecord } from '../../support/plantedRunRecord';
 import { Supervisor } from '../../../src/runs/local/supervisor';
 import { SupervisorError } from '../../../src/runs/local/supervisorError';
 import { stopProcessTree } from '../../../src/runs/local/supervisorStop';
@@ -73,29 +73,12 @@ describe('Stop proves a run is its own before any signal (planted records)', fun
     return identity;
   }
 
-  /** A record as an attacker would write it: well formed, running, naming `process`/`pgid`. */
-  function plantRecord(id: string, identity: ProcessIdentity, pgid: number, root = workspace): void {
-    const record: RunRecord = {
-      version: runRecordVersion,
-      id,
-      kind: 'train',
-      label: 'planted',
-      argv: ['python', 'train.py'],
-      cwd: root,
-      env: {},
-      host: hostname(),
-      simulated: false,
-      status: 'running',
-      createdAt: new Date().toISOString(),
-      startedAt: new Date().toISOString(),
-      logPath: join(runRecordsDir(root), `${id}.log`),
-      pid: identity.pid,
-      pgid,
-      process: identity,
-    };
-    mkdirSync(runRecordsDir(root), { recursive: true });
-    writeFileSync(join(runRecordsDir(root), `${id}.json`), JSON.stringify(record));
-  }
+  const plantRecord = (id: string, identity: ProcessIdentity, pgid: number, root = workspace) =>
+    plantRunRecord(root, id, identity, { pgid, label: 'planted' });
+
+  /** A real run TiC Studio starts: `sleep 30`, with its claim in the test's state folder. */
+  const realRun = (s: Supervisor) =>
+    s.start({ kind: 'eval', label: 'a real run', argv: ['sleep', '30'], cwd: workspace, env: {} });
 
   it('refuses a record naming a process the user started (real start time and boot id copied), signalling nothing', async () => {
     const target = await victim();
@@ -158,13 +141,7 @@ describe('Stop proves a run is its own before any signal (planted records)', fun
 
   it('refuses a real run’s record edited to name another process: the claim exists, the secret is not there', async () => {
     const s = supervisor();
-    const started = await s.start({
-      kind: 'eval',
-      label: 'a real run',
-      argv: ['sleep', '30'],
-      cwd: workspace,
-      env: {},
-    });
+    const started = await realRun(s);
     const target = await victim();
     const path = join(runRecordsDir(workspace), `${started.id}.json`);
     const real = JSON.parse(readFileSync(path, 'utf8'));
@@ -189,13 +166,7 @@ describe('Stop proves a run is its own before any signal (planted records)', fun
 
   it('refuses a real run’s record copied into another workspace (its claim names the first one)', async () => {
     const s = supervisor();
-    const started = await s.start({
-      kind: 'eval',
-      label: 'a real run',
-      argv: ['sleep', '30'],
-      cwd: workspace,
-      env: {},
-    });
+    const started = await realRun(s);
     const other = mkdtempSync(join(tmpdir(), 'tic-owner-other-'));
     try {
       plantRecord(started.id, started.process!, started.pgid!, other);
@@ -211,13 +182,7 @@ describe('Stop proves a run is its own before any signal (planted records)', fun
 
   it('refuses a record whose boot id is "unknown" on a system with /proc', async () => {
     const s = supervisor();
-    const started = await s.start({
-      kind: 'eval',
-      label: 'a real run',
-      argv: ['sleep', '30'],
-      cwd: workspace,
-      env: {},
-    });
+    const started = await realRun(s);
     const proof = await proveRunOwnership(
       { ...started, process: { ...started.process!, bootId: 'unknown' } },
       { claims: s.claims },
@@ -229,13 +194,7 @@ describe('Stop proves a run is its own before any signal (planted records)', fun
 
   it('does not stop, and is not offered to stop, from an untrusted workspace', async () => {
     const trusted = supervisor();
-    const started = await trusted.start({
-      kind: 'eval',
-      label: 'real',
-      argv: ['sleep', '30'],
-      cwd: workspace,
-      env: {},
-    });
+    const started = await realRun(trusted);
     await assert.rejects(supervisor({ trusted: false }).stop(started.id), (e: unknown) =>
       SupervisorError.is(e, 'untrusted'),
     );
@@ -247,7 +206,7 @@ describe('Stop proves a run is its own before any signal (planted records)', fun
 
   it('keeps the secret out of the workspace: not in the record, only in the run’s environment and the 0700 state folder', async () => {
     const s = supervisor();
-    const started = await s.start({ kind: 'eval', label: 'real', argv: ['sleep', '30'], cwd: workspace, env: {} });
+    const started = await realRun(s);
     const claim = await s.claims.read(started.id);
     assert.ok(claim);
     assert.equal(statSync(stateDir).mode & 0o777, 0o700);
