@@ -80,7 +80,7 @@ export async function proveRunOwnership(record: RunRecord, options: ProveOptions
   if (claim === undefined)
     return refuse(
       'noClaim',
-      'TiC Studio has no proof that it started this run as you on this machine (the record may come from another machine, another user, an older TiC Studio, or be planted); nothing was signalled.',
+      'TiC Studio has no proof that it started this run as you on this machine (the record may come from another machine, another user, an older TiC Studio, or be planted); nothing was signalled. If you know the process is yours, stop it yourself.',
     );
   const secretEntry = `${runSecretVariable}=${RunClaims.envValue(claim)}`;
   if (!(await hasProc(procRoot))) {
