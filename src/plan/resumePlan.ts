@@ -4,6 +4,7 @@ import { PlanError } from './planError';
 import { oracleSampleFactor, ticScaleConfigs, type TicScale } from '../tic/ticScales';
 import { firstStepYear, lastStepYear, stepDataYears, type TicStrategy } from '../tic/ticTimeline';
 import type { ClipModelName } from '../tic/clipModels';
+import { checkVariantName } from './variantName';
 
 /** What to train next. Paths must be absolute (or remote URLs such as `s3://…`, which train.py also reads). */
 export interface ResumeRequest {
@@ -39,7 +40,13 @@ export interface ResumeRequest {
   readonly wandb?: { readonly project?: string };
   /** The torchrun executable; default `torchrun` (found on PATH by the launcher). */
   readonly torchrun?: string;
-  /** Overrides the generated `datacomp_{scale}-{filtering}_{strategy}_{year}` (must stay unique per step, §7.1). */
+  /**
+   * A method variant (another lr, replay mix, regularizer… started from the same checkpoint): the generated name
+   * becomes `datacomp_{scale}-{filtering}_{strategy}_{variant}_{year}`, so the variant's steps keep its name and
+   * stay apart from the baseline's (§7.1). A slug: letters, digits, `.`, `+`, `-` (variantName.ts).
+   */
+  readonly variant?: string;
+  /** Overrides the generated `datacomp_{scale}-{filtering}_{strategy}[_{variant}]_{year}` (unique per step, §7.1). */
   readonly expName?: string;
   /** More train.py arguments, appended last; flags the plan owns or rejects are refused. */
   readonly extraArgs?: readonly string[];
@@ -55,6 +62,8 @@ export interface ResumePlan extends CommandPlan {
   readonly fromScratch: boolean;
   readonly checkpoint: string | null;
   readonly expName: string;
+  /** The request's variant, null without one. */
+  readonly variant: string | null;
   /** `<outputDir>/<expName>`: must not exist before launch (§1.4). */
   readonly expDir: string;
   /** The `--data_dir` parts, newest year first. */
@@ -116,7 +125,11 @@ export function planResume(request: ResumeRequest): ResumePlan {
   const warmup = request.warmup ?? (fromScratch ? config.warmup : 0);
   requireInteger('warmup', warmup, 0);
 
-  const expName = request.expName ?? `datacomp_${config.nameWord}-${request.filtering}_${strategy}_${trainYear}`;
+  const variant = request.variant ?? null;
+  if (variant !== null) checkVariantName(variant);
+  const expName =
+    request.expName ??
+    `datacomp_${config.nameWord}-${request.filtering}_${strategy}_${variant === null ? '' : `${variant}_`}${trainYear}`;
   if (!/^[\w.+-]+$/.test(expName)) {
     throw new PlanError(
       'invalidOption',
@@ -174,6 +187,7 @@ export function planResume(request: ResumeRequest): ResumePlan {
     fromScratch,
     checkpoint: fromScratch ? null : checkpoint,
     expName,
+    variant,
     expDir: `${outputDir}/${expName}`,
     dataDirs,
     outputDir,

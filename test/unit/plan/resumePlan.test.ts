@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { PlanError, type PlanErrorReason } from '../../../src/plan/planError';
 import { planResume, type ResumeRequest } from '../../../src/plan/resumePlan';
 import { ticScaleConfigs, ticScales } from '../../../src/tic/ticScales';
+import { freeVariantName, variantNameProblem, variantSlug } from '../../../src/plan/variantName';
+import { identifyExperiment } from '../../../src/workspace/experimentIdentity';
 
 const base = {
   scale: 'tic_medium',
@@ -243,5 +245,108 @@ describe('planResume: the next TiC training step as argv (contracts §1.4, §1.7
   it('passes harmless extra train.py flags through, last', () => {
     const plan = planResume({ ...base, strategy: 'oracle', extraArgs: ['--workers', '8', '--precision', 'amp_bf16'] });
     assert.deepEqual(plan.argv.slice(-4), ['--workers', '8', '--precision', 'amp_bf16']);
+  });
+});
+
+describe('planResume with a method variant (the experiment names carry it, contracts §7.1)', () => {
+  it('names the step datacomp_{scale}-{filtering}_{strategy}_{variant}_{year}', () => {
+    const plan = planResume({
+      ...base,
+      strategy: 'cumulative',
+      fromYear: 2016,
+      checkpoint: ckpt(2016),
+      variant: 'lr1e-4',
+    });
+    assert.equal(plan.expName, 'datacomp_medium-basic_cumulative_lr1e-4_2017');
+    assert.equal(flagValue(plan.argv, '--exp_name'), 'datacomp_medium-basic_cumulative_lr1e-4_2017');
+    assert.equal(plan.variant, 'lr1e-4');
+    assert.equal(plan.expDir, `${base.outputDir}/datacomp_medium-basic_cumulative_lr1e-4_2017`);
+  });
+
+  it('gives each step of a variant its own name, apart from the baseline', () => {
+    const names = [2016, 2017, 2018].map(
+      (y) => planResume({ ...base, strategy: 'sequential', fromYear: y, checkpoint: ckpt(y), variant: 'v2' }).expName,
+    );
+    const baseline = planResume({ ...base, strategy: 'sequential', fromYear: 2016, checkpoint: ckpt(2016) }).expName;
+    assert.deepEqual(names, [
+      'datacomp_medium-basic_sequential_v2_2017',
+      'datacomp_medium-basic_sequential_v2_2018',
+      'datacomp_medium-basic_sequential_v2_2019',
+    ]);
+    assert.ok(!names.includes(baseline));
+  });
+
+  it('names a variant that the workspace scan reads back as the same strategy, year, scale and filtering', () => {
+    for (const scale of ['tic_medium', 'tic_large'] as const) {
+      for (const variant of ['v2', 'lr1e-4', 'ewc+replay', 'mix0.5', 'v2017']) {
+        const plan = planResume({
+          ...base,
+          scale,
+          filtering: 'bestpool',
+          strategy: 'cumulative',
+          fromYear: 2017,
+          checkpoint: ckpt(2017),
+          variant,
+        });
+        const read = identifyExperiment({ name: plan.expName, params: null, info: null });
+        assert.ok(read.ok, `${plan.expName}: ${read.ok ? '' : read.reason}`);
+        assert.equal(read.identity.strategy, 'cumulative', plan.expName);
+        assert.equal(read.identity.year, 2018, plan.expName);
+        assert.equal(read.identity.scale, scale, plan.expName);
+        assert.equal(read.identity.filtering, 'bestpool', plan.expName);
+      }
+    }
+  });
+
+  const refused: [string, string][] = [
+    ['an underscore', 'lr_1e4'],
+    ['a space', 'lr 1e4'],
+    ['a slash', 'a/b'],
+    ['a year token', 'v-2019'],
+    ['a bare year', '2019'],
+    ['a strategy word', 'seq'],
+    ['a strategy word in a part', 'no-oracle'],
+    ['a filtering word', 'bestpool'],
+    ['a scale word', 'large'],
+    ['an attempt suffix', 'run2'],
+    ['an empty name', ''],
+  ];
+  for (const [what, variant] of refused) {
+    it(`refuses a variant with ${what} ('${variant}') with a clear message`, () => {
+      assert.throws(
+        () => planResume({ ...base, strategy: 'cumulative', fromYear: 2016, checkpoint: ckpt(2016), variant }),
+        (error: unknown) => PlanError.is(error, 'invalidOption') && error.message.startsWith(`variant '${variant}': `),
+      );
+      assert.notEqual(variantNameProblem(variant), null);
+    });
+  }
+
+  it('keeps an explicit exp name over the generated one, and still checks the variant', () => {
+    const plan = planResume({
+      ...base,
+      strategy: 'cumulative',
+      fromYear: 2016,
+      checkpoint: ckpt(2016),
+      variant: 'v3',
+      expName: 'mine_2017',
+    });
+    assert.equal(plan.expName, 'mine_2017');
+    assert.equal(plan.variant, 'v3');
+  });
+});
+
+describe('variant names', () => {
+  it('proposes the first of v2, v3, … that no sibling uses', () => {
+    assert.equal(freeVariantName([]), 'v2');
+    assert.equal(freeVariantName(['datacomp', 'medium-basic', 'cumulative', 'v2', '2017']), 'v3');
+    assert.equal(freeVariantName(['V2', 'v3', 'v5']), 'v4');
+  });
+
+  it('turns a display name into a slug for experiment names, or gives up', () => {
+    assert.equal(variantSlug('lr 1e-4'), 'lr-1e-4');
+    assert.equal(variantSlug('lr_1e4'), 'lr-1e4');
+    assert.equal(variantSlug('  replay×2 '), 'replay-2');
+    assert.equal(variantSlug('2019'), null);
+    assert.equal(variantSlug('___'), null);
   });
 });
