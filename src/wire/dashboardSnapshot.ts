@@ -1,4 +1,5 @@
 import type { ChainWire, FirstStepModeWire, SnapshotWire } from '../protocol/dashboardMessages';
+import type { Chain, LineageRoot } from '../workspace/chains';
 import type { Workspace } from '../workspace/workspaceScan';
 import { buildChainResults, type ChainResults } from '../workspace/chainResults';
 import { ticDataVolume } from '../tic/ticDataVolume';
@@ -20,8 +21,7 @@ export async function buildDashboardSnapshot(input: SnapshotInput): Promise<Snap
   const chains = (workspace?.chains ?? []).map((chain): ChainWire => {
     const result = byKey.get(chain.key);
     return {
-      key: chain.key,
-      strategy: chain.strategy,
+      ...chainIdentityWire(chain),
       steps: timelineSteps(chain, input.activity),
       ...(result ? resultsWire(result) : { matrices: [], transfer: [], imagenet: [], otherTasks: [] }),
     };
@@ -38,6 +38,37 @@ export async function buildDashboardSnapshot(input: SnapshotInput): Promise<Snap
     chains,
     notice,
   };
+}
+
+/**
+ * What names a chain on the wire: the key stays the identifier (messages, saved state), the label is what people
+ * read, and the fork and root let the timeline draw where a variant leaves its parent lineage.
+ */
+export function chainIdentityWire(
+  chain: Chain,
+): Pick<ChainWire, 'key' | 'label' | 'strategy' | 'variant' | 'forkedFrom' | 'root'> {
+  return {
+    key: chain.key,
+    label: chain.label,
+    strategy: chain.strategy,
+    variant: chain.variant,
+    forkedFrom: chain.forkedFrom === null ? null : { chain: chain.forkedFrom.chain, year: chain.forkedFrom.year },
+    root: rootSentence(chain.root),
+  };
+}
+
+/** The lineage's root for people, one short sentence; null for a lineage trained from scratch (nothing to say). */
+export function rootSentence(root: LineageRoot): string | null {
+  switch (root.kind) {
+    case 'scratch':
+      return null;
+    case 'published':
+      return `continues the published ${root.repo} ${root.year} checkpoint`;
+    case 'external':
+      return `continues ${root.path}, a checkpoint from outside the workspace's experiments`;
+    case 'missing':
+      return `continues ${root.path}, which is not among the workspace's experiments`;
+  }
 }
 
 /** The protocol caps a notice at 2000 characters: the first few files, then a count. */

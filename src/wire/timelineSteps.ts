@@ -31,7 +31,9 @@ export function timelineSteps(chain: Chain, activity: readonly StepActivity[]): 
   const hub = new Set(publishedYears(chain));
   return chain.steps.map((step) => {
     const live = step.experiment === null ? undefined : activity.find((a) => a.outputDir === step.experiment);
-    const checkpoint = step.finalCheckpoint ? 'local' : hub.has(step.year) ? 'hub' : 'missing';
+    // A published step of the lineage is the Hub's checkpoint, also when a cached copy is on this machine.
+    const checkpoint =
+      step.published !== null ? 'hub' : step.finalCheckpoint ? 'local' : hub.has(step.year) ? 'hub' : 'missing';
     const run = live?.state ?? runState(step);
     const evaluation = step.eval === null ? 'missing' : step.eval.evalYears.length < 9 ? 'partial' : 'done';
     return {
@@ -39,6 +41,8 @@ export function timelineSteps(chain: Chain, activity: readonly StepActivity[]): 
       experiment: step.experiment,
       expName: step.expName,
       shared: step.shared,
+      inherited: step.inherited,
+      published: step.published !== null,
       checkpoint,
       run,
       progress: live?.state === 'running' ? live.progress : null,
@@ -70,6 +74,7 @@ function describe(
   progress: number | null,
 ): string {
   const parts = [`${chain.strategy} ${step.year}${step.year === firstStepYear ? ' (data 2014–2016)' : ''}`];
+  if (step.published) parts.push(`the published ${step.published.repo} ${step.published.year} checkpoint`);
   if (step.expName) parts.push(step.shared ? `${step.expName} (shared first step)` : step.expName);
   parts.push(
     checkpoint === 'local'
