@@ -58,7 +58,91 @@ export function stepLabel(chain: string, step: StepNodeWire): string {
   const [a, b] = stepSpan(step.year);
   const data = a === b ? `${step.year}` : `${step.year} (data ${a}–${b})`;
   const shared = step.shared ? ', shared with the sibling chain' : '';
-  return `${chain} step ${data}: ${stepStateText(step)}${shared}. ${step.detail}`.trim();
+  const published = step.published ? ', a published checkpoint' : '';
+  return `${chain} step ${data}: ${stepStateText(step)}${shared}${published}. ${step.detail}`.trim();
+}
+
+/** What the timeline needs of a chain to place its lane. */
+export interface LaneChain {
+  readonly key: string;
+  readonly label: string;
+  readonly forkedFrom: { readonly chain: string; readonly year: number } | null;
+  readonly steps: readonly StepNodeWire[];
+}
+
+/**
+ * The lanes in drawing order: each chain in the host's order, and right under it the variants that forked from it
+ * (theirs under them, and so on), so a fork's connector stays short. A variant whose parent is not in the snapshot
+ * (or a cycle) stands as a lane of its own.
+ */
+export function laneOrder<T extends Pick<LaneChain, 'key' | 'forkedFrom'>>(chains: readonly T[]): T[] {
+  const keys = new Set(chains.map((c) => c.key));
+  const children = new Map<string, T[]>();
+  const roots: T[] = [];
+  for (const c of chains) {
+    const parent = c.forkedFrom?.chain;
+    if (parent === undefined || parent === c.key || !keys.has(parent)) roots.push(c);
+    else children.set(parent, [...(children.get(parent) ?? []), c]);
+  }
+  const out: T[] = [];
+  const placed = new Set<string>();
+  const visit = (c: T): void => {
+    if (placed.has(c.key)) return;
+    placed.add(c.key);
+    out.push(c);
+    for (const child of children.get(c.key) ?? []) visit(child);
+  };
+  for (const c of roots) visit(c);
+  // Chains caught in a cycle of forkedFrom: still shown, in the host's order.
+  for (const c of chains) visit(c);
+  return out;
+}
+
+/** Where a variant leaves its parent's lane: the parent's step at the fork year, the variant's first own step. */
+export interface ForkLink {
+  readonly parent: string;
+  readonly variant: string;
+  readonly fromYear: number;
+  readonly toYear: number;
+}
+
+/** The forks to draw: one per variant whose parent has a lane, from the parent's fork-year node. */
+export function forkLinks(chains: readonly LaneChain[]): ForkLink[] {
+  const byKey = new Map(chains.map((c) => [c.key, c]));
+  const links: ForkLink[] = [];
+  for (const c of chains) {
+    if (!c.forkedFrom || c.forkedFrom.chain === c.key) continue;
+    const parent = byKey.get(c.forkedFrom.chain);
+    if (!parent || !parent.steps.some((s) => s.year === c.forkedFrom!.year)) continue;
+    const own = ownSteps(c).find((s) => s.year > c.forkedFrom!.year);
+    if (!own) continue;
+    links.push({ parent: parent.key, variant: c.key, fromYear: c.forkedFrom.year, toYear: own.year });
+  }
+  return links;
+}
+
+/** The steps a lane draws: the inherited prefix is drawn once, in the lane of the chain it belongs to. */
+export function ownSteps(chain: Pick<LaneChain, 'forkedFrom' | 'steps'>): StepNodeWire[] {
+  return chain.steps.filter((s) => !(s.inherited && chain.forkedFrom !== null));
+}
+
+/** The years a variant shares with its parent (its inherited steps), for the note in their place. */
+export function inheritedYears(chain: Pick<LaneChain, 'forkedFrom' | 'steps'>): number[] {
+  return chain.forkedFrom === null ? [] : chain.steps.filter((s) => s.inherited).map((s) => s.year);
+}
+
+/** The lane's name for the tooltip and screen readers: the label, then how the lineage starts. */
+export function laneDescription(
+  chain: Pick<LaneChain, 'label' | 'forkedFrom'> & { readonly root: string | null },
+  parentLabel: string | null,
+): string {
+  const parts = [chain.label];
+  if (chain.forkedFrom)
+    parts.push(
+      `a variant: shares the steps up to ${chain.forkedFrom.year} with ${parentLabel ?? chain.forkedFrom.chain} and forks after ${chain.forkedFrom.year}`,
+    );
+  if (chain.root) parts.push(chain.root);
+  return parts.join('; ');
 }
 
 /** A node offers "Evaluate" when there is a checkpoint to evaluate and no evaluation at all yet. */

@@ -1,5 +1,5 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { DashboardToHost, SnapshotWire, StepNodeWire } from '../../src/protocol/dashboardMessages';
+import type { ChainWire, DashboardToHost, SnapshotWire, StepNodeWire } from '../../src/protocol/dashboardMessages';
 import { el } from '../shared/dom';
 import { formatCount } from '../shared/format';
 import { preserveFocus } from '../shared/preserveFocus';
@@ -15,6 +15,11 @@ import {
   checkpointWords,
   evalGlyph,
   evalWords,
+  forkLinks,
+  inheritedYears,
+  laneDescription,
+  laneOrder,
+  ownSteps,
   runWords,
   stepLabel,
   stepSpan,
@@ -32,6 +37,10 @@ export class TimelineView {
   readonly element: HTMLElement;
   private readonly body: HTMLElement;
   private snapshot: SnapshotWire | null = null;
+  /** The lanes in drawing order (variants under their parent). */
+  private lanes: ChainWire[] = [];
+  private grid: HTMLElement | null = null;
+  private readonly resize = new ResizeObserver(() => this.drawForks());
 
   constructor(
     private readonly send: (message: DashboardToHost) => void,
@@ -53,6 +62,8 @@ export class TimelineView {
 
   update(snapshot: SnapshotWire): void {
     this.snapshot = snapshot;
+    this.lanes = laneOrder(snapshot.chains);
+    const labels = new Map(snapshot.chains.map((c) => [c.key, c.label]));
     const steps = snapshot.chains.flatMap((c) => c.steps);
     const years = timelineYears(snapshot.dataVolume, steps);
     const grid = el('div', {
@@ -62,7 +73,9 @@ export class TimelineView {
         'aria-label': `Training timeline: ${snapshot.chains.length} chains over ${years[0]}–${years[years.length - 1]}`,
       },
     });
-    grid.style.gridTemplateColumns = `minmax(9em, max-content) repeat(${years.length}, minmax(5.5em, 1fr))`;
+    // The label column grows with the longest label up to a bound; a longer label ends in an ellipsis (full text
+    // in its tooltip and accessible name).
+    grid.style.gridTemplateColumns = `fit-content(24em) repeat(${years.length}, minmax(5.5em, 1fr))`;
     const col = (year: number): number => year - years[0]! + 2;
 
     // Header row: years; then the data volume per year.
@@ -85,25 +98,63 @@ export class TimelineView {
       grid.append(cell);
     }
 
-    snapshot.chains.forEach((chain, lane) => {
+    const span = (year: number): [number, number] | null => {
+      const [a, b] = stepSpan(year);
+      const from = Math.max(a, years[0]!);
+      const to = Math.min(b, years[years.length - 1]!);
+      return from > to ? null : [col(from), col(to) + 1];
+    };
+    this.lanes.forEach((chain, lane) => {
       const row = lane + 3;
-      const label = el('div', { className: 'tl-lane-label', text: chain.key, attrs: { title: chain.key } });
+      const parentLabel = chain.forkedFrom ? (labels.get(chain.forkedFrom.chain) ?? null) : null;
+      const description = laneDescription(chain, parentLabel);
+      const label = el('div', {
+        className: `tl-lane-label${chain.forkedFrom ? ' variant' : ''}`,
+        attrs: {
+          title: description,
+          'aria-label': description,
+          role: 'heading',
+          'aria-level': '3',
+          'data-chain': chain.key,
+        },
+      });
+      label.append(el('span', { className: 'tl-lane-name', text: chain.label }));
+      if (chain.root) label.append(el('span', { className: 'tl-lane-root muted', text: chain.root }));
       label.style.gridRow = String(row);
       const band = el('div', { className: 'tl-lane-band' });
       band.style.gridRow = String(row);
       band.style.gridColumn = `2 / ${years.length + 2}`;
       grid.append(label, band);
-      for (const step of chain.steps) {
-        const [a, b] = stepSpan(step.year);
-        const from = Math.max(a, years[0]!);
-        const to = Math.min(b, years[years.length - 1]!);
-        if (from > to) continue;
-        const cell = this.node(chain.key, step);
+      const inherited = inheritedYears(chain);
+      if (inherited.length > 0 && chain.forkedFrom) {
+        // The shared steps are drawn once, in the parent's lane; here a note stands in their place.
+        const first = span(Math.min(...inherited));
+        const last = span(Math.max(...inherited));
+        if (first && last) {
+          const fork = chain.forkedFrom.year;
+          const note = el('div', {
+            className: 'tl-inherited muted',
+            text: `forks after ${fork}`,
+            attrs: {
+              title: `${chain.label} shares ${inherited.join(', ')} with ${parentLabel ?? chain.forkedFrom.chain}`,
+              'data-chain': chain.key,
+            },
+          });
+          note.style.gridRow = String(row);
+          note.style.gridColumn = `${first[0]} / ${last[1]}`;
+          grid.append(note);
+        }
+      }
+      for (const step of ownSteps(chain)) {
+        const cols = span(step.year);
+        if (!cols) continue;
+        const cell = this.node(chain.key, chain.label, step);
         cell.style.gridRow = String(row);
-        cell.style.gridColumn = `${col(from)} / ${col(to) + 1}`;
+        cell.style.gridColumn = `${cols[0]} / ${cols[1]}`;
         grid.append(cell);
       }
     });
+    grid.append(el('div', { className: 'tl-forks-layer', attrs: { 'aria-hidden': 'true' } }));
     if (snapshot.chains.length === 0) {
       const empty = el('p', {
         className: 'tl-empty muted',
@@ -113,13 +164,56 @@ export class TimelineView {
       grid.append(empty);
     }
     preserveFocus(this.body, () => this.body.replaceChildren(grid));
+    if (this.grid) this.resize.unobserve(this.grid);
+    this.grid = grid;
+    this.resize.observe(grid);
+    this.drawForks();
   }
 
-  private node(chain: string, step: StepNodeWire): HTMLElement {
-    const name = stepLabel(chain, step);
+  /**
+   * The fork connectors: from the parent lane's node at the fork year down to the variant's lane, then across to
+   * its first own step. Drawn over the grid from the nodes' measured boxes (redrawn when the grid resizes).
+   */
+  private drawForks(): void {
+    const grid = this.grid;
+    const layer = grid?.querySelector<HTMLElement>('.tl-forks-layer');
+    if (!grid || !layer) return;
+    const origin = grid.getBoundingClientRect();
+    const ns = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('width', String(grid.scrollWidth));
+    svg.setAttribute('height', String(grid.scrollHeight));
+    const box = (chain: string, year: number): DOMRect | undefined =>
+      [...grid.querySelectorAll<HTMLElement>('.tl-node')]
+        .find((n) => n.dataset.chain === chain && n.dataset.year === String(year))
+        ?.getBoundingClientRect();
+    for (const link of forkLinks(this.lanes)) {
+      const from = box(link.parent, link.fromYear);
+      const to = box(link.variant, link.toYear);
+      if (!from || !to || from.width === 0 || to.width === 0) continue;
+      const x = from.right - origin.left - 12;
+      const y0 = from.bottom - origin.top;
+      const y1 = to.top + to.height / 2 - origin.top;
+      const x1 = to.left - origin.left - 1;
+      const path = document.createElementNS(ns, 'path');
+      path.setAttribute('d', `M ${x} ${y0} V ${y1 - 6} Q ${x} ${y1} ${x + 6} ${y1} H ${x1 - 5}`);
+      path.setAttribute('class', 'tl-fork');
+      path.dataset.from = link.parent;
+      path.dataset.to = link.variant;
+      path.dataset.year = String(link.fromYear);
+      const head = document.createElementNS(ns, 'path');
+      head.setAttribute('d', `M ${x1 - 6} ${y1 - 4} L ${x1} ${y1} L ${x1 - 6} ${y1 + 4} Z`);
+      head.setAttribute('class', 'tl-fork-head');
+      svg.append(path, head);
+    }
+    layer.replaceChildren(svg);
+  }
+
+  private node(chain: string, label: string, step: StepNodeWire): HTMLElement {
+    const name = stepLabel(label, step);
     const [a, b] = stepSpan(step.year);
     const button = el('button', {
-      className: `tl-node ckpt-${step.checkpoint} run-${step.run} eval-${step.evaluation}${step.shared ? ' shared' : ''}`,
+      className: `tl-node ckpt-${step.checkpoint} run-${step.run} eval-${step.evaluation}${step.shared ? ' shared' : ''}${step.published ? ' published' : ''}`,
       attrs: {
         type: 'button',
         'aria-label': name,
@@ -143,13 +237,17 @@ export class TimelineView {
       button.append(
         el('span', { className: 'tl-node-shared muted', text: 'shared', attrs: { 'aria-hidden': 'true' } }),
       );
+    if (step.published)
+      button.append(
+        el('span', { className: 'tl-node-published', text: 'published', attrs: { 'aria-hidden': 'true' } }),
+      );
     if (step.run === 'running') {
       const p = step.progress === null ? null : Math.min(1, Math.max(0, step.progress));
       const bar = el('span', {
         className: `tl-progress${p === null ? ' indeterminate' : ''}`,
         attrs: {
           role: 'progressbar',
-          'aria-label': `${chain} ${step.year} training progress`,
+          'aria-label': `${label} ${step.year} training progress`,
           'aria-valuemin': '0',
           'aria-valuemax': '100',
         },
@@ -174,7 +272,7 @@ export class TimelineView {
           secondary: '',
           'data-chain': chain,
           'data-year': String(step.year),
-          'aria-label': `Evaluate ${chain} ${step.year}`,
+          'aria-label': `Evaluate ${label} ${step.year}`,
         },
       });
       evaluate.addEventListener('click', () => this.send({ type: 'evaluate', chain, year: step.year }));
@@ -189,8 +287,8 @@ export class TimelineView {
     return buildTimelineScene({
       width: Math.max(700, this.body.clientWidth || 900),
       dataVolume: this.snapshot.dataVolume,
-      chains: this.snapshot.chains,
-      colors: { ...t, orange: t.series[1] ?? t.muted },
+      chains: this.lanes,
+      colors: { ...t, orange: t.series[1] ?? t.muted, purple: t.series[3] ?? t.foreground },
     });
   }
 
@@ -229,6 +327,8 @@ function legend(): HTMLElement {
     item('eval-partial', evalGlyph.partial, evalWords.partial),
     item('eval-missing', evalGlyph.missing, evalWords.missing),
     item('first-step', '', 'the first step (2016) trained on the data of 2014–2016'),
+    item('published', '', 'published checkpoint (Hugging Face Hub)'),
+    item('fork', '', 'a variant forks: it continues from that step with other settings'),
   );
   return list;
 }

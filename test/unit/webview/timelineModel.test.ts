@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import type { StepNodeWire } from '../../../src/protocol/dashboardMessages';
 import { exportFileName } from '../../../webview/dashboard/exportName';
-import { canEvaluate, stepLabel, stepSpan, timelineYears } from '../../../webview/dashboard/timelineModel';
+import {
+  canEvaluate,
+  forkLinks,
+  inheritedYears,
+  laneDescription,
+  laneOrder,
+  ownSteps,
+  stepLabel,
+  stepSpan,
+  timelineYears,
+  type LaneChain,
+} from '../../../webview/dashboard/timelineModel';
 import { buildTimelineScene } from '../../../webview/dashboard/timelineScene';
 import { formatSamples } from '../../../webview/dashboard/volumeFormat';
 import { sceneToSvg } from '../../../webview/shared/sceneToSvg';
@@ -11,6 +22,8 @@ const step = (partial: Partial<StepNodeWire> = {}): StepNodeWire => ({
   experiment: '/r/x',
   expName: 'x',
   shared: false,
+  inherited: false,
+  published: false,
   checkpoint: 'local',
   run: 'finished',
   progress: null,
@@ -70,7 +83,12 @@ describe('timeline model', () => {
       width: 800,
       dataVolume: [{ year: 2014, samples: 2e8, approximate: false }],
       chains: [
-        { key: '<img src=x onerror=alert(1)>', steps: [step({ year: 2016 }), step({ run: 'running', progress: 0.5 })] },
+        {
+          key: 'k',
+          label: '<img src=x onerror=alert(1)>',
+          forkedFrom: null,
+          steps: [step({ year: 2016 }), step({ run: 'running', progress: 0.5 })],
+        },
       ],
       colors: {
         foreground: '#fff',
@@ -81,6 +99,7 @@ describe('timeline model', () => {
         green: '#0f0',
         red: '#f00',
         orange: '#fa0',
+        purple: '#a0f',
         fontFamily: 'sans-serif',
         fontSize: 13,
       },
@@ -89,5 +108,109 @@ describe('timeline model', () => {
     assert.ok(!svg.includes('<img'));
     assert.ok(svg.includes('&#60;img src=x onerror=alert(1)&#62;'));
     assert.ok(svg.includes('>200M<'));
+  });
+
+  it('names a published step as such', () => {
+    assert.match(
+      stepLabel('c', step({ year: 2016, published: true, checkpoint: 'hub' })),
+      /, a published checkpoint\./,
+    );
+  });
+});
+
+describe('timeline lanes of variants', () => {
+  const years = [2016, 2017, 2018, 2019];
+  const lane = (key: string, forkedFrom: LaneChain['forkedFrom'], inheritedUpTo = 0): LaneChain => ({
+    key,
+    label: key,
+    forkedFrom,
+    steps: years.map((year) => step({ year, inherited: year <= inheritedUpTo })),
+  });
+  const base = lane('cum', null);
+  const lr = lane('cum@lr', { chain: 'cum', year: 2016 }, 2016);
+  const lrChild = lane('cum@lr2', { chain: 'cum@lr', year: 2017 }, 2017);
+  const seq = lane('seq', null);
+
+  it('puts each variant right under the chain it forked from', () => {
+    assert.deepEqual(
+      laneOrder([base, seq, lrChild, lr]).map((c) => c.key),
+      ['cum', 'cum@lr', 'cum@lr2', 'seq'],
+    );
+  });
+
+  it('keeps a variant whose parent is absent, and chains in a cycle, as lanes of their own', () => {
+    const orphan = lane('o', { chain: 'gone', year: 2016 }, 2016);
+    const a = lane('a', { chain: 'b', year: 2016 });
+    const b = lane('b', { chain: 'a', year: 2016 });
+    assert.deepEqual(
+      laneOrder([orphan, a, b, base]).map((c) => c.key),
+      ['o', 'cum', 'a', 'b'],
+    );
+  });
+
+  it('draws the inherited prefix once: in the parent lane, not in the variant lane', () => {
+    assert.deepEqual(
+      ownSteps(base).map((s) => s.year),
+      years,
+    );
+    assert.deepEqual(
+      ownSteps(lr).map((s) => s.year),
+      [2017, 2018, 2019],
+    );
+    assert.deepEqual(inheritedYears(lr), [2016]);
+    assert.deepEqual(inheritedYears(base), []);
+  });
+
+  it('links the parent node at the fork year to the variant first own step', () => {
+    assert.deepEqual(forkLinks([base, lr, lrChild, seq]), [
+      { parent: 'cum', variant: 'cum@lr', fromYear: 2016, toYear: 2017 },
+      { parent: 'cum@lr', variant: 'cum@lr2', fromYear: 2017, toYear: 2018 },
+    ]);
+    // No lane for the parent: nothing to draw from.
+    assert.deepEqual(forkLinks([lr]), []);
+  });
+
+  it('describes a lane with its label, where it forks and its root', () => {
+    assert.equal(
+      laneDescription({ label: 'cum · lr1e4', forkedFrom: { chain: 'cum', year: 2016 }, root: null }, 'cum'),
+      'cum · lr1e4; a variant: shares the steps up to 2016 with cum and forks after 2016',
+    );
+    assert.equal(
+      laneDescription({ label: 'x', forkedFrom: null, root: 'continues the published r 2016 checkpoint' }, null),
+      'x; continues the published r 2016 checkpoint',
+    );
+  });
+
+  it('exports the fork as a connector and leaves the inherited step out of the variant lane', () => {
+    const colors = {
+      foreground: '#fff',
+      background: '#000',
+      muted: '#999',
+      border: '#444',
+      blue: '#00f',
+      green: '#0f0',
+      red: '#f00',
+      orange: '#fa0',
+      purple: '#a0f',
+      fontFamily: 'sans-serif',
+      fontSize: 13,
+    };
+    const long = 'tic_medium/basic/cumulative · a very long variant name that cannot fit the label column at all';
+    const scene = buildTimelineScene({
+      width: 900,
+      dataVolume: [],
+      chains: [base, { ...lr, label: long }],
+      colors,
+    });
+    const texts = scene.items.flatMap((i) => (i.kind === 'text' ? [i.text] : []));
+    // 2016: the axis, and one node (the parent lane's); the variant lane says where it forks instead.
+    assert.equal(texts.filter((t) => t === '2016').length, 2);
+    assert.equal(texts.filter((t) => t === '2017').length, 3);
+    assert.ok(texts.includes('forks after 2016'));
+    const fork = scene.items.filter((i) => i.kind === 'line' && i.stroke === '#a0f');
+    assert.equal(fork.length, 4, 'down, across and the two strokes of the arrow head');
+    // The long label ends in an ellipsis instead of running into the nodes.
+    const name = texts.find((t) => t.startsWith('↳ tic_medium'))!;
+    assert.ok(name.endsWith('…') && name.length < long.length, name);
   });
 });
