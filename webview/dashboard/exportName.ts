@@ -8,7 +8,8 @@ export function exportFileName(parts: readonly string[], extension: string): str
   let stem = parts
     .filter((p) => p.length > 0)
     .join('-')
-    .replace(/[^\w.@ -]+/g, '_')
+    // `tic_medium/basic/cumulative · lr1e4` → `tic_medium_basic_cumulative_lr1e4`: no spaces around the `_`.
+    .replace(/\s*[^\w.@ -]+\s*/g, '_')
     .replace(/_+/g, '_')
     .replace(/^[. ]+/, '')
     .trim();

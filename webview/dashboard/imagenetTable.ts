@@ -6,7 +6,7 @@ import { formatPercent } from './matrixMath';
 export const imagenetHeader = ['chain', 'step', 'top1', 'top5', 'source'];
 
 export function imagenetCsvRows(chains: readonly ChainWire[]): CsvCell[][] {
-  return chains.flatMap((c) => c.imagenet.map((i): CsvCell[] => [c.key, i.year, i.top1, i.top5, i.source]));
+  return chains.flatMap((c) => c.imagenet.map((i): CsvCell[] => [c.label, i.year, i.top1, i.top5, i.source]));
 }
 
 /** ImageNet zero-shot top-1 / top-5 (percent) per chain (rows) and training step (column pairs). */
@@ -27,7 +27,7 @@ export function imagenetTable(chains: readonly ChainWire[]): HTMLTableElement {
   const body = el('tbody');
   for (const chain of chains) {
     const row = el('tr', { attrs: { 'data-chain': chain.key } }, [
-      el('th', { text: chain.key, attrs: { scope: 'row' } }),
+      el('th', { text: chain.label, attrs: { scope: 'row' } }),
     ]);
     for (const y of years) {
       const i = chain.imagenet.find((x) => x.year === y);

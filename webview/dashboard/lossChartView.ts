@@ -45,6 +45,7 @@ export class LossChartView {
   private readonly pointer: LossPointer;
   private readonly requests: LossRequests;
   private allChains: string[] = [];
+  private labels = new Map<string, string>();
   private data: LossesMessage | null = null;
   private last: LossSceneResult | null = null;
   private visible = false;
@@ -116,10 +117,14 @@ export class LossChartView {
     new ResizeObserver(() => this.resized()).observe(this.frame);
   }
 
-  /** The chains of the snapshot changed (or arrived). */
-  setChains(keys: readonly string[]): void {
-    const same = keys.length === this.allChains.length && keys.every((k, i) => k === this.allChains[i]);
-    this.allChains = [...keys];
+  /** The chains of the snapshot changed (or arrived): keys identify them, labels are what people read. */
+  setChains(chains: readonly { key: string; label: string }[]): void {
+    const keys = chains.map((c) => c.key);
+    const same =
+      keys.length === this.allChains.length &&
+      keys.every((k, i) => k === this.allChains[i] && chains[i]!.label === this.labels.get(k));
+    this.allChains = keys;
+    this.labels = new Map(chains.map((c) => [c.key, c.label]));
     if (!same) this.renderChainList();
     if (!same || !this.data) this.requestView();
   }
@@ -163,6 +168,11 @@ export class LossChartView {
 
   // -------------------------------------------------------------------------------------------------------------
 
+  /** What people read for a chain key (the key itself before a snapshot names it). */
+  private labelOf(key: string): string {
+    return this.labels.get(key) ?? key;
+  }
+
   private selectedChains(): string[] {
     const chosen = this.state.chains;
     if (chosen === null) return this.allChains.slice(0, defaultChainCount);
@@ -177,8 +187,10 @@ export class LossChartView {
       const swatch = el('span', { className: 'swatch', attrs: { 'aria-hidden': 'true' } });
       swatch.style.borderTopColor = color;
       swatch.style.borderTopStyle = dash.length === 0 ? 'solid' : dash[0]! > 3 ? 'dashed' : 'dotted';
-      const box = checkboxControl(`loss-chain-${i}`, key, selected.has(key), () => this.chainsChanged());
-      box.replaceChildren(swatch, document.createTextNode(key));
+      const label = this.labelOf(key);
+      const box = checkboxControl(`loss-chain-${i}`, label, selected.has(key), () => this.chainsChanged());
+      box.replaceChildren(swatch, document.createTextNode(label));
+      box.title = label;
       box.dataset.chain = key;
       return box;
     });
@@ -288,7 +300,11 @@ export class LossChartView {
     const result = buildLossScene({
       width,
       height,
-      series: (data ? series : []).map((s) => ({ ...s, colorIndex: Math.max(0, this.allChains.indexOf(s.chain)) })),
+      series: (data ? series : []).map((s) => ({
+        ...s,
+        chain: this.labelOf(s.chain),
+        colorIndex: Math.max(0, this.allChains.indexOf(s.chain)),
+      })),
       field,
       axis,
       xKind: this.xKind(),
@@ -339,6 +355,7 @@ export class LossChartView {
       data: this.data,
       series: () => this.shownSeries(),
       colorIndex: (chain) => Math.max(0, this.allChains.indexOf(chain)),
+      labelOf: (chain) => this.labelOf(chain),
       formatX: (x) => this.formatX(x),
     });
   }

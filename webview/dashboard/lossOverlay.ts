@@ -20,6 +20,8 @@ export interface LossOverlayInput {
   series: () => LossSeriesWire[];
   /** Where a chain sits in the snapshot, for its colour. */
   colorIndex: (chain: string) => number;
+  /** The chain's label, for the readout. */
+  labelOf: (chain: string) => string;
   formatX: (x: number) => string;
 }
 
@@ -100,7 +102,7 @@ export class LossOverlay {
       const swatch = el('span', { className: 'swatch', attrs: { 'aria-hidden': 'true' } });
       swatch.style.borderTopColor = color;
       const text =
-        `${s.chain}  x ${input.formatX(s.x[i]!)}  ${fieldLabels[data.field]} ${formatReadout(s.y[i]!)}` +
+        `${input.labelOf(s.chain)}  x ${input.formatX(s.x[i]!)}  ${fieldLabels[data.field]} ${formatReadout(s.y[i]!)}` +
         (s.smoothed ? `  smoothed ${formatReadout(s.smoothed[i]!)}` : '');
       rows.push(el('div', { className: 'readout-row' }, [swatch, document.createTextNode(text)]));
     }

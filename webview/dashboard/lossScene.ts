@@ -7,6 +7,7 @@ import { axisLabels, fieldLabels, timeScaleToMs } from './lossLabels';
 import { seriesStyle } from './seriesStyle';
 
 export interface LossSceneSeries {
+  /** The chain's label (legend, empty-series notes, the scene's title). */
   chain: string;
   /** The chain's colour slot (its place in the snapshot, so colours stay put when the selection changes). */
   colorIndex: number;

@@ -17,6 +17,7 @@ import { emptyText } from './emptyState';
 import { Exporter } from './exporter';
 import { LossChartView } from './lossChartView';
 import { MatricesView } from './matricesView';
+import { laneOrder } from './timelineModel';
 import { TimelineView } from './timelineView';
 
 type Init = Extract<HostToDashboard, { type: 'init' }>;
@@ -110,9 +111,11 @@ function renderSnapshot(snapshot: SnapshotWire): void {
   lossesEmpty.hidden = !empty;
   lossesEmpty.textContent = empty ? 'No chains to plot yet.' : '';
   losses.element.hidden = empty;
-  timeline.update(snapshot);
-  matrices.update(snapshot);
-  losses.setChains(snapshot.chains.map((c) => c.key));
+  // Every view lists the chains in the timeline's lane order: each variant right after the chain it forked from.
+  const ordered = { ...snapshot, chains: laneOrder(snapshot.chains) };
+  timeline.update(ordered);
+  matrices.update(ordered);
+  losses.setChains(ordered.chains);
   app.dataset.snapshot = 'ready';
   app.dataset.chains = String(snapshot.chains.length);
 }

@@ -103,12 +103,12 @@ export class MatricesView {
     for (const chain of chains) {
       const m = findMatrix(chain, key);
       if (!m) {
-        heatmaps.append(el('p', { className: 'muted', text: `${chain.key}: no ${option.metric} results yet.` }));
+        heatmaps.append(el('p', { className: 'muted', text: `${chain.label}: no ${option.metric} results yet.` }));
         continue;
       }
       const table = heatmapTable({
         grid: m,
-        caption: `${chain.key} — ${option.family} ${option.metric} (percent)`,
+        caption: `${chain.label} — ${option.family} ${option.metric} (percent)`,
         chain: chain.key,
         family: m.family,
         metric: m.metric,
@@ -122,7 +122,7 @@ export class MatricesView {
         el('div', { className: 'table-block' }, [
           table,
           exportButton('Export CSV', `matrix:${chain.key}`, () =>
-            this.exporter.export('csv', exportFileName([chain.key, m.family, m.metric], 'csv'), csv()),
+            this.exporter.export('csv', exportFileName([chain.label, m.family, m.metric], 'csv'), csv()),
           ),
         ]),
       );
@@ -145,7 +145,8 @@ export class MatricesView {
     bg: Rgba,
     t: ThemeColors,
   ): HTMLElement {
-    const keys = chains.map((c) => ({ value: c.key, label: c.key }));
+    const keys = chains.map((c) => ({ value: c.key, label: c.label }));
+    const labelOf = (key: string): string => chains.find((c) => c.key === key)?.label ?? key;
     const a = selectControl('diff-a', 'Chain A', keys, this.state.diffA!, (v) => {
       this.state.diffA = v;
       this.save();
@@ -173,11 +174,11 @@ export class MatricesView {
       const maxAbs = range ? Math.max(Math.abs(range.min), Math.abs(range.max)) : 0;
       const positive = parseColor(t.green) ?? fg;
       const negative = parseColor(t.red) ?? fg;
-      const label = `${this.state.diffA} − ${this.state.diffB}`;
+      const label = `${labelOf(this.state.diffA!)} − ${labelOf(this.state.diffB!)}`;
       const table = heatmapTable({
         grid,
         caption: `${label}: ${ma.family} ${ma.metric}, difference in percentage points (green: A is better)`,
-        chain: label,
+        chain: `${this.state.diffA} − ${this.state.diffB}`,
         family: ma.family,
         metric: ma.metric,
         mode: this.snapshot!.firstStep,
@@ -193,7 +194,10 @@ export class MatricesView {
         exportButton('Export CSV', 'difference', () =>
           this.exporter.export(
             'csv',
-            exportFileName([this.state.diffA!, 'minus', this.state.diffB!, ma.family, ma.metric], 'csv'),
+            exportFileName(
+              [labelOf(this.state.diffA!), 'minus', labelOf(this.state.diffB!), ma.family, ma.metric],
+              'csv',
+            ),
             gridCsv(grid),
           ),
         ),
@@ -253,7 +257,7 @@ export class MatricesView {
         exportButton('Export CSV', `other:${chain.key}`, () =>
           this.exporter.export(
             'csv',
-            exportFileName([chain.key, 'other-tasks'], 'csv'),
+            exportFileName([chain.label, 'other-tasks'], 'csv'),
             buildCsv(otherTasksHeader, otherTasksCsvRows(chain)),
           ),
         ),

@@ -6,7 +6,7 @@ import { formatPercent } from './matrixMath';
 export const otherTasksHeader = ['chain', 'step', 'task', 'dataset', 'value'];
 
 export function otherTasksCsvRows(chain: ChainWire): CsvCell[][] {
-  return chain.otherTasks.map((o): CsvCell[] => [chain.key, o.year, o.key, o.dataset, o.value]);
+  return chain.otherTasks.map((o): CsvCell[] => [chain.label, o.year, o.key, o.dataset, o.value]);
 }
 
 /** The other DataComp evaluation tasks of one chain: a row per task, a column per training step (percent). */
@@ -18,7 +18,7 @@ export function otherTasksTable(chain: ChainWire): HTMLTableElement {
     className: 'data-table other-tasks',
     attrs: { 'data-chain': chain.key },
   }) as HTMLTableElement;
-  table.append(el('caption', { text: `Other DataComp tasks of ${chain.key} (percent)` }));
+  table.append(el('caption', { text: `Other DataComp tasks of ${chain.label} (percent)` }));
   table.append(
     el('thead', {}, [
       el('tr', {}, [

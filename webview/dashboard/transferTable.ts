@@ -22,8 +22,8 @@ export function transferCsvRows(chains: readonly ChainWire[], key: string): CsvC
   for (const chain of chains) {
     const t = findTransfer(chain, key);
     if (!t) continue;
-    rows.push([chain.key, null, t.backward, t.id, t.forward]);
-    for (const s of t.perStep) rows.push([chain.key, s.year, s.backward, s.id, s.forward]);
+    rows.push([chain.label, null, t.backward, t.id, t.forward]);
+    for (const s of t.perStep) rows.push([chain.label, s.year, s.backward, s.id, s.forward]);
   }
   return rows;
 }
@@ -64,7 +64,7 @@ export function transferTable(
     const stepsId = `transfer-steps-${index++}`;
     const toggle = el('button', {
       className: 'disclosure',
-      text: chain.key,
+      text: chain.label,
       attrs: {
         type: 'button',
         'aria-expanded': String(open),

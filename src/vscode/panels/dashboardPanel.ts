@@ -177,7 +177,7 @@ export class DashboardPanel implements vscode.Disposable {
     if (!chain || !step) return;
     if (!step.finalCheckpoint) {
       void vscode.window.showInformationMessage(
-        `${chain.strategy} ${year} has no checkpoint in this workspace to evaluate (download or train it first).`,
+        `${chain.label} ${year} has no checkpoint in this workspace to evaluate (download or train it first).`,
       );
       return;
     }

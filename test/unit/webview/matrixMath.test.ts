@@ -11,7 +11,11 @@ import {
 
 const chain = (key: string, metrics: [string, string][]): ChainWire => ({
   key,
+  label: key,
   strategy: 'cumulative',
+  variant: null,
+  forkedFrom: null,
+  root: null,
   steps: [],
   matrices: metrics.map(([family, metric]) => ({ family, metric, rows: [], columns: [], values: [] })),
   transfer: [],
