@@ -74,7 +74,7 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   store.add(CheckpointInspectorProvider.register(context.extensionUri, log));
   for (const command of registerCheckpointCommands(context.extensionUri, log, hub)) store.add(command);
   for (const command of registerHubCommands(hub, context.secrets)) store.add(command);
-  for (const command of registerRunCommands(runs, context.extensionUri)) store.add(command);
+  for (const command of registerRunCommands(runs, context.extensionUri, hub)) store.add(command);
   const probe = {
     extensionUri: context.extensionUri,
     log,

@@ -9,28 +9,95 @@ import { evaluateFlow } from '../runs/evaluateFlow';
 import { resumeFlow } from '../runs/resumeFlow';
 import type { RunsService } from '../runs/runsService';
 import { isStepNode, type StepNode } from '../views/experimentsTree';
+import { isHubCheckpointNode, type HubCheckpointNode } from '../views/checkpointsTree';
+import type { HubService } from '../hub/hubService';
+import { publishedRepoMethod } from '../../tic/publishedRepoMethod';
+import { ticClipRepos } from '../../tic/ticClipRepos';
+import type { ResumeStart } from '../runs/resumeStart';
+import { ensureLocal } from './hubCommands';
 import { isQueuedNode, isRunNode } from '../views/runsTree';
 
-/** From the palette: pick a chain step that has a checkpoint. */
-async function pickStep(runs: RunsService, title: string): Promise<StepNode | undefined> {
+/** What a launch command was given or picked: a step of a chain, or a published checkpoint of the Hub catalog. */
+type Picked = { kind: 'step'; node: StepNode } | { kind: 'hub'; node: HubCheckpointNode };
+
+/**
+ * From the palette: pick a chain step that has a checkpoint, or a published checkpoint of the Hub catalog (cached or
+ * not: a launch from one downloads it first). `continual`: only starts that can be continued (no oracle).
+ */
+async function pickStart(
+  runs: RunsService,
+  hub: HubService,
+  title: string,
+  continual: boolean,
+): Promise<Picked | undefined> {
   await runs.rescan();
-  const items = (runs.workspace?.chains ?? []).flatMap((chain) =>
+  const steps = (runs.workspace?.chains ?? []).flatMap((chain) =>
     chain.steps
-      .filter((step) => step.finalCheckpoint !== null)
+      .filter((step) => step.finalCheckpoint !== null && !(continual && chain.strategy === 'oracle'))
       .map((step) => ({
         label: `${step.year}`,
         description: `${chain.strategy} · ${chain.filtering ?? '?'} · ${chain.scale ?? '?'}`,
         detail: step.expName ?? undefined,
-        node: { kind: 'step' as const, chain, step },
+        choice: { kind: 'step', node: { kind: 'step' as const, chain, step } } as Picked,
       })),
   );
-  if (items.length === 0) {
+  if (hub.catalog.kind !== 'ready') await hub.refresh();
+  const catalog = hub.catalog;
+  const published =
+    catalog.kind !== 'ready'
+      ? []
+      : catalog.repos
+          .filter((r) => !(continual && publishedRepoMethod(r.repo)?.strategy === 'oracle'))
+          .flatMap((r) =>
+            r.files
+              .filter((f) => f.kind === 'checkpoint' && f.year !== undefined)
+              .map((file) => ({
+                label: `${file.year}`,
+                description: `published · ${r.repo}`,
+                detail: file.cached ? 'cached on this machine' : 'downloaded first (about 1.8 GB)',
+                choice: { kind: 'hub', node: { kind: 'hubCheckpoint' as const, repo: r.repo, file } } as Picked,
+              })),
+          );
+  if (steps.length === 0 && published.length === 0) {
     void vscode.window.showInformationMessage(
-      'No training step with a checkpoint was found in this workspace (datacomp/results/<exp>/checkpoints/).',
+      'No training step with a checkpoint was found in this workspace (datacomp/results/<exp>/checkpoints/), and the Hugging Face Hub catalog is not available.',
     );
     return undefined;
   }
-  return (await vscode.window.showQuickPick(items, { title, matchOnDescription: true, matchOnDetail: true }))?.node;
+  type Item = vscode.QuickPickItem & { choice?: Picked };
+  const items: Item[] = [
+    ...(steps.length > 0 ? [{ label: 'This workspace', kind: vscode.QuickPickItemKind.Separator }, ...steps] : []),
+    ...(published.length > 0
+      ? [{ label: 'Published TiC-CLIP checkpoints', kind: vscode.QuickPickItemKind.Separator }, ...published]
+      : []),
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title, matchOnDescription: true, matchOnDetail: true });
+  return pick?.choice;
+}
+
+/** The given argument (a step of the Experiments view, a checkpoint of the Checkpoints view), else one picked. */
+function given(arg: unknown): Picked | undefined {
+  if (isStepNode(arg)) return { kind: 'step', node: arg };
+  if (isHubCheckpointNode(arg)) return { kind: 'hub', node: arg };
+  return undefined;
+}
+
+/** A launch's start: a chain step, or a published checkpoint made local first (downloaded, with its progress). */
+async function startOf(hub: HubService, picked: Picked): Promise<ResumeStart | undefined> {
+  if (picked.kind === 'step') return { kind: 'step', chain: picked.node.chain, year: picked.node.step.year };
+  const { repo, file } = picked.node;
+  const oracle = publishedRepoMethod(repo)?.strategy === 'oracle';
+  if (oracle || file.year === undefined) {
+    // Said before a 1.8 GB download rather than after it.
+    void vscode.window.showErrorMessage(
+      oracle
+        ? `${repo} is an oracle: it was trained once on all years, so there is no next year to continue it with. Evaluate it, or continue a cumulative or sequential checkpoint.`
+        : `${file.path} names no training year: TiC Studio cannot tell which year to train next.`,
+    );
+    return undefined;
+  }
+  const uri = await ensureLocal(hub, picked.node);
+  return uri && { kind: 'published', repo, year: file.year, path: uri.fsPath };
 }
 
 async function pickRun(
@@ -64,20 +131,30 @@ function showTrustModel(extensionUri: vscode.Uri): Thenable<unknown> {
   );
 }
 
-export function registerRunCommands(runs: RunsService, extensionUri: vscode.Uri): vscode.Disposable[] {
+export function registerRunCommands(runs: RunsService, extensionUri: vscode.Uri, hub: HubService): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(commandIds.resumeFromYear, async (arg?: unknown) => {
-      const node = isStepNode(arg) ? arg : await pickStep(runs, 'Resume Training From Year…');
-      if (node) await resumeFlow(runs, node.chain, node.step.year);
+      const picked = given(arg) ?? (await pickStart(runs, hub, 'Resume Training From Year…', true));
+      const start = picked && (await startOf(hub, picked));
+      if (start) await resumeFlow(runs, start);
     }),
     vscode.commands.registerCommand(commandIds.evaluateCheckpoint, async (arg?: unknown) => {
       if (arg instanceof vscode.Uri) return evaluateFlow(runs, arg.fsPath, null);
-      const node = isStepNode(arg) ? arg : await pickStep(runs, 'Evaluate Checkpoint…');
-      if (node?.step.finalCheckpoint) await evaluateFlow(runs, node.step.finalCheckpoint.path, node.step.expName);
+      const picked = given(arg) ?? (await pickStart(runs, hub, 'Evaluate Checkpoint…', false));
+      if (picked?.kind === 'step' && picked.node.step.finalCheckpoint)
+        await evaluateFlow(runs, picked.node.step.finalCheckpoint.path, picked.node.step.expName);
+      if (picked?.kind === 'hub') {
+        const uri = await ensureLocal(hub, picked.node);
+        // One eval folder per published checkpoint: TiC-CLIP-bestpool-cumulative_2016.
+        const name = `${picked.node.repo.split('/').pop() ?? picked.node.repo}_${picked.node.file.year ?? 'checkpoint'}`;
+        const published = (ticClipRepos as readonly string[]).includes(picked.node.repo);
+        if (uri) await evaluateFlow(runs, uri.fsPath, name, published ? 'ViT-B-16' : undefined);
+      }
     }),
     vscode.commands.registerCommand(commandIds.continueChain, async (arg?: unknown) => {
-      const node = isStepNode(arg) ? arg : await pickStep(runs, 'Continue the Chain to 2022 from…');
-      if (node) await continueChainFlow(runs, node.chain, node.step.year);
+      const picked = given(arg) ?? (await pickStart(runs, hub, 'Continue the Chain to 2022 from…', true));
+      const start = picked && (await startOf(hub, picked));
+      if (start) await continueChainFlow(runs, start);
     }),
     vscode.commands.registerCommand(commandIds.stopRun, async (arg?: unknown) => {
       // A restricted window shows the runs but signals nothing: its records are the workspace's word, not ours.

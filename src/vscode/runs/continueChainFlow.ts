@@ -2,8 +2,6 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { inspectCheckpoint } from '../../checkpoint/report';
-import { chainResumeDefaults } from '../../plan/chainResume';
-import type { Chain } from '../../workspace/chains';
 import { planEval } from '../../plan/evalPlan';
 import { validateEvalPlan } from '../../plan/evalValidation';
 import { PlanError } from '../../plan/planError';
@@ -11,54 +9,55 @@ import { hasBlockingProblem } from '../../plan/planProblem';
 import { planResume, type ResumeRequest } from '../../plan/resumePlan';
 import { validateResumePlan } from '../../plan/resumeValidation';
 import { simulatedEvalPlan, simulatedTrainPlan } from '../../plan/simulatedPlan';
-import { lastStepYear } from '../../tic/ticTimeline';
+import { lastStepYear, type TicStrategy } from '../../tic/ticTimeline';
+import { ticScaleConfigs } from '../../tic/ticScales';
 import { runChainSchedule, type ScheduledStep } from '../../runs/queue/chainSchedule';
 import { describeRunFailure } from '../common/errors';
 import { readRunSettings } from '../common/settings';
 import { firstExisting, forSimulation, hashParent, requireTrust } from './launchPrompts';
 import { selectedPython } from './pythonInterpreter';
+import { askScale, askVariant, resolveStart, type ResumeStart } from './resumeStart';
 import type { RunsService } from './runsService';
 import { pickPlacement } from './slurmPrompts';
 
 /**
- * "Continue the Chain to 2022": queues train + eval for every remaining year of the chain, each step starting when
- * the previous one succeeded, stopping at the first failure (chainSchedule.ts). Each step's plan is built when its
- * turn comes, from the checkpoint the previous step wrote, and validated like a single resume.
+ * "Continue the Chain to 2022": queues train + eval for every remaining year, each step starting when the previous
+ * one succeeded, stopping at the first failure (chainSchedule.ts). It follows the lineage it was started on: the
+ * chain's own step (or a published TiC-CLIP checkpoint, then at a scale whose model is the checkpoint's), and when
+ * that step already continues elsewhere the new steps form a variant with a name of its own. Each step's plan is
+ * built when its turn comes, from the checkpoint the previous step wrote, and validated like a single resume.
  */
-export async function continueChainFlow(runs: RunsService, chain: Chain, fromYear: number): Promise<void> {
+export async function continueChainFlow(runs: RunsService, start: ResumeStart): Promise<void> {
   if (!(await requireTrust())) return;
   const ws = runs.workspace;
   if (!ws || !runs.root || !runs.queue) return;
   const settings = readRunSettings(runs.root.fsPath);
   const simulated = settings.simulator !== undefined;
-  let defaults;
-  try {
-    defaults = chainResumeDefaults(chain, ws.experiments, fromYear);
-  } catch (error) {
-    void vscode.window.showErrorMessage(error instanceof PlanError ? error.message : String(error));
-    return;
-  }
+  const resolved = await resolveStart(runs, start);
+  if (!resolved) return;
+  const { defaults } = resolved;
+  const fromYear = defaults.fromYear;
   const years = Array.from({ length: lastStepYear - fromYear }, (_, i) => fromYear + 1 + i);
+  const strategy: TicStrategy = resolved.strategy ?? 'cumulative';
   if (years.length === 0) {
-    void vscode.window.showInformationMessage(`The ${chain.strategy} chain already reaches ${lastStepYear}.`);
+    void vscode.window.showInformationMessage(`The ${strategy} chain already reaches ${lastStepYear}.`);
     return;
   }
-  const title = `Continue ${chain.strategy} from ${fromYear} to ${lastStepYear}`;
+  const title = `Continue ${strategy} from ${fromYear} to ${lastStepYear}`;
+  let scale = defaults.request.scale;
+  if (start.kind === 'published') {
+    scale = await askScale(`${title}: scale (its model must be ${resolved.model ?? "the checkpoint's"})`, resolved);
+    if (!scale) return;
+  }
   const gpuPick = await pickPlacement(runs, title, `${title}: GPUs per node`, defaults.request.nprocPerNode, simulated);
   if (!gpuPick) return;
   const { slurm } = gpuPick;
   const { python } = await selectedPython(runs.root, settings.python);
   const datacomp = ws.checkout?.datacompDir ?? join(runs.root.fsPath, 'datacomp');
-  const evalDataDir = await vscode.window.showInputBox({
-    title: `${title}: eval data root (--data_dir of evaluate.py)`,
-    value: join(datacomp, 'data'),
-    ignoreFocusOut: true,
-  });
-  if (!evalDataDir) return;
-  const base: ResumeRequest = {
-    strategy: chain.strategy,
+  const first: ResumeRequest = {
+    strategy,
     checkpoint: defaults.request.checkpoint ?? null,
-    scale: defaults.request.scale ?? 'tic_medium',
+    scale: scale ?? 'tic_medium',
     filtering: defaults.request.filtering ?? 'basic',
     checkout: ws.checkout?.root ?? runs.root.fsPath,
     dataRoot: firstExisting(settings.dataRoot, defaults.request.dataRoot) ?? '',
@@ -67,6 +66,21 @@ export async function continueChainFlow(runs: RunsService, chain: Chain, fromYea
     nprocPerNode: gpuPick.n,
     torchrun: python.includes('/') ? join(dirname(python), 'torchrun') : undefined,
   };
+  const variant = await askVariant(`${title}: variant name`, resolved, (v) => {
+    try {
+      return planResume({ ...first, fromYear, variant: v }).expName;
+    } catch {
+      return '…';
+    }
+  });
+  if (variant === undefined) return;
+  const base: ResumeRequest = variant !== null ? { ...first, variant } : first;
+  const evalDataDir = await vscode.window.showInputBox({
+    title: `${title}: eval data root (--data_dir of evaluate.py)`,
+    value: join(datacomp, 'data'),
+    ignoreFocusOut: true,
+  });
+  if (!evalDataDir) return;
   const unique = (name: string): string => {
     let candidate = name;
     for (let i = 2; existsSync(join(base.outputDir, candidate)); i++) candidate = `${name}_run${i}`;
@@ -74,6 +88,7 @@ export async function continueChainFlow(runs: RunsService, chain: Chain, fromYea
   };
   const names = new Map(years.map((y) => [y, unique(planResume({ ...base, fromYear: y - 1 }).expName)]));
   const detail = [
+    start.kind === 'published' ? `From ${resolved.name} (${base.checkpoint ?? ''}).` : '',
     ...years.map((y) => `${y}: train ${names.get(y)}, then evaluate it`),
     'Stops at the first failure. Each step starts from the checkpoint the previous one wrote.',
     slurm
@@ -104,7 +119,7 @@ export async function continueChainFlow(runs: RunsService, chain: Chain, fromYea
         env: { ...run.env, ...env },
         ...(parentCheckpoint ? { parentCheckpoint } : {}),
         kind: 'train' as const,
-        label: `train ${year} ${chain.strategy}`,
+        label: `train ${year} ${strategy}${variant !== null ? ` ${variant}` : ''}`,
         simulated,
         outLogPath: join(plan.expDir, 'out.log'),
         outputDir: plan.expDir,
@@ -113,9 +128,7 @@ export async function continueChainFlow(runs: RunsService, chain: Chain, fromYea
     },
     eval: async () => {
       const trained = checkpoint ?? '';
-      const arch =
-        (await inspectCheckpoint(trained)).architecture?.name ??
-        (base.scale === 'tic_medium' ? 'ViT-B-32' : 'ViT-B-16');
+      const arch = (await inspectCheckpoint(trained)).architecture?.name ?? ticScaleConfigs[base.scale].model;
       const plan = planEval({
         checkout: base.checkout,
         checkpoint: trained,
@@ -133,7 +146,7 @@ export async function continueChainFlow(runs: RunsService, chain: Chain, fromYea
         ...run,
         env: { ...run.env, ...env },
         kind: 'eval' as const,
-        label: `eval ${year} ${chain.strategy}`,
+        label: `eval ${year} ${strategy}`,
         simulated,
         outputDir: plan.outputDir,
         ...(slurm ? { slurm } : {}),
@@ -154,7 +167,7 @@ export async function continueChainFlow(runs: RunsService, chain: Chain, fromYea
     const first = await runs.launch({
       ...tasklist,
       kind: 'tasklist',
-      label: `tasklist for ${chain.strategy}`,
+      label: `tasklist for ${strategy}`,
       ...(slurm ? { slurm } : {}),
     });
     const done = await runs.waitForEnd(first);

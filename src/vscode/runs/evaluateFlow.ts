@@ -13,8 +13,16 @@ import type { RunsService } from './runsService';
 import { askSlurmShape, confirmSlurmScript, pickWhere } from './slurmPrompts';
 import type { RunPlan } from '../../runs/model/runPlan';
 
-/** "Evaluate": tasklist then evaluate.py with one output folder per checkpoint (contracts §3.2, §7.9). */
-export async function evaluateFlow(runs: RunsService, checkpoint: string, expName: string | null): Promise<void> {
+/**
+ * "Evaluate": tasklist then evaluate.py with one output folder per checkpoint (contracts §3.2, §7.9). `knownModel`:
+ * the model when the shapes do not say (a published TiC-CLIP checkpoint is ViT-B-16, contracts §6.1).
+ */
+export async function evaluateFlow(
+  runs: RunsService,
+  checkpoint: string,
+  expName: string | null,
+  knownModel?: string,
+): Promise<void> {
   if (!(await requireTrust())) return;
   const ws = runs.workspace;
   if (!ws || !runs.root) return;
@@ -30,9 +38,11 @@ export async function evaluateFlow(runs: RunsService, checkpoint: string, expNam
     return;
   }
   arch ??=
+    knownModel ??
     (await vscode.window.showQuickPick(['ViT-B-32', 'ViT-B-16', 'ViT-L-14'], {
       title: 'The architecture could not be inferred from the shapes: which OpenCLIP model is it?',
-    })) ?? null;
+    })) ??
+    null;
   if (!arch) return;
   const datacomp = ws.checkout?.datacompDir ?? join(runs.root.fsPath, 'datacomp');
   const outputDir = join(

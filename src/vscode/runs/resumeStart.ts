@@ -1,0 +1,143 @@
+import * as vscode from 'vscode';
+import { inspectCheckpoint } from '../../checkpoint/report';
+import { chainResumeDefaults, publishedResumeDefaults, type ChainResumeDefaults } from '../../plan/chainResume';
+import { PlanError } from '../../plan/planError';
+import { freeVariantName, variantNameProblem } from '../../plan/variantName';
+import type { ClipModelName } from '../../tic/clipModels';
+import { scalesForModel, scalesNotForModel } from '../../tic/scalesForModel';
+import { ticClipRepos } from '../../tic/ticClipRepos';
+import { ticScaleConfigs, ticScales, type TicScale } from '../../tic/ticScales';
+import type { TicStrategy } from '../../tic/ticTimeline';
+import type { Chain } from '../../workspace/chains';
+import type { RunsService } from './runsService';
+
+// What the two launch flows that train onward (Resume from YEAR, Continue the Chain) ask about their start: a step
+// of a chain of the workspace, or a published TiC-CLIP checkpoint on this machine.
+
+/** Where training continues from. */
+export type ResumeStart =
+  | { readonly kind: 'step'; readonly chain: Chain; readonly year: number }
+  | { readonly kind: 'published'; readonly repo: string; readonly year: number; readonly path: string };
+
+export interface ResolvedStart {
+  readonly start: ResumeStart;
+  readonly defaults: ChainResumeDefaults;
+  /** The checkpoint's model when the scale must be chosen for it (a published start), else null. */
+  readonly model: ClipModelName | null;
+  /** The chain's strategy, or the repo's; null when the repo's name does not say. */
+  readonly strategy: TicStrategy | null;
+  /** For prompts: "the 2016 step" or "apple/TiC-CLIP-bestpool-cumulative 2016". */
+  readonly name: string;
+}
+
+/** The defaults of a start, or undefined after telling the user why there is none. */
+export async function resolveStart(runs: RunsService, start: ResumeStart): Promise<ResolvedStart | undefined> {
+  const ws = runs.workspace;
+  if (!ws) return undefined;
+  try {
+    if (start.kind === 'step') {
+      const defaults = chainResumeDefaults(start.chain, ws.experiments, start.year, ws.chains);
+      return { start, defaults, model: null, strategy: start.chain.strategy, name: `the ${start.year} step` };
+    }
+    const defaults = publishedResumeDefaults(start, ws.experiments, ws.chains);
+    return {
+      start,
+      defaults,
+      model: await modelOf(start),
+      strategy: defaults.request.strategy ?? null,
+      name: `${start.repo} ${start.year}`,
+    };
+  } catch (error) {
+    void vscode.window.showErrorMessage(
+      error instanceof PlanError
+        ? error.message
+        : `Cannot continue from ${start.kind === 'published' ? start.path : `the ${start.year} step`}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return undefined;
+  }
+}
+
+/**
+ * The model of a published checkpoint, read from its shapes; when they do not say (a stand-in, an unusual file), the
+ * six apple/TiC-CLIP repos are ViT-B-16 (contracts §6.1). Null: unknown.
+ */
+async function modelOf(start: Extract<ResumeStart, { kind: 'published' }>): Promise<ClipModelName | null> {
+  const name = (await inspectCheckpoint(start.path)).architecture?.name ?? null;
+  if (name !== null) return name;
+  return (ticClipRepos as readonly string[]).includes(start.repo) ? 'ViT-B-16' : null;
+}
+
+/**
+ * The scale for a published start: only scales whose model is the checkpoint's, since train.py loads the checkpoint
+ * into the scale's own model. Undefined when cancelled or when no scale fits (the user has been told).
+ */
+export async function askScale(title: string, resolved: ResolvedStart): Promise<TicScale | undefined> {
+  const model = resolved.model;
+  const fitting = model === null ? [...ticScales] : scalesForModel(model);
+  if (fitting.length === 0) {
+    void vscode.window.showErrorMessage(
+      `No TiC scale trains ${model ?? 'this model'}, the model of ${resolved.name}: it cannot be continued.`,
+    );
+    return undefined;
+  }
+  // The published checkpoints were trained at tic_xlarge (contracts §6.1): offer it first.
+  const ordered = [...fitting].sort((a, b) => (a === 'tic_xlarge' ? -1 : b === 'tic_xlarge' ? 1 : 0));
+  const others = model === null ? [] : scalesNotForModel(model);
+  const placeHolder =
+    model === null
+      ? "The checkpoint's model could not be read from its shapes: choose the scale that trains it."
+      : others.length === 0
+        ? undefined
+        : `${others.map((o) => o.scale).join(' and ')} ${others.length === 1 ? 'is' : 'are'} not offered: ${others.length === 1 ? 'it trains' : 'they train'} ${[...new Set(others.map((o) => o.model))].join(' and ')}, and a ${model} checkpoint cannot be loaded into that model${others.some((o) => o.scale === 'tic_medium') ? " (the model card's example names tic_medium, but that run would fail when it loads the checkpoint)" : ''}.`;
+  const published =
+    resolved.start.kind === 'published' && (ticClipRepos as readonly string[]).includes(resolved.start.repo);
+  const pick = await vscode.window.showQuickPick(
+    ordered.map((scale) => {
+      const c = ticScaleConfigs[scale];
+      return {
+        label: scale,
+        description: `${c.model}${published && scale === 'tic_xlarge' ? ' · the scale it was trained at' : ''}`,
+        detail: `global batch ${c.globalBatch.toLocaleString('en-US')} · lr ${c.learningRate} · ${c.trainNumSamples.toLocaleString('en-US')} samples per step`,
+        scale,
+      };
+    }),
+    { title, placeHolder, ignoreFocusOut: true },
+  );
+  return pick?.scale;
+}
+
+/**
+ * A name for the new variant when the start already continues as other experiments (launching from it forks):
+ * an input box proposing a free name, validated as the user types. Resolves to the chain's own variant (or null)
+ * when nothing continues from the start yet, and to undefined when cancelled.
+ */
+export async function askVariant(
+  title: string,
+  resolved: ResolvedStart,
+  nextName: (variant: string) => string,
+): Promise<string | null | undefined> {
+  const own = resolved.defaults.request.variant ?? null;
+  const siblings = resolved.defaults.continuesAs;
+  if (siblings.length === 0) return own;
+  const taken = new Set(resolved.defaults.takenVariants.map((t) => t.toLowerCase()));
+  const proposed = freeVariantName(taken);
+  const shown = siblings.length > 3 ? [...siblings.slice(0, 3), `${siblings.length - 3} more`] : siblings;
+  const variant = await vscode.window.showInputBox({
+    title,
+    value: proposed,
+    valueSelection: [0, proposed.length],
+    prompt: `${resolved.name[0]!.toUpperCase()}${resolved.name.slice(1)} already continues as ${shown.join(', ')}. A new run from it starts another variant: name it (letters, digits, . + -). Its first experiment: ${nextName(proposed)}.`,
+    ignoreFocusOut: true,
+    validateInput: (v) => {
+      const problem = variantNameProblem(v.trim());
+      if (problem !== null) return problem;
+      if (taken.has(v.trim().toLowerCase()))
+        return `${v.trim()} is already used next to this step: choose another name.`;
+      return {
+        message: `Its first experiment: ${nextName(v.trim())}`,
+        severity: vscode.InputBoxValidationSeverity.Info,
+      };
+    },
+  });
+  return variant === undefined ? undefined : variant.trim();
+}
