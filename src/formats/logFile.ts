@@ -5,6 +5,8 @@ import { LogParser, type LogParserOptions } from './logParser';
 export interface ParseLogFileOptions extends LogParserOptions {
   /** Byte offset to start at. When > 0, the text up to the first newline is skipped (it is the end of a line). */
   readonly start?: number;
+  /** Byte offset to stop before (default: the file's size); the line it cuts is parsed as a last line. */
+  readonly end?: number;
   /** Bytes per read; default 1 MiB. */
   readonly chunkSize?: number;
   readonly signal?: AbortSignal;
@@ -31,7 +33,7 @@ export async function parseLogFile(
 ): Promise<ParseLogFileResult> {
   const handle = await openUntrustedFile(path);
   try {
-    const size = (await handle.stat()).size;
+    const size = Math.min((await handle.stat()).size, options.end ?? Infinity);
     let position = Math.max(0, Math.min(options.start ?? 0, size));
     // No bigger than what is left to read (a status check reads a few hundred KB of many logs at once).
     const chunkSize = Math.max(1, Math.min(options.chunkSize ?? 1024 * 1024, size - position + 1));

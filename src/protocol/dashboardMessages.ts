@@ -62,6 +62,10 @@ export interface StepNodeWire {
   expName: string | null;
   /** The sibling chain's 2016 step, shown here too (continual chains share it). */
   shared: boolean;
+  /** A step before this variant's fork: the chain in `forkedFrom` shows it too. */
+  inherited: boolean;
+  /** A published checkpoint (Hugging Face) stands as this step of the lineage. */
+  published: boolean;
   checkpoint: (typeof checkpointStates)[number];
   run: (typeof runStates)[number];
   /** 0…1 while running, else null. */
@@ -113,9 +117,17 @@ export interface OtherTaskWire {
 }
 
 export interface ChainWire {
-  /** `tic_medium/basic/cumulative`. */
+  /** `tic_medium/basic/cumulative`, or `…@{exp name}` for a variant (src/workspace/chains.ts). */
   key: string;
+  /** What people read: `tic_medium/basic/cumulative`, or `tic_medium/basic/cumulative · lr1e4` for a variant. */
+  label: string;
   strategy: string;
+  /** The variant's name, null while the chain is the only lineage of its strategy × filtering × scale. */
+  variant: string | null;
+  /** The chain this variant forked from and the year of the last step they share. */
+  forkedFrom: { chain: string; year: number } | null;
+  /** A sentence on the lineage's root when it is not trained from scratch ("published … 2016"), else null. */
+  root: string | null;
   steps: StepNodeWire[];
   matrices: MatrixWire[];
   transfer: TransferWire[];
@@ -281,6 +293,8 @@ function parseStep(v: unknown): StepNodeWire {
     experiment: nullable(s.experiment, (x) => str(x, 'experiment', maxPath)),
     expName: nullable(s.expName, (x) => str(x, 'expName', maxKey)),
     shared: bool(s.shared, 'shared'),
+    inherited: bool(s.inherited, 'inherited'),
+    published: bool(s.published, 'published'),
     checkpoint: oneOf(s.checkpoint, 'checkpoint', checkpointStates),
     run: oneOf(s.run, 'run', runStates),
     progress: finiteOrNull(s.progress, 'progress'),
@@ -332,7 +346,14 @@ function parseChain(v: unknown): ChainWire {
   const c = record(v, 'chain');
   return {
     key: str(c.key, 'key', maxKey),
+    label: str(c.label, 'label', maxKey),
     strategy: str(c.strategy, 'strategy', maxKey),
+    variant: nullable(c.variant, (x) => str(x, 'variant', maxKey)),
+    forkedFrom: nullable(c.forkedFrom, (x) => {
+      const f = record(x, 'forkedFrom');
+      return { chain: str(f.chain, 'chain', maxKey), year: year(f.year) };
+    }),
+    root: nullable(c.root, (x) => str(x, 'root', maxPath)),
     steps: arr(c.steps, 'steps', parseStep, 100),
     matrices: arr(c.matrices, 'matrices', parseMatrix, 100),
     transfer: arr(c.transfer, 'transfer', parseTransfer, 100),

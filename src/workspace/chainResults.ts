@@ -14,6 +14,13 @@ import type { FirstStepMode } from '../tic/transferRegion';
 /** What one chain scored: matrices, transfer, ImageNet. Plain data, safe to JSON.stringify. */
 export interface ChainResults {
   readonly key: string;
+  /** The variant's name, null while its strategy × filtering × scale has one lineage (chains.ts). */
+  readonly variant: string | null;
+  readonly label: string;
+  /** Exp names of the lineage's steps, oldest first. */
+  readonly lineage: readonly string[];
+  /** The chain and year this variant leaves, null for a main lineage. */
+  readonly forkedFrom: { readonly chain: string; readonly year: number } | null;
   readonly strategy: TicStrategy;
   readonly scale: TicScale | null;
   readonly filtering: string | null;
@@ -41,6 +48,10 @@ export interface ChainResultsStep {
   readonly expName: string | null;
   /** The sibling chain's 2016 step (continual chains share their first step, §1.7); its eval is that one's. */
   readonly shared: boolean;
+  /** A step before this variant's fork (the chain it forked from has it too). */
+  readonly inherited: boolean;
+  /** The published checkpoint standing as this step (`apple/TiC-CLIP-…`), null otherwise. */
+  readonly published: string | null;
   /** The evaluate.py output dir the step's row came from, null when it was not evaluated. */
   readonly evalDir: string | null;
 }
@@ -140,6 +151,10 @@ export async function buildChainResults(
       });
       return {
         key: chain.key,
+        variant: chain.variant,
+        label: chain.label,
+        lineage: chain.lineage,
+        forkedFrom: chain.forkedFrom,
         strategy: chain.strategy,
         scale: chain.scale,
         filtering: chain.filtering,
@@ -156,7 +171,15 @@ export async function buildChainResults(
 }
 
 function stepSummary(step: ChainStep, evalDir: string | null): ChainResultsStep {
-  return { year: step.year, experiment: step.experiment, expName: step.expName, shared: step.shared, evalDir };
+  return {
+    year: step.year,
+    experiment: step.experiment,
+    expName: step.expName,
+    shared: step.shared,
+    inherited: step.inherited,
+    published: step.published?.repo ?? null,
+    evalDir,
+  };
 }
 
 /** Everything but the TiC-DataComp tasks (whose yearly keys make the matrices and whose monthly keys are left out). */

@@ -5,47 +5,89 @@ import type { ResumeReference } from '../formats/resumeReference';
 import type { RunStatus } from './runStatus';
 import type { TicScale } from '../tic/ticScales';
 import { firstStepYear, trainingStepYears, type TicStrategy } from '../tic/ticTimeline';
+import { lineagePaths, type LineagePath, type StepSeed } from './chainPaths';
+import { buildLineage, type LineageParent, type LineageProblem, type LineageRoot } from './lineage';
+import { nameVariant, paramsDifference } from './variantNames';
+
+export type { LineageRoot } from './lineage';
 
 /**
- * A chain: the training steps of one strategy × filtering × scale (contracts §1.7), one entry per step. Continual
- * chains (cumulative, sequential) have the 7 steps 2016…2022, empty where nothing was found; an oracle chain has
- * the years it trained (normally only 2022). Both continual chains start from the same 2016 model (§1.7): a chain
- * without its own 2016 experiment shows its sibling's, marked `shared` (the one its 2017 step resumed from when
- * the resume path says so).
+ * A chain: one lineage of checkpoints (contracts §1.8): a root-to-leaf path of the lineage forest (lineage.ts)
+ * within one strategy × filtering × scale, one entry per step. Continual chains (cumulative, sequential) have the
+ * 7 steps 2016…2022, empty where nothing was found; an oracle chain has the years it trained (normally only 2022).
+ * Where a step has several children the chains fork: each path is its own chain, a **variant**; the steps before
+ * the fork appear in every variant's `steps` (so its matrices are its own lineage's) and are marked `inherited` in
+ * all but the first (main) variant. Both continual chains start from the same 2016 model (§1.7): a step taken from
+ * the sibling strategy's experiments is marked `shared`.
  */
 export interface Chain {
-  /** `tic_medium/basic/cumulative` (`unknown` for an unknown scale or filtering). */
+  /**
+   * Unique per chain: the group key (`tic_medium/basic/cumulative`) for the main lineage of its group; for the
+   * other variants `{group}@{the exp name of its first own step}` (stable while the chain grows).
+   */
   readonly key: string;
+  /** `tic_medium/basic/cumulative` (`unknown` for an unknown scale or filtering): the chains of one method. */
+  readonly group: string;
   readonly strategy: TicStrategy;
   readonly scale: TicScale | null;
   readonly filtering: string | null;
+  /** The variant's name; null while its group has only this chain (nothing to tell apart). */
+  readonly variant: string | null;
+  /** Where the name came from: the user's rename, the exp names' suffix, params.txt keys that differ, a default. */
+  readonly variantSource: 'user' | 'suffix' | 'params' | 'default' | null;
+  /** For people: `tic_medium/basic/cumulative`, or `tic_medium/basic/cumulative · lr1e4`. */
+  readonly label: string;
+  /** The chain (key) and the year of the last step it shares with it; null for a main lineage or its own root. */
+  readonly forkedFrom: { readonly chain: string; readonly year: number } | null;
+  /** What the lineage's first step was initialised from. */
+  readonly root: LineageRoot;
+  /** Exp names of the present steps in order (a published step: `apple/TiC-CLIP-…:checkpoints/2016.pt`). */
+  readonly lineage: readonly string[];
+  /** Some steps were placed by the name rules, without a readable lineage (no params.txt, no log header). */
+  readonly guessed: boolean;
   readonly steps: readonly ChainStep[];
   /** The latest year with an experiment; the next step trains lastYear + 1. */
   readonly lastYear: number | null;
 }
 
+/** A published checkpoint standing as a step of a lineage rooted at it. */
+export interface PublishedStep {
+  readonly repo: string;
+  readonly year: number;
+  /** The file the lineage's first experiment resumed from (only for the root year; null for earlier years). */
+  readonly path: string | null;
+}
+
 export interface ChainStep {
   readonly year: number;
-  /** The experiment's dir (the key into the workspace's experiments), null for a missing step. */
+  /** The experiment's dir (the key into the workspace's experiments), null for a missing or published step. */
   readonly experiment: string | null;
   readonly expName: string | null;
   /** The 2016 step of the sibling chain (continual chains share their first step). */
   readonly shared: boolean;
+  /** A step before this chain's fork: it belongs to the chain in `forkedFrom`, where the tree shows it. */
+  readonly inherited: boolean;
+  /** The published checkpoint this lineage stands on for this year (experiment is then null). */
+  readonly published: PublishedStep | null;
+  /** Placed by the name rules: the experiment has no readable lineage. */
+  readonly byNameRules: boolean;
   /** What the next step resumes from: `checkpoints/epoch_latest.pt`, else the highest `epoch_N.pt`. */
   readonly finalCheckpoint: CheckpointFile | null;
   readonly status: RunStatus | null;
   readonly statusReason: string | null;
   /** The evaluation of this step's checkpoint, when found. */
   readonly eval: ChainStepEval | null;
-  /** params.txt `resume`: what this step was initialised from. */
+  /** params.txt `resume` (or the first start's, for a `--resume latest` restart): what this step started from. */
   readonly resumedFrom: ResumeReference | null;
   /**
    * For continued steps: whether `resume` names the chain's previous step (its experiment, or the published
    * checkpoint of that year). For from-scratch steps: null when there is no resume, false when there is one.
    */
   readonly resumeMatchesChain: boolean | null;
-  /** Other experiments that identify as the same chain and year (reruns); the chosen one is finished first. */
+  /** Other attempts at this step (same parent, same name but a `_runN` suffix); the chosen one is listed first. */
   readonly alternatives: readonly string[];
+  /** Experiments (dirs) that resumed from this step's checkpoint, in any chain: a launch from it forks. */
+  readonly children: readonly string[];
 }
 
 export interface ChainStepEval {
@@ -78,17 +120,34 @@ export interface ChainModel {
   readonly chains: readonly Chain[];
   readonly unchained: readonly Unchained[];
   readonly evalMatches: readonly EvalMatch[];
+  /** Lineages that could not be followed: a parent not in the workspace, a loop, two steps of one year. */
+  readonly problems: readonly LineageProblem[];
 }
 
-export function buildChains(experiments: readonly Experiment[], evalDirs: readonly EvalDir[]): ChainModel {
-  const evalMatches = matchEvalDirs(experiments, evalDirs);
-  const evalByExperiment = pickEvalPerExperiment(evalMatches, evalDirs, experiments);
+export interface BuildChainsOptions {
+  /** The user's variant names by chain key (variantNamesFile.ts). */
+  readonly variantNames?: ReadonlyMap<string, string>;
+}
+
+/**
+ * Groups the experiments into chains (contracts §1.8): the lineage forest (lineage.ts) per strategy × filtering ×
+ * scale, each root-to-leaf path one chain (chainPaths.ts). Experiments with no readable lineage are placed by the
+ * name rules (as the child of the group's preferred step of the year before), and their steps say so. Oracles are
+ * not lineages (each trains from scratch): one oracle chain per name variant, the years it trained.
+ */
+export function buildChains(
+  given: readonly Experiment[],
+  evalDirs: readonly EvalDir[],
+  options: BuildChainsOptions = {},
+): ChainModel {
+  const evalMatches = matchEvalDirs(given, evalDirs);
+  const evalByExperiment = pickEvalPerExperiment(evalMatches, evalDirs, given);
+  const lineage = buildLineage(given);
+  const problems: LineageProblem[] = [...lineage.problems];
+  const experiments = inheritIdentity(given, lineage.parentOf);
 
   const unchained: Unchained[] = [];
-  const groups = new Map<
-    string,
-    { strategy: TicStrategy; scale: TicScale | null; filtering: string | null; byYear: Map<number, Experiment[]> }
-  >();
+  const groups = new Map<string, Group>();
   for (const exp of experiments) {
     const id = exp.identity;
     if (id === null) {
@@ -98,67 +157,322 @@ export function buildChains(experiments: readonly Experiment[], evalDirs: readon
     const key = chainKey(id.scale, id.filtering, id.strategy);
     let group = groups.get(key);
     if (!group) {
-      group = { strategy: id.strategy, scale: id.scale, filtering: id.filtering, byYear: new Map() };
+      group = { key, strategy: id.strategy, scale: id.scale, filtering: id.filtering, members: [] };
       groups.set(key, group);
     }
-    const list = group.byYear.get(id.year) ?? [];
-    list.push(exp);
-    group.byYear.set(id.year, list);
+    group.members.push(exp);
   }
 
   const byDir = new Map(experiments.map((e) => [e.dir, e]));
-  const chains: Chain[] = [];
-  for (const [key, group] of groups) {
-    const chosen = new Map<number, { exp: Experiment; alternatives: string[]; shared: boolean }>();
-    for (const [year, list] of group.byYear) {
-      const [best, ...rest] = [...list].sort(preferredFirst);
-      chosen.set(year, { exp: best!, alternatives: rest.map((e) => e.dir), shared: false });
-    }
-    if (group.strategy !== 'oracle' && !chosen.has(firstStepYear)) {
-      const shared = sharedFirstStep(group, groups, chosen.get(firstStepYear + 1)?.exp ?? null);
-      if (shared) chosen.set(firstStepYear, { exp: shared, alternatives: [], shared: true });
-    }
-    const years = group.strategy === 'oracle' ? [...chosen.keys()].sort((a, b) => a - b) : [...trainingStepYears];
-    const steps = years.map((year): ChainStep => {
-      const entry = chosen.get(year);
-      if (!entry) return emptyStep(year);
-      const exp = entry.exp;
-      const fromScratch = group.strategy === 'oracle' || year === firstStepYear;
-      const previous = chosen.get(year - 1)?.exp ?? null;
-      return {
-        year,
-        experiment: exp.dir,
-        expName: exp.name,
-        shared: entry.shared,
-        finalCheckpoint: exp.finalCheckpoint,
-        status: exp.status.status,
-        statusReason: exp.status.reason,
-        eval: evalByExperiment.get(exp.dir) ?? null,
-        resumedFrom: exp.resume,
-        resumeMatchesChain: fromScratch
-          ? exp.resume === null
-            ? null
-            : false
-          : resumeMatches(exp.resume, previous, year - 1, group.filtering, group.strategy),
-        alternatives: entry.alternatives,
-      };
-    });
-    const present = steps.filter((s) => s.experiment !== null && byDir.has(s.experiment));
-    chains.push({
-      key,
-      strategy: group.strategy,
-      scale: group.scale,
-      filtering: group.filtering,
-      steps,
-      lastYear: present.length === 0 ? null : present[present.length - 1]!.year,
-    });
+  const { parentOf, guessed } = placeUnknown(experiments, lineage.parentOf, groups);
+  const childrenOf = new Map<string, string[]>();
+  for (const exp of [...experiments].sort((a, b) => a.name.localeCompare(b.name))) {
+    const parent = parentOf.get(exp.dir);
+    if (parent?.kind === 'experiment') childrenOf.set(parent.dir, [...(childrenOf.get(parent.dir) ?? []), exp.dir]);
   }
-  chains.sort((a, b) => a.key.localeCompare(b.key));
-  return { chains, unchained, evalMatches };
+  const context: StepContext = { byDir, evalByExperiment, childrenOf, guessed };
+
+  const chains: Chain[] = [];
+  for (const group of [...groups.values()].sort((a, b) => a.key.localeCompare(b.key))) {
+    const paths: LineagePath[] =
+      group.strategy === 'oracle'
+        ? oraclePaths(group.members)
+        : lineagePaths({ members: group.members, parentOf, childrenOf, byDir, preferred: preferredFirst });
+    const drafts = paths.map((path, i) => draftChain(group, path, i, paths, context, problems));
+    chains.push(...nameVariants(drafts, options.variantNames ?? new Map()));
+  }
+  return { chains, unchained, evalMatches, problems };
+}
+
+interface Group {
+  readonly key: string;
+  readonly strategy: TicStrategy;
+  readonly scale: TicScale | null;
+  readonly filtering: string | null;
+  readonly members: Experiment[];
+}
+
+interface StepContext {
+  readonly byDir: ReadonlyMap<string, Experiment>;
+  readonly evalByExperiment: ReadonlyMap<string, ChainStepEval>;
+  readonly childrenOf: ReadonlyMap<string, readonly string[]>;
+  readonly guessed: ReadonlySet<string>;
+}
+
+/** A chain before its variant name: the key of a variant still needs the whole group's paths. */
+interface Draft extends Omit<Chain, 'variant' | 'variantSource' | 'label'> {
+  readonly ownExperiments: readonly Experiment[];
+  readonly forkSibling: Experiment | null;
 }
 
 export function chainKey(scale: string | null, filtering: string | null, strategy: TicStrategy): string {
   return `${scale ?? 'unknown'}/${filtering ?? 'unknown'}/${strategy}`;
+}
+
+/**
+ * A step whose own files leave the scale or filtering unknown (a variant's lr hides the scale's geometry, a name
+ * without `basic`/`bestpool`) continues its parent's: the parent experiment's identity, or the published repo's
+ * filtering. Parents first, so a whole lineage inherits from its root.
+ */
+function inheritIdentity(
+  experiments: readonly Experiment[],
+  parentOf: ReadonlyMap<string, LineageParent>,
+): Experiment[] {
+  const byDir = new Map(experiments.map((e) => [e.dir, e]));
+  const resolved = new Map<string, Experiment>();
+  const resolve = (exp: Experiment, depth: number): Experiment => {
+    const done = resolved.get(exp.dir);
+    if (done) return done;
+    const id = exp.identity;
+    let result = exp;
+    if (id !== null && (id.scale === null || id.filtering === null) && depth < 64) {
+      const parent = parentOf.get(exp.dir);
+      const from = parent?.kind === 'experiment' ? byDir.get(parent.dir) : undefined;
+      const parentId = from ? resolve(from, depth + 1).identity : null;
+      const publishedFiltering = parent?.kind === 'published' ? /TiC-CLIP-(\w+)-/.exec(parent.repo)?.[1] : undefined;
+      const scale = id.scale ?? parentId?.scale ?? null;
+      const filtering = id.filtering ?? parentId?.filtering ?? publishedFiltering ?? null;
+      if (scale !== id.scale || filtering !== id.filtering) {
+        const notes = [
+          ...id.notes,
+          `scale and filtering as its lineage's (${scale ?? 'unknown'}, ${filtering ?? 'unknown'})`,
+        ];
+        result = { ...exp, identity: { ...id, scale, filtering, notes } };
+      }
+    }
+    resolved.set(exp.dir, result);
+    return result;
+  };
+  return experiments.map((e) => resolve(e, 0));
+}
+
+/**
+ * The parent of each experiment whose lineage nobody wrote down (no params.txt, no log header), by the name rules:
+ * the first step and oracles are roots; any other step continues the group's preferred step of the nearest earlier
+ * year (the sibling strategy's 2016 step when the group has none), as TiC Studio grouped chains before lineages.
+ */
+function placeUnknown(
+  experiments: readonly Experiment[],
+  known: ReadonlyMap<string, LineageParent>,
+  groups: ReadonlyMap<string, Group>,
+): { parentOf: Map<string, LineageParent>; guessed: Set<string> } {
+  const parentOf = new Map(known);
+  const guessed = new Set<string>();
+  const ordered = experiments.filter((e) => e.identity !== null).sort((a, b) => a.identity!.year - b.identity!.year);
+  for (const exp of ordered) {
+    if (parentOf.get(exp.dir)?.kind !== 'unknown') continue;
+    const id = exp.identity!;
+    guessed.add(exp.dir);
+    if (id.strategy === 'oracle' || id.firstStep) {
+      parentOf.set(exp.dir, { kind: 'scratch' });
+      continue;
+    }
+    const group = groups.get(chainKey(id.scale, id.filtering, id.strategy));
+    let pick: Experiment | undefined;
+    for (let year = id.year - 1; year >= firstStepYear && pick === undefined; year--) {
+      let candidates = (group?.members ?? []).filter((e) => e.identity!.year === year);
+      if (candidates.length === 0 && year === firstStepYear) {
+        const sibling = groups.get(
+          chainKey(id.scale, id.filtering, id.strategy === 'cumulative' ? 'sequential' : 'cumulative'),
+        );
+        candidates = (sibling?.members ?? []).filter((e) => e.identity!.firstStep);
+      }
+      pick = [...candidates].sort(mainFirst)[0];
+    }
+    if (pick !== undefined) parentOf.set(exp.dir, { kind: 'experiment', dir: pick.dir, matchedBy: 'name' });
+  }
+  return { parentOf, guessed };
+}
+
+/** A name without a variant first, then the preferred run. */
+function mainFirst(a: Experiment, b: Experiment): number {
+  return Number(nameVariant(a.name) !== null) - Number(nameVariant(b.name) !== null) || preferredFirst(a, b);
+}
+
+/** Oracles train from scratch: one chain per name variant, the preferred run per year, the others its attempts. */
+function oraclePaths(members: readonly Experiment[]): LineagePath[] {
+  const byVariant = new Map<string, Experiment[]>();
+  for (const exp of [...members].sort(mainFirst)) {
+    const variant = nameVariant(exp.name) ?? '';
+    byVariant.set(variant, [...(byVariant.get(variant) ?? []), exp]);
+  }
+  return [...byVariant.values()].map((list) => {
+    const byYear = new Map<number, Experiment[]>();
+    for (const exp of list) byYear.set(exp.identity!.year, [...(byYear.get(exp.identity!.year) ?? []), exp]);
+    const seeds = [...byYear.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([year, attempts]): StepSeed => {
+        const [chosen, ...alternatives] = [...attempts].sort(preferredFirst);
+        return { kind: 'node', node: { year, chosen: chosen!, alternatives, parent: { kind: 'scratch' } } };
+      });
+    return { seeds, firstOwn: 0, forkedFrom: null, root: { kind: 'scratch' } };
+  });
+}
+
+function draftChain(
+  group: Group,
+  path: LineagePath,
+  index: number,
+  paths: readonly LineagePath[],
+  context: StepContext,
+  problems: LineageProblem[],
+): Draft {
+  const firstOwnSeed = path.seeds[path.firstOwn];
+  const firstOwnNode = firstOwnSeed?.kind === 'node' ? firstOwnSeed.node : null;
+  const key = index === 0 || firstOwnNode === null ? group.key : `${group.key}@${firstOwnNode.chosen.name}`;
+  const forked = path.forkedFrom;
+
+  // One seed per year; a lineage that trains a year twice keeps the later step and says so.
+  const byYear = new Map<number, { seed: StepSeed; inherited: boolean }>();
+  path.seeds.forEach((seed, i) => {
+    const year = seedYear(seed);
+    const earlier = byYear.get(year);
+    if (earlier && earlier.seed.kind !== 'published') {
+      const dir = seed.kind === 'node' ? seed.node.chosen.dir : seed.kind === 'foreign' ? seed.exp.dir : '';
+      problems.push({
+        dir,
+        message: `${seedName(seed)} trains ${year} again on top of ${seedName(earlier.seed)}: only the later step is shown in its chain.`,
+      });
+    }
+    byYear.set(year, { seed, inherited: forked !== null && i < path.firstOwn });
+  });
+  const years = group.strategy === 'oracle' ? [...byYear.keys()].sort((a, b) => a - b) : [...trainingStepYears];
+  const steps = years.map((year): ChainStep => {
+    const entry = byYear.get(year);
+    if (!entry) return emptyStep(year);
+    const previous = byYear.get(year - 1)?.seed;
+    const previousExp =
+      previous?.kind === 'node' ? previous.node.chosen : previous?.kind === 'foreign' ? previous.exp : null;
+    return stepOf(group, entry.seed, entry.inherited, previousExp, context);
+  });
+  const own = path.seeds.slice(path.firstOwn).flatMap((s) => (s.kind === 'node' ? [s.node.chosen] : []));
+  const present = steps.filter((s) => s.experiment !== null);
+  const forkSiblingSeed =
+    forked === null
+      ? undefined
+      : paths[forked.path]?.seeds.find((s) => seedYear(s) === seedYear(path.seeds[path.firstOwn]!));
+  return {
+    key,
+    group: group.key,
+    strategy: group.strategy,
+    scale: group.scale,
+    filtering: group.filtering,
+    forkedFrom: forked === null ? null : { chain: forked.path === 0 ? group.key : '', year: forked.year },
+    root: path.root,
+    lineage: path.seeds.map(seedName),
+    guessed: steps.some((s) => s.byNameRules),
+    steps,
+    lastYear: present.length === 0 ? null : present[present.length - 1]!.year,
+    ownExperiments: own,
+    forkSibling: forkSiblingSeed?.kind === 'node' ? forkSiblingSeed.node.chosen : null,
+  };
+}
+
+function stepOf(
+  group: Group,
+  seed: StepSeed,
+  inherited: boolean,
+  previous: Experiment | null,
+  context: StepContext,
+): ChainStep {
+  if (seed.kind === 'published') {
+    return {
+      ...emptyStep(seed.year),
+      inherited,
+      published: { repo: seed.repo, year: seed.year, path: seed.path },
+    };
+  }
+  const exp = seed.kind === 'node' ? seed.node.chosen : seed.exp;
+  const alternatives = seed.kind === 'node' ? seed.node.alternatives : [];
+  const fromScratch = group.strategy === 'oracle' || exp.identity?.firstStep === true;
+  const year = seedYear(seed);
+  return {
+    year,
+    experiment: exp.dir,
+    expName: exp.name,
+    shared: seed.kind === 'foreign',
+    inherited,
+    published: null,
+    byNameRules: context.guessed.has(exp.dir),
+    finalCheckpoint: exp.finalCheckpoint,
+    status: exp.status.status,
+    statusReason: exp.status.reason,
+    eval: context.evalByExperiment.get(exp.dir) ?? null,
+    resumedFrom: exp.origin,
+    resumeMatchesChain: fromScratch
+      ? exp.origin === null
+        ? null
+        : false
+      : resumeMatches(exp.origin, previous, year - 1, group.filtering, group.strategy),
+    alternatives: alternatives.map((e) => e.dir),
+    children: [exp, ...alternatives].flatMap((e) => context.childrenOf.get(e.dir) ?? []),
+  };
+}
+
+/**
+ * Names the variants of one group: while it has one chain, none; else the user's name, else the exp names' suffix
+ * (`…_2017_lr1e4` → `lr1e4`), else for the main lineage `baseline`, for a lineage on a published checkpoint
+ * `from published YEAR`, else the method keys its params.txt changes against the chain it forked from
+ * (`lr 1e-4`), else `variant N`. Names are made unique within the group.
+ */
+function nameVariants(drafts: readonly Draft[], userNames: ReadonlyMap<string, string>): Chain[] {
+  // A variant forked from a chain other than the main one learns that chain's key now.
+  const keyed = drafts.map((d, i) =>
+    d.forkedFrom !== null && d.forkedFrom.chain === '' ? { ...d, forkedFrom: forkedKey(drafts, i) } : d,
+  );
+  if (keyed.length === 1) {
+    const { ownExperiments: _o, forkSibling: _f, ...chain } = keyed[0]!;
+    return [{ ...chain, variant: null, variantSource: null, label: chain.group }];
+  }
+  const used = new Set<string>();
+  return keyed.map((draft, i) => {
+    const { ownExperiments, forkSibling, ...chain } = draft;
+    const user = userNames.get(chain.key);
+    const suffix = ownExperiments.map((e) => nameVariant(e.name)).find((v) => v !== null) ?? null;
+    const firstOwn = ownExperiments[0] ?? null;
+    let variant: string;
+    let source: Chain['variantSource'];
+    if (user !== undefined) [variant, source] = [user, 'user'];
+    else if (suffix !== null) [variant, source] = [suffix, 'suffix'];
+    else if (i === 0) [variant, source] = ['baseline', 'default'];
+    else if (chain.root.kind === 'published' && chain.forkedFrom === null)
+      [variant, source] = [`from published ${chain.root.year}`, 'default'];
+    else {
+      const diff = paramsDifference(
+        firstOwn?.params ?? null,
+        (forkSibling ?? keyed[0]!.ownExperiments[0])?.params ?? null,
+      );
+      [variant, source] = diff !== null ? [diff, 'params'] : [`variant ${i + 1}`, 'default'];
+    }
+    let unique = variant;
+    for (let n = 2; used.has(unique); n++) unique = `${variant} (${n})`;
+    used.add(unique);
+    return { ...chain, variant: unique, variantSource: source, label: `${chain.group} · ${unique}` };
+  });
+}
+
+function forkedKey(drafts: readonly Draft[], index: number): Chain['forkedFrom'] {
+  const draft = drafts[index]!;
+  // The earlier chain holding the fork step: the last one before this with the same step at the fork year.
+  const forkYear = draft.forkedFrom!.year;
+  const step = draft.steps.find((s) => s.year === forkYear);
+  for (let j = index - 1; j >= 0; j--) {
+    const other = drafts[j]!.steps.find((s) => s.year === forkYear);
+    if (other && step && other.experiment === step.experiment && !other.inherited) {
+      return { chain: drafts[j]!.key, year: forkYear };
+    }
+  }
+  return { chain: drafts[0]!.key, year: forkYear };
+}
+
+function seedYear(seed: StepSeed): number {
+  return seed.kind === 'node' ? seed.node.year : seed.kind === 'foreign' ? seed.exp.identity!.year : seed.year;
+}
+
+function seedName(seed: StepSeed): string {
+  if (seed.kind === 'node') return seed.node.chosen.name;
+  if (seed.kind === 'foreign') return seed.exp.name;
+  return `${seed.repo}:checkpoints/${seed.year}.pt`;
 }
 
 function emptyStep(year: number): ChainStep {
@@ -167,6 +481,9 @@ function emptyStep(year: number): ChainStep {
     experiment: null,
     expName: null,
     shared: false,
+    inherited: false,
+    published: null,
+    byNameRules: false,
     finalCheckpoint: null,
     status: null,
     statusReason: null,
@@ -174,6 +491,7 @@ function emptyStep(year: number): ChainStep {
     resumedFrom: null,
     resumeMatchesChain: null,
     alternatives: [],
+    children: [],
   };
 }
 
@@ -187,22 +505,6 @@ function preferredFirst(a: Experiment, b: Experiment): number {
     (b.status.logModifiedMs ?? 0) - (a.status.logModifiedMs ?? 0) ||
     a.dir.localeCompare(b.dir)
   );
-}
-
-function sharedFirstStep(
-  group: { strategy: TicStrategy; scale: TicScale | null; filtering: string | null },
-  groups: ReadonlyMap<string, { strategy: TicStrategy; byYear: Map<number, Experiment[]> }>,
-  next: Experiment | null,
-): Experiment | null {
-  const siblings: Experiment[] = [];
-  for (const strategy of ['cumulative', 'sequential'] as const) {
-    if (strategy === group.strategy) continue;
-    const sibling = groups.get(chainKey(group.scale, group.filtering, strategy));
-    siblings.push(...(sibling?.byYear.get(firstStepYear) ?? []));
-  }
-  if (siblings.length === 0) return null;
-  const named = next?.resume?.expName;
-  return siblings.find((e) => e.name === named) ?? [...siblings].sort(preferredFirst)[0] ?? null;
 }
 
 function resumeMatches(

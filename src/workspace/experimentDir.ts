@@ -44,6 +44,14 @@ export interface Experiment {
   readonly dataYears: readonly number[];
   /** params.txt `resume` when it names a checkpoint (not `latest`/`None`). */
   readonly resume: ResumeReference | null;
+  /**
+   * What this experiment was first started from, for its lineage: `resume`, unless that is `latest` or this
+   * experiment's own checkpoint (a restart rewrites params.txt, contracts §1.4, §7.6): then the first start's
+   * `Params:` block at the head of out.log says. Null: trained from scratch.
+   */
+  readonly origin: ResumeReference | null;
+  /** False when neither params.txt nor out.log says what it started from (its lineage is then guessed). */
+  readonly originKnown: boolean;
   readonly newRun: boolean | null;
   readonly worldSize: number | null;
   readonly checkpoints: readonly CheckpointFile[];
@@ -124,6 +132,8 @@ export async function readExperimentDir(dir: string, options: ReadExperimentOpti
   const trainData = effectiveParams ? (paramString(effectiveParams, 'train_data') ?? null) : null;
   const name = basename(dir);
   const identity = identifyExperiment({ name, params: effectiveParams, info });
+  const resume = effectiveParams ? parseResumeReference(paramString(effectiveParams, 'resume') ?? null) : null;
+  const origin = await originOf(dir, effectiveParams, resume, outLog);
   const epochs = effectiveParams ? (paramInt(effectiveParams, 'epochs') ?? null) : null;
   return {
     name,
@@ -136,7 +146,9 @@ export async function readExperimentDir(dir: string, options: ReadExperimentOpti
     epochs,
     trainData,
     dataYears: dataYearsOf(trainData ?? info?.dataDir ?? null).years,
-    resume: effectiveParams ? parseResumeReference(paramString(effectiveParams, 'resume') ?? null) : null,
+    resume,
+    origin: origin === undefined ? null : origin,
+    originKnown: origin !== undefined,
     newRun: effectiveParams ? (paramBool(effectiveParams, 'new_run') ?? null) : null,
     worldSize: effectiveParams ? (paramInt(effectiveParams, 'world_size') ?? null) : null,
     checkpoints,
@@ -153,6 +165,48 @@ export async function readExperimentDir(dir: string, options: ReadExperimentOpti
     problems,
     fileProblems: [...fileProblems].sort(),
   };
+}
+
+/** How much of the head of out.log holds the first start's `Params:` block (after the `Model:` repr). */
+const logHeadBytes = 256 * 1024;
+
+/**
+ * What the experiment started from: null = from scratch, undefined = nobody says. `resume: latest`, or a path into
+ * this experiment's own checkpoints, is a restart of the same experiment (params.txt is rewritten on each start):
+ * the first start's `Params:` block, at the head of the appended out.log, holds the original value.
+ */
+async function originOf(
+  dir: string,
+  params: ParamsFile | null,
+  resume: ResumeReference | null,
+  outLog: FileStat | null,
+): Promise<ResumeReference | null | undefined> {
+  const raw = params ? paramString(params, 'resume') : undefined;
+  const restart = raw?.trim() === 'latest' || (resume !== null && isOwnCheckpoint(dir, resume));
+  if (raw !== undefined && raw !== null && !restart) return resume;
+  if (outLog === null) return raw === undefined || raw === null ? undefined : null;
+  const first = await readFirstParams(outLog.path).catch(() => null);
+  const firstRaw = first ? paramString(first, 'resume') : undefined;
+  if (firstRaw === undefined || firstRaw === null) return raw === undefined || raw === null ? undefined : null;
+  const firstRef = parseResumeReference(firstRaw);
+  if (firstRef !== null && isOwnCheckpoint(dir, firstRef)) return undefined;
+  return firstRef;
+}
+
+function isOwnCheckpoint(dir: string, ref: ResumeReference): boolean {
+  return ref.expName === basename(dir);
+}
+
+async function readFirstParams(path: string): Promise<ParamsFile | null> {
+  let first: ParamsFile | null = null;
+  await parseLogFile(
+    path,
+    (event) => {
+      if (event.type === 'params' && first === null) first = event.params;
+    },
+    { end: logHeadBytes },
+  );
+  return first;
 }
 
 /** The log's tail, summarised; throws UntrustedFileError when out.log is not a regular file (it raced the stat). */

@@ -24,8 +24,9 @@ import type { TrainInfo } from '../formats/trainInfo';
  *    `sequential` (also a lone `seq`) or `cumulative` when exactly one of them is there; `cumulative_seq` and
  *    `restart` are ambiguous without data years → unchained.
  * 3. **Scale**: info.pkl `scale`; else the run geometry in params.txt (model, lr and
- *    `batch_size = global_batch // world_size` of one tic_* scale, §1.2); else the name's word (`medium` →
- *    tic_medium); else unknown.
+ *    `batch_size = global_batch // world_size` of one tic_* scale, §1.2; then model and batch alone, since a method
+ *    variant changes the lr); else the name's word (`medium` → tic_medium); else unknown. A step whose scale or
+ *    filtering is still unknown takes its lineage parent's (chains.ts).
  * 4. **Filtering**: the name's `basic` / `bestpool` token; else the data paths' (`xlarge_basic_filter`); else unknown.
  *
  * A name year that disagrees with the data years is reported in `notes` and the data years win.
@@ -176,6 +177,18 @@ function scaleOf(input: IdentityInput, scaleWord: string | null, notes: string[]
       if (match.length === 1) {
         notes.push(`scale ${match[0]} from the run geometry in params.txt (${model}, lr ${lr}, ${batch}×${world})`);
         return match[0]!;
+      }
+      // A method variant changes the lr (or another hyperparameter) but keeps the scale's model and batch.
+      const byBatch = ticScales.filter((s) => {
+        const c = ticScaleConfigs[s];
+        return c.model === model && Math.floor(c.globalBatch / (world * accum)) === batch;
+      });
+      if (byBatch.length === 1) {
+        const scale = byBatch[0]!;
+        notes.push(
+          `scale ${scale} from the model and batch in params.txt (${model}, ${batch}×${world}); its lr ${lr} is not the scale's ${ticScaleConfigs[scale].learningRate}`,
+        );
+        return scale;
       }
     }
   }

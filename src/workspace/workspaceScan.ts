@@ -5,6 +5,7 @@ import { notRegularFileError } from '../shared/untrustedFile';
 import { readEvalDir, type EvalDir } from './evalDir';
 import { experimentFileNames, readExperimentDir, type Experiment, type ReadExperimentOptions } from './experimentDir';
 import { findTicCheckout, type TicCheckout } from './ticCheckout';
+import { readVariantNames } from './variantNamesFile';
 
 export interface ScanOptions extends ReadExperimentOptions {
   /** The ml-tic-clip checkout, when it is not `root` (or `root/ml-tic-clip`). */
@@ -48,7 +49,8 @@ export interface WorkspaceProblem {
 /**
  * Finds the checkout, every experiment folder (one with out.log, params.txt, checkpoints/ or info.pkl, §1.5) and
  * every evaluate.py output folder (one with eval_results.jsonl, §3.3) under the result folders, two levels deep
- * at most, and groups the experiments into chains (chains.ts, experimentIdentity.ts). Checkpoints are listed with
+ * at most, and groups the experiments into chains: lineages of checkpoints (chains.ts, lineage.ts), named by the
+ * user's `.tic-studio/variants.json` where it says (variantNamesFile.ts). Checkpoints are listed with
  * `stat`, never opened; out.log is read only at its end. Folders that cannot be read are skipped; files that
  * are there but cannot be read (not regular files, too large) are listed in `problems`, never waited on.
  */
@@ -74,12 +76,15 @@ export async function scanWorkspace(root: string, options: ScanOptions = {}): Pr
   ]);
   const foundExperiments = experiments.filter((e): e is Experiment => e !== null);
   const foundEvals = evalDirs.filter((e): e is EvalDir => e !== null);
+  const variantNames = await readVariantNames(base);
+  const model = buildChains(foundExperiments, foundEvals, { variantNames: variantNames.names });
   const problems = uniqueProblems([
     ...notFiles.flat(),
+    ...model.problems,
+    ...(variantNames.problem === null ? [] : [{ dir: base, message: variantNames.problem }]),
     ...foundExperiments.flatMap((e) => e.fileProblems.map((message) => ({ dir: e.dir, message }))),
     ...foundEvals.flatMap((e) => e.problems.map((message) => ({ dir: e.dir, message }))),
   ]);
-  const model = buildChains(foundExperiments, foundEvals);
   return {
     root: base,
     checkout,

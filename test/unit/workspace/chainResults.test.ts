@@ -139,6 +139,8 @@ describe('buildChainResults on the demo workspace (cumulative 2016–2019, seque
       experiment: join(demoResults, exp('cumulative', 2016)),
       expName: exp('cumulative', 2016),
       shared: true,
+      inherited: false,
+      published: null,
       evalDir: join(demoEvals, exp('cumulative', 2016)),
     });
     const recall = matrixOf(sequential, 'mean_recall@1');

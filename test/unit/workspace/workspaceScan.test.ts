@@ -345,7 +345,7 @@ describe('scanWorkspace on a scratch workspace: statuses, reruns, evals, unchain
       params: {
         ...mediumGeometry,
         train_data: shards([2018, 2017, 2016, 2015, 2014]),
-        resume: resumeOf('datacomp_medium-basic_cumulative_2016'),
+        resume: resumeOf('datacomp_medium-basic_cumulative_2017'),
       },
       log: logText(5),
       epochs: [1, 2, 3, 4, 5],
@@ -424,7 +424,8 @@ describe('scanWorkspace on a scratch workspace: statuses, reruns, evals, unchain
     const s2018 = c.steps.find((s) => s.year === 2018)!;
     assert.equal(s2018.expName, 'datacomp_medium-basic_cumulative_2018');
     assert.deepEqual(s2018.alternatives, [join(scratch.outputDir, 'datacomp_medium-basic_cumulative_2018_try1')]);
-    assert.equal(s2018.resumeMatchesChain, false, 'it resumed from 2016, not from the chain’s 2017 step');
+    assert.equal(s2018.resumeMatchesChain, true);
+    assert.equal(c.variant, null, 'attempts at a step are not variants');
     assert.equal(s2018.eval?.matchedBy, 'sameDir');
     assert.equal(c.steps.find((s) => s.year === 2016)!.eval?.tasks, 2);
     assert.equal(c.steps.find((s) => s.year === 2017)!.finalCheckpoint?.name, 'epoch_latest.pt');
@@ -433,7 +434,10 @@ describe('scanWorkspace on a scratch workspace: statuses, reruns, evals, unchain
   it('accepts the published checkpoint of the previous year as the chain’s previous step', () => {
     const c = chain(ws, 'tic_medium/basic/sequential');
     const s2016 = c.steps.find((s) => s.year === 2016)!;
-    assert.equal(s2016.shared, true, 'the local cumulative 2016 stands in for the shared first step');
+    // Its lineage starts on the published 2016 checkpoint, not on the workspace's own cumulative 2016.
+    assert.equal(s2016.experiment, null);
+    assert.equal(s2016.published?.repo, 'apple/TiC-CLIP-basic-cumulative');
+    assert.deepEqual(c.root.kind, 'published');
     const s2017 = c.steps.find((s) => s.year === 2017)!;
     assert.equal(s2017.resumedFrom?.huggingFace?.repo, 'apple/TiC-CLIP-basic-cumulative');
     assert.equal(s2017.resumeMatchesChain, true);
