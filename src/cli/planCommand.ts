@@ -17,7 +17,7 @@ import { scanWorkspace } from '../workspace/workspaceScan';
 import { slurmFlagOptions, slurmFlagsUsage, slurmScriptFor } from './common/slurmFlags';
 import { UsageError, type CliIo } from './common/cliIo';
 
-export const planUsage = `Usage: tic-studio plan resume (--chain EXP_DIR | --strategy S) [--from YEAR] [options] [--json]
+export const planUsage = `Usage: tic-studio plan resume (--chain EXP_DIR | --strategy S | --checkpoint HF_FILE) [--from YEAR] [options] [--json]
        tic-studio plan eval --checkpoint FILE [options] [--json]
 
 Prints the exact command of the next TiC training step, or of an evaluation, without running it: argv (no shell
@@ -29,7 +29,9 @@ plan resume: torchrun … train.py for year FROM+1 (contracts §1.4, §1.7).
   --strategy S           cumulative | sequential | oracle (without --chain, or to branch off a chain)
   --from YEAR            the year of the checkpoint; trains YEAR+1 (2015 = the first step, 2016, from scratch);
                          default with --chain: its last step; the oracle takes none
-  --checkpoint FILE      the previous step's checkpoint (epoch_latest.pt or an HF checkpoints/YEAR.pt)
+  --checkpoint FILE      the previous step's checkpoint (epoch_latest.pt or an HF checkpoints/YEAR.pt); a published
+                         apple/TiC-CLIP-{filtering}-{strategy} checkpoints/YEAR.pt (e.g. its Hugging Face cache path)
+                         gives the strategy, filtering and --from by default; it is ViT-B-16: tic_large or tic_xlarge
   --scale S              tic_medium | tic_large | tic_xlarge | tic_debug
   --filtering F          basic (default) | bestpool
   --checkout DIR         the ml-tic-clip checkout (default: found above the chain or the current folder)
@@ -41,6 +43,9 @@ plan resume: torchrun … train.py for year FROM+1 (contracts §1.4, §1.7).
   --warmup W             default 0 when continuing, the scale's warmup from scratch
   --data-weights W1::W2  one weight per data dir, newest year first
   --wandb-project NAME   report to W&B under this project (--wandb for the scripts' project name)
+  --variant NAME         a method variant (another lr, replay mix…): the name becomes
+                         datacomp_{scale}-{filtering}_{strategy}_{variant}_{year}; letters, digits, . + - only
+                         (default with --chain: the chain's variant name, when it was given or is the names' suffix)
   --exp-name NAME        default datacomp_{scale}-{filtering}_{strategy}_{year}
   --torchrun PATH        default torchrun
 ${slurmFlagsUsage}
@@ -89,6 +94,7 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
       'wandb-project': { type: 'string' },
       wandb: { type: 'boolean', default: false },
       'exp-name': { type: 'string' },
+      variant: { type: 'string' },
       torchrun: { type: 'string' },
       'no-validate': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -98,8 +104,14 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
     strict: true,
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (see --help).`);
-  if (values.chain === undefined && values.strategy === undefined)
-    throw new UsageError('give --chain EXP_DIR or --strategy S.');
+  // A published TiC-CLIP checkpoint says its method and year (contracts §6.1): the card's "download
+  // checkpoints/2016.pt, then resume training from it".
+  const published =
+    values.checkpoint === undefined ? null : (parseResumeReference(values.checkpoint)?.huggingFace ?? null);
+  if (values.chain === undefined && values.strategy === undefined && published === null)
+    throw new UsageError(
+      'give --chain EXP_DIR or --strategy S (or --checkpoint with a published checkpoints/YEAR.pt).',
+    );
   const strategy = values.strategy;
   if (strategy !== undefined && !isTicStrategy(strategy)) {
     throw new UsageError(`--strategy must be cumulative, sequential or oracle, got '${strategy}'.`);
@@ -131,6 +143,16 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
       notes.push(...defaults.notes);
     } else {
       checkout = await findCheckoutAbove(process.cwd(), values.checkout);
+      if (published?.strategy === 'oracle' && strategy === undefined)
+        throw new UsageError(
+          `${published.repo} is an oracle, trained once on all years: there is no next year to continue it with.`,
+        );
+      if (published !== null && isTicStrategy(published.strategy)) {
+        request = { strategy: published.strategy, filtering: published.filtering, fromYear: published.year };
+        notes.push(
+          `continues the published ${published.year} checkpoint of ${published.repo}: strategy and filtering from its name`,
+        );
+      }
       if (fromYear !== undefined) request.fromYear = fromYear;
     }
     const envRoot = process.env['TIC_DATACOMP_Y_PATH'];
@@ -156,6 +178,7 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
         wandb:
           values['wandb-project'] !== undefined ? { project: values['wandb-project'] } : values.wandb ? {} : undefined,
         expName: values['exp-name'],
+        variant: values.variant,
         torchrun: values.torchrun,
       }),
     };
@@ -299,6 +322,7 @@ function resumeJson(
       checkpoint: plan.checkpoint,
       model: plan.model,
       expName: plan.expName,
+      variant: plan.variant,
       expDir: plan.expDir,
       dataDirs: plan.dataDirs,
     },

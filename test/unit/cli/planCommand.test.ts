@@ -154,6 +154,75 @@ describe('tic-studio plan (in-process)', function () {
     assert.match(r.stdout, /checks: all passed/);
   });
 
+  it('continues a published checkpoint: method and year from the file, --new_run --resume it, only a ViT-B-16 scale passes', async () => {
+    const hf = await ws.clipCheckpoint(
+      'hf/models--apple--TiC-CLIP-bestpool-cumulative/snapshots/0123abc/checkpoints/2016.pt',
+      'ViT-B-16',
+    );
+    const paths = ['--checkout', ws.checkout, '--data-root', ws.dataRoot, '--imagenet-val', ws.imagenetVal];
+    const r = await run(['resume', '--checkpoint', hf, '--scale', 'tic_large', ...paths, '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.step.strategy, 'cumulative');
+    assert.equal(out.step.filtering, 'bestpool');
+    assert.equal(out.step.trainYear, 2017);
+    assert.equal(out.step.expName, 'datacomp_large-bestpool_cumulative_2017');
+    assert.ok(out.argv.includes('--new_run'));
+    assert.equal(out.argv[out.argv.indexOf('--resume') + 1], hf);
+    assert.match(out.notes.join('\n'), /published 2016 checkpoint of apple\/TiC-CLIP-bestpool-cumulative/);
+
+    // The card's example names tic_medium, which trains ViT-B-32: the checkpoint would not load.
+    const medium = await run(['resume', '--checkpoint', hf, '--scale', 'tic_medium', ...paths, '--json']);
+    assert.equal(medium.code, 1);
+    assert.match(JSON.stringify(JSON.parse(medium.stdout).problems), /ViT-B-32/);
+
+    const variant = await run([
+      'resume',
+      '--checkpoint',
+      hf,
+      '--scale',
+      'tic_xlarge',
+      '--variant',
+      'v2',
+      ...paths,
+      '--json',
+    ]);
+    assert.equal(variant.code, 0, variant.stderr);
+    assert.equal(JSON.parse(variant.stdout).step.expName, 'datacomp_xlarge-bestpool_cumulative_v2_2017');
+    assert.equal(JSON.parse(variant.stdout).step.variant, 'v2');
+
+    const oracle = await ws.clipCheckpoint(
+      'hf/models--apple--TiC-CLIP-basic-oracle/snapshots/0123abc/checkpoints/2022.pt',
+      'ViT-B-16',
+    );
+    await assert.rejects(
+      run(['resume', '--checkpoint', oracle, '--scale', 'tic_large', ...paths]),
+      /oracle.*no next year/,
+    );
+  });
+
+  it('names a variant with --variant, and refuses a name the scan would misread', async () => {
+    const chain = join(demoResults, 'datacomp_medium-basic_cumulative_2017');
+    const r = await run([
+      'resume',
+      '--chain',
+      chain,
+      '--from',
+      '2017',
+      '--variant',
+      'lr1e-4',
+      '--json',
+      '--no-validate',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.step.expName, 'datacomp_medium-basic_cumulative_lr1e-4_2018');
+    assert.equal(out.argv[out.argv.indexOf('--exp_name') + 1], 'datacomp_medium-basic_cumulative_lr1e-4_2018');
+    const bad = await run(['resume', '--chain', chain, '--from', '2017', '--variant', 'lr_1e4', '--no-validate']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^tic-studio plan: invalidOption: variant 'lr_1e4': .*underscores/);
+  });
+
   it('exits 1 with the reason on stderr when the request cannot become a command', async () => {
     const r = await run([
       'resume',
