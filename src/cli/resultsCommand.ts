@@ -20,15 +20,18 @@ tasks; a key written twice: the last line wins); then backward / ID / forward tr
 (the last line of checkpoints/results.jsonl, and evaluate.py's imagenet1k when run). Missing cells stay missing,
 never 0. DIR is a workspace with the ml-tic-clip checkout (its datacomp/results and datacomp/eval_results are
 read), or, when no checkout is found there, a results folder searched two levels deep for experiments and
-evaluate.py outputs.
+evaluate.py outputs. A chain is one lineage of checkpoints (each step started from the one before it, as its
+params.txt resume says); where a step has several children the chain forks into variants, each listed with its
+own steps and cells, named by .tic-studio/variants.json, the exp names' suffix or the hyperparameters it changes.
   --first-step merge|separate  merge (default): eval years 2014–2016 averaged into one 2016 column, the 7×7 matrix
                                of the paper's protocol; separate: 9 columns, 2014 and 2015 backward for step 2016
   --metric NAME   the matrix to show (default: ${mainMetrics.join(' and ')}); one of
                   ${knownMetrics.join(', ')}. With --json, keeps only that metric's matrix and transfer
-  --json          {root, firstStep, chains: [{key, strategy, scale, filtering, steps, matrices: [{family, metric,
-                  rows, columns, values, evalDirs}], transfer: [{family, metric, id, backward, forward, cells,
-                  perStep}], imagenet, otherTasks}], problems: [{dir, message}]}: fractions as written, null for
-                  every missing cell; problems: files that are there but could not be read`;
+  --json          {root, firstStep, chains: [{key, variant, label, lineage, forkedFrom: {chain, year} | null,
+                  strategy, scale, filtering, steps, matrices: [{family, metric, rows, columns, values, evalDirs}],
+                  transfer: [{family, metric, id, backward, forward, cells, perStep}], imagenet, otherTasks}],
+                  problems: [{dir, message}]}: fractions as written, null for every missing cell; problems: files
+                  that are there but could not be read, and lineages that could not be followed`;
 
 export async function resultsCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -74,7 +77,7 @@ export async function resultsCommand(args: string[], io: CliIo): Promise<number>
     io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     return 0;
   }
-  io.stdout.write(chains.map((c) => describeChain(c, metric)).join('\n'));
+  io.stdout.write(chains.map((c) => describeChain(c, chains, metric)).join('\n'));
   return 0;
 }
 
@@ -113,12 +116,22 @@ function percent(value: number | null): string {
   return value === null ? missing : (value * 100).toFixed(1);
 }
 
-function describeChain(chain: ChainResults, metric: string | undefined): string {
+function labelOf(chains: readonly ChainResults[], key: string): string {
+  return chains.find((c) => c.key === key)?.label ?? key;
+}
+
+function describeChain(chain: ChainResults, chains: readonly ChainResults[], metric: string | undefined): string {
   const trained = chain.steps.filter((s) => s.experiment !== null).length;
   const evaluated = chain.steps.filter((s) => s.evalDir !== null).length;
   const out: string[] = [
-    `${chain.key} (${chain.strategy}): ${trained} of ${chain.steps.length} step(s) trained, ${evaluated} evaluated`,
+    `${chain.label} (${chain.strategy}): ${trained} of ${chain.steps.length} step(s) trained, ${evaluated} evaluated`,
   ];
+  if (chain.forkedFrom !== null) {
+    out.push(
+      `  a variant: shares the steps up to ${chain.forkedFrom.year} with ${labelOf(chains, chain.forkedFrom.chain)}`,
+    );
+  }
+  if (chain.lineage.length > 0) out.push(`  lineage: ${chain.lineage.join(' → ')}`);
   const shown = metric === undefined ? mainMetrics : [metric];
   for (const name of shown) {
     const matrix = chain.matrices.find((m) => m.metric === name);
@@ -172,13 +185,17 @@ function describeMatrix(chain: ChainResults, matrix: ResultsMatrix): string {
   const rows = matrix.rows.map((year, r) => {
     const step = chain.steps[r];
     const note =
-      step === undefined || step.experiment === null
-        ? 'not trained'
-        : step.evalDir === null
-          ? 'not evaluated'
-          : step.shared
-            ? `shared first step (${step.expName ?? ''})`
-            : '';
+      step?.published != null
+        ? `published ${step.published}`
+        : step === undefined || step.experiment === null
+          ? 'not trained'
+          : step.evalDir === null
+            ? 'not evaluated'
+            : step.shared
+              ? `shared first step (${step.expName ?? ''})`
+              : step.inherited
+                ? `before the fork (${step.expName ?? ''})`
+                : '';
     return [String(year), ...(matrix.values[r] ?? []).map(percent), note];
   });
   const right = new Set(matrix.columns.map((_, i) => i + 1));

@@ -6,6 +6,7 @@ import { SlurmScheduler } from '../runs/slurm/slurmScheduler';
 import { Supervisor } from '../runs/local/supervisor';
 import { UsageError, type CliIo } from './common/cliIo';
 import { table } from './common/table';
+import { scanWorkspace, type Workspace } from '../workspace/workspaceScan';
 
 export const runsUsage = `Usage: tic-studio runs [WORKSPACE] [--json]
 
@@ -14,7 +15,8 @@ current folder), newest first, with their state: local runs and Slurm jobs. Runs
 window was open are brought up to date from their exit files, and Slurm runs with one squeue look (the same checks
 a window does when it opens); nothing is started, submitted or cancelled.
   --json   [{id, kind, label, status, scheduler, slurm, simulated, pid, host, startedAt, endedAt, exitCode, signal,
-           failure, argv, cwd, logPath, outputDir}]`;
+           failure, argv, cwd, logPath, outputDir, chain: {key, variant, label, lineage, forkedFrom, year} | null}]:
+           chain is the lineage whose step the run trained or evaluated (null before the step is on disk)`;
 
 export async function runsCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -36,7 +38,16 @@ export async function runsCommand(args: string[], io: CliIo): Promise<number> {
     const { records, problems } = await supervisor.store.list();
     for (const p of problems) io.stderr.write(`tic-studio runs: ${p.path}: ${p.error.message}\n`);
     const runs = [...records].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-    io.stdout.write(values.json ? `${JSON.stringify(runs.map(summary), null, 2)}\n` : describe(root, runs));
+    if (values.json) {
+      const workspace = await scanWorkspace(root);
+      io.stdout.write(
+        `${JSON.stringify(
+          runs.map((r) => summary(r, workspace)),
+          null,
+          2,
+        )}\n`,
+      );
+    } else io.stdout.write(describe(root, runs));
     return 0;
   } finally {
     supervisor.dispose();
@@ -44,7 +55,30 @@ export async function runsCommand(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-function summary(r: RunRecord): Record<string, unknown> {
+/**
+ * The chain (lineage) a run trained or evaluated a step of: the one that owns the step (not a variant that only
+ * inherits it), found by the run's output folder; null when the workspace has no such step (yet).
+ */
+function chainOf(r: RunRecord, workspace: Workspace): Record<string, unknown> | null {
+  const dir = r.outputDir;
+  if (dir === undefined) return null;
+  for (const chain of workspace.chains) {
+    const step = chain.steps.find((s) => !s.inherited && !s.shared && (s.experiment === dir || s.eval?.dir === dir));
+    if (step) {
+      return {
+        key: chain.key,
+        variant: chain.variant,
+        label: chain.label,
+        lineage: chain.lineage,
+        forkedFrom: chain.forkedFrom,
+        year: step.year,
+      };
+    }
+  }
+  return null;
+}
+
+function summary(r: RunRecord, workspace: Workspace): Record<string, unknown> {
   return {
     id: r.id,
     kind: r.kind,
@@ -64,6 +98,7 @@ function summary(r: RunRecord): Record<string, unknown> {
     cwd: r.cwd,
     logPath: r.logPath,
     outputDir: r.outputDir ?? null,
+    chain: chainOf(r, workspace),
   };
 }
 

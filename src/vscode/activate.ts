@@ -1,3 +1,4 @@
+import { registerVariantCommands } from './commands/variantCommands';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { registerCheckpointCommands } from './commands/checkpointCommands';
@@ -75,6 +76,7 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   for (const command of registerCheckpointCommands(context.extensionUri, log, hub)) store.add(command);
   for (const command of registerHubCommands(hub, context.secrets)) store.add(command);
   for (const command of registerRunCommands(runs, context.extensionUri, hub)) store.add(command);
+  for (const command of registerVariantCommands(runs)) store.add(command);
   const probe = {
     extensionUri: context.extensionUri,
     log,

@@ -23,6 +23,7 @@ export const commandIds = {
   showJobScript: 'ticStudio.showJobScript',
   openProbe: 'ticStudio.openProbe',
   exportForProbe: 'ticStudio.exportForProbe',
+  renameVariant: 'ticStudio.renameVariant',
 } as const;
 
 export const viewIds = {

@@ -8,6 +8,13 @@ export interface ChainNode {
   chain: Chain;
 }
 
+/** A strategy × filtering × scale with several lineages: its variants are the children. */
+export interface GroupNode {
+  kind: 'group';
+  group: string;
+  chains: Chain[];
+}
+
 export interface StepNode {
   kind: 'step';
   chain: Chain;
@@ -30,10 +37,14 @@ interface MessageNode {
   tooltip?: string;
 }
 
-export type ExperimentsNode = ChainNode | StepNode | FileNode | MessageNode;
+export type ExperimentsNode = GroupNode | ChainNode | StepNode | FileNode | MessageNode;
 
 export function isStepNode(value: unknown): value is StepNode {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'step';
+}
+
+export function isChainNode(value: unknown): value is ChainNode {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'chain';
 }
 
 const stepIcons: Record<string, string> = {
@@ -45,7 +56,9 @@ const stepIcons: Record<string, string> = {
 
 /**
  * The Experiments view: chains (strategy × filtering × scale) → training steps 2016…2022 → the step's
- * checkpoint, log and evaluation. Steps with a checkpoint offer "Resume from YEAR" and "Evaluate".
+ * checkpoint, log and evaluation. Where a chain forks into variants (lineages, contracts §1.8): strategy ×
+ * filtering × scale → variants → their own steps, each forked variant first saying where it leaves the other (the
+ * shared steps are shown once). Steps with a checkpoint offer "Resume from YEAR" and "Evaluate".
  */
 export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -64,7 +77,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       if (!ws)
         return this.runs.root ? [{ kind: 'message', text: 'Scanning the workspace…', icon: 'loading~spin' }] : [];
       if (!ws.checkout && ws.experiments.length === 0) return [];
-      const chains: ExperimentsNode[] = ws.chains.map((chain) => ({ kind: 'chain', chain }));
+      const groups = new Map<string, Chain[]>();
+      for (const chain of ws.chains) groups.set(chain.group, [...(groups.get(chain.group) ?? []), chain]);
+      const chains: ExperimentsNode[] = [...groups].map(([group, list]) =>
+        list.length === 1 ? { kind: 'chain', chain: list[0]! } : { kind: 'group', group, chains: list },
+      );
       for (const u of ws.unchained)
         chains.push({ kind: 'message', text: `${u.name}: not in a chain (${u.reason})`, icon: 'question' });
       // Files that are there but were not read (a named pipe, a device, too large): said, not silently skipped.
@@ -77,11 +94,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         });
       return chains;
     }
-    if (node.kind === 'chain') {
-      return node.chain.steps
-        .filter((s) => s.experiment !== null)
-        .map((step) => ({ kind: 'step', chain: node.chain, step }));
-    }
+    if (node.kind === 'group') return node.chains.map((chain) => ({ kind: 'chain', chain }));
+    if (node.kind === 'chain') return this.chainChildren(node.chain);
     if (node.kind === 'step') {
       const s = node.step;
       const children: ExperimentsNode[] = [];
@@ -119,31 +133,109 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     return [];
   }
 
-  /** For TreeView.reveal: a step's parent is its chain. */
+  /** A chain's rows: where it starts (a published checkpoint, a fork), then its own steps. */
+  private chainChildren(chain: Chain): ExperimentsNode[] {
+    const rows: ExperimentsNode[] = [];
+    const published = chain.steps.filter((s) => s.published !== null && !s.inherited);
+    if (published.length > 0 && chain.root.kind === 'published') {
+      const first = published[0]!.year;
+      const last = published[published.length - 1]!.year;
+      rows.push({
+        kind: 'message',
+        text: `${first === last ? first : `${first}–${last}`}: published checkpoint`,
+        icon: 'cloud',
+        tooltip: `This lineage starts from the published ${chain.root.repo} checkpoint of ${chain.root.year}:\n${chain.root.path}`,
+      });
+    }
+    if (chain.forkedFrom !== null) {
+      const from = this.runs.workspace?.chains.find((c) => c.key === chain.forkedFrom?.chain);
+      const shared = chain.steps.filter((s) => s.inherited && (s.experiment !== null || s.published !== null));
+      rows.push({
+        kind: 'message',
+        text: `forked from ${from?.variant ?? from?.label ?? 'another variant'} after ${chain.forkedFrom.year}`,
+        icon: 'repo-forked',
+        tooltip: `Shares ${shared.map((s) => s.year).join(', ') || 'its first steps'} with ${from?.label ?? chain.forkedFrom.chain}; the steps below are this variant's own.`,
+      });
+    }
+    if (chain.root.kind === 'missing' || chain.root.kind === 'external') {
+      rows.push({
+        kind: 'message',
+        text:
+          chain.root.kind === 'missing'
+            ? 'starts from an experiment not found here'
+            : 'starts from a checkpoint outside the workspace',
+        icon: chain.root.kind === 'missing' ? 'warning' : 'file',
+        tooltip: chain.root.path,
+      });
+    }
+    for (const step of chain.steps) {
+      if (step.experiment !== null && !step.inherited) rows.push({ kind: 'step', chain, step });
+    }
+    return rows;
+  }
+
+  /** For TreeView.reveal: a step's parent is its chain, a variant's its group. */
   getParent(node: ExperimentsNode): ExperimentsNode | undefined {
-    return node.kind === 'step' ? { kind: 'chain', chain: node.chain } : undefined;
+    if (node.kind === 'step') return { kind: 'chain', chain: node.chain };
+    if (node.kind === 'chain' && node.chain.variant !== null) {
+      const chains = (this.runs.workspace?.chains ?? []).filter((c) => c.group === node.chain.group);
+      return { kind: 'group', group: node.chain.group, chains };
+    }
+    return undefined;
   }
 
   /** The node of a chain's step with an experiment (the dashboard reveals it), if the scan has it. */
   stepNode(chainKey: string, year: number): StepNode | undefined {
-    const chain = this.runs.workspace?.chains.find((c) => c.key === chainKey);
-    const step = chain?.steps.find((s) => s.year === year && s.experiment !== null);
-    return chain && step ? { kind: 'step', chain, step } : undefined;
+    const chains = this.runs.workspace?.chains ?? [];
+    let chain = chains.find((c) => c.key === chainKey);
+    // A variant's steps before its fork are shown under the chain it forked from.
+    for (let hops = 0; chain && hops < chains.length; hops++) {
+      const step = chain.steps.find((s) => s.year === year && s.experiment !== null);
+      if (!step) return undefined;
+      if (!step.inherited) return { kind: 'step', chain, step };
+      chain = chains.find((c) => c.key === chain?.forkedFrom?.chain);
+    }
+    return undefined;
   }
 
   getTreeItem(node: ExperimentsNode): vscode.TreeItem {
     switch (node.kind) {
+      case 'group': {
+        const first = node.chains[0]!;
+        const item = new vscode.TreeItem(first.strategy, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `group:${node.group}`;
+        item.description = `${first.filtering ?? '?'} · ${first.scale ?? '?'} · ${node.chains.length} variants`;
+        item.iconPath = strategyIcon(first.strategy);
+        item.contextValue = 'chainGroup';
+        item.accessibilityInformation = { label: `${first.strategy} chains, ${item.description}` };
+        return item;
+      }
       case 'chain': {
         const c = node.chain;
-        const years = c.steps.filter((s) => s.experiment !== null).map((s) => s.year);
-        const item = new vscode.TreeItem(c.strategy, vscode.TreeItemCollapsibleState.Expanded);
+        const years = c.steps.filter((s) => s.experiment !== null && !s.inherited).map((s) => s.year);
+        const span = years.length ? `${years[0]}–${years[years.length - 1]}` : 'no steps';
+        const variant = c.variant !== null;
+        const item = new vscode.TreeItem(variant ? c.variant! : c.strategy, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `chain:${c.key}`;
-        item.description = `${c.filtering ?? '?'} · ${c.scale ?? '?'} · ${years.length ? `${years[0]}–${years[years.length - 1]}` : 'no steps'}`;
-        item.iconPath = new vscode.ThemeIcon(
-          c.strategy === 'oracle' ? 'target' : c.strategy === 'sequential' ? 'arrow-right' : 'layers',
-        );
-        item.contextValue = 'chain';
-        item.accessibilityInformation = { label: `${c.strategy} chain, ${item.description}` };
+        const root = c.root.kind === 'published' ? `on published ${c.root.year}` : null;
+        item.description = variant
+          ? [c.forkedFrom ? `from ${c.forkedFrom.year}` : root, span].filter((x) => x !== null).join(' · ')
+          : [c.filtering ?? '?', c.scale ?? '?', root, span].filter((x) => x !== null).join(' · ');
+        item.iconPath = variant ? new vscode.ThemeIcon('git-branch') : strategyIcon(c.strategy);
+        item.tooltip = [
+          c.label,
+          `lineage: ${c.lineage.join(' → ')}`,
+          c.variantSource === 'params' ? 'named by the hyperparameters it changes' : null,
+          c.guessed ? 'some steps are placed by their names: their files do not say what they started from' : null,
+        ]
+          .filter((x) => x !== null)
+          .join('\n');
+        item.contextValue = variant ? 'chain variant' : 'chain';
+        item.accessibilityInformation = {
+          label: variant
+            ? `variant ${c.variant} of ${c.group}, ${item.description}`
+            : `${c.strategy} chain, ${item.description}`,
+        };
         return item;
       }
       case 'step': {
@@ -154,8 +246,17 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         const running = this.runs.runs.find(
           (r) => r.status === 'running' && r.outputDir && s.experiment && r.outputDir === s.experiment,
         );
-        item.description = `${running ? 'running' : status}${s.shared ? ' · shared' : ''} · ${s.eval ? 'evaluated' : 'no eval'}`;
-        item.tooltip = `${s.expName ?? ''}\n${s.statusReason ?? ''}`.trim();
+        item.description = `${running ? 'running' : status}${s.shared ? ' · shared' : ''} · ${s.eval ? 'evaluated' : 'no eval'}${s.children.length > 1 ? ` · ${s.children.length} children` : ''}`;
+        item.tooltip = [
+          s.expName,
+          s.statusReason,
+          s.byNameRules ? 'Placed by its name: its files do not say which checkpoint it started from.' : null,
+          s.alternatives.length > 0
+            ? `${s.alternatives.length} other attempt(s): ${s.alternatives.map((a) => basename(a)).join(', ')}`
+            : null,
+        ]
+          .filter((x) => x)
+          .join('\n');
         item.iconPath = new vscode.ThemeIcon(running ? 'sync~spin' : (stepIcons[status] ?? 'circle-outline'));
         const flags = [
           s.finalCheckpoint ? 'hasCheckpoint' : 'noCheckpoint',
@@ -195,4 +296,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     this.subscription.dispose();
     this.changed.dispose();
   }
+}
+
+function strategyIcon(strategy: string): vscode.ThemeIcon {
+  return new vscode.ThemeIcon(strategy === 'oracle' ? 'target' : strategy === 'sequential' ? 'arrow-right' : 'layers');
 }
