@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 import { buildChainResults, type ChainResults } from '../workspace/chainResults';
 import { familySpec, resultFamilies, type ResultsMatrix } from '../results/resultsMatrix';
 import { defaultFirstStepMode, isFirstStepMode, type TransferSummary } from '../results/transferSummary';
-import { findTicCheckout } from '../workspace/ticCheckout';
-import { scanWorkspace, type Workspace } from '../workspace/workspaceScan';
+import type { Workspace } from '../workspace/workspaceScan';
+import { scanCliWorkspace } from './common/cliWorkspace';
 import { UsageError, type CliIo } from './common/cliIo';
 import { table } from './common/table';
 
@@ -63,7 +63,7 @@ export async function resultsCommand(args: string[], io: CliIo): Promise<number>
     return 1;
   }
 
-  const workspace = await scan(dir);
+  const workspace = await scanCliWorkspace(dir);
   // Files that are there but could not be read (a named pipe, a device, too large): named, never waited on.
   if (!values.json) for (const p of workspace.problems) io.stderr.write(`tic-studio results: ${p.message}\n`);
   if (workspace.chains.length === 0) {
@@ -79,12 +79,6 @@ export async function resultsCommand(args: string[], io: CliIo): Promise<number>
   }
   io.stdout.write(chains.map((c) => describeChain(c, chains, metric)).join('\n'));
   return 0;
-}
-
-/** A workspace with a checkout is scanned as the extension scans it; any other folder as a results tree. */
-async function scan(dir: string): Promise<Workspace> {
-  if ((await findTicCheckout(dir)) !== null) return scanWorkspace(dir);
-  return scanWorkspace(dir, { resultDirs: ['.'], evalDirs: ['.'] });
 }
 
 function noChains(ws: Workspace): string {

@@ -6,7 +6,8 @@ import { SlurmScheduler } from '../runs/slurm/slurmScheduler';
 import { Supervisor } from '../runs/local/supervisor';
 import { UsageError, type CliIo } from './common/cliIo';
 import { table } from './common/table';
-import { scanWorkspace, type Workspace } from '../workspace/workspaceScan';
+import type { Workspace } from '../workspace/workspaceScan';
+import { scanCliWorkspace } from './common/cliWorkspace';
 
 export const runsUsage = `Usage: tic-studio runs [WORKSPACE] [--json]
 
@@ -39,7 +40,7 @@ export async function runsCommand(args: string[], io: CliIo): Promise<number> {
     for (const p of problems) io.stderr.write(`tic-studio runs: ${p.path}: ${p.error.message}\n`);
     const runs = [...records].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     if (values.json) {
-      const workspace = await scanWorkspace(root);
+      const workspace = await scanCliWorkspace(root);
       io.stdout.write(
         `${JSON.stringify(
           runs.map((r) => summary(r, workspace)),

@@ -81,6 +81,65 @@ describe('tic-studio runs (real supervised processes)', () => {
     assert.equal(readFileSync(recordPath, 'utf8'), text, 'the record is not rewritten');
   });
 
+  it('names the variant (lineage) whose step a run trained', async function () {
+    this.timeout(20000);
+    // A baseline 2016 → 2017 and an lr variant 2017 from the same 2016: a run that wrote the variant's folder.
+    const results = join(root, 'results');
+    const exp = (name: string, resume: string, lr = '0.0005'): string => {
+      const dir = join(results, name);
+      mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+      const year = name.match(/_(\d{4})/)![1]!;
+      const years = Array.from({ length: Number(year) - 2013 }, (_, i) => Number(year) - i);
+      const trainData = years.map((y) => `/data/train/${y}/{00000000..00000009}.tar`).join('::');
+      const params = {
+        batch_size: '512',
+        epochs: '5',
+        lr,
+        model: 'ViT-B-32',
+        resume,
+        train_data: trainData,
+        world_size: '8',
+      };
+      writeFileSync(
+        join(dir, 'params.txt'),
+        Object.entries(params)
+          .map(([k, v]) => `${k}: ${v}\n`)
+          .join(''),
+      );
+      writeFileSync(join(dir, 'checkpoints', 'epoch_latest.pt'), 'x');
+      return dir;
+    };
+    const base = 'datacomp_medium-basic_cumulative';
+    exp(`${base}_2016`, 'None');
+    exp(`${base}_2017`, join(results, `${base}_2016`, 'checkpoints', 'epoch_latest.pt'));
+    const variant = exp(
+      `${base}_2017_lr1e4`,
+      join(results, `${base}_2016`, 'checkpoints', 'epoch_latest.pt'),
+      '0.0001',
+    );
+    const supervisor = new Supervisor({ workspaceRoot: root, isTrusted: () => true });
+    const started = await supervisor.start({
+      argv: [process.execPath, '-e', '0'],
+      cwd: root,
+      env: {},
+      kind: 'train',
+      label: 'train 2017 cumulative',
+      outputDir: variant,
+    });
+    supervisor.dispose();
+    const r = tic('runs', root, '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const [run] = JSON.parse(r.stdout) as {
+      id: string;
+      chain: { key: string; variant: string; forkedFrom: { chain: string; year: number }; lineage: string[] } | null;
+    }[];
+    assert.equal(run?.id, started.id);
+    assert.equal(run?.chain?.key, `tic_medium/basic/cumulative@${base}_2017_lr1e4`);
+    assert.equal(run?.chain?.variant, 'lr1e4');
+    assert.deepEqual(run?.chain?.forkedFrom, { chain: 'tic_medium/basic/cumulative', year: 2016 });
+    assert.deepEqual(run?.chain?.lineage, [`${base}_2016`, `${base}_2017_lr1e4`]);
+  });
+
   it('rejects two workspaces with exit 2', () => {
     assert.equal(tic('runs', 'a', 'b').status, 2);
   });
