@@ -317,7 +317,8 @@ function draftChain(
   context: StepContext,
   problems: LineageProblem[],
 ): Draft {
-  const firstOwnSeed = path.seeds[path.firstOwn];
+  // The first experiment of its own (a second tree may start with another group's or a published step).
+  const firstOwnSeed = path.seeds.slice(path.firstOwn).find((seed) => seed.kind === 'node');
   const firstOwnNode = firstOwnSeed?.kind === 'node' ? firstOwnSeed.node : null;
   const key = index === 0 || firstOwnNode === null ? group.key : `${group.key}@${firstOwnNode.chosen.name}`;
   const forked = path.forkedFrom;

@@ -223,6 +223,31 @@ describe('lineage: a chain is one lineage of checkpoints (issue 18)', function (
     assert.equal(c.lastYear, 2017);
   });
 
+  it('gives lineages on two published checkpoints their own keys and names', async () => {
+    const cache = '/home/alice/.cache/huggingface/hub/models--apple--TiC-CLIP-bestpool-cumulative/snapshots/0a1b';
+    const write = (name: string, year: number, resume: string): void => {
+      const dir = `ml-tic-clip/datacomp/results/${name}`;
+      scratch.file(
+        `${dir}/params.txt`,
+        paramsText({ ...large, name, train_data: shards(years(year)), resume, new_run: 'True' }),
+      );
+      scratch.file(`${dir}/out.log`, finishedLog(5));
+    };
+    write('datacomp_large-bestpool_cumulative_2017', 2017, `${cache}/checkpoints/2016.pt`);
+    write('datacomp_large-bestpool_cumulative_2018', 2018, `${cache}/checkpoints/2017.pt`);
+    const ws = await scanWorkspace(scratch.root);
+    const chains = ws.chains.filter((c) => c.group === 'tic_large/bestpool/cumulative');
+    assert.equal(new Set(chains.map((c) => c.key)).size, 2, chains.map((c) => c.key).join(', '));
+    const on2017 = chains.find((c) => c.root.kind === 'published' && c.root.year === 2017)!;
+    assert.equal(on2017.key, 'tic_large/bestpool/cumulative@datacomp_large-bestpool_cumulative_2018');
+    assert.equal(on2017.variant, 'from published 2017');
+    assert.deepEqual(
+      on2017.steps.filter((s) => s.published !== null).map((s) => s.year),
+      [2016, 2017],
+      'the published lineage’s earlier years stand as its earlier steps',
+    );
+  });
+
   it('keeps a `--resume latest` restart one experiment: its first start’s parent from the head of out.log', async () => {
     experiment(`${base}_2016`, 2016, 'None');
     // The restart rewrote params.txt with its own checkpoint; out.log was appended to (contracts §1.4, §7.6).
