@@ -70,7 +70,7 @@ DEMO_CKPT_CONFIG = mc.TinyClipConfig(
 
 @dataclass
 class Run:
-    variant: str  # cumulative | sequential
+    variant: str  # the strategy: cumulative | sequential
     year: int
     parent: Optional[Tuple[str, int]]
     start: datetime
@@ -83,10 +83,18 @@ class Run:
     retr_base: float  # mean_recall@1 on its own year
     dcnet_base: float  # acc1 on its own year
     evaluated: bool = True
+    # A method variant (another lr) continuing the same strategy: its exp names end in _{suffix}
+    suffix: str = ""
+    lr: float = BASE_LR
+
+    @property
+    def key(self) -> Tuple[str, int]:
+        """How a child names this run as its parent: (strategy, year), or (strategy_suffix, year) for a variant."""
+        return (f"{self.variant}_{self.suffix}" if self.suffix else self.variant, self.year)
 
     @property
     def exp_name(self) -> str:
-        return f"datacomp_medium-{FILTERING}_{self.variant}_{self.year}"
+        return f"datacomp_medium-{FILTERING}_{self.variant}_{self.year}" + (f"_{self.suffix}" if self.suffix else "")
 
     @property
     def warmup(self) -> int:
@@ -114,8 +122,14 @@ RUNS: List[Run] = [
         ((0.12014, 0.27452), (0.12962, 0.29098), (0.13376, 0.29806)), 0.290, 0.208),
     Run("cumulative", 2019, ("cumulative", 2018), datetime(2025, 3, 4, 10, 40, 26), 16, 5.08, 4.52, 54.9, 61.8,
         ((0.15338, 0.33012), (0.16406, 0.34718), (0.16902, 0.35486)), 0.306, 0.224, evaluated=False),
+    # A method variant: the cumulative chain continued from the same 2016 checkpoint with lr 1e-4 instead of 5e-4,
+    # so the chain forks after 2016 (TiC Studio shows two cumulative lineages).
+    Run("cumulative", 2017, ("cumulative", 2016), datetime(2025, 3, 5, 9, 3, 12), 17, 5.46, 4.95, 37.9, 43.1,
+        ((0.10488, 0.25012), (0.11802, 0.27236), (0.12310, 0.28154)), 0.281, 0.201, suffix="lr1e4", lr=1e-4),
+    Run("cumulative", 2018, ("cumulative_lr1e4", 2017), datetime(2025, 3, 5, 12, 30, 40), 18, 5.19, 4.74, 43.1,
+        49.6, ((0.12876, 0.28902), (0.13904, 0.30688), (0.14398, 0.31512)), 0.293, 0.212, suffix="lr1e4", lr=1e-4),
 ]
-RUN_BY_KEY: Dict[Tuple[str, int], Run] = {(r.variant, r.year): r for r in RUNS}
+RUN_BY_KEY: Dict[Tuple[str, int], Run] = {r.key: r for r in RUNS}
 
 
 def run_dir_abs(run: Run) -> str:
@@ -196,7 +210,7 @@ def params_for(run: Run) -> Dict[str, str]:
         "log_local": "False",
         "log_path": f"{rd}/out.log",
         "logs": OUTPUT_DIR,
-        "lr": "0.0005",
+        "lr": str(run.lr),
         "lr_cooldown_end": "0.0",
         "lr_cooldown_power": "1.0",
         "lr_scheduler": "cosine",
@@ -322,7 +336,7 @@ def scale_at(run: Run, step: int) -> float:
 
 
 def lr_at(run: Run, step: int) -> float:
-    return float(mc.cosine_lr(step, BASE_LR, run.warmup, TOTAL_STEPS))
+    return float(mc.cosine_lr(step, run.lr, run.warmup, TOTAL_STEPS))
 
 
 class Clock:
@@ -441,10 +455,10 @@ def write_checkpoints(run: Run, ckpt_dir: str) -> None:
     if run.parent is not None:  # --new_run --resume: weights only, fresh optimizer
         init = _final_weights[run.parent]
     model = mc.build_model(DEMO_CKPT_CONFIG, seed=run.seed, init_state=init)
-    opt = mc.make_optimizer(model, lr=BASE_LR, wd=0.2)
+    opt = mc.make_optimizer(model, lr=run.lr, wd=0.2)
     rng = random.Random(run.seed + 100)
     for n in range(1, EPOCHS + 1):
-        mc.real_steps(model, opt, [mc.cosine_lr(n * STEPS_PER_EPOCH - 1, BASE_LR, run.warmup, TOTAL_STEPS)],
+        mc.real_steps(model, opt, [mc.cosine_lr(n * STEPS_PER_EPOCH - 1, run.lr, run.warmup, TOTAL_STEPS)],
                       seed=run.seed * 10 + n)
         for st in opt.state.values():
             st["step"].fill_(float(n * STEPS_PER_EPOCH))  # global step count of the (pretend) run
@@ -456,7 +470,7 @@ def write_checkpoints(run: Run, ckpt_dir: str) -> None:
             cuda += [st["exp_avg"], st["exp_avg_sq"]]
         mc.save_checkpoint(ck, os.path.join(ckpt_dir, f"epoch_{n}.pt"), cuda_tensors=cuda)
         mc.save_checkpoint(ck, os.path.join(ckpt_dir, "epoch_latest.pt"), via_tmp=True, cuda_tensors=cuda)
-    _final_weights[(run.variant, run.year)] = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    _final_weights[run.key] = {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
 # ---------------------------------------------------------------------------------------
@@ -565,7 +579,7 @@ demo/
       eval_results.jsonl  info.pkl
 ```
 
-Training steps (`exp_name = datacomp_medium-basic_<variant>_<year>`):
+Training steps (`exp_name = datacomp_medium-basic_<strategy>_<year>`, a method variant adds `_<variant>`):
 
 | exp_name | resumes from (`--new_run --resume`) | data years |
 |---|---|---|
@@ -575,6 +589,8 @@ Training steps (`exp_name = datacomp_medium-basic_<variant>_<year>`):
 | datacomp_medium-basic_cumulative_2019 | cumulative_2018 | 2019 ... 2014 (**not evaluated yet**) |
 | datacomp_medium-basic_sequential_2017 | cumulative_2016 (shared first step) | 2017 |
 | datacomp_medium-basic_sequential_2018 | sequential_2017 | 2018 |
+| datacomp_medium-basic_cumulative_2017_lr1e4 | cumulative_2016 (lr 1e-4: a variant, the chain forks) | 2017 ... 2014 |
+| datacomp_medium-basic_cumulative_2018_lr1e4 | cumulative_2017_lr1e4 | 2018 ... 2014 |
 
 Notes:
 
