@@ -53,8 +53,12 @@ describe('TiC Studio in a real VS Code extension host', () => {
     };
     const { ready, chains } = await api.openDashboard();
     assert.equal(ready, true, 'the dashboard webview never sent "ready"');
-    // demo/ holds a cumulative and a sequential tic_medium chain with basic filtering.
-    assert.deepEqual(chains, ['tic_medium/basic/cumulative', 'tic_medium/basic/sequential']);
+    // demo/ holds a cumulative (with an lr 1e-4 variant) and a sequential tic_medium chain with basic filtering.
+    assert.deepEqual(chains, [
+      'tic_medium/basic/cumulative',
+      'tic_medium/basic/cumulative@datacomp_medium-basic_cumulative_2017_lr1e4',
+      'tic_medium/basic/sequential',
+    ]);
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label);
     assert.ok(tabs.includes('TiC Studio Dashboard'), `tabs: ${tabs.join(', ')}`);
   });

@@ -60,6 +60,7 @@ describe('tic-studio results (in-process)', () => {
       out.chains.map((c) => [c.key, c.strategy]),
       [
         ['tic_medium/basic/cumulative', 'cumulative'],
+        ['tic_medium/basic/cumulative@datacomp_medium-basic_cumulative_2017_lr1e4', 'cumulative'],
         ['tic_medium/basic/sequential', 'sequential'],
       ],
     );
@@ -118,7 +119,11 @@ describe('tic-studio results (in-process)', () => {
     );
     const row2017 = r.stdout.split('\n').find((l) => l.startsWith('2017 '))!;
     assert.equal(row2017.trim().split(/\s+/)[6], (value * 100).toFixed(1));
-    assert.match(r.stdout, /^tic_medium\/basic\/cumulative \(cumulative\): 4 of 7 step\(s\) trained, 3 evaluated/);
+    // The demo's cumulative chain has a variant (lr1e4), so the main lineage is labelled as the baseline.
+    assert.match(
+      r.stdout,
+      /^tic_medium\/basic\/cumulative · baseline \(cumulative\): 4 of 7 step\(s\) trained, 3 evaluated/,
+    );
     assert.match(r.stdout, /TiC-DataComp-Retrieval mean_recall@1, %/);
     assert.match(r.stdout, /TiC-DataCompNet acc1, %/);
     assert.doesNotMatch(r.stdout, /acc5, %/);
@@ -140,10 +145,14 @@ describe('tic-studio results (in-process)', () => {
       const out = JSON.parse((await run([tree, '--json'])).stdout) as JsonOut;
       assert.deepEqual(
         out.chains.map((c) => c.key),
-        ['tic_medium/basic/cumulative', 'tic_medium/basic/sequential'],
+        [
+          'tic_medium/basic/cumulative',
+          'tic_medium/basic/cumulative@datacomp_medium-basic_cumulative_2017_lr1e4',
+          'tic_medium/basic/sequential',
+        ],
       );
       assert.equal(
-        out.chains[1]!.matrices[0]!.values[0]![2],
+        out.chains.find((c) => c.key === 'tic_medium/basic/sequential')!.matrices[0]!.values[0]![2],
         demoValue('datacomp_medium-basic_cumulative_2016', 'tic/datacomp/retrieval/yearly/2016', 'mean_recall@1'),
       );
     } finally {

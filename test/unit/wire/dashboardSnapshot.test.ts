@@ -29,7 +29,11 @@ describe('the dashboard snapshot of the demo workspace', () => {
   it('has one swimlane per chain with the seven training steps 2016…2022', () => {
     assert.deepEqual(
       snapshot.chains.map((c) => c.key),
-      ['tic_medium/basic/cumulative', 'tic_medium/basic/sequential'],
+      [
+        'tic_medium/basic/cumulative',
+        'tic_medium/basic/cumulative@datacomp_medium-basic_cumulative_2017_lr1e4',
+        'tic_medium/basic/sequential',
+      ],
     );
     for (const c of snapshot.chains)
       assert.deepEqual(
@@ -68,11 +72,12 @@ describe('the dashboard snapshot of the demo workspace', () => {
         { outputDir: join(results, 'datacomp_medium-basic_sequential_2018'), state: 'queued', progress: null },
       ],
     });
-    const c2019 = withRuns.chains[0]!.steps.find((s) => s.year === 2019)!;
+    const byKey = (key: string) => withRuns.chains.find((c) => c.key === key)!;
+    const c2019 = byKey('tic_medium/basic/cumulative').steps.find((s) => s.year === 2019)!;
     assert.equal(c2019.run, 'running');
     assert.equal(c2019.progress, 0.25);
     assert.match(c2019.detail, /training, 25%/);
-    assert.equal(withRuns.chains[1]!.steps.find((s) => s.year === 2018)!.run, 'queued');
+    assert.equal(byKey('tic_medium/basic/sequential').steps.find((s) => s.year === 2018)!.run, 'queued');
   });
 
   it('gives the data volume of every year 2014…2022, marking the rounded ones', () => {
@@ -101,6 +106,35 @@ describe('the dashboard snapshot of the demo workspace', () => {
       record.metrics['mean_recall@1'],
     );
     assert.ok(matrix.values[matrix.rows.indexOf(2019)]!.every((v) => v === null));
+  });
+
+  it("carries the demo's lr 1e-4 variant as its own lineage, forking after the shared 2016", () => {
+    const variant = chain('tic_medium/basic/cumulative@datacomp_medium-basic_cumulative_2017_lr1e4');
+    assert.equal(variant.label, 'tic_medium/basic/cumulative · lr1e4');
+    assert.equal(variant.variant, 'lr1e4');
+    assert.deepEqual(variant.forkedFrom, { chain: 'tic_medium/basic/cumulative', year: 2016 });
+    assert.equal(variant.root, null);
+    assert.deepEqual(
+      variant.steps.slice(0, 3).map((s) => [s.year, s.expName, s.inherited]),
+      [
+        [2016, 'datacomp_medium-basic_cumulative_2016', true],
+        [2017, 'datacomp_medium-basic_cumulative_2017_lr1e4', false],
+        [2018, 'datacomp_medium-basic_cumulative_2018_lr1e4', false],
+      ],
+    );
+    assert.ok(chain('tic_medium/basic/cumulative').steps.every((s) => !s.inherited));
+    // Its matrix row 2017 is the variant's own evaluation, not the baseline's.
+    const matrix = variant.matrices.find((m) => m.metric === 'mean_recall@1')!;
+    const file = join(demo, 'datacomp/eval_results/datacomp_medium-basic_cumulative_2017_lr1e4/eval_results.jsonl');
+    const record = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { key: string; metrics: Record<string, number> })
+      .find((r) => r.key === 'tic/datacomp/retrieval/yearly/2017')!;
+    assert.equal(
+      matrix.values[matrix.rows.indexOf(2017)]![matrix.columns.indexOf(2017)],
+      record.metrics['mean_recall@1'],
+    );
   });
 
   it('says what to do when a folder has no chains, and what is going on before the first scan', async () => {

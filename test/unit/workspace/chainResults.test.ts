@@ -53,7 +53,7 @@ function matrixOf(chain: ChainResults, metric: string): ResultsMatrix {
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const exp = (strategy: string, year: number): string => `datacomp_medium-basic_${strategy}_${year}`;
 
-describe('buildChainResults on the demo workspace (cumulative 2016–2019, sequential 2017–2018)', () => {
+describe('buildChainResults on the demo workspace (cumulative 2016–2019, its lr 1e-4 variant, sequential 2017–2018)', () => {
   let chains: ChainResults[];
   let separate: ChainResults[];
   before(async () => {
@@ -62,11 +62,18 @@ describe('buildChainResults on the demo workspace (cumulative 2016–2019, seque
     separate = await buildChainResults(ws, { firstStep: 'separate' });
   });
 
-  it('has both chains, each with the 7 steps 2016…2022 as rows and 2014…2022 as columns', () => {
+  it('has the three chains, each with the 7 steps 2016…2022 as rows and 2014…2022 as columns', () => {
     assert.deepEqual(
       chains.map((c) => [c.key, c.strategy, c.scale, c.filtering, c.firstStep]),
       [
         ['tic_medium/basic/cumulative', 'cumulative', 'tic_medium', 'basic', 'merge'],
+        [
+          'tic_medium/basic/cumulative@datacomp_medium-basic_cumulative_2017_lr1e4',
+          'cumulative',
+          'tic_medium',
+          'basic',
+          'merge',
+        ],
         ['tic_medium/basic/sequential', 'sequential', 'tic_medium', 'basic', 'merge'],
       ],
     );
