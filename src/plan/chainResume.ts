@@ -6,6 +6,7 @@ import { PlanError } from './planError';
 import type { ResumeRequest } from './resumePlan';
 import { dataRootOf } from '../tic/trainDataYears';
 import { publishedRepoMethod } from '../tic/publishedRepoMethod';
+import type { TicStrategy } from '../tic/ticTimeline';
 import { variantSlug } from './variantName';
 
 /** What a chain already knows about its next step; the caller adds or overrides the rest. */
@@ -15,12 +16,24 @@ export interface ChainResumeDefaults {
   /** Where each default came from, for people. */
   readonly notes: readonly string[];
   /**
-   * Exp names of the experiments that already continue from this checkpoint: a launch from it starts another
-   * variant (a fork), which should get a name of its own.
+   * The experiments that already continue from this checkpoint: a launch from it with the same strategy starts
+   * another variant (a fork), which should get a name of its own. (The first step is shared: a sequential 2017
+   * from the cumulative 2016 does not make a cumulative 2017 a fork.)
    */
-  readonly continuesAs: readonly string[];
+  readonly continuesAs: readonly Continuation[];
   /** Variant names (and exp-name parts) already used around this checkpoint: a proposed name avoids them. */
   readonly takenVariants: readonly string[];
+}
+
+export interface Continuation {
+  readonly expName: string;
+  /** Null when the experiment fits no chain. */
+  readonly strategy: TicStrategy | null;
+}
+
+/** The continuations a launch with `strategy` would fork from. */
+export function forkedBy(continuesAs: readonly Continuation[], strategy: TicStrategy): Continuation[] {
+  return continuesAs.filter((c) => c.strategy === null || c.strategy === strategy);
 }
 
 /**
@@ -98,9 +111,7 @@ export function chainResumeDefaults(
     if (typeof imagenetVal === 'string' && imagenetVal !== '') request.imagenetVal = imagenetVal;
     if (exp.worldSize !== null && exp.worldSize > 0) request.nprocPerNode = exp.worldSize;
   }
-  // Before lineage.ts, a step had no children: read a missing list as none.
-  const children = (step.children as readonly string[] | undefined) ?? [];
-  const continuesAs = children.map((dir) => experiments.find((e) => e.dir === dir)?.name ?? basename(dir));
+  const continuesAs = step.children.map((dir) => continuation(dir, experiments));
   return {
     fromYear: year,
     request,
@@ -152,19 +163,22 @@ export function publishedResumeDefaults(
       (e.origin.path === start.path ||
         (e.origin.huggingFace?.repo === start.repo && e.origin.huggingFace.year === start.year)),
   );
-  const continuesAs = children.map((e) => e.name);
-  const group = chains.filter(
-    (c) =>
-      (c.root as Chain['root'] | undefined)?.kind === 'published' && c.lineage.some((n) => continuesAs.includes(n)),
-  );
+  const continuesAs = children.map((e) => continuation(e.dir, experiments));
+  const names = continuesAs.map((c) => c.expName);
+  const group = chains.filter((c) => c.root.kind === 'published' && c.lineage.some((n) => names.includes(n)));
   return { fromYear: start.year, request, notes, continuesAs, takenVariants: takenAround(continuesAs, group) };
 }
 
+function continuation(dir: string, experiments: readonly Experiment[]): Continuation {
+  const exp = experiments.find((e) => e.dir === dir);
+  return { expName: exp?.name ?? basename(dir), strategy: exp?.identity?.strategy ?? null };
+}
+
 /** The `_`-separated parts of the siblings' exp names and the slugs of the variants' names. */
-function takenAround(names: readonly string[], chains: readonly Chain[]): string[] {
-  const taken = new Set(names.flatMap((n) => n.split('_')));
+function takenAround(continuesAs: readonly Continuation[], chains: readonly Chain[]): string[] {
+  const taken = new Set(continuesAs.flatMap((c) => c.expName.split('_')));
   for (const c of chains) {
-    const slug = c.variant === null || c.variant === undefined ? null : variantSlug(c.variant);
+    const slug = c.variant === null ? null : variantSlug(c.variant);
     if (slug !== null) taken.add(slug);
   }
   return [...taken];

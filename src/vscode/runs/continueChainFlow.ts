@@ -66,7 +66,7 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
     nprocPerNode: gpuPick.n,
     torchrun: python.includes('/') ? join(dirname(python), 'torchrun') : undefined,
   };
-  const variant = await askVariant(`${title}: variant name`, resolved, (v) => {
+  const variant = await askVariant(`${title}: variant name`, resolved, strategy, (v) => {
     try {
       return planResume({ ...first, fromYear, variant: v }).expName;
     } catch {
@@ -76,7 +76,7 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
   if (variant === undefined) return;
   const base: ResumeRequest = variant !== null ? { ...first, variant } : first;
   const evalDataDir = await vscode.window.showInputBox({
-    title: `${title}: eval data root (--data_dir of evaluate.py)`,
+    title: `${title}: eval data root (the folder evaluate.py reads the tasks' data from)`,
     value: join(datacomp, 'data'),
     ignoreFocusOut: true,
   });

@@ -12,6 +12,7 @@ import { readRunSettings } from '../common/settings';
 import { confirmCommand, firstExisting, forSimulation, hashParent, requireTrust, showProblems } from './launchPrompts';
 import { selectedPython } from './pythonInterpreter';
 import { askScale, askVariant, resolveStart, type ResumeStart } from './resumeStart';
+import { forkedBy } from '../../plan/chainResume';
 import type { RunsService } from './runsService';
 import { confirmSlurmScript, pickPlacement } from './slurmPrompts';
 import type { RunPlan } from '../../runs/model/runPlan';
@@ -33,8 +34,8 @@ export async function resumeFlow(runs: RunsService, start: ResumeStart): Promise
   const { defaults } = resolved;
   const fromYear = defaults.fromYear;
   const title = `Resume from ${fromYear}: train ${fromYear + 1}`;
-  const forks = defaults.continuesAs.length > 0;
-  const total = 4 + (start.kind === 'published' ? 1 : 0) + (forks ? 1 : 0);
+  // The variant prompt comes only when the chosen strategy forks: dropped from the count once it is known.
+  let total = 4 + (start.kind === 'published' ? 1 : 0) + (defaults.continuesAs.length > 0 ? 1 : 0);
   let at = 0;
   const stepTitle = (what: string): string => `${title} (${++at}/${total}): ${what}`;
 
@@ -52,18 +53,20 @@ export async function resumeFlow(runs: RunsService, start: ResumeStart): Promise
       description: s === resolved.strategy ? (start.kind === 'published' ? 'as published' : 'this chain') : '',
       detail:
         s === 'cumulative'
-          ? `all data 2014–${fromYear + 1}, replayed uniformly by shard (§1.7)`
+          ? `all data 2014–${fromYear + 1}, replayed uniformly by shard`
           : `only ${fromYear + 1}'s data`,
     })),
     { title: stepTitle('strategy'), ignoreFocusOut: true },
   );
   if (!strategyPick) return;
   const strategy = strategyPick.label as TicStrategy;
+  const forks = forkedBy(defaults.continuesAs, strategy).length > 0;
+  if (!forks && defaults.continuesAs.length > 0) total -= 1;
 
   const gpuPick = await pickPlacement(
     runs,
     title,
-    stepTitle('GPUs per node (--nproc_per_node)'),
+    stepTitle('GPUs per node'),
     defaults.request.nprocPerNode,
     simulated,
   );
@@ -90,22 +93,25 @@ export async function resumeFlow(runs: RunsService, start: ResumeStart): Promise
     void vscode.window.showErrorMessage(error instanceof PlanError ? error.message : String(error));
     return;
   }
-  const variant = await askVariant(
-    stepTitle('variant name'),
-    resolved,
-    (v) => safeName(() => planResume({ ...base, variant: v }).expName) ?? '…',
-  );
+  const variant = forks
+    ? await askVariant(
+        stepTitle('variant name'),
+        resolved,
+        strategy,
+        (v) => safeName(() => planResume({ ...base, variant: v }).expName) ?? '…',
+      )
+    : (defaults.request.variant ?? null);
   if (variant === undefined) return;
   if (variant !== null) generated = planResume({ ...base, variant });
   // An existing experiment folder makes open_clip skip training silently (§1.4): propose a fresh name.
   let suggested = generated.expName;
   for (let i = 2; existsSync(join(base.outputDir, suggested)); i++) suggested = `${generated.expName}_run${i}`;
   const expName = await vscode.window.showInputBox({
-    title: stepTitle('experiment name (--exp_name, unique per step)'),
+    title: stepTitle('experiment name (one per step)'),
     value: suggested,
     prompt:
       suggested !== generated.expName
-        ? `${generated.expName} already exists in ${base.outputDir}; reusing it would train nothing (contracts §1.4).`
+        ? `${generated.expName} already exists in ${base.outputDir}; reusing it would train nothing.`
         : `Written to ${base.outputDir}/${suggested}`,
     ignoreFocusOut: true,
     validateInput: (v) =>

@@ -1,6 +1,11 @@
 import * as vscode from 'vscode';
 import { inspectCheckpoint } from '../../checkpoint/report';
-import { chainResumeDefaults, publishedResumeDefaults, type ChainResumeDefaults } from '../../plan/chainResume';
+import {
+  chainResumeDefaults,
+  forkedBy,
+  publishedResumeDefaults,
+  type ChainResumeDefaults,
+} from '../../plan/chainResume';
 import { PlanError } from '../../plan/planError';
 import { freeVariantName, variantNameProblem } from '../../plan/variantName';
 import type { ClipModelName } from '../../tic/clipModels';
@@ -32,6 +37,8 @@ export interface ResolvedStart {
 
 /** The defaults of a start, or undefined after telling the user why there is none. */
 export async function resolveStart(runs: RunsService, start: ResumeStart): Promise<ResolvedStart | undefined> {
+  // What already continues from the start decides whether this launch forks: a run started a moment ago counts.
+  await runs.rescan();
   const ws = runs.workspace;
   if (!ws) return undefined;
   try {
@@ -83,27 +90,42 @@ export async function askScale(title: string, resolved: ResolvedStart): Promise<
   // The published checkpoints were trained at tic_xlarge (contracts §6.1): offer it first.
   const ordered = [...fitting].sort((a, b) => (a === 'tic_xlarge' ? -1 : b === 'tic_xlarge' ? 1 : 0));
   const others = model === null ? [] : scalesNotForModel(model);
+  const published =
+    resolved.start.kind === 'published' && (ticClipRepos as readonly string[]).includes(resolved.start.repo);
+  type Item = vscode.QuickPickItem & { scale?: TicScale; refused?: string };
+  const items: Item[] = ordered.map((scale) => {
+    const c = ticScaleConfigs[scale];
+    return {
+      label: scale,
+      description: `${c.model}${published && scale === 'tic_xlarge' ? ' · the scale it was trained at' : ''}`,
+      detail: `global batch ${c.globalBatch.toLocaleString('en-US')} · lr ${c.learningRate} · ${c.trainNumSamples.toLocaleString('en-US')} samples per step`,
+      scale,
+    };
+  });
+  if (others.length > 0) {
+    // Shown, not offered: the card's own example runs tic_medium, so people look for it and should read why not.
+    items.push({ label: `cannot continue a ${model ?? ''} checkpoint`, kind: vscode.QuickPickItemKind.Separator });
+    for (const o of others) {
+      const why = `${o.scale} trains ${o.model}; this checkpoint is ${model ?? ''}, and train.py cannot load it into a ${o.model} model.`;
+      const card =
+        o.scale === 'tic_medium' ? " The model card's example names tic_medium, but that run would fail." : '';
+      items.push({
+        label: `$(circle-slash) ${o.scale}`,
+        description: `trains ${o.model}`,
+        ...(card ? { detail: `Named in the model card's example, but it cannot load this checkpoint.` } : {}),
+        refused: why + card,
+      });
+    }
+  }
   const placeHolder =
     model === null
       ? "The checkpoint's model could not be read from its shapes: choose the scale that trains it."
-      : others.length === 0
-        ? undefined
-        : `${others.map((o) => o.scale).join(' and ')} ${others.length === 1 ? 'is' : 'are'} not offered: ${others.length === 1 ? 'it trains' : 'they train'} ${[...new Set(others.map((o) => o.model))].join(' and ')}, and a ${model} checkpoint cannot be loaded into that model${others.some((o) => o.scale === 'tic_medium') ? " (the model card's example names tic_medium, but that run would fail when it loads the checkpoint)" : ''}.`;
-  const published =
-    resolved.start.kind === 'published' && (ticClipRepos as readonly string[]).includes(resolved.start.repo);
-  const pick = await vscode.window.showQuickPick(
-    ordered.map((scale) => {
-      const c = ticScaleConfigs[scale];
-      return {
-        label: scale,
-        description: `${c.model}${published && scale === 'tic_xlarge' ? ' · the scale it was trained at' : ''}`,
-        detail: `global batch ${c.globalBatch.toLocaleString('en-US')} · lr ${c.learningRate} · ${c.trainNumSamples.toLocaleString('en-US')} samples per step`,
-        scale,
-      };
-    }),
-    { title, placeHolder, ignoreFocusOut: true },
-  );
-  return pick?.scale;
+      : `Only scales that train ${model} can continue this checkpoint.`;
+  for (;;) {
+    const pick = await vscode.window.showQuickPick(items, { title, placeHolder, ignoreFocusOut: true });
+    if (pick?.refused === undefined) return pick?.scale;
+    await vscode.window.showWarningMessage(pick.refused, { modal: true }, 'Choose Another Scale');
+  }
 }
 
 /**
@@ -114,10 +136,11 @@ export async function askScale(title: string, resolved: ResolvedStart): Promise<
 export async function askVariant(
   title: string,
   resolved: ResolvedStart,
+  strategy: TicStrategy,
   nextName: (variant: string) => string,
 ): Promise<string | null | undefined> {
   const own = resolved.defaults.request.variant ?? null;
-  const siblings = resolved.defaults.continuesAs;
+  const siblings = forkedBy(resolved.defaults.continuesAs, strategy).map((c) => c.expName);
   if (siblings.length === 0) return own;
   const taken = new Set(resolved.defaults.takenVariants.map((t) => t.toLowerCase()));
   const proposed = freeVariantName(taken);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chainResumeDefaults, publishedResumeDefaults } from '../../../src/plan/chainResume';
+import { chainResumeDefaults, forkedBy, publishedResumeDefaults } from '../../../src/plan/chainResume';
 import { PlanError } from '../../../src/plan/planError';
 import { planResume, type ResumeRequest } from '../../../src/plan/resumePlan';
 import { parseResumeReference } from '../../../src/formats/resumeReference';
@@ -11,8 +11,10 @@ const results = '/w/datacomp/results';
 const cache = '/home/a/.cache/huggingface/hub/models--apple--TiC-CLIP-bestpool-cumulative/snapshots/c0ffee';
 
 function exp(name: string, resume: string | null = null): Experiment {
+  const strategy = /_(cumulative|sequential|oracle)_/.exec(name)?.[1] ?? null;
   return {
     name,
+    identity: strategy === null ? null : { strategy },
     dir: `${results}/${name}`,
     outputDir: results,
     params: null,
@@ -95,16 +97,32 @@ describe('chainResumeDefaults: what a launch from a chain step knows', () => {
   it('says which experiments already continue a step, so a launch from it is a fork', () => {
     const c = chain([step(2016, e2016.name, { children: [e2017.dir, lr2017.dir] }), step(2017, e2017.name)]);
     const d = chainResumeDefaults(c, experiments, 2016);
-    assert.deepEqual(d.continuesAs, [e2017.name, lr2017.name]);
+    assert.deepEqual(
+      d.continuesAs.map((x) => x.expName),
+      [e2017.name, lr2017.name],
+    );
+    assert.deepEqual(
+      forkedBy(d.continuesAs, 'cumulative').map((x) => x.expName),
+      [e2017.name, lr2017.name],
+    );
     assert.ok(d.takenVariants.includes('lr1e4'));
     assert.equal(d.request.checkpoint, `${e2016.dir}/checkpoints/epoch_latest.pt`);
   });
 
-  it('reads a step without children (or a chain from before lineages) as a plain continuation', () => {
+  it('does not call a continuation of the shared first step by the other strategy a fork', () => {
+    const seq2017 = exp('datacomp_medium-basic_sequential_2017', `${e2016.dir}/checkpoints/epoch_latest.pt`);
+    const c = chain([step(2016, e2016.name, { children: [seq2017.dir] })]);
+    const d = chainResumeDefaults(c, [e2016, seq2017], 2016);
+    assert.deepEqual(forkedBy(d.continuesAs, 'cumulative'), []);
+    assert.deepEqual(
+      forkedBy(d.continuesAs, 'sequential').map((x) => x.expName),
+      [seq2017.name],
+    );
+  });
+
+  it('reads a step without children as a plain continuation', () => {
     const c = chain([step(2016, e2016.name), step(2017, e2017.name)]);
     assert.deepEqual(chainResumeDefaults(c, experiments, 2017).continuesAs, []);
-    const old = chain([{ ...step(2016, e2016.name), children: undefined } as unknown as ChainStep]);
-    assert.deepEqual(chainResumeDefaults(old, experiments, 2016).continuesAs, []);
   });
 
   it("carries a variant's own name (an exp-name suffix, a rename) into the next step's name", () => {
@@ -189,7 +207,10 @@ describe('publishedResumeDefaults: a published TiC-CLIP checkpoint as the root o
       elsewhere,
       other,
     ]);
-    assert.deepEqual(d.continuesAs, [first.name, elsewhere.name]);
+    assert.deepEqual(
+      d.continuesAs.map((x) => x.expName),
+      [first.name, elsewhere.name],
+    );
     assert.ok(d.takenVariants.includes('v2'));
   });
 });
