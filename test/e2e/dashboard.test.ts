@@ -6,6 +6,8 @@ import { screenshotOnFailure, Workbench } from './workbench';
 
 const cumulative = 'tic_medium/basic/cumulative';
 const sequential = 'tic_medium/basic/sequential';
+/** The demo's lr 1e-4 variant of the cumulative chain (demo/generate.py): it shares 2016 and forks after it. */
+const variant = 'tic_medium/basic/cumulative@datacomp_medium-basic_cumulative_2017_lr1e4';
 const years = [2014, 2015, 2016, 2017, 2018, 2019, 2020, 2021, 2022];
 /**
  * An experiment named like markup (its `basic` keeps it in the basic chains: the filtering comes from the name),
@@ -49,7 +51,7 @@ function addHostileExperiment(workspace: string): void {
   );
 }
 
-/** Opens the dashboard once the scan found the demo's chains; resolves with its frame when both lanes are in. */
+/** Opens the dashboard once the scan found the demo's chains; resolves with its frame when the three lanes are in. */
 async function openDashboard(wb: Workbench): Promise<Frame> {
   await wb.openContainer();
   await wb.page
@@ -57,7 +59,7 @@ async function openDashboard(wb: Workbench): Promise<Frame> {
     .first()
     .waitFor({ timeout: 30000 });
   await wb.runCommand('TiC Studio: Open Dashboard');
-  return wb.webviewFrame('#app[data-snapshot="ready"][data-chains="2"]', 60000);
+  return wb.webviewFrame('#app[data-snapshot="ready"][data-chains="3"]', 60000);
 }
 
 async function showTab(frame: Frame, tab: 'timeline' | 'losses' | 'matrices'): Promise<void> {
@@ -109,6 +111,56 @@ describe('The dashboard on the demo workspace: timeline, losses, matrices (dark 
     await wb.screenshot('dashboard-1-timeline-dark');
   });
 
+  it('draws the lr 1e-4 variant as its own lane under the baseline, forking after their shared 2016', async () => {
+    const lanes = frame.locator('.tl-lane-label[data-chain]');
+    const keys = await lanes.evaluateAll((ls) => ls.map((l) => l.getAttribute('data-chain')));
+    // Two cumulative lineages, the variant right under the chain it forked from.
+    assert.deepEqual(keys, [cumulative, variant, sequential]);
+    const variantLabel = lanes.nth(1).locator('.tl-lane-name');
+    const label = (await variantLabel.textContent()) ?? '';
+    assert.match(label, /lr1e4/);
+    assert.ok(label.startsWith(cumulative), label);
+    // The whole label fits (not cut by an ellipsis) at this window size, and names the fork for screen readers.
+    assert.ok(await variantLabel.evaluate((e) => e.scrollWidth <= e.clientWidth), 'the variant label is cut off');
+    assert.match((await lanes.nth(1).getAttribute('aria-label')) ?? '', /forks after 2016/);
+    const node = (chain: string, year: number) =>
+      frame.locator(`button.tl-node[data-chain="${chain}"][data-year="${year}"]`);
+    // The shared 2016 is drawn once, in the baseline's lane; the variant's own steps are 2017 and 2018.
+    assert.equal(await node(variant, 2016).count(), 0);
+    assert.equal(await node(variant, 2017).getAttribute('data-checkpoint'), 'local');
+    assert.equal(await node(variant, 2018).getAttribute('data-evaluation'), 'done');
+    assert.equal(await node(variant, 2019).getAttribute('data-checkpoint'), 'missing');
+    await frame.locator(`.tl-inherited[data-chain="${variant}"]`, { hasText: 'forks after 2016' }).waitFor();
+    // The connector runs from below the baseline's 2016 node to the left edge of the variant's 2017 node.
+    const fork = frame.locator(`path.tl-fork[data-from="${cumulative}"][data-to="${variant}"]`);
+    await fork.waitFor({ state: 'attached' });
+    await wb.screenshot('dashboard-1b-fork-dark');
+    // Measured in the webview (Playwright's boxes of SVG shapes are off by a few pixels).
+    const [path, from, to] = await frame.evaluate(
+      ([parent, child]) =>
+        [
+          `path.tl-fork[data-from="${parent}"][data-to="${child}"]`,
+          `button.tl-node[data-chain="${parent}"][data-year="2016"]`,
+          `button.tl-node[data-chain="${child}"][data-year="2017"]`,
+        ].map((sel) => {
+          const r = document.querySelector(sel)!.getBoundingClientRect();
+          return { x: r.x, y: r.y, width: r.width, height: r.height };
+        }),
+      [cumulative, variant],
+    );
+    assert.ok(path!.x > from!.x && path!.x < from!.x + from!.width, `connector x ${path!.x} vs 2016 node ${from!.x}`);
+    assert.ok(
+      Math.abs(path!.y - (from!.y + from!.height)) < 2,
+      `connector starts at ${path!.y}, node ends ${from!.y + from!.height}`,
+    );
+    assert.ok(
+      Math.abs(path!.x + path!.width - to!.x) < 8,
+      `connector ends at ${path!.x + path!.width}, node starts ${to!.x}`,
+    );
+    const y = path!.y + path!.height;
+    assert.ok(y > to!.y && y < to!.y + to!.height, `connector reaches ${y}, node spans ${to!.y}…${to!.y + to!.height}`);
+  });
+
   it('renders an experiment named like markup and a log line closing a script tag as text (XSS)', async () => {
     const label =
       (await frame
@@ -154,6 +206,29 @@ describe('The dashboard on the demo workspace: timeline, losses, matrices (dark 
     const { points } = await lossPoints(frame);
     assert.ok(points > 0 && points <= expected, `${points} points drawn of ${expected}`);
     await wb.screenshot('dashboard-2-losses-dark');
+
+    // The variant's curve is its own lineage: the shared 2016, then its 2017 and 2018, not the baseline's.
+    const variantBox = frame.locator(`#loss-chains vscode-checkbox[data-chain="${variant}"]`);
+    assert.match((await variantBox.textContent()) ?? '', /lr1e4/);
+    const own = ['cumulative_2016', 'cumulative_2017_lr1e4', 'cumulative_2018_lr1e4'].reduce(
+      (n, exp) => n + trainLines(join(wb.workspace, `datacomp/results/datacomp_medium-basic_${exp}/out.log`)),
+      0,
+    );
+    await variantBox.click();
+    await cumulativeBox.click();
+    await frame.waitForFunction(
+      (n) => Number(document.querySelector('#loss-canvas')?.getAttribute('data-total')) === n,
+      own,
+      { timeout: 20000 },
+    );
+    // Back to the baseline alone for the live test below.
+    await cumulativeBox.click();
+    await variantBox.click();
+    await frame.waitForFunction(
+      (n) => Number(document.querySelector('#loss-canvas')?.getAttribute('data-total')) === n,
+      expected,
+      { timeout: 20000 },
+    );
   });
 
   it('shows the retrieval matrix with the numbers of eval_results.jsonl and the hand-checked transfer', async () => {
@@ -199,6 +274,36 @@ describe('The dashboard on the demo workspace: timeline, losses, matrices (dark 
       assert.ok(Math.abs(shown - value) < 1e-12, `${kind}: shown ${shown}, by hand ${value}`);
     }
     await wb.screenshot('dashboard-3-matrices-dark');
+  });
+
+  it("builds the variant's matrix from its own lineage only, and names it by its label", async () => {
+    const table = frame.locator(
+      `table.heatmap[data-chain="${variant}"][data-family="retrieval"][data-metric="mean_recall@1"]`,
+    );
+    await table.waitFor();
+    const expected: [number, string][] = [
+      [2016, 'datacomp_medium-basic_cumulative_2016'],
+      [2017, 'datacomp_medium-basic_cumulative_2017_lr1e4'],
+      [2018, 'datacomp_medium-basic_cumulative_2018_lr1e4'],
+    ];
+    for (const [step, exp] of expected) {
+      const row = retrievalRow(wb.workspace, exp);
+      for (const [i, year] of years.entries()) {
+        const cell = table.locator(`td[data-row-year="${step}"][data-col-year="${year}"]`);
+        assert.equal(Number(await cell.getAttribute('data-value')), row[i], `${exp} × ${year}`);
+      }
+    }
+    const caption = (await table.locator('caption').textContent()) ?? '';
+    assert.match(caption, /lr1e4/);
+    assert.ok(!caption.includes(variant), caption);
+    // The difference pickers and the transfer table show labels too.
+    const options = await frame.locator('#diff-a vscode-option').allTextContents();
+    assert.ok(
+      options.some((o) => /lr1e4/.test(o)) && options.every((o) => !o.includes('@datacomp')),
+      options.join(' | '),
+    );
+    const toggle = frame.locator(`#transfer-table tbody[data-chain="${variant}"] button.disclosure`);
+    assert.match((await toggle.textContent()) ?? '', /lr1e4/);
   });
 
   it('updates the loss chart live while a stand-in training run writes its log (Resume from 2019)', async () => {
