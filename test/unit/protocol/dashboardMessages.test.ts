@@ -112,7 +112,11 @@ describe('dashboard protocol validation', () => {
   it('refuses a matrix whose rows and values do not agree', () => {
     const chain = (values: unknown) => ({
       key: 'k',
+      label: 'k',
       strategy: 'cumulative',
+      variant: null,
+      forkedFrom: null,
+      root: null,
       steps: [],
       matrices: [{ family: 'retrieval', metric: 'mean_recall@1', rows: [2016], columns: [2014, 2015], values }],
       transfer: [],
@@ -137,5 +141,34 @@ describe('dashboard protocol validation', () => {
         ]),
       ) instanceof ProtocolError,
     );
+  });
+
+  it('refuses a chain without a label, or with a fork that names no year', () => {
+    const snapshot = (over: Record<string, unknown>) => ({
+      type: 'snapshot',
+      firstStep: 'merge',
+      dataVolume: [],
+      chains: [
+        {
+          key: 'k@v',
+          label: 'k · v',
+          strategy: 'cumulative',
+          variant: 'v',
+          forkedFrom: { chain: 'k', year: 2016 },
+          root: null,
+          steps: [],
+          matrices: [],
+          transfer: [],
+          imagenet: [],
+          otherTasks: [],
+          ...over,
+        },
+      ],
+      notice: null,
+    });
+    assert.ok(!(parseHostMessage(snapshot({})) instanceof ProtocolError));
+    assert.ok(parseHostMessage(snapshot({ label: undefined })) instanceof ProtocolError);
+    assert.ok(parseHostMessage(snapshot({ forkedFrom: { chain: 'k' } })) instanceof ProtocolError);
+    assert.ok(parseHostMessage(snapshot({ variant: 42 })) instanceof ProtocolError);
   });
 });
