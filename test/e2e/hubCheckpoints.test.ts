@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ticClipRepos } from '../../src/tic/ticClipRepos';
+import type { Locator } from 'playwright-core';
 import { startLoopbackHub, type LoopbackHub } from '../support/loopbackHub';
 import { screenshotOnFailure, Workbench } from './workbench';
 
@@ -86,5 +87,129 @@ describe('the Checkpoints view against a loopback Hugging Face Hub', () => {
     const frame = await wb.webviewFrame('#app[data-state="report"]');
     assert.match((await frame.locator('#app').textContent()) ?? '', /tic_fixture/);
     await wb.screenshot('hub-3-inspect');
+  });
+
+  it('resumes from a published checkpoint: downloads it, plans --new_run --resume <the cached file> at a ViT-B-16 scale, launches', async () => {
+    const repoRow = wb.page.getByRole('treeitem', { name: /^apple\/TiC-CLIP-bestpool-cumulative/ }).first();
+    await repoRow.click();
+    // The only remote 2016 on screen (the Experiments view's steps read "2016, finished").
+    const year = wb.page.getByRole('treeitem', { name: /^2016, [\d.]+ [kMG]B · remote/ }).first();
+    await year.waitFor();
+    assert.match((await year.textContent()) ?? '', /remote/);
+    await wb.contextMenu(year, 'Resume Training From Year…');
+    // Not cached yet: it is downloaded first (with the download's own progress), then the plan goes on.
+    const repoDir = join(cacheDir, 'models--apple--TiC-CLIP-bestpool-cumulative');
+    const picker = wb.page.locator('.quick-input-widget', { hasText: 'scale' });
+    await picker.waitFor({ timeout: 60000 });
+    const cached = join(repoDir, 'snapshots', hub.commit('apple/TiC-CLIP-bestpool-cumulative'), 'checkpoints/2016.pt');
+    assert.ok(existsSync(cached), 'the checkpoint is in the Hugging Face cache before the plan');
+    // 1 scale: only the ViT-B-16 scales, and why tic_medium is not one of them.
+    const rows = (await picker.locator('.quick-input-list .monaco-list-row').allTextContents()).map((t) => t.trim());
+    assert.match(rows[0] ?? '', /^tic_xlarge\s*ViT-B-16/);
+    assert.match(rows[1] ?? '', /^tic_large\s*ViT-B-16/);
+    const medium = rows.find((t) => t.includes('tic_medium')) ?? '';
+    assert.match(medium, /trains ViT-B-32/);
+    assert.match(medium, /model card's example/);
+    assert.ok(
+      rows.some((t) => /cannot continue a ViT-B-16 checkpoint/.test(t)),
+      rows.join(' | '),
+    );
+    await wb.screenshot('hub-4-resume-scale');
+    await wb.accept('scale');
+    // 2 strategy (the repo's), 3 GPUs: the defaults.
+    const input = wb.page.locator('.quick-input-widget input');
+    await wb.page.locator('.quick-input-widget', { hasText: 'strategy' }).waitFor();
+    assert.match(
+      (await wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().textContent()) ?? '',
+      /cumulative.*as published/,
+    );
+    await wb.accept('strategy');
+    await wb.accept('GPUs per node');
+    await wb.page.locator('.quick-input-widget', { hasText: 'experiment name' }).waitFor();
+    assert.equal(await input.inputValue(), 'datacomp_xlarge-bestpool_cumulative_2017');
+    await wb.accept('experiment name');
+    await wb.accept('data root');
+    const dialog = wb.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30000 });
+    const text = (await dialog.textContent()) ?? '';
+    for (const part of [
+      '--scale tic_xlarge',
+      '--new_run',
+      `--resume ${cached}`,
+      '--exp_name datacomp_xlarge-bestpool_cumulative_2017',
+      'train/2017/::',
+      'from apple/TiC-CLIP-bestpool-cumulative 2016',
+      'Simulated',
+    ]) {
+      assert.ok(text.includes(part), `the dialog does not show ${part}: ${text}`);
+    }
+    await wb.screenshot('hub-5-resume-command');
+    await dialog.locator('.monaco-button', { hasText: 'Launch' }).click();
+    await wb.page
+      .getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\)/ })
+      .first()
+      .waitFor({ timeout: 60000 });
+    await wb.screenshot('hub-6-resume-running');
+    assert.ok(
+      existsSync(join(wb.workspace, 'datacomp/results/datacomp_xlarge-bestpool_cumulative_2017/out.log')),
+      'the run writes into the workspace results folder',
+    );
+    // The Experiments view: a lineage rooted at the published checkpoint, its first row saying so, then the new step.
+    // The new lineage is the last of the Experiments view: scroll down to it, as a user would.
+    const experiments = wb.page
+      .locator('.pane')
+      .filter({ has: wb.page.locator('.pane-header', { hasText: 'Experiments' }) })
+      .locator('.monaco-list')
+      .first();
+    const chain = experiments.getByRole('treeitem', { name: /bestpool · tic_xlarge · on published 2016/ }).first();
+    const scrollUntil = async (row: Locator): Promise<void> => {
+      for (let attempt = 1; !(await row.isVisible()); attempt++) {
+        await experiments.hover();
+        await wb.page.mouse.wheel(0, 400);
+        if (attempt === 20) await row.waitFor({ timeout: 30000 });
+        else await row.waitFor({ timeout: 1000 }).catch(() => undefined);
+      }
+    };
+    await scrollUntil(chain);
+    // Rows are recycled, so the DOM order is not the screen order: data-index is.
+    const index = Number(await chain.getAttribute('data-index'));
+    const rowAt = (i: number): Locator => experiments.locator(`.monaco-list-row[data-index="${i}"]`);
+    await scrollUntil(rowAt(index + 2));
+    assert.match((await rowAt(index + 1).textContent()) ?? '', /^2016: published checkpoint/);
+    assert.match((await rowAt(index + 2).textContent()) ?? '', /^2017/);
+    await wb.screenshot('hub-7-published-lineage');
+  });
+
+  it('asks for a variant name when the published checkpoint already continues as an experiment', async () => {
+    const year = wb.page.getByRole('treeitem', { name: /^2016, [\d.]+ [kMG]B · cached/ }).first();
+    await wb.contextMenu(year, 'Resume Training From Year…');
+    for (const title of ['scale', 'strategy', 'GPUs per node']) await wb.accept(title);
+    const prompt = wb.page.locator('.quick-input-widget', { hasText: 'variant name' });
+    await prompt.waitFor();
+    const input = wb.page.locator('.quick-input-widget input');
+    assert.equal(await input.inputValue(), 'v2');
+    assert.match(
+      (await prompt.textContent()) ?? '',
+      /This checkpoint already continues as datacomp_xlarge-bestpool_cumulative_2017\. A new run from it starts another variant/,
+    );
+    // Checked as typed: an underscore would split the experiment name.
+    await input.fill('lr_1e4');
+    await prompt.locator('.quick-input-message', { hasText: 'underscores' }).waitFor();
+    await input.fill('lr1e-4');
+    await prompt
+      .locator('.quick-input-message', { hasText: 'datacomp_xlarge-bestpool_cumulative_lr1e-4_2017' })
+      .waitFor();
+    await wb.screenshot('hub-8-variant-name');
+    await wb.accept('variant name');
+    await wb.page.locator('.quick-input-widget', { hasText: 'experiment name' }).waitFor();
+    assert.equal(await input.inputValue(), 'datacomp_xlarge-bestpool_cumulative_lr1e-4_2017');
+    await wb.accept('experiment name');
+    await wb.accept('data root');
+    const dialog = wb.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30000 });
+    assert.ok(
+      ((await dialog.textContent()) ?? '').includes('--exp_name datacomp_xlarge-bestpool_cumulative_lr1e-4_2017'),
+    );
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
   });
 });

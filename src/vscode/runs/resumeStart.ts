@@ -149,7 +149,7 @@ export async function askVariant(
     title,
     value: proposed,
     valueSelection: [0, proposed.length],
-    prompt: `${resolved.name[0]!.toUpperCase()}${resolved.name.slice(1)} already continues as ${shown.join(', ')}. A new run from it starts another variant: name it (letters, digits, . + -). Its first experiment: ${nextName(proposed)}.`,
+    prompt: `This checkpoint already continues as ${shown.join(', ')}. A new run from it starts another variant: name it (letters, digits, . + -). Its first experiment: ${nextName(proposed)}.`,
     ignoreFocusOut: true,
     validateInput: (v) => {
       const problem = variantNameProblem(v.trim());
