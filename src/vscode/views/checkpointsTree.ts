@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { CatalogFile, CatalogRepo } from '../../hub/hubCatalog';
 import { progressText, type HubService } from '../hub/hubService';
+import { publishedRepoMethod } from '../../tic/publishedRepoMethod';
 
 /** A checkpoint file of a Hub repo as the tree and its commands see it. */
 export interface HubCheckpointNode {
@@ -25,6 +26,13 @@ export type CheckpointsNode = HubRepoNode | HubCheckpointNode | MessageNode;
 
 export function isHubCheckpointNode(value: unknown): value is HubCheckpointNode {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'hubCheckpoint';
+}
+
+/** Said on the rows whose context menu can resume from them (an oracle cannot be continued, only evaluated). */
+const actionsHint = 'Right-click to resume training from it, continue the chain from it, or evaluate it.';
+
+function continuable(repo: string): boolean {
+  return publishedRepoMethod(repo)?.strategy !== 'oracle';
 }
 
 function formatSize(bytes: number): string {
@@ -114,7 +122,7 @@ export class CheckpointsTree implements vscode.TreeDataProvider<CheckpointsNode>
       state = 'cached';
       item.iconPath = new vscode.ThemeIcon('pass-filled');
       item.contextValue = 'hubCheckpoint.cached';
-      item.tooltip = file.localPath;
+      item.tooltip = `${file.localPath ?? ''}${continuable(repo) ? `\n${actionsHint}` : ''}`;
       item.command = { command: 'ticStudio.inspectCheckpoint', title: 'Inspect Checkpoint', arguments: [node] };
     } else if (file.partialBytes > 0) {
       state = `partial ${Math.floor((100 * file.partialBytes) / Math.max(file.size, 1))} %`;
@@ -125,7 +133,7 @@ export class CheckpointsTree implements vscode.TreeDataProvider<CheckpointsNode>
       state = 'remote';
       item.iconPath = new vscode.ThemeIcon('cloud');
       item.contextValue = 'hubCheckpoint.remote';
-      item.tooltip = `${repo}/${file.path}${file.sha256 ? `\nsha256 ${file.sha256}` : ''}`;
+      item.tooltip = `${repo}/${file.path}${file.sha256 ? `\nsha256 ${file.sha256}` : ''}${continuable(repo) ? `\n${actionsHint}` : ''}`;
     }
     item.description = `${formatSize(file.size)} · ${state}`;
     // Without this, screen readers (and VS Code's aria-label) read the tooltip instead of year and state.
