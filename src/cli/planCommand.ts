@@ -1,7 +1,7 @@
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { inspectCheckpoint } from '../checkpoint/report';
-import { chainResumeDefaults } from '../plan/chainResume';
+import { chainResumeDefaults, forkedBy, type Continuation } from '../plan/chainResume';
 import { shellQuoteArgv, type CommandPlan } from '../plan/commandPlan';
 import { isTicTaskGroup, planEval, type EvalPlan } from '../plan/evalPlan';
 import { validateEvalPlan } from '../plan/evalValidation';
@@ -123,6 +123,7 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
   const fromYear = optionalInt(values.from, '--from');
   const notes: string[] = [];
   let request: ResumeDraft = {};
+  let continuesAs: readonly Continuation[] = [];
   let checkout: TicCheckout | null;
   try {
     if (values.chain !== undefined) {
@@ -138,9 +139,10 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
         throw new UsageError(`${exp.name} fits no chain: ${exp.unchainedReason ?? 'unknown'}.`);
       const chain = workspace.chains.find((c) => c.steps.some((s) => s.experiment === exp.dir && !s.shared));
       if (!chain) throw new UsageError(`${exp.name} is in no chain.`);
-      const defaults = chainResumeDefaults(chain, workspace.experiments, fromYear);
+      const defaults = chainResumeDefaults(chain, workspace.experiments, fromYear, workspace.chains);
       request = { ...defaults.request, fromYear: defaults.fromYear };
       notes.push(...defaults.notes);
+      continuesAs = defaults.continuesAs;
     } else {
       checkout = await findCheckoutAbove(process.cwd(), values.checkout);
       if (published?.strategy === 'oracle' && strategy === undefined)
@@ -186,6 +188,12 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
     if (merged.strategy === 'oracle' && merged.fromYear !== undefined && values.from === undefined)
       delete merged.fromYear;
     const plan = planResume(complete(merged));
+    // A launch from a step that already continues with this strategy forks the lineage: say so, and how to name it.
+    const siblings = forkedBy(continuesAs, plan.strategy).map((c) => c.expName);
+    if (siblings.length > 0)
+      notes.push(
+        `the ${String(merged.fromYear)} step already continues as ${siblings.join(', ')}: this run starts another variant${plan.variant === null ? '; name it with --variant' : ''}`,
+      );
     const slurm = slurmScriptFor(
       values,
       { ...plan, kind: 'train', label: `train ${plan.trainYear} ${plan.strategy}`, outputDir: plan.expDir },

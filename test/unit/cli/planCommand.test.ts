@@ -218,6 +218,27 @@ describe('tic-studio plan (in-process)', function () {
     const out = JSON.parse(r.stdout);
     assert.equal(out.step.expName, 'datacomp_medium-basic_cumulative_lr1e-4_2018');
     assert.equal(out.argv[out.argv.indexOf('--exp_name') + 1], 'datacomp_medium-basic_cumulative_lr1e-4_2018');
+    // The baseline's 2017 already continues as its 2018: named with --variant, the fork is said without the hint.
+    assert.match(
+      out.notes.join('\n'),
+      /already continues as datacomp_medium-basic_cumulative_2018: this run starts another variant$/m,
+    );
+    const last = JSON.parse(
+      (await run(['resume', '--chain', chain, '--from', '2019', '--json', '--no-validate'])).stdout,
+    );
+    assert.deepEqual(
+      last.notes.filter((n: string) => /already continues/.test(n)),
+      [],
+      'nothing continues the last step',
+    );
+    // The demo's 2016 already continues as the cumulative 2017 (and its lr1e4 variant): planning from it forks.
+    const fork = JSON.parse(
+      (await run(['resume', '--chain', chain, '--from', '2016', '--json', '--no-validate'])).stdout,
+    );
+    assert.match(
+      fork.notes.join('\n'),
+      /the 2016 step already continues as datacomp_medium-basic_cumulative_2017.*: this run starts another variant; name it with --variant/,
+    );
     const bad = await run(['resume', '--chain', chain, '--from', '2017', '--variant', 'lr_1e4', '--no-validate']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^tic-studio plan: invalidOption: variant 'lr_1e4': .*underscores/);
