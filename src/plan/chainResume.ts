@@ -147,7 +147,7 @@ export function publishedResumeDefaults(
   if (method?.strategy === 'oracle') {
     throw new PlanError(
       'invalidOption',
-      `${start.repo} is an oracle: it was trained once on all years up to ${start.year}, so there is no next year to continue it with (contracts §1.7)`,
+      `${start.repo} is an oracle: it was trained once on all years up to ${start.year}, so there is no next year to continue it with`,
     );
   }
   const request: { -readonly [K in keyof ResumeRequest]?: ResumeRequest[K] } = { checkpoint: start.path };
