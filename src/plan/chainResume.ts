@@ -29,6 +29,8 @@ export interface Continuation {
   readonly expName: string;
   /** Null when the experiment fits no chain. */
   readonly strategy: TicStrategy | null;
+  /** Whether it trained to the end: an unfinished one is usually retried, not varied. */
+  readonly finished: boolean;
 }
 
 /** The continuations a launch with `strategy` would fork from. */
@@ -171,7 +173,11 @@ export function publishedResumeDefaults(
 
 function continuation(dir: string, experiments: readonly Experiment[]): Continuation {
   const exp = experiments.find((e) => e.dir === dir);
-  return { expName: exp?.name ?? basename(dir), strategy: exp?.identity?.strategy ?? null };
+  return {
+    expName: exp?.name ?? basename(dir),
+    strategy: exp?.identity?.strategy ?? null,
+    finished: exp?.status.status === 'finished',
+  };
 }
 
 /** The `_`-separated parts of the siblings' exp names and the slugs of the variants' names. */

@@ -140,8 +140,23 @@ export async function askVariant(
   nextName: (variant: string) => string,
 ): Promise<string | null | undefined> {
   const own = resolved.defaults.request.variant ?? null;
-  const siblings = forkedBy(resolved.defaults.continuesAs, strategy).map((c) => c.expName);
+  const forked = forkedBy(resolved.defaults.continuesAs, strategy);
+  const siblings = forked.map((c) => c.expName);
   if (siblings.length === 0) return own;
+  // Nothing from here trained to the end (a crash, a stop): most likely a retry, which stays the same step.
+  if (forked.every((c) => !c.finished)) {
+    const retry = {
+      label: 'Another attempt at this step',
+      detail: `${siblings.join(', ')} did not finish: train the step again under a fresh name; the chain shows the attempt that finishes.`,
+    };
+    const variant = {
+      label: 'A new variant',
+      detail: 'Continue this checkpoint with other settings, as a lineage of its own next to the existing one.',
+    };
+    const pick = await vscode.window.showQuickPick([retry, variant], { title, ignoreFocusOut: true });
+    if (pick === undefined) return undefined;
+    if (pick === retry) return own;
+  }
   const taken = new Set(resolved.defaults.takenVariants.map((t) => t.toLowerCase()));
   const proposed = freeVariantName(taken);
   const shown = siblings.length > 3 ? [...siblings.slice(0, 3), `${siblings.length - 3} more`] : siblings;
