@@ -54,9 +54,14 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
     const input = wb.page.locator('.quick-input-widget input');
     // 1 strategy, 2 GPUs: take the defaults (the chain's strategy, the previous step's GPU count).
     for (const title of ['strategy', 'GPUs per node']) await wb.accept(title);
-    // 3 experiment name: 2017 exists in the demo, so a fresh name is proposed (the §1.4 trap).
+    // 3 variant name: the 2016 step already continues as the demo's cumulative 2017 (and its lr1e4 variant), so
+    // this launch is another variant, named on purpose; a free name is proposed.
+    await wb.page.locator('.quick-input-widget', { hasText: 'variant name' }).waitFor();
+    assert.equal(await input.inputValue(), 'v2');
+    await wb.accept('variant name');
+    // 4 experiment name: the variant's own, so nothing exists under it (no §1.4 trap, no _run2).
     await wb.page.locator('.quick-input-widget', { hasText: 'experiment name' }).waitFor();
-    assert.equal(await input.inputValue(), 'datacomp_medium-basic_cumulative_2017_run2');
+    assert.equal(await input.inputValue(), 'datacomp_medium-basic_cumulative_v2_2017');
     await wb.accept('experiment name');
     await wb.page.locator('.quick-input-widget', { hasText: 'data root' }).waitFor();
     assert.equal(await input.inputValue(), join(wb.workspace, 'data/train'));
@@ -68,7 +73,7 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
       'torchrun --nproc_per_node 8 --nnodes 1 train.py --scale tic_medium',
       '--new_run',
       '--resume',
-      '--exp_name datacomp_medium-basic_cumulative_2017_run2',
+      '--exp_name datacomp_medium-basic_cumulative_v2_2017',
       'train/2017/::',
       'train/2014/ ',
       'Simulated',
@@ -78,7 +83,7 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
     await wb.screenshot('runs-2-command');
     await dialog.locator('.monaco-button', { hasText: 'Launch' }).click();
     const run = wb.page
-      .getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), running.*loss \d/ })
+      .getByRole('treeitem', { name: /^train 2017 cumulative v2 \(simulated\), running.*loss \d/ })
       .first();
     await run.waitFor({ timeout: 60000 });
     await wb.screenshot('runs-3-running');
@@ -90,7 +95,7 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
     await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
     await wb.openContainer();
     const run = wb.page
-      .getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), running.*loss \d/ })
+      .getByRole('treeitem', { name: /^train 2017 cumulative v2 \(simulated\), running.*loss \d/ })
       .first();
     await run.waitFor({ timeout: 60000 });
     assert.equal(pidOf(), pid);
@@ -99,10 +104,10 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
   });
 
   it('stops the run and leaves no process behind', async () => {
-    const run = wb.page.getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), running/ }).first();
+    const run = wb.page.getByRole('treeitem', { name: /^train 2017 cumulative v2 \(simulated\), running/ }).first();
     await wb.rowAction(run, 'Stop Run…', 'train 2017 cumulative');
     await wb.page
-      .getByRole('treeitem', { name: /^train 2017 cumulative \(simulated\), stopped/ })
+      .getByRole('treeitem', { name: /^train 2017 cumulative v2 \(simulated\), stopped/ })
       .first()
       .waitFor({ timeout: 60000 });
     const files = readdirSync(join(wb.workspace, '.tic-studio/runs'));
@@ -110,7 +115,7 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
       (f) => f.endsWith('.json') && !f.endsWith('.exit.json') && !f.endsWith('.started.json'),
     );
     assert.equal(records.length, 1, files.join(', '));
-    assert.ok(existsSync(join(wb.workspace, 'datacomp/results/datacomp_medium-basic_cumulative_2017_run2/out.log')));
+    assert.ok(existsSync(join(wb.workspace, 'datacomp/results/datacomp_medium-basic_cumulative_v2_2017/out.log')));
     // The record names the parent checkpoint and its sha256.
     const record = JSON.parse(readFileSync(join(wb.workspace, '.tic-studio/runs', records[0]!), 'utf8')) as {
       parentCheckpoint?: { path: string; sha256: string };

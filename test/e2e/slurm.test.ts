@@ -77,7 +77,9 @@ describe('Resume from 2016 on Slurm in the demo workspace (real slurmctld + slur
     const where = wb.page.locator('.quick-input-widget', { hasText: 'where' });
     await where.waitFor({ timeout: 30000 });
     await wb.page.getByRole('option', { name: /Slurm cluster/ }).click();
-    for (const title of ['nodes', 'GPUs per node', 'experiment name', 'data root']) await wb.accept(title);
+    // The 2016 step already continues as the demo's cumulative 2017: this launch is a variant, named on purpose.
+    for (const title of ['nodes', 'GPUs per node', 'variant name', 'experiment name', 'data root'])
+      await wb.accept(title);
     const dialog = wb.page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 30000 });
     assert.match((await dialog.textContent()) ?? '', /on Slurm/);
@@ -98,18 +100,18 @@ describe('Resume from 2016 on Slurm in the demo workspace (real slurmctld + slur
 
     const row = (pattern: RegExp) => wb.page.getByRole('treeitem', { name: pattern }).first();
     await row(
-      /^train 2017 cumulative \(simulated\), queued · Slurm job \d+ · PENDING \((Resources|Priority)\)/,
+      /^train 2017 cumulative v2 \(simulated\), queued · Slurm job \d+ · PENDING \((Resources|Priority)\)/,
     ).waitFor({
       timeout: 30000,
     });
     await wb.screenshot('slurm-2-pending');
     spawnSync('scancel', [blocker], { env: slurmEnv() });
     // Followed like a local run: the job's --output file gives the live loss.
-    await row(/^train 2017 cumulative \(simulated\), running · Slurm job \d+ · RUNNING on \S+ · .*loss \d/).waitFor({
+    await row(/^train 2017 cumulative v2 \(simulated\), running · Slurm job \d+ · RUNNING on \S+ · .*loss \d/).waitFor({
       timeout: 60000,
     });
     await wb.screenshot('slurm-3-running');
-    await row(/^train 2017 cumulative \(simulated\), succeeded · Slurm job \d+ · COMPLETED on \S+/).waitFor({
+    await row(/^train 2017 cumulative v2 \(simulated\), succeeded · Slurm job \d+ · COMPLETED on \S+/).waitFor({
       timeout: 90000,
     });
     await wb.screenshot('slurm-4-completed');
