@@ -204,16 +204,25 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         const first = node.chains[0]!;
         const item = new vscode.TreeItem(first.strategy, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `group:${node.group}`;
-        item.description = `${first.filtering ?? '?'} · ${first.scale ?? '?'} · ${node.chains.length} variants`;
+        // Short: the side bar is narrow, and the variants are the rows below.
+        item.description = `${first.filtering ?? '?'} · ${first.scale ?? '?'}`;
+        item.tooltip = `${node.group}: ${node.chains.length} variants (lineages that fork from a shared step)`;
         item.iconPath = strategyIcon(first.strategy);
         item.contextValue = 'chainGroup';
-        item.accessibilityInformation = { label: `${first.strategy} chains, ${item.description}` };
+        item.accessibilityInformation = {
+          label: `${first.strategy} chains, ${item.description}, ${node.chains.length} variants`,
+        };
         return item;
       }
       case 'chain': {
         const c = node.chain;
         const years = c.steps.filter((s) => s.experiment !== null && !s.inherited).map((s) => s.year);
-        const span = years.length ? `${years[0]}–${years[years.length - 1]}` : 'no steps';
+        const span =
+          years.length === 0
+            ? 'no steps'
+            : years[0] === years[years.length - 1]
+              ? String(years[0])
+              : `${years[0]}–${years[years.length - 1]}`;
         const variant = c.variant !== null;
         const item = new vscode.TreeItem(variant ? c.variant! : c.strategy, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `chain:${c.key}`;
@@ -246,11 +255,14 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         const running = this.runs.runs.find(
           (r) => r.status === 'running' && r.outputDir && s.experiment && r.outputDir === s.experiment,
         );
-        item.description = `${running ? 'running' : status}${s.shared ? ' · shared' : ''} · ${s.eval ? 'evaluated' : 'no eval'}${s.children.length > 1 ? ` · ${s.children.length} children` : ''}`;
+        item.description = `${running ? 'running' : status}${s.shared ? ' · shared' : ''} · ${s.eval ? 'evaluated' : 'no eval'}`;
         item.tooltip = [
           s.expName,
           s.statusReason,
           s.byNameRules ? 'Placed by its name: its files do not say which checkpoint it started from.' : null,
+          s.children.length > 1
+            ? `Continued by ${s.children.length} runs: ${s.children.map((c) => basename(c)).join(', ')}`
+            : null,
           s.alternatives.length > 0
             ? `${s.alternatives.length} other attempt(s): ${s.alternatives.map((a) => basename(a)).join(', ')}`
             : null,
