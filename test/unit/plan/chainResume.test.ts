@@ -10,7 +10,7 @@ import type { Experiment } from '../../../src/workspace/experimentDir';
 const results = '/w/datacomp/results';
 const cache = '/home/a/.cache/huggingface/hub/models--apple--TiC-CLIP-bestpool-cumulative/snapshots/c0ffee';
 
-function exp(name: string, resume: string | null = null): Experiment {
+function exp(name: string, resume: string | null = null, status = 'finished'): Experiment {
   const strategy = /_(cumulative|sequential|oracle)_/.exec(name)?.[1] ?? null;
   return {
     name,
@@ -22,6 +22,7 @@ function exp(name: string, resume: string | null = null): Experiment {
     trainData: null,
     worldSize: 4,
     origin: parseResumeReference(resume),
+    status: { status },
   } as unknown as Experiment;
 }
 
@@ -117,6 +118,19 @@ describe('chainResumeDefaults: what a launch from a chain step knows', () => {
     assert.deepEqual(
       forkedBy(d.continuesAs, 'sequential').map((x) => x.expName),
       [seq2017.name],
+    );
+  });
+
+  it('says whether each continuation trained to the end (an unfinished one is retried, not varied)', () => {
+    const crashed = exp('datacomp_medium-basic_cumulative_2017', `${e2016.dir}/checkpoints/epoch_latest.pt`, 'failed');
+    const c = chain([step(2016, e2016.name, { children: [crashed.dir, lr2017.dir] })]);
+    const d = chainResumeDefaults(c, [e2016, crashed, lr2017], 2016);
+    assert.deepEqual(
+      d.continuesAs.map((x) => [x.expName, x.finished]),
+      [
+        [crashed.name, false],
+        [lr2017.name, true],
+      ],
     );
   });
 
