@@ -44,6 +44,14 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
       .getByRole('treeitem', { name: /^2016, finished/ })
       .first()
       .waitFor();
+    // The demo's lr 1e-4 run forks the cumulative chain at 2016: two variants, the shared 2016 shown once.
+    await wb.page
+      .getByRole('treeitem', { name: /^variant baseline of tic_medium\/basic\/cumulative, 2016–2019/ })
+      .waitFor();
+    await wb.page
+      .getByRole('treeitem', { name: /^variant lr1e4 of tic_medium\/basic\/cumulative, from 2016 · 2017–2018/ })
+      .waitFor();
+    await wb.page.getByRole('treeitem', { name: /forked from baseline after 2016/ }).waitFor();
     await wb.screenshot('runs-1-experiments');
   });
 

@@ -299,6 +299,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon(node.icon);
         item.tooltip = node.tooltip ?? node.text;
+        item.accessibilityInformation = { label: node.text };
         return item;
       }
     }
