@@ -13,6 +13,7 @@ import { parseResumeReference, type ResumeReference } from '../formats/resumeRef
 import { deriveRunStatus, type RunStatusInfo } from './runStatus';
 import { dataYearsOf } from '../tic/trainDataYears';
 import { readTrainInfo, type TrainInfo } from '../formats/trainInfo';
+import { withPublishedBlob } from './publishedBlob';
 
 /**
  * One OpenCLIP output folder `{output_dir}/{exp_name}/` (contracts §1.5) as found on disk, without opening any
@@ -133,7 +134,8 @@ export async function readExperimentDir(dir: string, options: ReadExperimentOpti
   const name = basename(dir);
   const identity = identifyExperiment({ name, params: effectiveParams, info });
   const resume = effectiveParams ? parseResumeReference(paramString(effectiveParams, 'resume') ?? null) : null;
-  const origin = await originOf(dir, effectiveParams, resume, outLog);
+  const found = await originOf(dir, effectiveParams, resume, outLog);
+  const origin = found === undefined ? undefined : await withPublishedBlob(found);
   const epochs = effectiveParams ? (paramInt(effectiveParams, 'epochs') ?? null) : null;
   return {
     name,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, utimesSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { resultsCommand } from '../../../src/cli/resultsCommand';
 import { parseParamsText } from '../../../src/formats/paramsText';
@@ -221,6 +221,23 @@ describe('lineage: a chain is one lineage of checkpoints (issue 18)', function (
     assert.equal(c.steps.find((s) => s.year === 2017)!.resumeMatchesChain, true);
     assert.deepEqual(c.lineage, ['apple/TiC-CLIP-bestpool-cumulative:checkpoints/2016.pt', name]);
     assert.equal(c.lastYear, 2017);
+  });
+
+  it('knows a published checkpoint by its Hub cache blob, through the cache’s snapshot links', async () => {
+    const hash = 'ab'.repeat(32);
+    const repoDir = join(scratch.root, 'hf/models--apple--TiC-CLIP-basic-cumulative');
+    scratch.file(`hf/models--apple--TiC-CLIP-basic-cumulative/blobs/${hash}`, 'x');
+    mkdirSync(join(repoDir, 'snapshots/c0ffee/checkpoints'), { recursive: true });
+    symlinkSync(`../../../blobs/${hash}`, join(repoDir, 'snapshots/c0ffee/checkpoints/2018.pt'));
+    experiment(`${base}_2019`, 2019, join(repoDir, 'blobs', hash));
+    const ws = await scanWorkspace(scratch.root);
+    const c = chain(ws, 'tic_medium/basic/cumulative');
+    assert.equal(c.root.kind, 'published');
+    assert.deepEqual(c.root.kind === 'published' ? [c.root.repo, c.root.year] : null, [
+      'apple/TiC-CLIP-basic-cumulative',
+      2018,
+    ]);
+    assert.equal(c.steps.find((s) => s.year === 2019)!.resumeMatchesChain, true);
   });
 
   it('gives lineages on two published checkpoints their own keys and names', async () => {
