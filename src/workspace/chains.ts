@@ -340,7 +340,7 @@ function draftChain(
   const years = group.strategy === 'oracle' ? [...byYear.keys()].sort((a, b) => a - b) : [...trainingStepYears];
   const steps = years.map((year): ChainStep => {
     const entry = byYear.get(year);
-    if (!entry) return emptyStep(year);
+    if (!entry) return emptyChainStep(year);
     const previous = byYear.get(year - 1)?.seed;
     const previousExp =
       previous?.kind === 'node' ? previous.node.chosen : previous?.kind === 'foreign' ? previous.exp : null;
@@ -378,7 +378,7 @@ function stepOf(
 ): ChainStep {
   if (seed.kind === 'published') {
     return {
-      ...emptyStep(seed.year),
+      ...emptyChainStep(seed.year),
       inherited,
       published: { repo: seed.repo, year: seed.year, path: seed.path },
     };
@@ -476,7 +476,8 @@ function seedName(seed: StepSeed): string {
   return `${seed.repo}:checkpoints/${seed.year}.pt`;
 }
 
-function emptyStep(year: number): ChainStep {
+/** A step nothing was found for (also what tests build chains from). */
+export function emptyChainStep(year: number): ChainStep {
   return {
     year,
     experiment: null,

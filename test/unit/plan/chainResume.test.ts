@@ -3,7 +3,7 @@ import { chainResumeDefaults, forkedBy, publishedResumeDefaults } from '../../..
 import { PlanError } from '../../../src/plan/planError';
 import { planResume, type ResumeRequest } from '../../../src/plan/resumePlan';
 import { parseResumeReference } from '../../../src/formats/resumeReference';
-import type { Chain, ChainStep } from '../../../src/workspace/chains';
+import { emptyChainStep, type Chain, type ChainStep } from '../../../src/workspace/chains';
 import type { Experiment } from '../../../src/workspace/experimentDir';
 
 // Hand-built chains (the Chain interface of chains.ts) and only the experiment fields the defaults read.
@@ -28,13 +28,9 @@ function exp(name: string, resume: string | null = null, status = 'finished'): E
 
 function step(year: number, name: string | null, more: Partial<ChainStep> = {}): ChainStep {
   return {
-    year,
+    ...emptyChainStep(year),
     experiment: name === null ? null : `${results}/${name}`,
     expName: name,
-    shared: false,
-    inherited: false,
-    published: null,
-    byNameRules: false,
     finalCheckpoint:
       name === null
         ? null
@@ -46,13 +42,6 @@ function step(year: number, name: string | null, more: Partial<ChainStep> = {}):
             size: 1,
             modifiedMs: 0,
           },
-    status: null,
-    statusReason: null,
-    eval: null,
-    resumedFrom: null,
-    resumeMatchesChain: null,
-    alternatives: [],
-    children: [],
     ...more,
   } as ChainStep;
 }

@@ -1,27 +1,11 @@
 import assert from 'node:assert/strict';
-import type { Chain, ChainStep, LineageRoot } from '../../../src/workspace/chains';
+import { emptyChainStep, type Chain, type ChainStep, type LineageRoot } from '../../../src/workspace/chains';
 import { chainIdentityWire, rootSentence } from '../../../src/wire/dashboardSnapshot';
 import { timelineSteps } from '../../../src/wire/timelineSteps';
 
 // Hand-built chains in the shape src/workspace/chains.ts gives them: what the dashboard is told about a variant.
 
-const emptyStep = (year: number): ChainStep => ({
-  year,
-  experiment: null,
-  expName: null,
-  shared: false,
-  inherited: false,
-  published: null,
-  byNameRules: false,
-  finalCheckpoint: null,
-  status: null,
-  statusReason: null,
-  eval: null,
-  resumedFrom: null,
-  resumeMatchesChain: null,
-  alternatives: [],
-  children: [],
-});
+const emptyStep = emptyChainStep;
 
 const trained = (year: number, name: string, extra: Partial<ChainStep> = {}): ChainStep => ({
   ...emptyStep(year),

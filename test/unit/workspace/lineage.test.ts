@@ -2,27 +2,17 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, symlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { resultsCommand } from '../../../src/cli/resultsCommand';
-import { parseParamsText } from '../../../src/formats/paramsText';
 import type { Chain } from '../../../src/workspace/chains';
 import { readVariantNames, writeVariantName } from '../../../src/workspace/variantNamesFile';
 import { scanWorkspace, type Workspace } from '../../../src/workspace/workspaceScan';
 import { runCliInProcess } from '../../support/runCliInProcess';
+import { paramsText } from '../../support/openclipParams';
 import { ScratchWorkspace } from '../runs/workspaceFixture';
 
-const sampleParams = readFileSync(join(__dirname, '../../fixtures/openclip/params.sample.txt'), 'utf8');
 const medium = { model: 'ViT-B-32', lr: '0.0005', batch_size: '512', world_size: '8', epochs: '5' };
 const large = { model: 'ViT-B-16', lr: '0.0005', batch_size: '1024', world_size: '8', epochs: '5' };
 const years = (to: number): number[] => Array.from({ length: to - 2013 }, (_, i) => to - i);
 const shards = (ys: number[]): string => ys.map((y) => `/data/train/${y}/{00000000..00000009}.tar`).join('::');
-
-/** params.txt as OpenCLIP writes it: the real 97-key sample, sorted, with some values replaced. */
-function paramsText(overrides: Record<string, string>): string {
-  const values = { ...parseParamsText(sampleParams).values, ...overrides };
-  return Object.keys(values)
-    .sort()
-    .map((k) => `${k}: ${values[k]}\n`)
-    .join('');
-}
 
 /** An out.log `Params:` block (contracts §2.1): one record, then one indented `key: value` line per argument. */
 function paramsBlock(time: string, values: Record<string, string>): string {

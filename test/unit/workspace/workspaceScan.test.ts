@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseParamsText } from '../../../src/formats/paramsText';
 import type { Chain } from '../../../src/workspace/chains';
 import { identifyExperiment } from '../../../src/workspace/experimentIdentity';
 import { parseResumeReference } from '../../../src/formats/resumeReference';
 import { dataRootOf, dataYearsOf } from '../../../src/tic/trainDataYears';
 import { scanWorkspace, type Workspace } from '../../../src/workspace/workspaceScan';
+import { parseParamsText } from '../../../src/formats/paramsText';
+import { paramsText } from '../../support/openclipParams';
 import { ScratchWorkspace } from '../runs/workspaceFixture';
 
 const root = join(__dirname, '../../..');
 const demo = join(root, 'demo');
-const sampleParams = readFileSync(join(root, 'test/fixtures/openclip/params.sample.txt'), 'utf8');
-
-/** params.txt text: the real 97-key sample with some values replaced. */
-function paramsText(overrides: Record<string, string>): string {
-  const values = { ...parseParamsText(sampleParams).values, ...overrides };
-  return Object.keys(values)
-    .sort()
-    .map((k) => `${k}: ${values[k]}\n`)
-    .join('');
-}
 
 const shards = (years: number[], base = '/data/train'): string =>
   years.map((y) => `${base}/${y}/{00000000..00000009}.tar`).join('::');
