@@ -293,6 +293,11 @@ describe('The dashboard on the demo workspace: timeline, losses, matrices (dark 
         assert.equal(Number(await cell.getAttribute('data-value')), row[i], `${exp} × ${year}`);
       }
     }
+    // Its 2016 row is the baseline's step (before the fork), and says so; its own rows do not.
+    const shared = table.locator('tbody th.inherited');
+    assert.equal(await shared.count(), 1);
+    assert.match((await shared.getAttribute('title')) ?? '', /^before the fork: the step of .*baseline/);
+    assert.match((await shared.textContent()) ?? '', /^2016/);
     const caption = (await table.locator('caption').textContent()) ?? '';
     assert.match(caption, /lr1e4/);
     assert.ok(!caption.includes(variant), caption);

@@ -17,6 +17,8 @@ export interface HeatmapOptions {
   colors: (v: number) => CellColors | null;
   /** Words for a cell's tooltip, e.g. "45.3%" or "+1.2 points". */
   describe: (v: number) => string;
+  /** Rows that belong to another chain (a variant's steps before its fork): a mark and why, by row year. */
+  rowNotes?: ReadonlyMap<number, string>;
 }
 
 const regionWords = { id: 'in-distribution', backward: 'backward', forward: 'forward' } as const;
@@ -37,7 +39,13 @@ export function heatmapTable(o: HeatmapOptions): HTMLTableElement {
   table.append(el('thead', {}, [head]));
   const body = el('tbody');
   o.grid.rows.forEach((r, i) => {
-    const tr = el('tr', {}, [el('th', { text: String(r), attrs: { scope: 'row' } })]);
+    const note = o.rowNotes?.get(r);
+    const header = el('th', {
+      text: note === undefined ? String(r) : `${r} ⤴`,
+      attrs: note === undefined ? { scope: 'row' } : { scope: 'row', title: note, 'aria-label': `${r}, ${note}` },
+    });
+    if (note !== undefined) header.classList.add('inherited');
+    const tr = el('tr', {}, [header]);
     o.grid.columns.forEach((c, j) => {
       const v = o.grid.values[i]?.[j] ?? null;
       const region = transferRegion(r, c, o.mode);

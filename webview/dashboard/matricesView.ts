@@ -116,6 +116,7 @@ export class MatricesView {
         format: formatPercent,
         colors: (v) => (range ? heatCellColors(v, range, { accent, background: bg, foreground: fg }) : null),
         describe: (v) => `${formatPercent(v)}%`,
+        rowNotes: inheritedRows(chain, chains),
       });
       const csv = (): string => gridCsv(m);
       heatmaps.append(
@@ -265,4 +266,14 @@ export class MatricesView {
     );
     return [section('Other DataComp tasks', [], ...blocks)];
   }
+}
+
+/** A variant's rows before its fork: the same steps (and numbers) as the chain it forked from. */
+function inheritedRows(chain: ChainWire, chains: readonly ChainWire[]): Map<number, string> {
+  const from = chains.find((c) => c.key === chain.forkedFrom?.chain);
+  return new Map(
+    chain.steps
+      .filter((s) => s.inherited && s.experiment !== null)
+      .map((s) => [s.year, `before the fork: the step of ${from?.label ?? 'the chain it forked from'}`]),
+  );
 }
