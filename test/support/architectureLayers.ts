@@ -18,9 +18,14 @@ export const layers: readonly { name: string; folders: readonly string[]; uses: 
   { name: 'hub', folders: ['src/hub'], uses: ['shared', 'tic'] },
   { name: 'probe', folders: ['src/probe'], uses: ['shared', 'tic', 'checkpoint'] },
   {
+    name: 'fidelity',
+    folders: ['src/fidelity'],
+    uses: ['shared', 'tic', 'checkpoint', 'formats', 'results', 'workspace'],
+  },
+  {
     name: 'wire',
     folders: ['src/wire'],
-    uses: ['shared', 'tic', 'protocol', 'checkpoint', 'formats', 'results', 'workspace', 'runs'],
+    uses: ['shared', 'tic', 'protocol', 'checkpoint', 'formats', 'results', 'workspace', 'runs', 'fidelity'],
   },
   {
     name: 'cli',
@@ -30,6 +35,7 @@ export const layers: readonly { name: string; folders: readonly string[]; uses: 
       'hub',
       'probe',
       'wire',
+      'fidelity',
     ]),
   },
   {
@@ -41,6 +47,7 @@ export const layers: readonly { name: string; folders: readonly string[]; uses: 
       'hub',
       'probe',
       'wire',
+      'fidelity',
     ]),
   },
   { name: 'entry points', folders: ['src'], uses: ['shared', 'cli', 'vscode'] },
