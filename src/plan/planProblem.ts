@@ -16,7 +16,9 @@ export type PlanProblemReason =
   | 'restartsReuseExperiment'
   | 'imagenetValNotFound'
   | 'evalOutputHasOtherResults'
-  | 'unknownTaskGroup';
+  | 'unknownTaskGroup'
+  /** The step would not be comparable to TiC-CLIP's (another budget, warmup, data weighting…; contracts §9). */
+  | 'notComparable';
 
 export interface PlanProblem {
   readonly reason: PlanProblemReason;

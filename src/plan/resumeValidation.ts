@@ -3,6 +3,7 @@ import type { CheckpointReport } from '../checkpoint/report';
 import { checkCheckpointModel } from './checkpointCheck';
 import { hasTarShards, isRemotePath, pathKind } from '../shared/pathProbe';
 import type { PlanProblem } from './planProblem';
+import { protocolPlanProblems } from './protocolPlanCheck';
 import type { ResumePlan } from './resumePlan';
 
 export interface ValidationDeps {
@@ -22,6 +23,7 @@ export interface ValidationDeps {
  * - the ImageNet val folder exists (train.py would fail at start-up).
  * Warning: torchrun restarts with an explicit `--resume` hit that same trap once out.log exists (§1.4).
  * Remote (`s3://`) paths cannot be checked here and give one warning each.
+ * Warnings too: what would make the step not comparable to the paper's (protocolPlanCheck.ts, contracts §9).
  */
 export async function validateResumePlan(plan: ResumePlan, deps: ValidationDeps = {}): Promise<PlanProblem[]> {
   const problems: PlanProblem[] = [];
@@ -89,6 +91,7 @@ export async function validateResumePlan(plan: ResumePlan, deps: ValidationDeps 
       message: `--max_restarts ${plan.maxRestarts} with an explicit --resume: a restart after out.log exists hits "Experiment already exists" and trains nothing (contracts §1.4)`,
     });
   }
+  problems.push(...protocolPlanProblems(plan));
   return problems;
 }
 
