@@ -93,6 +93,13 @@ export interface TransferStepWire {
   forward: number | null;
 }
 
+/** How many matrix cells a transfer mean was taken over, per region. */
+export interface TransferCellsWire {
+  id: number;
+  backward: number;
+  forward: number;
+}
+
 export interface TransferWire {
   family: string;
   metric: string;
@@ -100,6 +107,13 @@ export interface TransferWire {
   id: number | null;
   forward: number | null;
   perStep: TransferStepWire[];
+  /** The present cells each summary mean was taken over (absent from hosts before issue 15). */
+  cells?: TransferCellsWire;
+  /**
+   * The cells of the full matrix (every training step of the strategy × the eval years, folded as `firstStep`
+   * says): fewer present `cells` means the summary is built from an incomplete matrix.
+   */
+  fullCells?: TransferCellsWire;
 }
 
 export interface ImageNetWire {
@@ -339,6 +353,18 @@ function parseTransfer(v: unknown): TransferWire {
       },
       100,
     ),
+    ...(t.cells === undefined ? {} : { cells: parseCells(t.cells, 'cells') }),
+    ...(t.fullCells === undefined ? {} : { fullCells: parseCells(t.fullCells, 'fullCells') }),
+  };
+}
+
+/** A matrix has at most 100 × 100 cells (parseMatrix). */
+function parseCells(v: unknown, what: string): TransferCellsWire {
+  const c = record(v, what);
+  return {
+    id: int(c.id, `${what}.id`, 0, 10000),
+    backward: int(c.backward, `${what}.backward`, 0, 10000),
+    forward: int(c.forward, `${what}.forward`, 0, 10000),
   };
 }
 

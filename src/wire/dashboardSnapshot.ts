@@ -1,9 +1,10 @@
-import type { ChainWire, FirstStepModeWire, SnapshotWire } from '../protocol/dashboardMessages';
+import type { ChainWire, FirstStepModeWire, SnapshotWire, TransferCellsWire } from '../protocol/dashboardMessages';
 import type { Chain, LineageRoot } from '../workspace/chains';
 import type { Workspace } from '../workspace/workspaceScan';
 import { buildChainResults, type ChainResults } from '../workspace/chainResults';
 import { ticDataVolume } from '../tic/ticDataVolume';
 import { timelineSteps, type StepActivity } from './timelineSteps';
+import { fullTransferCells } from './transferCells';
 
 export interface SnapshotInput {
   /** The last scan, undefined while the first one runs (or without a folder). */
@@ -23,7 +24,9 @@ export async function buildDashboardSnapshot(input: SnapshotInput): Promise<Snap
     return {
       ...chainIdentityWire(chain),
       steps: timelineSteps(chain, input.activity),
-      ...(result ? resultsWire(result) : { matrices: [], transfer: [], imagenet: [], otherTasks: [] }),
+      ...(result
+        ? resultsWire(result, fullTransferCells(chain.strategy, input.firstStep))
+        : { matrices: [], transfer: [], imagenet: [], otherTasks: [] }),
     };
   });
   const notice =
@@ -90,7 +93,10 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-function resultsWire(result: ChainResults): Pick<ChainWire, 'matrices' | 'transfer' | 'imagenet' | 'otherTasks'> {
+function resultsWire(
+  result: ChainResults,
+  fullCells: TransferCellsWire,
+): Pick<ChainWire, 'matrices' | 'transfer' | 'imagenet' | 'otherTasks'> {
   return {
     matrices: result.matrices.map((m) => ({
       family: m.family,
@@ -106,6 +112,8 @@ function resultsWire(result: ChainResults): Pick<ChainWire, 'matrices' | 'transf
       id: t.id,
       forward: t.forward,
       perStep: t.perStep.map((p) => ({ year: p.year, backward: p.backward, id: p.id, forward: p.forward })),
+      cells: { ...t.cells },
+      fullCells: { ...fullCells },
     })),
     imagenet: result.imagenet.map((i) => ({ year: i.year, top1: i.top1, top5: i.top5, source: i.source })),
     otherTasks: result.otherTasks.map((o) => ({ year: o.year, key: o.key, dataset: o.dataset, value: o.mainMetric })),

@@ -273,6 +273,16 @@ describe('The dashboard on the demo workspace: timeline, losses, matrices (dark 
       );
       assert.ok(Math.abs(shown - value) < 1e-12, `${kind}: shown ${shown}, by hand ${value}`);
     }
+    // The demo's matrix is incomplete (rows 2016–2018 of 2016–2022): by hand, ID 3 of 7 (the diagonal), backward
+    // 0 + 1 + 2 of 21, forward 6 + 5 + 4 of 21, 21 of 49 cells in all.
+    const mark = transfer.locator('[data-mark="incomplete"]');
+    assert.equal((await mark.textContent())?.trim(), '◐ 21 of 49 cells');
+    assert.equal(
+      await mark.getAttribute('aria-label'),
+      'Incomplete matrix: the means cover ID 3 of 7, backward 3 of 21, forward 15 of 21 cells.',
+    );
+    assert.ok(await mark.evaluate((e) => e.scrollWidth <= e.clientWidth), 'the incomplete mark is cut off');
+    await frame.locator('#transfer-legend', { hasText: '◐ incomplete' }).waitFor();
     await wb.screenshot('dashboard-3-matrices-dark');
   });
 

@@ -23,7 +23,7 @@ import {
   type MetricOption,
 } from './matrixMath';
 import { otherTasksCsvRows, otherTasksHeader, otherTasksTable } from './otherTasksTable';
-import { transferCsvRows, transferHeader, transferTable } from './transferTable';
+import { transferCsvRows, transferHeader, transferLegend, transferTable } from './transferTable';
 
 const black: Rgba = { r: 0, g: 0, b: 0, a: 1 };
 const white: Rgba = { r: 255, g: 255, b: 255, a: 1 };
@@ -228,6 +228,7 @@ export class MatricesView {
         ),
       ],
       table,
+      ...[transferLegend(chains, option.key)].filter((l): l is HTMLElement => l !== null),
     );
   }
 

@@ -16,6 +16,51 @@ export function findTransfer(chain: ChainWire, key: string): TransferWire | unde
 
 export const transferHeader = ['chain', 'step', 'backward', 'id', 'forward'];
 
+const regions = [
+  ['id', 'ID'],
+  ['backward', 'backward'],
+  ['forward', 'forward'],
+] as const;
+
+/** What the ◐ mark says of a summary built from fewer cells than the full matrix; null when complete or unknown. */
+export interface IncompleteCells {
+  readonly present: number;
+  readonly full: number;
+  /** `ID 3 of 7, backward 3 of 21, forward 15 of 21`. */
+  readonly detail: string;
+}
+
+export function incompleteCells(t: TransferWire): IncompleteCells | null {
+  const { cells, fullCells } = t;
+  if (cells === undefined || fullCells === undefined) return null;
+  if (regions.every(([k]) => cells[k] >= fullCells[k])) return null;
+  return {
+    present: cells.id + cells.backward + cells.forward,
+    full: fullCells.id + fullCells.backward + fullCells.forward,
+    detail: regions.map(([k, name]) => `${name} ${cells[k]} of ${fullCells[k]}`).join(', '),
+  };
+}
+
+/** The legend under the table, one line per mark shown; null when no chain carries a mark. */
+export function transferLegend(chains: readonly ChainWire[], key: string): HTMLElement | null {
+  const lines: string[] = [];
+  if (
+    chains.some((c) => {
+      const t = findTransfer(c, key);
+      return t !== undefined && incompleteCells(t) !== null;
+    })
+  )
+    lines.push(
+      '◐ incomplete: the means cover fewer cells than the full matrix (every training step × the eval years), so they compare neither with the paper nor with a complete chain.',
+    );
+  if (lines.length === 0) return null;
+  return el(
+    'div',
+    { className: 'transfer-legend', attrs: { id: 'transfer-legend' } },
+    lines.map((text) => el('p', { text })),
+  );
+}
+
 /** CSV rows: one summary row per chain (step empty), then its per-step rows. */
 export function transferCsvRows(chains: readonly ChainWire[], key: string): CsvCell[][] {
   const rows: CsvCell[][] = [];
@@ -72,9 +117,29 @@ export function transferTable(
         title: 'Show the per-step values',
       },
     });
+    const incomplete = t ? incompleteCells(t) : null;
+    const marks: HTMLElement[] = [];
+    if (incomplete !== null) {
+      const what = `Incomplete matrix: the means cover ${incomplete.detail} cells.`;
+      marks.push(
+        el('span', {
+          className: 'transfer-mark incomplete',
+          text: `◐ ${incomplete.present} of ${incomplete.full} cells`,
+          attrs: { title: what, 'aria-label': what, 'data-mark': 'incomplete' },
+        }),
+      );
+    }
+    const summaryCells = valueCells(t ?? null, 'all');
+    if (t?.cells !== undefined && t.fullCells !== undefined) {
+      const { cells, fullCells } = t;
+      for (const cell of summaryCells) {
+        const kind = cell.getAttribute('data-kind') as 'id' | 'backward' | 'forward';
+        cell.setAttribute('title', `mean of ${cells[kind]} of ${fullCells[kind]} cells`);
+      }
+    }
     const summary = el('tr', { className: 'transfer-chain' }, [
-      el('th', { attrs: { scope: 'row' } }, [toggle]),
-      ...valueCells(t ?? null, 'all'),
+      el('th', { attrs: { scope: 'row' } }, [toggle, ...marks]),
+      ...summaryCells,
     ]);
     body.append(summary);
     const stepRows: HTMLElement[] = [];

@@ -171,4 +171,47 @@ describe('dashboard protocol validation', () => {
     assert.ok(parseHostMessage(snapshot({ forkedFrom: { chain: 'k' } })) instanceof ProtocolError);
     assert.ok(parseHostMessage(snapshot({ variant: 42 })) instanceof ProtocolError);
   });
+  it('accepts the optional cell counts of a transfer summary, and refuses counts that are not whole numbers ≥ 0', () => {
+    const transfer = (over: Record<string, unknown>) => ({
+      family: 'retrieval',
+      metric: 'mean_recall@1',
+      backward: 0.5,
+      id: 0.6,
+      forward: 0.4,
+      perStep: [],
+      ...over,
+    });
+    const snapshot = (t: unknown) => ({
+      type: 'snapshot',
+      firstStep: 'merge',
+      dataVolume: [],
+      chains: [
+        {
+          key: 'k',
+          label: 'k',
+          strategy: 'cumulative',
+          variant: null,
+          forkedFrom: null,
+          root: null,
+          steps: [],
+          matrices: [],
+          transfer: [t],
+          imagenet: [],
+          otherTasks: [],
+        },
+      ],
+      notice: null,
+    });
+    const counts = { cells: { id: 3, backward: 3, forward: 15 }, fullCells: { id: 7, backward: 21, forward: 21 } };
+    const ok = parseHostMessage(snapshot(transfer(counts)));
+    assert.ok(!(ok instanceof ProtocolError) && ok.type === 'snapshot');
+    assert.deepEqual(ok.chains[0]!.transfer[0]!.cells, counts.cells);
+    assert.deepEqual(ok.chains[0]!.transfer[0]!.fullCells, counts.fullCells);
+    // An older host sends neither: still a snapshot, without the counts.
+    const old = parseHostMessage(snapshot(transfer({})));
+    assert.ok(!(old instanceof ProtocolError) && old.type === 'snapshot');
+    assert.equal('cells' in old.chains[0]!.transfer[0]!, false);
+    for (const bad of [{ id: -1, backward: 0, forward: 0 }, { id: 1.5, backward: 0, forward: 0 }, { id: 1 }, 'many'])
+      assert.ok(parseHostMessage(snapshot(transfer({ cells: bad }))) instanceof ProtocolError, JSON.stringify(bad));
+  });
 });

@@ -108,6 +108,13 @@ describe('the dashboard snapshot of the demo workspace', () => {
     assert.ok(matrix.values[matrix.rows.indexOf(2019)]!.every((v) => v === null));
   });
 
+  it("says how many cells the demo's transfer summaries hold against the full 7 × 7 (they are incomplete)", () => {
+    const transfer = chain('tic_medium/basic/cumulative').transfer.find((t) => t.metric === 'mean_recall@1')!;
+    // Rows 2016–2018 are evaluated on every year: ID 3 (the diagonal), backward 0 + 1 + 2, forward 6 + 5 + 4.
+    assert.deepEqual(transfer.cells, { id: 3, backward: 3, forward: 15 });
+    assert.deepEqual(transfer.fullCells, { id: 7, backward: 21, forward: 21 });
+  });
+
   it("carries the demo's lr 1e-4 variant as its own lineage, forking after the shared 2016", () => {
     const variant = chain('tic_medium/basic/cumulative@datacomp_medium-basic_cumulative_2017_lr1e4');
     assert.equal(variant.label, 'tic_medium/basic/cumulative · lr1e4');
