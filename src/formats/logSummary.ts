@@ -8,7 +8,7 @@ import type {
   TrainStepEvent,
   UnparsedLineEvent,
 } from './logEvents';
-import type { ParamsFile } from './paramsText';
+import { paramInt, type ParamsFile } from './paramsText';
 
 /**
  * What a log says in a few hundred bytes, built incrementally from the parser's events (constant memory except
@@ -47,7 +47,17 @@ export interface EpochProgress {
 export interface LogRun {
   readonly startLine: number;
   readonly startTimestamp: string | null;
+  /** The last timestamp of this start (its last logged line, before the next start): how long it ran. */
+  readonly lastTimestamp: string | null;
+  /**
+   * Whether the start's own first line (the `latest` lookup or rank 0's `Running …` line) is in the log: false for
+   * the first run of a tail cut inside a start, whose beginning (and earlier starts) the summary did not see.
+   */
+  readonly startSeen: boolean;
   readonly worldSize: number | null;
+  /** Per-GPU `batch_size` and `accum_freq` of this start's own `Params:` block (each start logs its own, §2.1). */
+  readonly batchSize: number | null;
+  readonly accumFreq: number | null;
   /** The resume lines of this start (the `latest` lookup, then the checkpoint actually loaded). */
   readonly resumes: readonly ResumeEvent[];
   readonly trainSteps: number;
@@ -61,7 +71,11 @@ export interface LogRun {
 interface MutableRun {
   startLine: number;
   startTimestamp: string | null;
+  lastTimestamp: string | null;
+  startSeen: boolean;
   worldSize: number | null;
+  batchSize: number | null;
+  accumFreq: number | null;
   sawRunStart: boolean;
   resumes: ResumeEvent[];
   trainSteps: number;
@@ -91,7 +105,16 @@ export class LogSummaryBuilder {
   /** Pass as the parser's onEvent: `new LogParser((e) => summary.add(e))`. */
   readonly add = (event: LogEvent): void => {
     this.lines = Math.max(this.lines, event.line);
-    if ('timestamp' in event && event.timestamp !== null) this.lastTimestamp = event.timestamp;
+    this.record(event);
+    if ('timestamp' in event && event.timestamp !== null) {
+      this.lastTimestamp = event.timestamp;
+      // After record(): the line that opens a start is that start's, not the previous one's.
+      const run = this.runs[this.runs.length - 1];
+      if (run) run.lastTimestamp = event.timestamp;
+    }
+  };
+
+  private record(event: LogEvent): void {
     switch (event.type) {
       case 'trainStep': {
         this.trainSteps++;
@@ -125,7 +148,7 @@ export class LogSummaryBuilder {
         break;
       case 'resume':
         if (event.kind === 'noLatest' || event.kind === 'foundLatest') {
-          this.startRun(event.line, event.timestamp).resumes.push(event);
+          this.startRun(event.line, event.timestamp, true).resumes.push(event);
         } else {
           this.currentRun(event.line, event.timestamp).resumes.push(event);
         }
@@ -133,14 +156,22 @@ export class LogSummaryBuilder {
       case 'runStart': {
         if (event.rank !== 0) break;
         const current = this.runs[this.runs.length - 1];
-        const run = current && !current.sawRunStart ? current : this.startRun(event.line, event.timestamp);
+        // The `latest` lookup opened this start; a run opened by a tail's first event is an earlier start.
+        const run =
+          current && current.startSeen && !current.sawRunStart
+            ? current
+            : this.startRun(event.line, event.timestamp, true);
         run.sawRunStart = true;
         run.worldSize = event.worldSize;
         break;
       }
-      case 'params':
+      case 'params': {
         this.params = event.params;
+        const run = this.currentRun(event.line, event.timestamp);
+        run.batchSize = paramInt(event.params, 'batch_size') ?? null;
+        run.accumFreq = paramInt(event.params, 'accum_freq') ?? null;
         break;
+      }
       case 'modelConfig':
         this.model = event.model;
         break;
@@ -161,7 +192,7 @@ export class LogSummaryBuilder {
       default:
         break;
     }
-  };
+  }
 
   result(): LogSummary {
     return {
@@ -188,11 +219,15 @@ export class LogSummaryBuilder {
     };
   }
 
-  private startRun(line: number, timestamp: string | null): MutableRun {
+  private startRun(line: number, timestamp: string | null, startSeen: boolean): MutableRun {
     const run: MutableRun = {
       startLine: line,
       startTimestamp: timestamp,
+      lastTimestamp: timestamp,
+      startSeen,
       worldSize: null,
+      batchSize: null,
+      accumFreq: null,
       sawRunStart: false,
       resumes: [],
       trainSteps: 0,
@@ -208,7 +243,7 @@ export class LogSummaryBuilder {
 
   /** The run an event belongs to; a log cut at its start (a tail) gets a run that starts at its first event. */
   private currentRun(line: number, timestamp: string | null): MutableRun {
-    return this.runs[this.runs.length - 1] ?? this.startRun(line, timestamp);
+    return this.runs[this.runs.length - 1] ?? this.startRun(line, timestamp, false);
   }
 }
 
