@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { paramString } from '../formats/paramsText';
 import type { Chain } from '../workspace/chains';
 import type { Experiment } from '../workspace/experimentDir';
+import type { RunStatus } from '../workspace/runStatus';
 import { PlanError } from './planError';
 import type { ResumeRequest } from './resumePlan';
 import { dataRootOf } from '../tic/trainDataYears';
@@ -29,8 +30,13 @@ export interface Continuation {
   readonly expName: string;
   /** Null when the experiment fits no chain. */
   readonly strategy: TicStrategy | null;
-  /** Whether it trained to the end: an unfinished one is usually retried, not varied. */
-  readonly finished: boolean;
+  /** Its folder (`{output_dir}/{exp_name}`). */
+  readonly dir: string;
+  /**
+   * What its files say (src/workspace/runStatus.ts): one that failed, or stopped without finishing, is usually
+   * retried rather than varied; `incomplete` is also a run still going.
+   */
+  readonly status: RunStatus | null;
 }
 
 /** The continuations a launch with `strategy` would fork from. */
@@ -176,7 +182,8 @@ function continuation(dir: string, experiments: readonly Experiment[]): Continua
   return {
     expName: exp?.name ?? basename(dir),
     strategy: exp?.identity?.strategy ?? null,
-    finished: exp?.status.status === 'finished',
+    dir,
+    status: exp?.status.status ?? null,
   };
 }
 

@@ -33,6 +33,8 @@ export interface ResolvedStart {
   readonly strategy: TicStrategy | null;
   /** For prompts: "the 2016 step" or "apple/TiC-CLIP-bestpool-cumulative 2016". */
   readonly name: string;
+  /** Experiment folders a run of this window is training (or waiting to): not stopped, whatever the log says. */
+  readonly busy: ReadonlySet<string>;
 }
 
 /** The defaults of a start, or undefined after telling the user why there is none. */
@@ -41,10 +43,15 @@ export async function resolveStart(runs: RunsService, start: ResumeStart): Promi
   await runs.rescan();
   const ws = runs.workspace;
   if (!ws) return undefined;
+  const busy = new Set(
+    runs.runs.flatMap((r) =>
+      (r.status === 'running' || r.status === 'queued') && r.outputDir !== undefined ? [r.outputDir] : [],
+    ),
+  );
   try {
     if (start.kind === 'step') {
       const defaults = chainResumeDefaults(start.chain, ws.experiments, start.year, ws.chains);
-      return { start, defaults, model: null, strategy: start.chain.strategy, name: `the ${start.year} step` };
+      return { start, defaults, model: null, strategy: start.chain.strategy, name: `the ${start.year} step`, busy };
     }
     const defaults = publishedResumeDefaults(start, ws.experiments, ws.chains);
     return {
@@ -53,6 +60,7 @@ export async function resolveStart(runs: RunsService, start: ResumeStart): Promi
       model: await modelOf(start),
       strategy: defaults.request.strategy ?? null,
       name: `${start.repo} ${start.year}`,
+      busy,
     };
   } catch (error) {
     void vscode.window.showErrorMessage(
@@ -144,7 +152,10 @@ export async function askVariant(
   const siblings = forked.map((c) => c.expName);
   if (siblings.length === 0) return own;
   // Nothing from here trained to the end (a crash, a stop): most likely a retry, which stays the same step.
-  if (forked.every((c) => !c.finished)) {
+  const retryable = forked.every(
+    (c) => c.status === 'failed' || (c.status === 'incomplete' && !resolved.busy.has(c.dir)),
+  );
+  if (retryable) {
     const retry = {
       label: 'Another attempt at this step',
       detail: `${siblings.join(', ')} did not finish: train the step again under a fresh name; the chain shows the attempt that finishes.`,

@@ -115,10 +115,10 @@ describe('chainResumeDefaults: what a launch from a chain step knows', () => {
     const c = chain([step(2016, e2016.name, { children: [crashed.dir, lr2017.dir] })]);
     const d = chainResumeDefaults(c, [e2016, crashed, lr2017], 2016);
     assert.deepEqual(
-      d.continuesAs.map((x) => [x.expName, x.finished]),
+      d.continuesAs.map((x) => [x.expName, x.dir, x.status]),
       [
-        [crashed.name, false],
-        [lr2017.name, true],
+        [crashed.name, crashed.dir, 'failed'],
+        [lr2017.name, lr2017.dir, 'finished'],
       ],
     );
   });
