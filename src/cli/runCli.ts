@@ -6,6 +6,7 @@ import { inspectCommand, inspectUsage } from './inspectCommand';
 import { logCommand, logUsage } from './logCommand';
 import { planCommand, planUsage } from './planCommand';
 import { probeCommand, probeUsage } from './probeCommand';
+import { protocolCommand, protocolUsage } from './protocolCommand';
 import { resultsCommand, resultsUsage } from './resultsCommand';
 import { runsCommand, runsUsage } from './runsCommand';
 import { stopCommand, stopUsage } from './stopCommand';
@@ -54,6 +55,11 @@ const subcommands: Record<string, Subcommand> = {
     summary: 'per chain: the train step × eval year matrix, backward / ID / forward transfer, ImageNet zero-shot',
     usage: resultsUsage,
     run: resultsCommand,
+  },
+  protocol: {
+    summary: 'per chain: whether each step ran under the TiC-CLIP protocol (comparable to the paper) and what it cost',
+    usage: protocolUsage,
+    run: protocolCommand,
   },
   hub: {
     summary: 'list and download the TiC-CLIP checkpoints of the Hugging Face Hub (shared HF cache, resumable)',

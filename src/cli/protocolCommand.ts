@@ -1,0 +1,141 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { workspaceProtocol } from '../fidelity/workspaceProtocol';
+import type { ChainProtocol, ProtocolProblem, StepCompute, StepProtocol } from '../fidelity/protocolReport';
+import type { Workspace } from '../workspace/workspaceScan';
+import { scanCliWorkspace } from './common/cliWorkspace';
+import { UsageError, type CliIo } from './common/cliIo';
+import { table } from './common/table';
+
+export const protocolUsage = `Usage: tic-studio protocol DIR [--json]
+
+Whether each training step of each chain ran under the TiC-CLIP protocol (contracts §9), so that its numbers compare
+with the paper's: the scale's model, global batch (batch_size × world_size × accum_freq within 0.2 %), samples (the
+step budget within 2 %, 7 × it for the oracle), lr, a cosine schedule without cooldown, warmup (the scale's for the
+first step and the oracle, 0 after), AdamW β1 0.9, β2 0.98, eps 1e-6, wd 0.2 with amp, a continual step started
+from the previous step's final checkpoint with new_run, exactly the strategy's data years without weights, one
+scale, filtering and model along the chain with no year skipped, and one task list and eval-code commit across the
+chain's evaluations (recorded by TiC Studio next to the evaluations it launches). Read from each step's params.txt,
+out.log and info.pkl, for runs TiC Studio launched or not; a step is comparable when no error remains (warnings and
+notes are shown, and do not count). Only the steps a chain trained itself are listed: a variant's steps before its
+fork, a sibling strategy's first step and published checkpoints are judged in their own chain. DIR is scanned as
+by tic-studio results.
+Exit status: 0 when every step of every chain is comparable, 1 when one is not (or no chain is found), 2 on bad
+usage.
+  --json  {root, comparable, chains: [{chain, label, comparable, steps: [{step, experiment, expName, comparable,
+          problems: [{check, expected, actual, severity}], compute: {samplesSeen, optimizerSteps, globalBatch,
+          gpuHours, trainFlops}}], totals, oracleRatio}], unchained: [{experiment, name, reason}],
+          problems: [{dir, message}]}; severity is error, warning or note; null where the files do not say`;
+
+export async function protocolCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('expects exactly one DIR (see --help).');
+  const dir = resolve(positionals[0]!);
+  try {
+    const s = await stat(dir);
+    if (!s.isDirectory()) throw new UsageError(`${positionals[0]} is not a folder.`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    io.stderr.write(`tic-studio protocol: ${positionals[0]}: notFound: no such folder\n`);
+    return 1;
+  }
+
+  const workspace = await scanCliWorkspace(dir);
+  if (!values.json) for (const p of workspace.problems) io.stderr.write(`tic-studio protocol: ${p.message}\n`);
+  if (workspace.chains.length === 0) {
+    io.stderr.write(noChains(workspace));
+    return 1;
+  }
+  const chains = await workspaceProtocol(workspace);
+  const comparable = chains.every((c) => c.comparable);
+  if (values.json) {
+    const json = {
+      root: workspace.root,
+      comparable,
+      chains,
+      unchained: workspace.unchained,
+      problems: workspace.problems,
+    };
+    io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    return comparable ? 0 : 1;
+  }
+  io.stdout.write(chains.map(describeChain).join('\n'));
+  if (workspace.unchained.length > 0) {
+    io.stdout.write(
+      `\nNot in any chain, so not checked:\n${workspace.unchained.map((u) => `  ${u.name}: ${u.reason}\n`).join('')}`,
+    );
+  }
+  const steps = chains.flatMap((c) => c.steps);
+  const bad = steps.filter((s) => !s.comparable).length;
+  io.stdout.write(
+    `\n${bad === 0 ? `All ${steps.length} step(s) comparable.` : `${bad} of ${steps.length} step(s) not comparable.`}\n`,
+  );
+  return comparable ? 0 : 1;
+}
+
+function noChains(ws: Workspace): string {
+  const lines = [
+    `tic-studio protocol: no chains found in ${ws.root}.`,
+    `  Looked, two levels deep, in: ${ws.scanned.join(', ')}`,
+    `  Found ${ws.experiments.length} experiment(s); see tic-studio results for how chains are found.`,
+    ...ws.unchained.map((u) => `  ${u.name}: not in a chain: ${u.reason}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+const marks = { error: '✗', warning: '⚠', note: '·' } as const;
+
+function describeChain(chain: ChainProtocol): string {
+  const bad = chain.steps.filter((s) => !s.comparable).length;
+  const head =
+    chain.steps.length === 0
+      ? `${chain.label}: no step of its own`
+      : `${chain.label}: ${chain.steps.length} step(s), ${bad === 0 ? 'all comparable' : `${bad} not comparable`}`;
+  const rows = chain.steps.map((s) => [String(s.step), s.expName, ...computeCells(s.compute), protocolCell(s)]);
+  const totals = chain.totals;
+  const summary =
+    `  the chain (shared steps included): ${computeCells(totals)
+      .map((v, i) => `${['samples', 'steps', 'GPU-hours', 'FLOPs'][i]} ${v}`)
+      .join(', ')}` +
+    `, ${chain.oracleRatio === null ? 'oracle ratio -' : `${fixed(chain.oracleRatio, 2)} × the oracle`}`;
+  if (rows.length === 0) return `${head}\n${summary}\n`;
+  const body = table(
+    ['step', 'experiment', 'samples', 'steps', 'GPU-h', 'FLOPs', 'protocol'],
+    rows,
+    new Set([2, 3, 4, 5]),
+  )
+    .trimEnd()
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+  return `${head}\n${body}\n${summary}\n`;
+}
+
+function protocolCell(step: StepProtocol): string {
+  const problems = step.problems.map(problemText);
+  if (step.comparable) return ['✓ comparable', ...problems].join('; ');
+  return problems.join('; ');
+}
+
+function problemText(p: ProtocolProblem): string {
+  return `${marks[p.severity]} ${p.check} ${p.actual}, expected ${p.expected}`;
+}
+
+function computeCells(c: StepCompute): string[] {
+  return [
+    c.samplesSeen === null ? '-' : c.samplesSeen.toLocaleString('en-US'),
+    c.optimizerSteps === null ? '-' : c.optimizerSteps.toLocaleString('en-US'),
+    c.gpuHours === null ? '-' : fixed(c.gpuHours, 1),
+    c.trainFlops === null ? '-' : c.trainFlops.toExponential(2),
+  ];
+}
+
+function fixed(value: number, digits: number): string {
+  return value.toFixed(digits);
+}
