@@ -12,8 +12,9 @@ import { count, deviation, problem, type StepFacts } from './stepFacts';
  * - planned: params.txt `train_num_samples` is datacomp's `train_num_samples // num_checkpoints`, so × `epochs` it
  *   gives back the budget datacomp was given; another value on a step means `--train_num_samples` was passed, which
  *   only the oracle does (with 7 ×);
- * - run: the samples the log shows (each epoch's last `[N/T]`, all starts together) within 2 % of the budget; the
- *   batch count is rounded up per epoch, so a world size that does not divide the batch lands a little above it.
+ * - run: the samples the step trained (compute accounting's count over every start of the whole log; without the
+ *   whole log, each epoch's last `[N/T]` in the tail) within 2 % of the budget; the batch count is rounded up per
+ *   epoch, so a world size that does not divide the batch lands a little above it.
  *
  * A finished run whose samples the log cannot give is a warning; a run still going (or stopped) is only a note,
  * unless a later step continued from it.
@@ -35,7 +36,9 @@ export function budgetCheck(facts: StepFacts): ProtocolProblem[] {
     }
   }
 
-  const seen = samplesSeen(facts.log, facts.fullLog, epochs ?? experiment.epochs ?? null, experiment.status.status);
+  const seen =
+    facts.compute.samplesSeen ??
+    samplesSeen(facts.log, facts.fullLog, epochs ?? experiment.epochs ?? null, experiment.status.status);
   const finished = experiment.status.status === 'finished';
   if (seen === null) {
     return finished ? [problem('samples', 'warning', expected, 'not in the log (no train step lines)')] : [];

@@ -16,6 +16,7 @@ import {
   type StepProtocol,
 } from './protocolReport';
 import { stepFacts } from './stepFacts';
+import { oracleRatio, stepCompute, sumStepCompute } from './stepCompute';
 
 /**
  * The protocol guard for one chain (contracts §9): every step the chain trained itself (not the steps it shares
@@ -37,10 +38,10 @@ export function chainProtocol(
   chain.steps.forEach((step, index) => {
     const experiment = step.experiment === null ? undefined : byDir.get(step.experiment);
     if (experiment === undefined) return;
-    const compute = computeOf(experiment, logs?.get(experiment.dir) ?? null);
+    const compute = computeOf(experiment, logs);
     costs.push(compute);
     if (step.inherited || step.shared || step.published !== null) return;
-    const facts = stepFacts(chain, index, experiment, logs);
+    const facts = stepFacts(chain, index, experiment, logs, compute);
     const problems = ordered([
       ...hyperparameterChecks(facts),
       ...budgetCheck(facts),
@@ -57,36 +58,24 @@ export function chainProtocol(
       compute,
     });
   });
-  const totals = sumCompute(costs);
+  const totals = sumStepCompute(costs);
   return {
     chain: chain.key,
     label: chain.label,
     steps,
     comparable: steps.every((s) => s.comparable),
     totals,
-    oracleRatio: null,
+    oracleRatio: oracleRatio(totals.samplesSeen, chain.scale, chain.lastYear),
   };
 }
 
 /**
- * What a step cost. Compute accounting (samples, steps, GPU-hours, FLOPs from the whole log) is its own module;
- * until it is wired in here, every value is unknown.
+ * What a step cost (stepCompute.ts), from the whole log when the caller read it; else from the scan's tail, which
+ * stepCompute recognises and then gives only what params.txt says.
  */
-function computeOf(_experiment: Experiment, _log: LogSummary | null): StepCompute {
-  return { samplesSeen: null, optimizerSteps: null, globalBatch: null, gpuHours: null, trainFlops: null };
-}
-
-/** Sums per field; a field is null as soon as one step does not say it. The global batch is the last step's. */
-function sumCompute(costs: readonly StepCompute[]): StepCompute {
-  const sum = (key: Exclude<keyof StepCompute, 'globalBatch'>): number | null =>
-    costs.length === 0 || costs.some((c) => c[key] === null) ? null : costs.reduce((a, c) => a + c[key]!, 0);
-  return {
-    samplesSeen: sum('samplesSeen'),
-    optimizerSteps: sum('optimizerSteps'),
-    globalBatch: costs[costs.length - 1]?.globalBatch ?? null,
-    gpuHours: sum('gpuHours'),
-    trainFlops: sum('trainFlops'),
-  };
+function computeOf(experiment: Experiment, logs: ReadonlyMap<string, LogSummary | null> | undefined): StepCompute {
+  const log = logs?.has(experiment.dir) ? logs.get(experiment.dir)! : experiment.logTail;
+  return stepCompute(experiment, log);
 }
 
 /** In the order people read the checks, errors before warnings before notes within a check. */

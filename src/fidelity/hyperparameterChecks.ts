@@ -84,17 +84,22 @@ function lrCheck({ scale, params }: StepFacts): ProtocolProblem[] {
   return sameFloat(lr, scale.learningRate) ? [] : [problem('lr', 'error', expected, params!.values.lr!)];
 }
 
-/** Cosine with no cooldown; an OpenCLIP too old to have the keys had nothing else. */
+/**
+ * Cosine with no cooldown. OpenCLIP reads `epochs_cooldown` only for its `const-cooldown` scheduler, so with cosine
+ * it is a note: set, but without effect. An OpenCLIP too old to have the keys had only cosine.
+ */
 function scheduleCheck({ params }: StepFacts): ProtocolProblem[] {
   if (params === null) return [problem('schedule', 'warning', `${ticLrScheduler}, no cooldown`, notRecorded)];
   const out: ProtocolProblem[] = [];
   const scheduler = paramString(params, 'lr_scheduler');
+  const cooldown = paramString(params, 'epochs_cooldown');
   if (scheduler !== undefined && scheduler !== ticLrScheduler) {
-    out.push(problem('schedule', 'error', ticLrScheduler, `${scheduler ?? 'None'}`));
-  }
-  const cooldown = params.values.epochs_cooldown;
-  if (cooldown !== undefined && cooldown !== 'None') {
-    out.push(problem('schedule', 'error', 'no cooldown', `a cooldown over the last ${cooldown} epoch(s)`));
+    const actual = `${scheduler ?? 'None'}${typeof cooldown === 'string' ? `, a cooldown over the last ${cooldown} epoch(s)` : ''}`;
+    out.push(problem('schedule', 'error', `${ticLrScheduler}, no cooldown`, actual));
+  } else if (typeof cooldown === 'string') {
+    out.push(
+      problem('schedule', 'note', 'no cooldown', `epochs_cooldown ${cooldown}, which the cosine schedule ignores`),
+    );
   }
   if (paramBool(params, 'skip_scheduler') === true) {
     out.push(problem('schedule', 'error', ticLrScheduler, 'no schedule (skip_scheduler True)'));

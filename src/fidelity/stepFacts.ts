@@ -4,7 +4,7 @@ import type { LogSummary } from '../formats/logSummary';
 import type { ParamsFile } from '../formats/paramsText';
 import { firstStepYear } from '../tic/ticTimeline';
 import { ticScaleConfigs, type TicScaleConfig } from '../tic/ticScales';
-import type { ProtocolCheck, ProtocolProblem, ProtocolSeverity } from './protocolReport';
+import type { ProtocolCheck, ProtocolProblem, ProtocolSeverity, StepCompute } from './protocolReport';
 
 /**
  * Everything the checks of one step read, gathered once: the step, its experiment, the chain around it, the
@@ -33,6 +33,8 @@ export interface StepFacts {
    * - `oracle`: trained once from scratch on every year with 7 × a step's samples.
    */
   readonly role: 'first' | 'continual' | 'oracle';
+  /** What the step cost (stepCompute.ts): its samples are the ones the budget check counts. */
+  readonly compute: StepCompute;
 }
 
 export function stepFacts(
@@ -40,6 +42,7 @@ export function stepFacts(
   index: number,
   experiment: Experiment,
   logs: ReadonlyMap<string, LogSummary | null> | undefined,
+  compute: StepCompute,
 ): StepFacts {
   const step = chain.steps[index]!;
   const full = logs?.get(experiment.dir);
@@ -60,6 +63,7 @@ export function stepFacts(
     log,
     fullLog: full !== undefined && full !== null,
     role,
+    compute,
   };
 }
 

@@ -211,9 +211,9 @@ describe('chainProtocol: the TiC-CLIP protocol, step by step (contracts §9)', (
     {
       what: 'a cooldown',
       check: 'schedule',
-      spec: { params: { epochs_cooldown: '1' } },
-      expected: 'no cooldown',
-      actual: 'a cooldown over the last 1 epoch(s)',
+      spec: { params: { lr_scheduler: 'const-cooldown', epochs_cooldown: '1' } },
+      expected: 'cosine, no cooldown',
+      actual: 'const-cooldown, a cooldown over the last 1 epoch(s)',
     },
     {
       what: 'another beta2',
@@ -234,6 +234,19 @@ describe('chainProtocol: the TiC-CLIP protocol, step by step (contracts §9)', (
       assert.deepEqual(byYear(chain, 2018).problems, []);
     });
   }
+
+  it('notes an epochs_cooldown that the cosine schedule ignores, comparable all the same', async () => {
+    const chain = only(await check(exactChain({ 2017: { params: { epochs_cooldown: '1' } } })));
+    assert.deepEqual(byYear(chain, 2017).problems, [
+      {
+        check: 'schedule',
+        expected: 'no cooldown',
+        actual: 'epochs_cooldown 1, which the cosine schedule ignores',
+        severity: 'note',
+      },
+    ]);
+    assert.equal(byYear(chain, 2017).comparable, true);
+  });
 
   it('flags a skipped year with the chain check alone (2019 continues 2017)', async () => {
     const chain = only(
