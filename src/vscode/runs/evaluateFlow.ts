@@ -7,6 +7,7 @@ import { hasBlockingProblem } from '../../plan/planProblem';
 import { simulatedEvalPlan } from '../../plan/simulatedPlan';
 import type { SlurmJobOptions } from '../../runs/model/slurmJobOptions';
 import { readRunSettings } from '../common/settings';
+import { recordEvalProvenance } from './evalProvenanceRecord';
 import { confirmCommand, forSimulation, requireTrust, showProblems } from './launchPrompts';
 import { selectedPython } from './pythonInterpreter';
 import type { RunsService } from './runsService';
@@ -110,6 +111,8 @@ export async function evaluateFlow(
         return;
       }
     }
+    const unrecorded = await recordEvalProvenance(outputDir, ws.checkout?.root ?? runs.root.fsPath, plan.taskGroups);
+    if (unrecorded !== null) runs.log.warn(unrecorded);
     await runs.launch(evalRun);
     await vscode.commands.executeCommand('ticStudio.runs.focus');
   } catch (error) {
