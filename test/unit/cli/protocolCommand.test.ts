@@ -59,6 +59,14 @@ describe('tic-studio protocol', () => {
     );
     assert.equal(out.comparable, false);
     assert.equal(r.code, 1, 'one step not comparable: exit 1, a CI gate');
+    // Compute from the whole logs: 5 epochs × 900 steps of 512 × 8 GPUs (the demo's README).
+    const baseline = out.chains.find((c) => c.chain === 'tic_medium/basic/cumulative')!;
+    assert.deepEqual(
+      baseline.steps.map((s) => [s.compute.samplesSeen, s.compute.optimizerSteps, s.compute.globalBatch]),
+      [2016, 2017, 2018, 2019].map(() => [18_432_000, 4_500, 4_096]),
+    );
+    assert.equal(baseline.totals.samplesSeen, 4 * 18_432_000);
+    assert.equal(typeof baseline.oracleRatio, 'number');
     for (const chain of out.chains) {
       for (const s of chain.steps) {
         assert.deepEqual(Object.keys(s.compute).sort(), [
