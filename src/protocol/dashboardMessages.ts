@@ -73,6 +73,40 @@ export interface StepNodeWire {
   evaluation: (typeof evalStates)[number];
   /** A short sentence for the tooltip / accessible name. */
   detail: string;
+  /**
+   * What the protocol guard says of the step (src/fidelity/): absent for a step without an experiment and from
+   * hosts before issue 15. A shared or inherited step carries the report of the chain that trained it.
+   */
+  protocol?: StepProtocolWire;
+}
+
+export const protocolSeverities = ['error', 'warning', 'note'] as const;
+
+/** One deviation from the TiC-CLIP protocol, in words (src/fidelity/protocolReport.ts). */
+export interface ProtocolProblemWire {
+  /** The check's key: `globalBatch`, `warmup`… (protocolMarks.ts has the words). */
+  check: string;
+  expected: string;
+  actual: string;
+  severity: (typeof protocolSeverities)[number];
+}
+
+export interface StepProtocolWire {
+  /** No `error` problem: the step compares with the paper's. */
+  comparable: boolean;
+  problems: ProtocolProblemWire[];
+}
+
+/** What a chain's lineage cost, its shared steps included; null where the files do not say. */
+export interface ChainComputeWire {
+  samplesSeen: number | null;
+  optimizerSteps: number | null;
+  gpuHours: number | null;
+  trainFlops: number | null;
+  /** Samples ÷ those of the oracle that reaches the same last step. */
+  oracleRatio: number | null;
+  /** Every step the chain trained itself is comparable. */
+  comparable: boolean;
 }
 
 export interface MatrixWire {
@@ -147,6 +181,8 @@ export interface ChainWire {
   transfer: TransferWire[];
   imagenet: ImageNetWire[];
   otherTasks: OtherTaskWire[];
+  /** The chain's cumulative compute (absent from hosts before issue 15, and while it is not known). */
+  compute?: ChainComputeWire;
 }
 
 export interface SnapshotWire {
@@ -314,6 +350,44 @@ function parseStep(v: unknown): StepNodeWire {
     progress: finiteOrNull(s.progress, 'progress'),
     evaluation: oneOf(s.evaluation, 'evaluation', evalStates),
     detail: str(s.detail, 'detail', 2000),
+    ...(s.protocol === undefined ? {} : { protocol: parseStepProtocol(s.protocol) }),
+  };
+}
+
+function parseStepProtocol(v: unknown): StepProtocolWire {
+  const p = record(v, 'protocol');
+  return {
+    comparable: bool(p.comparable, 'comparable'),
+    problems: arr(
+      p.problems,
+      'problems',
+      (x) => {
+        const q = record(x, 'problem');
+        return {
+          check: str(q.check, 'check', maxKey),
+          expected: str(q.expected, 'expected', 2000),
+          actual: str(q.actual, 'actual', 2000),
+          severity: oneOf(q.severity, 'severity', protocolSeverities),
+        };
+      },
+      100,
+    ),
+  };
+}
+
+function parseCompute(v: unknown): ChainComputeWire {
+  const c = record(v, 'compute');
+  const amount = (x: unknown, what: string): number | null => {
+    const n = finiteOrNull(x, what);
+    return n === null || n >= 0 ? n : fail(`${what} is negative`);
+  };
+  return {
+    samplesSeen: amount(c.samplesSeen, 'samplesSeen'),
+    optimizerSteps: amount(c.optimizerSteps, 'optimizerSteps'),
+    gpuHours: amount(c.gpuHours, 'gpuHours'),
+    trainFlops: amount(c.trainFlops, 'trainFlops'),
+    oracleRatio: amount(c.oracleRatio, 'oracleRatio'),
+    comparable: bool(c.comparable, 'comparable'),
   };
 }
 
@@ -411,6 +485,7 @@ function parseChain(v: unknown): ChainWire {
       },
       10_000,
     ),
+    ...(c.compute === undefined ? {} : { compute: parseCompute(c.compute) }),
   };
 }
 

@@ -5,6 +5,7 @@ import { buildChainResults, type ChainResults } from '../workspace/chainResults'
 import { ticDataVolume } from '../tic/ticDataVolume';
 import { timelineSteps, type StepActivity } from './timelineSteps';
 import { fullTransferCells } from './transferCells';
+import { scanProtocol, withProtocol } from './protocolWire';
 
 export interface SnapshotInput {
   /** The last scan, undefined while the first one runs (or without a folder). */
@@ -19,7 +20,9 @@ export async function buildDashboardSnapshot(input: SnapshotInput): Promise<Snap
   const workspace = input.workspace;
   const results = workspace ? await buildChainResults(workspace, { firstStep: input.firstStep }) : [];
   const byKey = new Map(results.map((r) => [r.key, r]));
-  const chains = (workspace?.chains ?? []).map((chain): ChainWire => {
+  // Whole logs, each parsed again only when it changed (protocolWire.ts): the compute needs every start.
+  const reports = workspace ? await scanProtocol(workspace) : [];
+  const plain = (workspace?.chains ?? []).map((chain): ChainWire => {
     const result = byKey.get(chain.key);
     return {
       ...chainIdentityWire(chain),
@@ -29,6 +32,7 @@ export async function buildDashboardSnapshot(input: SnapshotInput): Promise<Snap
         : { matrices: [], transfer: [], imagenet: [], otherTasks: [] }),
     };
   });
+  const chains = withProtocol(plain, reports);
   const notice =
     input.notice ??
     (workspace && chains.length === 0

@@ -1,4 +1,5 @@
 import type { DataVolumeWire, StepNodeWire } from '../../src/protocol/dashboardMessages';
+import { protocolSentence } from '../../src/protocol/protocolMarks';
 import { firstDataYear, firstStepYear } from '../../src/tic/ticTimeline';
 
 /** The TiC-DataComp years, 2014…2022 (contracts §4.1), widened to whatever the snapshot holds. */
@@ -59,7 +60,8 @@ export function stepLabel(chain: string, step: StepNodeWire): string {
   const data = a === b ? `${step.year}` : `${step.year} (data ${a}–${b})`;
   const shared = step.shared ? ', shared with the sibling chain' : '';
   const published = step.published ? ', a published checkpoint' : '';
-  return `${chain} step ${data}: ${stepStateText(step)}${shared}${published}. ${step.detail}`.trim();
+  const protocol = step.protocol ? `; ${protocolSentence(step.protocol)}` : '';
+  return `${chain} step ${data}: ${stepStateText(step)}${shared}${published}${protocol}. ${step.detail}`.trim();
 }
 
 /** What the timeline needs of a chain to place its lane. */

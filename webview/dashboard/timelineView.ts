@@ -27,6 +27,7 @@ import {
 } from './timelineModel';
 import { buildTimelineScene } from './timelineScene';
 import { formatSamples } from './volumeFormat';
+import { computeLine, computeSentence, problemLine, protocolMark } from '../../src/protocol/protocolMarks';
 
 /**
  * The year timeline: eval/data years across, the TiC-DataComp size of each year as a bar, and one swimlane per
@@ -120,6 +121,19 @@ export class TimelineView {
       });
       label.append(el('span', { className: 'tl-lane-name', text: chain.label }));
       if (chain.root) label.append(el('span', { className: 'tl-lane-root muted', text: chain.root }));
+      const compute = chain.compute ? computeLine(chain.compute) : null;
+      if (chain.compute && compute !== null) {
+        // The lineage's cumulative compute, a line of its own under the name (the tooltip says it in full).
+        const sentence = computeSentence(chain.compute);
+        label.append(
+          el('span', {
+            className: 'tl-lane-compute muted',
+            text: `Σ ${compute}`,
+            attrs: { title: sentence, 'data-chain': chain.key },
+          }),
+        );
+        label.setAttribute('aria-label', `${description}. ${sentence}`);
+      }
       label.style.gridRow = String(row);
       const band = el('div', { className: 'tl-lane-band' });
       band.style.gridRow = String(row);
@@ -233,6 +247,20 @@ export class TimelineView {
         attrs: { 'aria-hidden': 'true' },
       }),
     );
+    if (step.protocol) {
+      const comparable = step.protocol.comparable;
+      button.dataset.comparable = String(comparable);
+      button.append(
+        el('span', {
+          className: `tl-node-protocol ${comparable ? 'comparable' : 'not-comparable'}`,
+          text: protocolMark(step.protocol),
+          attrs: { 'aria-hidden': 'true' },
+        }),
+      );
+      // The tooltip lists the problems; the accessible name says comparable or not (stepLabel).
+      const problems = step.protocol.problems.map(problemLine);
+      if (problems.length > 0) button.title = `${name}\n${problems.join('\n')}`;
+    }
     if (step.shared)
       button.append(
         el('span', { className: 'tl-node-shared muted', text: 'shared', attrs: { 'aria-hidden': 'true' } }),
@@ -329,6 +357,13 @@ function legend(): HTMLElement {
     item('first-step', '', 'the first step (2016) trained on the data of 2014–2016'),
     item('published', '', 'published checkpoint (Hugging Face Hub)'),
     item('fork', '', 'a variant forks: it continues from that step with other settings'),
+    item('protocol comparable', '✓', "protocol: trained under the paper's protocol, comparable"),
+    item(
+      'protocol not-comparable',
+      '⚠',
+      "deviations: not comparable to the paper (another budget, learning rate, data…; the node's tooltip lists them)",
+    ),
+    item('compute', 'Σ', "a lane's compute: samples seen, GPU-hours and the ratio to the oracle, where the logs say"),
   );
   return list;
 }

@@ -41,6 +41,20 @@ export function incompleteCells(t: TransferWire): IncompleteCells | null {
   };
 }
 
+/**
+ * The training steps a chain's summary averages over (rows with a present cell) that the protocol guard found not
+ * comparable to the paper, in row order.
+ */
+export function offProtocolSteps(chain: ChainWire, t: TransferWire): number[] {
+  const used = new Set(
+    t.perStep.filter((s) => s.backward !== null || s.id !== null || s.forward !== null).map((s) => s.year),
+  );
+  return chain.steps
+    .filter((s) => used.has(s.year) && s.protocol !== undefined && !s.protocol.comparable)
+    .map((s) => s.year)
+    .sort((a, b) => a - b);
+}
+
 /** The legend under the table, one line per mark shown; null when no chain carries a mark. */
 export function transferLegend(chains: readonly ChainWire[], key: string): HTMLElement | null {
   const lines: string[] = [];
@@ -52,6 +66,15 @@ export function transferLegend(chains: readonly ChainWire[], key: string): HTMLE
   )
     lines.push(
       '◐ incomplete: the means cover fewer cells than the full matrix (every training step × the eval years), so they compare neither with the paper nor with a complete chain.',
+    );
+  if (
+    chains.some((c) => {
+      const t = findTransfer(c, key);
+      return t !== undefined && offProtocolSteps(c, t).length > 0;
+    })
+  )
+    lines.push(
+      "⚠ off-protocol steps: the summary includes steps not comparable to the paper (the timeline's nodes say why).",
     );
   if (lines.length === 0) return null;
   return el(
@@ -125,7 +148,18 @@ export function transferTable(
         el('span', {
           className: 'transfer-mark incomplete',
           text: `◐ ${incomplete.present} of ${incomplete.full} cells`,
-          attrs: { title: what, 'aria-label': what, 'data-mark': 'incomplete' },
+          attrs: { title: what, 'data-mark': 'incomplete' },
+        }),
+      );
+    }
+    const off = t ? offProtocolSteps(chain, t) : [];
+    if (off.length > 0) {
+      const what = `Includes ${off.length === 1 ? 'a step' : 'steps'} not comparable to the paper: ${off.join(', ')}.`;
+      marks.push(
+        el('span', {
+          className: 'transfer-mark not-comparable',
+          text: `⚠ off-protocol steps: ${off.join(', ')}`,
+          attrs: { title: what, 'data-mark': 'not-comparable' },
         }),
       );
     }

@@ -1,6 +1,10 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import type { StepProtocolWire } from '../../protocol/dashboardMessages';
+import { protocolMark, protocolSentence, protocolTooltip } from '../../protocol/protocolMarks';
+import { scanProtocol, stepProtocolWire } from '../../wire/protocolWire';
 import type { Chain, ChainStep } from '../../workspace/chains';
+import type { Workspace } from '../../workspace/workspaceScan';
 import type { RunsService } from '../runs/runsService';
 
 export interface ChainNode {
@@ -64,9 +68,38 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
+  /** The protocol guard's report of each own step, by experiment folder, for the scan in `protocolScan`. */
+  private protocol = new Map<string, StepProtocolWire>();
+  private protocolScan: Workspace | undefined;
 
   constructor(private readonly runs: RunsService) {
-    this.subscription = runs.onDidChange(() => this.changed.fire());
+    this.subscription = runs.onDidChange(() => {
+      this.refreshProtocol();
+      this.changed.fire();
+    });
+    this.refreshProtocol();
+  }
+
+  /**
+   * Checks the chains against the protocol once per scan (the view changes far more often, with every run's
+   * progress), as the dashboard does (protocolWire.ts); the steps show their marks when it is done.
+   */
+  private refreshProtocol(): void {
+    const ws = this.runs.workspace;
+    if (ws === this.protocolScan) return;
+    this.protocolScan = ws;
+    if (!ws) {
+      this.protocol = new Map();
+      return;
+    }
+    scanProtocol(ws).then(
+      (reports) => {
+        if (this.protocolScan !== ws) return;
+        this.protocol = new Map(reports.flatMap((r) => r.steps.map((s) => [s.experiment, stepProtocolWire(s)])));
+        this.changed.fire();
+      },
+      () => undefined,
+    );
   }
 
   getChildren(node?: ExperimentsNode): ExperimentsNode[] {
@@ -255,9 +288,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         const running = this.runs.runs.find(
           (r) => r.status === 'running' && r.outputDir && s.experiment && r.outputDir === s.experiment,
         );
-        item.description = `${running ? 'running' : status}${s.shared ? ' · shared' : ''} · ${s.eval ? 'evaluated' : 'no eval'}`;
+        const state = `${running ? 'running' : status}${s.shared ? ' · shared' : ''} · ${s.eval ? 'evaluated' : 'no eval'}`;
+        const protocol = s.experiment === null ? undefined : this.protocol.get(s.experiment);
+        item.description = protocol ? `${state} · ${protocolMark(protocol)}` : state;
         item.tooltip = [
           s.expName,
+          protocol ? protocolTooltip(protocol) : null,
           s.statusReason,
           s.byNameRules ? 'Placed by its name: its files do not say which checkpoint it started from.' : null,
           s.children.length > 1
@@ -276,7 +312,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
           node.chain.strategy === 'oracle' ? 'oracle' : 'continual',
         ];
         item.contextValue = `step ${flags.join(' ')}`;
-        item.accessibilityInformation = { label: `${s.year}, ${item.description}` };
+        item.accessibilityInformation = {
+          label: `${s.year}, ${state}${protocol ? `, ${protocolSentence(protocol)}` : ''}`,
+        };
         return item;
       }
       case 'file': {

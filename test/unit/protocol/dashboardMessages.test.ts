@@ -214,4 +214,68 @@ describe('dashboard protocol validation', () => {
     for (const bad of [{ id: -1, backward: 0, forward: 0 }, { id: 1.5, backward: 0, forward: 0 }, { id: 1 }, 'many'])
       assert.ok(parseHostMessage(snapshot(transfer({ cells: bad }))) instanceof ProtocolError, JSON.stringify(bad));
   });
+  it("accepts a step's protocol report and a chain's compute, and refuses a bad severity or a negative amount", () => {
+    const snapshot = (step: Record<string, unknown>, compute: unknown) => ({
+      type: 'snapshot',
+      firstStep: 'merge',
+      dataVolume: [],
+      chains: [
+        {
+          key: 'k',
+          label: 'k',
+          strategy: 'cumulative',
+          variant: null,
+          forkedFrom: null,
+          root: null,
+          steps: [
+            {
+              year: 2017,
+              experiment: '/r/e',
+              expName: 'e',
+              shared: false,
+              inherited: false,
+              published: false,
+              checkpoint: 'local',
+              run: 'finished',
+              progress: null,
+              evaluation: 'done',
+              detail: '',
+              ...step,
+            },
+          ],
+          matrices: [],
+          transfer: [],
+          imagenet: [],
+          otherTasks: [],
+          ...(compute === undefined ? {} : { compute }),
+        },
+      ],
+      notice: null,
+    });
+    const protocol = {
+      comparable: false,
+      problems: [{ check: 'lr', expected: '0.0005 (tic_medium)', actual: '0.0001', severity: 'error' }],
+    };
+    const compute = {
+      samplesSeen: 18432000,
+      optimizerSteps: 4500,
+      gpuHours: null,
+      trainFlops: null,
+      oracleRatio: 0.25,
+      comparable: false,
+    };
+    const ok = parseHostMessage(snapshot({ protocol }, compute));
+    assert.ok(!(ok instanceof ProtocolError) && ok.type === 'snapshot');
+    assert.deepEqual(ok.chains[0]!.steps[0]!.protocol, protocol);
+    assert.deepEqual(ok.chains[0]!.compute, compute);
+    const old = parseHostMessage(snapshot({}, undefined));
+    assert.ok(!(old instanceof ProtocolError) && old.type === 'snapshot');
+    assert.equal('protocol' in old.chains[0]!.steps[0]!, false);
+    assert.equal('compute' in old.chains[0]!, false);
+    const badSeverity = { ...protocol, problems: [{ ...protocol.problems[0], severity: 'fatal' }] };
+    assert.ok(parseHostMessage(snapshot({ protocol: badSeverity }, undefined)) instanceof ProtocolError);
+    assert.ok(parseHostMessage(snapshot({ protocol: { problems: [] } }, undefined)) instanceof ProtocolError);
+    assert.ok(parseHostMessage(snapshot({}, { ...compute, gpuHours: -1 })) instanceof ProtocolError);
+    assert.ok(parseHostMessage(snapshot({}, { ...compute, samplesSeen: '18M' })) instanceof ProtocolError);
+  });
 });

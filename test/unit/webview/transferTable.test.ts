@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { TransferWire } from '../../../src/protocol/dashboardMessages';
-import { incompleteCells } from '../../../webview/dashboard/transferTable';
+import type { ChainWire, StepNodeWire, TransferWire } from '../../../src/protocol/dashboardMessages';
+import { incompleteCells, offProtocolSteps } from '../../../webview/dashboard/transferTable';
 
 describe('the transfer table marks a summary built from an incomplete matrix', () => {
   const summary = (over: Partial<TransferWire>): TransferWire => ({
@@ -30,5 +30,30 @@ describe('the transfer table marks a summary built from an incomplete matrix', (
   it('leaves a complete matrix, and a host that sends no counts, unmarked', () => {
     assert.equal(incompleteCells(summary({ cells: { ...full }, fullCells: full })), null);
     assert.equal(incompleteCells(summary({})), null);
+  });
+
+  it('names the steps off the protocol among the rows the summary averages', () => {
+    const node = (year: number, comparable?: boolean): StepNodeWire => ({
+      year,
+      experiment: comparable === undefined ? null : `/r/${year}`,
+      expName: null,
+      shared: false,
+      inherited: false,
+      published: false,
+      checkpoint: 'local',
+      run: 'finished',
+      progress: null,
+      evaluation: 'done',
+      detail: '',
+      ...(comparable === undefined ? {} : { protocol: { comparable, problems: [] } }),
+    });
+    const chain = {
+      steps: [node(2016, true), node(2017, false), node(2018, false), node(2019)],
+    } as unknown as ChainWire;
+    const row = (year: number, id: number | null) => ({ year, backward: null, id, forward: null });
+    // 2018 has no cell: it does not weigh in the summary.
+    const t = summary({ perStep: [row(2016, 0.5), row(2017, 0.4), row(2018, null)] });
+    assert.deepEqual(offProtocolSteps(chain, t), [2017]);
+    assert.deepEqual(offProtocolSteps(chain, summary({ perStep: [row(2016, 0.5)] })), []);
   });
 });

@@ -115,6 +115,36 @@ describe('the dashboard snapshot of the demo workspace', () => {
     assert.deepEqual(transfer.fullCells, { id: 7, backward: 21, forward: 21 });
   });
 
+  it("marks each trained step comparable or not: the demo's lr 1e-4 variant deviates in its learning rate", () => {
+    const variant = 'tic_medium/basic/cumulative@datacomp_medium-basic_cumulative_2017_lr1e4';
+    for (const year of [2017, 2018]) {
+      const protocol = step(variant, year).protocol!;
+      assert.equal(protocol.comparable, false, `${year}`);
+      // demo/generate.py trains the variant at lr 1e-4; tic_medium's is 5e-4 (contracts §1.2).
+      assert.deepEqual(
+        protocol.problems.filter((p) => p.severity === 'error').map((p) => [p.check, p.actual]),
+        [['lr', '0.0001']],
+      );
+    }
+    for (const year of [2016, 2017, 2018, 2019])
+      assert.equal(step('tic_medium/basic/cumulative', year).protocol?.comparable, true, `${year}`);
+    // The sequential chain's shared 2016 carries the report of the chain that trained it; untrained steps none.
+    assert.equal(step('tic_medium/basic/sequential', 2016).protocol?.comparable, true);
+    assert.equal(step('tic_medium/basic/cumulative', 2020).protocol, undefined);
+  });
+
+  it("gives each chain's cumulative compute from the whole logs", () => {
+    const compute = chain('tic_medium/basic/cumulative').compute!;
+    // 2016…2019 each ran tic_medium's budget: 4 × 4,500 optimizer steps of 4,096 samples.
+    assert.equal(compute.optimizerSteps, 4 * 4500);
+    assert.equal(compute.samplesSeen, 4 * 4500 * 4096);
+    assert.equal(compute.comparable, true);
+    assert.equal(
+      chain('tic_medium/basic/cumulative@datacomp_medium-basic_cumulative_2017_lr1e4').compute?.comparable,
+      false,
+    );
+  });
+
   it("carries the demo's lr 1e-4 variant as its own lineage, forking after the shared 2016", () => {
     const variant = chain('tic_medium/basic/cumulative@datacomp_medium-basic_cumulative_2017_lr1e4');
     assert.equal(variant.label, 'tic_medium/basic/cumulative · lr1e4');
