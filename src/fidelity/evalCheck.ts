@@ -62,14 +62,7 @@ export function evalCheck(
       ...(dropped.length > 0 ? [`without ${list(dropped)}`] : []),
       ...(added.length > 0 ? [`with ${list(added)}`] : []),
     ];
-    out.push(
-      problem(
-        'eval',
-        'error',
-        `the chain's other evaluations' ${want.length} tasks`,
-        `${p.tasks.length} tasks (${parts.join('; ')})`,
-      ),
-    );
+    out.push(problem('eval', 'error', `the tasks of the chain's other evaluations: ${list(want)}`, parts.join('; ')));
   }
   return out;
 }

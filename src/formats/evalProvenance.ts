@@ -6,7 +6,8 @@
  *     {"version": 1, "checkoutCommit": "<40 hex>" | null, "dirty": true | false | null, "tasks": ["tic/…", …] | null}
  *
  * `checkoutCommit` is the ml-tic-clip checkout's `HEAD`, `dirty` whether it had uncommitted changes, both null when
- * git could not say; `tasks` the task keys asked for. The folder is the workspace's, so the file is untrusted input:
+ * git could not say; `tasks` the tasks asked for (the task groups given to `generate_tasklist.py --eval-tasks`, such
+ * as `retrieval/yearly`, or task keys), compared as a set. The folder is the workspace's, so the file is untrusted input:
  * every field is checked, and a file that does not fit is `null` with a reason, never an exception. Keys this
  * version does not know are ignored, so a later TiC Studio can add some without older ones dropping the file.
  */
