@@ -135,6 +135,34 @@ describe('The dashboard on the demo workspace: timeline, losses, matrices (dark 
     const fork = frame.locator(`path.tl-fork[data-from="${cumulative}"][data-to="${variant}"]`);
     await fork.waitFor({ state: 'attached' });
     await wb.screenshot('dashboard-1b-fork-dark');
+
+    // The protocol guard's marks (issue 15): the baseline's 2017 is protocol-exact, the variant's 2017 trained at
+    // lr 1e-4 (demo/generate.py) where tic_medium's is 5e-4.
+    assert.equal(await node(cumulative, 2017).getAttribute('data-comparable'), 'true');
+    assert.equal((await node(cumulative, 2017).locator('.tl-node-protocol').textContent())?.trim(), '✓ protocol');
+    assert.equal(await node(variant, 2017).getAttribute('data-comparable'), 'false');
+    assert.equal((await node(variant, 2017).locator('.tl-node-protocol').textContent())?.trim(), '⚠ 1 deviation');
+    assert.match(
+      (await node(variant, 2017).getAttribute('aria-label')) ?? '',
+      /not comparable to the paper: 1 deviation from its protocol/,
+    );
+    assert.match(
+      (await node(variant, 2017).getAttribute('title')) ?? '',
+      /✗ learning rate: 0\.0001; expected 0\.0005 \(tic_medium\)/,
+    );
+    for (const chain of [cumulative, variant])
+      assert.ok(
+        await node(chain, 2017)
+          .locator('.tl-node-protocol')
+          .evaluate((e) => e.getBoundingClientRect().right <= e.parentElement!.getBoundingClientRect().right),
+        `the protocol mark of ${chain} 2017 overflows its node`,
+      );
+    // The lane's cumulative compute, by hand: 2016…2019 each ran 4,500 steps of 4,096 samples = 73.7M in all.
+    const compute = frame.locator(`.tl-lane-compute[data-chain="${cumulative}"]`);
+    assert.match((await compute.textContent()) ?? '', /^Σ 73\.7M samples · [\d.]+ GPU-h · 1\.0× oracle$/);
+    assert.match((await compute.getAttribute('title')) ?? '', /73,728,000 samples seen, 18,000 optimizer steps/);
+    assert.ok(await compute.evaluate((e) => e.scrollWidth <= e.clientWidth), 'the compute line is cut off');
+    await frame.locator('.tl-legend li', { hasText: 'deviations: not comparable to the paper' }).waitFor();
     // Measured in the webview (Playwright's boxes of SVG shapes are off by a few pixels).
     const [path, from, to] = await frame.evaluate(
       ([parent, child]) =>
@@ -278,11 +306,21 @@ describe('The dashboard on the demo workspace: timeline, losses, matrices (dark 
     const mark = transfer.locator('[data-mark="incomplete"]');
     assert.equal((await mark.textContent())?.trim(), '◐ 21 of 49 cells');
     assert.equal(
-      await mark.getAttribute('aria-label'),
+      await mark.getAttribute('title'),
       'Incomplete matrix: the means cover ID 3 of 7, backward 3 of 21, forward 15 of 21 cells.',
     );
     assert.ok(await mark.evaluate((e) => e.scrollWidth <= e.clientWidth), 'the incomplete mark is cut off');
     await frame.locator('#transfer-legend', { hasText: '◐ incomplete' }).waitFor();
+    // The variant's summary averages its 2017 and 2018, trained off the protocol (lr 1e-4): marked, with the legend.
+    const offMark = frame.locator(
+      `#transfer-table tbody[data-chain="${variant}"]:not([data-steps]) [data-mark="not-comparable"]`,
+    );
+    assert.equal((await offMark.textContent())?.trim(), '⚠ off-protocol steps: 2017, 2018');
+    assert.equal(await transfer.locator('[data-mark="not-comparable"]').count(), 0);
+    await frame.locator('#transfer-legend', { hasText: '⚠ off-protocol steps' }).waitFor();
+    await frame.locator('#transfer-legend').scrollIntoViewIfNeeded();
+    await wb.screenshot('dashboard-3b-transfer-dark');
+    await frame.locator('#app').evaluate(() => window.scrollTo(0, 0));
     await wb.screenshot('dashboard-3-matrices-dark');
   });
 

@@ -55,6 +55,30 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
     await wb.screenshot('runs-1-experiments');
   });
 
+  it("marks each step against the paper's protocol, and the hover lists the deviations", async () => {
+    // The baseline's steps are protocol-exact; the lr1e4 variant trained at lr 1e-4 (demo/generate.py) where
+    // tic_medium's is 5e-4: one deviation per step.
+    const exact = wb.page.getByRole('treeitem', { name: /^2016, finished · evaluated, comparable: trained under/ });
+    await exact.first().waitFor({ timeout: 30000 });
+    assert.equal((await exact.first().locator('.label-description').textContent())?.trim(), '✓ protocol');
+    const off = wb.page.getByRole('treeitem', {
+      name: /^2017, finished · evaluated, not comparable to the paper: 1 deviation from its protocol/,
+    });
+    await off.first().waitFor();
+    const description = off.first().locator('.label-description');
+    assert.equal((await description.textContent())?.trim(), '⚠ 1 deviation');
+    // The whole description fits the side bar (no ellipsis).
+    const row = off.first().locator('.monaco-icon-label-container');
+    assert.ok(await row.evaluate((e) => e.scrollWidth <= e.clientWidth), 'the step description is cut off');
+    await off.first().hover();
+    await wb.page
+      .locator('.monaco-hover, .workbench-hover', { hasText: '✗ learning rate: 0.0001; expected 0.0005 (tic_medium)' })
+      .first()
+      .waitFor({ timeout: 15000 });
+    await wb.screenshot('runs-1b-protocol-hover');
+    await wb.page.mouse.move(0, 0);
+  });
+
   it('plans the 2017 step from the 2016 checkpoint, shows the command and launches it', async () => {
     const step = wb.page.getByRole('treeitem', { name: /^2016, finished/ }).first();
     await step.hover();

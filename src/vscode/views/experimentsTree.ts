@@ -290,11 +290,18 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         );
         const state = `${running ? 'running' : status}${s.shared ? ' · shared' : ''} · ${s.eval ? 'evaluated' : 'no eval'}`;
         const protocol = s.experiment === null ? undefined : this.protocol.get(s.experiment);
-        item.description = protocol ? `${state} · ${protocolMark(protocol)}` : state;
+        // With the protocol mark, the side bar keeps only what is not the usual (the icon says finished, the
+        // children say evaluated): `✓ protocol`, `no eval · ⚠ 2 deviations`; the accessible name says it all.
+        const unusual = [
+          running ? 'running' : status === 'finished' ? null : status,
+          s.shared ? 'shared' : null,
+          s.eval ? null : 'no eval',
+        ].filter((x) => x !== null);
+        item.description = protocol ? [...unusual, protocolMark(protocol)].join(' · ') : state;
         item.tooltip = [
           s.expName,
-          protocol ? protocolTooltip(protocol) : null,
           s.statusReason,
+          protocol ? protocolTooltip(protocol) : null,
           s.byNameRules ? 'Placed by its name: its files do not say which checkpoint it started from.' : null,
           s.children.length > 1
             ? `Continued by ${s.children.length} runs: ${s.children.map((c) => basename(c)).join(', ')}`
