@@ -58,12 +58,12 @@ export function protocolTooltip(protocol: StepProtocolWire): string {
   return [protocolSentence(protocol), ...protocol.problems.map(problemLine)].join('\n');
 }
 
-/** `2.3M samples · 1.5 GPU-hours · 0.43× the oracle`: only what is known; null when nothing is. */
+/** `2.3M samples · 1.5 GPU-h · 0.43× oracle`: only what is known, short for a lane's label; null when nothing is. */
 export function computeLine(compute: ChainComputeWire): string | null {
   const parts: string[] = [];
   if (compute.samplesSeen !== null) parts.push(`${compact(compute.samplesSeen)} samples`);
-  if (compute.gpuHours !== null) parts.push(`${hours(compute.gpuHours)} GPU-hours`);
-  if (compute.oracleRatio !== null) parts.push(`${Number(compute.oracleRatio.toPrecision(2))}× the oracle`);
+  if (compute.gpuHours !== null) parts.push(`${hours(compute.gpuHours)} GPU-h`);
+  if (compute.oracleRatio !== null) parts.push(`${compute.oracleRatio.toPrecision(2)}× oracle`);
   return parts.length === 0 ? null : parts.join(' · ');
 }
 

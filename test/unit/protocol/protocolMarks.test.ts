@@ -58,7 +58,7 @@ describe('protocol marks: what the Experiments view and the dashboard say of a s
       oracleRatio: 4 / 7,
       comparable: true,
     };
-    assert.equal(computeLine(compute), '73.7M samples · 29 GPU-hours · 0.57× the oracle');
+    assert.equal(computeLine(compute), '73.7M samples · 29 GPU-h · 0.57× oracle');
     assert.equal(
       computeSentence(compute),
       'Compute of the lineage, its shared steps included: 73,728,000 samples seen, 18,000 optimizer steps, 29 GPU-hours, about 3.27e+18 training FLOPs, 0.571× the samples of the oracle that reaches the same last step.',
@@ -76,6 +76,6 @@ describe('protocol marks: what the Experiments view and the dashboard say of a s
       computeSentence(unknown),
       'Compute of the lineage, its shared steps included: not known from its files.',
     );
-    assert.equal(computeLine({ ...unknown, gpuHours: 1234.4 }), '1,234 GPU-hours');
+    assert.equal(computeLine({ ...unknown, gpuHours: 1234.4 }), '1,234 GPU-h');
   });
 });
