@@ -4,6 +4,7 @@ import type { Chain } from '../workspace/chains';
 import type { Experiment } from '../workspace/experimentDir';
 import type { Workspace } from '../workspace/workspaceScan';
 import { budgetCheck } from './budgetCheck';
+import type { CheckpointModels } from './checkpointModels';
 import { dataCheck } from './dataCheck';
 import { evalCheck, evalReference } from './evalCheck';
 import { hyperparameterChecks } from './hyperparameterChecks';
@@ -23,13 +24,15 @@ import { oracleRatio, stepCompute, sumStepCompute } from './stepCompute';
  * before a fork, nor a sibling's first step, nor published ones: those are judged in their own chain) checked
  * against the TiC-CLIP protocol, with what it cost. Pure: reads the scan's data, the logs the caller read in full
  * (`logs`, by experiment folder; without it, the tail the scan read) and the eval records
- * (`evalProvenance`, from readEvalProvenance; without it the `eval` check says nothing).
+ * (`evalProvenance`, from readEvalProvenance; without it the `eval` check says nothing) and the final checkpoints'
+ * models by their shapes (`checkpointModels`, from readCheckpointModels; without it only the files' word counts).
  */
 export function chainProtocol(
   chain: Chain,
   workspace: Workspace,
   logs?: ReadonlyMap<string, LogSummary | null>,
   evalProvenance: ReadonlyMap<string, EvalProvenanceParse | null> = new Map(),
+  checkpointModels: CheckpointModels = new Map(),
 ): ChainProtocol {
   const byDir = new Map(workspace.experiments.map((e) => [e.dir, e]));
   const reference = evalReference(chain, evalProvenance);
@@ -41,7 +44,8 @@ export function chainProtocol(
     const compute = computeOf(experiment, logs);
     costs.push(compute);
     if (step.inherited || step.shared || step.published !== null) return;
-    const facts = stepFacts(chain, index, experiment, logs, compute);
+    const checkpointModel = checkpointModels.get(step.finalCheckpoint?.path ?? '') ?? null;
+    const facts = stepFacts(chain, index, experiment, logs, compute, checkpointModel);
     const problems = ordered([
       ...hyperparameterChecks(facts),
       ...budgetCheck(facts),

@@ -30,7 +30,7 @@ export function hyperparameterChecks(facts: StepFacts): ProtocolProblem[] {
 const notRecorded = 'not recorded (no params.txt)';
 
 /** params.txt `model` (else the log's `Loaded … model config.`) and info.pkl's model, against the scale's. */
-function modelCheck({ scale, params, experiment }: StepFacts): ProtocolProblem[] {
+function modelCheck({ scale, params, experiment, checkpointModel }: StepFacts): ProtocolProblem[] {
   if (scale === null) return [];
   const expected = `${scale.model} (${scale.scale})`;
   const trained = (params ? paramString(params, 'model') : null) ?? experiment.logTail?.model ?? null;
@@ -40,6 +40,10 @@ function modelCheck({ scale, params, experiment }: StepFacts): ProtocolProblem[]
   if (trained !== null && trained !== scale.model) out.push(problem('model', 'error', expected, trained));
   if (recorded !== null && recorded !== scale.model && recorded !== trained) {
     out.push(problem('model', 'error', expected, `${recorded} (info.pkl)`));
+  }
+  // What was trained, whatever params.txt asked for (a checkpoint copied in, a config edited by hand).
+  if (checkpointModel !== null && checkpointModel !== scale.model && checkpointModel !== trained) {
+    out.push(problem('model', 'error', expected, `${checkpointModel} (the final checkpoint's shapes)`));
   }
   return out;
 }

@@ -35,6 +35,8 @@ export interface StepFacts {
   readonly role: 'first' | 'continual' | 'oracle';
   /** What the step cost (stepCompute.ts): its samples are the ones the budget check counts. */
   readonly compute: StepCompute;
+  /** The final checkpoint's model by its shapes (checkpointModels.ts); null when not read or not recognised. */
+  readonly checkpointModel: string | null;
 }
 
 export function stepFacts(
@@ -43,6 +45,7 @@ export function stepFacts(
   experiment: Experiment,
   logs: ReadonlyMap<string, LogSummary | null> | undefined,
   compute: StepCompute,
+  checkpointModel: string | null = null,
 ): StepFacts {
   const step = chain.steps[index]!;
   const full = logs?.get(experiment.dir);
@@ -64,6 +67,7 @@ export function stepFacts(
     fullLog: full !== undefined && full !== null,
     role,
     compute,
+    checkpointModel,
   };
 }
 

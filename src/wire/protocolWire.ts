@@ -1,4 +1,5 @@
 import { readChainLogs } from '../fidelity/chainLogs';
+import type { CheckpointModelCache } from '../fidelity/checkpointModels';
 import type { ChainProtocol, StepProtocol } from '../fidelity/protocolReport';
 import { workspaceProtocol } from '../fidelity/workspaceProtocol';
 import type { LogSummary } from '../formats/logSummary';
@@ -19,9 +20,12 @@ interface CachedLog {
  */
 const logCache = new Map<string, CachedLog>();
 
+/** The final checkpoints' models (from their shapes), kept while a checkpoint's size and time do not change. */
+const checkpointCache: CheckpointModelCache = new Map();
+
 /**
  * The protocol guard over a scan, as the views show it: the scan's data, every step's whole out.log (read once
- * and kept while it does not change), each evaluation's provenance record.
+ * and kept while it does not change), each evaluation's provenance record, each final checkpoint's model.
  */
 export async function scanProtocol(workspace: Workspace): Promise<ChainProtocol[]> {
   const cache = new Map<string, Promise<LogSummary | null>>();
@@ -39,7 +43,7 @@ export async function scanProtocol(workspace: Workspace): Promise<ChainProtocol[
     const stat = stats.get(dir);
     if (stat) logCache.set(dir, { size: stat.size, modifiedMs: stat.modifiedMs, summary });
   }
-  return workspaceProtocol(workspace, logs);
+  return workspaceProtocol(workspace, logs, checkpointCache);
 }
 
 /**

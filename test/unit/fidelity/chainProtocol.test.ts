@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { workspaceProtocol } from '../../../src/fidelity/workspaceProtocol';
@@ -7,6 +7,7 @@ import type { ChainProtocol, StepProtocol } from '../../../src/fidelity/protocol
 import { scanWorkspace } from '../../../src/workspace/workspaceScan';
 import { paramsText } from '../../support/openclipParams';
 import { trainLine } from '../../support/openclipTrainLine';
+import { ScratchWorkspace } from '../runs/workspaceFixture';
 
 /*
  * Experiment folders written as datacomp + OpenCLIP leave them (contracts §1.5): params.txt (the real 97-key sample
@@ -234,6 +235,32 @@ describe('chainProtocol: the TiC-CLIP protocol, step by step (contracts §9)', (
       assert.deepEqual(byYear(chain, 2018).problems, []);
     });
   }
+
+  it('reads what a final checkpoint holds: a ViT-B-16 where params.txt says ViT-B-32 fires the model check', async () => {
+    for (const spec of exactChain()) writeStep(root, spec);
+    // Real torch checkpoints of CLIP shapes (zip + data.pkl, as torch.save writes them, storages sparse), moved over
+    // the stand-ins.
+    const shapes = new ScratchWorkspace();
+    renameSync(
+      await shapes.clipCheckpoint('b16.pt', 'ViT-B-16'),
+      join(root, exp(2017), 'checkpoints/epoch_latest.pt'),
+    );
+    renameSync(
+      await shapes.clipCheckpoint('b32.pt', 'ViT-B-32'),
+      join(root, exp(2018), 'checkpoints/epoch_latest.pt'),
+    );
+    const chain = only(await workspaceProtocol(await scanWorkspace(root, { resultDirs: ['.'], evalDirs: ['.'] })));
+    assert.deepEqual(byYear(chain, 2017).problems, [
+      {
+        check: 'model',
+        expected: 'ViT-B-32 (tic_medium)',
+        actual: "ViT-B-16 (the final checkpoint's shapes)",
+        severity: 'error',
+      },
+    ]);
+    assert.deepEqual(byYear(chain, 2018).problems, [], 'a ViT-B-32 checkpoint is what tic_medium trains');
+    assert.deepEqual(byYear(chain, 2016).problems, [], 'a file that is not a checkpoint says nothing');
+  });
 
   it('notes an epochs_cooldown that the cosine schedule ignores, comparable all the same', async () => {
     const chain = only(await check(exactChain({ 2017: { params: { epochs_cooldown: '1' } } })));
