@@ -1,10 +1,7 @@
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { workspaceProtocol } from '../fidelity/workspaceProtocol';
 import type { ChainProtocol, ProtocolProblem, StepCompute, StepProtocol } from '../fidelity/protocolReport';
-import type { Workspace } from '../workspace/workspaceScan';
-import { scanCliWorkspace } from './common/cliWorkspace';
+import { cliChains } from './common/cliWorkspace';
 import { UsageError, type CliIo } from './common/cliIo';
 import { table } from './common/table';
 
@@ -36,22 +33,9 @@ export async function protocolCommand(args: string[], io: CliIo): Promise<number
     strict: true,
   });
   if (positionals.length !== 1) throw new UsageError('expects exactly one DIR (see --help).');
-  const dir = resolve(positionals[0]!);
-  try {
-    const s = await stat(dir);
-    if (!s.isDirectory()) throw new UsageError(`${positionals[0]} is not a folder.`);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    io.stderr.write(`tic-studio protocol: ${positionals[0]}: notFound: no such folder\n`);
-    return 1;
-  }
-
-  const workspace = await scanCliWorkspace(dir);
-  if (!values.json) for (const p of workspace.problems) io.stderr.write(`tic-studio protocol: ${p.message}\n`);
-  if (workspace.chains.length === 0) {
-    io.stderr.write(noChains(workspace));
-    return 1;
-  }
+  const found = await cliChains('protocol', positionals[0]!, io, values.json);
+  if ('exit' in found) return found.exit;
+  const workspace = found.workspace;
   const chains = await workspaceProtocol(workspace);
   const comparable = chains.every((c) => c.comparable);
   if (values.json) {
@@ -77,16 +61,6 @@ export async function protocolCommand(args: string[], io: CliIo): Promise<number
     `\n${bad === 0 ? `All ${steps.length} step(s) comparable.` : `${bad} of ${steps.length} step(s) not comparable.`}\n`,
   );
   return comparable ? 0 : 1;
-}
-
-function noChains(ws: Workspace): string {
-  const lines = [
-    `tic-studio protocol: no chains found in ${ws.root}.`,
-    `  Looked, two levels deep, in: ${ws.scanned.join(', ')}`,
-    `  Found ${ws.experiments.length} experiment(s); see tic-studio results for how chains are found.`,
-    ...ws.unchained.map((u) => `  ${u.name}: not in a chain: ${u.reason}`),
-  ];
-  return `${lines.join('\n')}\n`;
 }
 
 const marks = { error: '✗', warning: '⚠', note: '·' } as const;

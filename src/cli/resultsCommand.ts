@@ -1,11 +1,8 @@
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildChainResults, type ChainResults } from '../workspace/chainResults';
 import { familySpec, resultFamilies, type ResultsMatrix } from '../results/resultsMatrix';
 import { defaultFirstStepMode, isFirstStepMode, type TransferSummary } from '../results/transferSummary';
-import type { Workspace } from '../workspace/workspaceScan';
-import { scanCliWorkspace } from './common/cliWorkspace';
+import { cliChains } from './common/cliWorkspace';
 import { UsageError, type CliIo } from './common/cliIo';
 import { table } from './common/table';
 
@@ -53,23 +50,9 @@ export async function resultsCommand(args: string[], io: CliIo): Promise<number>
   if (metric !== undefined && !knownMetrics.includes(metric)) {
     throw new UsageError(`unknown --metric '${metric}'; one of ${knownMetrics.join(', ')}.`);
   }
-  const dir = resolve(positionals[0]!);
-  try {
-    const s = await stat(dir);
-    if (!s.isDirectory()) throw new UsageError(`${positionals[0]} is not a folder.`);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    io.stderr.write(`tic-studio results: ${positionals[0]}: notFound: no such folder\n`);
-    return 1;
-  }
-
-  const workspace = await scanCliWorkspace(dir);
-  // Files that are there but could not be read (a named pipe, a device, too large): named, never waited on.
-  if (!values.json) for (const p of workspace.problems) io.stderr.write(`tic-studio results: ${p.message}\n`);
-  if (workspace.chains.length === 0) {
-    io.stderr.write(noChains(workspace));
-    return 1;
-  }
+  const found = await cliChains('results', positionals[0]!, io, values.json);
+  if ('exit' in found) return found.exit;
+  const workspace = found.workspace;
   const chains = await buildChainResults(workspace, { firstStep });
   if (values.json) {
     const shown = metric === undefined ? chains : chains.map((c) => onlyMetric(c, metric));
@@ -79,21 +62,6 @@ export async function resultsCommand(args: string[], io: CliIo): Promise<number>
   }
   io.stdout.write(chains.map((c) => describeChain(c, chains, metric)).join('\n'));
   return 0;
-}
-
-function noChains(ws: Workspace): string {
-  const lines = [
-    `tic-studio results: no chains found in ${ws.root}.`,
-    ws.checkout
-      ? `  Found the ml-tic-clip checkout at ${ws.checkout.root}; looked for experiment folders there.`
-      : '  No ml-tic-clip checkout (datacomp/train.py + datacomp/evaluate.py) there; read it as a results folder.',
-    `  Looked, two levels deep, in: ${ws.scanned.join(', ')}`,
-    '  for experiment folders (out.log, params.txt, checkpoints/ or info.pkl, contracts §1.5) whose name or',
-    '  params.txt says the strategy, filtering, scale and year, and evaluate.py outputs (eval_results.jsonl, §3.3).',
-    `  Found ${ws.experiments.length} experiment(s) and ${ws.evalDirs.length} evaluation(s).`,
-    ...ws.unchained.map((u) => `  ${u.name}: not in a chain: ${u.reason}`),
-  ];
-  return `${lines.join('\n')}\n`;
 }
 
 function onlyMetric(chain: ChainResults, metric: string): ChainResults {
