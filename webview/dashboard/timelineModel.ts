@@ -1,4 +1,4 @@
-import type { DataVolumeWire, StepNodeWire } from '../../src/protocol/dashboardMessages';
+import type { ChainComputeWire, DataVolumeWire, StepNodeWire } from '../../src/protocol/dashboardMessages';
 import { protocolSentence } from '../../src/protocol/protocolMarks';
 import { firstDataYear, firstStepYear } from '../../src/tic/ticTimeline';
 
@@ -70,6 +70,8 @@ export interface LaneChain {
   readonly label: string;
   readonly forkedFrom: { readonly chain: string; readonly year: number } | null;
   readonly steps: readonly StepNodeWire[];
+  /** What the lineage cost, when the host knows (drawn under the lane's name). */
+  readonly compute?: ChainComputeWire;
 }
 
 /**

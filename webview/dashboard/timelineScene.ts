@@ -1,3 +1,4 @@
+import { computeLine, protocolMark } from '../../src/protocol/protocolMarks';
 import type { DataVolumeWire, StepNodeWire } from '../../src/protocol/dashboardMessages';
 import type { Scene, SceneItem } from '../shared/chartScene';
 import {
@@ -136,7 +137,13 @@ export function buildTimelineScene(input: TimelineSceneInput): Scene {
     const y = laneY(i);
     items.push({ kind: 'line', x1: 0, y1: y, x2: width, y2: y, stroke: c.border, width: 1, alpha: 0.5 });
     const name = `${chain.forkedFrom ? '↳ ' : ''}${chain.label}`;
-    text(8, y + laneH / 2, fitText(name, labelW - 16, small));
+    const compute = chain.compute ? computeLine(chain.compute) : null;
+    text(8, y + laneH / 2 - (compute ? 6 : 0), fitText(name, labelW - 16, small));
+    if (compute)
+      text(8, y + laneH / 2 + 8, fitText(`Σ ${compute}`, labelW - 16, small - 1), {
+        fill: c.muted,
+        size: Math.max(8, small - 1),
+      });
     const inherited = inheritedYears(chain);
     if (inherited.length > 0 && chain.forkedFrom) {
       const last = stepBox(Math.max(...inherited));
@@ -186,7 +193,7 @@ export function buildTimelineScene(input: TimelineSceneInput): Scene {
       text(
         x + w / 2,
         y + laneH / 2 + 8,
-        `${checkpointGlyph[step.checkpoint]} ${runWords[step.run]} ${evalGlyph[step.evaluation]}`,
+        `${checkpointGlyph[step.checkpoint]} ${runWords[step.run]} ${evalGlyph[step.evaluation]}${step.protocol ? ` ${protocolMark(step.protocol)}` : ''}`,
         {
           anchor: 'middle',
           fill: c.muted,
@@ -211,7 +218,7 @@ export function buildTimelineScene(input: TimelineSceneInput): Scene {
   }
 
   const legend =
-    '● checkpoint local   ☁ on the Hub   ○ none   ✓ evaluated   ◐ partly   – not evaluated   ↳ a variant (forks from the lane it points from)';
+    '● checkpoint local   ☁ on the Hub   ○ none   ✓ evaluated   ◐ partly   – not evaluated   ↳ a variant (forks from the lane it points from)   ✓ protocol / ⚠ deviations: comparable to the paper or not   Σ a lane’s compute';
   text(8, height - 6, legend, { baseline: 'bottom', fill: c.muted, size: Math.max(8, small - 1) });
   return {
     width,

@@ -213,4 +213,62 @@ describe('timeline lanes of variants', () => {
     const name = texts.find((t) => t.startsWith('↳ tic_medium'))!;
     assert.ok(name.endsWith('…') && name.length < long.length, name);
   });
+
+  it('exports the protocol marks and a lane’s compute as the timeline shows them', () => {
+    const deviation = {
+      check: 'lr',
+      expected: '0.0005 (tic_medium)',
+      actual: '0.0001',
+      severity: 'error' as const,
+    };
+    const scene = buildTimelineScene({
+      width: 1200,
+      dataVolume: [],
+      chains: [
+        {
+          key: 'k',
+          label: 'tic_medium/basic/cumulative',
+          forkedFrom: null,
+          steps: [
+            step({ year: 2016, protocol: { comparable: true, problems: [] } }),
+            step({ year: 2017, protocol: { comparable: false, problems: [deviation] } }),
+          ],
+          compute: {
+            samplesSeen: 36_864_000,
+            optimizerSteps: 9000,
+            gpuHours: 14.4,
+            trainFlops: 1.6e18,
+            oracleRatio: 1,
+            comparable: false,
+          },
+        },
+      ],
+      colors: {
+        foreground: '#fff',
+        background: '#000',
+        muted: '#999',
+        border: '#444',
+        blue: '#00f',
+        green: '#0f0',
+        red: '#f00',
+        orange: '#fa0',
+        purple: '#a0f',
+        fontFamily: 'sans-serif',
+        fontSize: 13,
+      },
+    });
+    const texts = scene.items.flatMap((i) => (i.kind === 'text' ? [i.text] : []));
+    assert.ok(
+      texts.some((t) => t.endsWith('✓ protocol')),
+      texts.join(' | '),
+    );
+    assert.ok(
+      texts.some((t) => t.endsWith('⚠ 1 deviation')),
+      texts.join(' | '),
+    );
+    assert.ok(
+      texts.some((t) => t.startsWith('Σ 36.9M samples')),
+      texts.join(' | '),
+    );
+  });
 });
