@@ -5,6 +5,8 @@
 export type PlanErrorReason =
   /** The year is outside the TiC timeline (training steps 2016…2022, §4.2). */
   | 'yearOutOfRange'
+  /** A monthly step whose month is not one of the TiC months (§3.4), or one with no month after it. */
+  | 'monthOutOfRange'
   /** A continual step (cumulative/sequential after 2016) without the previous step's checkpoint. */
   | 'checkpointRequired'
   /** A checkpoint given where the step trains from scratch (the first step, the oracle). */

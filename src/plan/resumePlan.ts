@@ -3,6 +3,16 @@ import type { CommandPlan } from './commandPlan';
 import { PlanError } from './planError';
 import { oracleSampleFactor, ticScaleConfigs, type TicScale } from '../tic/ticScales';
 import { firstStepYear, lastStepYear, stepDataYears, type TicStrategy } from '../tic/ticTimeline';
+import {
+  firstMonthAfterYear,
+  formatMonth,
+  isTicMonth,
+  lastTicMonth,
+  nextMonth,
+  ticMonths,
+  yearOfMonth,
+} from '../tic/ticMonths';
+import { formatTimeStep, timescaleOfStep, type TicTimescale } from '../tic/ticTimeStep';
 import type { ClipModelName } from '../tic/clipModels';
 import { checkVariantName } from './variantName';
 
@@ -16,6 +26,25 @@ export interface ResumeRequest {
    * that strategy, and chains.ts lets the other chain start from it.
    */
   readonly fromYear?: number;
+  /**
+   * `monthly` trains the next month of contracts §3.4's list on `$TIC_DATACOMP_M_PATH/train/{YYYYMM}/` (§4.3) with
+   * the yearly commands otherwise unchanged (the TIC README's "the same commands"); default `yearly`. Not for the
+   * oracle. A monthly step always continues a checkpoint (`--new_run --resume`, warmup 0).
+   */
+  readonly timescale?: TicTimescale;
+  /**
+   * Monthly: the step of `checkpoint`. A month (`202212`) trains the next month, gaps skipped (`202201` → `202205`);
+   * a year (a yearly step 2016…2022, e.g. a published `checkpoints/2022.pt`) branches a monthly chain off it and
+   * trains the first month after that year (`2022` → `202301`). Both `2022` and `202212` therefore train 2023-01.
+   */
+  readonly fromMonth?: number;
+  /**
+   * Monthly cumulative data (§1.7 carried over to months): `all` (default) = every month up to the trained one, from
+   * 2014-03; `sinceBranch` = only the months after the yearly step the chain branched off (`branchYear`).
+   */
+  readonly monthlyData?: MonthlyData;
+  /** The yearly step a monthly chain branched off; default `fromMonth` when that is a year. For `sinceBranch`. */
+  readonly branchYear?: number;
   /** The previous step's final checkpoint (`…/checkpoints/epoch_latest.pt` or an HF `checkpoints/YEAR.pt`). */
   readonly checkpoint?: string | null;
   readonly scale: TicScale;
@@ -23,7 +52,10 @@ export interface ResumeRequest {
   readonly filtering: string;
   /** The ml-tic-clip checkout: train.py runs from its `datacomp/` (§0). */
   readonly checkout: string;
-  /** `$TIC_DATACOMP_Y_PATH/train`: it holds one folder of `*.tar` shards per year (§4.3). */
+  /**
+   * `$TIC_DATACOMP_Y_PATH/train`: it holds one folder of `*.tar` shards per year (§4.3); monthly,
+   * `$TIC_DATACOMP_M_PATH/train` with one folder per month (`{YYYYMM}`).
+   */
   readonly dataRoot: string;
   /** An ImageNet val ImageFolder for the zero-shot eval after epochs 2, 4, 5 (§1.1, §2.4). */
   readonly imagenetVal: string;
@@ -42,22 +74,34 @@ export interface ResumeRequest {
   readonly torchrun?: string;
   /**
    * A method variant (another lr, replay mix, regularizer… started from the same checkpoint): the generated name
-   * becomes `datacomp_{scale}-{filtering}_{strategy}_{variant}_{year}`, so the variant's steps keep its name and
+   * becomes `datacomp_{scale}-{filtering}_{strategy}_{variant}_{year}` (monthly `…_{variant}_m{YYYYMM}`), so the variant's steps keep its name and
    * stay apart from the baseline's (§7.1). A slug: letters, digits, `.`, `+`, `-` (variantName.ts).
    */
   readonly variant?: string;
-  /** Overrides the generated `datacomp_{scale}-{filtering}_{strategy}[_{variant}]_{year}` (unique per step, §7.1). */
+  /**
+   * Overrides the generated `datacomp_{scale}-{filtering}_{strategy}[_{variant}]_{year}` (monthly `…_m{YYYYMM}`;
+   * unique per step, §7.1).
+   */
   readonly expName?: string;
   /** More train.py arguments, appended last; flags the plan owns or rejects are refused. */
   readonly extraArgs?: readonly string[];
 }
 
+/** Which months a monthly cumulative step trains on (see ResumeRequest.monthlyData). */
+export type MonthlyData = 'all' | 'sinceBranch';
+
 export interface ResumePlan extends CommandPlan {
   readonly strategy: TicStrategy;
   readonly scale: TicScale;
   readonly filtering: string;
-  /** The step this command trains. */
+  /** `yearly` or `monthly` (then `trainMonth` is set). */
+  readonly timescale: TicTimescale;
+  /** The step this command trains; monthly, the calendar year of `trainMonth`. */
   readonly trainYear: number;
+  /** Monthly: the month this command trains (`YYYYMM`); null for a yearly step. */
+  readonly trainMonth: number | null;
+  /** Monthly cumulative: which months it trains on; null otherwise. */
+  readonly monthlyData: MonthlyData | null;
   /** True for the first step and the oracle: no `--resume`, no `--new_run`. */
   readonly fromScratch: boolean;
   readonly checkpoint: string | null;
@@ -66,8 +110,10 @@ export interface ResumePlan extends CommandPlan {
   readonly variant: string | null;
   /** `<outputDir>/<expName>`: must not exist before launch (§1.4). */
   readonly expDir: string;
-  /** The `--data_dir` parts, newest year first. */
+  /** The `--data_dir` parts, newest year (month) first. */
   readonly dataDirs: readonly string[];
+  /** The year (`YYYY`) or month (`YYYYMM`) of each `dataDirs` part, in the same order. */
+  readonly dataSteps: readonly number[];
   readonly outputDir: string;
   readonly imagenetVal: string;
   /** The model the scale trains, which the checkpoint must match (§1.2). */
@@ -92,8 +138,13 @@ export function planResume(request: ResumeRequest): ResumePlan {
   const config = ticScaleConfigs[request.scale];
   if (config === undefined) throw new PlanError('invalidOption', `unknown scale '${String(request.scale)}'`);
   const { strategy } = request;
-  const trainYear = targetYear(strategy, request.fromYear);
-  const fromScratch = strategy === 'oracle' || trainYear === firstStepYear;
+  const timescale = request.timescale ?? 'yearly';
+  if (timescale !== 'yearly' && timescale !== 'monthly') {
+    throw new PlanError('invalidOption', `timescale must be yearly or monthly, got '${String(timescale)}'`);
+  }
+  const month = timescale === 'monthly' ? monthlyTarget(request) : null;
+  const trainYear = month === null ? targetYear(strategy, request.fromYear) : yearOfMonth(month.train);
+  const fromScratch = month === null && (strategy === 'oracle' || trainYear === firstStepYear);
   const checkpoint = request.checkpoint ?? null;
   if (fromScratch && checkpoint !== null) {
     throw new PlanError(
@@ -106,7 +157,9 @@ export function planResume(request: ResumeRequest): ResumePlan {
   if (!fromScratch && checkpoint === null) {
     throw new PlanError(
       'checkpointRequired',
-      `training ${strategy} ${trainYear} continues from the ${trainYear - 1} checkpoint: give its absolute path (contracts §1.4)`,
+      month === null
+        ? `training ${strategy} ${trainYear} continues from the ${trainYear - 1} checkpoint: give its absolute path (contracts §1.4)`
+        : `training ${strategy} ${formatMonth(month.train)} continues from the ${formatTimeStep(month.from)} checkpoint: give its absolute path (contracts §1.4)`,
     );
   }
   requireAbsolute('checkout', request.checkout, false);
@@ -127,9 +180,10 @@ export function planResume(request: ResumeRequest): ResumePlan {
 
   const variant = request.variant ?? null;
   if (variant !== null) checkVariantName(variant);
+  const stepName = month === null ? String(trainYear) : `m${month.train}`;
   const expName =
     request.expName ??
-    `datacomp_${config.nameWord}-${request.filtering}_${strategy}_${variant === null ? '' : `${variant}_`}${trainYear}`;
+    `datacomp_${config.nameWord}-${request.filtering}_${strategy}_${variant === null ? '' : `${variant}_`}${stepName}`;
   if (!/^[\w.+-]+$/.test(expName)) {
     throw new PlanError(
       'invalidOption',
@@ -138,8 +192,9 @@ export function planResume(request: ResumeRequest): ResumePlan {
   }
   const root = trimTrailingSlashes(request.dataRoot);
   const dataRoot = root === '/' ? '' : root;
-  // The scripts' form: `${data_dir}/2017/::${data_dir}/2016/::…`, newest year first (§1.7).
-  const dataDirs = stepDataYears(strategy, trainYear).map((year) => `${dataRoot}/${year}/`);
+  // The scripts' form: `${data_dir}/2017/::${data_dir}/2016/::…`, newest year first (§1.7); months alike.
+  const dataSteps = month === null ? stepDataYears(strategy, trainYear) : month.data;
+  const dataDirs = dataSteps.map((step) => `${dataRoot}/${step}/`);
   const outputDir = trimTrailingSlashes(request.outputDir);
 
   const args: string[] = [
@@ -167,7 +222,7 @@ export function planResume(request: ResumeRequest): ResumePlan {
       request.wandb.project ??
       (strategy === 'oracle'
         ? `tic-datacomp-${request.scale}-${request.filtering}-oracle`
-        : `tic-datacomp-${request.scale}-${request.filtering}-${strategy}-${trainYear}`);
+        : `tic-datacomp-${request.scale}-${request.filtering}-${strategy}-${stepName}`);
     args.push('--report_to_wandb', '--wandb_project_name', project);
   }
   args.push(...checkedExtraArgs(request.extraArgs ?? []));
@@ -183,13 +238,17 @@ export function planResume(request: ResumeRequest): ResumePlan {
     strategy,
     scale: request.scale,
     filtering: request.filtering,
+    timescale,
     trainYear,
+    trainMonth: month === null ? null : month.train,
+    monthlyData: month === null ? null : month.monthlyData,
     fromScratch,
     checkpoint: fromScratch ? null : checkpoint,
     expName,
     variant,
     expDir: `${outputDir}/${expName}`,
     dataDirs,
+    dataSteps,
     outputDir,
     imagenetVal: request.imagenetVal,
     model: config.model,
@@ -251,6 +310,91 @@ function targetYear(strategy: TicStrategy, fromYear: number | undefined): number
     );
   }
   return fromYear + 1;
+}
+
+interface MonthlyTarget {
+  /** The step of the checkpoint: a month, or the yearly step the chain branches off. */
+  readonly from: number;
+  readonly train: number;
+  readonly monthlyData: MonthlyData | null;
+  /** The months of `--data_dir`, newest first. */
+  readonly data: number[];
+}
+
+/**
+ * The month a monthly step trains and its data months (contracts §3.4, §4.3): sequential the month alone;
+ * cumulative every month up to it (`all`), or the months after the branch year (`sinceBranch`), newest first.
+ * Our reading of the TIC README's "the same commands" for months (contracts §1.7).
+ */
+function monthlyTarget(request: ResumeRequest): MonthlyTarget {
+  const { strategy, fromMonth } = request;
+  if (strategy === 'oracle') {
+    throw new PlanError(
+      'invalidOption',
+      'the oracle trains once on all years (contracts §1.7): there is no monthly oracle step',
+    );
+  }
+  const kind = fromMonth === undefined ? null : timescaleOfStep(fromMonth);
+  let train: number | null;
+  if (fromMonth !== undefined && kind === 'yearly') {
+    if (fromMonth < firstStepYear || fromMonth > lastStepYear) {
+      throw new PlanError(
+        'monthOutOfRange',
+        `a monthly chain branches off a yearly step ${firstStepYear}…${lastStepYear} (contracts §4.2); got ${fromMonth}`,
+      );
+    }
+    train = firstMonthAfterYear(fromMonth);
+  } else if (fromMonth !== undefined && kind === 'monthly' && isTicMonth(fromMonth)) {
+    train = nextMonth(fromMonth);
+    if (train === null) {
+      throw new PlanError(
+        'monthOutOfRange',
+        `${formatMonth(fromMonth)} is the last TiC-DataComp month (contracts §3.4): there is no next month to train`,
+      );
+    }
+  } else {
+    throw new PlanError(
+      'monthOutOfRange',
+      `the step to continue from must be a TiC-DataComp month (YYYYMM, 201403…${lastTicMonth} with gaps, contracts §3.4) or a yearly step ${firstStepYear}…${lastStepYear}; got ${String(fromMonth)}`,
+    );
+  }
+  if (train === null) throw new PlanError('monthOutOfRange', `no TiC-DataComp month follows ${String(fromMonth)}`);
+  const upTo = ticMonths.filter((m) => m <= train).reverse();
+  if (strategy === 'sequential') {
+    if (request.monthlyData !== undefined) {
+      throw new PlanError(
+        'invalidOption',
+        'the monthly data choice (all months or months since the branch point) is for cumulative steps only',
+      );
+    }
+    return { from: fromMonth, train, monthlyData: null, data: [train] };
+  }
+  const monthlyData = request.monthlyData ?? 'all';
+  if (monthlyData === 'all') return { from: fromMonth, train, monthlyData, data: upTo };
+  if (monthlyData !== 'sinceBranch') {
+    throw new PlanError('invalidOption', `monthly data must be all or sinceBranch, got '${String(monthlyData)}'`);
+  }
+  const branchYear = request.branchYear ?? (kind === 'yearly' ? fromMonth : undefined);
+  if (branchYear === undefined) {
+    throw new PlanError(
+      'invalidOption',
+      `months since the branch point need the yearly step the chain branched off (continuing from ${formatMonth(fromMonth)})`,
+    );
+  }
+  if (kind === 'yearly' && branchYear !== fromMonth) {
+    throw new PlanError(
+      'invalidOption',
+      `a chain that branches off the ${fromMonth} step has ${fromMonth} as its branch point, not ${branchYear}`,
+    );
+  }
+  const firstAfter = Number.isInteger(branchYear) ? firstMonthAfterYear(branchYear) : null;
+  if (branchYear < firstStepYear || branchYear > lastStepYear || firstAfter === null || firstAfter > train) {
+    throw new PlanError(
+      'monthOutOfRange',
+      `the branch point must be a yearly step ${firstStepYear}…${lastStepYear} before ${formatMonth(train)}; got ${String(branchYear)}`,
+    );
+  }
+  return { from: fromMonth, train, monthlyData, data: upTo.filter((m) => m >= firstAfter) };
 }
 
 const remoteUrl = /^[a-z][\w+.-]*:\/\//i;

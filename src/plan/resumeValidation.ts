@@ -5,6 +5,7 @@ import { hasTarShards, isRemotePath, pathKind } from '../shared/pathProbe';
 import type { PlanProblem } from './planProblem';
 import { protocolPlanProblems } from './protocolPlanCheck';
 import type { ResumePlan } from './resumePlan';
+import { formatMonth } from '../tic/ticMonths';
 
 export interface ValidationDeps {
   /** Reads a checkpoint's structure (never its tensors); default inspectCheckpoint. */
@@ -17,7 +18,7 @@ export interface ValidationDeps {
  * - the checkpoint exists, is an OpenCLIP checkpoint (a state dict of CLIP shapes), and its architecture is the
  *   scale's model (tic_medium → ViT-B-32, tic_large/tic_xlarge → ViT-B-16; §1.2), read with inspectCheckpoint
  *   from the pickle alone;
- * - every data dir exists and holds `*.tar` shards;
+ * - every data dir exists and holds `*.tar` shards (a monthly step's problems name the month);
  * - `<outputDir>/<expName>` does not exist: an explicit `--resume` into an existing experiment trains nothing and
  *   still prints `Done training.` (§1.4, §7.1);
  * - the ImageNet val folder exists (train.py would fail at start-up).
@@ -41,13 +42,28 @@ export async function validateResumePlan(plan: ResumePlan, deps: ValidationDeps 
       ...(await checkCheckpointModel(plan.checkpoint, plan.model, `${plan.scale} trains ${plan.model}`, deps.inspect)),
     );
   }
-  for (const dir of plan.dataDirs) {
+  for (const [i, dir] of plan.dataDirs.entries()) {
+    const month = plan.timescale === 'monthly' ? plan.dataSteps[i] : undefined;
     if (isRemotePath(dir)) {
       problems.push(remote(dir, 'data dir'));
       continue;
     }
     const kind = await pathKind(dir);
-    if (kind !== 'dir') {
+    if (month !== undefined && kind !== 'dir') {
+      problems.push({
+        reason: 'dataDirNotFound',
+        severity: 'error',
+        message: `no data for ${formatMonth(month)}: ${dir} ${kind === null ? 'does not exist' : 'is not a folder'} (expected $TIC_DATACOMP_M_PATH/train/${month}/, contracts §4.3)`,
+        path: dir,
+      });
+    } else if (month !== undefined && !(await hasTarShards(dir))) {
+      problems.push({
+        reason: 'dataDirHasNoShards',
+        severity: 'error',
+        message: `no data for ${formatMonth(month)}: ${dir} holds no *.tar shards (reshard the month first, contracts §4.3)`,
+        path: dir,
+      });
+    } else if (kind !== 'dir') {
       problems.push({
         reason: 'dataDirNotFound',
         severity: 'error',
