@@ -13,11 +13,14 @@ import { validateResumePlan } from '../plan/resumeValidation';
 import { findTicCheckout, type TicCheckout } from '../workspace/ticCheckout';
 import { isTicScale } from '../tic/ticScales';
 import { isTicStrategy } from '../tic/ticTimeline';
+import { formatMonth, monthsOfYear } from '../tic/ticMonths';
+import { isTicTimescale, parseTimeStep, timescaleOfStep } from '../tic/ticTimeStep';
 import { scanWorkspace } from '../workspace/workspaceScan';
 import { slurmFlagOptions, slurmFlagsUsage, slurmScriptFor } from './common/slurmFlags';
 import { UsageError, type CliIo } from './common/cliIo';
 
 export const planUsage = `Usage: tic-studio plan resume (--chain EXP_DIR | --strategy S | --checkpoint HF_FILE) [--from YEAR] [options] [--json]
+       tic-studio plan resume --timescale monthly --from YEAR|YYYYMM --checkpoint FILE [--strategy S] [options] [--json]
        tic-studio plan eval --checkpoint FILE [options] [--json]
 
 Prints the exact command of the next TiC training step, or of an evaluation, without running it: argv (no shell
@@ -48,6 +51,16 @@ plan resume: torchrun … train.py for year FROM+1 (contracts §1.4, §1.7).
                          (default with --chain: the chain's variant name, when it was given or is the names' suffix)
   --exp-name NAME        default datacomp_{scale}-{filtering}_{strategy}_{year}
   --torchrun PATH        default torchrun
+  --timescale T          yearly (default) | monthly: train the next TiC-DataComp month (201403…202306 with gaps,
+                         contracts §3.4) on --data-root/YYYYMM/; --from is the checkpoint's step: a month (202212 or
+                         2022-12) trains the month after it, a yearly step (2022, e.g. a published checkpoints/2022.pt)
+                         branches a monthly chain off it and trains its first month after (202301); with --chain,
+                         --from must be one of the chain's years. --data-root is then the monthly root (default
+                         $TIC_DATACOMP_M_PATH/train); names end in _m{YYYYMM}
+  --monthly-data D       cumulative months: all (default; every month up to this one, newest first) | since-branch
+                         (only the months after the yearly step the chain branched off)
+  --branch-year YYYY     the yearly step a monthly chain branched off (for since-branch when --from is a month;
+                         default: the published checkpoint's year or the --chain step)
 ${slurmFlagsUsage}
 
 plan eval: generate_tasklist.py, then evaluate.py, both in <checkout>/datacomp (contracts §3.1–3.4).
@@ -96,6 +109,9 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
       'exp-name': { type: 'string' },
       variant: { type: 'string' },
       torchrun: { type: 'string' },
+      timescale: { type: 'string' },
+      'monthly-data': { type: 'string' },
+      'branch-year': { type: 'string' },
       'no-validate': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       ...slurmFlagOptions,
@@ -120,7 +136,25 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
   if (scale !== undefined && !isTicScale(scale)) {
     throw new UsageError(`--scale must be tic_debug, tic_medium, tic_large or tic_xlarge, got '${scale}'.`);
   }
-  const fromYear = optionalInt(values.from, '--from');
+  const timescale = values.timescale ?? 'yearly';
+  if (!isTicTimescale(timescale)) throw new UsageError(`--timescale must be yearly or monthly, got '${timescale}'.`);
+  const monthly = timescale === 'monthly';
+  if (!monthly && (values['monthly-data'] !== undefined || values['branch-year'] !== undefined))
+    throw new UsageError('--monthly-data and --branch-year go with --timescale monthly.');
+  const monthlyData =
+    values['monthly-data'] === undefined
+      ? undefined
+      : values['monthly-data'] === 'all'
+        ? 'all'
+        : values['monthly-data'] === 'since-branch'
+          ? 'sinceBranch'
+          : null;
+  if (monthlyData === null)
+    throw new UsageError(`--monthly-data must be all or since-branch, got '${String(values['monthly-data'])}'.`);
+  const branchYear = optionalInt(values['branch-year'], '--branch-year');
+  // Monthly, --from is a year (a yearly parent) or a month, `202212` or `2022-12`; yearly, a year as before.
+  const fromStep = monthly ? optionalStep(values.from) : undefined;
+  const fromYear = monthly ? undefined : optionalInt(values.from, '--from');
   const notes: string[] = [];
   let request: ResumeDraft = {};
   let continuesAs: readonly Continuation[] = [];
@@ -139,10 +173,26 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
         throw new UsageError(`${exp.name} fits no chain: ${exp.unchainedReason ?? 'unknown'}.`);
       const chain = workspace.chains.find((c) => c.steps.some((s) => s.experiment === exp.dir && !s.shared));
       if (!chain) throw new UsageError(`${exp.name} is in no chain.`);
-      const defaults = chainResumeDefaults(chain, workspace.experiments, fromYear, workspace.chains);
+      if (monthly && fromStep !== undefined && timescaleOfStep(fromStep) !== 'yearly')
+        throw new UsageError(
+          `--chain continues a yearly chain: a monthly chain branches off one of its years (--from YEAR); to continue from ${formatMonth(fromStep)} give --checkpoint and --from.`,
+        );
+      const defaults = chainResumeDefaults(
+        chain,
+        workspace.experiments,
+        monthly ? fromStep : fromYear,
+        workspace.chains,
+      );
       request = { ...defaults.request, fromYear: defaults.fromYear };
       notes.push(...defaults.notes);
       continuesAs = defaults.continuesAs;
+      if (monthly) {
+        // The chain's data root holds year folders; the months live under their own root.
+        const { dataRoot: _yearlyRoot, fromYear: branch, ...rest } = request;
+        request = { ...rest, fromMonth: branch, branchYear: branch };
+        notes.push(`branches a monthly chain off its ${String(branch)} step`);
+        continuesAs = [];
+      }
     } else {
       checkout = await findCheckoutAbove(process.cwd(), values.checkout);
       if (published?.strategy === 'oracle' && strategy === undefined)
@@ -154,10 +204,25 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
         notes.push(
           `continues the published ${published.year} checkpoint of ${published.repo}: strategy and filtering from its name`,
         );
+        if (monthly) {
+          // The file is the whole yearly step: the monthly chain goes on after its last month.
+          const lastMonth = monthsOfYear(published.year).at(-1);
+          if (fromStep !== undefined && fromStep !== published.year && fromStep !== lastMonth)
+            throw new UsageError(
+              `checkpoints/${published.year}.pt is the ${published.year} step: --from ${published.year}${lastMonth === undefined ? '' : ` or ${lastMonth}`}, got ${values.from}.`,
+            );
+          request = { strategy: published.strategy, filtering: published.filtering, fromMonth: published.year };
+          request.branchYear = published.year;
+        }
       }
       if (fromYear !== undefined) request.fromYear = fromYear;
+      if (fromStep !== undefined) request.fromMonth = fromStep;
+      if (monthly && request.fromMonth === undefined)
+        throw new UsageError(
+          "--timescale monthly needs --from: the checkpoint's step, a month (202212) or a yearly step (2022).",
+        );
     }
-    const envRoot = process.env['TIC_DATACOMP_Y_PATH'];
+    const envRoot = process.env[monthly ? 'TIC_DATACOMP_M_PATH' : 'TIC_DATACOMP_Y_PATH'];
     const merged: ResumeDraft = {
       filtering: 'basic',
       nprocPerNode: 8,
@@ -182,6 +247,9 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
         expName: values['exp-name'],
         variant: values.variant,
         torchrun: values.torchrun,
+        timescale: monthly ? 'monthly' : undefined,
+        monthlyData,
+        branchYear,
       }),
     };
     if (merged.strategy === 'oracle') delete merged.checkpoint;
@@ -189,14 +257,14 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
       delete merged.fromYear;
     const plan = planResume(complete(merged));
     // A launch from a step that already continues with this strategy forks the lineage: say so, and how to name it.
-    const siblings = forkedBy(continuesAs, plan.strategy).map((c) => c.expName);
+    const siblings = monthly ? [] : forkedBy(continuesAs, plan.strategy).map((c) => c.expName);
     if (siblings.length > 0)
       notes.push(
         `the ${String(merged.fromYear)} step already continues as ${siblings.join(', ')}: this run starts another variant${plan.variant === null ? '; name it with --variant' : ''}`,
       );
     const slurm = slurmScriptFor(
       values,
-      { ...plan, kind: 'train', label: `train ${plan.trainYear} ${plan.strategy}`, outputDir: plan.expDir },
+      { ...plan, kind: 'train', label: `train ${stepLabel(plan)} ${plan.strategy}`, outputDir: plan.expDir },
       complete(merged).nprocPerNode,
     );
     const problems = values['no-validate'] ? [] : await validateResumePlan(plan);
@@ -325,7 +393,10 @@ function resumeJson(
       strategy: plan.strategy,
       scale: plan.scale,
       filtering: plan.filtering,
+      timescale: plan.timescale,
       trainYear: plan.trainYear,
+      trainMonth: plan.trainMonth,
+      monthlyData: plan.monthlyData,
       fromScratch: plan.fromScratch,
       checkpoint: plan.checkpoint,
       model: plan.model,
@@ -359,7 +430,7 @@ function evalJson(plan: EvalPlan, problems: readonly PlanProblem[], skipped: boo
 
 function describeResume(plan: ResumePlan, problems: readonly PlanProblem[], notes: readonly string[]): string {
   const out = [
-    `${plan.scale} ${plan.filtering} ${plan.strategy} ${plan.trainYear}: ${
+    `${plan.scale} ${plan.filtering} ${plan.strategy} ${stepLabel(plan)}: ${
       plan.fromScratch ? 'from scratch' : `continues from ${plan.checkpoint}`
     } (${plan.model})`,
     ...notes.map((n) => `  note: ${n}`),
@@ -369,6 +440,11 @@ function describeResume(plan: ResumePlan, problems: readonly PlanProblem[], note
     ...commandText(plan),
   ];
   return `${[...out, ...problemText(problems)].join('\n')}\n`;
+}
+
+/** `2019`, or the month of a monthly step as `2023-01`. */
+function stepLabel(plan: ResumePlan): string {
+  return plan.trainMonth === null ? String(plan.trainYear) : formatMonth(plan.trainMonth);
 }
 
 function describeEval(plan: EvalPlan, problems: readonly PlanProblem[]): string {
@@ -439,7 +515,9 @@ function complete(request: ResumeDraft): ResumeRequest {
     strategy === undefined ? '--strategy' : null,
     scale === undefined ? '--scale' : null,
     checkout === undefined ? '--checkout' : null,
-    dataRoot === undefined ? '--data-root (or TIC_DATACOMP_Y_PATH)' : null,
+    dataRoot === undefined
+      ? `--data-root (or ${request.timescale === 'monthly' ? 'TIC_DATACOMP_M_PATH' : 'TIC_DATACOMP_Y_PATH'})`
+      : null,
     imagenetVal === undefined ? '--imagenet-val' : null,
     outputDir === undefined ? '--output-dir' : null,
   ].filter((f) => f !== null);
@@ -480,6 +558,16 @@ function optionalInt(value: string | undefined, flag: string): number | undefine
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`${flag} expects a whole number, got '${value}'.`);
   return Number(value);
+}
+
+function optionalStep(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const step = parseTimeStep(value);
+  if (step === null)
+    throw new UsageError(
+      `--from expects a year (2022) or a TiC-DataComp month (202212 or 2022-12; 201403…202306 with gaps), got '${value}'.`,
+    );
+  return step;
 }
 
 function dataWeights(value: string): number[] {
