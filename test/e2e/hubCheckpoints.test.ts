@@ -212,4 +212,19 @@ describe('the Checkpoints view against a loopback Hugging Face Hub', () => {
     );
     await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
   });
+
+  it("evaluates a lineage's published step from the dashboard timeline: the cached checkpoint, not a dead end", async () => {
+    await wb.runCommand('TiC Studio: Open Dashboard');
+    const frame = await wb.webviewFrame('#app[data-snapshot="ready"]', 60000);
+    const evaluate = frame.locator(
+      'vscode-button.tl-evaluate[data-chain="tic_xlarge/bestpool/cumulative"][data-year="2016"]',
+    );
+    await evaluate.waitFor({ timeout: 30000 });
+    await wb.screenshot('hub-9-published-step-on-timeline');
+    await evaluate.click();
+    // The evaluation flow of the cached apple/TiC-CLIP-bestpool-cumulative 2016.pt asks where its eval data is.
+    await wb.page.locator('.quick-input-widget', { hasText: 'eval data root' }).waitFor({ timeout: 30000 });
+    await wb.screenshot('hub-10-evaluate-published');
+    await wb.page.keyboard.press('Escape');
+  });
 });

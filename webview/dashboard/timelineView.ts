@@ -27,7 +27,7 @@ import {
 } from './timelineModel';
 import { buildTimelineScene } from './timelineScene';
 import { formatSamples } from './volumeFormat';
-import { computeLine, computeSentence, problemLine, protocolMark } from '../../src/protocol/protocolMarks';
+import { computeLine, computeSentence, problemLine } from '../../src/protocol/protocolMarks';
 
 /**
  * The year timeline: eval/data years across, the TiC-DataComp size of each year as a bar, and one swimlane per
@@ -253,7 +253,8 @@ export class TimelineView {
       button.append(
         el('span', {
           className: `tl-node-protocol ${comparable ? 'comparable' : 'not-comparable'}`,
-          text: protocolMark(step.protocol),
+          // A node is one step-column wide: the count is in its tooltip and accessible name.
+          text: comparable ? '✓ protocol' : '⚠ protocol',
           attrs: { 'aria-hidden': 'true' },
         }),
       );

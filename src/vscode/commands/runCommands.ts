@@ -82,6 +82,32 @@ function given(arg: unknown): Picked | undefined {
   return undefined;
 }
 
+/**
+ * `{kind: 'publishedYear', repo, year}` (the dashboard's Evaluate on a published step of a lineage): that year's
+ * checkpoint of the Hub catalog, as the Checkpoints view would give it.
+ */
+function isPublishedYear(arg: unknown): arg is { kind: 'publishedYear'; repo: string; year: number } {
+  const a = arg as { kind?: unknown; repo?: unknown; year?: unknown } | undefined;
+  return a?.kind === 'publishedYear' && typeof a.repo === 'string' && typeof a.year === 'number';
+}
+
+async function publishedYear(
+  hub: HubService,
+  a: { kind: 'publishedYear'; repo: string; year: number },
+): Promise<Picked | undefined> {
+  if (hub.catalog.kind !== 'ready') await hub.refresh();
+  const catalog = hub.catalog;
+  const repo = catalog.kind === 'ready' ? catalog.repos.find((r) => r.repo === a.repo) : undefined;
+  const file = repo?.files.find((f) => f.kind === 'checkpoint' && f.year === a.year);
+  if (!repo || !file) {
+    void vscode.window.showErrorMessage(
+      `The ${a.year} checkpoint of ${a.repo} is not in the Hugging Face Hub catalog (is the Hub reachable?): see the Checkpoints view.`,
+    );
+    return undefined;
+  }
+  return { kind: 'hub', node: { kind: 'hubCheckpoint', repo: repo.repo, file } };
+}
+
 /** A launch's start: a chain step, or a published checkpoint made local first (downloaded, with its progress). */
 async function startOf(hub: HubService, picked: Picked): Promise<ResumeStart | undefined> {
   if (picked.kind === 'step') return { kind: 'step', chain: picked.node.chain, year: picked.node.step.year };
@@ -140,7 +166,11 @@ export function registerRunCommands(runs: RunsService, extensionUri: vscode.Uri,
     }),
     vscode.commands.registerCommand(commandIds.evaluateCheckpoint, async (arg?: unknown) => {
       if (arg instanceof vscode.Uri) return evaluateFlow(runs, arg.fsPath, null);
-      const picked = given(arg) ?? (await pickStart(runs, hub, 'Evaluate Checkpoint…', false));
+      const picked =
+        given(arg) ??
+        (isPublishedYear(arg)
+          ? await publishedYear(hub, arg)
+          : await pickStart(runs, hub, 'Evaluate Checkpoint…', false));
       if (picked?.kind === 'step' && picked.node.step.finalCheckpoint)
         await evaluateFlow(runs, picked.node.step.finalCheckpoint.path, picked.node.step.expName);
       if (picked?.kind === 'hub') {

@@ -175,6 +175,12 @@ export class DashboardPanel implements vscode.Disposable {
     const chain = this.deps.runs.workspace?.chains.find((c) => c.key === chainKey);
     const step = chain?.steps.find((s) => s.year === year);
     if (!chain || !step) return;
+    if (!step.finalCheckpoint && step.published) {
+      // The lineage stands on a published checkpoint: evaluate that one (downloaded first when needed).
+      const published = { kind: 'publishedYear', repo: step.published.repo, year: step.published.year };
+      await vscode.commands.executeCommand(commandIds.evaluateCheckpoint, published);
+      return;
+    }
     if (!step.finalCheckpoint) {
       void vscode.window.showInformationMessage(
         `${chain.label} ${year} has no checkpoint in this workspace to evaluate (download or train it first).`,
