@@ -203,7 +203,10 @@ describe('tic-studio plan resume --timescale monthly (in-process)', function () 
     await assert.rejects(run([...monthly, '--from', '201405']), /--from expects a year .* a TiC-DataComp month/);
     await assert.rejects(run([...monthly, '--from', '202206']), /checkpoints\/2022\.pt is the 2022 step/);
     await assert.rejects(run([...monthly, '--monthly-data', 'some']), /--monthly-data must be all or since-branch/);
-    await assert.rejects(run(['resume', '--strategy', 'sequential', '--timescale', 'weekly']), /--timescale must be yearly or monthly/);
+    await assert.rejects(
+      run(['resume', '--strategy', 'sequential', '--timescale', 'weekly']),
+      /--timescale must be yearly or monthly/,
+    );
     await assert.rejects(run(['resume', '--strategy', 'cumulative', '--monthly-data', 'all']), UsageError);
     await assert.rejects(
       run(['resume', '--timescale', 'monthly', '--strategy', 'sequential', '--checkpoint', '/x.pt', ...paths]),

@@ -241,14 +241,8 @@ describe('chainProtocol: the TiC-CLIP protocol, step by step (contracts §9)', (
     // Real torch checkpoints of CLIP shapes (zip + data.pkl, as torch.save writes them, storages sparse), moved over
     // the stand-ins.
     const shapes = new ScratchWorkspace();
-    renameSync(
-      await shapes.clipCheckpoint('b16.pt', 'ViT-B-16'),
-      join(root, exp(2017), 'checkpoints/epoch_latest.pt'),
-    );
-    renameSync(
-      await shapes.clipCheckpoint('b32.pt', 'ViT-B-32'),
-      join(root, exp(2018), 'checkpoints/epoch_latest.pt'),
-    );
+    renameSync(await shapes.clipCheckpoint('b16.pt', 'ViT-B-16'), join(root, exp(2017), 'checkpoints/epoch_latest.pt'));
+    renameSync(await shapes.clipCheckpoint('b32.pt', 'ViT-B-32'), join(root, exp(2018), 'checkpoints/epoch_latest.pt'));
     const chain = only(await workspaceProtocol(await scanWorkspace(root, { resultDirs: ['.'], evalDirs: ['.'] })));
     assert.deepEqual(byYear(chain, 2017).problems, [
       {
