@@ -1,6 +1,6 @@
 import type { ChainWire, FirstStepModeWire, SnapshotWire, TransferCellsWire } from '../protocol/dashboardMessages';
 import type { Chain, LineageRoot } from '../workspace/chains';
-import type { Workspace } from '../workspace/workspaceScan';
+import type { Workspace, WorkspaceProblem } from '../workspace/workspaceScan';
 import { buildChainResults, type ChainResults } from '../workspace/chainResults';
 import { ticDataVolume } from '../tic/ticDataVolume';
 import { timelineSteps, type StepActivity } from './timelineSteps';
@@ -78,19 +78,36 @@ export function rootSentence(root: LineageRoot): string | null {
   }
 }
 
-/** The protocol caps a notice at 2000 characters: the first few files, then a count. */
+/** The protocol caps a notice at 2000 characters: the first few of each kind, then a count. */
 const shownProblems = 3;
 
 /** Files the scan could not read, so that a missing cell is not mistaken for a run that wrote nothing. */
-function unreadableNotice(problems: readonly { message: string }[]): string | null {
-  if (problems.length === 0) return null;
-  const shown = problems.slice(0, shownProblems).map((p) => truncate(p.message, 400));
+function unreadableNotice(problems: readonly WorkspaceProblem[]): string | null {
+  const files = problems.filter((p) => p.kind === 'file');
+  const lineages = problems.filter((p) => p.kind === 'lineage');
+  const parts: string[] = [];
+  if (files.length > 0) {
+    const what =
+      files.length === 1
+        ? 'A file in the results could not be read, so what it holds'
+        : `${files.length} files in the results could not be read, so what they hold`;
+    parts.push(`${what} is missing here: ${listed(files)}.`);
+  }
+  if (lineages.length > 0) {
+    const what =
+      lineages.length === 1
+        ? 'A lineage could not be followed, so its chain starts where it does'
+        : `${lineages.length} lineages could not be followed, so their chains start where they do`;
+    parts.push(`${what}: ${listed(lineages)}.`);
+  }
+  return parts.length === 0 ? null : truncate(parts.join(' '), 2000);
+}
+
+/** The first few messages, each cut to 300 characters, then a count. */
+function listed(problems: readonly WorkspaceProblem[]): string {
+  const shown = problems.slice(0, shownProblems).map((p) => truncate(p.message.replace(/\.$/, ''), 300));
   const more = problems.length - shown.length;
-  const files =
-    problems.length === 1
-      ? 'A file in the results could not be read, so what it holds'
-      : `${problems.length} files in the results could not be read, so what they hold`;
-  return `${files} is missing here: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}.`;
+  return `${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
 }
 
 function truncate(text: string, max: number): string {

@@ -31,18 +31,21 @@ export interface Workspace {
   readonly unchained: readonly Unchained[];
   readonly evalMatches: readonly EvalMatch[];
   /**
-   * Files the scan found but could not read: a known name (params.txt, out.log, eval_results.jsonl…) that is a
-   * named pipe, a folder or a device, a file over its size limit, an unreadable info.pkl. What they would have
-   * shown is missing; these say why, instead of the folder looking empty.
+   * What the scan could not use, said instead of the folder looking empty or a chain looking whole: files it found
+   * but could not read (a known name that is a named pipe, a folder or a device, a file over its size limit, an
+   * unreadable info.pkl, a bad variants.json), and lineages it could not follow (a parent not in the workspace, a
+   * loop, a year trained twice; contracts §1.8).
    */
   readonly problems: readonly WorkspaceProblem[];
   readonly elapsedMs: number;
 }
 
 export interface WorkspaceProblem {
-  /** The experiment or evaluation folder the file is in. */
+  /** `file`: a file that could not be read; `lineage`: what an experiment started from could not be followed. */
+  readonly kind: 'file' | 'lineage';
+  /** The experiment or evaluation folder concerned. */
   readonly dir: string;
-  /** One sentence that names the file. */
+  /** One sentence that names the file or the experiments. */
   readonly message: string;
 }
 
@@ -80,10 +83,12 @@ export async function scanWorkspace(root: string, options: ScanOptions = {}): Pr
   const model = buildChains(foundExperiments, foundEvals, { variantNames: variantNames.names });
   const problems = uniqueProblems([
     ...notFiles.flat(),
-    ...model.problems,
-    ...(variantNames.problem === null ? [] : [{ dir: base, message: variantNames.problem }]),
-    ...foundExperiments.flatMap((e) => e.fileProblems.map((message) => ({ dir: e.dir, message }))),
-    ...foundEvals.flatMap((e) => e.problems.map((message) => ({ dir: e.dir, message }))),
+    ...model.problems.map((p) => ({ kind: 'lineage' as const, ...p })),
+    ...(variantNames.problem === null ? [] : [{ kind: 'file' as const, dir: base, message: variantNames.problem }]),
+    ...foundExperiments.flatMap((e) =>
+      e.fileProblems.map((message) => ({ kind: 'file' as const, dir: e.dir, message })),
+    ),
+    ...foundEvals.flatMap((e) => e.problems.map((message) => ({ kind: 'file' as const, dir: e.dir, message }))),
   ]);
   return {
     root: base,
@@ -136,7 +141,7 @@ async function foldersUnder(roots: readonly string[], depth: number): Promise<st
  */
 async function notFilesIn(dir: string): Promise<WorkspaceProblem[]> {
   const errors = await Promise.all(experimentFileNames.map((name) => notRegularFileError(join(dir, name))));
-  return errors.flatMap((error) => (error === null ? [] : [{ dir, message: error.message }]));
+  return errors.flatMap((error) => (error === null ? [] : [{ kind: 'file' as const, dir, message: error.message }]));
 }
 
 function uniqueProblems(problems: readonly WorkspaceProblem[]): WorkspaceProblem[] {

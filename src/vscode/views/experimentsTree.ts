@@ -117,11 +117,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       );
       for (const u of ws.unchained)
         chains.push({ kind: 'message', text: `${u.name}: not in a chain (${u.reason})`, icon: 'question' });
-      // Files that are there but were not read (a named pipe, a device, too large): said, not silently skipped.
+      // Files that are there but were not read (a named pipe, a device, too large), and lineages that could not be
+      // followed (a parent not in the workspace, a loop): said, not silently skipped.
       for (const p of ws.problems)
         chains.push({
           kind: 'message',
-          text: `Not read: ${p.message.replace(`${ws.root}/`, '')}`,
+          text: `${p.kind === 'file' ? 'Not read' : 'Lineage'}: ${p.message.replace(`${ws.root}/`, '')}`,
           icon: 'warning',
           tooltip: p.message,
         });

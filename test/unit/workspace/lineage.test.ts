@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, symlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { resultsCommand } from '../../../src/cli/resultsCommand';
+import { buildDashboardSnapshot } from '../../../src/wire/dashboardSnapshot';
 import type { Chain } from '../../../src/workspace/chains';
 import { readVariantNames, writeVariantName } from '../../../src/workspace/variantNamesFile';
 import { scanWorkspace, type Workspace } from '../../../src/workspace/workspaceScan';
@@ -287,6 +288,12 @@ describe('lineage: a chain is one lineage of checkpoints (issue 18)', function (
       new RegExp(`${base}_2018 started from .*${base}_2017_gone.* no experiment ${base}_2017_gone`),
     );
     assert.match(messages, /start from each other in a loop/);
+    assert.ok(ws.problems.every((p) => p.kind === 'lineage'));
+    // The dashboard says lineages, not files: nothing here failed to be read.
+    const notice = (await buildDashboardSnapshot({ workspace: ws, notice: null, firstStep: 'merge', activity: [] }))
+      .notice;
+    assert.match(notice ?? '', /^3 lineages could not be followed, so their chains start where they do: .*its lineage starts there; .*in a loop; .*trains 2019 again .*in its chain\.$/);
+    assert.doesNotMatch(notice ?? '', /could not be read/);
     const dangling = ws.chains.find((c) => c.steps.some((s) => s.expName === `${base}_2018`))!;
     assert.equal(dangling.root.kind, 'missing');
     // The loop is cut at one of them, which the name rules then place after the other: 2019 twice on one lineage.
