@@ -14,8 +14,7 @@ import { ticScaleConfigs } from '../../tic/ticScales';
 import { runChainSchedule, type ScheduledStep } from '../../runs/queue/chainSchedule';
 import { describeRunFailure } from '../common/errors';
 import { readRunSettings } from '../common/settings';
-import { recordEvalProvenance } from './evalProvenanceRecord';
-import { firstExisting, forSimulation, hashParent, requireTrust } from './launchPrompts';
+import { firstExisting, forSimulation, hashParent, recordEvalCode, requireTrust } from './launchPrompts';
 import { selectedPython } from './pythonInterpreter';
 import { askScale, askVariant, resolveStart, type ResumeStart } from './resumeStart';
 import type { RunsService } from './runsService';
@@ -143,8 +142,7 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
       if (hasBlockingProblem(problems)) throw new PlanError('invalidOption', problems.map((p) => p.message).join('; '));
       const evaluate = plan.steps[1];
       const run = simulated && settings.simulator ? simulatedEvalPlan(evaluate, settings.simulator) : evaluate;
-      const unrecorded = await recordEvalProvenance(plan.outputDir, base.checkout, plan.taskGroups);
-      if (unrecorded !== null) runs.log.warn(unrecorded);
+      await recordEvalCode(runs.log, plan.outputDir, base.checkout, plan.taskGroups);
       return {
         ...run,
         env: { ...run.env, ...env },

@@ -7,8 +7,7 @@ import { hasBlockingProblem } from '../../plan/planProblem';
 import { simulatedEvalPlan } from '../../plan/simulatedPlan';
 import type { SlurmJobOptions } from '../../runs/model/slurmJobOptions';
 import { readRunSettings } from '../common/settings';
-import { recordEvalProvenance } from './evalProvenanceRecord';
-import { confirmCommand, forSimulation, requireTrust, showProblems } from './launchPrompts';
+import { confirmCommand, forSimulation, recordEvalCode, requireTrust, showProblems } from './launchPrompts';
 import { selectedPython } from './pythonInterpreter';
 import type { RunsService } from './runsService';
 import { askSlurmShape, confirmSlurmScript, pickWhere } from './slurmPrompts';
@@ -111,8 +110,7 @@ export async function evaluateFlow(
         return;
       }
     }
-    const unrecorded = await recordEvalProvenance(outputDir, ws.checkout?.root ?? runs.root.fsPath, plan.taskGroups);
-    if (unrecorded !== null) runs.log.warn(unrecorded);
+    await recordEvalCode(runs.log, outputDir, ws.checkout?.root ?? runs.root.fsPath, plan.taskGroups);
     await runs.launch(evalRun);
     await vscode.commands.executeCommand('ticStudio.runs.focus');
   } catch (error) {

@@ -5,6 +5,8 @@ import { fileSha256 } from '../../shared/fileSha256';
 import { queryGpus, type GpuInfo } from '../../plan/gpuQuery';
 import type { PlanProblem } from '../../plan/planProblem';
 import { existsSync } from 'node:fs';
+import type { Logger } from '../common/logger';
+import { recordEvalProvenance } from './evalProvenanceRecord';
 
 // What the launch flows (resume, evaluate, continue a chain) ask, show and check in the same way.
 
@@ -112,5 +114,23 @@ export function forSimulation(problems: readonly PlanProblem[]): PlanProblem[] {
     p.severity === 'error' && !blocking.has(p.reason)
       ? { ...p, severity: 'warning' as const, message: `${p.message} (not needed by the demo simulator)` }
       : p,
+  );
+}
+
+/**
+ * Records the eval code next to an evaluation about to launch (evalProvenanceRecord.ts). When that fails the
+ * evaluation still runs, and the user is told what the protocol guard will miss, in the window and the log.
+ */
+export async function recordEvalCode(
+  log: Logger,
+  outputDir: string,
+  checkout: string,
+  taskGroups: readonly string[],
+): Promise<void> {
+  const unrecorded = await recordEvalProvenance(outputDir, checkout, taskGroups);
+  if (unrecorded === null) return;
+  log.warn(unrecorded);
+  void vscode.window.showWarningMessage(
+    `${unrecorded} The evaluation runs all the same; the protocol guard will not know which eval code scored it.`,
   );
 }
