@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseDashboardMessage, parseHostMessage, ProtocolError } from '../../../src/protocol/dashboardMessages';
+import { stepNodeWire } from '../../support/stepNodeWire';
 
 const losses = {
   type: 'requestLosses',
@@ -227,22 +228,7 @@ describe('dashboard protocol validation', () => {
           variant: null,
           forkedFrom: null,
           root: null,
-          steps: [
-            {
-              year: 2017,
-              experiment: '/r/e',
-              expName: 'e',
-              shared: false,
-              inherited: false,
-              published: false,
-              checkpoint: 'local',
-              run: 'finished',
-              progress: null,
-              evaluation: 'done',
-              detail: '',
-              ...step,
-            },
-          ],
+          steps: [stepNodeWire({ experiment: '/r/e', expName: 'e', ...step })],
           matrices: [],
           transfer: [],
           imagenet: [],

@@ -16,21 +16,24 @@ import {
 import { buildTimelineScene } from '../../../webview/dashboard/timelineScene';
 import { formatSamples } from '../../../webview/dashboard/volumeFormat';
 import { sceneToSvg } from '../../../webview/shared/sceneToSvg';
+import { stepNodeWire } from '../../support/stepNodeWire';
 
-const step = (partial: Partial<StepNodeWire> = {}): StepNodeWire => ({
-  year: 2017,
-  experiment: '/r/x',
-  expName: 'x',
-  shared: false,
-  inherited: false,
-  published: false,
-  checkpoint: 'local',
-  run: 'finished',
-  progress: null,
-  evaluation: 'missing',
-  detail: 'detail text',
-  ...partial,
-});
+const step = (partial: Partial<StepNodeWire> = {}): StepNodeWire =>
+  stepNodeWire({ evaluation: 'missing', detail: 'detail text', ...partial });
+
+const colors = {
+  foreground: '#fff',
+  background: '#000',
+  muted: '#999',
+  border: '#444',
+  blue: '#00f',
+  green: '#0f0',
+  red: '#f00',
+  orange: '#fa0',
+  purple: '#a0f',
+  fontFamily: 'sans-serif',
+  fontSize: 13,
+};
 
 describe('timeline model', () => {
   it('spans 2014…2022 and widens to the data it is given', () => {
@@ -90,19 +93,7 @@ describe('timeline model', () => {
           steps: [step({ year: 2016 }), step({ run: 'running', progress: 0.5 })],
         },
       ],
-      colors: {
-        foreground: '#fff',
-        background: '#000',
-        muted: '#999',
-        border: '#444',
-        blue: '#00f',
-        green: '#0f0',
-        red: '#f00',
-        orange: '#fa0',
-        purple: '#a0f',
-        fontFamily: 'sans-serif',
-        fontSize: 13,
-      },
+      colors,
     });
     const svg = sceneToSvg(scene);
     assert.ok(!svg.includes('<img'));
@@ -182,19 +173,6 @@ describe('timeline lanes of variants', () => {
   });
 
   it('exports the fork as a connector and leaves the inherited step out of the variant lane', () => {
-    const colors = {
-      foreground: '#fff',
-      background: '#000',
-      muted: '#999',
-      border: '#444',
-      blue: '#00f',
-      green: '#0f0',
-      red: '#f00',
-      orange: '#fa0',
-      purple: '#a0f',
-      fontFamily: 'sans-serif',
-      fontSize: 13,
-    };
     const long = 'tic_medium/basic/cumulative · a very long variant name that cannot fit the label column at all';
     const scene = buildTimelineScene({
       width: 900,
@@ -243,19 +221,7 @@ describe('timeline lanes of variants', () => {
           },
         },
       ],
-      colors: {
-        foreground: '#fff',
-        background: '#000',
-        muted: '#999',
-        border: '#444',
-        blue: '#00f',
-        green: '#0f0',
-        red: '#f00',
-        orange: '#fa0',
-        purple: '#a0f',
-        fontFamily: 'sans-serif',
-        fontSize: 13,
-      },
+      colors,
     });
     const texts = scene.items.flatMap((i) => (i.kind === 'text' ? [i.text] : []));
     assert.ok(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChainWire, StepNodeWire, TransferWire } from '../../../src/protocol/dashboardMessages';
 import { incompleteCells, offProtocolSteps } from '../../../webview/dashboard/transferTable';
+import { stepNodeWire } from '../../support/stepNodeWire';
 
 describe('the transfer table marks a summary built from an incomplete matrix', () => {
   const summary = (over: Partial<TransferWire>): TransferWire => ({
@@ -33,20 +34,13 @@ describe('the transfer table marks a summary built from an incomplete matrix', (
   });
 
   it('names the steps off the protocol among the rows the summary averages', () => {
-    const node = (year: number, comparable?: boolean): StepNodeWire => ({
-      year,
-      experiment: comparable === undefined ? null : `/r/${year}`,
-      expName: null,
-      shared: false,
-      inherited: false,
-      published: false,
-      checkpoint: 'local',
-      run: 'finished',
-      progress: null,
-      evaluation: 'done',
-      detail: '',
-      ...(comparable === undefined ? {} : { protocol: { comparable, problems: [] } }),
-    });
+    const node = (year: number, comparable?: boolean): StepNodeWire =>
+      stepNodeWire({
+        year,
+        experiment: comparable === undefined ? null : `/r/${year}`,
+        expName: null,
+        ...(comparable === undefined ? {} : { protocol: { comparable, problems: [] } }),
+      });
     const chain = {
       steps: [node(2016, true), node(2017, false), node(2018, false), node(2019)],
     } as unknown as ChainWire;
