@@ -45,7 +45,8 @@ describe('tic-studio plan resume --timescale monthly (in-process)', function () 
   });
 
   it('continues the published 2022.pt on 2023-01: --data_dir is exactly that month’s folder, --new_run --resume it', async () => {
-    const r = await run([
+    // The issue's command, as a researcher types it.
+    const args = [
       'resume',
       '--timescale',
       'monthly',
@@ -55,8 +56,8 @@ describe('tic-studio plan resume --timescale monthly (in-process)', function () 
       hub,
       '--strategy',
       'sequential',
-      ...paths,
-    ]);
+    ];
+    const r = await run([...args, ...paths]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const lines = r.stdout.split('\n');
     assert.equal(lines[0], `tic_large basic sequential 2023-01: continues from ${hub} (ViT-B-16)`);
@@ -66,19 +67,7 @@ describe('tic-studio plan resume --timescale monthly (in-process)', function () 
     assert.ok(command.includes(' --exp_name datacomp_large-basic_sequential_m202301 '), command);
     assert.ok(lines.includes('checks: all passed'), r.stdout);
 
-    const json = await run([
-      'resume',
-      '--timescale',
-      'monthly',
-      '--from',
-      '202212',
-      '--checkpoint',
-      hub,
-      '--strategy',
-      'sequential',
-      ...paths,
-      '--json',
-    ]);
+    const json = await run([...args, ...paths, '--json']);
     const out = JSON.parse(json.stdout);
     assert.equal(valueOf(out.argv, '--data_dir'), `${mPath}/train/202301/`);
     assert.equal(valueOf(out.argv, '--resume'), hub);
