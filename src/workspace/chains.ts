@@ -178,7 +178,8 @@ export function buildChains(
       group.strategy === 'oracle'
         ? oraclePaths(group.members)
         : lineagePaths({ members: group.members, parentOf, childrenOf, byDir, preferred: preferredFirst });
-    const drafts = paths.map((path, i) => draftChain(group, path, i, paths, context, problems));
+    const keys = paths.map((path, i) => pathKey(group, path, i));
+    const drafts = paths.map((_, i) => draftChain(group, paths, i, keys, context, problems));
     chains.push(...nameVariants(drafts, options.variantNames ?? new Map()));
   }
   return { chains, unchained, evalMatches, problems };
@@ -309,18 +310,26 @@ function oraclePaths(members: readonly Experiment[]): LineagePath[] {
   });
 }
 
+/**
+ * A chain's key: the group's for its main lineage (the first path), else `{group}@{exp name of its first own
+ * step}`; a second tree may start with another group's or a published step, so the first own experiment is looked for.
+ */
+function pathKey(group: Group, path: LineagePath, index: number): string {
+  const firstOwnSeed = path.seeds.slice(path.firstOwn).find((seed) => seed.kind === 'node');
+  const firstOwnNode = firstOwnSeed?.kind === 'node' ? firstOwnSeed.node : null;
+  return index === 0 || firstOwnNode === null ? group.key : `${group.key}@${firstOwnNode.chosen.name}`;
+}
+
 function draftChain(
   group: Group,
-  path: LineagePath,
-  index: number,
   paths: readonly LineagePath[],
+  index: number,
+  keys: readonly string[],
   context: StepContext,
   problems: LineageProblem[],
 ): Draft {
-  // The first experiment of its own (a second tree may start with another group's or a published step).
-  const firstOwnSeed = path.seeds.slice(path.firstOwn).find((seed) => seed.kind === 'node');
-  const firstOwnNode = firstOwnSeed?.kind === 'node' ? firstOwnSeed.node : null;
-  const key = index === 0 || firstOwnNode === null ? group.key : `${group.key}@${firstOwnNode.chosen.name}`;
+  const path = paths[index]!;
+  const key = keys[index]!;
   const forked = path.forkedFrom;
 
   // One seed per year; a lineage that trains a year twice keeps the later step and says so.
@@ -358,7 +367,7 @@ function draftChain(
     strategy: group.strategy,
     scale: group.scale,
     filtering: group.filtering,
-    forkedFrom: forked === null ? null : { chain: forked.path === 0 ? group.key : '', year: forked.year },
+    forkedFrom: forked === null ? null : { chain: keys[forked.path]!, year: forked.year },
     root: path.root,
     lineage: path.seeds.map(seedName),
     guessed: steps.some((s) => s.byNameRules),
@@ -416,11 +425,7 @@ function stepOf(
  * `from published YEAR`, else the method keys its params.txt changes against the chain it forked from
  * (`lr 1e-4`), else `variant N`. Names are made unique within the group.
  */
-function nameVariants(drafts: readonly Draft[], userNames: ReadonlyMap<string, string>): Chain[] {
-  // A variant forked from a chain other than the main one learns that chain's key now.
-  const keyed = drafts.map((d, i) =>
-    d.forkedFrom !== null && d.forkedFrom.chain === '' ? { ...d, forkedFrom: forkedKey(drafts, i) } : d,
-  );
+function nameVariants(keyed: readonly Draft[], userNames: ReadonlyMap<string, string>): Chain[] {
   if (keyed.length === 1) {
     const { ownExperiments: _o, forkSibling: _f, ...chain } = keyed[0]!;
     return [{ ...chain, variant: null, variantSource: null, label: chain.group }];
@@ -450,20 +455,6 @@ function nameVariants(drafts: readonly Draft[], userNames: ReadonlyMap<string, s
     used.add(unique);
     return { ...chain, variant: unique, variantSource: source, label: `${chain.group} · ${unique}` };
   });
-}
-
-function forkedKey(drafts: readonly Draft[], index: number): Chain['forkedFrom'] {
-  const draft = drafts[index]!;
-  // The earlier chain holding the fork step: the last one before this with the same step at the fork year.
-  const forkYear = draft.forkedFrom!.year;
-  const step = draft.steps.find((s) => s.year === forkYear);
-  for (let j = index - 1; j >= 0; j--) {
-    const other = drafts[j]!.steps.find((s) => s.year === forkYear);
-    if (other && step && other.experiment === step.experiment && !other.inherited) {
-      return { chain: drafts[j]!.key, year: forkYear };
-    }
-  }
-  return { chain: drafts[0]!.key, year: forkYear };
 }
 
 function seedYear(seed: StepSeed): number {

@@ -33,8 +33,6 @@ export interface LineageProblem {
 /** The experiment-level lineage forest of one scan. */
 export interface Lineage {
   readonly parentOf: ReadonlyMap<string, LineageParent>;
-  /** Experiments (dirs) that started from each experiment's checkpoints, in name order. */
-  readonly childrenOf: ReadonlyMap<string, readonly string[]>;
   readonly problems: readonly LineageProblem[];
 }
 
@@ -65,13 +63,7 @@ export function buildLineage(experiments: readonly Experiment[]): Lineage {
   }
   cutCycles(experiments, parentOf, problems);
 
-  const childrenOf = new Map<string, string[]>();
-  for (const exp of [...experiments].sort((a, b) => a.name.localeCompare(b.name))) {
-    const parent = parentOf.get(exp.dir);
-    if (parent?.kind !== 'experiment') continue;
-    childrenOf.set(parent.dir, [...(childrenOf.get(parent.dir) ?? []), exp.dir]);
-  }
-  return { parentOf, childrenOf, problems };
+  return { parentOf, problems };
 }
 
 function resolveParent(

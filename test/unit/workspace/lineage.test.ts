@@ -153,6 +153,21 @@ describe('lineage: a chain is one lineage of checkpoints (issue 18)', function (
     assert.equal(cell(jsonVariant.key, 2019, 2019), null, 'the baseline’s 2019 is not the variant’s');
   });
 
+  it('says which variant a fork of a variant leaves: the variant, not the baseline', async () => {
+    baselineAndVariant();
+    // A second child of the lr variant's 2017: it forks off the variant, after 2017.
+    experiment(`${base}_2018_lr1e4wd`, 2018, elsewhere(`${base}_2017_lr1e4`), { lr: '0.0001' });
+    const ws = await scanWorkspace(scratch.root);
+    const lr = chain(ws, `tic_medium/basic/cumulative@${base}_2017_lr1e4`);
+    const wd = chain(ws, `tic_medium/basic/cumulative@${base}_2018_lr1e4wd`);
+    assert.deepEqual(wd.forkedFrom, { chain: lr.key, year: 2017 });
+    assert.deepEqual(
+      wd.steps.filter((s) => s.inherited).map((s) => s.expName),
+      [`${base}_2016`, `${base}_2017_lr1e4`],
+    );
+    assert.deepEqual(names(wd).slice(0, 3), [`${base}_2016`, `${base}_2017_lr1e4`, `${base}_2018_lr1e4wd`]);
+  });
+
   it('names a variant without a suffix by the params.txt keys it changes, and by the user’s name once given', async () => {
     experiment(`${base}_2016`, 2016, 'None');
     experiment(`${base}_2017`, 2017, elsewhere(`${base}_2016`));
@@ -292,7 +307,10 @@ describe('lineage: a chain is one lineage of checkpoints (issue 18)', function (
     // The dashboard says lineages, not files: nothing here failed to be read.
     const notice = (await buildDashboardSnapshot({ workspace: ws, notice: null, firstStep: 'merge', activity: [] }))
       .notice;
-    assert.match(notice ?? '', /^3 lineages could not be followed, so their chains start where they do: .*its lineage starts there; .*in a loop; .*trains 2019 again .*in its chain\.$/);
+    assert.match(
+      notice ?? '',
+      /^3 lineages could not be followed, so their chains start where they do: .*its lineage starts there; .*in a loop; .*trains 2019 again .*in its chain\.$/,
+    );
     assert.doesNotMatch(notice ?? '', /could not be read/);
     const dangling = ws.chains.find((c) => c.steps.some((s) => s.expName === `${base}_2018`))!;
     assert.equal(dangling.root.kind, 'missing');
