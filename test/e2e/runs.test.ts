@@ -55,6 +55,30 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
     await wb.screenshot('runs-1-experiments');
   });
 
+  it('renames a variant from its row, keeps the name in the workspace, and an empty name brings back the derived one', async () => {
+    const rename = async (row: RegExp, name: string): Promise<void> => {
+      const item = wb.page.getByRole('treeitem', { name: row });
+      await item.hover();
+      await item.locator('.actions [aria-label="Rename Variant…"]').click();
+      const box = wb.page.locator('.quick-input-widget', { hasText: 'Rename the variant' });
+      await box.waitFor();
+      await box.locator('input').fill(name);
+      await wb.page.keyboard.press('Enter');
+    };
+    const stored = (): unknown =>
+      JSON.parse(readFileSync(join(wb.workspace, '.tic-studio/variants.json'), 'utf8')) as unknown;
+    const key = 'tic_medium/basic/cumulative@datacomp_medium-basic_cumulative_2017_lr1e4';
+
+    await rename(/^variant lr1e4 of tic_medium\/basic\/cumulative/, 'low lr');
+    await wb.page.getByRole('treeitem', { name: /^variant low lr of tic_medium\/basic\/cumulative/ }).waitFor();
+    assert.deepEqual(stored(), { version: 1, names: { [key]: 'low lr' } });
+    await wb.screenshot('runs-1c-renamed-variant');
+
+    await rename(/^variant low lr of tic_medium\/basic\/cumulative/, '');
+    await wb.page.getByRole('treeitem', { name: /^variant lr1e4 of tic_medium\/basic\/cumulative/ }).waitFor();
+    assert.deepEqual(stored(), { version: 1, names: {} });
+  });
+
   it("marks each step against the paper's protocol, and the hover lists the deviations", async () => {
     // The baseline's steps are protocol-exact; the lr1e4 variant trained at lr 1e-4 (demo/generate.py) where
     // tic_medium's is 5e-4: one deviation per step.
