@@ -94,11 +94,21 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
     // The whole description fits the side bar (no ellipsis).
     const row = off.first().locator('.monaco-icon-label-container');
     assert.ok(await row.evaluate((e) => e.scrollWidth <= e.clientWidth), 'the step description is cut off');
-    await off.first().hover();
-    await wb.page
+    // A tree refresh (the rescan after the rename above, the protocol check after it) replaces the hovered row and
+    // its pending hover: move away and hover again, as a user would.
+    const hover = wb.page
       .locator('.monaco-hover, .workbench-hover', { hasText: '✗ learning rate: 0.0001; expected 0.0005 (tic_medium)' })
-      .first()
-      .waitFor({ timeout: 15000 });
+      .first();
+    for (let attempt = 1; ; attempt++) {
+      await wb.page.mouse.move(0, 0);
+      await off.first().hover();
+      const shown = await hover.waitFor({ timeout: 5000 }).then(
+        () => true,
+        () => false,
+      );
+      if (shown) break;
+      if (attempt === 3) await hover.waitFor({ timeout: 5000 });
+    }
     await wb.screenshot('runs-1b-protocol-hover');
     await wb.page.mouse.move(0, 0);
   });
