@@ -49,7 +49,7 @@ async function pickVariant(runs: RunsService): Promise<Chain | undefined> {
   }
   const pick = await vscode.window.showQuickPick(
     variants.map((chain) => ({ label: chain.variant!, description: chain.group, chain })),
-    { title: 'Rename which variant?' },
+    { title: 'Rename Variant…: which one?' },
   );
   return pick?.chain;
 }
