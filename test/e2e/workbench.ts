@@ -82,13 +82,27 @@ export class Workbench {
   }
 
   /**
-   * Clicks a row's inline action (hover first: the actions show on hover). When the tree was refreshed a moment
-   * before, VS Code can deliver the click without its row; the command then asks which item, in a quick pick titled
-   * like the action, and the item matching `pick` is chosen there, as a user would.
+   * Clicks a row's inline action (hover first: the actions show on hover; hovered again when a refresh dropped the
+   * hover). When the tree was refreshed a moment before, VS Code can deliver the click without its row; the command
+   * then asks which item, in a quick pick titled like the action, and the item matching `pick` is chosen there, as
+   * a user would.
    */
   async rowAction(row: Locator, action: string, pick: string | RegExp): Promise<void> {
-    await row.hover();
-    await row.locator(`.actions [aria-label="${action}"]`).click();
+    // The actions show only while the row is hovered; a refresh (a poll, a rescan) that re-renders the row drops the
+    // hover, so hover again and click, at most 3 times, before failing on the last try's own error.
+    const button = row.locator(`.actions [aria-label="${action}"]`);
+    for (let attempt = 1; ; attempt++) {
+      await this.page.mouse.move(0, 0);
+      await row.hover();
+      const clicked = await button.click({ timeout: attempt === 3 ? 30_000 : 5_000 }).then(
+        () => true,
+        (error: unknown) => {
+          if (attempt === 3) throw error;
+          return false;
+        },
+      );
+      if (clicked) break;
+    }
     const picker = this.page.locator('.quick-input-widget', { hasText: action });
     const asked = await picker.waitFor({ timeout: 2_000 }).then(
       () => true,
