@@ -7,12 +7,21 @@ import { PlanError } from './planError';
 import type { ResumeRequest } from './resumePlan';
 import { dataRootOf } from '../tic/trainDataYears';
 import { publishedRepoMethod } from '../tic/publishedRepoMethod';
-import type { TicStrategy } from '../tic/ticTimeline';
+import { lastStepYear, type TicStrategy } from '../tic/ticTimeline';
+import { firstMonthAfterYear, firstTicMonth, isTicMonth, nextMonth, ticMonths, yearOfMonth } from '../tic/ticMonths';
+import { formatTimeStep, timescaleOfStep, type TicTimescale } from '../tic/ticTimeStep';
 import { variantSlug } from './variantName';
+import { timescaleOfExpName } from './evalPlan';
 
 /** What a chain already knows about its next step; the caller adds or overrides the rest. */
 export interface ChainResumeDefaults {
+  /** The step of the checkpoint: a year, or in a monthly chain a month (`YYYYMM`); a branch: the yearly step. */
   readonly fromYear: number;
+  /** `monthly` when the launch trains a month (a monthly chain's next month, or a branch off a yearly step). */
+  readonly timescale: TicTimescale;
+  /** The step the launch trains: `fromYear + 1`, or the next TiC month (gaps skipped: 2022 → 202301). */
+  readonly next: number;
+  /** Monthly requests carry `timescale`, `fromMonth` and, when known, `branchYear` and `monthlyData`. */
   readonly request: Partial<ResumeRequest>;
   /** Where each default came from, for people. */
   readonly notes: readonly string[];
@@ -28,6 +37,8 @@ export interface ChainResumeDefaults {
 
 export interface Continuation {
   readonly expName: string;
+  /** Whether it trains a month (a monthly chain going on from here) rather than a year. */
+  readonly monthly: boolean;
   /** Null when the experiment fits no chain. */
   readonly strategy: TicStrategy | null;
   /** Its folder (`{output_dir}/{exp_name}`). */
@@ -58,14 +69,29 @@ export function chainResumeDefaults(
   fromYear?: number,
   chains: readonly Chain[] = [chain],
 ): ChainResumeDefaults {
+  return stepDefaults(chain, experiments, fromYear, chains, chainTimescale(chain) === 'monthly');
+}
+
+/** `monthlyChildren`: which experiments continuing the step count (a fork is one of the same timescale). */
+function stepDefaults(
+  chain: Chain,
+  experiments: readonly Experiment[],
+  fromYear: number | undefined,
+  chains: readonly Chain[],
+  monthlyChildren: boolean,
+): ChainResumeDefaults {
   if (chain.strategy === 'oracle') {
     throw new PlanError(
       'invalidOption',
       'an oracle chain has no next step: the oracle trains once on all years (contracts §1.7)',
     );
   }
+  const monthly = chainTimescale(chain) === 'monthly';
   const year = fromYear ?? chain.lastYear;
   if (year === null) throw new PlanError('invalidOption', `chain ${chain.key} has no finished step to continue from`);
+  if (monthly && !isTicMonth(year)) {
+    throw new PlanError('invalidOption', `chain ${chain.key} is monthly: ${String(year)} is not one of its months`);
+  }
   const step = chain.steps.find((s) => s.year === year);
   const published = step?.published ?? null;
   let checkpoint: string;
@@ -79,12 +105,12 @@ export function chainResumeDefaults(
     checkpoint = published.path;
   } else {
     if (!step || step.experiment === null) {
-      throw new PlanError('invalidOption', `chain ${chain.key} has no ${year} step to continue from`);
+      throw new PlanError('invalidOption', `chain ${chain.key} has no ${formatTimeStep(year)} step to continue from`);
     }
     if (step.finalCheckpoint === null) {
       throw new PlanError(
         'checkpointRequired',
-        `the ${year} step (${step.expName}) has no checkpoint yet (checkpoints/epoch_latest.pt)`,
+        `the ${formatTimeStep(year)} step (${step.expName}) has no checkpoint yet (checkpoints/epoch_latest.pt)`,
       );
     }
     checkpoint = step.finalCheckpoint.path;
@@ -93,7 +119,7 @@ export function chainResumeDefaults(
   const notes = [
     published !== null && step.experiment === null
       ? `continues ${chain.key} from the published ${year} checkpoint of ${published.repo}`
-      : `continues ${chain.key} from its ${year} step ${step.expName}${step.shared ? ' (shared first step)' : ''}`,
+      : `continues ${chain.key} from its ${formatTimeStep(year)} step ${step.expName}${step.shared ? ' (shared first step)' : ''}`,
   ];
   const request: { -readonly [K in keyof ResumeRequest]?: ResumeRequest[K] } = { strategy: chain.strategy, checkpoint };
   if (chain.scale !== null) request.scale = chain.scale;
@@ -119,9 +145,30 @@ export function chainResumeDefaults(
     if (typeof imagenetVal === 'string' && imagenetVal !== '') request.imagenetVal = imagenetVal;
     if (exp.worldSize !== null && exp.worldSize > 0) request.nprocPerNode = exp.worldSize;
   }
-  const continuesAs = step.children.map((dir) => continuation(dir, experiments));
+  let next = year + 1;
+  if (monthly) {
+    const after = nextMonth(year);
+    if (after === null) {
+      throw new PlanError(
+        'monthOutOfRange',
+        `${formatTimeStep(year)} is the last TiC-DataComp month: there is no next month to train`,
+      );
+    }
+    next = after;
+    request.timescale = 'monthly';
+    request.fromMonth = year;
+    const data = monthlyDataOf(chain, exp?.trainData ?? exp?.info?.dataDir ?? null);
+    if (data.branchYear !== null) request.branchYear = data.branchYear;
+    if (chain.strategy === 'cumulative') request.monthlyData = data.monthlyData;
+  }
+  // A yearly launch does not fork off a monthly chain that branched here, nor a monthly one off a yearly child.
+  const continuesAs = step.children
+    .map((dir) => continuation(dir, experiments))
+    .filter((c) => c.monthly === monthlyChildren);
   return {
     fromYear: year,
+    timescale: monthly ? 'monthly' : 'yearly',
+    next,
     request,
     notes,
     continuesAs,
@@ -151,6 +198,15 @@ export function publishedResumeDefaults(
   experiments: readonly Experiment[],
   chains: readonly Chain[] = [],
 ): ChainResumeDefaults {
+  return publishedDefaults(start, experiments, chains, false);
+}
+
+function publishedDefaults(
+  start: PublishedStart,
+  experiments: readonly Experiment[],
+  chains: readonly Chain[],
+  monthlyChildren: boolean,
+): ChainResumeDefaults {
   const method = publishedRepoMethod(start.repo);
   if (method?.strategy === 'oracle') {
     throw new PlanError(
@@ -171,16 +227,125 @@ export function publishedResumeDefaults(
       (e.origin.path === start.path ||
         (e.origin.huggingFace?.repo === start.repo && e.origin.huggingFace.year === start.year)),
   );
-  const continuesAs = children.map((e) => continuation(e.dir, experiments));
+  const continuesAs = children
+    .map((e) => continuation(e.dir, experiments))
+    .filter((c) => c.monthly === monthlyChildren);
   const names = continuesAs.map((c) => c.expName);
   const group = chains.filter((c) => c.root.kind === 'published' && c.lineage.some((n) => names.includes(n)));
-  return { fromYear: start.year, request, notes, continuesAs, takenVariants: takenAround(continuesAs, group) };
+  return {
+    fromYear: start.year,
+    timescale: 'yearly',
+    next: start.year + 1,
+    request,
+    notes,
+    continuesAs,
+    takenVariants: takenAround(continuesAs, group),
+  };
+}
+
+/** A chain's timescale: a monthly chain (Workspace.monthlyChains) has months (`YYYYMM`) as its steps' years. */
+export function chainTimescale(chain: Chain): TicTimescale {
+  return (chain as { readonly timescale?: unknown }).timescale === 'monthly' ? 'monthly' : 'yearly';
+}
+
+/** The yearly step a monthly chain branched off (`Chain.branch`), null when unknown. */
+function chainBranchYear(chain: Chain): number | null {
+  const year = (chain as { readonly branch?: { readonly year?: unknown } | null }).branch?.year;
+  return typeof year === 'number' && timescaleOfStep(year) === 'yearly' ? year : null;
+}
+
+/**
+ * Which months a monthly cumulative chain trains on, read from a step's data (`train_data`): from 2014-03
+ * (`all`), or from the first month after the year it branched off (`sinceBranch`; that year is then known from
+ * the data even when the chain does not say it). Unknown data reads as `all`, the plans' default.
+ */
+function monthlyDataOf(
+  chain: Chain,
+  trainData: string | null,
+): { monthlyData: 'all' | 'sinceBranch'; branchYear: number | null } {
+  const branchYear = chainBranchYear(chain);
+  const months = monthsIn(trainData);
+  if (months.length === 0) return { monthlyData: 'all', branchYear };
+  const first = Math.min(...months);
+  if (first === firstTicMonth) return { monthlyData: 'all', branchYear };
+  const since = branchYear ?? yearOfMonth(first) - 1;
+  return firstMonthAfterYear(since) === first
+    ? { monthlyData: 'sinceBranch', branchYear: since }
+    : { monthlyData: 'all', branchYear };
+}
+
+/** The TiC months whose folders (`…/train/{YYYYMM}/…`, contracts §4.3) a `::`-joined data string names. */
+function monthsIn(value: string | null): number[] {
+  if (value === null) return [];
+  return value
+    .split('::')
+    .flatMap((part) => part.split('/').filter((segment) => /^\d{6}$/.test(segment) && isTicMonth(Number(segment))))
+    .map(Number);
+}
+
+/**
+ * Defaults for a monthly chain branched off a yearly step of `chain` (its checkpoint, scale, filtering, strategy,
+ * output folder, GPUs): the plan trains the first TiC month after that year (2019 → 2020-01, 2022 → 2023-01) with
+ * `fromMonth` and `branchYear` the year. The yearly data root is left out (the months live under their own root,
+ * contracts §4.3); only monthly chains already branched off this step make the launch a fork.
+ */
+export function monthlyBranchDefaults(
+  chain: Chain,
+  experiments: readonly Experiment[],
+  year: number,
+  chains: readonly Chain[] = [chain],
+): ChainResumeDefaults {
+  if (chainTimescale(chain) === 'monthly') {
+    throw new PlanError('invalidOption', `chain ${chain.key} is already monthly: resume it from one of its months`);
+  }
+  return asMonthlyBranch(stepDefaults(chain, experiments, year, chains, true), `its ${year} step`);
+}
+
+/** Defaults for a monthly chain branched off a published yearly checkpoint (the card's `checkpoints/2022.pt`). */
+export function publishedMonthlyBranchDefaults(
+  start: PublishedStart,
+  experiments: readonly Experiment[],
+  chains: readonly Chain[] = [],
+): ChainResumeDefaults {
+  return asMonthlyBranch(publishedDefaults(start, experiments, chains, true), `the published ${start.year} checkpoint`);
+}
+
+/** Yearly defaults (whose continuations are already the monthly ones) turned into a branch's first month. */
+function asMonthlyBranch(yearly: ChainResumeDefaults, what: string): ChainResumeDefaults {
+  const year = yearly.fromYear;
+  const first = firstMonthAfterYear(year);
+  if (first === null || year > lastStepYear) {
+    throw new PlanError('monthOutOfRange', `no TiC-DataComp month follows ${year}: there is nothing to branch into`);
+  }
+  const { dataRoot: _yearlyRoot, ...request } = yearly.request;
+  return {
+    fromYear: year,
+    timescale: 'monthly',
+    next: first,
+    request: { ...request, timescale: 'monthly', fromMonth: year, branchYear: year },
+    notes: [...yearly.notes, `branches a monthly chain off ${what}: trains ${formatTimeStep(first)} first`],
+    continuesAs: yearly.continuesAs,
+    takenVariants: yearly.takenVariants,
+  };
+}
+
+/**
+ * The steps a "Continue the Chain" from `from` trains, in order: the years after it up to 2022, or for a monthly
+ * chain every TiC month after it up to 2023-06 (gaps skipped; from a year, the months after that year).
+ */
+export function remainingSteps(timescale: TicTimescale, from: number): number[] {
+  if (timescale === 'yearly') return Array.from({ length: Math.max(0, lastStepYear - from) }, (_, i) => from + 1 + i);
+  const first = timescaleOfStep(from) === 'yearly' ? firstMonthAfterYear(from) : nextMonth(from);
+  return first === null ? [] : ticMonths.filter((m) => m >= first);
 }
 
 function continuation(dir: string, experiments: readonly Experiment[]): Continuation {
   const exp = experiments.find((e) => e.dir === dir);
+  const name = exp?.name ?? basename(dir);
+  const timescale = (exp?.identity as { readonly timescale?: unknown } | null | undefined)?.timescale;
   return {
-    expName: exp?.name ?? basename(dir),
+    expName: name,
+    monthly: timescale === 'monthly' || (timescale === undefined && timescaleOfExpName(name) === 'monthly'),
     strategy: exp?.identity?.strategy ?? null,
     dir,
     status: exp?.status.status ?? null,

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { CommandPlan } from './commandPlan';
 import { PlanError } from './planError';
+import { isTicMonth } from '../tic/ticMonths';
+import type { TicTimescale } from '../tic/ticTimeStep';
 
 /** The task groups `generate_tasklist.py --eval-tasks` knows (a substring test per group, contracts §3.4). */
 export type TicTaskGroup = 'retrieval/yearly' | 'datacompnet/yearly' | 'retrieval/monthly' | 'datacompnet/monthly';
@@ -14,6 +16,23 @@ export const ticTaskGroups: readonly TicTaskGroup[] = [
 
 /** The yearly groups: the 9 × 2 tasks of the train-year × eval-year matrix (§3.6). */
 export const defaultTaskGroups: readonly TicTaskGroup[] = ['retrieval/yearly', 'datacompnet/yearly'];
+
+/** The monthly groups: the 102 months × 2 tasks a monthly chain's steps are scored on (§3.4). */
+export const monthlyTaskGroups: readonly TicTaskGroup[] = ['retrieval/monthly', 'datacompnet/monthly'];
+
+/** The groups a step is scored on by default: the monthly ones for a step of a monthly chain, else the yearly. */
+export function defaultTaskGroupsFor(timescale: TicTimescale): readonly TicTaskGroup[] {
+  return timescale === 'monthly' ? monthlyTaskGroups : defaultTaskGroups;
+}
+
+/**
+ * The timescale an experiment's name says: `monthly` for a monthly step's `…_m{YYYYMM}` (the names planResume
+ * gives them, a `_runN` retry suffix allowed), else `yearly`. For a checkpoint known only by its path.
+ */
+export function timescaleOfExpName(expName: string | null): TicTimescale {
+  const m = expName === null ? null : /_m(\d{6})(?:_run\d+)?$/.exec(expName);
+  return m !== null && isTicMonth(Number(m[1])) ? 'monthly' : 'yearly';
+}
 
 export function isTicTaskGroup(value: string): value is TicTaskGroup {
   return (ticTaskGroups as readonly string[]).includes(value);
