@@ -40,6 +40,7 @@ import make_checkpoints as mc  # noqa: E402  (tiny CLIP builder, real torch)
 ABS_ROOT = "/home/demo/ml-tic-clip"  # stands for demo/
 OUTPUT_DIR = f"{ABS_ROOT}/datacomp/results"
 DATA_ROOT = "/home/demo/data/tic-datacomp-yearly/train"
+MONTHLY_DATA_ROOT = "/home/demo/data/tic-datacomp-monthly/train"  # $TIC_DATACOMP_M_PATH/train (contracts §4.3)
 IMAGENET_VAL = "/home/demo/data/imagenet/val"
 SCALE = "tic_medium"
 MODEL = "ViT-B-32"
@@ -60,6 +61,23 @@ EVAL_YEARS = list(range(2014, 2023))
 
 # basic-filtered medium shards per year (about 1/100 of the internal xlarge counts)
 SHARDS = {2014: 71, 2015: 70, 2016: 150, 2017: 410, 2018: 508, 2019: 529}
+# ... and per month (a month holds about 1/12 of its year)
+MONTH_SHARDS = {202001: 44, 202002: 41, 202003: 46}
+
+# The 102 TiC-DataComp months, generate_tasklist.py's MONTHS (contracts §3.4; src/tic/ticMonths.ts): gaps included.
+TIC_MONTHS: List[int] = (
+    [201400 + m for m in (3, 4, 7, 8, 9, 10, 11, 12)]
+    + [201500 + m for m in (1, 2, 3, 4, 5, 6, 7, 8, 10, 11)]
+    + [201600 + m for m in (2, 4, 5, 6, 7, 8, 9, 10, 12)]
+    + [y * 100 + m for y in range(2017, 2022) for m in range(1, 13)]
+    + [202200 + m for m in (1, 5, 6, 7, 8, 9, 10, 11, 12)]
+    + [202300 + m for m in range(1, 7)]
+)
+assert len(TIC_MONTHS) == 102
+
+# The months whose placeholder training folders demo/data/train-monthly/ holds (what the demo can train next: the
+# months after its monthly chain, and 2023-01...2023-06 to continue a published 2022.pt month by month).
+DATA_MONTHS = [202001, 202002, 202003, 202004, 202005, 202006, 202301, 202302, 202303, 202304, 202305, 202306]
 
 # Tiny checkpoints: 1+1 layers, width 4 -> each file about 50 KB
 DEMO_CKPT_CONFIG = mc.TinyClipConfig(
@@ -86,14 +104,23 @@ class Run:
     # A method variant (another lr) continuing the same strategy: its exp names end in _{suffix}
     suffix: str = ""
     lr: float = BASE_LR
+    # A monthly step (contracts §1.7): the month it trains (YYYYMM); `year` is then that month's calendar year.
+    month: Optional[int] = None
+
+    @property
+    def step(self) -> int:
+        """The time step: the year, or the month (YYYYMM) of a monthly step."""
+        return self.month if self.month is not None else self.year
 
     @property
     def key(self) -> Tuple[str, int]:
-        """How a child names this run as its parent: (strategy, year), or (strategy_suffix, year) for a variant."""
-        return (f"{self.variant}_{self.suffix}" if self.suffix else self.variant, self.year)
+        """How a child names this run as its parent: (strategy, year or month); (strategy_suffix, year): a variant."""
+        return (f"{self.variant}_{self.suffix}" if self.suffix else self.variant, self.step)
 
     @property
     def exp_name(self) -> str:
+        if self.month is not None:  # src/plan/resumePlan.ts: datacomp_{scale}-{filtering}_{strategy}_m{YYYYMM}
+            return f"datacomp_medium-{FILTERING}_{self.variant}_m{self.month}"
         return f"datacomp_medium-{FILTERING}_{self.variant}_{self.year}" + (f"_{self.suffix}" if self.suffix else "")
 
     @property
@@ -102,6 +129,10 @@ class Run:
 
     @property
     def data_years(self) -> List[int]:
+        """The data folders, newest first: years, or for a monthly step its months (sequential: the month alone)."""
+        if self.month is not None:
+            assert self.variant == "sequential"
+            return [self.month]
         if self.year == 2016:
             return [2016, 2015, 2014]
         if self.variant == "cumulative":
@@ -128,6 +159,15 @@ RUNS: List[Run] = [
         ((0.10488, 0.25012), (0.11802, 0.27236), (0.12310, 0.28154)), 0.281, 0.201, suffix="lr1e4", lr=1e-4),
     Run("cumulative", 2018, ("cumulative_lr1e4", 2017), datetime(2025, 3, 5, 12, 30, 40), 18, 5.19, 4.74, 43.1,
         49.6, ((0.12876, 0.28902), (0.13904, 0.30688), (0.14398, 0.31512)), 0.293, 0.212, suffix="lr1e4", lr=1e-4),
+    # A short sequential monthly chain branched off the cumulative 2019 step (contracts §1.7, our reading of "the same
+    # commands" for months): 2020-01, 2020-02, 2020-03, each --new_run --warmup 0 --resume the step before, on that
+    # month's folder alone, with the scale's step budget. 2020-03 is not evaluated yet.
+    Run("sequential", 2020, ("cumulative", 2019), datetime(2025, 3, 6, 9, 5, 33), 19, 4.63, 4.44, 61.8, 63.9,
+        ((0.16214, 0.34388), (0.16702, 0.35106), (0.16988, 0.35612)), 0.306, 0.222, month=202001),
+    Run("sequential", 2020, ("sequential", 202001), datetime(2025, 3, 6, 10, 4, 18), 20, 4.55, 4.37, 63.9, 65.7,
+        ((0.16594, 0.35020), (0.16876, 0.35388), (0.17046, 0.35702)), 0.308, 0.223, month=202002),
+    Run("sequential", 2020, ("sequential", 202002), datetime(2025, 3, 6, 11, 2, 51), 21, 4.49, 4.31, 65.7, 67.3,
+        ((0.16642, 0.35112), (0.16930, 0.35490), (0.17108, 0.35796)), 0.310, 0.224, month=202003, evaluated=False),
 ]
 RUN_BY_KEY: Dict[Tuple[str, int], Run] = {r.key: r for r in RUNS}
 
@@ -140,13 +180,18 @@ def latest_ckpt_abs(run: Run) -> str:
     return f"{run_dir_abs(run)}/checkpoints/epoch_latest.pt"
 
 
+def data_root(run: Run) -> str:
+    return DATA_ROOT if run.month is None else MONTHLY_DATA_ROOT
+
+
 def data_dir_arg(run: Run) -> str:
-    return "::".join(f"{DATA_ROOT}/{y}/" for y in run.data_years)
+    return "::".join(f"{data_root(run)}/{y}/" for y in run.data_years)
 
 
 def train_data(run: Run) -> str:
     # datacomp train.py get_input_shards: "{dir}/{00000000..N}.tar" per directory, joined with ::
-    return "::".join(f"{DATA_ROOT}/{y}/{{{0:08d}..{SHARDS[y] - 1:08d}}}.tar" for y in run.data_years)
+    shards = SHARDS if run.month is None else MONTH_SHARDS
+    return "::".join(f"{data_root(run)}/{y}/{{{0:08d}..{shards[y] - 1:08d}}}.tar" for y in run.data_years)
 
 
 # ---------------------------------------------------------------------------------------
@@ -515,33 +560,114 @@ def temporal_factor(run: Run, eval_year: int, kind: str) -> float:
     return 1 - 0.02 - per * g
 
 
+def dcnet_metrics(rng: random.Random, acc1_true: float, n: int) -> Dict[str, float]:
+    k1 = round(acc1_true * n)
+    k5 = round((1 - (1 - acc1_true) ** 2.4) * n)
+    mpcr = k1 / n * (0.965 + 0.02 * rng.random())
+    metrics = {"acc1": k1 / n, "acc5": k5 / n, "mean_per_class_recall": mpcr}
+    metrics["main_metric"] = metrics["acc1"]
+    return metrics
+
+
+def retrieval_metrics(rng: random.Random, m: float, n: int) -> Dict[str, float]:
+    d = m * (0.025 + 0.02 * rng.random())
+    r1_img, r1_txt = m - d, m + d
+    metrics = {}
+    for k, e in ((1, 1.0), (5, 2.3), (10, 3.1)):
+        metrics[f"image_retrieval_recall@{k}"] = f32(round((1 - (1 - r1_img) ** e) * n) / n)
+        metrics[f"text_retrieval_recall@{k}"] = f32(round((1 - (1 - r1_txt) ** e) * n) / n)
+    metrics["mean_recall@1"] = 0.5 * (metrics["text_retrieval_recall@1"] + metrics["image_retrieval_recall@1"])
+    metrics["main_metric"] = metrics["mean_recall@1"]
+    return metrics
+
+
+def eval_record(key: str, dataset: str, metrics: Dict[str, float]) -> str:
+    return json.dumps({"key": key, "dataset": dataset, "metrics": metrics})
+
+
 def eval_lines(run: Run) -> List[str]:
+    if run.month is not None:
+        return monthly_eval_lines(run)
     rng = random.Random(run.seed + 1000)
     lines = []
     for y in EVAL_YEARS:  # tasklist.yml order: datacompnet keys sort before retrieval keys
         acc1_true = run.dcnet_base * temporal_factor(run, y, "dcnet") + rng.uniform(-0.0015, 0.0015)
-        n = DCNET_N[y]
-        k1 = round(acc1_true * n)
-        k5 = round((1 - (1 - acc1_true) ** 2.4) * n)
-        mpcr = k1 / n * (0.965 + 0.02 * rng.random())
-        metrics = {"acc1": k1 / n, "acc5": k5 / n, "mean_per_class_recall": mpcr}
-        metrics["main_metric"] = metrics["acc1"]
-        lines.append(json.dumps({"key": f"tic/datacomp/datacompnet/yearly/{y}",
-                                 "dataset": f"TiC-DataCompNet-Yearly-{y}", "metrics": metrics}))
+        lines.append(eval_record(f"tic/datacomp/datacompnet/yearly/{y}", f"TiC-DataCompNet-Yearly-{y}",
+                                 dcnet_metrics(rng, acc1_true, DCNET_N[y])))
     for y in EVAL_YEARS:
         m = run.retr_base * temporal_factor(run, y, "retrieval") + rng.uniform(-0.003, 0.003)
-        n = RETR_N[y]
-        d = m * (0.025 + 0.02 * rng.random())
-        r1_img, r1_txt = m - d, m + d
-        metrics = {}
-        for k, e in ((1, 1.0), (5, 2.3), (10, 3.1)):
-            metrics[f"image_retrieval_recall@{k}"] = f32(round((1 - (1 - r1_img) ** e) * n) / n)
-            metrics[f"text_retrieval_recall@{k}"] = f32(round((1 - (1 - r1_txt) ** e) * n) / n)
-        metrics["mean_recall@1"] = 0.5 * (metrics["text_retrieval_recall@1"] + metrics["image_retrieval_recall@1"])
-        metrics["main_metric"] = metrics["mean_recall@1"]
-        lines.append(json.dumps({"key": f"tic/datacomp/retrieval/yearly/{y}",
-                                 "dataset": f"TiC-DataComp-Retrieval-Yearly-{y}", "metrics": metrics}))
+        lines.append(eval_record(f"tic/datacomp/retrieval/yearly/{y}", f"TiC-DataComp-Retrieval-Yearly-{y}",
+                                 retrieval_metrics(rng, m, RETR_N[y])))
     return lines
+
+
+# The monthly eval sets are small: a few hundred image-text pairs (retrieval) and a few thousand images (DataCompNet)
+# a month, fewer before 2017. Sizes and a per-month difficulty are fixed per month, the same for every model.
+def month_set(month: int) -> Tuple[int, int, float, float]:
+    rng = random.Random(month * 7 + 3)
+    early = month < 201701
+    retr_n = rng.randint(250, 450) if early else rng.randint(600, 1000)
+    dcnet_n = rng.randint(900, 1800) if early else rng.randint(2500, 4200)
+    return retr_n, dcnet_n, rng.uniform(-0.005, 0.005), rng.uniform(-0.0025, 0.0025)
+
+
+def monthly_steps_before(run: Run) -> int:
+    """How many sequential monthly steps this model has trained (1 for the first month after its yearly parent)."""
+    k = 0
+    r: Optional[Run] = run
+    while r is not None and r.month is not None:
+        k += 1
+        r = RUN_BY_KEY[r.parent] if r.parent else None
+    return k
+
+
+def monthly_temporal_factor(run: Run, eval_month: int, kind: str) -> float:
+    assert run.month is not None
+    gap = (eval_month // 100 * 12 + eval_month % 100) - (run.month // 100 * 12 + run.month % 100)  # months
+    g = abs(gap) / 12.0  # in years
+    # the month it just trained on, and its neighbours, gain most
+    near = (0.045 if kind == "retrieval" else 0.03) * math.exp(-abs(gap) / 1.5)
+    if gap > 0:  # forward transfer: later months are harder
+        per, quad = (0.04, 0.002) if kind == "retrieval" else (0.018, 0.001)
+        return 1 + near - per * g - quad * g * g
+    if gap == 0:
+        return 1 + near
+    # backward: the cumulative 2019 parent kept older years well; each sequential month forgets a little more
+    per, forget = (0.014, 0.015) if kind == "retrieval" else (0.006, 0.008)
+    return 1 + near - per * g - forget * monthly_steps_before(run)
+
+
+def monthly_eval_lines(run: Run) -> List[str]:
+    """Evaluated on the monthly tasks only (generate_tasklist.py --eval-tasks retrieval/monthly,datacompnet/monthly)."""
+    rng = random.Random(run.seed + 2000)
+    lines = []
+    for mo in TIC_MONTHS:  # sorted keys: datacompnet before retrieval
+        _, n, _, hard = month_set(mo)
+        acc1_true = run.dcnet_base * monthly_temporal_factor(run, mo, "dcnet") + hard + rng.uniform(-0.0015, 0.0015)
+        lines.append(eval_record(f"tic/datacomp/datacompnet/monthly/{mo}", f"TiC-DataCompNet-Monthly-{mo}",
+                                 dcnet_metrics(rng, acc1_true, n)))
+    for mo in TIC_MONTHS:
+        n, _, hard, _ = month_set(mo)
+        m = run.retr_base * monthly_temporal_factor(run, mo, "retrieval") + hard + rng.uniform(-0.003, 0.003)
+        lines.append(eval_record(f"tic/datacomp/retrieval/monthly/{mo}", f"TiC-DataComp-Retrieval-Monthly-{mo}",
+                                 retrieval_metrics(rng, m, n)))
+    return lines
+
+
+def write_month_shards() -> None:
+    """Placeholder shards demo/data/train-monthly/{YYYYMM}/00000000.tar, like demo/data/train/{YEAR}/ (one caption)."""
+    import io
+    import tarfile
+
+    root = os.path.join(HERE, "data", "train-monthly")
+    shutil.rmtree(root, ignore_errors=True)
+    for mo in DATA_MONTHS:
+        os.makedirs(os.path.join(root, str(mo)))
+        body = f"a sample caption from {mo // 100}-{mo % 100:02d}\n".encode()
+        info = tarfile.TarInfo(f"{mo}0000000.txt")
+        info.size, info.mtime, info.mode = len(body), 0, 0o644
+        with tarfile.open(os.path.join(root, str(mo), "00000000.tar"), "w", format=tarfile.PAX_FORMAT) as tar:
+            tar.addfile(info, io.BytesIO(body))
 
 
 def tasklist_yaml() -> str:
@@ -560,8 +686,8 @@ README = """# TiC Studio demo workspace
 **All numbers in this folder are sample data generated by `generate.py`. They are not real
 training or evaluation results.** Losses, learning rates, timings, ImageNet zero-shot
 accuracies and TiC retrieval / DataCompNet scores were made up to look plausible (each model
-is best near its own training year, future years are lower, cumulative keeps older years
-better than sequential).
+is best near its own training year or month, future years are lower, cumulative keeps older
+years better than sequential).
 
 The tree mimics an `apple/ml-tic-clip` checkout after running the TiC-DataComp medium
 (`tic_medium`, ViT-B-32, basic filtering) scripts, so TiC Studio has something to show
@@ -592,6 +718,16 @@ Training steps (`exp_name = datacomp_medium-basic_<strategy>_<year>`, a method v
 | datacomp_medium-basic_cumulative_2017_lr1e4 | cumulative_2016 (lr 1e-4: a variant, the chain forks) | 2017 ... 2014 |
 | datacomp_medium-basic_cumulative_2018_lr1e4 | cumulative_2017_lr1e4 | 2018 ... 2014 |
 
+A short **monthly** chain branched off the cumulative 2019 step (`exp_name =
+datacomp_medium-basic_sequential_m<YYYYMM>`, sequential: one month's folder
+`/home/demo/data/tic-datacomp-monthly/train/<YYYYMM>/` each):
+
+| exp_name | resumes from (`--new_run --warmup 0 --resume`) | data month | evaluated on |
+|---|---|---|---|
+| datacomp_medium-basic_sequential_m202001 | cumulative_2019 (the yearly step it branches off) | 2020-01 | the 102 monthly tasks |
+| datacomp_medium-basic_sequential_m202002 | sequential_m202001 | 2020-02 | the 102 monthly tasks |
+| datacomp_medium-basic_sequential_m202003 | sequential_m202002 | 2020-03 | **not evaluated yet** |
+
 Notes:
 
 * Absolute paths inside logs, `params.txt` and `info.pkl` start with `/home/demo/ml-tic-clip/`,
@@ -604,6 +740,16 @@ Notes:
   `map_location='cpu'`). To keep the demo small the model inside is a **tiny** CLIP with the real
   OpenCLIP key names (width 4, 1 vision + 1 text layer, patch 4, image 8, context 16, vocab 32,
   embed dim 4), not a real ViT-B-32; `params.txt` still says ViT-B-32.
+* The monthly steps follow TiC Studio's reading of the TIC README's "the same commands" for
+  months: each continues the step before with a fresh optimizer and schedule and gets the same
+  `tic_medium` budget as a yearly step (5 epochs of 3,686,400 samples). Their losses continue
+  from where the 2019 step ended. Their evaluations hold the monthly TiC tasks only
+  (`tic/datacomp/{datacompnet,retrieval}/monthly/<YYYYMM>`, all 102 months from 2014-03 to
+  2023-06, gaps included): best on their own month, lower for later months, and older months a
+  little lower with every sequential month.
+* `data/` holds placeholder shards (one caption each) so that the simulated runs pass the
+  pre-launch checks: years under `data/train/`, and the months 2020-01...2020-06 and
+  2023-01...2023-06 under `data/train-monthly/` (see `data/README.md`).
 * `info.pkl` pickles `pathlib.PosixPath` objects, as datacomp's train.py does.
 
 Regenerate with `/usr/bin/python3 demo/generate.py` (needs torch and numpy).
@@ -626,6 +772,7 @@ def main() -> int:
     with open(os.path.join(dc, "tasklist.yml"), "w") as f:
         f.write(tasklist_yaml())
 
+    write_month_shards()
     for run in RUNS:
         rdir = os.path.join(dc, "results", run.exp_name)
         cdir = os.path.join(rdir, "checkpoints")
