@@ -3,6 +3,7 @@ import { buildChainResults, type ChainResults } from '../workspace/chainResults'
 import { familySpec, resultFamilies, type ResultsMatrix } from '../results/resultsMatrix';
 import { defaultFirstStepMode, isFirstStepMode, type TransferSummary } from '../results/transferSummary';
 import { cliChains } from './common/cliWorkspace';
+import { formatTimeStep } from '../tic/ticTimeStep';
 import { UsageError, type CliIo } from './common/cliIo';
 import { table } from './common/table';
 
@@ -20,13 +21,19 @@ read), or, when no checkout is found there, a results folder searched two levels
 evaluate.py outputs. A chain is one lineage of checkpoints (each step started from the one before it, as its
 params.txt resume says); where a step has several children the chain forks into variants, each listed with its
 own steps and cells, named by .tic-studio/variants.json, the exp names' suffix or the hyperparameters it changes.
+A monthly chain (steps trained on month folders, branched off a yearly step) has month rows and the 102 eval
+months 2014-03…2023-06 as columns (monthly tasks); the table shows its yearly roll-up (the mean of each eval
+year's months), --json both.
   --first-step merge|separate  merge (default): eval years 2014–2016 averaged into one 2016 column, the 7×7 matrix
                                of the paper's protocol; separate: 9 columns, 2014 and 2015 backward for step 2016
   --metric NAME   the matrix to show (default: ${mainMetrics.join(' and ')}); one of
                   ${knownMetrics.join(', ')}. With --json, keeps only that metric's matrix and transfer
   --json          {root, firstStep, chains: [{key, variant, label, lineage, forkedFrom: {chain, year} | null,
-                  strategy, scale, filtering, steps, matrices: [{family, metric, rows, columns, values, evalDirs}],
-                  transfer: [{family, metric, id, backward, forward, cells, perStep}], imagenet, otherTasks}],
+                  timescale: yearly|monthly, branch: {year, chain, expName, published} | null, strategy, scale,
+                  filtering, steps, matrices: [{family, metric, timescale, rows, columns, values, evalDirs}],
+                  transfer: [{family, metric, id, backward, forward, cells, perStep}], rollup (monthly: the
+                  matrices by eval year), imagenet, otherTasks}]; a monthly chain's steps, rows and columns are
+                  YYYYMM numbers,
                   problems: [{dir, message}]}: fractions as written, null for every missing cell; problems: files
                   that are there but could not be read, and lineages that could not be followed`;
 
@@ -69,6 +76,7 @@ function onlyMetric(chain: ChainResults, metric: string): ChainResults {
     ...chain,
     matrices: chain.matrices.filter((m) => m.metric === metric),
     transfer: chain.transfer.filter((t) => t.metric === metric),
+    rollup: chain.rollup.filter((m) => m.metric === metric),
   };
 }
 
@@ -88,15 +96,22 @@ function describeChain(chain: ChainResults, chains: readonly ChainResults[], met
   const out: string[] = [
     `${chain.label} (${chain.strategy}): ${trained} of ${chain.steps.length} step(s) trained, ${evaluated} evaluated`,
   ];
+  if (chain.branch !== null) {
+    const from =
+      chain.branch.published !== null
+        ? `the published ${chain.branch.published} ${chain.branch.year}`
+        : `${chain.branch.expName ?? `the ${chain.branch.year} step`}${chain.branch.chain !== null ? ` (${labelOf(chains, chain.branch.chain)})` : ''}`;
+    out.push(`  monthly: branched off ${from}`);
+  }
   if (chain.forkedFrom !== null) {
     out.push(
-      `  a variant: shares the steps up to ${chain.forkedFrom.year} with ${labelOf(chains, chain.forkedFrom.chain)}`,
+      `  a variant: shares the steps up to ${formatTimeStep(chain.forkedFrom.year)} with ${labelOf(chains, chain.forkedFrom.chain)}`,
     );
   }
   if (chain.lineage.length > 0) out.push(`  lineage: ${chain.lineage.join(' → ')}`);
   const shown = metric === undefined ? mainMetrics : [metric];
   for (const name of shown) {
-    const matrix = chain.matrices.find((m) => m.metric === name);
+    const matrix = (chain.timescale === 'monthly' ? chain.rollup : chain.matrices).find((m) => m.metric === name);
     out.push('');
     if (!matrix) {
       out.push(`${name}: no values in this chain's eval results.`);
@@ -106,9 +121,11 @@ function describeChain(chain: ChainResults, chains: readonly ChainResults[], met
   }
   out.push('');
   out.push(
-    chain.firstStep === 'merge'
-      ? 'Transfer, % (eval years 2014–2016 averaged into one 2016 column; cell means over the matrix):'
-      : 'Transfer, % (9 eval columns; 2014 and 2015 are backward for step 2016; cell means over the matrix):',
+    chain.timescale === 'monthly'
+      ? "Transfer, % (month × month: ID is the step's own month, backward the months before it; cell means):"
+      : chain.firstStep === 'merge'
+        ? 'Transfer, % (eval years 2014–2016 averaged into one 2016 column; cell means over the matrix):'
+        : 'Transfer, % (9 eval columns; 2014 and 2015 are backward for step 2016; cell means over the matrix):',
   );
   out.push(describeTransfer(chain.transfer).trimEnd());
   if (chain.imagenet.length > 0) {
@@ -118,7 +135,7 @@ function describeChain(chain: ChainResults, chains: readonly ChainResults[], met
       table(
         ['step', 'top1', 'top5', 'epoch', 'from'],
         chain.imagenet.map((r) => [
-          String(r.year),
+          formatTimeStep(r.year),
           percent(r.top1),
           percent(r.top5),
           r.epoch === null ? '' : String(r.epoch),
@@ -134,7 +151,7 @@ function describeChain(chain: ChainResults, chains: readonly ChainResults[], met
     out.push(
       table(
         ['task', 'step', 'main'],
-        chain.otherTasks.map((t) => [t.key, String(t.year), percent(t.mainMetric)]),
+        chain.otherTasks.map((t) => [t.key, formatTimeStep(t.year), percent(t.mainMetric)]),
         new Set([2]),
       ).trimEnd(),
     );
@@ -143,7 +160,10 @@ function describeChain(chain: ChainResults, chains: readonly ChainResults[], met
 }
 
 function describeMatrix(chain: ChainResults, matrix: ResultsMatrix): string {
-  const title = `${familySpec(matrix.family).label} ${matrix.metric}, % (rows: training step, columns: eval year)`;
+  const title =
+    chain.timescale === 'monthly'
+      ? `${familySpec(matrix.family).label} ${matrix.metric}, % (rows: training month, columns: eval year, the mean of its months; the month × month matrix: --json)`
+      : `${familySpec(matrix.family).label} ${matrix.metric}, % (rows: training step, columns: eval year)`;
   const rows = matrix.rows.map((year, r) => {
     const step = chain.steps[r];
     const note =
@@ -158,7 +178,7 @@ function describeMatrix(chain: ChainResults, matrix: ResultsMatrix): string {
               : step.inherited
                 ? `before the fork (${step.expName ?? ''})`
                 : '';
-    return [String(year), ...(matrix.values[r] ?? []).map(percent), note];
+    return [formatTimeStep(year), ...(matrix.values[r] ?? []).map(percent), note];
   });
   const right = new Set(matrix.columns.map((_, i) => i + 1));
   return `${title}\n${table(['step', ...matrix.columns.map(String), 'note'], rows, right).trimEnd()}`;

@@ -1,5 +1,7 @@
 import { firstDataYear, lastDataYear } from '../tic/ticTimeline';
 import { latestEvalRecords, type EvalRecord } from '../formats/evalResultsJsonl';
+import { ticMonths, yearOfMonth } from '../tic/ticMonths';
+import type { TicTimescale } from '../tic/ticTimeStep';
 
 /**
  * The training-step × eval-year matrix of one chain (contracts §3.6): no upstream code builds it, so it is
@@ -10,6 +12,10 @@ import { latestEvalRecords, type EvalRecord } from '../formats/evalResultsJsonl'
  * no eval for that step, no record for that year, the metric absent, Python's `None`, or a non-finite number
  * (NaN/Infinity from a diverged model, which `parsePythonJson` keeps as numbers) — averaging NaN into the transfer
  * means would poison them, and 0 would read as a real, terrible score.
+ *
+ * A monthly chain's matrix (contracts §3.6) has its months as rows and the 102 eval months of the monthly tasks
+ * (`tic/datacomp/{family}/monthly/YYYYMM`, §3.4) as columns; its yearly roll-up (yearlyRollup) averages the months
+ * of each eval year, so it can sit next to a yearly chain's matrix.
  */
 export type ResultFamily = 'retrieval' | 'datacompnet';
 
@@ -61,9 +67,11 @@ export interface ResultsMatrix {
   readonly metric: string;
   /** Whether `metric` is the family's main metric. */
   readonly main: boolean;
-  /** Training step years, in the chain's order. */
+  /** The columns' timescale: eval years, or eval months (`YYYYMM`) for a monthly chain's matrix. */
+  readonly timescale: TicTimescale;
+  /** Training steps in the chain's order: years, or months (`YYYYMM`) for a monthly chain. */
   readonly rows: readonly number[];
-  /** Eval years, 2014…2022. */
+  /** Eval years 2014…2022; eval months 201403…202306 (the 102 TiC months); a roll-up's eval years 2014…2023. */
   readonly columns: readonly number[];
   /** `values[row][column]`: a fraction, or null when missing (never 0, never NaN). */
   readonly values: readonly (readonly (number | null)[])[];
@@ -79,21 +87,24 @@ export function familySpec(family: ResultFamily): ResultFamilySpec {
 }
 
 /**
- * One matrix. Only yearly `tic/datacomp/{family}/yearly/YYYY` records count; monthly keys, other TiC datasets and
- * stock DataComp tasks are ignored here, as are years outside 2014…2022. For the family's main metric a record
- * without the named metric falls back to its `main_metric` (which evaluate.py sets to that metric, §3.4).
+ * One matrix. Only `tic/datacomp/{family}/yearly/YYYY` records count (for `monthly`:
+ * `tic/datacomp/{family}/monthly/YYYYMM`); the other timescale's keys, other TiC datasets and stock DataComp tasks
+ * are ignored here, as are periods outside the columns. For the family's main metric a record without the named
+ * metric falls back to its `main_metric` (which evaluate.py sets to that metric, §3.4).
  */
 export function buildResultsMatrix(
   rows: readonly MatrixRowInput[],
   family: ResultFamily,
   metric: string,
+  timescale: TicTimescale = 'yearly',
 ): ResultsMatrix {
   const main = familySpec(family).metrics[0] === metric;
+  const columns = timescale === 'monthly' ? ticMonths : evalYears;
   let cells = 0;
   const values = rows.map((row) => {
-    const out: (number | null)[] = evalYears.map(() => null);
-    for (const record of yearlyRecords(row.records, family)) {
-      const column = evalYears.indexOf(record.task!.year);
+    const out: (number | null)[] = columns.map(() => null);
+    for (const record of recordsOf(row.records, family, timescale)) {
+      const column = columns.indexOf(Number(record.task!.period));
       if (column < 0) continue;
       const value = cellValue(record, metric, main);
       out[column] = value;
@@ -105,8 +116,9 @@ export function buildResultsMatrix(
     family,
     metric,
     main,
+    timescale,
     rows: rows.map((r) => r.year),
-    columns: [...evalYears],
+    columns: [...columns],
     values,
     evalDirs: rows.map((r) => r.evalDir),
     cells,
@@ -117,11 +129,14 @@ export function buildResultsMatrix(
  * Every matrix worth showing: the main metric of each family always (all-null when nothing was evaluated, so a
  * view has its grid), the other metrics only when at least one cell holds a value. In `resultFamilies` order.
  */
-export function buildResultsMatrices(rows: readonly MatrixRowInput[]): ResultsMatrix[] {
+export function buildResultsMatrices(
+  rows: readonly MatrixRowInput[],
+  timescale: TicTimescale = 'yearly',
+): ResultsMatrix[] {
   const out: ResultsMatrix[] = [];
   for (const spec of resultFamilies) {
     for (const metric of spec.metrics) {
-      const matrix = buildResultsMatrix(rows, spec.family, metric);
+      const matrix = buildResultsMatrix(rows, spec.family, metric, timescale);
       if (matrix.main || matrix.cells > 0) out.push(matrix);
     }
   }
@@ -133,10 +148,36 @@ export function finiteOrNull(value: number | null | undefined): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-function yearlyRecords(records: readonly EvalRecord[], family: ResultFamily): EvalRecord[] {
+/**
+ * The yearly roll-up of a monthly matrix: the same rows, one column per calendar year of the eval months
+ * (2014…2023), each cell the unweighted mean of that row's present months of the year (null when none is present).
+ */
+export function yearlyRollup(matrix: ResultsMatrix): ResultsMatrix {
+  const years = [...new Set(matrix.columns.map(yearOfMonth))];
+  let cells = 0;
+  const values = matrix.values.map((row) =>
+    years.map((year) => {
+      let sum = 0;
+      let count = 0;
+      matrix.columns.forEach((month, i) => {
+        const v = row[i] ?? null;
+        if (yearOfMonth(month) === year && v !== null) {
+          sum += v;
+          count++;
+        }
+      });
+      if (count === 0) return null;
+      cells++;
+      return sum / count;
+    }),
+  );
+  return { ...matrix, timescale: 'yearly', columns: years, values, cells };
+}
+
+function recordsOf(records: readonly EvalRecord[], family: ResultFamily, timescale: TicTimescale): EvalRecord[] {
   return latestEvalRecords(records).filter(
     (r) =>
-      r.task !== null && r.task.dataset === 'datacomp' && r.task.family === family && r.task.timescale === 'yearly',
+      r.task !== null && r.task.dataset === 'datacomp' && r.task.family === family && r.task.timescale === timescale,
   );
 }
 

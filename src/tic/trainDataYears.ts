@@ -1,3 +1,4 @@
+import { isTicMonth } from './ticMonths';
 import { firstDataYear } from './ticTimeline';
 
 /**
@@ -13,30 +14,49 @@ export interface DataYears {
   readonly filtering: string | null;
   /** Parts in which no year was found. */
   readonly partsWithoutYear: number;
+  /**
+   * Distinct TiC months (`YYYYMM`, contracts §3.4) in order of first appearance: the parts whose year segment is a
+   * month folder of the monthly layout (`…/train/201703/`, §4.3). Empty for yearly data.
+   */
+  readonly months: readonly number[];
+  /** Whether every part with a year names it by a month folder (monthly data), and at least one part does. */
+  readonly monthly: boolean;
 }
 
 export function dataYearsOf(value: string | null | undefined): DataYears {
   const years: number[] = [];
+  const months: number[] = [];
   let filtering: string | null = null;
   let partsWithoutYear = 0;
+  let yearParts = 0;
+  let monthParts = 0;
   if (value === null || value === undefined || value === '' || value === 'None') {
-    return { years, filtering, partsWithoutYear };
+    return { years, filtering, partsWithoutYear, months, monthly: false };
   }
   for (const part of value.split('::')) {
     if (part === '') continue;
     let year: number | null = null;
+    let month: number | null = null;
     for (const segment of part.split('/')) {
       const m = /^(20\d\d)(\d\d)?$/.exec(segment);
       if (m !== null) {
         const y = Number(m[1]);
-        if (y >= firstDataYear && y <= 2023) year = y;
+        if (y >= firstDataYear && y <= 2023) {
+          year = y;
+          month = m[2] !== undefined && isTicMonth(Number(segment)) ? Number(segment) : null;
+        }
       }
       filtering ??= filteringOfSegment(segment);
     }
     if (year === null) partsWithoutYear++;
-    else if (!years.includes(year)) years.push(year);
+    else {
+      yearParts++;
+      if (!years.includes(year)) years.push(year);
+      if (month !== null) monthParts++;
+      if (month !== null && !months.includes(month)) months.push(month);
+    }
   }
-  return { years, filtering, partsWithoutYear };
+  return { years, filtering, partsWithoutYear, months, monthly: yearParts > 0 && monthParts === yearParts };
 }
 
 function filteringOfSegment(segment: string): string | null {

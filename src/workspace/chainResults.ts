@@ -1,13 +1,20 @@
 import { join } from 'node:path';
 import { readUntrustedText, UntrustedFileError } from '../shared/untrustedFile';
-import type { ChainStep } from './chains';
+import type { ChainBranch, ChainStep } from './chains';
+import type { TicTimescale } from '../tic/ticTimeStep';
 import type { TicScale } from '../tic/ticScales';
 import type { TicStrategy } from '../tic/ticTimeline';
 import type { Workspace } from './workspaceScan';
 import { latestEvalRecords, type EvalRecord } from '../formats/evalResultsJsonl';
 import { resultFileLimits } from '../formats/resultFileLimits';
 import { parseResultsJsonl, type ResultsEpochHints } from '../formats/resultsJsonl';
-import { buildResultsMatrices, finiteOrNull, type MatrixRowInput, type ResultsMatrix } from '../results/resultsMatrix';
+import {
+  buildResultsMatrices,
+  finiteOrNull,
+  yearlyRollup,
+  type MatrixRowInput,
+  type ResultsMatrix,
+} from '../results/resultsMatrix';
 import { defaultFirstStepMode, transferSummary, type TransferSummary } from '../results/transferSummary';
 import type { FirstStepMode } from '../tic/transferRegion';
 
@@ -21,6 +28,10 @@ export interface ChainResults {
   readonly lineage: readonly string[];
   /** The chain and year this variant leaves, null for a main lineage. */
   readonly forkedFrom: { readonly chain: string; readonly year: number } | null;
+  /** `monthly`: steps, rows and matrix columns are `YYYYMM` months (contracts §3.6). */
+  readonly timescale: TicTimescale;
+  /** A monthly chain's branch point: the yearly step (or published checkpoint) its first month resumed from. */
+  readonly branch: ChainBranch | null;
   readonly strategy: TicStrategy;
   readonly scale: TicScale | null;
   readonly filtering: string | null;
@@ -30,6 +41,8 @@ export interface ChainResults {
   readonly matrices: readonly ResultsMatrix[];
   /** One per matrix, in the same order. */
   readonly transfer: readonly TransferSummary[];
+  /** A monthly chain's matrices rolled up to eval years (one per matrix, same order); empty for a yearly chain. */
+  readonly rollup: readonly ResultsMatrix[];
   /** Per step, the training-time zero-shot (results.jsonl) and/or evaluate.py's `imagenet1k`, in step order. */
   readonly imagenet: readonly ImageNetResult[];
   /** Stock DataComp (and other non-TiC-DataComp) tasks found in the steps' eval results, by key then step. */
@@ -42,6 +55,7 @@ export interface ChainResults {
 }
 
 export interface ChainResultsStep {
+  /** The step: a year, or a `YYYYMM` month in a monthly chain. */
   readonly year: number;
   /** The step's experiment dir, null for a step not trained (yet). */
   readonly experiment: string | null;
@@ -88,7 +102,9 @@ export interface ChainResultsOptions {
 }
 
 /**
- * The results of every chain of a scanned workspace, in the workspace's chain order. Reads each step's
+ * The results of every chain of a scanned workspace, in the workspace's chain order, the monthly chains after the
+ * yearly ones (their matrices month × month, contracts §3.6; their transfer regions compare months, and the
+ * first-step merge does not apply to them). Reads each step's
  * `checkpoints/results.jsonl` (small); everything else comes from the scan. A step without an experiment or an
  * eval gives an all-null row.
  */
@@ -118,13 +134,15 @@ export async function buildChainResults(
   };
 
   return Promise.all(
-    workspace.chains.map(async (chain) => {
+    [...workspace.chains, ...workspace.monthlyChains].map(async (chain) => {
       const rows = chain.steps.map((step): MatrixRowInput & { latest: EvalRecord[] } => {
         const evalDir = step.eval?.dir ?? null;
         const records = evalDir === null ? [] : (evalRecords.get(evalDir) ?? []);
         return { year: step.year, evalDir, records, latest: latestEvalRecords(records) };
       });
-      const matrices = buildResultsMatrices(rows);
+      const monthly = chain.timescale === 'monthly';
+      const matrices = buildResultsMatrices(rows, chain.timescale);
+      const chainFirstStep: FirstStepMode = monthly ? 'separate' : firstStep;
       const training = await Promise.all(chain.steps.map(readZeroShot));
       const problems = new Set<string>();
       for (const step of chain.steps) {
@@ -155,13 +173,16 @@ export async function buildChainResults(
         label: chain.label,
         lineage: chain.lineage,
         forkedFrom: chain.forkedFrom,
+        timescale: chain.timescale,
+        branch: chain.branch,
         strategy: chain.strategy,
         scale: chain.scale,
         filtering: chain.filtering,
-        firstStep,
+        firstStep: chainFirstStep,
         steps: chain.steps.map((s, i) => stepSummary(s, rows[i]!.evalDir)),
         matrices,
-        transfer: matrices.map((m) => transferSummary(m, { firstStep })),
+        transfer: matrices.map((m) => transferSummary(m, { firstStep: chainFirstStep })),
+        rollup: monthly ? matrices.map(yearlyRollup) : [],
         imagenet,
         otherTasks: otherTasks(rows),
         problems: [...problems],

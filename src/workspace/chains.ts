@@ -5,6 +5,8 @@ import type { ResumeReference } from '../formats/resumeReference';
 import type { RunStatus } from './runStatus';
 import type { TicScale } from '../tic/ticScales';
 import { firstStepYear, trainingStepYears, type TicStrategy } from '../tic/ticTimeline';
+import type { TicTimescale } from '../tic/ticTimeStep';
+import { previousMonth, ticMonths } from '../tic/ticMonths';
 import { lineagePaths, type LineagePath, type StepSeed } from './chainPaths';
 import { buildLineage, type LineageParent, type LineageProblem, type LineageRoot } from './lineage';
 import { nameVariant, paramsDifference } from './variantNames';
@@ -19,6 +21,11 @@ export type { LineageRoot } from './lineage';
  * the fork appear in every variant's `steps` (so its matrices are its own lineage's) and are marked `inherited` in
  * all but the first (main) variant. Both continual chains start from the same 2016 model (§1.7): a step taken from
  * the sibling strategy's experiments is marked `shared`.
+ *
+ * A **monthly chain** (`timescale: 'monthly'`, contracts §1.8) is the lineage of monthly steps branched off a yearly
+ * step or a published checkpoint (`branch`): its steps are months (`year` holds `YYYYMM`), every TiC month from its
+ * first to its last, empty where nothing was trained; the yearly steps it stands on are not among them. Monthly
+ * chains are listed apart (`ChainModel.monthlyChains`), so what reads years keeps reading only years.
  */
 export interface Chain {
   /**
@@ -26,9 +33,19 @@ export interface Chain {
    * other variants `{group}@{the exp name of its first own step}` (stable while the chain grows).
    */
   readonly key: string;
-  /** `tic_medium/basic/cumulative` (`unknown` for an unknown scale or filtering): the chains of one method. */
+  /**
+   * `tic_medium/basic/cumulative` (`unknown` for an unknown scale or filtering): the chains of one method; monthly
+   * chains' groups end `/monthly`.
+   */
   readonly group: string;
   readonly strategy: TicStrategy;
+  /** Yearly steps, or monthly ones (then each step's `year` is a `YYYYMM` month). */
+  readonly timescale: TicTimescale;
+  /**
+   * For a monthly chain: the yearly step it branched off: the experiment (and the yearly chain holding it, when one
+   * does), or the published checkpoint (`published`: its repo). Null for yearly chains and unknown branches.
+   */
+  readonly branch: ChainBranch | null;
   readonly scale: TicScale | null;
   readonly filtering: string | null;
   /** The variant's name; null while its group has only this chain (nothing to tell apart). */
@@ -48,6 +65,13 @@ export interface Chain {
   readonly steps: readonly ChainStep[];
   /** The latest year with an experiment; the next step trains lastYear + 1. */
   readonly lastYear: number | null;
+}
+
+export interface ChainBranch {
+  readonly year: number;
+  readonly chain: string | null;
+  readonly expName: string | null;
+  readonly published: string | null;
 }
 
 /** A published checkpoint standing as a step of a lineage rooted at it. */
@@ -117,7 +141,10 @@ export interface Unchained {
 }
 
 export interface ChainModel {
+  /** The yearly chains. */
   readonly chains: readonly Chain[];
+  /** The monthly chains (steps are months). */
+  readonly monthlyChains: readonly Chain[];
   readonly unchained: readonly Unchained[];
   readonly evalMatches: readonly EvalMatch[];
   /** Lineages that could not be followed: a parent not in the workspace, a loop, two steps of one year. */
@@ -154,10 +181,17 @@ export function buildChains(
       unchained.push({ experiment: exp.dir, name: exp.name, reason: exp.unchainedReason ?? 'no chain rule fits' });
       continue;
     }
-    const key = chainKey(id.scale, id.filtering, id.strategy);
+    const key = groupKey(id.scale, id.filtering, id.strategy, id.timescale);
     let group = groups.get(key);
     if (!group) {
-      group = { key, strategy: id.strategy, scale: id.scale, filtering: id.filtering, members: [] };
+      group = {
+        key,
+        strategy: id.strategy,
+        timescale: id.timescale,
+        scale: id.scale,
+        filtering: id.filtering,
+        members: [],
+      };
       groups.set(key, group);
     }
     group.members.push(exp);
@@ -173,21 +207,31 @@ export function buildChains(
   const context: StepContext = { byDir, evalByExperiment, childrenOf, guessed };
 
   const chains: Chain[] = [];
-  for (const group of [...groups.values()].sort((a, b) => a.key.localeCompare(b.key))) {
+  const monthlyChains: Chain[] = [];
+  const sorted = [...groups.values()].sort((a, b) => a.key.localeCompare(b.key));
+  // Yearly chains first: a monthly chain's branch names the yearly chain holding its parent step.
+  const ordered = [
+    ...sorted.filter((g) => g.timescale === 'yearly'),
+    ...sorted.filter((g) => g.timescale === 'monthly'),
+  ];
+  for (const group of ordered) {
     const paths: LineagePath[] =
       group.strategy === 'oracle'
         ? oraclePaths(group.members)
         : lineagePaths({ members: group.members, parentOf, childrenOf, byDir, preferred: preferredFirst });
     const keys = paths.map((path, i) => pathKey(group, path, i));
-    const drafts = paths.map((_, i) => draftChain(group, paths, i, keys, context, problems));
-    chains.push(...nameVariants(drafts, options.variantNames ?? new Map()));
+    const drafts = paths.map((_, i) => draftChain(group, paths, i, keys, context, problems, chains));
+    (group.timescale === 'monthly' ? monthlyChains : chains).push(
+      ...nameVariants(drafts, options.variantNames ?? new Map()),
+    );
   }
-  return { chains, unchained, evalMatches, problems };
+  return { chains, monthlyChains, unchained, evalMatches, problems };
 }
 
 interface Group {
   readonly key: string;
   readonly strategy: TicStrategy;
+  readonly timescale: TicTimescale;
   readonly scale: TicScale | null;
   readonly filtering: string | null;
   readonly members: Experiment[];
@@ -208,6 +252,16 @@ interface Draft extends Omit<Chain, 'variant' | 'variantSource' | 'label'> {
 
 export function chainKey(scale: string | null, filtering: string | null, strategy: TicStrategy): string {
   return `${scale ?? 'unknown'}/${filtering ?? 'unknown'}/${strategy}`;
+}
+
+/** The group of a step: its chain key, with `/monthly` for monthly steps. */
+function groupKey(
+  scale: string | null,
+  filtering: string | null,
+  strategy: TicStrategy,
+  timescale: TicTimescale,
+): string {
+  return `${chainKey(scale, filtering, strategy)}${timescale === 'monthly' ? '/monthly' : ''}`;
 }
 
 /**
@@ -268,8 +322,16 @@ function placeUnknown(
       parentOf.set(exp.dir, { kind: 'scratch' });
       continue;
     }
-    const group = groups.get(chainKey(id.scale, id.filtering, id.strategy));
+    const group = groups.get(groupKey(id.scale, id.filtering, id.strategy, id.timescale));
     let pick: Experiment | undefined;
+    if (id.timescale === 'monthly') {
+      // The group's nearest earlier month; a first month without a readable lineage stays a root (branch unknown).
+      for (let month = previousMonth(id.year); month !== null && pick === undefined; month = previousMonth(month)) {
+        pick = [...(group?.members ?? []).filter((e) => e.identity!.year === month)].sort(mainFirst)[0];
+      }
+      if (pick !== undefined) parentOf.set(exp.dir, { kind: 'experiment', dir: pick.dir, matchedBy: 'name' });
+      continue;
+    }
     for (let year = id.year - 1; year >= firstStepYear && pick === undefined; year--) {
       let candidates = (group?.members ?? []).filter((e) => e.identity!.year === year);
       if (candidates.length === 0 && year === firstStepYear) {
@@ -327,10 +389,14 @@ function draftChain(
   keys: readonly string[],
   context: StepContext,
   problems: LineageProblem[],
+  yearlyChains: readonly Chain[],
 ): Draft {
-  const path = paths[index]!;
+  const full = paths[index]!;
+  const monthly = group.timescale === 'monthly';
+  const path = monthly ? monthlyPart(full) : full;
   const key = keys[index]!;
-  const forked = path.forkedFrom;
+  // Two monthly lineages that only share the yearly step they branched off are siblings, not a fork.
+  const forked = monthly && path.forkedFrom !== null && path.forkedFrom.year < 100000 ? null : path.forkedFrom;
 
   // One seed per year; a lineage that trains a year twice keeps the later step and says so.
   const byYear = new Map<number, { seed: StepSeed; inherited: boolean }>();
@@ -346,17 +412,21 @@ function draftChain(
     }
     byYear.set(year, { seed, inherited: forked !== null && i < path.firstOwn });
   });
-  const years = group.strategy === 'oracle' ? [...byYear.keys()].sort((a, b) => a - b) : [...trainingStepYears];
+  const present = [...byYear.keys()].sort((a, b) => a - b);
+  const years =
+    group.strategy === 'oracle'
+      ? present
+      : monthly
+        ? ticMonths.filter((m) => m >= present[0]! && m <= present[present.length - 1]!)
+        : [...trainingStepYears];
   const steps = years.map((year): ChainStep => {
     const entry = byYear.get(year);
     if (!entry) return emptyChainStep(year);
-    const previous = byYear.get(year - 1)?.seed;
-    const previousExp =
-      previous?.kind === 'node' ? previous.node.chosen : previous?.kind === 'foreign' ? previous.exp : null;
-    return stepOf(group, entry.seed, entry.inherited, previousExp, context);
+    const previousSeed = monthly ? full.seeds[full.seeds.indexOf(entry.seed) - 1] : byYear.get(year - 1)?.seed;
+    return stepOf(group, entry.seed, entry.inherited, previousSeed ?? null, context);
   });
   const own = path.seeds.slice(path.firstOwn).flatMap((s) => (s.kind === 'node' ? [s.node.chosen] : []));
-  const present = steps.filter((s) => s.experiment !== null);
+  const trained = steps.filter((s) => s.experiment !== null);
   const forkSiblingSeed =
     forked === null
       ? undefined
@@ -365,14 +435,16 @@ function draftChain(
     key,
     group: group.key,
     strategy: group.strategy,
+    timescale: group.timescale,
+    branch: monthly ? branchOf(full, yearlyChains) : null,
     scale: group.scale,
     filtering: group.filtering,
     forkedFrom: forked === null ? null : { chain: keys[forked.path]!, year: forked.year },
-    root: path.root,
-    lineage: path.seeds.map(seedName),
+    root: full.root,
+    lineage: full.seeds.map(seedName),
     guessed: steps.some((s) => s.byNameRules),
     steps,
-    lastYear: present.length === 0 ? null : present[present.length - 1]!.year,
+    lastYear: trained.length === 0 ? null : trained[trained.length - 1]!.year,
     ownExperiments: own,
     forkSibling: forkSiblingSeed?.kind === 'node' ? forkSiblingSeed.node.chosen : null,
   };
@@ -382,7 +454,7 @@ function stepOf(
   group: Group,
   seed: StepSeed,
   inherited: boolean,
-  previous: Experiment | null,
+  previousSeed: StepSeed | null,
   context: StepContext,
 ): ChainStep {
   if (seed.kind === 'published') {
@@ -396,6 +468,12 @@ function stepOf(
   const alternatives = seed.kind === 'node' ? seed.node.alternatives : [];
   const fromScratch = group.strategy === 'oracle' || exp.identity?.firstStep === true;
   const year = seedYear(seed);
+  const previous =
+    previousSeed?.kind === 'node'
+      ? previousSeed.node.chosen
+      : previousSeed?.kind === 'foreign'
+        ? previousSeed.exp
+        : null;
   return {
     year,
     experiment: exp.dir,
@@ -413,7 +491,9 @@ function stepOf(
       ? exp.origin === null
         ? null
         : false
-      : resumeMatches(exp.origin, previous, year - 1, group.filtering, group.strategy),
+      : group.timescale === 'monthly'
+        ? monthlyResumeMatches(exp.origin, previous, previousSeed?.kind === 'published' ? previousSeed.year : null)
+        : resumeMatches(exp.origin, previous, year - 1, group.filtering, group.strategy),
     alternatives: alternatives.map((e) => e.dir),
     children: [exp, ...alternatives].flatMap((e) => context.childrenOf.get(e.dir) ?? []),
   };
@@ -421,7 +501,8 @@ function stepOf(
 
 /**
  * Names the variants of one group: while it has one chain, none; else the user's name, else the exp names' suffix
- * (`…_2017_lr1e4` → `lr1e4`), else for the main lineage `baseline`, for a lineage on a published checkpoint
+ * (`…_2017_lr1e4` → `lr1e4`), else for a monthly chain where it branched off (`from 2019`, `from published 2022`),
+ * else for the main lineage `baseline`, for a lineage on a published checkpoint
  * `from published YEAR`, else the method keys its params.txt changes against the chain it forked from
  * (`lr 1e-4`), else `variant N`. Names are made unique within the group.
  */
@@ -440,6 +521,8 @@ function nameVariants(keyed: readonly Draft[], userNames: ReadonlyMap<string, st
     let source: Chain['variantSource'];
     if (user !== undefined) [variant, source] = [user, 'user'];
     else if (suffix !== null) [variant, source] = [suffix, 'suffix'];
+    else if (chain.branch !== null && chain.forkedFrom === null)
+      [variant, source] = [`from ${chain.branch.published !== null ? 'published ' : ''}${chain.branch.year}`, 'default'];
     else if (i === 0) [variant, source] = ['baseline', 'default'];
     else if (chain.root.kind === 'published' && chain.forkedFrom === null)
       [variant, source] = [`from published ${chain.root.year}`, 'default'];
@@ -498,6 +581,46 @@ function preferredFirst(a: Experiment, b: Experiment): number {
     (b.status.logModifiedMs ?? 0) - (a.status.logModifiedMs ?? 0) ||
     a.dir.localeCompare(b.dir)
   );
+}
+
+/**
+ * A monthly step continues the step before it in its lineage: the previous month, or for its first month the
+ * yearly experiment or published checkpoint it branched off.
+ */
+function monthlyResumeMatches(
+  ref: ResumeReference | null,
+  previous: Experiment | null,
+  publishedYear: number | null,
+): boolean {
+  if (ref === null) return false;
+  if (ref.huggingFace !== null) return publishedYear !== null && ref.huggingFace.year === publishedYear;
+  return previous !== null && ref.expName === previous.name;
+}
+
+/** A monthly path without the yearly steps it stands on (`firstOwn` and the fork re-indexed). */
+function monthlyPart(path: LineagePath): LineagePath {
+  const isMonth = (seed: StepSeed): boolean => seedYear(seed) >= 100000;
+  const seeds = path.seeds.filter(isMonth);
+  const firstOwn = path.seeds.slice(0, path.firstOwn).filter(isMonth).length;
+  return { ...path, seeds, firstOwn };
+}
+
+/** The yearly step a monthly path starts from: the last yearly seed before its first month. */
+function branchOf(path: LineagePath, yearlyChains: readonly Chain[]): ChainBranch | null {
+  const firstMonth = path.seeds.findIndex((seed) => seedYear(seed) >= 100000);
+  const seed = firstMonth > 0 ? path.seeds[firstMonth - 1]! : undefined;
+  if (seed === undefined) return null;
+  if (seed.kind === 'published') return { year: seed.year, chain: null, expName: null, published: seed.repo };
+  const exp = seed.kind === 'node' ? seed.node.chosen : seed.exp;
+  const holds = (c: Chain): boolean =>
+    c.steps.some((s) => s.experiment === exp.dir || s.alternatives.includes(exp.dir));
+  const owner = yearlyChains.find((c) => holds(c) && c.steps.every((s) => s.experiment !== exp.dir || !s.inherited));
+  return {
+    year: seedYear(seed),
+    chain: (owner ?? yearlyChains.find(holds))?.key ?? null,
+    expName: exp.name,
+    published: null,
+  };
 }
 
 function resumeMatches(

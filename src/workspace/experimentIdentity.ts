@@ -1,9 +1,11 @@
 import { paramFloat, paramInt, paramString, type ParamsFile } from '../formats/paramsText';
-import { dataYearsOf } from '../tic/trainDataYears';
+import { dataYearsOf, type DataYears } from '../tic/trainDataYears';
 import { parseResumeReference, type ResumeReference } from '../formats/resumeReference';
 import { isTicScale, ticScaleConfigs, ticScales, type TicScale } from '../tic/ticScales';
 import { firstDataYear, firstStepYear, lastDataYear, lastStepYear, type TicStrategy } from '../tic/ticTimeline';
 import type { TrainInfo } from '../formats/trainInfo';
+import { formatMonth, isTicMonth } from '../tic/ticMonths';
+import type { TicTimescale } from '../tic/ticTimeStep';
 
 /**
  * Which chain (strategy × filtering × scale) and which training step an experiment is.
@@ -30,9 +32,18 @@ import type { TrainInfo } from '../formats/trainInfo';
  * 4. **Filtering**: the name's `basic` / `bestpool` token; else the data paths' (`xlarge_basic_filter`); else unknown.
  *
  * A name year that disagrees with the data years is reported in `notes` and the data years win.
+ *
+ * **Monthly steps** (contracts §1.7, §4.3): when every data part is a month folder (`…/train/202001/`), the step is
+ * the newest month: one month → sequential (cumulative when the name says so: a cumulative chain branched with
+ * "months since the branch" trains one month first), several → cumulative; from scratch → unchained (TiC trains
+ * months only on top of a checkpoint). Without data paths, a name ending `_m{YYYYMM}` (what TiC Studio names them)
+ * with a strategy word. The identity's `year` is then the month, `YYYYMM`.
  */
 export interface ExperimentIdentity {
   readonly strategy: TicStrategy;
+  /** `yearly`, or `monthly` when the step trains a month (then `year` holds `YYYYMM`). */
+  readonly timescale: TicTimescale;
+  /** The training step: a year (2017), or for a monthly step the month (202001). */
   readonly year: number;
   /** The 2016 step (data 2014–2016): both continual strategies start from it. */
   readonly firstStep: boolean;
@@ -59,6 +70,11 @@ export function identifyExperiment(input: IdentityInput): IdentityResult {
   const trainData = params ? paramString(params, 'train_data') : undefined;
   const data = dataYearsOf(trainData ?? input.info?.dataDir ?? null);
   const resume: ResumeReference | null = params ? parseResumeReference(paramString(params, 'resume') ?? null) : null;
+
+  if (data.monthly || (data.years.length === 0 && fromName.month !== null)) {
+    const source = trainData ? 'params.txt train_data' : 'info.pkl data_dir';
+    return identifyMonthlyStep(input, data.monthly ? data : null, fromName, resume !== null, source);
+  }
 
   let strategy: TicStrategy;
   let year: number;
@@ -119,11 +135,61 @@ export function identifyExperiment(input: IdentityInput): IdentityResult {
   const scale = scaleOf(input, fromName.scaleWord, notes);
   const filtering = fromName.filtering ?? data.filtering;
   if (filtering === null) notes.push('filtering unknown (neither the name nor the data paths say basic or bestpool)');
-  return { ok: true, identity: { strategy, year, firstStep, scale, filtering, notes } };
+  return { ok: true, identity: { strategy, timescale: 'yearly', year, firstStep, scale, filtering, notes } };
+}
+
+function identifyMonthlyStep(
+  input: IdentityInput,
+  data: DataYears | null,
+  fromName: NameHints,
+  resumes: boolean,
+  source: string,
+): IdentityResult {
+  const notes: string[] = [];
+  const months = data?.months ?? [];
+  let strategy: TicStrategy;
+  let month: number;
+  if (months.length > 0) {
+    month = Math.max(...months);
+    if (!resumes) {
+      return { ok: false, reason: `trains months (${formatMonth(month)}) from scratch: not a TiC monthly step` };
+    }
+    if (months.length > 1) {
+      strategy = 'cumulative';
+      notes.push(`monthly cumulative: ${source} covers ${months.length} months up to ${formatMonth(month)}`);
+    } else {
+      strategy = fromName.strategy === 'cumulative' ? 'cumulative' : 'sequential';
+      notes.push(`monthly ${strategy}: ${source} covers only ${formatMonth(month)}`);
+    }
+    if (fromName.month !== null && fromName.month !== month) {
+      notes.push(
+        `the name says ${formatMonth(fromName.month)}, the data says ${formatMonth(month)}: using ${formatMonth(month)}`,
+      );
+    }
+  } else {
+    month = fromName.month!;
+    if (fromName.strategy === null || fromName.strategy === 'oracle') {
+      return {
+        ok: false,
+        reason: `the name says month ${formatMonth(month)} but no continual strategy (cumulative, sequential)`,
+      };
+    }
+    strategy = fromName.strategy;
+    notes.push(`from the name: monthly ${strategy} ${formatMonth(month)}`);
+  }
+  const scale = scaleOf(input, fromName.scaleWord, notes);
+  const filtering = fromName.filtering ?? data?.filtering ?? null;
+  if (filtering === null) notes.push('filtering unknown (neither the name nor the data paths say basic or bestpool)');
+  return {
+    ok: true,
+    identity: { strategy, timescale: 'monthly', year: month, firstStep: false, scale, filtering, notes },
+  };
 }
 
 interface NameHints {
   readonly year: number | null;
+  /** A last token `m{YYYYMM}` naming a TiC month (TiC Studio's monthly names). */
+  readonly month: number | null;
   readonly strategy: TicStrategy | null;
   readonly ambiguous: string | null;
   readonly filtering: string | null;
@@ -137,6 +203,8 @@ function nameHints(name: string): NameHints {
     .filter((t) => t !== '');
   const last = tokens[tokens.length - 1] ?? '';
   const year = /^\d{4}$/.test(last) ? Number(last) : null;
+  const monthToken = /^m(\d{6})$/.exec(last);
+  const month = monthToken !== null && isTicMonth(Number(monthToken[1])) ? Number(monthToken[1]) : null;
   const has = (t: string): boolean => tokens.includes(t);
   let strategy: TicStrategy | null = null;
   let ambiguous: string | null = null;
@@ -148,7 +216,7 @@ function nameHints(name: string): NameHints {
   else if (has('seq')) strategy = 'sequential';
   const filtering = has('bestpool') ? 'bestpool' : has('basic') ? 'basic' : null;
   const scaleWord = ['xlarge', 'large', 'medium', 'small', 'debug'].find(has) ?? null;
-  return { year, strategy, ambiguous, filtering, scaleWord };
+  return { year, month, strategy, ambiguous, filtering, scaleWord };
 }
 
 function scaleOf(input: IdentityInput, scaleWord: string | null, notes: string[]): TicScale | null {

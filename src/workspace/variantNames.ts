@@ -2,7 +2,8 @@ import { paramString, type ParamsFile } from '../formats/paramsText';
 
 /**
  * What an experiment's name says beyond the TiC naming rule `datacomp_{scale}-{filtering}_{strategy}_{year}`
- * (contracts §1.8): `datacomp_medium-basic_cumulative_2017_lr1e4` and `…_cumulative_lr1e4_2017` → `lr1e4`. The
+ * (contracts §1.8): `datacomp_medium-basic_cumulative_2017_lr1e4`, `…_cumulative_lr1e4_2017` and the monthly
+ * `…_sequential_lr1e4_m202001` → `lr1e4`. The
  * `_runN` of a retried attempt is not a variant. Null when nothing is left.
  */
 export function nameVariant(name: string): string | null {
@@ -14,6 +15,7 @@ export function nameVariant(name: string): string | null {
     if (/^(basic|bestpool)$/.test(t)) return false;
     if (/^(cumulative|sequential|oracle|seq|restart)$/.test(t)) return false;
     if (/^20(1[4-9]|2[0-2])$/.test(t)) return false;
+    if (/^m20[12]\d(0[1-9]|1[0-2])$/.test(t)) return false;
     if (isAttemptToken(t)) return false;
     return true;
   });

@@ -27,7 +27,10 @@ export interface Workspace {
   readonly scanned: readonly string[];
   readonly experiments: readonly Experiment[];
   readonly evalDirs: readonly EvalDir[];
+  /** The yearly chains (steps are years). */
   readonly chains: readonly Chain[];
+  /** The monthly chains (steps are `YYYYMM` months, contracts §1.8), apart so that what reads years is not misled. */
+  readonly monthlyChains: readonly Chain[];
   readonly unchained: readonly Unchained[];
   readonly evalMatches: readonly EvalMatch[];
   /**
@@ -97,6 +100,7 @@ export async function scanWorkspace(root: string, options: ScanOptions = {}): Pr
     experiments: foundExperiments,
     evalDirs: foundEvals,
     chains: model.chains,
+    monthlyChains: model.monthlyChains,
     unchained: model.unchained,
     evalMatches: model.evalMatches,
     problems,

@@ -51,6 +51,8 @@ function chain(steps: ChainStep[], more: Partial<Chain> = {}): Chain {
     key: 'tic_medium/basic/cumulative',
     group: 'tic_medium/basic/cumulative',
     strategy: 'cumulative',
+    timescale: 'yearly',
+    branch: null,
     scale: 'tic_medium',
     filtering: 'basic',
     variant: null,

@@ -27,6 +27,8 @@ const trained = (year: number, name: string, extra: Partial<ChainStep> = {}): Ch
 const chain = (extra: Partial<Chain> & Pick<Chain, 'key' | 'steps'>): Chain => ({
   group: 'tic_xlarge/bestpool/cumulative',
   strategy: 'cumulative',
+  timescale: 'yearly',
+  branch: null,
   scale: 'tic_xlarge',
   filtering: 'bestpool',
   variant: null,

@@ -47,12 +47,13 @@ describe('scanWorkspace on the demo (tic_medium cumulative 2016–2019, its lr 1
     ws = await scanWorkspace(demo);
   });
 
-  it('finds the checkout, eight experiments and seven evaluations, in milliseconds', () => {
+  it('finds the checkout, eleven experiments and nine evaluations, in milliseconds', () => {
     assert.equal(ws.checkout?.root, demo);
     assert.equal(ws.checkout?.tasklistYml, join(demo, 'datacomp/tasklist.yml'));
-    // The baseline's 6 runs and the lr 1e-4 variant's 2017 and 2018 (demo/generate.py), each evaluated but cumulative 2019.
-    assert.equal(ws.experiments.length, 8);
-    assert.equal(ws.evalDirs.length, 7);
+    // The baseline's 6 runs, the lr 1e-4 variant's 2017 and 2018 and the monthly 2020-01…2020-03 (demo/generate.py),
+    // each evaluated but cumulative 2019 and 2020-03.
+    assert.equal(ws.experiments.length, 11);
+    assert.equal(ws.evalDirs.length, 9);
     assert.deepEqual(ws.unchained, []);
     assert.ok(ws.elapsedMs < 1000, `${ws.elapsedMs} ms`);
   });
@@ -245,6 +246,9 @@ describe('experiment identity rules', () => {
       years: [2017, 2016],
       filtering: null,
       partsWithoutYear: 1,
+      // One month folder among year folders: its month is read, but the data is not monthly.
+      months: [201703],
+      monthly: false,
     });
     assert.equal(dataYearsOf('xlarge_bestpool_filter/2018/12/{0..9}.tar').filtering, 'bestpool');
     assert.equal(
