@@ -522,7 +522,10 @@ function nameVariants(keyed: readonly Draft[], userNames: ReadonlyMap<string, st
     if (user !== undefined) [variant, source] = [user, 'user'];
     else if (suffix !== null) [variant, source] = [suffix, 'suffix'];
     else if (chain.branch !== null && chain.forkedFrom === null)
-      [variant, source] = [`from ${chain.branch.published !== null ? 'published ' : ''}${chain.branch.year}`, 'default'];
+      [variant, source] = [
+        `from ${chain.branch.published !== null ? 'published ' : ''}${chain.branch.year}`,
+        'default',
+      ];
     else if (i === 0) [variant, source] = ['baseline', 'default'];
     else if (chain.root.kind === 'published' && chain.forkedFrom === null)
       [variant, source] = [`from published ${chain.root.year}`, 'default'];

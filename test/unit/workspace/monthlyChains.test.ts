@@ -79,7 +79,6 @@ describe('monthly chains: months branched off a yearly step (issue 19)', functio
     yearlyChain();
     const m1 = `${sequential}_m202001`;
     const m2 = `${sequential}_m202002`;
-    const m3 = `${sequential}_m202003`;
     experiment(
       m1,
       monthShards([202001]),
