@@ -35,6 +35,7 @@ interface JsonOut {
   chains: {
     key: string;
     strategy: string;
+    timescale: string;
     matrices: { family: string; metric: string; rows: number[]; columns: number[]; values: (number | null)[][] }[];
     transfer: {
       family: string;
@@ -62,6 +63,8 @@ describe('tic-studio results (in-process)', () => {
         ['tic_medium/basic/cumulative', 'cumulative'],
         ['tic_medium/basic/cumulative@datacomp_medium-basic_cumulative_2017_lr1e4', 'cumulative'],
         ['tic_medium/basic/sequential', 'sequential'],
+        // The demo's monthly chain: sequential 2020-01…2020-03, branched off cumulative 2019.
+        ['tic_medium/basic/sequential/monthly', 'sequential'],
       ],
     );
     const cumulative = out.chains[0]!;
@@ -102,9 +105,12 @@ describe('tic-studio results (in-process)', () => {
         chain.matrices.map((m) => m.metric),
         ['acc5'],
       );
+      // The monthly chain's evaluated rows, 2020-01 and 2020-02, have 63 + 64 earlier and 38 + 37 later months.
+      const cells =
+        chain.timescale === 'monthly' ? { backward: 127, id: 2, forward: 75 } : { backward: 9, id: 3, forward: 15 };
       assert.deepEqual(
         chain.transfer.map((t) => [t.metric, t.cells]),
-        [['acc5', { backward: 9, id: 3, forward: 15 }]],
+        [['acc5', cells]],
       );
     }
   });
@@ -149,6 +155,7 @@ describe('tic-studio results (in-process)', () => {
           'tic_medium/basic/cumulative',
           'tic_medium/basic/cumulative@datacomp_medium-basic_cumulative_2017_lr1e4',
           'tic_medium/basic/sequential',
+          'tic_medium/basic/sequential/monthly',
         ],
       );
       assert.equal(

@@ -6,6 +6,7 @@ import type { EvalMetricsEvent } from '../../../src/formats/logEvents';
 import { parseLogText } from '../../../src/formats/logParser';
 import { parsePythonJson } from '../../../src/formats/pythonJson';
 import { parseResultsJsonl, zeroShotEpochs } from '../../../src/formats/resultsJsonl';
+import { ticMonths } from '../../../src/tic/ticMonths';
 import { parseTicTaskKey } from '../../../src/tic/ticTaskKey';
 
 const root = join(__dirname, '../../..');
@@ -145,7 +146,23 @@ describe('eval_results.jsonl (contracts §3.3)', () => {
     );
   });
 
-  for (const dir of readdirSync(join(root, 'demo/datacomp/eval_results'))) {
+  const demoEvals = readdirSync(join(root, 'demo/datacomp/eval_results'));
+  // The demo's monthly steps (…_m{YYYYMM}, demo/generate.py) are evaluated on the monthly tasks only.
+  const monthlyStep = /_m\d{6}$/;
+  for (const dir of demoEvals.filter((d) => monthlyStep.test(d))) {
+    it(`reads the demo eval of ${dir}: the 102 months of DataCompNet, then of retrieval`, () => {
+      const file = parseEvalResultsJsonl(
+        readFileSync(join(root, 'demo/datacomp/eval_results', dir, 'eval_results.jsonl'), 'utf8'),
+      );
+      assert.deepEqual(file.problems, []);
+      assert.deepEqual(
+        file.records.map((r) => `${r.task?.family}/${r.task?.timescale}/${r.task?.period}`),
+        [...ticMonths.map((m) => `datacompnet/monthly/${m}`), ...ticMonths.map((m) => `retrieval/monthly/${m}`)],
+      );
+      for (const r of file.records) assert.ok(r.mainMetric !== null && r.mainMetric > 0 && r.mainMetric < 1);
+    });
+  }
+  for (const dir of demoEvals.filter((d) => !monthlyStep.test(d))) {
     it(`reads the demo eval of ${dir}: 9 DataCompNet + 9 retrieval years`, () => {
       const file = parseEvalResultsJsonl(
         readFileSync(join(root, 'demo/datacomp/eval_results', dir, 'eval_results.jsonl'), 'utf8'),

@@ -62,9 +62,20 @@ describe('buildChainResults on the demo workspace (cumulative 2016–2019, its l
     separate = await buildChainResults(ws, { firstStep: 'separate' });
   });
 
-  it('has the three chains, each with the 7 steps 2016…2022 as rows and 2014…2022 as columns', () => {
+  it('has the three yearly chains, each with the 7 steps 2016…2022 as rows and 2014…2022 as columns', () => {
+    // The demo's monthly chain (sequential 2020-01…2020-03, branched off cumulative 2019) comes after them.
     assert.deepEqual(
-      chains.map((c) => [c.key, c.strategy, c.scale, c.filtering, c.firstStep]),
+      chains.map((c) => [c.key, c.timescale]),
+      [
+        ['tic_medium/basic/cumulative', 'yearly'],
+        ['tic_medium/basic/cumulative@datacomp_medium-basic_cumulative_2017_lr1e4', 'yearly'],
+        ['tic_medium/basic/sequential', 'yearly'],
+        ['tic_medium/basic/sequential/monthly', 'monthly'],
+      ],
+    );
+    const yearly = chains.filter((c) => c.timescale === 'yearly');
+    assert.deepEqual(
+      yearly.map((c) => [c.key, c.strategy, c.scale, c.filtering, c.firstStep]),
       [
         ['tic_medium/basic/cumulative', 'cumulative', 'tic_medium', 'basic', 'merge'],
         [
@@ -77,7 +88,7 @@ describe('buildChainResults on the demo workspace (cumulative 2016–2019, its l
         ['tic_medium/basic/sequential', 'sequential', 'tic_medium', 'basic', 'merge'],
       ],
     );
-    for (const chain of chains) {
+    for (const chain of yearly) {
       for (const m of chain.matrices) {
         assert.deepEqual(m.rows, [2016, 2017, 2018, 2019, 2020, 2021, 2022]);
         assert.deepEqual(m.columns, years);
