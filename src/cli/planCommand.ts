@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { inspectCheckpoint } from '../checkpoint/report';
 import { chainResumeDefaults, forkedBy, type Continuation } from '../plan/chainResume';
 import { shellQuoteArgv, type CommandPlan } from '../plan/commandPlan';
-import { isTicTaskGroup, planEval, type EvalPlan } from '../plan/evalPlan';
+import { defaultTaskGroupsFor, isTicTaskGroup, planEval, timescaleOfExpName, type EvalPlan } from '../plan/evalPlan';
 import { validateEvalPlan } from '../plan/evalValidation';
 import { PlanError } from '../plan/planError';
 import { hasBlockingProblem, type PlanProblem } from '../plan/planProblem';
@@ -69,6 +69,7 @@ plan eval: generate_tasklist.py, then evaluate.py, both in <checkout>/datacomp (
   --output-dir DIR       one per checkpoint (default <checkout>/datacomp/eval_results/<experiment or file>)
   --data-dir DIR         eval data root holding tic/datacomp/… (default <checkout>/datacomp/data)
   --tasks G1,G2          retrieval/yearly,datacompnet/yearly (default), retrieval/monthly, datacompnet/monthly
+                         (default for a monthly step's checkpoint, …/<exp>_m{YYYYMM}/checkpoints/…: the monthly two)
   --sample-eval          only 2014 / 201403
   --batch-size N, --python PATH, --checkout DIR
 
@@ -340,8 +341,11 @@ async function planEvalCommand(args: string[], io: CliIo): Promise<number> {
           : absolute(values['output-dir']),
       dataDir:
         values['data-dir'] === undefined ? resolve(checkoutRoot, 'datacomp', 'data') : absolute(values['data-dir']),
+      // A monthly step (its experiment named …_m{YYYYMM}) is scored on the monthly tasks unless --tasks says otherwise.
+      taskGroups:
+        tasks?.filter(isTicTaskGroup) ??
+        defaultTaskGroupsFor(timescaleOfExpName(parseResumeReference(checkpoint)?.expName ?? null)),
       ...defined({
-        taskGroups: tasks?.filter(isTicTaskGroup),
         sampleEval: values['sample-eval'] ? true : undefined,
         batchSize: optionalInt(values['batch-size'], '--batch-size'),
         python: values.python,
