@@ -13,7 +13,9 @@ import { isHubCheckpointNode, type HubCheckpointNode } from '../views/checkpoint
 import type { HubService } from '../hub/hubService';
 import { publishedRepoMethod } from '../../tic/publishedRepoMethod';
 import { ticClipRepos } from '../../tic/ticClipRepos';
-import type { ResumeStart } from '../runs/resumeStart';
+import { monthlyChainsOf, type ResumeStart } from '../runs/resumeStart';
+import { chainTimescale } from '../../plan/chainResume';
+import { formatTimeStep } from '../../tic/ticTimeStep';
 import { ensureLocal } from './hubCommands';
 import { isQueuedNode, isRunNode } from '../views/runsTree';
 
@@ -22,29 +24,36 @@ type Picked = { kind: 'step'; node: StepNode } | { kind: 'hub'; node: HubCheckpo
 
 /**
  * From the palette: pick a chain step that has a checkpoint, or a published checkpoint of the Hub catalog (cached or
- * not: a launch from one downloads it first). `continual`: only starts that can be continued (no oracle).
+ * not: a launch from one downloads it first). `continual`: only starts that can be continued (no oracle). `steps`:
+ * the steps of yearly chains, of monthly chains (their months), or both; published checkpoints are yearly steps.
  */
 async function pickStart(
   runs: RunsService,
   hub: HubService,
   title: string,
   continual: boolean,
+  steps: 'yearly' | 'monthly' | 'both' = 'yearly',
 ): Promise<Picked | undefined> {
   await runs.rescan();
-  const steps = (runs.workspace?.chains ?? []).flatMap((chain) =>
+  const ws = runs.workspace;
+  const chains = [
+    ...(steps !== 'monthly' ? (ws?.chains ?? []) : []),
+    ...(steps !== 'yearly' && ws ? monthlyChainsOf(ws) : []),
+  ];
+  const stepItems = chains.flatMap((chain) =>
     chain.steps
       .filter((step) => step.finalCheckpoint !== null && !(continual && chain.strategy === 'oracle'))
       .map((step) => ({
-        label: `${step.year}`,
-        description: `${chain.strategy} · ${chain.filtering ?? '?'} · ${chain.scale ?? '?'}`,
+        label: formatTimeStep(step.year),
+        description: `${chain.strategy} · ${chain.filtering ?? '?'} · ${chain.scale ?? '?'}${chainTimescale(chain) === 'monthly' ? ' · monthly' : ''}`,
         detail: step.expName ?? undefined,
         choice: { kind: 'step', node: { kind: 'step' as const, chain, step } } as Picked,
       })),
   );
-  if (hub.catalog.kind !== 'ready') await hub.refresh();
+  if (steps !== 'monthly' && hub.catalog.kind !== 'ready') await hub.refresh();
   const catalog = hub.catalog;
   const published =
-    catalog.kind !== 'ready'
+    steps === 'monthly' || catalog.kind !== 'ready'
       ? []
       : catalog.repos
           .filter((r) => !(continual && publishedRepoMethod(r.repo)?.strategy === 'oracle'))
@@ -58,15 +67,19 @@ async function pickStart(
                 choice: { kind: 'hub', node: { kind: 'hubCheckpoint' as const, repo: r.repo, file } } as Picked,
               })),
           );
-  if (steps.length === 0 && published.length === 0) {
+  if (stepItems.length === 0 && published.length === 0) {
     void vscode.window.showInformationMessage(
-      'No training step with a checkpoint was found in this workspace (datacomp/results/<exp>/checkpoints/), and the Hugging Face Hub catalog is not available.',
+      steps === 'monthly'
+        ? 'No month of a monthly chain with a checkpoint was found in this workspace. Branch a monthly chain off a yearly step first.'
+        : 'No training step with a checkpoint was found in this workspace (datacomp/results/<exp>/checkpoints/), and the Hugging Face Hub catalog is not available.',
     );
     return undefined;
   }
   type Item = vscode.QuickPickItem & { choice?: Picked };
   const items: Item[] = [
-    ...(steps.length > 0 ? [{ label: 'This workspace', kind: vscode.QuickPickItemKind.Separator }, ...steps] : []),
+    ...(stepItems.length > 0
+      ? [{ label: 'This workspace', kind: vscode.QuickPickItemKind.Separator }, ...stepItems]
+      : []),
     ...(published.length > 0
       ? [{ label: 'Published TiC-CLIP checkpoints', kind: vscode.QuickPickItemKind.Separator }, ...published]
       : []),
@@ -164,15 +177,41 @@ export function registerRunCommands(runs: RunsService, extensionUri: vscode.Uri,
       const start = picked && (await startOf(hub, picked));
       if (start) await resumeFlow(runs, start);
     }),
+    vscode.commands.registerCommand(commandIds.resumeFromMonth, async (arg?: unknown) => {
+      const picked = given(arg) ?? (await pickStart(runs, hub, 'Resume Training From Month…', true, 'monthly'));
+      const start = picked && (await startOf(hub, picked));
+      if (start) await resumeFlow(runs, start);
+    }),
+    vscode.commands.registerCommand(commandIds.branchMonthlyChain, async (arg?: unknown) => {
+      const picked =
+        given(arg) ??
+        (isPublishedYear(arg)
+          ? await publishedYear(hub, arg)
+          : await pickStart(runs, hub, 'Branch a Monthly Chain off…', true));
+      if (picked?.kind === 'step' && chainTimescale(picked.node.chain) === 'monthly') {
+        void vscode.window.showInformationMessage(
+          `${formatTimeStep(picked.node.step.year)} is already a month of a monthly chain: resume it from there instead.`,
+        );
+        return;
+      }
+      const start = picked && (await startOf(hub, picked));
+      if (start) await resumeFlow(runs, start, true);
+    }),
     vscode.commands.registerCommand(commandIds.evaluateCheckpoint, async (arg?: unknown) => {
       if (arg instanceof vscode.Uri) return evaluateFlow(runs, arg.fsPath, null);
       const picked =
         given(arg) ??
         (isPublishedYear(arg)
           ? await publishedYear(hub, arg)
-          : await pickStart(runs, hub, 'Evaluate Checkpoint…', false));
+          : await pickStart(runs, hub, 'Evaluate Checkpoint…', false, 'both'));
       if (picked?.kind === 'step' && picked.node.step.finalCheckpoint)
-        await evaluateFlow(runs, picked.node.step.finalCheckpoint.path, picked.node.step.expName);
+        await evaluateFlow(
+          runs,
+          picked.node.step.finalCheckpoint.path,
+          picked.node.step.expName,
+          undefined,
+          chainTimescale(picked.node.chain),
+        );
       if (picked?.kind === 'hub') {
         const uri = await ensureLocal(hub, picked.node);
         // One eval folder per published checkpoint: TiC-CLIP-bestpool-cumulative_2016.
@@ -183,6 +222,11 @@ export function registerRunCommands(runs: RunsService, extensionUri: vscode.Uri,
     }),
     vscode.commands.registerCommand(commandIds.continueChain, async (arg?: unknown) => {
       const picked = given(arg) ?? (await pickStart(runs, hub, 'Continue the Chain to 2022 from…', true));
+      const start = picked && (await startOf(hub, picked));
+      if (start) await continueChainFlow(runs, start);
+    }),
+    vscode.commands.registerCommand(commandIds.continueMonthlyChain, async (arg?: unknown) => {
+      const picked = given(arg) ?? (await pickStart(runs, hub, 'Continue the Chain to 2023-06 from…', true, 'monthly'));
       const start = picked && (await startOf(hub, picked));
       if (start) await continueChainFlow(runs, start);
     }),

@@ -40,6 +40,8 @@ export interface RunSettings {
   python: string | undefined;
   /** $TIC_DATACOMP_Y_PATH/train: the folder holding one folder of shards per year. */
   dataRoot: string | undefined;
+  /** $TIC_DATACOMP_M_PATH/train: the folder holding one folder of shards per month (`YYYYMM`, contracts §4.3). */
+  monthlyDataRoot: string | undefined;
   imagenetVal: string | undefined;
   /** A folder with the stand-in trainer and evaluator (demo): runs are simulated, labelled so. */
   simulator: string | undefined;
@@ -55,6 +57,7 @@ export function readRunSettings(workspaceRoot: string): RunSettings {
     return isAbsolute(value) ? value : resolve(workspaceRoot, value);
   };
   const tic = process.env.TIC_DATACOMP_Y_PATH;
+  const ticMonthly = process.env.TIC_DATACOMP_M_PATH;
   return {
     checkout: path(settingKeys.runsCheckout),
     // A bare command name (python3) is looked up on PATH; anything with a slash is a path.
@@ -63,6 +66,7 @@ export function readRunSettings(workspaceRoot: string): RunSettings {
       get<unknown>(settingKeys.runsPython, ''),
     ),
     dataRoot: path(settingKeys.runsDataRoot, tic ? join(tic, 'train') : undefined),
+    monthlyDataRoot: path(settingKeys.runsMonthlyDataRoot, ticMonthly ? join(ticMonthly, 'train') : undefined),
     imagenetVal: path(settingKeys.runsImagenetVal),
     simulator: path(settingKeys.runsSimulator),
   };

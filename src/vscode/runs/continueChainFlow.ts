@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { inspectCheckpoint } from '../../checkpoint/report';
-import { planEval } from '../../plan/evalPlan';
+import { defaultTaskGroupsFor, planEval } from '../../plan/evalPlan';
+import { remainingSteps } from '../../plan/chainResume';
 import { validateEvalPlan } from '../../plan/evalValidation';
 import { PlanError } from '../../plan/planError';
 import { hasBlockingProblem } from '../../plan/planProblem';
@@ -10,6 +11,8 @@ import { planResume, type ResumeRequest } from '../../plan/resumePlan';
 import { validateResumePlan } from '../../plan/resumeValidation';
 import { simulatedEvalPlan, simulatedTrainPlan } from '../../plan/simulatedPlan';
 import { lastStepYear, type TicStrategy } from '../../tic/ticTimeline';
+import { formatMonth, lastTicMonth } from '../../tic/ticMonths';
+import { formatTimeStep } from '../../tic/ticTimeStep';
 import { ticScaleConfigs } from '../../tic/ticScales';
 import { runChainSchedule, type ScheduledStep } from '../../runs/queue/chainSchedule';
 import { describeRunFailure } from '../common/errors';
@@ -22,7 +25,8 @@ import { pickPlacement } from './slurmPrompts';
 
 /**
  * "Continue the Chain to 2022": queues train + eval for every remaining year, each step starting when the previous
- * one succeeded, stopping at the first failure (chainSchedule.ts). It follows the lineage it was started on: the
+ * one succeeded, stopping at the first failure (chainSchedule.ts). On a monthly chain, "to 2023-06": every remaining
+ * TiC month (gaps skipped), each evaluated on the monthly tasks. It follows the lineage it was started on: the
  * chain's own step (or a published TiC-CLIP checkpoint, then at a scale whose model is the checkpoint's), and when
  * that step already continues elsewhere the new steps form a variant with a name of its own. Each step's plan is
  * built when its turn comes, from the checkpoint the previous step wrote, and validated like a single resume.
@@ -37,13 +41,20 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
   if (!resolved) return;
   const { defaults } = resolved;
   const fromYear = defaults.fromYear;
-  const years = Array.from({ length: lastStepYear - fromYear }, (_, i) => fromYear + 1 + i);
+  const monthly = defaults.timescale === 'monthly';
+  const years = remainingSteps(defaults.timescale, fromYear);
+  // Each step continues the one before it: the start for the first.
+  const fromOf = new Map(years.map((y, i) => [y, i === 0 ? fromYear : years[i - 1]!]));
+  // Yearly plans continue `fromYear`, monthly ones `fromMonth` (a month, or the year a branch starts from).
+  const stepOf = (from: number): Pick<ResumeRequest, 'fromYear' | 'fromMonth'> =>
+    monthly ? { fromMonth: from } : { fromYear: from };
   const strategy: TicStrategy = resolved.strategy ?? 'cumulative';
+  const end = monthly ? formatMonth(lastTicMonth) : String(lastStepYear);
   if (years.length === 0) {
-    void vscode.window.showInformationMessage(`The ${strategy} chain already reaches ${lastStepYear}.`);
+    void vscode.window.showInformationMessage(`The ${strategy} chain already reaches ${end}.`);
     return;
   }
-  const title = `Continue ${strategy} from ${fromYear} to ${lastStepYear}`;
+  const title = `Continue ${strategy} from ${formatTimeStep(fromYear)} to ${end}`;
   let scale = defaults.request.scale;
   if (start.kind === 'published') {
     scale = await askScale(`${title}: scale (its model must be ${resolved.model ?? "the checkpoint's"})`, resolved);
@@ -60,7 +71,14 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
     scale: scale ?? 'tic_medium',
     filtering: defaults.request.filtering ?? 'basic',
     checkout: ws.checkout?.root ?? runs.root.fsPath,
-    dataRoot: firstExisting(settings.dataRoot, defaults.request.dataRoot) ?? '',
+    ...(monthly
+      ? {
+          timescale: 'monthly' as const,
+          ...(defaults.request.branchYear !== undefined ? { branchYear: defaults.request.branchYear } : {}),
+          ...(defaults.request.monthlyData !== undefined ? { monthlyData: defaults.request.monthlyData } : {}),
+        }
+      : {}),
+    dataRoot: firstExisting(monthly ? settings.monthlyDataRoot : settings.dataRoot, defaults.request.dataRoot) ?? '',
     imagenetVal: firstExisting(settings.imagenetVal, defaults.request.imagenetVal) ?? '',
     outputDir: defaults.request.outputDir ?? join(datacomp, 'results'),
     nprocPerNode: gpuPick.n,
@@ -68,7 +86,7 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
   };
   const variant = await askVariant(`${title}: variant name`, resolved, strategy, (v) => {
     try {
-      return planResume({ ...first, fromYear, variant: v }).expName;
+      return planResume({ ...first, ...stepOf(fromYear), variant: v }).expName;
     } catch {
       return '…';
     }
@@ -86,10 +104,12 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
     for (let i = 2; existsSync(join(base.outputDir, candidate)); i++) candidate = `${name}_run${i}`;
     return candidate;
   };
-  const names = new Map(years.map((y) => [y, unique(planResume({ ...base, fromYear: y - 1 }).expName)]));
+  const names = new Map(years.map((y) => [y, unique(planResume({ ...base, ...stepOf(fromOf.get(y)!) }).expName)]));
+  const taskGroups = defaultTaskGroupsFor(defaults.timescale);
   const detail = [
     start.kind === 'published' ? `From ${resolved.name} (${base.checkpoint ?? ''}).` : '',
-    ...years.map((y) => `${y}: train ${names.get(y)}, then evaluate it`),
+    ...years.map((y) => `${formatTimeStep(y)}: train ${names.get(y)}, then evaluate it`),
+    monthly ? 'Each month is evaluated on the monthly tasks.' : '',
     'Stops at the first failure. Each step starts from the checkpoint the previous one wrote.',
     slurm
       ? `On Slurm: ${slurm.nodes} node(s) × ${slurm.gpusPerNode} GPU(s)${slurm.partition ? `, partition ${slurm.partition}` : ''}; each job's sbatch script is kept next to its run record (.tic-studio/runs/).`
@@ -107,7 +127,7 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
     year,
     gpus,
     train: async () => {
-      const plan = planResume({ ...base, fromYear: year - 1, checkpoint, expName: names.get(year) });
+      const plan = planResume({ ...base, ...stepOf(fromOf.get(year)!), checkpoint, expName: names.get(year) });
       let problems = await validateResumePlan(plan, { inspect: (p) => inspectCheckpoint(p) });
       if (simulated) problems = forSimulation(problems);
       if (hasBlockingProblem(problems)) throw new PlanError('invalidOption', problems.map((p) => p.message).join('; '));
@@ -119,7 +139,7 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
         env: { ...run.env, ...env },
         ...(parentCheckpoint ? { parentCheckpoint } : {}),
         kind: 'train' as const,
-        label: `train ${year} ${strategy}${variant !== null ? ` ${variant}` : ''}`,
+        label: `train ${formatTimeStep(year)} ${strategy}${variant !== null ? ` ${variant}` : ''}`,
         simulated,
         outLogPath: join(plan.expDir, 'out.log'),
         outputDir: plan.expDir,
@@ -135,6 +155,7 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
         arch,
         outputDir: join(datacomp, 'eval_results', names.get(year) ?? String(year)),
         dataDir: evalDataDir,
+        taskGroups,
         python,
       });
       let problems = await validateEvalPlan(plan, { inspect: (p) => inspectCheckpoint(p) });
@@ -147,7 +168,7 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
         ...run,
         env: { ...run.env, ...env },
         kind: 'eval' as const,
-        label: `eval ${year} ${strategy}`,
+        label: `eval ${formatTimeStep(year)} ${strategy}`,
         simulated,
         outputDir: plan.outputDir,
         ...(slurm ? { slurm } : {}),
@@ -163,6 +184,7 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
       arch: 'ViT-B-16',
       outputDir: datacomp,
       dataDir: evalDataDir,
+      taskGroups,
       python,
     }).steps;
     const first = await runs.launch({
@@ -187,10 +209,11 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
         submit: (plan, g) => runs.submit(plan, g),
         cancel: (ticket) => queue.cancel(ticket),
         signal: abort.signal,
-        onStep: (e) => e.type === 'started' && progress.report({ message: `${e.year}: ${e.phase}` }),
+        onStep: (e) => e.type === 'started' && progress.report({ message: `${formatTimeStep(e.year)}: ${e.phase}` }),
       });
     },
   );
+  const done = result.completed.map(formatTimeStep).join(', ');
   if (result.failedAt) {
     const f = result.failedAt;
     const why = f.record?.failure
@@ -199,15 +222,13 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
         ? f.error.message
         : (f.record?.status ?? 'failed');
     void vscode.window.showErrorMessage(
-      `${title}: ${f.year} ${f.phase} failed (${why}). Done: ${result.completed.join(', ') || 'none'}.`,
+      `${title}: ${formatTimeStep(f.year)} ${f.phase} failed (${why}). Done: ${done || 'none'}.`,
     );
   } else if (result.cancelled) {
     void vscode.window.showInformationMessage(
-      `${title}: cancelled after ${result.completed.join(', ') || 'no step'}; a running step keeps running (stop it in the Runs view).`,
+      `${title}: cancelled after ${done || 'no step'}; a running step keeps running (stop it in the Runs view).`,
     );
   } else {
-    void vscode.window.showInformationMessage(
-      `${title}: every step trained and evaluated (${result.completed.join(', ')}).`,
-    );
+    void vscode.window.showInformationMessage(`${title}: every step trained and evaluated (${done}).`);
   }
 }

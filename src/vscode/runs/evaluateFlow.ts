@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { inspectCheckpoint } from '../../checkpoint/report';
-import { planEval } from '../../plan/evalPlan';
+import { defaultTaskGroupsFor, planEval, timescaleOfExpName } from '../../plan/evalPlan';
+import type { TicTimescale } from '../../tic/ticTimeStep';
 import { validateEvalPlan } from '../../plan/evalValidation';
 import { hasBlockingProblem } from '../../plan/planProblem';
 import { simulatedEvalPlan } from '../../plan/simulatedPlan';
@@ -15,13 +16,15 @@ import type { RunPlan } from '../../runs/model/runPlan';
 
 /**
  * "Evaluate": tasklist then evaluate.py with one output folder per checkpoint (contracts §3.2, §7.9). `knownModel`:
- * the model when the shapes do not say (a published TiC-CLIP checkpoint is ViT-B-16, contracts §6.1).
+ * the model when the shapes do not say (a published TiC-CLIP checkpoint is ViT-B-16, contracts §6.1). A step of a
+ * monthly chain (`timescale`, else a `…_m{YYYYMM}` experiment name) is scored on the monthly tasks (§3.4).
  */
 export async function evaluateFlow(
   runs: RunsService,
   checkpoint: string,
   expName: string | null,
   knownModel?: string,
+  timescale?: TicTimescale,
 ): Promise<void> {
   if (!(await requireTrust())) return;
   const ws = runs.workspace;
@@ -45,11 +48,8 @@ export async function evaluateFlow(
     null;
   if (!arch) return;
   const datacomp = ws.checkout?.datacompDir ?? join(runs.root.fsPath, 'datacomp');
-  const outputDir = join(
-    datacomp,
-    'eval_results',
-    expName ?? dirname(dirname(checkpoint)).split('/').pop() ?? 'checkpoint',
-  );
+  const name = expName ?? dirname(dirname(checkpoint)).split('/').pop() ?? 'checkpoint';
+  const outputDir = join(datacomp, 'eval_results', name);
   const place = await pickWhere(runs.slurmCommands, runs.log, 'Evaluate');
   if (!place) return;
   let slurm: SlurmJobOptions | undefined;
@@ -69,6 +69,7 @@ export async function evaluateFlow(
     arch,
     outputDir,
     dataDir,
+    taskGroups: defaultTaskGroupsFor(timescale ?? timescaleOfExpName(name)),
     python: (await selectedPython(runs.root, settings.python)).python,
   });
   // An output dir holding another checkpoint's results would make evaluate.py keep the old scores (§3.2, §7.9).

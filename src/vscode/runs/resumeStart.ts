@@ -3,6 +3,8 @@ import { inspectCheckpoint } from '../../checkpoint/report';
 import {
   chainResumeDefaults,
   forkedBy,
+  monthlyBranchDefaults,
+  publishedMonthlyBranchDefaults,
   publishedResumeDefaults,
   type ChainResumeDefaults,
 } from '../../plan/chainResume';
@@ -13,13 +15,16 @@ import { scalesForModel, scalesNotForModel } from '../../tic/scalesForModel';
 import { ticClipRepos } from '../../tic/ticClipRepos';
 import { ticScaleConfigs, ticScales, type TicScale } from '../../tic/ticScales';
 import type { TicStrategy } from '../../tic/ticTimeline';
+import { formatTimeStep } from '../../tic/ticTimeStep';
 import type { Chain } from '../../workspace/chains';
+import type { Workspace } from '../../workspace/workspaceScan';
 import type { RunsService } from './runsService';
 
-// What the two launch flows that train onward (Resume from YEAR, Continue the Chain) ask about their start: a step
-// of a chain of the workspace, or a published TiC-CLIP checkpoint on this machine.
+// What the launch flows that train onward (Resume from YEAR or MONTH, Continue the Chain, Branch a Monthly Chain) ask
+// about their start: a step of a chain of the workspace (yearly or monthly), or a published TiC-CLIP checkpoint on
+// this machine.
 
-/** Where training continues from. */
+/** Where training continues from: in a monthly chain, `year` is the step's month (`YYYYMM`). */
 export type ResumeStart =
   | { readonly kind: 'step'; readonly chain: Chain; readonly year: number }
   | { readonly kind: 'published'; readonly repo: string; readonly year: number; readonly path: string };
@@ -31,14 +36,21 @@ export interface ResolvedStart {
   readonly model: ClipModelName | null;
   /** The chain's strategy, or the repo's; null when the repo's name does not say. */
   readonly strategy: TicStrategy | null;
-  /** For prompts: "the 2016 step" or "apple/TiC-CLIP-bestpool-cumulative 2016". */
+  /** For prompts: "the 2016 step", "the 2020-02 step" or "apple/TiC-CLIP-bestpool-cumulative 2016". */
   readonly name: string;
   /** Experiment folders a run of this window is training (or waiting to): not stopped, whatever the log says. */
   readonly busy: ReadonlySet<string>;
 }
 
-/** The defaults of a start, or undefined after telling the user why there is none. */
-export async function resolveStart(runs: RunsService, start: ResumeStart): Promise<ResolvedStart | undefined> {
+/**
+ * The defaults of a start, or undefined after telling the user why there is none. `monthlyBranch`: the start is a
+ * yearly step (or a published year) that a new monthly chain branches off, rather than the step to continue.
+ */
+export async function resolveStart(
+  runs: RunsService,
+  start: ResumeStart,
+  monthlyBranch = false,
+): Promise<ResolvedStart | undefined> {
   // What already continues from the start decides whether this launch forks: a run started a moment ago counts.
   await runs.rescan();
   const ws = runs.workspace;
@@ -49,11 +61,22 @@ export async function resolveStart(runs: RunsService, start: ResumeStart): Promi
     ),
   );
   try {
+    const chains = [...ws.chains, ...monthlyChainsOf(ws)];
     if (start.kind === 'step') {
-      const defaults = chainResumeDefaults(start.chain, ws.experiments, start.year, ws.chains);
-      return { start, defaults, model: null, strategy: start.chain.strategy, name: `the ${start.year} step`, busy };
+      const defaults = (monthlyBranch ? monthlyBranchDefaults : chainResumeDefaults)(
+        start.chain,
+        ws.experiments,
+        start.year,
+        chains,
+      );
+      const name = `the ${formatTimeStep(start.year)} step`;
+      return { start, defaults, model: null, strategy: start.chain.strategy, name, busy };
     }
-    const defaults = publishedResumeDefaults(start, ws.experiments, ws.chains);
+    const defaults = (monthlyBranch ? publishedMonthlyBranchDefaults : publishedResumeDefaults)(
+      start,
+      ws.experiments,
+      chains,
+    );
     return {
       start,
       defaults,
@@ -66,10 +89,15 @@ export async function resolveStart(runs: RunsService, start: ResumeStart): Promi
     void vscode.window.showErrorMessage(
       error instanceof PlanError
         ? error.message
-        : `Cannot continue from ${start.kind === 'published' ? start.path : `the ${start.year} step`}: ${error instanceof Error ? error.message : String(error)}`,
+        : `Cannot continue from ${start.kind === 'published' ? start.path : `the ${formatTimeStep(start.year)} step`}: ${error instanceof Error ? error.message : String(error)}`,
     );
     return undefined;
   }
+}
+
+/** The workspace's monthly chains (steps are months); none where the scan has none. */
+export function monthlyChainsOf(ws: Workspace): readonly Chain[] {
+  return (ws as { readonly monthlyChains?: readonly Chain[] }).monthlyChains ?? [];
 }
 
 /**
