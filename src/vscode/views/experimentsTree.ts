@@ -5,6 +5,8 @@ import { protocolMark, protocolSentence, protocolTooltip } from '../../protocol/
 import { scanProtocol, stepProtocolWire } from '../../wire/protocolWire';
 import type { Chain, ChainStep } from '../../workspace/chains';
 import type { Workspace } from '../../workspace/workspaceScan';
+import { yearOfMonth } from '../../tic/ticMonths';
+import { formatTimeStep } from '../../tic/ticTimeStep';
 import type { RunsService } from '../runs/runsService';
 
 export interface ChainNode {
@@ -25,6 +27,14 @@ export interface StepNode {
   step: ChainStep;
 }
 
+/** The months of one calendar year in a monthly chain. */
+export interface MonthYearNode {
+  kind: 'monthYear';
+  chain: Chain;
+  year: number;
+  steps: ChainStep[];
+}
+
 interface FileNode {
   kind: 'file';
   label: string;
@@ -41,7 +51,7 @@ interface MessageNode {
   tooltip?: string;
 }
 
-export type ExperimentsNode = GroupNode | ChainNode | StepNode | FileNode | MessageNode;
+export type ExperimentsNode = GroupNode | ChainNode | MonthYearNode | StepNode | FileNode | MessageNode;
 
 export function isStepNode(value: unknown): value is StepNode {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'step';
@@ -62,7 +72,8 @@ const stepIcons: Record<string, string> = {
  * The Experiments view: chains (strategy × filtering × scale) → training steps 2016…2022 → the step's
  * checkpoint, log and evaluation. Where a chain forks into variants (lineages, contracts §1.8): strategy ×
  * filtering × scale → variants → their own steps, each forked variant first saying where it leaves the other (the
- * shared steps are shown once). Steps with a checkpoint offer "Resume from YEAR" and "Evaluate".
+ * shared steps are shown once). Steps with a checkpoint offer "Resume from YEAR" and "Evaluate". Monthly chains
+ * (contracts §1.8) follow the yearly ones: where they branched off, then their months grouped by year.
  */
 export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -111,7 +122,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         return this.runs.root ? [{ kind: 'message', text: 'Scanning the workspace…', icon: 'loading~spin' }] : [];
       if (!ws.checkout && ws.experiments.length === 0) return [];
       const groups = new Map<string, Chain[]>();
-      for (const chain of ws.chains) groups.set(chain.group, [...(groups.get(chain.group) ?? []), chain]);
+      for (const chain of [...ws.chains, ...ws.monthlyChains])
+        groups.set(chain.group, [...(groups.get(chain.group) ?? []), chain]);
       const chains: ExperimentsNode[] = [...groups].map(([group, list]) =>
         list.length === 1 ? { kind: 'chain', chain: list[0]! } : { kind: 'group', group, chains: list },
       );
@@ -130,6 +142,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     }
     if (node.kind === 'group') return node.chains.map((chain) => ({ kind: 'chain', chain }));
     if (node.kind === 'chain') return this.chainChildren(node.chain);
+    if (node.kind === 'monthYear') return node.steps.map((step) => ({ kind: 'step', chain: node.chain, step }));
     if (node.kind === 'step') {
       const s = node.step;
       const children: ExperimentsNode[] = [];
@@ -191,6 +204,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         tooltip: `Shares ${shared.map((s) => s.year).join(', ') || 'its first steps'} with ${from?.label ?? chain.forkedFrom.chain}; the steps below are this variant's own.`,
       });
     }
+    if (chain.timescale === 'monthly') rows.push(this.branchRow(chain));
     if (chain.root.kind === 'missing' || chain.root.kind === 'external') {
       rows.push({
         kind: 'message',
@@ -202,17 +216,56 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         tooltip: chain.root.path,
       });
     }
-    for (const step of chain.steps) {
-      if (step.experiment !== null && !step.inherited) rows.push({ kind: 'step', chain, step });
+    const own = chain.steps.filter((step) => step.experiment !== null && !step.inherited);
+    if (chain.timescale === 'monthly') {
+      for (const year of [...new Set(own.map((s) => yearOfMonth(s.year)))])
+        rows.push({ kind: 'monthYear', chain, year, steps: own.filter((s) => yearOfMonth(s.year) === year) });
+      return rows;
     }
+    for (const step of own) rows.push({ kind: 'step', chain, step });
     return rows;
+  }
+
+  /** Where a monthly chain branched off: a yearly step of a chain here, or a published checkpoint. */
+  private branchRow(chain: Chain): MessageNode {
+    const branch = chain.branch;
+    if (branch === null)
+      return {
+        kind: 'message',
+        text: 'branched off a step not found here',
+        icon: 'question',
+        tooltip: 'Its first month does not say which yearly checkpoint it started from.',
+      };
+    if (branch.published !== null)
+      return {
+        kind: 'message',
+        text: `branched off published ${branch.year}`,
+        icon: 'cloud',
+        tooltip: `Its first month continues the published ${branch.published} checkpoint of ${branch.year}.`,
+      };
+    const from = this.runs.workspace?.chains.find((c) => c.key === branch.chain);
+    const name = from ? (from.variant ?? from.strategy) : 'a yearly step';
+    return {
+      kind: 'message',
+      text: `branched off ${name} ${branch.year}`,
+      icon: 'git-branch',
+      tooltip: `Its first month continues ${branch.expName ?? `the ${branch.year} step`}${from ? ` (${from.label})` : ''}.`,
+    };
   }
 
   /** For TreeView.reveal: a step's parent is its chain, a variant's its group. */
   getParent(node: ExperimentsNode): ExperimentsNode | undefined {
-    if (node.kind === 'step') return { kind: 'chain', chain: node.chain };
+    if (node.kind === 'step' && node.chain.timescale === 'monthly') {
+      const year = yearOfMonth(node.step.year);
+      const steps = node.chain.steps.filter(
+        (s) => s.experiment !== null && !s.inherited && yearOfMonth(s.year) === year,
+      );
+      return { kind: 'monthYear', chain: node.chain, year, steps };
+    }
+    if (node.kind === 'step' || node.kind === 'monthYear') return { kind: 'chain', chain: node.chain };
     if (node.kind === 'chain' && node.chain.variant !== null) {
-      const chains = (this.runs.workspace?.chains ?? []).filter((c) => c.group === node.chain.group);
+      const ws = this.runs.workspace;
+      const chains = [...(ws?.chains ?? []), ...(ws?.monthlyChains ?? [])].filter((c) => c.group === node.chain.group);
       return { kind: 'group', group: node.chain.group, chains };
     }
     return undefined;
@@ -220,7 +273,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
 
   /** The node of a chain's step with an experiment (the dashboard reveals it), if the scan has it. */
   stepNode(chainKey: string, year: number): StepNode | undefined {
-    const chains = this.runs.workspace?.chains ?? [];
+    const ws = this.runs.workspace;
+    const chains = [...(ws?.chains ?? []), ...(ws?.monthlyChains ?? [])];
     let chain = chains.find((c) => c.key === chainKey);
     // A variant's steps before its fork are shown under the chain it forked from.
     for (let hops = 0; chain && hops < chains.length; hops++) {
@@ -236,7 +290,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     switch (node.kind) {
       case 'group': {
         const first = node.chains[0]!;
-        const item = new vscode.TreeItem(first.strategy, vscode.TreeItemCollapsibleState.Expanded);
+        const item = new vscode.TreeItem(strategyLabel(first), vscode.TreeItemCollapsibleState.Expanded);
         item.id = `group:${node.group}`;
         // Short: the side bar is narrow, and the variants are the rows below.
         item.description = `${first.filtering ?? '?'} · ${first.scale ?? '?'}`;
@@ -244,25 +298,30 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         item.iconPath = strategyIcon(first.strategy);
         item.contextValue = 'chainGroup';
         item.accessibilityInformation = {
-          label: `${first.strategy} chains, ${item.description}, ${node.chains.length} variants`,
+          label: `${strategyLabel(first)} chains, ${item.description}, ${node.chains.length} variants`,
         };
         return item;
       }
       case 'chain': {
         const c = node.chain;
-        const years = c.steps.filter((s) => s.experiment !== null && !s.inherited).map((s) => s.year);
+        const years = c.steps.filter((s) => s.experiment !== null && !s.inherited).map((s) => formatTimeStep(s.year));
         const span =
           years.length === 0
             ? 'no steps'
             : years[0] === years[years.length - 1]
-              ? String(years[0])
+              ? years[0]!
               : `${years[0]}–${years[years.length - 1]}`;
         const variant = c.variant !== null;
-        const item = new vscode.TreeItem(variant ? c.variant! : c.strategy, vscode.TreeItemCollapsibleState.Expanded);
+        const item = new vscode.TreeItem(
+          variant ? c.variant! : strategyLabel(c),
+          vscode.TreeItemCollapsibleState.Expanded,
+        );
         item.id = `chain:${c.key}`;
         const root = c.root.kind === 'published' ? `on published ${c.root.year}` : null;
         item.description = variant
-          ? [c.forkedFrom ? `from ${c.forkedFrom.year}` : root, span].filter((x) => x !== null).join(' · ')
+          ? [c.forkedFrom ? `from ${formatTimeStep(c.forkedFrom.year)}` : root, span]
+              .filter((x) => x !== null)
+              .join(' · ')
           : [c.filtering ?? '?', c.scale ?? '?', root, span].filter((x) => x !== null).join(' · ');
         item.iconPath = variant ? new vscode.ThemeIcon('git-branch') : strategyIcon(c.strategy);
         item.tooltip = [
@@ -273,17 +332,26 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         ]
           .filter((x) => x !== null)
           .join('\n');
-        item.contextValue = variant ? 'chain variant' : 'chain';
+        item.contextValue = `${variant ? 'chain variant' : 'chain'}${c.timescale === 'monthly' ? ' monthly' : ''}`;
         item.accessibilityInformation = {
           label: variant
             ? `variant ${c.variant} of ${c.group}, ${item.description}`
-            : `${c.strategy} chain, ${item.description}`,
+            : `${strategyLabel(c)} chain, ${item.description}`,
         };
+        return item;
+      }
+      case 'monthYear': {
+        const item = new vscode.TreeItem(String(node.year), vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `months:${node.chain.key}:${node.year}`;
+        item.description = `${node.steps.length} month${node.steps.length === 1 ? '' : 's'}`;
+        item.iconPath = new vscode.ThemeIcon('calendar');
+        item.tooltip = node.steps.map((s) => `${formatTimeStep(s.year)}: ${s.expName ?? ''}`).join('\n');
+        item.contextValue = 'monthYear';
         return item;
       }
       case 'step': {
         const s = node.step;
-        const item = new vscode.TreeItem(String(s.year), vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(formatTimeStep(s.year), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `step:${node.chain.key}:${s.year}`;
         const status = s.status ?? 'notStarted';
         const running = this.runs.runs.find(
@@ -319,9 +387,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
           s.eval ? 'evaluated' : 'notEvaluated',
           node.chain.strategy === 'oracle' ? 'oracle' : 'continual',
         ];
-        item.contextValue = `step ${flags.join(' ')}`;
+        // A month has its own actions (the next month, the rest of the months); a year's apply to years only.
+        item.contextValue = `${node.chain.timescale === 'monthly' ? 'monthStep' : 'step'} ${flags.join(' ')}`;
         item.accessibilityInformation = {
-          label: `${s.year}, ${state}${protocol ? `, ${protocolSentence(protocol)}` : ''}`,
+          label: `${formatTimeStep(s.year)}, ${state}${protocol ? `, ${protocolSentence(protocol)}` : ''}`,
         };
         return item;
       }
@@ -355,6 +424,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     this.subscription.dispose();
     this.changed.dispose();
   }
+}
+
+/** `cumulative`, or `cumulative, monthly` for a monthly chain. */
+function strategyLabel(chain: Chain): string {
+  return chain.timescale === 'monthly' ? `${chain.strategy}, monthly` : chain.strategy;
 }
 
 function strategyIcon(strategy: string): vscode.ThemeIcon {
