@@ -172,22 +172,23 @@ async function planResumeCommand(args: string[], io: CliIo): Promise<number> {
       if (!exp) throw new UsageError(`${expDir} is not an experiment folder (no out.log, params.txt or checkpoints/).`);
       if (exp.identity === null)
         throw new UsageError(`${exp.name} fits no chain: ${exp.unchainedReason ?? 'unknown'}.`);
-      const chain = workspace.chains.find((c) => c.steps.some((s) => s.experiment === exp.dir && !s.shared));
+      const allChains = [...workspace.chains, ...workspace.monthlyChains];
+      const chain = allChains.find((c) => c.steps.some((s) => s.experiment === exp.dir && !s.shared));
       if (!chain) throw new UsageError(`${exp.name} is in no chain.`);
-      if (monthly && fromStep !== undefined && timescaleOfStep(fromStep) !== 'yearly')
+      const monthlyChain = chain.timescale === 'monthly';
+      if (monthlyChain && !monthly)
+        throw new UsageError(
+          `${exp.name} is a step of a monthly chain: add --timescale monthly (and --from one of its months, YYYYMM).`,
+        );
+      if (!monthlyChain && monthly && fromStep !== undefined && timescaleOfStep(fromStep) !== 'yearly')
         throw new UsageError(
           `--chain continues a yearly chain: a monthly chain branches off one of its years (--from YEAR); to continue from ${formatMonth(fromStep)} give --checkpoint and --from.`,
         );
-      const defaults = chainResumeDefaults(
-        chain,
-        workspace.experiments,
-        monthly ? fromStep : fromYear,
-        workspace.chains,
-      );
-      request = { ...defaults.request, fromYear: defaults.fromYear };
+      const defaults = chainResumeDefaults(chain, workspace.experiments, monthly ? fromStep : fromYear, allChains);
+      request = monthlyChain ? { ...defaults.request } : { ...defaults.request, fromYear: defaults.fromYear };
       notes.push(...defaults.notes);
       continuesAs = defaults.continuesAs;
-      if (monthly) {
+      if (monthly && !monthlyChain) {
         // The chain's data root holds year folders; the months live under their own root.
         const { dataRoot: _yearlyRoot, fromYear: branch, ...rest } = request;
         request = { ...rest, fromMonth: branch, branchYear: branch };

@@ -63,7 +63,7 @@ export async function runsCommand(args: string[], io: CliIo): Promise<number> {
 function chainOf(r: RunRecord, workspace: Workspace): Record<string, unknown> | null {
   const dir = r.outputDir;
   if (dir === undefined) return null;
-  for (const chain of workspace.chains) {
+  for (const chain of [...workspace.chains, ...workspace.monthlyChains]) {
     const step = chain.steps.find((s) => !s.inherited && !s.shared && (s.experiment === dir || s.eval?.dir === dir));
     if (step) {
       return {

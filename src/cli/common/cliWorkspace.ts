@@ -33,7 +33,7 @@ export async function cliChains(
   const workspace = await scanCliWorkspace(dir);
   // Files that are there but could not be read (a named pipe, a device, too large): named, never waited on.
   if (!json) for (const p of workspace.problems) io.stderr.write(`tic-studio ${command}: ${p.message}\n`);
-  if (workspace.chains.length === 0) {
+  if (workspace.chains.length === 0 && workspace.monthlyChains.length === 0) {
     io.stderr.write(noChains(command, workspace));
     return { exit: 1 };
   }

@@ -176,6 +176,21 @@ describe('tic-studio plan resume --timescale monthly (in-process)', function () 
     assert.match(out.notes.join('\n'), /branches a monthly chain off its 2019 step/);
   });
 
+  it('continues a monthly chain with --chain: its month step trains the next month on top of it', async () => {
+    // The demo's sequential monthly chain (2020-01…2020-03 branched off cumulative 2019, demo/generate.py).
+    const step = join(demoResults, 'datacomp_medium-basic_sequential_m202002');
+    const base = ['resume', '--chain', step, '--json', '--no-validate'];
+    const r = await run([...base, '--timescale', 'monthly', '--from', '202002']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.step.trainMonth, 202003);
+    assert.equal(out.step.expName, 'datacomp_medium-basic_sequential_m202003');
+    assert.equal(valueOf(out.argv, '--resume'), join(step, 'checkpoints/epoch_latest.pt'));
+    // The chain's own monthly root (its train_data), as a yearly chain goes on with its own data root.
+    assert.equal(valueOf(out.argv, '--data_dir'), '/home/demo/data/tic-datacomp-monthly/train/202003/');
+    await assert.rejects(run(base), /is a step of a monthly chain: add --timescale monthly/);
+  });
+
   it('writes the same argv into the sbatch script with --scheduler slurm', async () => {
     const args = ['resume', '--timescale', 'monthly', '--from', '2022', '--checkpoint', hub, ...paths, '--json'];
     const local = JSON.parse((await run([...args, '--no-validate'])).stdout);
