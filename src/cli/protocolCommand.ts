@@ -16,13 +16,15 @@ scale, filtering and model along the chain with no year skipped, and one task li
 chain's evaluations (recorded by TiC Studio next to the evaluations it launches). Read from each step's params.txt,
 out.log and info.pkl, for runs TiC Studio launched or not; a step is comparable when no error remains (warnings and
 notes are shown, and do not count). Only the steps a chain trained itself are listed: a variant's steps before its
-fork, a sibling strategy's first step and published checkpoints are judged in their own chain. DIR is scanned as
-by tic-studio results.
+fork, a sibling strategy's first step and published checkpoints are judged in their own chain. Monthly chains are
+not checked (the paper's protocol is for its yearly steps) and are listed as such. DIR is scanned as by
+tic-studio results.
 Exit status: 0 when every step of every chain is comparable, 1 when one is not (or no chain is found), 2 on bad
 usage.
   --json  {root, comparable, chains: [{chain, label, comparable, steps: [{step, experiment, expName, comparable,
           problems: [{check, expected, actual, severity}], compute: {samplesSeen, optimizerSteps, globalBatch,
-          gpuHours, trainFlops}}], totals, oracleRatio}], unchained: [{experiment, name, reason}],
+          gpuHours, trainFlops}}], totals, oracleRatio}], notChecked: [{chain, label, reason}] (monthly chains),
+          unchained: [{experiment, name, reason}],
           problems: [{dir, message}]}; severity is error, warning or note; null where the files do not say`;
 
 export async function protocolCommand(args: string[], io: CliIo): Promise<number> {
@@ -38,11 +40,13 @@ export async function protocolCommand(args: string[], io: CliIo): Promise<number
   const workspace = found.workspace;
   const chains = await workspaceProtocol(workspace);
   const comparable = chains.every((c) => c.comparable);
+  const notChecked = workspace.monthlyChains.map((c) => ({ chain: c.key, label: c.label, reason: monthlyReason }));
   if (values.json) {
     const json = {
       root: workspace.root,
       comparable,
       chains,
+      notChecked,
       unchained: workspace.unchained,
       problems: workspace.problems,
     };
@@ -50,6 +54,9 @@ export async function protocolCommand(args: string[], io: CliIo): Promise<number
     return comparable ? 0 : 1;
   }
   io.stdout.write(chains.map(describeChain).join('\n'));
+  if (notChecked.length > 0) {
+    io.stdout.write(`\nNot checked (${monthlyReason}):\n${notChecked.map((c) => `  ${c.label}\n`).join('')}`);
+  }
   if (workspace.unchained.length > 0) {
     io.stdout.write(
       `\nNot in any chain, so not checked:\n${workspace.unchained.map((u) => `  ${u.name}: ${u.reason}\n`).join('')}`,
@@ -62,6 +69,8 @@ export async function protocolCommand(args: string[], io: CliIo): Promise<number
   );
   return comparable ? 0 : 1;
 }
+
+const monthlyReason = 'monthly chains: the TiC-CLIP protocol is defined for its yearly steps';
 
 const marks = { error: '✗', warning: '⚠', note: '·' } as const;
 
