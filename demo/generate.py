@@ -695,6 +695,8 @@ The tree mimics an `apple/ml-tic-clip` checkout after running the TiC-DataComp m
 
 ```
 demo/
+  simulator/                     the stand-in train.py and evaluate.py of the demo's simulated runs (Node)
+  data/                          placeholder shards and ImageNet folder for their pre-launch checks
   datacomp/
     train.py, evaluate.py        placeholders: print a notice and exit 1
     tasklist.yml                 yearly TiC tasks (DataCompNet + Retrieval, 2014-2022)
@@ -750,6 +752,9 @@ Notes:
 * `data/` holds placeholder shards (one caption each) so that the simulated runs pass the
   pre-launch checks: years under `data/train/`, and the months 2020-01...2020-06 and
   2023-01...2023-06 under `data/train-monthly/` (see `data/README.md`).
+* The simulated runs (`simulator/`) write made-up numbers in the same pattern: a step that
+  continues a checkpoint starts its loss near where that run ended, and a monthly step is
+  evaluated on the monthly tasks.
 * `info.pkl` pickles `pathlib.PosixPath` objects, as datacomp's train.py does.
 
 Regenerate with `/usr/bin/python3 demo/generate.py` (needs torch and numpy).

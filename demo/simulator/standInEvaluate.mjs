@@ -5,6 +5,10 @@
 //
 // Tasks come from `tasklist.yml` next to this script, like evaluate.py (§3.2); the stand-in-only option
 // `--tasklist FILE` (or TIC_STANDIN_TASKLIST) points elsewhere. Only the flat TiC keys are read (§3.4).
+// The simulated runs skip generate_tasklist.py, so the stand-in-only `--eval-tasks G1,G2` and `--sample-eval` (or
+// TIC_STANDIN_EVAL_TASKS, TIC_STANDIN_SAMPLE_EVAL=1) make the task list generate_tasklist.py would write for those
+// groups (`retrieval/monthly,datacompnet/monthly`, …; §3.4). Without either choice, a monthly step's checkpoint
+// (`…_m{YYYYMM}/checkpoints/…`) gets the monthly groups, as TiC Studio evaluates monthly steps by default.
 // Environment: TIC_STANDIN_MODE (ok | crash | hang | ignoreSigint | ignoreSigterm), TIC_STANDIN_STEP_MS (per task,
 // default 200), TIC_STANDIN_MAX_MS (exit 124 after this long).
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -36,6 +40,8 @@ const options = {
   skip_db: { kind: 'flag' },
   skip_notification: { kind: 'flag' },
   tasklist: { kind: 'str' },
+  'eval-tasks': { kind: 'str' },
+  'sample-eval': { kind: 'flag' },
 };
 
 async function main() {
@@ -64,7 +70,7 @@ async function main() {
     fail([['evaluate.py', 318, '<module>', 'train_info = pickle.load(open(train_info_filename, "rb"))']], `FileNotFoundError: [Errno 2] No such file or directory: '${infoPath}'`);
   }
   const resultsFilename = join(outputDir, 'eval_results.jsonl');
-  const tasks = readTasklist(args.tasklist ?? env.TIC_STANDIN_TASKLIST ?? join(here, 'tasklist.yml'));
+  const tasks = chooseTasks(args, env, checkpoint);
 
   const results = new Map();
   const cachedInfo = join(outputDir, 'info.pkl');
@@ -130,18 +136,37 @@ async function main() {
 }
 
 // Retrieval: CB key order + DC's mean_recall@1; DataCompNet: acc1/acc5/mean_per_class_recall (§3.2).
+// The levels and the decay follow demo/generate.py, so a simulated evaluation sits next to the demo's own: a model
+// scores `level × factor`, its level rising with the data it has seen (mean_recall@1 0.262 after 2016, 0.306 after
+// 2019), the factor 1 on its own year or month, lower for later ones, a little lower for earlier ones (sequential
+// forgets more).
 function metricsFor(task, checkpoint) {
-  const year = Number(/(\d{4})(\d{2})?$/.exec(task.key)?.[1] ?? 2016);
-  const trainYear = Number(/(20[12]\d)(?!.*20[12]\d)/.exec(checkpoint)?.[1] ?? 2016);
-  const gap = year > trainYear ? 0.035 * (year - trainYear) : 0.008 * (trainYear - year);
-  const jitter = (salt) => (hash(`${checkpoint}|${task.key}|${salt}`) % 17) / 1000;
+  const retrieval = task.key.includes('retrieval');
+  const trained = trainedMonth(checkpoint);
+  const seenYears = (monthIndex(trained) - monthIndex(201612)) / 12;
+  const level = retrieval ? 0.262 + 0.0148 * seenYears : 0.184 + 0.0133 * seenYears;
+  const monthlyStep = monthOfStep(checkpoint) !== null;
+  const sequential = /_sequential_/.test(checkpoint);
+  const monthly = /\/monthly\/(\d{6})$/.exec(task.key);
+  let factor;
+  if (monthly) {
+    const months = monthIndex(Number(monthly[1])) - monthIndex(trained);
+    const near = (retrieval ? 0.045 : 0.03) * Math.exp(-Math.abs(months) / 1.5);
+    const forgets = months < 0 && sequential && monthlyStep ? (retrieval ? 0.015 : 0.008) : 0;
+    factor = 1 + near + transfer(months / 12, retrieval, false) - forgets;
+  } else {
+    const year = Number(/(\d{4})(\d{2})?$/.exec(task.key)?.[1] ?? 2016);
+    const trainYear = Math.floor(trained / 100);
+    factor = 1 + transfer(year - trainYear, retrieval, sequential && !monthlyStep && trainYear > 2016);
+  }
+  const jitter = (salt) => ((hash(`${checkpoint}|${task.key}|${salt}`) % 7) - 3) / 1000;
   const n = 1000;
   const frac = (x) => Math.round(Math.min(0.989, Math.max(0.011, x)) * n) / n;
-  if (task.key.includes('retrieval')) {
-    const base = 0.52 - gap;
+  if (retrieval) {
+    const base = level * factor;
     const m = {
-      'image_retrieval_recall@1': frac(base + jitter('i1')),
-      'text_retrieval_recall@1': frac(base + 0.03 + jitter('t1')),
+      'image_retrieval_recall@1': frac(base - 0.008 + jitter('i1')),
+      'text_retrieval_recall@1': frac(base + 0.008 + jitter('t1')),
       'image_retrieval_recall@5': frac(base + 0.25 + jitter('i5')),
       'text_retrieval_recall@5': frac(base + 0.27 + jitter('t5')),
       'image_retrieval_recall@10': frac(base + 0.33 + jitter('i10')),
@@ -151,10 +176,84 @@ function metricsFor(task, checkpoint) {
     m.main_metric = m[task.mainMetric ?? 'acc1'] ?? null;
     return m;
   }
-  const base = 0.41 - gap;
-  const m = { acc1: frac(base + jitter('a1')), acc5: frac(base + 0.27 + jitter('a5')), mean_per_class_recall: frac(base - 0.01 + jitter('r')) };
+  const base = level * factor;
+  const m = { acc1: frac(base + jitter('a1')), acc5: frac(base + 0.27 + jitter('a5')), mean_per_class_recall: frac(base - 0.006 + jitter('r')) };
   m.main_metric = m[task.mainMetric ?? 'acc1'] ?? null;
   return m;
+}
+
+// The change of the factor `years` after (> 0) or before (< 0) what the model trained on last (demo/generate.py).
+function transfer(years, retrieval, sequentialForgets) {
+  if (years > 0) return retrieval ? -0.04 * years - 0.002 * years * years : -0.018 * years - 0.001 * years * years;
+  if (years === 0) return 0;
+  if (sequentialForgets) return -0.02 + (retrieval ? 0.055 : 0.026) * years;
+  return (retrieval ? 0.014 : 0.006) * years;
+}
+
+// The month of a monthly step's checkpoint (`…_m{YYYYMM}/…`), else null.
+function monthOfStep(checkpoint) {
+  const all = [...checkpoint.matchAll(/_m(\d{6})(?=\/)/g)];
+  return all.length > 0 ? Number(all[all.length - 1][1]) : null;
+}
+
+// The last month a checkpoint trained on: its month, or December of its year (a yearly step, a published `2022.pt`).
+function trainedMonth(checkpoint) {
+  const month = monthOfStep(checkpoint);
+  if (month !== null) return month;
+  return Number(/(20[12]\d)(?!.*20[12]\d)/.exec(checkpoint)?.[1] ?? 2016) * 100 + 12;
+}
+
+function monthIndex(month) {
+  return Math.floor(month / 100) * 12 + (month % 100);
+}
+
+// generate_tasklist.py's years and MONTHS (contracts §3.4: 102 months with gaps; src/tic/ticMonths.ts).
+const ticYears = [2014, 2015, 2016, 2017, 2018, 2019, 2020, 2021, 2022];
+const monthsOf = (year, ...months) => months.map((m) => year * 100 + m);
+const ticMonths = [
+  ...monthsOf(2014, 3, 4, 7, 8, 9, 10, 11, 12),
+  ...monthsOf(2015, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11),
+  ...monthsOf(2016, 2, 4, 5, 6, 7, 8, 9, 10, 12),
+  ...[2017, 2018, 2019, 2020, 2021].flatMap((y) => monthsOf(y, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)),
+  ...monthsOf(2022, 1, 5, 6, 7, 8, 9, 10, 11, 12),
+  ...monthsOf(2023, 1, 2, 3, 4, 5, 6),
+];
+
+// The tasks generate_tasklist.py writes for `--eval-tasks groups` (a substring test per group; `--sample-eval`: 2014
+// and 201403 only), in the order of its yaml.dump (sorted keys: DataCompNet before retrieval, monthly before yearly).
+function generatedTasks(groups, sampleEval) {
+  const tasks = [];
+  const add = (family, name, timescale, periods, mainMetric) => {
+    for (const period of periods) {
+      if (sampleEval && period !== 2014 && period !== 201403) continue;
+      const key = `tic/datacomp/${family}/${timescale}/${period}`;
+      if (!groups.some((g) => key.includes(g))) continue;
+      const label = timescale === 'yearly' ? 'Yearly' : 'Monthly';
+      tasks.push({ key, name: `${name}-${label}-${period}`, ...(mainMetric ? { mainMetric } : {}) });
+    }
+  };
+  add('retrieval', 'TiC-DataComp-Retrieval', 'yearly', ticYears, 'mean_recall@1');
+  add('datacompnet', 'TiC-DataCompNet', 'yearly', ticYears, null);
+  add('retrieval', 'TiC-DataComp-Retrieval', 'monthly', ticMonths, 'mean_recall@1');
+  add('datacompnet', 'TiC-DataCompNet', 'monthly', ticMonths, null);
+  return tasks.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function chooseTasks(args, env, checkpoint) {
+  const groups = args['eval-tasks'] ?? env.TIC_STANDIN_EVAL_TASKS;
+  const sampleEval = args['sample-eval'] === true || env.TIC_STANDIN_SAMPLE_EVAL === '1';
+  if (groups !== undefined || sampleEval) {
+    const list = (groups ?? 'retrieval/yearly,datacompnet/yearly,retrieval/monthly,datacompnet/monthly')
+      .split(',')
+      .map((g) => g.trim())
+      .filter((g) => g !== '');
+    return generatedTasks(list, sampleEval);
+  }
+  const tasklist = args.tasklist ?? env.TIC_STANDIN_TASKLIST;
+  if (tasklist === undefined && monthOfStep(checkpoint) !== null) {
+    return generatedTasks(['retrieval/monthly', 'datacompnet/monthly'], false);
+  }
+  return readTasklist(tasklist ?? join(here, 'tasklist.yml'));
 }
 
 // yaml.dump output of generate_tasklist.py (§3.4): top-level keys, then indented `name:` / `main_metric:` pairs.

@@ -2,6 +2,9 @@
 // Stand-in for `[torchrun --nproc_per_node N --nnodes 1 …] datacomp/train.py …` (patched DC + OC, contracts.md §1-§2).
 // Same argv, same output layout (§1.5), the real log formats (§2.1/§2.2) on stderr and in out.log, the DC stdout
 // lines (§1.6) and the §1.4 "Experiment already exists" trap. Node builtins only; no Python, no torch.
+// Year and month data folders alike (`…/train/2019/`, `…/train/202004/`, `::`-joined). The loss of a step that
+// continues a checkpoint starts near where the run that wrote it ended (read from that run's out.log; a checkpoint
+// without one, such as a published `2022.pt`, starts at a typical warm level), not from scratch.
 //
 // Environment switches (all optional):
 //   TIC_STANDIN_MODE             ok | crash | hang | ignoreSigint | ignoreSigterm | exists | spawnWorkers (default ok)
@@ -11,7 +14,7 @@
 //   TIC_STANDIN_EPOCHS           epochs, default --num_checkpoints (5)
 //   TIC_STANDIN_MAX_MS           the process exits 124 after this long whatever it is doing (a safety net for tests)
 import { spawn } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,6 +158,7 @@ async function runTrainer() {
     }
 
     const totalSteps = stepsPerEpoch * epochs;
+    const curve = trainingCurve(warmStart(firstResume(outLog), checkpointDir));
     let loggedSteps = 0;
     for (let epoch = startEpoch; epoch < epochs; epoch++) {
       log(`Start epoch ${epoch}`);
@@ -166,7 +170,7 @@ async function runTrainer() {
         windowBatches++;
         const step = epoch * stepsPerEpoch + batch - 1;
         const progress = step / Math.max(1, totalSteps - 1);
-        const loss = 8.3 * Math.exp(-1.4 * progress) + 0.05 * Math.sin(step * 1.7) + 0.0001 * Math.SQRT2;
+        const loss = curve.loss(progress) + 0.05 * Math.sin(step * 1.7) + 0.0001 * Math.SQRT2;
         lossSum += loss;
         const shouldLog = (batch - 1) % logEvery === 0 || batch === stepsPerEpoch;
         if (!shouldLog) continue;
@@ -174,7 +178,7 @@ async function runTrainer() {
         const dataTime = 0.004 + 0.002 * Math.abs(Math.sin(step)) + 0.00001 * Math.SQRT2;
         const perSecond = (perGpuBatch * args.accum_freq * worldSize) / batchTime;
         const lr = cosineLr(config.learning_rate, warmup, totalSteps, step);
-        const logitScale = Math.min(100, Math.exp(Math.log(1 / 0.07) + 0.6 * progress));
+        const logitScale = curve.logitScale(progress);
         const samples = batch * perGpuBatch * args.accum_freq * worldSize;
         const digits = Math.ceil(Math.log10(samplesPerEpoch + 1));
         const percent = halfEven((100 * batch) / stepsPerEpoch);
@@ -524,6 +528,63 @@ function completedEpochsInLog(outLog, samplesPerEpoch) {
     if (Number(m[2]) === Number(m[3]) && Number(m[3]) === samplesPerEpoch) completed = Math.max(completed, Number(m[1]) + 1);
   }
   return completed;
+}
+
+// What the run first started from: the `resume` of the first `Params:` block of out.log (§1.8), so a `--resume
+// latest` restart continues the curve its first start began (this start's block is already written).
+function firstResume(outLog) {
+  if (!existsSync(outLog)) return undefined;
+  const m = / \| INFO \| {3}resume: (.*)$/m.exec(readFileSync(outLog, 'utf8'));
+  return m && m[1] !== 'None' ? m[1] : undefined;
+}
+
+// Where a continued run picks up: the last `Train Epoch` line of the out.log next to the checkpoint it resumed
+// ({exp}/checkpoints/epoch_latest.pt → {exp}/out.log), else a typical warm level; null from scratch.
+function warmStart(resumed, ownCheckpointDir) {
+  if (resumed === undefined || /^\w+:\/\//.test(resumed)) return resumed === undefined ? null : typicalWarmStart;
+  if (resolve(dirname(resumed)) === resolve(ownCheckpointDir)) return null;
+  const log = join(dirname(dirname(resumed)), 'out.log');
+  const last = lastTrainLine(log);
+  if (last === null) return typicalWarmStart;
+  const loss = /Loss: [\d.eE+-]+ \(([\d.eE+-]+)\)$/.exec(last);
+  const scale = /Logit Scale: ([\d.]+) /.exec(last);
+  if (!loss || !scale) return typicalWarmStart;
+  return { loss: Number(loss[1]), logitScale: Number(scale[1]) };
+}
+
+const typicalWarmStart = { loss: 4.5, logitScale: 60 };
+
+function lastTrainLine(path) {
+  if (!existsSync(path)) return null;
+  // The last 256 KiB is enough: a line is logged at least at every epoch's end (§2.2).
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, 256 * 1024);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    const lines = buffer.toString('utf8').split('\n').filter((l) => l.includes('| Train Epoch: '));
+    return lines.length > 0 ? lines[lines.length - 1] : null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// Loss and logit scale over the run (progress 0…1). From scratch: from 8.3 down fast. Continuing: a small bump on the
+// new data that decays, then a slow decrease below where the resumed run ended; the logit scale keeps growing.
+function trainingCurve(start) {
+  if (start === null) {
+    return {
+      loss: (p) => 8.3 * Math.exp(-1.4 * p),
+      logitScale: (p) => Math.min(100, Math.exp(Math.log(1 / 0.07) + 0.6 * p)),
+    };
+  }
+  const high = start.loss + 0.12;
+  const low = Math.max(1.2, start.loss - 0.12);
+  return {
+    loss: (p) => low + (high - low) * (0.55 * Math.exp(-6 * p) + 0.45 * (1 - p)),
+    logitScale: (p) => Math.min(100, start.logitScale + 2.5 * p),
+  };
 }
 
 // OC scheduler.cosine_lr (§1.2).
