@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { screenshotOnFailure, Workbench } from './workbench';
+
+/**
+ * "Branch a Monthly Chain…" on the demo's cumulative 2019 step: the first month after it, 2020-01, trained
+ * (simulated) from the 2019 checkpoint on the demo's monthly data root, with the Resume preview before the launch.
+ */
+describe('Branch a monthly chain off 2019 (simulated, fast pace)', () => {
+  let wb: Workbench;
+  screenshotOnFailure(() => wb);
+
+  before(async function () {
+    this.timeout(180000);
+    wb = await Workbench.open({ env: { TIC_STANDIN_STEP_MS: '20', TIC_STANDIN_STEPS_PER_EPOCH: '3' } });
+  });
+
+  after(async () => {
+    await wb?.close();
+  });
+
+  it('plans 2020-01 from the 2019 checkpoint on the months since the branch point, and trains it', async function () {
+    this.timeout(180000);
+    await wb.openContainer();
+    const step = wb.page.getByRole('treeitem', { name: /^2019, finished/ }).first();
+    await step.waitFor({ timeout: 30000 });
+    await wb.contextMenu(step, 'Branch a Monthly Chain…');
+    // 1 strategy: the months since the branch point (2020-01 alone for now).
+    const strategy = wb.page.locator('.quick-input-widget', {
+      hasText: 'Branch a monthly chain off 2019: train 2020-01',
+    });
+    await strategy.waitFor();
+    for (const offered of [
+      'cumulative · every month up to this one',
+      'cumulative · months since the branch point',
+      'sequential',
+    ]) {
+      await strategy.locator('.quick-input-list .monaco-list-row', { hasText: offered }).first().waitFor();
+    }
+    await wb.screenshot('monthly-1-strategy');
+    await strategy
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'months since the branch point' })
+      .first()
+      .click();
+    // 2 GPUs, 3 experiment name, 4 data root: the defaults.
+    await wb.accept('GPUs per node');
+    const input = wb.page.locator('.quick-input-widget input');
+    await wb.page.locator('.quick-input-widget', { hasText: 'experiment name' }).waitFor();
+    assert.equal(await input.inputValue(), 'datacomp_medium-basic_cumulative_m202001');
+    await wb.accept('experiment name');
+    await wb.page.locator('.quick-input-widget', { hasText: 'one folder of shards per month' }).waitFor();
+    assert.equal(await input.inputValue(), join(wb.workspace, 'data/train-monthly'));
+    await wb.accept('data root');
+    const dialog = wb.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30000 });
+    const text = (await dialog.textContent()) ?? '';
+    for (const part of [
+      'Branch a monthly chain off 2019: train 2020-01 with cumulative, months since the branch point',
+      `--data_dir ${join(wb.workspace, 'data/train-monthly/202001/')} `,
+      '--exp_name datacomp_medium-basic_cumulative_m202001',
+      '--new_run',
+      'datacomp_medium-basic_cumulative_2019/checkpoints/epoch_latest.pt',
+      'Simulated',
+    ]) {
+      assert.ok(text.includes(part), `the dialog does not show ${part}: ${text}`);
+    }
+    await wb.screenshot('monthly-2-command');
+    await dialog.locator('.monaco-button', { hasText: 'Launch' }).click();
+    await wb.page
+      .getByRole('treeitem', { name: /^train 2020-01 cumulative \(simulated\), succeeded/ })
+      .first()
+      .waitFor({ timeout: 120000 });
+    const exp = join(wb.workspace, 'datacomp/results/datacomp_medium-basic_cumulative_m202001');
+    assert.ok(existsSync(join(exp, 'out.log')));
+    const params = readFileSync(join(exp, 'params.txt'), 'utf8');
+    assert.match(params, /^resume: .*datacomp_medium-basic_cumulative_2019\/checkpoints\/epoch_latest\.pt$/m);
+    assert.match(params, /^train_data: .*train-monthly\/202001\//m);
+    await wb.screenshot('monthly-3-trained');
+  });
+});
