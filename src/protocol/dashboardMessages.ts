@@ -21,6 +21,7 @@ import {
   requestId,
   str,
 } from './validate';
+import { isTicMonth, ticMonths } from '../tic/ticMonths';
 
 export { ProtocolError } from './validate';
 
@@ -42,6 +43,10 @@ export const runStates = ['none', 'queued', 'running', 'finished', 'incomplete',
 export const evalStates = ['done', 'partial', 'missing'] as const;
 
 export const exportFormats = ['csv', 'svg', 'png'] as const;
+
+/** A chain's steps are years (`2017`) or, in a monthly chain, TiC months (`YYYYMM`, src/tic/ticMonths.ts). */
+export const timescales = ['yearly', 'monthly'] as const;
+export type TimescaleWire = (typeof timescales)[number];
 export type ExportFormat = (typeof exportFormats)[number];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -112,9 +117,9 @@ export interface ChainComputeWire {
 export interface MatrixWire {
   family: string;
   metric: string;
-  /** Training step years (rows). */
+  /** Training steps (rows): years, or the months of a monthly chain. */
   rows: number[];
-  /** Eval years (columns). */
+  /** Eval years; a monthly chain's eval months (up to the 102 TiC months), or eval years in its roll-up. */
   columns: number[];
   /** values[row][column]; null = missing, never 0. */
   values: (number | null)[][];
@@ -181,19 +186,46 @@ export interface ChainWire {
   transfer: TransferWire[];
   imagenet: ImageNetWire[];
   otherTasks: OtherTaskWire[];
-  /** The chain's cumulative compute (absent from hosts before issue 15, and while it is not known). */
+  /**
+   * The chain's cumulative compute (absent from hosts before issue 15, and while it is not known; never for a
+   * monthly chain: there is no published monthly protocol to compare with).
+   */
   compute?: ChainComputeWire;
+  /**
+   * `monthly`: every step of the chain (steps, matrix rows, transfer perStep, imagenet, otherTasks, forkedFrom) is
+   * a `YYYYMM` month and the matrices' columns are eval months. Absent (older hosts) = yearly.
+   */
+  timescale?: TimescaleWire;
+  /** A monthly chain's branch point: the yearly step it continues (null when unknown); absent for yearly chains. */
+  branch?: ChainBranchWire | null;
+  /**
+   * A monthly chain's matrices rolled up to eval years 2014…2023 (rows: its months; each cell the mean of that
+   * year's present months), one per matrix; absent for yearly chains.
+   */
+  rollup?: MatrixWire[];
+}
+
+export interface ChainBranchWire {
+  /** The yearly step (a year) the first month resumed from. */
+  year: number;
+  /** The yearly chain holding that step, null when none does (a published checkpoint, a step outside chains). */
+  chain: string | null;
+  /** For people: `cumulative 2019`, `published apple/TiC-CLIP-basic-sequential 2022`. */
+  label: string;
 }
 
 export interface SnapshotWire {
   firstStep: FirstStepModeWire;
   dataVolume: DataVolumeWire[];
   chains: ChainWire[];
+  /** The monthly chains (`timescale: 'monthly'`), apart from the yearly `chains`; absent from older hosts. */
+  monthlyChains?: ChainWire[];
   /** Why there is nothing to show (no folder, scan failed), or null. */
   notice: string | null;
 }
 
 export interface StepStartWire {
+  /** The step: a year, or a month (`YYYYMM`) in a monthly chain's series. */
   year: number;
   x: number;
 }
@@ -258,6 +290,23 @@ const maxExport = 32 * 1024 * 1024;
 const maxBuckets = 20_000;
 
 const year = (v: unknown, what = 'year'): number => int(v, what, 1900, 2200);
+/** A TiC month (`YYYYMM`, one of the 102: src/tic/ticMonths.ts); anything else is refused. */
+const month = (v: unknown, what = 'month'): number => {
+  const n = int(v, what, 100001, 999912);
+  return isTicMonth(n) ? n : fail(`${what} is not a TiC month`);
+};
+/** A step where either may come (a step action, a loss series' step start): a year or a TiC month. */
+const yearOrMonth = (v: unknown, what = 'year'): number =>
+  typeof v === 'number' && v > 9999 ? month(v, what) : year(v, what);
+/** The steps of a chain of this timescale: years, or TiC months. */
+const stepOf =
+  (timescale: TimescaleWire) =>
+  (v: unknown, what = 'year'): number =>
+    timescale === 'monthly' ? month(v, what) : year(v, what);
+/** Steps in a chain: a yearly chain has a handful, a monthly one at most one per TiC month. */
+const maxSteps = ticMonths.length;
+/** Matrix columns: 9 eval years, 10 in a roll-up, the 102 eval months of a monthly chain. */
+const maxColumns = ticMonths.length;
 const finiteOrNull = (v: unknown, what: string): number | null =>
   nullable(v, (x) => {
     const n = num(x, what);
@@ -324,7 +373,7 @@ function stepAction<T extends 'reveal' | 'evaluate'>(
   m: Record<string, unknown>,
 ): { type: T; chain: string; year: number } {
   exact(m, ['type', 'chain', 'year']);
-  return { type, chain: str(m.chain, 'chain', maxKey), year: year(m.year) };
+  return { type, chain: str(m.chain, 'chain', maxKey), year: yearOrMonth(m.year) };
 }
 
 /** Checks a message that came from the webview; anything that is not exactly a known message is an error. */
@@ -336,10 +385,10 @@ export function parseDashboardMessage(raw: unknown): DashboardToHost | ProtocolE
   );
 }
 
-function parseStep(v: unknown): StepNodeWire {
+function parseStep(v: unknown, step: (v: unknown, what?: string) => number): StepNodeWire {
   const s = record(v, 'step');
   return {
-    year: year(s.year),
+    year: step(s.year),
     experiment: nullable(s.experiment, (x) => str(x, 'experiment', maxPath)),
     expName: nullable(s.expName, (x) => str(x, 'expName', maxKey)),
     shared: bool(s.shared, 'shared'),
@@ -391,10 +440,18 @@ function parseCompute(v: unknown): ChainComputeWire {
   };
 }
 
-function parseMatrix(v: unknown): MatrixWire {
+/**
+ * A matrix: rows are the chain's steps (`row`), columns eval years or eval months (`column`); each at most once.
+ */
+function parseMatrix(
+  v: unknown,
+  row: (v: unknown, what?: string) => number,
+  column: (v: unknown, what?: string) => number,
+): MatrixWire {
   const m = record(v, 'matrix');
-  const rows = arr(m.rows, 'rows', (x) => year(x), 100);
-  const columns = arr(m.columns, 'columns', (x) => year(x), 100);
+  const rows = arr(m.rows, 'rows', (x) => row(x, 'row'), maxSteps);
+  const columns = arr(m.columns, 'columns', (x) => column(x, 'column'), maxColumns);
+  if (new Set(rows).size !== rows.length || new Set(columns).size !== columns.length) fail('matrix repeats a step');
   const values = arr(
     m.values,
     'values',
@@ -405,7 +462,7 @@ function parseMatrix(v: unknown): MatrixWire {
   return { family: str(m.family, 'family', maxKey), metric: str(m.metric, 'metric', maxKey), rows, columns, values };
 }
 
-function parseTransfer(v: unknown): TransferWire {
+function parseTransfer(v: unknown, step: (v: unknown, what?: string) => number): TransferWire {
   const t = record(v, 'transfer');
   return {
     family: str(t.family, 'family', maxKey),
@@ -419,31 +476,57 @@ function parseTransfer(v: unknown): TransferWire {
       (p) => {
         const r = record(p, 'perStep');
         return {
-          year: year(r.year),
+          year: step(r.year),
           backward: finiteOrNull(r.backward, 'backward'),
           id: finiteOrNull(r.id, 'id'),
           forward: finiteOrNull(r.forward, 'forward'),
         };
       },
-      100,
+      maxSteps,
     ),
     ...(t.cells === undefined ? {} : { cells: parseCells(t.cells, 'cells') }),
     ...(t.fullCells === undefined ? {} : { fullCells: parseCells(t.fullCells, 'fullCells') }),
   };
 }
 
-/** A matrix has at most 100 × 100 cells (parseMatrix). */
+/** A matrix has at most 102 × 102 cells (parseMatrix). */
 function parseCells(v: unknown, what: string): TransferCellsWire {
   const c = record(v, what);
+  const most = maxSteps * maxColumns;
   return {
-    id: int(c.id, `${what}.id`, 0, 10000),
-    backward: int(c.backward, `${what}.backward`, 0, 10000),
-    forward: int(c.forward, `${what}.forward`, 0, 10000),
+    id: int(c.id, `${what}.id`, 0, most),
+    backward: int(c.backward, `${what}.backward`, 0, most),
+    forward: int(c.forward, `${what}.forward`, 0, most),
   };
 }
 
-function parseChain(v: unknown): ChainWire {
+/** Eval years 2014…2023 of a monthly chain's roll-up (the years of the TiC months). */
+const rollupYear = (v: unknown, what = 'year'): number => {
+  const n = year(v, what);
+  return ticMonths.some((m) => Math.floor(m / 100) === n) ? n : fail(`${what} has no TiC months`);
+};
+
+function parseBranch(v: unknown): ChainBranchWire {
+  const b = record(v, 'branch');
+  return {
+    year: year(b.year, 'branch.year'),
+    chain: nullable(b.chain, (x) => str(x, 'branch.chain', maxKey)),
+    label: str(b.label, 'branch.label', maxKey),
+  };
+}
+
+/**
+ * A chain of the timescale its list holds (`chains`: yearly, `monthlyChains`: monthly): a monthly chain says so,
+ * its steps are TiC months and only it may carry a branch and a roll-up.
+ */
+function parseChain(v: unknown, expected: TimescaleWire): ChainWire {
   const c = record(v, 'chain');
+  const timescale = c.timescale === undefined ? 'yearly' : oneOf(c.timescale, 'timescale', timescales);
+  if (timescale !== expected) fail(`a ${timescale} chain among the ${expected} chains`);
+  if (timescale === 'yearly' && (c.branch !== undefined || c.rollup !== undefined))
+    fail('a yearly chain with a branch or a roll-up');
+  const step = stepOf(timescale);
+  const evalColumn = timescale === 'monthly' ? month : year;
   return {
     key: str(c.key, 'key', maxKey),
     label: str(c.label, 'label', maxKey),
@@ -451,25 +534,26 @@ function parseChain(v: unknown): ChainWire {
     variant: nullable(c.variant, (x) => str(x, 'variant', maxKey)),
     forkedFrom: nullable(c.forkedFrom, (x) => {
       const f = record(x, 'forkedFrom');
-      return { chain: str(f.chain, 'chain', maxKey), year: year(f.year) };
+      return { chain: str(f.chain, 'chain', maxKey), year: step(f.year) };
     }),
     root: nullable(c.root, (x) => str(x, 'root', maxPath)),
-    steps: arr(c.steps, 'steps', parseStep, 100),
-    matrices: arr(c.matrices, 'matrices', parseMatrix, 100),
-    transfer: arr(c.transfer, 'transfer', parseTransfer, 100),
+    steps: arr(c.steps, 'steps', (s) => parseStep(s, step), maxSteps),
+    matrices: arr(c.matrices, 'matrices', (m) => parseMatrix(m, step, evalColumn), 100),
+    transfer: arr(c.transfer, 'transfer', (t) => parseTransfer(t, step), 100),
     imagenet: arr(
       c.imagenet,
       'imagenet',
       (i) => {
         const r = record(i, 'imagenet');
         return {
-          year: year(r.year),
+          year: step(r.year),
           top1: finiteOrNull(r.top1, 'top1'),
           top5: finiteOrNull(r.top5, 'top5'),
           source: str(r.source, 'source', maxPath),
         };
       },
-      100,
+      // Two per step at most: the training-time zero-shot and evaluate.py's imagenet1k.
+      2 * maxSteps,
     ),
     otherTasks: arr(
       c.otherTasks,
@@ -477,7 +561,7 @@ function parseChain(v: unknown): ChainWire {
       (o) => {
         const r = record(o, 'otherTask');
         return {
-          year: year(r.year),
+          year: step(r.year),
           key: str(r.key, 'key', maxKey),
           dataset: str(r.dataset, 'dataset', maxKey),
           value: finiteOrNull(r.value, 'value'),
@@ -486,6 +570,11 @@ function parseChain(v: unknown): ChainWire {
       10_000,
     ),
     ...(c.compute === undefined ? {} : { compute: parseCompute(c.compute) }),
+    ...(c.timescale === undefined ? {} : { timescale }),
+    ...(c.branch === undefined ? {} : { branch: nullable(c.branch, parseBranch) }),
+    ...(c.rollup === undefined
+      ? {}
+      : { rollup: arr(c.rollup, 'rollup', (m) => parseMatrix(m, step, rollupYear), 100) }),
   };
 }
 
@@ -507,9 +596,9 @@ function parseSeries(v: unknown): LossSeriesWire {
       'stepStarts',
       (p) => {
         const r = record(p, 'stepStart');
-        return { year: year(r.year), x: num(r.x, 'stepStart.x') };
+        return { year: yearOrMonth(r.year), x: num(r.x, 'stepStart.x') };
       },
-      100,
+      maxSteps,
     ),
     extent: [extent[0]!, extent[1]!],
     total: int(s.total, 'total', 0, Number.MAX_SAFE_INTEGER),
@@ -540,7 +629,10 @@ export const hostToDashboardParsers: ParserTable<HostToDashboard> = {
       },
       100,
     ),
-    chains: arr(m.chains, 'chains', parseChain, maxChains),
+    chains: arr(m.chains, 'chains', (c) => parseChain(c, 'yearly'), maxChains),
+    ...(m.monthlyChains === undefined
+      ? {}
+      : { monthlyChains: arr(m.monthlyChains, 'monthlyChains', (c) => parseChain(c, 'monthly'), maxChains) }),
     notice: nullable(m.notice, (x) => str(x, 'notice', 2000)),
   }),
   losses: (m) => ({

@@ -1,10 +1,19 @@
-import type { ChainWire, FirstStepModeWire, SnapshotWire, TransferCellsWire } from '../protocol/dashboardMessages';
+import type {
+  ChainBranchWire,
+  ChainWire,
+  FirstStepModeWire,
+  MatrixWire,
+  SnapshotWire,
+  TransferCellsWire,
+} from '../protocol/dashboardMessages';
 import type { Chain, LineageRoot } from '../workspace/chains';
 import type { Workspace, WorkspaceProblem } from '../workspace/workspaceScan';
 import { buildChainResults, type ChainResults } from '../workspace/chainResults';
+import type { ResultsMatrix } from '../results/resultsMatrix';
 import { ticDataVolume } from '../tic/ticDataVolume';
+import { isTicMonth } from '../tic/ticMonths';
 import { timelineSteps, type StepActivity } from './timelineSteps';
-import { fullTransferCells } from './transferCells';
+import { fullMonthlyTransferCells, fullTransferCells } from './transferCells';
 import { scanProtocol, withProtocol } from './protocolWire';
 
 export interface SnapshotInput {
@@ -33,9 +42,24 @@ export async function buildDashboardSnapshot(input: SnapshotInput): Promise<Snap
     };
   });
   const chains = withProtocol(plain, reports);
+  // Monthly chains get no protocol marks and no compute: there is no published monthly protocol to compare with.
+  const evaluatedMonths = monthsPerEvalDir(workspace);
+  const monthlyChains = (workspace?.monthlyChains ?? []).map((chain): ChainWire => {
+    const result = byKey.get(chain.key);
+    return {
+      ...chainIdentityWire(chain),
+      steps: timelineSteps(chain, input.activity, (dir) => evaluatedMonths.get(dir) ?? 0),
+      ...(result
+        ? resultsWire(result, fullMonthlyTransferCells(chain.steps.map((s) => s.year)))
+        : { matrices: [], transfer: [], imagenet: [], otherTasks: [] }),
+      timescale: 'monthly',
+      branch: branchWire(chain, workspace?.chains ?? []),
+      rollup: (result?.rollup ?? []).map(matrixWire),
+    };
+  });
   const notice =
     input.notice ??
-    (workspace && chains.length === 0
+    (workspace && chains.length === 0 && monthlyChains.length === 0
       ? 'No TiC-CLIP experiments were found: TiC Studio looks in datacomp/results and datacomp/eval_results of the ml-tic-clip checkout (setting ticStudio.runs.checkout).'
       : null) ??
     unreadableNotice(workspace?.problems ?? []);
@@ -43,8 +67,44 @@ export async function buildDashboardSnapshot(input: SnapshotInput): Promise<Snap
     firstStep: input.firstStep,
     dataVolume: ticDataVolume.map((v) => ({ ...v })),
     chains,
+    monthlyChains,
     notice,
   };
+}
+
+/**
+ * Where a monthly chain branched off, for people: `cumulative 2019` (the yearly chain's strategy and step, with its
+ * variant's name when it has one), `published apple/TiC-CLIP-basic-sequential 2022`, or the experiment's name when
+ * no yearly chain holds it. Null for a yearly chain or an unknown branch.
+ */
+export function branchWire(chain: Chain, yearly: readonly Chain[]): ChainBranchWire | null {
+  const branch = chain.branch;
+  if (branch === null) return null;
+  const from = branch.chain === null ? undefined : yearly.find((c) => c.key === branch.chain);
+  const label =
+    branch.published !== null
+      ? `published ${branch.published} ${branch.year}`
+      : from !== undefined
+        ? `${from.strategy} ${branch.year}${from.variant === null ? '' : ` (${from.variant})`}`
+        : branch.expName !== null
+          ? `${branch.expName} (${branch.year})`
+          : String(branch.year);
+  return { year: branch.year, chain: from === undefined ? null : from.key, label };
+}
+
+/** How many distinct TiC months each evaluation folder holds monthly task results for. */
+function monthsPerEvalDir(workspace: Workspace | undefined): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const evalDir of workspace?.evalDirs ?? []) {
+    const months = new Set<number>();
+    for (const r of evalDir.records) {
+      if (r.task?.timescale !== 'monthly') continue;
+      const month = Number(r.task.period);
+      if (isTicMonth(month)) months.add(month);
+    }
+    if (months.size > 0) counts.set(evalDir.dir, months.size);
+  }
+  return counts;
 }
 
 /**
@@ -114,18 +174,22 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+function matrixWire(m: ResultsMatrix): MatrixWire {
+  return {
+    family: m.family,
+    metric: m.metric,
+    rows: [...m.rows],
+    columns: [...m.columns],
+    values: m.values.map((row) => [...row]),
+  };
+}
+
 function resultsWire(
   result: ChainResults,
   fullCells: TransferCellsWire,
 ): Pick<ChainWire, 'matrices' | 'transfer' | 'imagenet' | 'otherTasks'> {
   return {
-    matrices: result.matrices.map((m) => ({
-      family: m.family,
-      metric: m.metric,
-      rows: [...m.rows],
-      columns: [...m.columns],
-      values: m.values.map((row) => [...row]),
-    })),
+    matrices: result.matrices.map(matrixWire),
     transfer: result.transfer.map((t) => ({
       family: t.family,
       metric: t.metric,

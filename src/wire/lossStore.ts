@@ -4,17 +4,21 @@ import { LiveStitch } from '../results/liveStitch';
 import { paramInt } from '../formats/paramsText';
 import { StepSeriesFollower } from '../formats/stepSeries';
 
-/** The out.logs of a chain's steps, in year order, and what an optimizer step trains on. */
+/** The out.logs of a chain's steps, in step order (years, or months), and what an optimizer step trains on. */
 export interface LossChainInput {
   readonly key: string;
   readonly steps: readonly { readonly year: number; readonly outLog: string; readonly samplesPerOptStep?: number }[];
 }
 
-/** The chains asked for, with each step's out.log (steps without one are left out). Unknown keys are skipped. */
+/**
+ * The chains asked for, yearly or monthly (a monthly chain's steps are months, stitched like years), with each
+ * step's out.log (steps without one are left out). Unknown keys are skipped.
+ */
 export function lossChainInputs(workspace: Workspace | undefined, keys: readonly string[]): LossChainInput[] {
   const experiments = new Map((workspace?.experiments ?? []).map((e) => [e.dir, e]));
+  const chains = new Map([...(workspace?.chains ?? []), ...(workspace?.monthlyChains ?? [])].map((c) => [c.key, c]));
   return keys.flatMap((key) => {
-    const chain = workspace?.chains.find((c) => c.key === key);
+    const chain = chains.get(key);
     if (!chain) return [];
     const steps = chain.steps.flatMap((step) => {
       const exp = step.experiment === null ? undefined : experiments.get(step.experiment);

@@ -2,6 +2,8 @@ import { basename } from 'node:path';
 import type { StepNodeWire } from '../protocol/dashboardMessages';
 import type { Chain, ChainStep } from '../workspace/chains';
 import { firstStepYear, trainingStepYears } from '../tic/ticTimeline';
+import { ticMonths } from '../tic/ticMonths';
+import { formatTimeStep } from '../tic/ticTimeStep';
 
 /** A run TiC Studio knows about that writes (or will write) an experiment folder. */
 export interface StepActivity {
@@ -16,7 +18,11 @@ export interface StepActivity {
  * The years each published repo holds (contracts §6.1): all six are tic_xlarge; sequential starts at 2017 (its
  * 2016 is cumulative's), oracle has 2022 only.
  */
-export function publishedYears(chain: Pick<Chain, 'scale' | 'filtering' | 'strategy'>): readonly number[] {
+export function publishedYears(
+  chain: Pick<Chain, 'scale' | 'filtering' | 'strategy'> & { readonly timescale?: Chain['timescale'] },
+): readonly number[] {
+  // Nothing monthly is published: a monthly chain's months are on the Hub only as a step it stands on.
+  if (chain.timescale === 'monthly') return [];
   if (chain.scale !== 'tic_xlarge' || (chain.filtering !== 'basic' && chain.filtering !== 'bestpool')) return [];
   if (chain.strategy === 'oracle') return [2022];
   // The sequential repo starts at 2017; its chain's 2016 step is cumulative's 2016.pt, which is published.
@@ -24,18 +30,31 @@ export function publishedYears(chain: Pick<Chain, 'scale' | 'filtering' | 'strat
 }
 
 /**
- * The timeline's nodes of one chain: per step, where its checkpoint is (here, on the Hub, nowhere), what its run is
- * doing (a live or queued run of TiC Studio wins over what the folder says) and whether it was evaluated.
+ * How many of the TiC months an evaluation folder scored (its monthly task keys), by folder; a monthly step counts
+ * as evaluated when all 102 are there, as a yearly one does with its 9 years.
  */
-export function timelineSteps(chain: Chain, activity: readonly StepActivity[]): StepNodeWire[] {
+export type EvaluatedMonths = (evalDir: string) => number;
+
+/**
+ * The timeline's nodes of one chain: per step, where its checkpoint is (here, on the Hub, nowhere), what its run is
+ * doing (a live or queued run of TiC Studio wins over what the folder says) and whether it was evaluated. A
+ * monthly chain's steps are months: evaluated means on the 102 monthly tasks (`evaluatedMonths`).
+ */
+export function timelineSteps(
+  chain: Chain,
+  activity: readonly StepActivity[],
+  evaluatedMonths: EvaluatedMonths = () => 0,
+): StepNodeWire[] {
   const hub = new Set(publishedYears(chain));
+  const monthly = chain.timescale === 'monthly';
   return chain.steps.map((step) => {
     const live = step.experiment === null ? undefined : activity.find((a) => a.outputDir === step.experiment);
     // A published step of the lineage is the Hub's checkpoint, also when a cached copy is on this machine.
     const checkpoint =
       step.published !== null ? 'hub' : step.finalCheckpoint ? 'local' : hub.has(step.year) ? 'hub' : 'missing';
     const run = live?.state ?? runState(step);
-    const evaluation = step.eval === null ? 'missing' : step.eval.evalYears.length < 9 ? 'partial' : 'done';
+    const scored = step.eval === null ? 0 : monthly ? evaluatedMonths(step.eval.dir) : step.eval.evalYears.length;
+    const evaluation = step.eval === null ? 'missing' : scored < (monthly ? ticMonths.length : 9) ? 'partial' : 'done';
     return {
       year: step.year,
       experiment: step.experiment,
@@ -47,7 +66,7 @@ export function timelineSteps(chain: Chain, activity: readonly StepActivity[]): 
       run,
       progress: live?.state === 'running' ? live.progress : null,
       evaluation,
-      detail: describe(chain, step, checkpoint, run, evaluation, live?.progress ?? null),
+      detail: describe(chain, step, checkpoint, run, evaluation, live?.progress ?? null, scored),
     };
   });
 }
@@ -72,8 +91,12 @@ function describe(
   run: StepNodeWire['run'],
   evaluation: StepNodeWire['evaluation'],
   progress: number | null,
+  scored: number,
 ): string {
-  const parts = [`${chain.strategy} ${step.year}${step.year === firstStepYear ? ' (data 2014–2016)' : ''}`];
+  const monthly = chain.timescale === 'monthly';
+  const parts = [
+    `${chain.strategy} ${formatTimeStep(step.year)}${!monthly && step.year === firstStepYear ? ' (data 2014–2016)' : ''}`,
+  ];
   if (step.published) parts.push(`the published ${step.published.repo} ${step.published.year} checkpoint`);
   if (step.expName) parts.push(step.shared ? `${step.expName} (shared first step)` : step.expName);
   parts.push(
@@ -90,7 +113,9 @@ function describe(
     evaluation === 'done'
       ? 'evaluated'
       : evaluation === 'partial'
-        ? `evaluated on ${step.eval?.evalYears.length ?? 0} of 9 years`
+        ? monthly
+          ? `evaluated on ${scored} of ${ticMonths.length} months`
+          : `evaluated on ${scored} of 9 years`
         : 'not evaluated',
   );
   return parts.join(' · ');

@@ -12,6 +12,8 @@ import { exportBytes } from '../../protocol/exportPayload';
 import { buildDashboardSnapshot } from '../../wire/dashboardSnapshot';
 import { lossChainInputs, type LossStore } from '../../wire/lossStore';
 import type { Workspace } from '../../workspace/workspaceScan';
+import type { Chain } from '../../workspace/chains';
+import { formatTimeStep } from '../../tic/ticTimeStep';
 import { version } from '../../shared/version';
 import { DisposableStore } from '../common/disposableStore';
 import { commandIds, webviewTypes } from '../common/ids';
@@ -172,7 +174,7 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private async evaluate(chainKey: string, year: number): Promise<void> {
-    const chain = this.deps.runs.workspace?.chains.find((c) => c.key === chainKey);
+    const chain = allChains(this.deps.runs.workspace).find((c) => c.key === chainKey);
     const step = chain?.steps.find((s) => s.year === year);
     if (!chain || !step) return;
     if (!step.finalCheckpoint && step.published) {
@@ -183,7 +185,7 @@ export class DashboardPanel implements vscode.Disposable {
     }
     if (!step.finalCheckpoint) {
       void vscode.window.showInformationMessage(
-        `${chain.label} ${year} has no checkpoint in this workspace to evaluate (download or train it first).`,
+        `${chain.label} ${formatTimeStep(year)} has no checkpoint in this workspace to evaluate (download or train it first).`,
       );
       return;
     }
@@ -251,7 +253,7 @@ export class DashboardPanel implements vscode.Disposable {
     const logs = new Map(
       lossChainInputs(
         scan,
-        snapshot.chains.map((c) => c.key),
+        [...snapshot.chains, ...(snapshot.monthlyChains ?? [])].map((c) => c.key),
       ).map((c) => [c.key, c.steps.map((s) => s.outLog).join('\n')]),
     );
     const newCurves = [...logs].filter(([key, paths]) => this.chainLogs.get(key) !== paths).map(([key]) => key);
@@ -272,7 +274,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.grownLogs.clear();
     const changed = await this.deps.losses.refresh(paths);
     if (changed.length === 0 || !this.ready) return;
-    const chains = (this.deps.runs.workspace?.chains ?? [])
+    const chains = allChains(this.deps.runs.workspace)
       .filter((c) => c.steps.some((s) => s.experiment !== null && changed.includes(join(s.experiment, 'out.log'))))
       .map((c) => c.key);
     if (chains.length > 0) this.post({ type: 'lossesChanged', chains });
@@ -289,4 +291,9 @@ export class DashboardPanel implements vscode.Disposable {
     this.store.dispose();
     this.panel.dispose();
   }
+}
+
+/** The yearly chains, then the monthly ones: a chain key from the webview may name either. */
+function allChains(workspace: Workspace | undefined): readonly Chain[] {
+  return [...(workspace?.chains ?? []), ...(workspace?.monthlyChains ?? [])];
 }

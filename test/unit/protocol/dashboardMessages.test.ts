@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { parseDashboardMessage, parseHostMessage, ProtocolError } from '../../../src/protocol/dashboardMessages';
 import { stepNodeWire } from '../../support/stepNodeWire';
+import { ticMonths } from '../../../src/tic/ticMonths';
 
 const losses = {
   type: 'requestLosses',
@@ -263,5 +264,175 @@ describe('dashboard protocol validation', () => {
     assert.ok(parseHostMessage(snapshot({ protocol: { problems: [] } }, undefined)) instanceof ProtocolError);
     assert.ok(parseHostMessage(snapshot({}, { ...compute, gpuHours: -1 })) instanceof ProtocolError);
     assert.ok(parseHostMessage(snapshot({}, { ...compute, samplesSeen: '18M' })) instanceof ProtocolError);
+  });
+
+  describe('monthly chains (issue 19)', () => {
+    const years = [2014, 2015, 2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023];
+    const monthlyChain = (over: Record<string, unknown> = {}) => ({
+      key: 'tic_medium/basic/sequential/monthly',
+      label: 'tic_medium/basic/sequential/monthly',
+      strategy: 'sequential',
+      variant: null,
+      forkedFrom: null,
+      root: null,
+      steps: [stepNodeWire({ year: 202001 }), stepNodeWire({ year: 202002, experiment: null, expName: null })],
+      matrices: [
+        {
+          family: 'retrieval',
+          metric: 'mean_recall@1',
+          rows: [202001, 202002],
+          columns: [...ticMonths],
+          values: [ticMonths.map(() => 0.3), ticMonths.map(() => null)],
+        },
+      ],
+      transfer: [
+        {
+          family: 'retrieval',
+          metric: 'mean_recall@1',
+          backward: 0.3,
+          id: 0.3,
+          forward: 0.3,
+          perStep: [{ year: 202001, backward: 0.3, id: 0.3, forward: 0.3 }],
+          cells: { id: 1, backward: 63, forward: 38 },
+          fullCells: { id: 2, backward: 127, forward: 75 },
+        },
+      ],
+      imagenet: [{ year: 202001, top1: 0.17, top5: 0.35, source: 'trainingZeroShot' }],
+      otherTasks: [{ year: 202001, key: 'imagenet1k', dataset: 'ImageNet 1k', value: 0.2 }],
+      timescale: 'monthly',
+      branch: { year: 2019, chain: 'tic_medium/basic/cumulative', label: 'cumulative 2019' },
+      rollup: [
+        {
+          family: 'retrieval',
+          metric: 'mean_recall@1',
+          rows: [202001, 202002],
+          columns: years,
+          values: [years.map(() => 0.3), years.map(() => null)],
+        },
+      ],
+      ...over,
+    });
+    const yearlyChain = (over: Record<string, unknown> = {}) => ({
+      key: 'k',
+      label: 'k',
+      strategy: 'cumulative',
+      variant: null,
+      forkedFrom: null,
+      root: null,
+      steps: [stepNodeWire()],
+      matrices: [],
+      transfer: [],
+      imagenet: [],
+      otherTasks: [],
+      ...over,
+    });
+    const snapshot = (monthlyChains: unknown[], chains: unknown[] = [yearlyChain()]) => ({
+      type: 'snapshot',
+      firstStep: 'merge',
+      dataVolume: [],
+      chains,
+      monthlyChains,
+      notice: null,
+    });
+    const refused = (raw: unknown, why: string) =>
+      assert.ok(parseHostMessage(raw) instanceof ProtocolError, `accepted ${why}`);
+
+    it('accepts a monthly chain with month steps, 102 eval-month columns, a branch and a roll-up', () => {
+      const ok = parseHostMessage(snapshot([monthlyChain()]));
+      assert.ok(!(ok instanceof ProtocolError), ok instanceof ProtocolError ? ok.detail : '');
+      assert.ok(ok.type === 'snapshot');
+      assert.deepEqual(ok.monthlyChains, [monthlyChain()]);
+      // A snapshot of an older host has no monthly chains and still validates, without the field.
+      const { monthlyChains: _none, ...old } = snapshot([]);
+      const parsed = parseHostMessage(old);
+      assert.ok(!(parsed instanceof ProtocolError) && parsed.type === 'snapshot' && !('monthlyChains' in parsed));
+      // A yearly chain may say it is yearly; a branch may be unknown.
+      assert.ok(!(parseHostMessage(snapshot([], [yearlyChain({ timescale: 'yearly' })])) instanceof ProtocolError));
+      assert.ok(!(parseHostMessage(snapshot([monthlyChain({ branch: null })])) instanceof ProtocolError));
+    });
+
+    it('refuses a month that is not a TiC month, and a year where a month belongs', () => {
+      // 2022-02 is a gap of the TiC months (contracts §3.4), 2023-07 is after the last, 202013 no month at all.
+      for (const bad of [202202, 202307, 202013, 2020, 20201])
+        refused(snapshot([monthlyChain({ steps: [stepNodeWire({ year: bad })] })]), `step ${bad}`);
+      refused(snapshot([monthlyChain({ forkedFrom: { chain: 'x', year: 2019 } })]), 'a fork at a year');
+      const matrix = monthlyChain().matrices[0]!;
+      refused(snapshot([monthlyChain({ matrices: [{ ...matrix, rows: [2020, 202002] }] })]), 'a year row');
+      refused(
+        snapshot([monthlyChain({ matrices: [{ ...matrix, columns: [...ticMonths.slice(0, 101), 202202] }] })]),
+        'a gap month column',
+      );
+      refused(
+        snapshot([monthlyChain({ matrices: [{ ...matrix, rows: [202001, 202001] }] })]),
+        'a month twice among the rows',
+      );
+      const transfer = monthlyChain().transfer[0]!;
+      refused(
+        snapshot([monthlyChain({ transfer: [{ ...transfer, perStep: [{ ...transfer.perStep[0], year: 2020 }] }] })]),
+        'a per-step year',
+      );
+      refused(snapshot([monthlyChain({ imagenet: [{ year: 202202, top1: 0.1, top5: 0.2, source: 's' }] })]), 'gap');
+      refused(snapshot([monthlyChain({ otherTasks: [{ year: 2020, key: 'k', dataset: 'd', value: 0.1 }] })]), 'year');
+    });
+
+    it('refuses a month in a yearly chain, and each list holding the other timescale', () => {
+      refused(
+        snapshot([], [yearlyChain({ steps: [stepNodeWire({ year: 202001 })] })]),
+        'a month step of a yearly chain',
+      );
+      refused(snapshot([monthlyChain({ timescale: 'yearly' })]), 'a yearly chain among the monthly ones');
+      refused(snapshot([monthlyChain({ timescale: undefined })]), 'a monthly chain that does not say so');
+      refused(snapshot([], [monthlyChain()]), 'a monthly chain among the yearly ones');
+      refused(snapshot([monthlyChain({ timescale: 'weekly' })]), 'an unknown timescale');
+      refused(snapshot([], [yearlyChain({ rollup: [] })]), 'a yearly chain with a roll-up');
+      refused(
+        snapshot([], [yearlyChain({ branch: { year: 2019, chain: null, label: 'x' } })]),
+        'a yearly chain with a branch',
+      );
+      refused({ ...snapshot([]), monthlyChains: 'none' }, 'monthlyChains not a list');
+    });
+
+    it('refuses a roll-up column outside the TiC years, a bad branch, more than 102 columns', () => {
+      const rollup = monthlyChain().rollup[0]!;
+      refused(snapshot([monthlyChain({ rollup: [{ ...rollup, columns: [...years.slice(1), 2024] }] })]), '2024');
+      refused(snapshot([monthlyChain({ rollup: [{ ...rollup, columns: [...years.slice(1), 202001] }] })]), 'month');
+      refused(snapshot([monthlyChain({ branch: { year: 2019, chain: null } })]), 'a branch without a label');
+      refused(snapshot([monthlyChain({ branch: { year: 201912, chain: null, label: 'x' } })]), 'a month branch year');
+      refused(snapshot([monthlyChain({ branch: { year: 2019, chain: 3, label: 'x' } })]), 'a branch chain number');
+      const matrix = monthlyChain().matrices[0]!;
+      refused(
+        snapshot([
+          monthlyChain({
+            matrices: [{ ...matrix, columns: [...ticMonths, 190001], values: matrix.values.map((r) => [...r, null]) }],
+          }),
+        ]),
+        '103 columns',
+      );
+    });
+
+    it('accepts a month in step actions and loss step starts; refuses a month that is not a TiC month', () => {
+      assert.deepEqual(parseDashboardMessage({ type: 'reveal', chain: 'c/monthly', year: 202001 }), {
+        type: 'reveal',
+        chain: 'c/monthly',
+        year: 202001,
+      });
+      assert.ok(!(parseDashboardMessage({ type: 'evaluate', chain: 'c', year: 202306 }) instanceof ProtocolError));
+      for (const bad of [202202, 202307, 201401, 999999])
+        assert.ok(
+          parseDashboardMessage({ type: 'evaluate', chain: 'c', year: bad }) instanceof ProtocolError,
+          `${bad}`,
+        );
+      const series = (year: number) => ({
+        type: 'losses',
+        requestId: 1,
+        field: 'loss',
+        axis: 'samples',
+        series: [
+          { chain: 'c', x: [0], y: [1], smoothed: null, stepStarts: [{ year, x: 0 }], extent: [0, 0], total: 1 },
+        ],
+      });
+      assert.ok(!(parseHostMessage(series(202001)) instanceof ProtocolError));
+      assert.ok(parseHostMessage(series(202202)) instanceof ProtocolError);
+    });
   });
 });

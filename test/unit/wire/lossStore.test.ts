@@ -82,3 +82,28 @@ describe('LossStore: the parsed training curves the dashboard asks for', () => {
     assert.equal(Math.min(...finite(small.y)), Math.min(...finite(full.y)));
   });
 });
+
+describe("LossStore: a monthly chain's curve (issue 19)", () => {
+  const monthlyKey = 'tic_medium/basic/sequential/monthly';
+  const exp = (month: number): string =>
+    join(demo, `datacomp/results/datacomp_medium-basic_sequential_m${month}/out.log`);
+
+  it('looks a monthly chain key up among the monthly chains and stitches its months in order', async () => {
+    const chains = lossChainInputs(await scanWorkspace(demo), [monthlyKey]);
+    assert.deepEqual(
+      chains.map((c) => [c.key, c.steps.map((s) => s.year)]),
+      [[monthlyKey, [202001, 202002, 202003]]],
+    );
+    assert.equal(chains[0]!.steps[0]!.outLog, exp(202001));
+    const [series] = await new LossStore().query(chains, view);
+    const expected = [202001, 202002, 202003].reduce((n, m) => n + trainLines(exp(m)), 0);
+    assert.equal(series!.chain, monthlyKey);
+    assert.equal(series!.total, expected);
+    assert.deepEqual(
+      series!.stepStarts.map((s) => s.year),
+      [202001, 202002, 202003],
+    );
+    // 2020-02 starts where 2020-01 ended.
+    assert.equal(series!.stepStarts[1]!.x, series!.x[trainLines(exp(202001)) - 1]);
+  });
+});
