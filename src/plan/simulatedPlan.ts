@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { CommandPlan } from './commandPlan';
+import type { EvalPlan } from './evalPlan';
 
 /**
  * The demo's "simulated" runs: the same plan, with the real program swapped for the stand-in of the simulator
@@ -24,12 +25,22 @@ export function simulatedTrainPlan(
   };
 }
 
-/** evaluate.py's arguments, after `python evaluate.py`, given to the stand-in evaluator. */
-export function simulatedEvalPlan(plan: CommandPlan, simulator: string): CommandPlan {
-  const script = plan.argv.findIndex((a) => a.endsWith('evaluate.py'));
+/**
+ * evaluate.py's arguments, after `python evaluate.py`, given to the stand-in evaluator. The stand-in skips the
+ * generate_tasklist.py step, so the plan's task groups (and `--sample-eval`) go with it in its environment: it scores
+ * exactly the tasks the real task list would hold.
+ */
+export function simulatedEvalPlan(plan: EvalPlan, simulator: string): CommandPlan {
+  const [generate, evaluate] = plan.steps;
+  const script = evaluate.argv.findIndex((a) => a.endsWith('evaluate.py'));
   return {
-    argv: [process.execPath, join(simulator, 'standInEvaluate.mjs'), ...plan.argv.slice(script + 1)],
-    cwd: plan.cwd,
-    env: { ...plan.env, ELECTRON_RUN_AS_NODE: '1' },
+    argv: [process.execPath, join(simulator, 'standInEvaluate.mjs'), ...evaluate.argv.slice(script + 1)],
+    cwd: evaluate.cwd,
+    env: {
+      ...evaluate.env,
+      ELECTRON_RUN_AS_NODE: '1',
+      TIC_STANDIN_EVAL_TASKS: plan.taskGroups.join(','),
+      TIC_STANDIN_SAMPLE_EVAL: generate.argv.includes('--sample-eval') ? '1' : '0',
+    },
   };
 }

@@ -162,7 +162,7 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
       if (simulated) problems = forSimulation(problems);
       if (hasBlockingProblem(problems)) throw new PlanError('invalidOption', problems.map((p) => p.message).join('; '));
       const evaluate = plan.steps[1];
-      const run = simulated && settings.simulator ? simulatedEvalPlan(evaluate, settings.simulator) : evaluate;
+      const run = simulated && settings.simulator ? simulatedEvalPlan(plan, settings.simulator) : evaluate;
       await recordEvalCode(runs.log, plan.outputDir, base.checkout, plan.taskGroups);
       return {
         ...run,

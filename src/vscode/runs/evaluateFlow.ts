@@ -80,7 +80,7 @@ export async function evaluateFlow(
     return;
   }
   const [tasklist, evaluate] = plan.steps;
-  const run = simulated && settings.simulator ? simulatedEvalPlan(evaluate, settings.simulator) : evaluate;
+  const run = simulated && settings.simulator ? simulatedEvalPlan(plan, settings.simulator) : evaluate;
   const what = `Evaluate ${expName ?? checkpoint} on ${plan.taskGroups.join(', ')}`;
   let evalRun: RunPlan = {
     ...run,

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simulatedTrainPlan } from '../../../src/plan/simulatedPlan';
+import { planEval } from '../../../src/plan/evalPlan';
+import { simulatedEvalPlan, simulatedTrainPlan } from '../../../src/plan/simulatedPlan';
 
 const simulator = join(__dirname, '../../../demo/simulator');
 
@@ -64,5 +65,45 @@ describe('simulated runs (the demo stand-in in place of torchrun)', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Done training\./);
     assert.ok(existsSync(join(out, 'sim_2017', 'checkpoints', 'epoch_latest.pt')));
+  });
+
+  it('scores exactly the task groups of the eval plan: a monthly step asked for yearly retrieval gets that alone', function () {
+    this.timeout(30000);
+    const demo = join(__dirname, '../../../demo');
+    const out = mkdtempSync(join(tmpdir(), 'tic-sim-eval-'));
+    const checkpoint = join(
+      demo,
+      'datacomp/results/datacomp_medium-basic_sequential_m202003/checkpoints/epoch_latest.pt',
+    );
+    const run = (taskGroups: ('retrieval/yearly' | 'datacompnet/monthly')[], sampleEval: boolean, dir: string) => {
+      const plan = planEval({
+        checkout: demo,
+        checkpoint,
+        arch: 'ViT-B-32',
+        outputDir: join(out, dir),
+        dataDir: '/data/tic',
+        taskGroups,
+        sampleEval,
+      });
+      const sim = simulatedEvalPlan(plan, simulator);
+      const r = spawnSync(sim.argv[0]!, sim.argv.slice(1), {
+        cwd: sim.cwd,
+        env: { ...process.env, ...sim.env, TIC_STANDIN_STEP_MS: '1' },
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return readFileSync(join(out, dir, 'eval_results.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { key: string }).key);
+    };
+    // The stand-in alone would pick the monthly tasks for a …_m202003 checkpoint; the plan says otherwise.
+    const yearly = run(['retrieval/yearly'], false, 'yearly');
+    assert.deepEqual(
+      yearly,
+      [2014, 2015, 2016, 2017, 2018, 2019, 2020, 2021, 2022].map((y) => `tic/datacomp/retrieval/yearly/${y}`),
+    );
+    // --sample-eval keeps only the first period of each group (contracts §3.4): 201403 for the monthly ones.
+    assert.deepEqual(run(['datacompnet/monthly'], true, 'sample'), ['tic/datacomp/datacompnet/monthly/201403']);
   });
 });
