@@ -7,6 +7,7 @@ import type { PlanProblem } from '../../plan/planProblem';
 import { existsSync } from 'node:fs';
 import type { Logger } from '../common/logger';
 import { recordEvalProvenance } from './evalProvenanceRecord';
+import { forPeople } from '../common/peopleText';
 
 // What the launch flows (resume, evaluate, continue a chain) ask, show and check in the same way.
 
@@ -80,7 +81,7 @@ export async function confirmCommand(
   simulated: boolean,
 ): Promise<boolean> {
   const command = shellQuoteArgv(plan.argv);
-  const warnings = problems.filter((p) => p.severity === 'warning').map((p) => `⚠ ${p.message}`);
+  const warnings = problems.filter((p) => p.severity === 'warning').map((p) => `⚠ ${forPeople(p.message)}`);
   const detail = [
     `cd ${shellQuoteArgv([plan.cwd])}`,
     command,
@@ -101,7 +102,10 @@ export async function confirmCommand(
 
 export function showProblems(title: string, problems: readonly PlanProblem[]): void {
   const errors = problems.filter((p) => p.severity === 'error');
-  void vscode.window.showErrorMessage(title, { modal: true, detail: errors.map((p) => `• ${p.message}`).join('\n') });
+  void vscode.window.showErrorMessage(title, {
+    modal: true,
+    detail: errors.map((p) => `• ${forPeople(p.message)}`).join('\n'),
+  });
 }
 
 /**

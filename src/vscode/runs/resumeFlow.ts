@@ -18,6 +18,7 @@ import { forkedBy } from '../../plan/chainResume';
 import type { RunsService } from './runsService';
 import { confirmSlurmScript, pickPlacement } from './slurmPrompts';
 import type { RunPlan } from '../../runs/model/runPlan';
+import { forPeople } from '../common/peopleText';
 
 /**
  * "Resume from YEAR": plans YEAR+1 (contracts §1.4, §1.7) from a chain step's checkpoint or from a published
@@ -90,7 +91,7 @@ export async function resumeFlow(runs: RunsService, start: ResumeStart, monthlyB
   try {
     generated = planResume(base);
   } catch (error) {
-    void vscode.window.showErrorMessage(error instanceof PlanError ? error.message : String(error));
+    void vscode.window.showErrorMessage(error instanceof PlanError ? forPeople(error.message) : String(error));
     return;
   }
   const variant = forks

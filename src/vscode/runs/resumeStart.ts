@@ -19,6 +19,7 @@ import { formatTimeStep } from '../../tic/ticTimeStep';
 import type { Chain } from '../../workspace/chains';
 import type { Workspace } from '../../workspace/workspaceScan';
 import type { RunsService } from './runsService';
+import { forPeople } from '../common/peopleText';
 
 // What the launch flows that train onward (Resume from YEAR or MONTH, Continue the Chain, Branch a Monthly Chain) ask
 // about their start: a step of a chain of the workspace (yearly or monthly), or a published TiC-CLIP checkpoint on
@@ -88,7 +89,7 @@ export async function resolveStart(
   } catch (error) {
     void vscode.window.showErrorMessage(
       error instanceof PlanError
-        ? error.message
+        ? forPeople(error.message)
         : `Cannot continue from ${start.kind === 'published' ? start.path : `the ${formatTimeStep(start.year)} step`}: ${error instanceof Error ? error.message : String(error)}`,
     );
     return undefined;

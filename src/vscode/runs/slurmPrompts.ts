@@ -10,6 +10,7 @@ import type { Logger } from '../common/logger';
 import { readSlurmJobOptions } from '../common/settings';
 import { pickGpus } from './launchPrompts';
 import type { RunsService } from './runsService';
+import { forPeople } from '../common/peopleText';
 
 export type Where = { readonly kind: 'local' } | { readonly kind: 'slurm'; readonly options: SlurmJobOptions };
 
@@ -148,7 +149,7 @@ export async function confirmSlurmScript(
     viewColumn: vscode.ViewColumn.Beside,
     preserveFocus: true,
   });
-  const warnings = problems.filter((p) => p.severity === 'warning').map((p) => `⚠ ${p.message}`);
+  const warnings = problems.filter((p) => p.severity === 'warning').map((p) => `⚠ ${forPeople(p.message)}`);
   const detail = [
     `The sbatch script is open beside (it is kept as ${prepared.scriptPath}).`,
     `Output and errors: ${prepared.logPath}`,
