@@ -78,4 +78,31 @@ describe('Branch a monthly chain off 2019 (simulated, fast pace)', () => {
     assert.match(params, /^train_data: .*train-monthly\/202001\//m);
     await wb.screenshot('monthly-3-trained');
   });
+
+  it('shows the new monthly chain in the Experiments view: where it branched off, its months by year', async function () {
+    this.timeout(120000);
+    // The yearly chains fill the view: fold them (a click on a parent row toggles it) to bring the monthly ones up.
+    for (const name of [/^cumulative chains, /, /^sequential chain, /]) {
+      const row = wb.page.getByRole('treeitem', { name }).first();
+      await row.waitFor({ timeout: 30000 });
+      if ((await row.getAttribute('aria-expanded')) === 'true') await row.click();
+    }
+    const chain = wb.page.getByRole('treeitem', { name: /^cumulative, monthly chain, basic · tic_medium · 2020-01$/ });
+    await chain.waitFor({ timeout: 60000 });
+    await wb.page.getByRole('treeitem', { name: 'branched off 2019, cumulative · baseline' }).first().waitFor();
+    await wb.page
+      .getByRole('treeitem', { name: /^2020, 1 month$/ })
+      .first()
+      .waitFor();
+    await wb.page
+      .getByRole('treeitem', { name: /^2020-01, finished · no eval$/ })
+      .first()
+      .waitFor();
+    // The demo's own monthly chain (sequential 2020-01…2020-03, branched off the same step) stays apart from it.
+    await wb.page
+      .getByRole('treeitem', { name: /^sequential, monthly chain, basic · tic_medium · 2020-01–2020-03$/ })
+      .first()
+      .waitFor();
+    await wb.screenshot('monthly-4-tree');
+  });
 });

@@ -49,6 +49,8 @@ interface MessageNode {
   text: string;
   icon: string;
   tooltip?: string;
+  /** Secondary words after the text (the side bar cuts these first). */
+  description?: string;
 }
 
 export type ExperimentsNode = GroupNode | ChainNode | MonthYearNode | StepNode | FileNode | MessageNode;
@@ -239,15 +241,16 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     if (branch.published !== null)
       return {
         kind: 'message',
-        text: `branched off published ${branch.year}`,
+        text: `branched off ${branch.year}`,
+        description: 'published',
         icon: 'cloud',
         tooltip: `Its first month continues the published ${branch.published} checkpoint of ${branch.year}.`,
       };
     const from = this.runs.workspace?.chains.find((c) => c.key === branch.chain);
-    const name = from ? (from.variant ?? from.strategy) : 'a yearly step';
     return {
       kind: 'message',
-      text: `branched off ${name} ${branch.year}`,
+      text: `branched off ${branch.year}`,
+      description: from ? [from.strategy, from.variant].filter((x) => x !== null).join(' · ') : 'a yearly step',
       icon: 'git-branch',
       tooltip: `Its first month continues ${branch.expName ?? `the ${branch.year} step`}${from ? ` (${from.label})` : ''}.`,
     };
@@ -347,6 +350,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         item.iconPath = new vscode.ThemeIcon('calendar');
         item.tooltip = node.steps.map((s) => `${formatTimeStep(s.year)}: ${s.expName ?? ''}`).join('\n');
         item.contextValue = 'monthYear';
+        item.accessibilityInformation = { label: `${node.year}, ${item.description}` };
         return item;
       }
       case 'step': {
@@ -413,8 +417,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       case 'message': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.description = node.description;
         item.tooltip = node.tooltip ?? node.text;
-        item.accessibilityInformation = { label: node.text };
+        item.accessibilityInformation = {
+          label: node.description === undefined ? node.text : `${node.text}, ${node.description}`,
+        };
         return item;
       }
     }
