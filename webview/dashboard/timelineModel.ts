@@ -1,6 +1,8 @@
 import type { ChainComputeWire, DataVolumeWire, StepNodeWire } from '../../src/protocol/dashboardMessages';
 import { protocolSentence } from '../../src/protocol/protocolMarks';
 import { firstDataYear, firstStepYear } from '../../src/tic/ticTimeline';
+import { isTicMonth } from '../../src/tic/ticMonths';
+import { formatTimeStep } from '../../src/tic/ticTimeStep';
 
 /** The TiC-DataComp years, 2014…2022 (contracts §4.1), widened to whatever the snapshot holds. */
 export function timelineYears(dataVolume: readonly DataVolumeWire[], steps: readonly StepNodeWire[]): number[] {
@@ -57,7 +59,7 @@ export function stepStateText(step: StepNodeWire): string {
 /** The accessible name and tooltip of a node: year (with the data it covers), state, then the host's detail. */
 export function stepLabel(chain: string, step: StepNodeWire): string {
   const [a, b] = stepSpan(step.year);
-  const data = a === b ? `${step.year}` : `${step.year} (data ${a}–${b})`;
+  const data = a === b ? formatTimeStep(step.year) : `${step.year} (data ${a}–${b})`;
   const shared = step.shared ? ', shared with the sibling chain' : '';
   const published = step.published ? ', a published checkpoint' : '';
   const protocol = step.protocol ? `; ${protocolSentence(step.protocol)}` : '';
@@ -143,7 +145,7 @@ export function laneDescription(
   const parts = [chain.label];
   if (chain.forkedFrom)
     parts.push(
-      `a variant: shares the steps up to ${chain.forkedFrom.year} with ${parentLabel ?? chain.forkedFrom.chain} and forks after ${chain.forkedFrom.year}`,
+      `a variant: shares the steps up to ${formatTimeStep(chain.forkedFrom.year)} with ${parentLabel ?? chain.forkedFrom.chain} and forks after ${formatTimeStep(chain.forkedFrom.year)}`,
     );
   if (chain.root) parts.push(chain.root);
   return parts.join('; ');
@@ -152,4 +154,126 @@ export function laneDescription(
 /** A node offers "Evaluate" when there is a checkpoint to evaluate and no evaluation at all yet. */
 export function canEvaluate(step: StepNodeWire): boolean {
   return step.checkpoint !== 'missing' && step.evaluation === 'missing' && step.run !== 'running';
+}
+
+/** Where a monthly chain branched off, as the host words it: the yearly step (its chain's key when one holds it). */
+export interface LaneBranch {
+  readonly year: number;
+  readonly chain: string | null;
+  /** For people: `cumulative 2019`, `published apple/TiC-CLIP-basic-sequential 2022`. */
+  readonly label: string;
+}
+
+/** A monthly chain's lane: its steps are months (`year` holds `YYYYMM`). */
+export interface MonthlyLaneChain extends LaneChain {
+  readonly branch?: LaneBranch | null;
+}
+
+/** `branched off cumulative 2019`, or null where the host does not know. */
+export function branchText(branch: LaneBranch | null | undefined): string | null {
+  return branch ? `branched off ${branch.label}` : null;
+}
+
+/**
+ * The monthly lanes in drawing order: grouped by the yearly lane they branched off (in that lane order, earlier
+ * branch years first), then those whose yearly step has no lane (a published checkpoint's, then unknown ones);
+ * a monthly variant right under the chain it forked from (laneOrder).
+ */
+export function monthlyLaneOrder<T extends Pick<MonthlyLaneChain, 'key' | 'forkedFrom' | 'branch'>>(
+  monthly: readonly T[],
+  yearlyKeys: readonly string[],
+): T[] {
+  const rank = (c: T): number => {
+    const i = c.branch?.chain ? yearlyKeys.indexOf(c.branch.chain) : -1;
+    return i < 0 ? yearlyKeys.length : i;
+  };
+  const year = (c: T): number => c.branch?.year ?? Number.MAX_SAFE_INTEGER;
+  const sorted = monthly
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank(a.c) - rank(b.c) || year(a.c) - year(b.c) || a.i - b.i)
+    .map((x) => x.c);
+  return laneOrder(sorted);
+}
+
+/** The steps a monthly lane draws: its own, on TiC months only (a gap month is never a step). */
+export function ownMonthSteps(chain: Pick<LaneChain, 'forkedFrom' | 'steps'>): StepNodeWire[] {
+  return ownSteps(chain).filter((s) => isTicMonth(s.year));
+}
+
+/** A monthly chain leaving the yearly step it branched off: that step's lane and year, its first own month. */
+export interface BranchLink {
+  readonly monthly: string;
+  /** The yearly lane that draws the step (the chain it was inherited from, for a variant's shared step). */
+  readonly yearly: string;
+  readonly year: number;
+  readonly toMonth: number;
+}
+
+/**
+ * The branch connectors to draw: one per monthly chain whose branch step has a node on the yearly timeline. A
+ * monthly variant leaves its monthly parent instead (forkLinks), and a branch off a published checkpoint that
+ * no lane shows is told in words only (branchText).
+ */
+export function branchLinks(
+  monthly: readonly MonthlyLaneChain[],
+  yearly: readonly Pick<LaneChain, 'key' | 'forkedFrom' | 'steps'>[],
+): BranchLink[] {
+  const byKey = new Map(yearly.map((c) => [c.key, c]));
+  const links: BranchLink[] = [];
+  for (const chain of monthly) {
+    const branch = chain.branch;
+    if (!branch?.chain || (chain.forkedFrom && chain.forkedFrom.chain !== chain.key)) continue;
+    let lane = byKey.get(branch.chain);
+    // A variant's step before its fork is drawn once, in the lane it was inherited from.
+    for (let hops = 0; lane && hops <= yearly.length; hops++) {
+      const step = lane.steps.find((s) => s.year === branch.year);
+      if (!(step?.inherited && lane.forkedFrom)) break;
+      lane = byKey.get(lane.forkedFrom.chain);
+    }
+    if (!lane || !ownSteps(lane).some((s) => s.year === branch.year)) continue;
+    const first = ownMonthSteps(chain)[0];
+    if (!first) continue;
+    links.push({ monthly: chain.key, yearly: lane.key, year: branch.year, toMonth: first.year });
+  }
+  return links;
+}
+
+/** A monthly lane's name for the tooltip and screen readers: as a yearly lane's, then where it branched off. */
+export function monthlyLaneDescription(
+  chain: Pick<MonthlyLaneChain, 'label' | 'forkedFrom' | 'branch'> & { readonly root: string | null },
+  parentLabel: string | null,
+): string {
+  const branch = branchText(chain.branch);
+  return [laneDescription(chain, parentLabel), `a monthly chain${branch ? `, ${branch}` : ''}`].join('; ');
+}
+
+/** A node's box, in the coordinates the connectors are drawn in. */
+export interface NodeBox {
+  readonly left: number;
+  readonly right: number;
+  readonly top: number;
+  readonly bottom: number;
+}
+
+/**
+ * The branch connector from a yearly node to the first month of the chain branched off it: out of the node's right
+ * side into the gutter after its column (clear of the lanes below), down to just above the month node, across and
+ * down into its top. `points` is the line as flat [x0, y0, x1, y1, …], `head` the arrowhead's three corners.
+ */
+export function branchRoute(from: NodeBox, to: NodeBox, gutter = 4): { points: number[]; head: number[] } {
+  const y0 = Math.round((from.top + from.bottom) / 2);
+  const gx = from.right + gutter;
+  const above = to.top - 6;
+  const tx = Math.max(to.left + 6, Math.min(to.right - 6, to.left + 14));
+  return {
+    points: [from.right, y0, gx, y0, gx, above, tx, above, tx, to.top - 5],
+    head: [tx - 4, to.top - 6, tx, to.top, tx + 4, to.top - 6],
+  };
+}
+
+/** A flat point list as an SVG path: `M x0 y0 L x1 y1 …`, closed with `Z` when asked. */
+export function svgPathOf(points: readonly number[], close = false): string {
+  const parts: string[] = [];
+  for (let i = 0; i + 1 < points.length; i += 2) parts.push(`${i === 0 ? 'M' : 'L'} ${points[i]} ${points[i + 1]}`);
+  return parts.join(' ') + (close ? ' Z' : '');
 }

@@ -6,6 +6,19 @@ import { preserveFocus } from '../shared/preserveFocus';
 import { sceneToCanvas } from '../shared/sceneToCanvas';
 import { sceneToSvg } from '../shared/sceneToSvg';
 import type { ThemeColors } from '../shared/themeColors';
+import type { XRange } from '../shared/zoomRange';
+import { formatTimeStep } from '../../src/tic/ticTimeStep';
+import {
+  defaultMonthRange,
+  isDenseMonthView,
+  snapMonthRange,
+  visibleMonthColumns,
+  type MonthColumn,
+} from './monthAxis';
+
+/** What the month section's label column and gutters take of the timeline's width, about (CSS pixels). */
+const monthLabelAllowancePx = 320;
+import { buildMonthGrid, monthZoomBar, type MonthlyChainWire } from './monthTimeline';
 import { section } from './controls';
 import { exportButton, type Exporter } from './exporter';
 import { exportFileName } from './exportName';
@@ -15,14 +28,19 @@ import {
   checkpointWords,
   evalGlyph,
   evalWords,
+  branchLinks,
+  branchRoute,
   forkLinks,
   inheritedYears,
+  type ForkLink,
   laneDescription,
   laneOrder,
+  monthlyLaneOrder,
   ownSteps,
   runWords,
   stepLabel,
   stepSpan,
+  svgPathOf,
   timelineYears,
 } from './timelineModel';
 import { buildTimelineScene } from './timelineScene';
@@ -41,7 +59,16 @@ export class TimelineView {
   /** The lanes in drawing order (variants under their parent). */
   private lanes: ChainWire[] = [];
   private grid: HTMLElement | null = null;
-  private readonly resize = new ResizeObserver(() => this.drawForks());
+  /** The monthly lanes in drawing order (none: the timeline is the yearly one alone). */
+  private monthlyLanes: MonthlyChainWire[] = [];
+  /** The month section and the wrapper holding both grids and the branch connectors (null without monthly chains). */
+  private monthGrid: HTMLElement | null = null;
+  private stack: HTMLElement | null = null;
+  /** The months shown: undefined follows the chains (fitted), null shows every month. */
+  private monthView: XRange | null | undefined = undefined;
+  /** Whether the month section was drawn dense (so a resize that changes it draws it again). */
+  private monthDense = false;
+  private readonly resize = new ResizeObserver(() => this.resized());
 
   constructor(
     private readonly send: (message: DashboardToHost) => void,
@@ -64,7 +91,12 @@ export class TimelineView {
   update(snapshot: SnapshotWire): void {
     this.snapshot = snapshot;
     this.lanes = laneOrder(snapshot.chains);
-    const labels = new Map(snapshot.chains.map((c) => [c.key, c.label]));
+    const monthly = (snapshot as { monthlyChains?: MonthlyChainWire[] }).monthlyChains ?? [];
+    this.monthlyLanes = monthlyLaneOrder(
+      monthly,
+      this.lanes.map((c) => c.key),
+    );
+    const labels = new Map([...snapshot.chains, ...monthly].map((c) => [c.key, c.label]));
     const steps = snapshot.chains.flatMap((c) => c.steps);
     const years = timelineYears(snapshot.dataVolume, steps);
     const grid = el('div', {
@@ -169,7 +201,7 @@ export class TimelineView {
       }
     });
     grid.append(el('div', { className: 'tl-forks-layer', attrs: { 'aria-hidden': 'true' } }));
-    if (snapshot.chains.length === 0) {
+    if (snapshot.chains.length === 0 && this.monthlyLanes.length === 0) {
       const empty = el('p', {
         className: 'tl-empty muted',
         text: 'No chains yet: the training steps of each chain appear here as a lane.',
@@ -177,57 +209,136 @@ export class TimelineView {
       empty.style.gridColumn = `1 / ${years.length + 2}`;
       grid.append(empty);
     }
-    preserveFocus(this.body, () => this.body.replaceChildren(grid));
-    if (this.grid) this.resize.unobserve(this.grid);
+    const monthGrid = this.monthlyLanes.length > 0 ? this.buildMonths(labels) : null;
+    // Without monthly chains the yearly grid stands alone, exactly as before they existed.
+    const stack = monthGrid
+      ? el('div', { className: 'tl-stack' }, [
+          grid,
+          monthGrid,
+          el('div', { className: 'tl-links-layer', attrs: { 'aria-hidden': 'true' } }),
+        ])
+      : null;
+    preserveFocus(this.body, () => this.body.replaceChildren(stack ?? grid));
+    for (const old of [this.grid, this.monthGrid]) if (old) this.resize.unobserve(old);
     this.grid = grid;
-    this.resize.observe(grid);
+    this.monthGrid = monthGrid;
+    this.stack = stack;
+    for (const now of [grid, monthGrid]) if (now) this.resize.observe(now);
+    for (const li of this.element.querySelectorAll<HTMLElement>('.tl-legend-months')) li.hidden = monthGrid === null;
     this.drawForks();
+  }
+
+  /** The month range shown now: what the user chose, else the chains' months with some context. */
+  private monthRange(): XRange | null {
+    return this.monthView === undefined ? this.fittedMonths() : snapMonthRange(this.monthView);
+  }
+
+  /** Whether `columns` are too many for words at the timeline's width (unknown while the tab is hidden). */
+  private denseFor(columns: readonly MonthColumn[]): boolean {
+    const width = this.body.clientWidth;
+    return isDenseMonthView(columns, width > 0 ? width - monthLabelAllowancePx : null);
+  }
+
+  /** The panel was resized: redraw the connectors, and the month section where its density changes. */
+  private resized(): void {
+    if (this.monthGrid && this.snapshot) {
+      const dense = this.denseFor(visibleMonthColumns(this.monthRange()));
+      if (dense !== this.monthDense) {
+        this.update(this.snapshot);
+        return;
+      }
+    }
+    this.drawForks();
+  }
+
+  private fittedMonths(): XRange | null {
+    return defaultMonthRange(this.monthlyLanes.flatMap((c) => c.steps.map((s) => s.year)));
+  }
+
+  /** The month section: its axis over the range shown, a lane per monthly chain, the zoom bar in its corner. */
+  private buildMonths(labels: ReadonlyMap<string, string>): HTMLElement {
+    const range = this.monthRange();
+    const columns = visibleMonthColumns(range);
+    const controls = monthZoomBar(
+      {
+        range: () => range,
+        fitted: () => this.fittedMonths(),
+        show: (next) => {
+          this.monthView = next;
+          if (this.snapshot) this.update(this.snapshot);
+        },
+      },
+      columns,
+    );
+    this.monthDense = this.denseFor(columns);
+    return buildMonthGrid({
+      lanes: this.monthlyLanes,
+      labels,
+      columns,
+      dense: this.monthDense,
+      controls,
+      node: (chain, label, step, dense) => this.node(chain, label, step, dense),
+    });
   }
 
   /**
    * The fork connectors: from the parent lane's node at the fork year down to the variant's lane, then across to
-   * its first own step. Drawn over the grid from the nodes' measured boxes (redrawn when the grid resizes).
+   * its first own step. Drawn over the grid from the nodes' measured boxes (redrawn when the grid resizes). With
+   * monthly chains, a layer over both grids carries the monthly forks and the branch connectors.
    */
   private drawForks(): void {
     const grid = this.grid;
     const layer = grid?.querySelector<HTMLElement>('.tl-forks-layer');
     if (!grid || !layer) return;
-    const origin = grid.getBoundingClientRect();
-    const ns = 'http://www.w3.org/2000/svg';
-    const svg = document.createElementNS(ns, 'svg');
-    svg.setAttribute('width', String(grid.scrollWidth));
-    svg.setAttribute('height', String(grid.scrollHeight));
-    const box = (chain: string, year: number): DOMRect | undefined =>
-      [...grid.querySelectorAll<HTMLElement>('.tl-node')]
-        .find((n) => n.dataset.chain === chain && n.dataset.year === String(year))
-        ?.getBoundingClientRect();
-    for (const link of forkLinks(this.lanes)) {
-      const from = box(link.parent, link.fromYear);
-      const to = box(link.variant, link.toYear);
-      if (!from || !to || from.width === 0 || to.width === 0) continue;
-      const x = from.right - origin.left - 12;
-      const y0 = from.bottom - origin.top;
-      const y1 = to.top + to.height / 2 - origin.top;
-      const x1 = to.left - origin.left - 1;
-      const path = document.createElementNS(ns, 'path');
-      path.setAttribute('d', `M ${x} ${y0} V ${y1 - 6} Q ${x} ${y1} ${x + 6} ${y1} H ${x1 - 5}`);
-      path.setAttribute('class', 'tl-fork');
-      path.dataset.from = link.parent;
-      path.dataset.to = link.variant;
-      path.dataset.year = String(link.fromYear);
-      const head = document.createElementNS(ns, 'path');
-      head.setAttribute('d', `M ${x1 - 6} ${y1 - 4} L ${x1} ${y1} L ${x1 - 6} ${y1 + 4} Z`);
-      head.setAttribute('class', 'tl-fork-head');
-      svg.append(path, head);
-    }
+    const svg = overlaySvg(grid);
+    drawForkPaths(svg, forkLinks(this.lanes), grid, grid, grid);
     layer.replaceChildren(svg);
+    const stack = this.stack;
+    const months = this.monthGrid;
+    const links = stack?.querySelector<HTMLElement>('.tl-links-layer');
+    if (!stack || !months || !links) return;
+    const over = overlaySvg(stack);
+    drawForkPaths(over, forkLinks(this.monthlyLanes), months, months, stack);
+    const origin = stack.getBoundingClientRect();
+    for (const link of branchLinks(this.monthlyLanes, this.lanes)) {
+      const from = nodeBox(grid, link.yearly, link.year);
+      const to = nodeBox(months, link.monthly, link.toMonth);
+      if (!from || !to || from.width === 0 || to.width === 0) continue;
+      const d = branchRoute(
+        {
+          left: from.left - origin.left,
+          right: from.right - origin.left,
+          top: from.top - origin.top,
+          bottom: from.bottom - origin.top,
+        },
+        {
+          left: to.left - origin.left,
+          right: to.right - origin.left,
+          top: to.top - origin.top,
+          bottom: to.bottom - origin.top,
+        },
+      );
+      const path = document.createElementNS(svgNs, 'path');
+      path.setAttribute('d', svgPathOf(d.points));
+      path.setAttribute('class', 'tl-branch');
+      path.dataset.from = link.yearly;
+      path.dataset.to = link.monthly;
+      path.dataset.year = String(link.year);
+      const head = document.createElementNS(svgNs, 'path');
+      head.setAttribute('d', svgPathOf(d.head, true));
+      head.setAttribute('class', 'tl-branch-head');
+      over.append(path, head);
+    }
+    links.replaceChildren(over);
   }
 
-  private node(chain: string, label: string, step: StepNodeWire): HTMLElement {
+  /** A step's node; `dense` (a month axis showing many months): the state in colour and tooltip, no words. */
+  private node(chain: string, label: string, step: StepNodeWire, dense = false): HTMLElement {
     const name = stepLabel(label, step);
     const [a, b] = stepSpan(step.year);
+    const when = formatTimeStep(step.year);
     const button = el('button', {
-      className: `tl-node ckpt-${step.checkpoint} run-${step.run} eval-${step.evaluation}${step.shared ? ' shared' : ''}${step.published ? ' published' : ''}`,
+      className: `tl-node ckpt-${step.checkpoint} run-${step.run} eval-${step.evaluation}${step.shared ? ' shared' : ''}${step.published ? ' published' : ''}${dense ? ' dense' : ''}`,
       attrs: {
         type: 'button',
         'aria-label': name,
@@ -240,7 +351,7 @@ export class TimelineView {
       },
     });
     button.append(
-      el('span', { className: 'tl-node-year', text: a === b ? String(step.year) : `${step.year} (${a}–${b})` }),
+      el('span', { className: 'tl-node-year', text: a === b ? when : `${step.year} (${a}–${b})` }),
       el('span', {
         className: 'tl-node-state',
         text: `${checkpointGlyph[step.checkpoint]} ${runWords[step.run]} ${evalGlyph[step.evaluation]}`,
@@ -276,7 +387,7 @@ export class TimelineView {
         className: `tl-progress${p === null ? ' indeterminate' : ''}`,
         attrs: {
           role: 'progressbar',
-          'aria-label': `${label} ${step.year} training progress`,
+          'aria-label': `${label} ${when} training progress`,
           'aria-valuemin': '0',
           'aria-valuemax': '100',
         },
@@ -293,7 +404,8 @@ export class TimelineView {
       button.setAttribute('aria-disabled', 'true');
     }
     const cell = el('div', { className: 'tl-cell' }, [button]);
-    if (canEvaluate(step)) {
+    // In a dense month axis a node is a few pixels wide: Evaluate stays in the sidebar and the roomier views.
+    if (canEvaluate(step) && !dense) {
       const evaluate = el('vscode-button', {
         text: 'Evaluate',
         className: 'tl-evaluate',
@@ -301,7 +413,7 @@ export class TimelineView {
           secondary: '',
           'data-chain': chain,
           'data-year': String(step.year),
-          'aria-label': `Evaluate ${label} ${step.year}`,
+          'aria-label': `Evaluate ${label} ${when}`,
         },
       });
       evaluate.addEventListener('click', () => this.send({ type: 'evaluate', chain, year: step.year }));
@@ -317,6 +429,7 @@ export class TimelineView {
       width: Math.max(700, this.body.clientWidth || 900),
       dataVolume: this.snapshot.dataVolume,
       chains: this.lanes,
+      monthly: this.monthlyLanes.length > 0 ? { lanes: this.monthlyLanes, range: this.monthRange() } : undefined,
       colors: { ...t, orange: t.series[1] ?? t.muted, purple: t.series[3] ?? t.foreground },
     });
   }
@@ -333,6 +446,53 @@ export class TimelineView {
     const scene = this.scene();
     if (!scene) return;
     this.exporter.export('svg', exportFileName(['tic-timeline'], 'svg'), sceneToSvg(scene));
+  }
+}
+
+const svgNs = 'http://www.w3.org/2000/svg';
+
+/** An SVG as large as the element it is laid over. */
+function overlaySvg(over: HTMLElement): SVGSVGElement {
+  const svg = document.createElementNS(svgNs, 'svg');
+  svg.setAttribute('width', String(over.scrollWidth));
+  svg.setAttribute('height', String(over.scrollHeight));
+  return svg;
+}
+
+/** The box of a step's node (by chain key and step) inside `root`. */
+function nodeBox(root: HTMLElement, chain: string, year: number): DOMRect | undefined {
+  return [...root.querySelectorAll<HTMLElement>('.tl-node')]
+    .find((n) => n.dataset.chain === chain && n.dataset.year === String(year))
+    ?.getBoundingClientRect();
+}
+
+/** The fork connectors of `links`, between nodes inside `root`, in the coordinates of `frame`. */
+function drawForkPaths(
+  svg: SVGSVGElement,
+  links: readonly ForkLink[],
+  parentRoot: HTMLElement,
+  variantRoot: HTMLElement,
+  frame: HTMLElement,
+): void {
+  const origin = frame.getBoundingClientRect();
+  for (const link of links) {
+    const from = nodeBox(parentRoot, link.parent, link.fromYear);
+    const to = nodeBox(variantRoot, link.variant, link.toYear);
+    if (!from || !to || from.width === 0 || to.width === 0) continue;
+    const x = from.right - origin.left - 12;
+    const y0 = from.bottom - origin.top;
+    const y1 = to.top + to.height / 2 - origin.top;
+    const x1 = to.left - origin.left - 1;
+    const path = document.createElementNS(svgNs, 'path');
+    path.setAttribute('d', `M ${x} ${y0} V ${y1 - 6} Q ${x} ${y1} ${x + 6} ${y1} H ${x1 - 5}`);
+    path.setAttribute('class', 'tl-fork');
+    path.dataset.from = link.parent;
+    path.dataset.to = link.variant;
+    path.dataset.year = String(link.fromYear);
+    const head = document.createElementNS(svgNs, 'path');
+    head.setAttribute('d', `M ${x1 - 6} ${y1 - 4} L ${x1} ${y1} L ${x1 - 6} ${y1 + 4} Z`);
+    head.setAttribute('class', 'tl-fork-head');
+    svg.append(path, head);
   }
 }
 
@@ -366,5 +526,15 @@ function legend(): HTMLElement {
     ),
     item('compute', 'Σ', "a lane's compute: samples seen, GPU-hours and the ratio to the oracle, where the logs say"),
   );
+  // Shown only while the timeline has a month section.
+  const months = [
+    item('month-gap', '', 'a month without TiC-DataComp data (a gap in the monthly splits)'),
+    item('branch', '', 'a monthly chain branches off a yearly step: it continues that checkpoint month by month'),
+  ];
+  for (const li of months) {
+    li.classList.add('tl-legend-months');
+    li.hidden = true;
+  }
+  list.append(...months);
   return list;
 }

@@ -2,16 +2,24 @@ import assert from 'node:assert/strict';
 import type { StepNodeWire } from '../../../src/protocol/dashboardMessages';
 import { exportFileName } from '../../../webview/dashboard/exportName';
 import {
+  branchLinks,
+  branchRoute,
+  branchText,
   canEvaluate,
   forkLinks,
   inheritedYears,
   laneDescription,
   laneOrder,
+  monthlyLaneDescription,
+  monthlyLaneOrder,
+  ownMonthSteps,
   ownSteps,
   stepLabel,
   stepSpan,
+  svgPathOf,
   timelineYears,
   type LaneChain,
+  type MonthlyLaneChain,
 } from '../../../webview/dashboard/timelineModel';
 import { buildTimelineScene } from '../../../webview/dashboard/timelineScene';
 import { formatSamples } from '../../../webview/dashboard/volumeFormat';
@@ -236,5 +244,160 @@ describe('timeline lanes of variants', () => {
       texts.some((t) => t.startsWith('Σ 36.9M samples')),
       texts.join(' | '),
     );
+  });
+});
+
+describe('timeline lanes of monthly chains', () => {
+  const yearly = (key: string, forkedFrom: LaneChain['forkedFrom'] = null, inheritedUpTo = 0): LaneChain => ({
+    key,
+    label: key,
+    forkedFrom,
+    steps: [2016, 2017, 2018, 2019].map((year) => step({ year, inherited: year <= inheritedUpTo })),
+  });
+  const cum = yearly('cum');
+  const cumLr = yearly('cum@lr', { chain: 'cum', year: 2016 }, 2016);
+  const seq = yearly('seq');
+  const monthly = (
+    key: string,
+    branch: MonthlyLaneChain['branch'],
+    months = [202001, 202002, 202003],
+    forkedFrom: LaneChain['forkedFrom'] = null,
+  ): MonthlyLaneChain => ({
+    key,
+    label: `${key} · monthly`,
+    forkedFrom,
+    branch,
+    steps: months.map((year) => step({ year })),
+  });
+  const offCum = monthly('cum/monthly', { year: 2019, chain: 'cum', label: 'cumulative 2019' });
+  const offSeq = monthly('seq/monthly', { year: 2018, chain: 'seq', label: 'sequential 2018' });
+  const offSeqEarlier = monthly('seq/monthly@a', { year: 2017, chain: 'seq', label: 'sequential 2017' });
+  const published = monthly(
+    'pub/monthly',
+    { year: 2022, chain: null, label: 'published apple/TiC-CLIP-basic-sequential 2022' },
+    [202301, 202302],
+  );
+  const unknown = monthly('x/monthly', null);
+  const monthlyFork = monthly('cum/monthly@b', offCum.branch, [202002, 202003], { chain: 'cum/monthly', year: 202001 });
+
+  it('orders monthly lanes by the yearly lane they branched off, then the branch year, forks under their parent', () => {
+    assert.deepEqual(
+      monthlyLaneOrder([unknown, published, offSeq, monthlyFork, offSeqEarlier, offCum], ['cum', 'cum@lr', 'seq']).map(
+        (c) => c.key,
+      ),
+      ['cum/monthly', 'cum/monthly@b', 'seq/monthly@a', 'seq/monthly', 'pub/monthly', 'x/monthly'],
+    );
+  });
+
+  it('says where a monthly chain branched off, in the lane and in its accessible name', () => {
+    assert.equal(branchText(offCum.branch), 'branched off cumulative 2019');
+    assert.equal(branchText(null), null);
+    assert.equal(
+      monthlyLaneDescription({ ...offCum, root: null }, null),
+      'cum/monthly · monthly; a monthly chain, branched off cumulative 2019',
+    );
+    assert.equal(
+      monthlyLaneDescription({ ...monthlyFork, root: null }, 'cum/monthly · monthly'),
+      'cum/monthly@b · monthly; a variant: shares the steps up to 2020-01 with cum/monthly · monthly and forks after 2020-01; a monthly chain, branched off cumulative 2019',
+    );
+  });
+
+  it('names a month node 2020-01, never 202001', () => {
+    const label = stepLabel('m', step({ year: 202001 }));
+    assert.ok(label.startsWith('m step 2020-01: trained,'), label);
+    assert.ok(!label.includes('202001'), label);
+  });
+
+  it('draws only TiC months: a gap month is never a step', () => {
+    const withGap = monthly('g', null, [202201, 202202, 202205]);
+    assert.deepEqual(
+      ownMonthSteps(withGap).map((s) => s.year),
+      [202201, 202205],
+    );
+  });
+
+  it('links a monthly chain to the yearly node it branched off, following a variant’s shared step to its lane', () => {
+    const offShared = monthly('lr/monthly', { year: 2016, chain: 'cum@lr', label: 'cumulative · lr 2016' }, [201701]);
+    assert.deepEqual(branchLinks([offCum, offSeq, published, unknown, monthlyFork, offShared], [cum, cumLr, seq]), [
+      { monthly: 'cum/monthly', yearly: 'cum', year: 2019, toMonth: 202001 },
+      { monthly: 'seq/monthly', yearly: 'seq', year: 2018, toMonth: 202001 },
+      { monthly: 'lr/monthly', yearly: 'cum', year: 2016, toMonth: 201701 },
+    ]);
+    // The yearly lane is not in the snapshot: the words alone tell it.
+    assert.deepEqual(branchLinks([offCum], [seq]), []);
+  });
+
+  it('routes the branch connector down the gutter after the yearly node into the month node’s top', () => {
+    const route = branchRoute(
+      { left: 600, right: 700, top: 100, bottom: 140 },
+      { left: 650, right: 750, top: 300, bottom: 340 },
+    );
+    assert.deepEqual(route.points, [700, 120, 704, 120, 704, 294, 664, 294, 664, 295]);
+    assert.deepEqual(route.head, [660, 294, 664, 300, 668, 294]);
+    assert.equal(svgPathOf([1, 2, 3, 4]), 'M 1 2 L 3 4');
+    assert.equal(svgPathOf(route.head, true), 'M 660 294 L 664 300 L 668 294 Z');
+  });
+
+  it('exports the month section under the yearly lanes: months for people, gaps hatched, the branch drawn', () => {
+    const lanes = [cum, seq];
+    const yearlyOnly = buildTimelineScene({ width: 1000, dataVolume: [], chains: lanes, colors });
+    assert.deepEqual(
+      buildTimelineScene({ width: 1000, dataVolume: [], chains: lanes, monthly: { lanes: [], range: null }, colors }),
+      yearlyOnly,
+    );
+
+    const scene = buildTimelineScene({
+      width: 1000,
+      dataVolume: [],
+      chains: lanes,
+      monthly: { lanes: [offCum], range: { x0: 92, x1: 100 } },
+      colors,
+    });
+    const texts = scene.items.flatMap((i) => (i.kind === 'text' ? [i.text] : []));
+    assert.ok(scene.height > yearlyOnly.height);
+    assert.ok(texts.includes('Monthly chains, 2021-11 – 2022-06 (8 of 112 months)'), texts.join(' | '));
+    assert.ok(texts.includes('branched off cumulative 2019'));
+    assert.ok(!texts.some((t) => /\b20\d{4}\b/.test(t)), texts.join(' | '));
+    assert.match(
+      scene.title,
+      /and 1 monthly chain over 2021-11 – 2022-06 \(8 of 112 months\); gaps: 2022-02 – 2022-04$/,
+    );
+
+    const around = buildTimelineScene({
+      width: 1000,
+      dataVolume: [],
+      chains: lanes,
+      monthly: { lanes: [offCum], range: { x0: 66, x1: 78 } },
+      colors,
+    });
+    const aroundTexts = around.items.flatMap((i) => (i.kind === 'text' ? [i.text] : []));
+    for (const m of ['2020-01', '2020-02', '2020-03']) assert.ok(aroundTexts.includes(m), m);
+    // The branch: a dashed purple polyline from the yearly 2019 node into the 2020-01 node.
+    assert.equal(around.items.filter((i) => i.kind === 'polyline' && i.stroke === '#a0f').length, 1);
+    // The yearly year labels stay under the yearly lanes, not at the bottom of the picture.
+    const y2019 = around.items.find(
+      (i) => i.kind === 'text' && i.text === '2019' && i.anchor === 'middle' && i.fill === '#999',
+    );
+    const title = around.items.find((i) => i.kind === 'text' && i.text.startsWith('Monthly chains'));
+    assert.ok(y2019?.kind === 'text' && title?.kind === 'text' && y2019.y < title.y);
+  });
+
+  it('hatches the gaps of the export and draws dense months without words', () => {
+    const scene = buildTimelineScene({
+      width: 1200,
+      dataVolume: [],
+      chains: [cum],
+      monthly: { lanes: [offCum], range: null },
+      colors,
+    });
+    const texts = scene.items.flatMap((i) => (i.kind === 'text' ? [i.text] : []));
+    assert.ok(!texts.includes('2020-01'), 'a dense month node has no words');
+    for (const y of ['2014', '2015', '2022', '2023']) assert.ok(texts.includes(y), y);
+    assert.match(
+      scene.title,
+      /gaps: 2014-05 – 2014-06, 2015-09, 2015-12 – 2016-01, 2016-03, 2016-11, 2022-02 – 2022-04$/,
+    );
+    const hatches = scene.items.filter((i) => i.kind === 'rect' && i.fill === '#999' && i.alpha === 0.12);
+    assert.equal(hatches.length, 6);
   });
 });
