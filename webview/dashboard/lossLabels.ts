@@ -1,4 +1,5 @@
-import type { LossAxis, LossField } from '../../src/protocol/dashboardMessages';
+import type { LossAxis, LossField, StepStartWire } from '../../src/protocol/dashboardMessages';
+import { formatTimeStep } from '../../src/tic/ticTimeStep';
 
 /** Words for the loss chart's fields and axes (one place, as ARCHITECTURE.md rule 4 asks for words). */
 export const fieldLabels: Record<LossField, string> = {
@@ -22,4 +23,14 @@ export const axisLabels: Record<LossAxis, string> = {
  */
 export function timeScaleToMs(extentMax: number): number {
   return Math.abs(extentMax) < 1e11 ? 1000 : 1;
+}
+
+/**
+ * The training step a point at `x` belongs to, for people (`2019`, `2020-01`): the last step starting at or before
+ * it; null before the first start or without any.
+ */
+export function stepAt(starts: readonly StepStartWire[], x: number): string | null {
+  let best: StepStartWire | null = null;
+  for (const s of starts) if (s.x <= x && (best === null || s.x >= best.x)) best = s;
+  return best === null ? null : formatTimeStep(best.year);
 }

@@ -2,7 +2,7 @@ import type { LossAxis, LossField, LossSeriesWire } from '../../src/protocol/das
 import { formatReadout } from '../shared/axisTicks';
 import { el } from '../shared/dom';
 import type { ThemeColors } from '../shared/themeColors';
-import { axisLabels, fieldLabels } from './lossLabels';
+import { axisLabels, fieldLabels, stepAt } from './lossLabels';
 import type { LossDrag } from './lossPointer';
 import type { LossSceneResult } from './lossScene';
 import { isAscending, nearestIndex } from './nearestPoint';
@@ -101,8 +101,9 @@ export class LossOverlay {
       }
       const swatch = el('span', { className: 'swatch', attrs: { 'aria-hidden': 'true' } });
       swatch.style.borderTopColor = color;
+      const step = stepAt(s.stepStarts, s.x[i]!);
       const text =
-        `${input.labelOf(s.chain)}  x ${input.formatX(s.x[i]!)}  ${fieldLabels[data.field]} ${formatReadout(s.y[i]!)}` +
+        `${input.labelOf(s.chain)}  x ${input.formatX(s.x[i]!)}${step === null ? '' : `  step ${step}`}  ${fieldLabels[data.field]} ${formatReadout(s.y[i]!)}` +
         (s.smoothed ? `  smoothed ${formatReadout(s.smoothed[i]!)}` : '');
       rows.push(el('div', { className: 'readout-row' }, [swatch, document.createTextNode(text)]));
     }

@@ -1,4 +1,6 @@
 import type { LossAxis, LossField, StepStartWire } from '../../src/protocol/dashboardMessages';
+import { yearOfMonth } from '../../src/tic/ticMonths';
+import { formatTimeStep, timescaleOfStep } from '../../src/tic/ticTimeStep';
 import { formatTick, formatTimeTick, ticksFor, timeTicks } from '../shared/axisTicks';
 import type { Rect, Scene, SceneItem } from '../shared/chartScene';
 import { ChartScale, toScaleSpace, type ScaleKind } from '../shared/chartScale';
@@ -174,7 +176,8 @@ export function buildLossScene(input: LossSceneInput): LossSceneResult {
     },
   );
 
-  // Step-start markers: one per distinct (year, pixel); a label only where it does not run into the last one.
+  // Step-start markers: one per distinct (step, pixel); a label only where it does not run into the last one, and
+  // where months are dense only the first month of each year (stepMarkerLabels).
   const several = input.series.filter((s) => s.x.length > 0).length > 1;
   const markers = new Map<string, { px: number; year: number; color: string }>();
   for (const s of input.series) {
@@ -186,24 +189,39 @@ export function buildLossScene(input: LossSceneInput): LossSceneResult {
       if (!markers.has(key)) markers.set(key, { px, year: start.year, color: several ? color : colors.muted });
     }
   }
-  let lastLabel = -Infinity;
-  for (const m of [...markers.values()].sort((a, b) => a.px - b.px)) {
-    items.push({
-      kind: 'line',
-      x1: m.px,
-      y1: plot.y,
-      x2: m.px,
-      y2: plot.y + plot.h,
-      stroke: m.color,
-      width: 1,
-      dash: [4, 4],
-      alpha: 0.9,
-    });
-    if (m.px - lastLabel >= 34) {
-      text(m.px, plot.y - 4, String(m.year), 'middle', 'bottom', { fill: colors.foreground });
-      lastLabel = m.px;
+  const sortedMarkers = [...markers.values()].sort((a, b) => a.px - b.px);
+  const marks = stepMarkerLabels(sortedMarkers, small);
+  sortedMarkers.forEach((m, i) => {
+    const mark = marks[i]!;
+    if (mark.major) {
+      items.push({
+        kind: 'line',
+        x1: m.px,
+        y1: plot.y,
+        x2: m.px,
+        y2: plot.y + plot.h,
+        stroke: m.color,
+        width: 1,
+        dash: [4, 4],
+        alpha: 0.9,
+      });
+    } else {
+      // A month inside a year: a faint line and a tick on the top edge, its label left to the year's first month.
+      items.push({
+        kind: 'line',
+        x1: m.px,
+        y1: plot.y,
+        x2: m.px,
+        y2: plot.y + plot.h,
+        stroke: m.color,
+        width: 1,
+        dash: [1, 4],
+        alpha: 0.45,
+      });
+      items.push({ kind: 'line', x1: m.px, y1: plot.y - 4, x2: m.px, y2: plot.y + 4, stroke: m.color, width: 1 });
     }
-  }
+    if (mark.label !== null) text(m.px, plot.y - 4, mark.label, 'middle', 'bottom', { fill: colors.foreground });
+  });
 
   // The lines.
   const strong = colors.highContrast ? 2.5 : 2;
@@ -287,7 +305,7 @@ export function buildLossScene(input: LossSceneInput): LossSceneResult {
     (input.series.length ? ` for ${input.series.length} chain${input.series.length === 1 ? '' : 's'} (${names})` : '') +
     `, ${pointsDrawn} points drawn` +
     (markers.size
-      ? `, training steps start at ${[...new Set([...markers.values()].map((m) => m.year))].join(', ')}`
+      ? `, training steps start at ${[...new Set(sortedMarkers.map((m) => m.year))].map(formatTimeStep).join(', ')}`
       : '');
   return {
     scene: { width, height, background: colors.background, fontFamily: colors.fontFamily, plot, title, items },
@@ -297,6 +315,34 @@ export function buildLossScene(input: LossSceneInput): LossSceneResult {
     pointsDrawn,
     xDomain: [vx0, vx1],
   };
+}
+
+/** How a step-start marker is drawn: a full dashed line (`major`) or a month tick, and its label if any. */
+export interface StepMark {
+  readonly label: string | null;
+  readonly major: boolean;
+}
+
+/**
+ * The labels of the step-start markers, sorted by pixel: a year is labelled (`2019`) where it does not run into
+ * the last label. Months (`YYYYMM`) are labelled `2020-01` each while there is room for every one; when they are
+ * denser only the first month of each year is labelled (and drawn as a full marker), the others are ticks.
+ */
+export function stepMarkerLabels(markers: readonly { px: number; year: number }[], fontSize: number): StepMark[] {
+  const monthW = 7 * fontSize * 0.6 + 8;
+  const months = markers.filter((m) => timescaleOfStep(m.year) === 'monthly');
+  const roomy = months.every((m, i) => i === 0 || m.px - months[i - 1]!.px >= monthW);
+  let lastLabel = -Infinity;
+  let lastMonthYear: number | null = null;
+  return markers.map((m) => {
+    const monthly = timescaleOfStep(m.year) === 'monthly';
+    const major = !monthly || roomy || yearOfMonth(m.year) !== lastMonthYear;
+    if (monthly) lastMonthYear = yearOfMonth(m.year);
+    const room = monthly ? monthW : 34;
+    if (!major || m.px - lastLabel < room) return { label: null, major };
+    lastLabel = m.px;
+    return { label: formatTimeStep(m.year), major };
+  });
 }
 
 /** Where legend entries go: left to right, wrapping when a row is full (text width estimated). */

@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { buildLossScene, type LossSceneInput, type LossSceneSeries } from '../../../webview/dashboard/lossScene';
+import { ticMonths } from '../../../src/tic/ticMonths';
+import { stepAt } from '../../../webview/dashboard/lossLabels';
+import {
+  buildLossScene,
+  stepMarkerLabels,
+  type LossSceneInput,
+  type LossSceneSeries,
+} from '../../../webview/dashboard/lossScene';
 import type { PolylineItem, TextItem } from '../../../webview/shared/chartScene';
 
 const colors = {
@@ -137,5 +144,91 @@ describe('loss chart scene', () => {
       polylines(r.scene.items).map((p) => p.stroke),
       ['#3794ff', '#d18616'],
     );
+  });
+
+  it('labels the steps of a monthly chain 2020-01, one marker per month, never 202001', () => {
+    const r = buildLossScene(
+      input({
+        series: [
+          series({
+            chain: 'tic/basic/sequential · monthly',
+            stepStarts: [
+              { year: 202001, x: 0 },
+              { year: 202002, x: 15 },
+              { year: 202003, x: 30 },
+            ],
+          }),
+        ],
+      }),
+    );
+    const labels = texts(r.scene.items);
+    for (const m of ['2020-01', '2020-02', '2020-03']) assert.ok(labels.includes(m), labels.join('|'));
+    assert.ok(!labels.some((t) => /^\d{6}$/.test(t)), labels.join('|'));
+    assert.match(r.scene.title, /training steps start at 2020-01, 2020-02, 2020-03$/);
+    const markers = r.scene.items.filter((i) => i.kind === 'line' && i.dash?.length);
+    assert.equal(markers.length, 3);
+  });
+
+  it('labels dense months per year: the first month of each year, the others ticks', () => {
+    // 2019-01 … 2023-06 (the gaps of 2022 left out, as the TiC months are) over 600 pixels: 12 px a month.
+    const months = ticMonths.filter((m) => m >= 201901);
+    const marks = stepMarkerLabels(
+      months.map((year, i) => ({ year, px: 60 + i * 12 })),
+      11,
+    );
+    assert.deepEqual(
+      marks.flatMap((m) => (m.label === null ? [] : [m.label])),
+      ['2019-01', '2020-01', '2021-01', '2022-01', '2023-01'],
+    );
+    assert.deepEqual(
+      months.filter((_, i) => marks[i]!.major),
+      [201901, 202001, 202101, 202201, 202301],
+    );
+    // A chain starting mid-year: its first month labels that year.
+    const late = stepMarkerLabels(
+      [201911, 201912, 202001, 202002].map((year, i) => ({ year, px: i * 30 })),
+      11,
+    );
+    assert.deepEqual(
+      late.map((m) => m.label),
+      ['2019-11', null, '2020-01', null],
+    );
+    // Room for every month: each labelled and a full marker.
+    const roomy = stepMarkerLabels(
+      [202001, 202002, 202003].map((year, i) => ({ year, px: i * 100 })),
+      11,
+    );
+    assert.deepEqual(
+      roomy.map((m) => [m.label, m.major]),
+      [
+        ['2020-01', true],
+        ['2020-02', true],
+        ['2020-03', true],
+      ],
+    );
+    // Years as before: every one a full marker, a label where it does not run into the last (34 px).
+    assert.deepEqual(
+      stepMarkerLabels(
+        [2016, 2017, 2018].map((year, i) => ({ year, px: i * 20 })),
+        11,
+      ).map((m) => [m.label, m.major]),
+      [
+        ['2016', true],
+        [null, true],
+        ['2018', true],
+      ],
+    );
+  });
+
+  it('reads out the step a point belongs to, as people write it', () => {
+    const starts = [
+      { year: 202001, x: 0 },
+      { year: 202002, x: 15 },
+    ];
+    assert.equal(stepAt(starts, 14), '2020-01');
+    assert.equal(stepAt(starts, 15), '2020-02');
+    assert.equal(stepAt(starts, -1), null);
+    assert.equal(stepAt([{ year: 2019, x: 0 }], 3), '2019');
+    assert.equal(stepAt([], 3), null);
   });
 });
