@@ -29,6 +29,21 @@ function retrievalRow(workspace: string, exp: string): (number | null)[] {
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** The demo's monthly chain (demo/generate.py): sequential months 2020-01…2020-03 branched off cumulative 2019. */
+const monthlyChain = 'tic_medium/basic/sequential/monthly';
+
+/** mean_recall@1 per monthly retrieval task (`YYYYMM`) of one eval folder, read with JSON.parse. */
+function monthlyRetrieval(workspace: string, exp: string): Map<number, number> {
+  const file = join(workspace, 'datacomp/eval_results', exp, 'eval_results.jsonl');
+  const out = new Map<number, number>();
+  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+    const record = JSON.parse(line) as { key: string; metrics: Record<string, number> };
+    const m = /^tic\/datacomp\/retrieval\/monthly\/(\d{6})$/.exec(record.key);
+    if (m) out.set(Number(m[1]), record.metrics['mean_recall@1']!);
+  }
+  return out;
+}
+
 function trainLines(path: string): number {
   return readFileSync(path, 'utf8')
     .split('\n')
@@ -357,6 +372,76 @@ describe('The dashboard on the demo workspace: timeline, losses, matrices (dark 
     );
     const toggle = frame.locator(`#transfer-table tbody[data-chain="${variant}"] button.disclosure`);
     assert.match((await toggle.textContent()) ?? '', /lr1e4/);
+  });
+
+  it("shows the monthly chain's yearly means, and the months of 2020 when that year is chosen", async () => {
+    await showTab(frame, 'matrices');
+    const table = frame.locator(
+      `table.heatmap[data-chain="${monthlyChain}"][data-family="retrieval"][data-metric="mean_recall@1"]`,
+    );
+    await table.waitFor();
+    assert.equal(await table.getAttribute('data-view'), 'years');
+    const texts = (locator: ReturnType<Frame['locator']>) => locator.evaluateAll((ts) => ts.map((t) => t.textContent));
+    const evalYears = [...years, 2023];
+    assert.deepEqual(await texts(table.locator('thead th[data-col-year]')), evalYears.map(String));
+    assert.deepEqual(await texts(table.locator('tbody th')), ['2020-01', '2020-02', '2020-03']);
+    assert.match((await table.locator('caption').textContent()) ?? '', /the mean of that eval year's months/);
+    await frame.locator(`[data-chain="${monthlyChain}"] .monthly-branch`, { hasText: 'cumulative 2019' }).waitFor();
+    // By hand: each cell is the mean of that eval year's monthly tasks in the step's eval_results.jsonl.
+    for (const month of [202001, 202002]) {
+      const byMonth = monthlyRetrieval(wb.workspace, `datacomp_medium-basic_sequential_m${month}`);
+      for (const year of evalYears) {
+        const values = [...byMonth].filter(([m]) => Math.floor(m / 100) === year).map(([, v]) => v);
+        const cell = table.locator(`td[data-row-year="${month}"][data-col-year="${year}"]`);
+        assert.equal((await cell.textContent())?.trim(), (mean(values) * 100).toFixed(1), `${month} × ${year}`);
+        const region = year < 2020 ? 'backward' : year > 2020 ? 'forward' : 'mixed';
+        assert.equal(await cell.getAttribute('data-region'), region, `${month} × ${year}`);
+      }
+    }
+    // 2020-03 was trained but not evaluated: every cell missing, never 0.
+    assert.deepEqual(await texts(table.locator('td[data-row-year="202003"]')), Array(10).fill('—'));
+    await table.scrollIntoViewIfNeeded();
+    await wb.screenshot('dashboard-3c-monthly-yearly-means-dark');
+
+    // Drill down into 2020: its twelve months, the cells of the full month × month matrix.
+    await table.locator('thead button[data-drill="2020"]').click();
+    const months = frame.locator(`table.heatmap[data-chain="${monthlyChain}"][data-view="2020"]`);
+    await months.waitFor();
+    const of2020 = Array.from({ length: 12 }, (_, i) => 202001 + i);
+    assert.deepEqual(
+      await texts(months.locator('thead th[data-col-year]')),
+      of2020.map((m) => `2020-${String(m % 100).padStart(2, '0')}`),
+    );
+    for (const month of [202001, 202002]) {
+      const byMonth = monthlyRetrieval(wb.workspace, `datacomp_medium-basic_sequential_m${month}`);
+      for (const m of of2020) {
+        const cell = months.locator(`td[data-row-year="${month}"][data-col-year="${m}"]`);
+        assert.equal(Number(await cell.getAttribute('data-value')), byMonth.get(m), `${month} × ${m}`);
+        assert.equal((await cell.textContent())?.trim(), (byMonth.get(m)! * 100).toFixed(1));
+        assert.equal(
+          await cell.getAttribute('data-region'),
+          m === month ? 'id' : m < month ? 'backward' : 'forward',
+          `${month} × ${m}`,
+        );
+      }
+    }
+    assert.deepEqual(await texts(months.locator('td[data-row-year="202003"]')), Array(12).fill('—'));
+    await months.scrollIntoViewIfNeeded();
+    await wb.screenshot('dashboard-3d-monthly-2020-dark');
+    // …and back to all years.
+    await frame.locator(`button.heatmap-back[data-chain="${monthlyChain}"]`).click();
+    await frame.locator(`table.heatmap[data-chain="${monthlyChain}"][data-view="years"]`).waitFor();
+
+    // The transfer table lists the monthly chain with its months as steps.
+    const steps = frame.locator(`#transfer-table tbody[data-chain="${monthlyChain}"][data-steps] th`);
+    assert.deepEqual(await texts(steps), ['2020-01', '2020-02', '2020-03']);
+    // ImageNet per step: the months after the years, each in the monthly chain's row.
+    const imagenetSteps = await texts(frame.locator('#imagenet-table thead th[colspan]'));
+    assert.deepEqual(imagenetSteps.slice(-3), ['2020-01', '2020-02', '2020-03']);
+    const top1 = frame.locator(
+      `#imagenet-table tr[data-chain="${monthlyChain}"] td[data-step="202001"][data-kind="top1"]`,
+    );
+    assert.notEqual((await top1.textContent())?.trim(), '—');
   });
 
   it('updates the loss chart live while a stand-in training run writes its log (Resume from 2019)', async () => {

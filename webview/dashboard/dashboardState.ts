@@ -23,6 +23,11 @@ export interface DashboardState {
   diffB: string | null;
   /** Chains whose per-step transfer rows are open. */
   expanded: string[];
+  /**
+   * Per monthly chain (key), the eval year whose months its heatmap shows; a chain not here shows the yearly
+   * roll-up (the default: 102 month columns do not fit).
+   */
+  monthlyColumns: Record<string, number>;
 }
 
 export const maxSmoothing = 0.99;
@@ -41,6 +46,7 @@ export function defaultDashboardState(): DashboardState {
     diffA: null,
     diffB: null,
     expanded: [],
+    monthlyColumns: {},
   };
 }
 
@@ -83,5 +89,23 @@ export function restoreDashboardState(saved: unknown): DashboardState {
   state.diffA = stringOrNull(saved.diffA);
   state.diffB = stringOrNull(saved.diffB);
   state.expanded = strings(saved.expanded, 200) ?? [];
+  state.monthlyColumns = yearsByChain(saved.monthlyColumns);
   return state;
+}
+
+/** A saved chain → eval year map: at most 200 entries, keys ≤ 1000 characters, whole years 1900…2200. */
+function yearsByChain(v: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!isRecord(v) || Array.isArray(v)) return out;
+  for (const [key, year] of Object.entries(v).slice(0, 200))
+    if (
+      key !== '__proto__' &&
+      key.length <= 1000 &&
+      typeof year === 'number' &&
+      Number.isInteger(year) &&
+      year >= 1900 &&
+      year <= 2200
+    )
+      out[key] = year;
+  return out;
 }

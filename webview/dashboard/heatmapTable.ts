@@ -1,8 +1,9 @@
 import type { FirstStepModeWire } from '../../src/protocol/dashboardMessages';
+import { formatTimeStep } from '../../src/tic/ticTimeStep';
 import { el } from '../shared/dom';
 import type { CellColors } from './heatColors';
-import { isFirstStepData, transferRegion } from '../../src/tic/transferRegion';
-import type { Grid } from './matrixMath';
+import { isFirstStepData } from '../../src/tic/transferRegion';
+import { cellRegion, type CellRegion, type Grid, type GridKind } from './matrixMath';
 
 export interface HeatmapOptions {
   grid: Grid;
@@ -12,46 +13,88 @@ export interface HeatmapOptions {
   family: string;
   metric: string;
   mode: FirstStepModeWire;
+  /**
+   * What the columns are to the rows (matrixMath.ts cellRegion): a yearly chain's eval years (default), a monthly
+   * chain's eval months, or its roll-up's eval years (each the mean of that year's months).
+   */
+  kind?: GridKind;
   format: (v: number | null) => string;
   /** Colours of a present value; null = no colour. */
   colors: (v: number) => CellColors | null;
   /** Words for a cell's tooltip, e.g. "45.3%" or "+1.2 points". */
   describe: (v: number) => string;
-  /** Rows that belong to another chain (a variant's steps before its fork): a mark and why, by row year. */
+  /** Rows that belong to another chain (a variant's steps before its fork): a mark and why, by row step. */
   rowNotes?: ReadonlyMap<number, string>;
+  /** Makes each column header a button (the roll-up: show that year's months). */
+  columnAction?: { title: (column: number) => string; run: (column: number) => void };
 }
 
-const regionWords = { id: 'in-distribution', backward: 'backward', forward: 'forward' } as const;
+const regionWords: Record<CellRegion, string> = {
+  id: 'in-distribution',
+  backward: 'backward',
+  forward: 'forward',
+  mixed: "mixed: the step's own year, months before, at and after it",
+};
+
+const corners: Record<GridKind, string> = {
+  yearly: 'step \\ eval year',
+  months: 'month \\ eval month',
+  rollup: 'month \\ eval year',
+};
 
 /**
- * A training-step × eval-year matrix as a table: a row header per step, a column header per eval year, the
- * value (or "—", uncoloured, when missing: never 0) per cell, the in-distribution cells outlined. Each cell
- * carries its years and raw value in data-* attributes.
+ * A training-step × eval-step matrix as a table: a row header per step, a column header per eval year (or month),
+ * the value (or "—", uncoloured, when missing: never 0) per cell, the in-distribution cells outlined. Each cell
+ * carries its steps and raw value in data-* attributes; steps are written for people (`2020-01` for a month).
  */
 export function heatmapTable(o: HeatmapOptions): HTMLTableElement {
+  const kind = o.kind ?? 'yearly';
   const table = el('table', {
     className: 'heatmap',
-    attrs: { 'data-chain': o.chain, 'data-family': o.family, 'data-metric': o.metric, 'data-first-step': o.mode },
+    attrs: {
+      'data-chain': o.chain,
+      'data-family': o.family,
+      'data-metric': o.metric,
+      'data-first-step': o.mode,
+      'data-kind': kind,
+    },
   }) as HTMLTableElement;
   table.append(el('caption', { text: o.caption }));
-  const head = el('tr', {}, [el('th', { text: 'step \\ eval year', attrs: { scope: 'col' } })]);
-  for (const c of o.grid.columns) head.append(el('th', { text: String(c), attrs: { scope: 'col' } }));
+  const head = el('tr', {}, [el('th', { text: corners[kind], attrs: { scope: 'col' } })]);
+  for (const c of o.grid.columns) {
+    const label = formatTimeStep(c);
+    const action = o.columnAction;
+    const th = el('th', { attrs: { scope: 'col', 'data-col-year': String(c) } });
+    if (action) {
+      const button = el('button', {
+        className: 'heatmap-drill',
+        text: label,
+        attrs: { type: 'button', title: action.title(c), 'aria-label': action.title(c), 'data-drill': String(c) },
+      });
+      button.addEventListener('click', () => action.run(c));
+      th.append(button);
+    } else th.textContent = label;
+    head.append(th);
+  }
   table.append(el('thead', {}, [head]));
   const body = el('tbody');
   o.grid.rows.forEach((r, i) => {
     const note = o.rowNotes?.get(r);
+    const rowLabel = formatTimeStep(r);
     const header = el('th', {
-      text: note === undefined ? String(r) : `${r} ⤴`,
-      attrs: note === undefined ? { scope: 'row' } : { scope: 'row', title: note, 'aria-label': `${r}, ${note}` },
+      text: note === undefined ? rowLabel : `${rowLabel} ⤴`,
+      attrs:
+        note === undefined ? { scope: 'row' } : { scope: 'row', title: note, 'aria-label': `${rowLabel}, ${note}` },
     });
     if (note !== undefined) header.classList.add('inherited');
     const tr = el('tr', {}, [header]);
     o.grid.columns.forEach((c, j) => {
       const v = o.grid.values[i]?.[j] ?? null;
-      const region = transferRegion(r, c, o.mode);
+      const region = cellRegion(r, c, kind, o.mode);
       const classes = [`region-${region}`];
-      if (isFirstStepData(r, c)) classes.push('first-step-data');
+      if (kind === 'yearly' && isFirstStepData(r, c)) classes.push('first-step-data');
       if (v === null) classes.push('missing');
+      const on = kind === 'rollup' ? `, mean over the eval months of ${c}` : ` on ${formatTimeStep(c)} data`;
       const td = el('td', {
         className: classes.join(' '),
         text: o.format(v),
@@ -60,7 +103,7 @@ export function heatmapTable(o: HeatmapOptions): HTMLTableElement {
           'data-col-year': String(c),
           'data-value': v === null ? '' : String(v),
           'data-region': region,
-          title: `step ${r} on ${c} data (${regionWords[region]}): ${v === null ? 'missing' : o.describe(v)}`,
+          title: `step ${rowLabel}${on} (${regionWords[region]}): ${v === null ? 'missing' : o.describe(v)}`,
         },
       });
       if (v !== null) {

@@ -105,19 +105,23 @@ function renderHeader(init: Init | undefined): void {
 }
 
 function renderSnapshot(snapshot: SnapshotWire): void {
-  const empty = snapshot.chains.length === 0;
+  const monthly = snapshot.monthlyChains ?? [];
+  // Monthly chains alone are something to show (a monthly chain branched off a published checkpoint).
+  const empty = snapshot.chains.length === 0 && monthly.length === 0;
   notice.hidden = !empty && snapshot.notice === null;
   notice.textContent = empty ? emptyText(snapshot) : (snapshot.notice ?? '');
   lossesEmpty.hidden = !empty;
   lossesEmpty.textContent = empty ? 'No chains to plot yet.' : '';
   losses.element.hidden = empty;
-  // Every view lists the chains in the timeline's lane order: each variant right after the chain it forked from.
-  const ordered = { ...snapshot, chains: laneOrder(snapshot.chains) };
+  // Every view lists the chains in the timeline's lane order: each variant right after the chain it forked from;
+  // the monthly chains (their own list) likewise, after the yearly ones.
+  const ordered = { ...snapshot, chains: laneOrder(snapshot.chains), monthlyChains: laneOrder(monthly) };
   timeline.update(ordered);
   matrices.update(ordered);
-  losses.setChains(ordered.chains);
+  losses.setChains([...ordered.chains, ...ordered.monthlyChains]);
   app.dataset.snapshot = 'ready';
   app.dataset.chains = String(snapshot.chains.length);
+  app.dataset.monthlyChains = String(monthly.length);
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {

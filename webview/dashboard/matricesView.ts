@@ -14,13 +14,18 @@ import { heatmapTable } from './heatmapTable';
 import { imagenetCsvRows, imagenetHeader, imagenetTable } from './imagenetTable';
 import {
   differenceGrid,
+  drillYears,
   findMatrix,
+  findRollup,
   formatPercent,
   formatSignedPoints,
   metricOptions,
+  monthlyColumnsOf,
+  monthlyGrid,
   gridCsv,
   valueRange,
   type MetricOption,
+  type MonthlyColumns,
 } from './matrixMath';
 import { otherTasksCsvRows, otherTasksHeader, otherTasksTable } from './otherTasksTable';
 import { transferCsvRows, transferHeader, transferLegend, transferTable } from './transferTable';
@@ -31,10 +36,16 @@ const white: Rgba = { r: 255, g: 255, b: 255, a: 1 };
 /**
  * The matrices tab: a heatmap per chain for the chosen metric, the difference of two chains, the transfer
  * summary of all chains, ImageNet per step and the other DataComp tasks. Every table exports as CSV.
+ *
+ * Monthly chains (issue 19) come after the yearly ones. Their full matrix has the 102 eval months as columns, too
+ * many to read at once: each shows its yearly roll-up (rows: its months, columns: eval years, each cell the mean
+ * of that year's months) and, on demand, the months of one eval year (a column header or the select).
  */
 export class MatricesView {
   readonly element: HTMLElement;
   private snapshot: SnapshotWire | null = null;
+  /** An element to focus after the next render (a drill-down replaces the button that was clicked). */
+  private focusNext: string | null = null;
 
   constructor(
     private readonly state: DashboardState,
@@ -53,12 +64,18 @@ export class MatricesView {
   /** Colours are computed from the theme: a theme change repaints the tables. */
   render(): void {
     preserveFocus(this.element, () => this.build());
+    const next = this.focusNext;
+    this.focusNext = null;
+    if (next !== null) this.element.querySelector<HTMLElement>(next)?.focus();
   }
 
   private build(): void {
     const snapshot = this.snapshot;
     if (!snapshot) return;
-    const chains = snapshot.chains;
+    const yearly = snapshot.chains;
+    const monthly = snapshot.monthlyChains ?? [];
+    // Every list below (difference pickers, transfer, ImageNet) has the yearly chains, then the monthly ones.
+    const chains = [...yearly, ...monthly];
     const options = metricOptions(chains);
     if (chains.length === 0) {
       this.element.replaceChildren(el('p', { className: 'empty-state', text: emptyText(snapshot) }));
@@ -97,10 +114,16 @@ export class MatricesView {
     const fg = parseColor(t.foreground) ?? white;
     const bg = parseColor(t.background) ?? black;
     const accent = parseColor(t.blue) ?? fg;
-    const grids = chains.map((c) => findMatrix(c, key)).filter((m) => m !== undefined);
-    const range = valueRange(grids);
+    // One colour scale for the yearly chains, another for the monthly ones: the monthly tasks are other eval sets
+    // than the yearly ones, and a shared scale would paint a whole monthly matrix in one shade. A roll-up's means
+    // and a year's months lie within their chain's full matrix, so drilling down keeps the colours.
+    const scale = (list: readonly ChainWire[]) => {
+      const range = valueRange(list.map((c) => findMatrix(c, key)).filter((m) => m !== undefined));
+      return (v: number) => (range ? heatCellColors(v, range, { accent, background: bg, foreground: fg }) : null);
+    };
+    const colors = scale(yearly);
     const heatmaps = el('div', { className: 'heatmaps' });
-    for (const chain of chains) {
+    for (const chain of yearly) {
       const m = findMatrix(chain, key);
       if (!m) {
         heatmaps.append(el('p', { className: 'muted', text: `${chain.label}: no ${option.metric} results yet.` }));
@@ -114,7 +137,7 @@ export class MatricesView {
         metric: m.metric,
         mode: snapshot.firstStep,
         format: formatPercent,
-        colors: (v) => (range ? heatCellColors(v, range, { accent, background: bg, foreground: fg }) : null),
+        colors,
         describe: (v) => `${formatPercent(v)}%`,
         rowNotes: inheritedRows(chain, chains),
       });
@@ -129,14 +152,143 @@ export class MatricesView {
       );
     }
 
+    const monthlyColors = scale(monthly);
+    const monthlyBlocks = monthly.map((chain, i) => this.monthlyBlock(chain, option, i, monthlyColors, chains));
+
     this.element.replaceChildren(
       toolbar,
-      section('Matrices: training step × eval year', [], heatmaps),
+      ...(yearly.length > 0 ? [section('Matrices: training step × eval year', [], heatmaps)] : []),
+      ...(monthly.length > 0
+        ? [
+            section(
+              'Monthly chains: training month × eval year, or × the months of one eval year',
+              [],
+              el('div', { className: 'heatmaps' }, monthlyBlocks),
+            ),
+          ]
+        : []),
       this.differenceSection(chains, key, fg, bg, t),
       this.transferSection(chains, option),
       this.imagenetSection(chains),
       ...this.otherTasksSections(chains),
     );
+  }
+
+  /**
+   * One monthly chain's heatmap: the yearly roll-up by default, or the months of the eval year chosen (a roll-up
+   * column header, or the select), with a way back to all years. Missing cells stay "—".
+   */
+  private monthlyBlock(
+    chain: ChainWire,
+    option: MetricOption,
+    index: number,
+    colors: (v: number) => ReturnType<typeof heatCellColors> | null,
+    chains: readonly ChainWire[],
+  ): HTMLElement {
+    const m = findMatrix(chain, option.key);
+    if (!m)
+      return el('p', {
+        className: 'muted',
+        attrs: { 'data-chain': chain.key },
+        text: `${chain.label}: no ${option.metric} results yet.`,
+      });
+    const saved = Object.hasOwn(this.state.monthlyColumns, chain.key)
+      ? this.state.monthlyColumns[chain.key]
+      : undefined;
+    let columns: MonthlyColumns = monthlyColumnsOf(chain, option.key, saved);
+    // A host that sent no roll-up (none is older than monthly chains, but the field is optional): the first year.
+    if (columns === 'years' && !findRollup(chain, option.key)) columns = drillYears(chain, option.key)[0] ?? 'years';
+    const grid = monthlyGrid(chain, option.key, columns);
+    const years = drillYears(chain, option.key);
+    const show = (next: MonthlyColumns, focus: string): void => {
+      if (next === 'years') delete this.state.monthlyColumns[chain.key];
+      else this.state.monthlyColumns[chain.key] = next;
+      this.save();
+      this.focusNext = focus;
+      this.render();
+    };
+    const selectId = `monthly-columns-${index}`;
+    const select = selectControl(
+      selectId,
+      'Eval columns',
+      [
+        { value: 'years', label: 'All years (yearly means)' },
+        ...years.map((y) => ({ value: String(y), label: `The months of ${y}` })),
+      ],
+      String(columns),
+      (value) => show(value === 'years' ? 'years' : Number(value), `#${selectId}`),
+    );
+    const controls: Node[] = [select.element];
+    const backId = `monthly-back-${index}`;
+    if (columns !== 'years') {
+      const back = el('button', {
+        className: 'heatmap-back',
+        text: '← All eval years',
+        attrs: { type: 'button', id: backId, 'data-chain': chain.key, title: 'Back to the yearly means' },
+      });
+      back.addEventListener('click', () =>
+        show('years', `table.heatmap[data-chain="${CSS.escape(chain.key)}"] button[data-drill="${columns}"]`),
+      );
+      controls.push(back);
+    }
+    const parts: Node[] = [el('div', { className: 'toolbar' }, controls)];
+    if (chain.branch)
+      parts.unshift(el('p', { className: 'muted monthly-branch', text: `Branched off ${chain.branch.label}.` }));
+    if (!grid) {
+      parts.push(el('p', { className: 'muted', text: `${chain.label}: no ${option.metric} results to show here.` }));
+      return el('div', { className: 'table-block', attrs: { 'data-chain': chain.key } }, parts);
+    }
+    const rollup = columns === 'years';
+    const table = heatmapTable({
+      grid,
+      kind: rollup ? 'rollup' : 'months',
+      caption: rollup
+        ? `${chain.label} — ${option.family} ${option.metric} (percent), yearly means: each cell is the mean of that eval year's months`
+        : `${chain.label} — ${option.family} ${option.metric} (percent), the eval months of ${columns}`,
+      chain: chain.key,
+      family: m.family,
+      metric: m.metric,
+      mode: 'separate',
+      format: formatPercent,
+      colors,
+      describe: (v) => `${formatPercent(v)}%`,
+      rowNotes: inheritedRows(chain, chains),
+      ...(rollup
+        ? {
+            columnAction: {
+              title: (y: number) => `Show the months of ${y}`,
+              run: (y: number) => show(y, `#${backId}`),
+            },
+          }
+        : {}),
+    });
+    table.dataset.view = String(columns);
+    parts.push(
+      table,
+      el('p', {
+        className: 'muted heatmap-legend',
+        text: rollup
+          ? "Each cell is the mean of the eval year's evaluated months (— when none was). A row's own year (dashed) is mixed: it averages the months before, at and after the step. Choose a year to see its months."
+          : "Outlined: the step's own month (in-distribution); earlier months are backward, later ones forward.",
+      }),
+    );
+    const exports = [
+      exportButton('Export CSV (all eval months)', `matrix:${chain.key}`, () =>
+        this.exporter.export('csv', exportFileName([chain.label, m.family, m.metric], 'csv'), gridCsv(m)),
+      ),
+    ];
+    if (rollup)
+      exports.push(
+        exportButton('Export CSV (yearly means)', `rollup:${chain.key}`, () =>
+          this.exporter.export(
+            'csv',
+            exportFileName([chain.label, m.family, m.metric, 'yearly-means'], 'csv'),
+            gridCsv(grid),
+          ),
+        ),
+      );
+    parts.push(el('div', { className: 'toolbar' }, exports));
+    return el('div', { className: 'table-block', attrs: { 'data-chain': chain.key } }, parts);
   }
 
   private differenceSection(
@@ -158,16 +310,22 @@ export class MatricesView {
       this.save();
       this.render();
     });
-    const ma = findMatrix(
-      chains.find((c) => c.key === this.state.diffA)!,
-      key,
-    );
-    const mb = findMatrix(
-      chains.find((c) => c.key === this.state.diffB)!,
-      key,
-    );
+    const chainA = chains.find((c) => c.key === this.state.diffA)!;
+    const chainB = chains.find((c) => c.key === this.state.diffB)!;
+    // Monthly chains compare by their yearly means (rows: months); a month row never meets a year row.
+    const monthlyA = chainA.timescale === 'monthly';
+    const monthlyB = chainB.timescale === 'monthly';
+    const ma = monthlyA ? findRollup(chainA, key) : findMatrix(chainA, key);
+    const mb = monthlyB ? findRollup(chainB, key) : findMatrix(chainB, key);
     const body: Node[] = [el('div', { className: 'toolbar' }, [a.element, b.element])];
-    if (!ma || !mb) {
+    if (monthlyA !== monthlyB) {
+      body.push(
+        el('p', {
+          className: 'muted',
+          text: 'A monthly chain compares only with another monthly chain: its rows are months, a yearly chain’s are years.',
+        }),
+      );
+    } else if (!ma || !mb) {
       body.push(el('p', { className: 'muted', text: 'Both chains need results for this metric to compare them.' }));
     } else {
       const grid = differenceGrid(ma, mb);
@@ -178,11 +336,12 @@ export class MatricesView {
       const label = `${labelOf(this.state.diffA!)} − ${labelOf(this.state.diffB!)}`;
       const table = heatmapTable({
         grid,
-        caption: `${label}: ${ma.family} ${ma.metric}, difference in percentage points (green: A is better)`,
+        caption: `${label}: ${ma.family} ${ma.metric}, difference in percentage points (green: A is better)${monthlyA ? ", of the yearly means of each eval year's months" : ''}`,
         chain: `${this.state.diffA} − ${this.state.diffB}`,
         family: ma.family,
         metric: ma.metric,
-        mode: this.snapshot!.firstStep,
+        mode: monthlyA ? 'separate' : this.snapshot!.firstStep,
+        kind: monthlyA ? 'rollup' : 'yearly',
         format: formatSignedPoints,
         colors: (v) => divergingCellColors(v, maxAbs, { positive, negative, background: bg, foreground: fg }),
         describe: (v) => `${formatSignedPoints(v)} points`,

@@ -1,4 +1,7 @@
-import type { ChainWire, MatrixWire } from '../../src/protocol/dashboardMessages';
+import type { ChainWire, FirstStepModeWire, MatrixWire } from '../../src/protocol/dashboardMessages';
+import { yearOfMonth } from '../../src/tic/ticMonths';
+import { formatTimeStep } from '../../src/tic/ticTimeStep';
+import { transferRegion } from '../../src/tic/transferRegion';
 import { buildCsv, type CsvCell } from '../shared/csv';
 
 export interface MetricOption {
@@ -82,8 +85,80 @@ export function formatSignedPoints(v: number | null): string {
   return `${v > 0 ? '+' : '\u2212'}${text}`;
 }
 
-/** A matrix as CSV: header `step,2014,…`, then a row per step with the raw fractions (missing: empty). */
+/**
+ * A matrix as CSV: header `step,2014,…`, then a row per step with the raw fractions (missing: empty). Months are
+ * written as people read them, `2020-01`, in the header and the step column alike.
+ */
 export function gridCsv(grid: Grid): string {
-  const rows = grid.rows.map((r, i): CsvCell[] => [r, ...grid.columns.map((_, j) => grid.values[i]?.[j] ?? null)]);
-  return buildCsv(['step', ...grid.columns.map(String)], rows);
+  const rows = grid.rows.map((r, i): CsvCell[] => [
+    formatTimeStep(r),
+    ...grid.columns.map((_, j) => grid.values[i]?.[j] ?? null),
+  ]);
+  return buildCsv(['step', ...grid.columns.map(formatTimeStep)], rows);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Monthly chains (issue 19): rows are months, the full matrix has the 102 eval months as columns. It is shown as
+// its yearly roll-up (the host's mean of each eval year's months) and, on demand, one eval year's months.
+
+/** What a monthly chain's heatmap shows: the yearly roll-up, or the months of one eval year. */
+export type MonthlyColumns = 'years' | number;
+
+export function findRollup(chain: ChainWire, key: string): MatrixWire | undefined {
+  return chain.rollup?.find((m) => metricKey(m.family, m.metric) === key);
+}
+
+/** The eval years a monthly chain's matrix has months of (the years one can drill into), in order. */
+export function drillYears(chain: ChainWire, key: string): number[] {
+  const m = findMatrix(chain, key);
+  return m ? [...new Set(m.columns.map(yearOfMonth))].sort((a, b) => a - b) : [];
+}
+
+/**
+ * The grid a monthly chain's heatmap shows for one metric: the roll-up (rows: months, columns: eval years), or the
+ * months of one eval year cut out of the full matrix (columns in the matrix's order). Undefined when the chain has
+ * no such matrix (or no roll-up of it), or the year has no month among the columns.
+ */
+export function monthlyGrid(chain: ChainWire, key: string, columns: MonthlyColumns): Grid | undefined {
+  if (columns === 'years') return findRollup(chain, key);
+  const m = findMatrix(chain, key);
+  if (!m) return undefined;
+  const picked = m.columns.map((c, j) => ({ c, j })).filter(({ c }) => yearOfMonth(c) === columns);
+  if (picked.length === 0) return undefined;
+  return {
+    rows: [...m.rows],
+    columns: picked.map(({ c }) => c),
+    values: m.rows.map((_, i) => picked.map(({ j }) => m.values[i]?.[j] ?? null)),
+  };
+}
+
+/** How a heatmap's columns relate to its rows: eval years of a yearly chain, eval months, or a roll-up's years. */
+export type GridKind = 'yearly' | 'months' | 'rollup';
+
+/**
+ * Where a cell counts: in-distribution, backward, forward, or (roll-up only) `mixed`.
+ *
+ * - `yearly`: the host's rule (src/tic/transferRegion.ts), with the first-step mode.
+ * - `months`: months compare as months: ID = the row's own month, backward = earlier months, forward = later ones
+ *   (the first-step merge is a yearly rule; the host's monthly transfer uses `separate` too).
+ * - `rollup`: a row is a month, a column the mean of a whole eval year. Columns of earlier years hold only earlier
+ *   months (backward), later years only later months (forward); the row's own year holds its ID month together
+ *   with the months before and after it, so it is `mixed`. Calling that cell ID would make a mean that is mostly
+ *   backward and forward months read as in-distribution accuracy; it is marked apart (dashed) and named mixed.
+ */
+export type CellRegion = 'id' | 'backward' | 'forward' | 'mixed';
+
+export function cellRegion(row: number, column: number, kind: GridKind, mode: FirstStepModeWire): CellRegion {
+  if (kind === 'yearly') return transferRegion(row, column, mode);
+  if (kind === 'months') return transferRegion(row, column, 'separate');
+  const year = yearOfMonth(row);
+  return column === year ? 'mixed' : column < year ? 'backward' : 'forward';
+}
+
+/**
+ * The columns a monthly chain shows after a saved choice: the roll-up unless the saved year is one it has months
+ * of (a year that is no longer there falls back to the roll-up).
+ */
+export function monthlyColumnsOf(chain: ChainWire, key: string, saved: number | undefined): MonthlyColumns {
+  return saved !== undefined && drillYears(chain, key).includes(saved) ? saved : 'years';
 }

@@ -1,12 +1,13 @@
 import type { ChainWire } from '../../src/protocol/dashboardMessages';
 import type { CsvCell } from '../shared/csv';
+import { formatTimeStep } from '../../src/tic/ticTimeStep';
 import { el } from '../shared/dom';
 import { formatPercent } from './matrixMath';
 
 export const otherTasksHeader = ['chain', 'step', 'task', 'dataset', 'value'];
 
 export function otherTasksCsvRows(chain: ChainWire): CsvCell[][] {
-  return chain.otherTasks.map((o): CsvCell[] => [chain.label, o.year, o.key, o.dataset, o.value]);
+  return chain.otherTasks.map((o): CsvCell[] => [chain.label, formatTimeStep(o.year), o.key, o.dataset, o.value]);
 }
 
 /** The other DataComp evaluation tasks of one chain: a row per task, a column per training step (percent). */
@@ -23,7 +24,7 @@ export function otherTasksTable(chain: ChainWire): HTMLTableElement {
     el('thead', {}, [
       el('tr', {}, [
         el('th', { text: 'task', attrs: { scope: 'col' } }),
-        ...years.map((y) => el('th', { text: String(y), attrs: { scope: 'col' } })),
+        ...years.map((y) => el('th', { text: formatTimeStep(y), attrs: { scope: 'col' } })),
       ]),
     ]),
   );

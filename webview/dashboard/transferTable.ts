@@ -1,5 +1,6 @@
 import type { ChainWire, FirstStepModeWire, TransferWire } from '../../src/protocol/dashboardMessages';
 import type { CsvCell } from '../shared/csv';
+import { formatTimeStep } from '../../src/tic/ticTimeStep';
 import { el } from '../shared/dom';
 import { formatPercent, metricKey, type MetricOption } from './matrixMath';
 
@@ -9,6 +10,10 @@ export function firstStepCaption(mode: FirstStepModeWire): string {
     ? 'The first step (2016) trained on 2014–2016: per row the eval columns 2014–2016 are averaged into the 2016 column, so row 2016 has no backward cells and later rows count that column once.'
     : 'The first step (2016) trained on 2014–2016, but all 9 eval columns are kept: for row 2016, 2014 and 2015 count as backward; later rows have three backward cells before 2017.';
 }
+
+/** Said under the first-step caption when monthly chains are listed: their regions compare months. */
+export const monthlyTransferCaption =
+  "Monthly chains compare months: in-distribution is the step's own month, backward the earlier eval months, forward the later ones (there is no first-step merge).";
 
 export function findTransfer(chain: ChainWire, key: string): TransferWire | undefined {
   return chain.transfer.find((t) => metricKey(t.family, t.metric) === key);
@@ -65,7 +70,7 @@ export function transferLegend(chains: readonly ChainWire[], key: string): HTMLE
     })
   )
     lines.push(
-      '◐ incomplete: the means cover fewer cells than the full matrix (every training step × the eval years), so they compare neither with the paper nor with a complete chain.',
+      "◐ incomplete: the means cover fewer cells than the full matrix (every training step × the eval years, or a monthly chain's months × the 102 eval months), so they compare neither with the paper nor with a complete chain.",
     );
   if (
     chains.some((c) => {
@@ -91,7 +96,7 @@ export function transferCsvRows(chains: readonly ChainWire[], key: string): CsvC
     const t = findTransfer(chain, key);
     if (!t) continue;
     rows.push([chain.label, null, t.backward, t.id, t.forward]);
-    for (const s of t.perStep) rows.push([chain.label, s.year, s.backward, s.id, s.forward]);
+    for (const s of t.perStep) rows.push([chain.label, formatTimeStep(s.year), s.backward, s.id, s.forward]);
   }
   return rows;
 }
@@ -111,8 +116,11 @@ export function transferTable(
     className: 'data-table transfer',
     attrs: { 'data-family': option.family, 'data-metric': option.metric, id: 'transfer-table' },
   }) as HTMLTableElement;
+  const monthly = chains.some((c) => c.timescale === 'monthly') ? ` ${monthlyTransferCaption}` : '';
   table.append(
-    el('caption', { text: `Transfer for ${option.family} ${option.metric} (percent). ${firstStepCaption(mode)}` }),
+    el('caption', {
+      text: `Transfer for ${option.family} ${option.metric} (percent). ${firstStepCaption(mode)}${monthly}`,
+    }),
   );
   table.append(
     el('thead', {}, [
@@ -154,11 +162,12 @@ export function transferTable(
     }
     const off = t ? offProtocolSteps(chain, t) : [];
     if (off.length > 0) {
-      const what = `Includes ${off.length === 1 ? 'a step' : 'steps'} not comparable to the paper: ${off.join(', ')}.`;
+      const steps = off.map(formatTimeStep).join(', ');
+      const what = `Includes ${off.length === 1 ? 'a step' : 'steps'} not comparable to the paper: ${steps}.`;
       marks.push(
         el('span', {
           className: 'transfer-mark not-comparable',
-          text: `⚠ off-protocol steps: ${off.join(', ')}`,
+          text: `⚠ off-protocol steps: ${steps}`,
           attrs: { title: what, 'data-mark': 'not-comparable' },
         }),
       );
@@ -179,7 +188,7 @@ export function transferTable(
     const stepRows: HTMLElement[] = [];
     for (const s of t?.perStep ?? []) {
       const row = el('tr', { className: 'transfer-step', attrs: { 'data-step': String(s.year) } }, [
-        el('th', { text: String(s.year), attrs: { scope: 'row' } }),
+        el('th', { text: formatTimeStep(s.year), attrs: { scope: 'row' } }),
         ...valueCells(s, String(s.year)),
       ]);
       row.hidden = !open;

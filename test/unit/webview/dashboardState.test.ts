@@ -21,6 +21,7 @@ describe('dashboard state', () => {
       diffA: 'a',
       diffB: 'b',
       expanded: ['a'],
+      monthlyColumns: { 'tic_medium/basic/sequential/monthly': 2020 },
     };
     assert.deepEqual(restoreDashboardState(JSON.parse(JSON.stringify(state))), state);
   });
@@ -40,6 +41,16 @@ describe('dashboard state', () => {
     assert.equal(restored.smoothing, 0.99);
     assert.equal(restored.zoom, null);
     assert.deepEqual(restored.chains, ['a']);
+  });
+
+  it("keeps a monthly chain's drill-down year only when it is a whole year", () => {
+    const restored = restoreDashboardState({
+      monthlyColumns: { a: 2020, b: '2020', c: 2020.5, d: 1e9, e: null, ['x'.repeat(2000)]: 2020 },
+    });
+    assert.deepEqual(restored.monthlyColumns, { a: 2020 });
+    assert.deepEqual(restoreDashboardState({ monthlyColumns: [2020] }).monthlyColumns, {});
+    const proto = restoreDashboardState(JSON.parse('{"monthlyColumns": {"__proto__": 2020}}') as unknown);
+    assert.deepEqual(Object.keys(proto.monthlyColumns), []);
   });
 
   it('starts fresh from garbage', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChainWire, StepNodeWire, TransferWire } from '../../../src/protocol/dashboardMessages';
-import { incompleteCells, offProtocolSteps } from '../../../webview/dashboard/transferTable';
+import { imagenetCsvRows } from '../../../webview/dashboard/imagenetTable';
+import { incompleteCells, offProtocolSteps, transferCsvRows } from '../../../webview/dashboard/transferTable';
 import { stepNodeWire } from '../../support/stepNodeWire';
 
 describe('the transfer table marks a summary built from an incomplete matrix', () => {
@@ -49,5 +50,37 @@ describe('the transfer table marks a summary built from an incomplete matrix', (
     const t = summary({ perStep: [row(2016, 0.5), row(2017, 0.4), row(2018, null)] });
     assert.deepEqual(offProtocolSteps(chain, t), [2017]);
     assert.deepEqual(offProtocolSteps(chain, summary({ perStep: [row(2016, 0.5)] })), []);
+  });
+});
+
+describe('the transfer and ImageNet CSVs of a monthly chain (issue 19)', () => {
+  it('write months as people read them (2020-01), years as they are', () => {
+    const t: TransferWire = {
+      family: 'retrieval',
+      metric: 'mean_recall@1',
+      backward: 0.3,
+      id: 0.4,
+      forward: null,
+      perStep: [
+        { year: 202001, backward: 0.3, id: 0.4, forward: null },
+        { year: 202002, backward: null, id: null, forward: null },
+      ],
+    };
+    const chain = (key: string, year: number) =>
+      ({
+        key,
+        label: key,
+        transfer: [{ ...t, perStep: t.perStep.map((s) => ({ ...s, year: year + (s.year - 202001) })) }],
+        imagenet: [{ year, top1: 0.17, top5: null, source: 'trainingZeroShot' }],
+      }) as unknown as ChainWire;
+    const chains = [chain('yearly', 2017), chain('monthly', 202001)];
+    assert.deepEqual(
+      transferCsvRows(chains, 'retrieval/mean_recall@1').map((r) => r[1]),
+      [null, '2017', '2018', null, '2020-01', '2020-02'],
+    );
+    assert.deepEqual(imagenetCsvRows(chains), [
+      ['yearly', '2017', 0.17, null, 'trainingZeroShot'],
+      ['monthly', '2020-01', 0.17, null, 'trainingZeroShot'],
+    ]);
   });
 });
