@@ -18,6 +18,7 @@ import { readProbeExportDirs } from './common/settings';
 import { CheckpointsTree } from './views/checkpointsTree';
 import { ExperimentsTree } from './views/experimentsTree';
 import { RunsTree } from './views/runsTree';
+import { formatTimeStep } from '../tic/ticTimeStep';
 
 /** What activation hands to tests and to other extensions. */
 export interface TicStudioApi {
@@ -61,7 +62,10 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
     async revealStep(chainKey, year) {
       const node = experimentsTree.stepNode(chainKey, year);
       if (node) await experimentsView.reveal(node, { select: true, focus: true, expand: true });
-      else void vscode.window.showInformationMessage(`${chainKey} has no ${year} step in the Experiments view.`);
+      else
+        void vscode.window.showInformationMessage(
+          `${chainKey} has no ${formatTimeStep(year)} step in the Experiments view.`,
+        );
     },
   };
   store.add(DashboardPanel.registerSerializer(dashboard));

@@ -52,7 +52,10 @@ export interface Chain {
   readonly variant: string | null;
   /** Where the name came from: the user's rename, the exp names' suffix, params.txt keys that differ, a default. */
   readonly variantSource: 'user' | 'suffix' | 'params' | 'default' | null;
-  /** For people: `tic_medium/basic/cumulative`, or `tic_medium/basic/cumulative · lr1e4`. */
+  /**
+   * For people: `tic_medium/basic/cumulative`, or `tic_medium/basic/cumulative · lr1e4`; a monthly chain
+   * `tic_medium/basic/sequential · monthly` (`… · monthly · from 2019` among several).
+   */
   readonly label: string;
   /** The chain (key) and the year of the last step it shares with it; null for a main lineage or its own root. */
   readonly forkedFrom: { readonly chain: string; readonly year: number } | null;
@@ -509,7 +512,7 @@ function stepOf(
 function nameVariants(keyed: readonly Draft[], userNames: ReadonlyMap<string, string>): Chain[] {
   if (keyed.length === 1) {
     const { ownExperiments: _o, forkSibling: _f, ...chain } = keyed[0]!;
-    return [{ ...chain, variant: null, variantSource: null, label: chain.group }];
+    return [{ ...chain, variant: null, variantSource: null, label: groupLabel(chain) }];
   }
   const used = new Set<string>();
   return keyed.map((draft, i) => {
@@ -539,8 +542,14 @@ function nameVariants(keyed: readonly Draft[], userNames: ReadonlyMap<string, st
     let unique = variant;
     for (let n = 2; used.has(unique); n++) unique = `${variant} (${n})`;
     used.add(unique);
-    return { ...chain, variant: unique, variantSource: source, label: `${chain.group} · ${unique}` };
+    return { ...chain, variant: unique, variantSource: source, label: `${groupLabel(chain)} · ${unique}` };
   });
+}
+
+/** `tic_medium/basic/cumulative`, or `tic_medium/basic/sequential · monthly` for a monthly group. */
+function groupLabel(chain: Pick<Chain, 'scale' | 'filtering' | 'strategy' | 'timescale'>): string {
+  const key = chainKey(chain.scale, chain.filtering, chain.strategy);
+  return chain.timescale === 'monthly' ? `${key} · monthly` : key;
 }
 
 function seedYear(seed: StepSeed): number {

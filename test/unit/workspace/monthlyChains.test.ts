@@ -228,7 +228,7 @@ describe('monthly chains: months branched off a yearly step (issue 19)', functio
     const text = await runCliInProcess(resultsCommand, [scratch.root]);
     assert.match(
       text.stdout,
-      /tic_medium\/basic\/sequential\/monthly \(sequential\): 2 of 2 step\(s\) trained, 2 evaluated/,
+      /tic_medium\/basic\/sequential · monthly \(sequential\): 2 of 2 step\(s\) trained, 2 evaluated/,
     );
     assert.match(
       text.stdout,
