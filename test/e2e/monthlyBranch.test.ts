@@ -105,4 +105,53 @@ describe('Branch a monthly chain off 2019 (simulated, fast pace)', () => {
       .waitFor();
     await wb.screenshot('monthly-4-tree');
   });
+
+  it('continues the demo’s monthly chain from 2020-03 as far as the month data goes (2020-06), train + eval each', async function () {
+    this.timeout(240000);
+    // Fold the monthly chain the first test made, so that the demo's 2020-03 is in view.
+    const made = wb.page.getByRole('treeitem', { name: /^cumulative, monthly chain, / }).first();
+    if ((await made.getAttribute('aria-expanded')) === 'true') await made.click();
+    const step = wb.page.getByRole('treeitem', { name: /^2020-03, finished · no eval$/ }).first();
+    await step.waitFor({ timeout: 30000 });
+    await wb.contextMenu(step, 'Continue the Chain to 2023-06…');
+    await wb.accept('GPUs per node');
+    await wb.accept('eval data root');
+    // The demo has month folders 2020-01…2020-06 (and 2023): the flow says where the data ends.
+    const warning = wb.page.locator('.monaco-dialog-box', { hasText: 'the months 2020-04–2020-06 have data' });
+    await warning.waitFor({ timeout: 30000 });
+    assert.match((await warning.textContent()) ?? '', /2020-07 has none in .*train-monthly/);
+    await wb.screenshot('monthly-5-data-ends');
+    await warning.locator('.monaco-button', { hasText: 'Continue to 2020-06' }).click();
+    const confirm = wb.page.locator('.monaco-dialog-box', { hasText: 'Continue sequential from 2020-03 to 2020-06' });
+    await confirm.waitFor({ timeout: 30000 });
+    const text = (await confirm.textContent()) ?? '';
+    for (const m of ['202004', '202005', '202006'])
+      assert.ok(text.includes(`train datacomp_medium-basic_sequential_m${m}, then evaluate it`), text);
+    assert.ok(text.includes('Each month is evaluated on the monthly tasks.'), text);
+    await confirm.locator('.monaco-button', { hasText: 'Start' }).click();
+    await wb.page
+      .getByRole('treeitem', { name: /^eval 2020-06 sequential \(simulated\), succeeded/ })
+      .first()
+      .waitFor({ timeout: 200000 });
+    // Each month was scored on the 102 monthly tasks of both families.
+    const keys = readFileSync(
+      join(wb.workspace, 'datacomp/eval_results/datacomp_medium-basic_sequential_m202006/eval_results.jsonl'),
+      'utf8',
+    )
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { key: string }).key);
+    assert.equal(keys.length, 204);
+    assert.ok(
+      keys.every((k) => /^tic\/datacomp\/(retrieval|datacompnet)\/monthly\/\d{6}$/.test(k)),
+      keys[0],
+    );
+    const params = readFileSync(
+      join(wb.workspace, 'datacomp/results/datacomp_medium-basic_sequential_m202006/params.txt'),
+      'utf8',
+    );
+    assert.match(params, /^resume: .*datacomp_medium-basic_sequential_m202005\/checkpoints\/epoch_latest\.pt$/m);
+    assert.match(params, /^train_data: .*train-monthly\/202006\//m);
+    await wb.screenshot('monthly-6-continued');
+  });
 });

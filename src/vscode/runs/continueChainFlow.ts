@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { inspectCheckpoint } from '../../checkpoint/report';
@@ -42,9 +42,7 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
   const { defaults } = resolved;
   const fromYear = defaults.fromYear;
   const monthly = defaults.timescale === 'monthly';
-  const years = remainingSteps(defaults.timescale, fromYear);
-  // Each step continues the one before it: the start for the first.
-  const fromOf = new Map(years.map((y, i) => [y, i === 0 ? fromYear : years[i - 1]!]));
+  let years = remainingSteps(defaults.timescale, fromYear);
   // Yearly plans continue `fromYear`, monthly ones `fromMonth` (a month, or the year a branch starts from).
   const stepOf = (from: number): Pick<ResumeRequest, 'fromYear' | 'fromMonth'> =>
     monthly ? { fromMonth: from } : { fromYear: from };
@@ -54,7 +52,7 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
     void vscode.window.showInformationMessage(`The ${strategy} chain already reaches ${end}.`);
     return;
   }
-  const title = `Continue ${strategy} from ${formatTimeStep(fromYear)} to ${end}`;
+  let title = `Continue ${strategy} from ${formatTimeStep(fromYear)} to ${end}`;
   let scale = defaults.request.scale;
   if (start.kind === 'published') {
     scale = await askScale(`${title}: scale (its model must be ${resolved.model ?? "the checkpoint's"})`, resolved);
@@ -93,6 +91,31 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
   });
   if (variant === undefined) return;
   const base: ResumeRequest = variant !== null ? { ...first, variant } : first;
+  if (monthly) {
+    // Months are often downloaded a few at a time: go as far as the data does, and say where it ends, rather than
+    // queue every month to 2023-06 and stop at the first one without shards.
+    const reach = monthsWithData(years, base.dataRoot);
+    const root = base.dataRoot || 'the monthly data root';
+    if (reach === 0) {
+      void vscode.window.showErrorMessage(
+        `${title}: no data for ${formatMonth(years[0]!)} (no shards in ${join(root, String(years[0]))}). Download it, or set the monthly data root in the settings.`,
+      );
+      return;
+    }
+    if (reach < years.length) {
+      const to = `Continue to ${formatMonth(years[reach - 1]!)}`;
+      const answer = await vscode.window.showWarningMessage(
+        `${title}: the months ${span(years.slice(0, reach))} have data; ${formatMonth(years[reach]!)} has none in ${root}.`,
+        { modal: true, detail: `${to} trains and evaluates ${reach} month${reach === 1 ? '' : 's'}.` },
+        to,
+      );
+      if (answer !== to) return;
+      years = years.slice(0, reach);
+      title = `Continue ${strategy} from ${formatTimeStep(fromYear)} to ${formatMonth(years[reach - 1]!)}`;
+    }
+  }
+  // Each step continues the one before it: the start for the first.
+  const fromOf = new Map(years.map((y, i) => [y, i === 0 ? fromYear : years[i - 1]!]));
   const evalDataDir = await vscode.window.showInputBox({
     title: `${title}: eval data root (the folder evaluate.py reads the tasks' data from)`,
     value: join(datacomp, 'data'),
@@ -108,7 +131,7 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
   const taskGroups = defaultTaskGroupsFor(defaults.timescale);
   const detail = [
     start.kind === 'published' ? `From ${resolved.name} (${base.checkpoint ?? ''}).` : '',
-    ...years.map((y) => `${formatTimeStep(y)}: train ${names.get(y)}, then evaluate it`),
+    ...stepLines(years.map((y) => `${formatTimeStep(y)}: train ${names.get(y)}, then evaluate it`)),
     monthly ? 'Each month is evaluated on the monthly tasks.' : '',
     'Stops at the first failure. Each step starts from the checkpoint the previous one wrote.',
     slurm
@@ -231,4 +254,30 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
   } else {
     void vscode.window.showInformationMessage(`${title}: every step trained and evaluated (${done}).`);
   }
+}
+
+/** How many of `months`, from the first, have a folder with `*.tar` shards under `root` (the monthly layout). */
+function monthsWithData(months: readonly number[], root: string): number {
+  const hasShards = (month: number): boolean => {
+    try {
+      return readdirSync(join(root, String(month))).some((f) => f.endsWith('.tar'));
+    } catch {
+      return false;
+    }
+  };
+  const missing = months.findIndex((m) => !hasShards(m));
+  return missing === -1 ? months.length : missing;
+}
+
+/** `2020-04–2020-06`, or `2020-04` alone. */
+function span(months: readonly number[]): string {
+  const a = formatMonth(months[0]!);
+  const b = formatMonth(months[months.length - 1]!);
+  return a === b ? a : `${a}–${b}`;
+}
+
+/** The confirmation's step lines: all of them up to 8, else the first 3, how many more, and the last. */
+function stepLines(lines: readonly string[]): string[] {
+  if (lines.length <= 8) return [...lines];
+  return [...lines.slice(0, 3), `… ${lines.length - 4} more …`, lines[lines.length - 1]!];
 }
