@@ -179,21 +179,34 @@ export function buildLossScene(input: LossSceneInput): LossSceneResult {
   // Step-start markers: one per distinct (step, pixel); a label only where it does not run into the last one, and
   // where months are dense only the first month of each year (stepMarkerLabels).
   const several = input.series.filter((s) => s.x.length > 0).length > 1;
-  const markers = new Map<string, { px: number; year: number; color: string }>();
+  const markers = new Map<string, { px: number; year: number; color: string; edge: boolean }>();
   for (const s of input.series) {
     const { color } = seriesStyle(s.colorIndex, colors.series);
+    // The step under the plot's left edge when it started further left (before the first logged point, or out of
+    // a zoomed view): its label at the edge, without a line, so the first step is named too.
+    let before: StepStartWire | null = null;
     for (const start of s.stepStarts) {
       const px = xScale.map(start.x);
+      if (px < plot.x && (before === null || start.x >= before.x)) before = start;
       if (!(px >= plot.x && px <= plot.x + plot.w)) continue;
       const key = `${start.year}@${Math.round(px)}`;
-      if (!markers.has(key)) markers.set(key, { px, year: start.year, color: several ? color : colors.muted });
+      if (!markers.has(key))
+        markers.set(key, { px, year: start.year, color: several ? color : colors.muted, edge: false });
+    }
+    if (before !== null && s.x.length > 0 && !(xScale.map(s.x[s.x.length - 1]!) < plot.x)) {
+      const half = (formatTimeStep(before.year).length * small * 0.6) / 2;
+      const px = plot.x + half + 2;
+      if (![...markers.values()].some((m) => m.year === before.year && Math.abs(m.px - px) < half))
+        markers.set(`${before.year}@edge`, { px, year: before.year, color: colors.muted, edge: true });
     }
   }
   const sortedMarkers = [...markers.values()].sort((a, b) => a.px - b.px);
   const marks = stepMarkerLabels(sortedMarkers, small);
   sortedMarkers.forEach((m, i) => {
     const mark = marks[i]!;
-    if (mark.major) {
+    if (m.edge) {
+      // No line: the step started left of the plot.
+    } else if (mark.major) {
       items.push({
         kind: 'line',
         x1: m.px,

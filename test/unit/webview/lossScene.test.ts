@@ -231,4 +231,23 @@ describe('loss chart scene', () => {
     assert.equal(stepAt([{ year: 2019, x: 0 }], 3), '2019');
     assert.equal(stepAt([], 3), null);
   });
+
+  it('names the step under the left edge when it started further left (before the first logged point, or zoomed)', () => {
+    const monthly = series({
+      x: [5, 10, 20, 30, 40],
+      y: [4, 3, 2.5, 2, 1],
+      stepStarts: [
+        { year: 202001, x: 0 },
+        { year: 202002, x: 15 },
+      ],
+    });
+    const r = buildLossScene(input({ series: [monthly], extent: { x0: 5, x1: 40 } }));
+    assert.ok(texts(r.scene.items).includes('2020-01'), texts(r.scene.items).join('|'));
+    assert.match(r.scene.title, /training steps start at 2020-01, 2020-02/);
+    // A line only where a step starts inside the plot.
+    assert.equal(r.scene.items.filter((i) => i.kind === 'line' && i.dash?.length).length, 1);
+    const zoomed = buildLossScene(input({ series: [monthly], extent: { x0: 5, x1: 40 }, view: { x0: 20, x1: 40 } }));
+    assert.ok(texts(zoomed.scene.items).includes('2020-02'));
+    assert.ok(!texts(zoomed.scene.items).includes('2020-01'));
+  });
 });
