@@ -70,7 +70,7 @@ export function visibleMonthColumns(range: XRange | null): MonthColumn[] {
  * The range the month section opens on: the months the chains cover, `context` months either side, widened to
  * `minColumns` around them where that is narrow; null (every month) when no chain has a month on the axis.
  */
-export function defaultMonthRange(months: readonly number[], context = 3, minColumns = 12): XRange | null {
+export function defaultMonthRange(months: readonly number[], context = 3, minColumns = 9): XRange | null {
   const cols = months.map(monthColumnIndex).filter((i) => i >= 0);
   if (cols.length === 0) return null;
   let a = Math.min(...cols) - context;
@@ -167,7 +167,7 @@ export function gapText(months: readonly number[]): string {
   return `${span}: no TiC-DataComp data (a gap in the monthly splits)`;
 }
 
-/** `2019-09 – 2020-08 (12 of 112 months)`: what the month section shows. */
+/** `2019-10 – 2020-06 (9 of 112 months)`: what the month section shows. */
 export function monthRangeText(columns: readonly MonthColumn[]): string {
   if (columns.length === 0) return '';
   const first = formatMonth(columns[0]!.month);

@@ -16,10 +16,10 @@ import {
   snapMonthRange,
   type MonthColumn,
 } from './monthAxis';
-import { branchText, monthlyLaneDescription, ownMonthSteps, type LaneBranch } from './timelineModel';
+import { branchText, monthlyLaneDescription, ownMonthSteps } from './timelineModel';
 
 /** A monthly chain as the snapshot sends it (steps, matrix rows… are `YYYYMM` months). */
-export type MonthlyChainWire = ChainWire & { branch?: LaneBranch | null };
+export type MonthlyChainWire = ChainWire;
 
 export interface MonthGridInput {
   /** The monthly lanes in drawing order (timelineModel.monthlyLaneOrder). */

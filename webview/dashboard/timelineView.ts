@@ -91,7 +91,7 @@ export class TimelineView {
   update(snapshot: SnapshotWire): void {
     this.snapshot = snapshot;
     this.lanes = laneOrder(snapshot.chains);
-    const monthly = (snapshot as { monthlyChains?: MonthlyChainWire[] }).monthlyChains ?? [];
+    const monthly = snapshot.monthlyChains ?? [];
     this.monthlyLanes = monthlyLaneOrder(
       monthly,
       this.lanes.map((c) => c.key),
@@ -266,6 +266,10 @@ export class TimelineView {
         show: (next) => {
           this.monthView = next;
           if (this.snapshot) this.update(this.snapshot);
+          // The button just used may now be disabled (All, at every month): keep the focus in the zoom bar.
+          const bar = this.monthGrid?.querySelector('.tl-months-controls');
+          if (bar && !bar.contains(document.activeElement))
+            bar.querySelector<HTMLElement>('vscode-button:not([disabled])')?.focus();
         },
       },
       columns,

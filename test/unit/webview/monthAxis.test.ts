@@ -48,18 +48,23 @@ describe('the timeline month axis', () => {
     for (const off of [201402, 202307, 201913, 201900, 2019, 0]) assert.equal(monthColumnIndex(off), -1, String(off));
   });
 
-  it('opens on the chains’ months with context, at least a year wide', () => {
-    // The demo's 2020-01…2020-03: three months of context each side, widened to twelve columns.
+  it('opens on the chains’ months with context, at least nine months wide', () => {
+    // The demo's 2020-01…2020-03 and three months of context each side.
     assert.deepEqual(
       months(defaultMonthRange([202001, 202002, 202003])),
-      [201909, 201910, 201911, 201912, 202001, 202002, 202003, 202004, 202005, 202006, 202007, 202008],
+      [201910, 201911, 201912, 202001, 202002, 202003, 202004, 202005, 202006],
+    );
+    // A single month: widened to nine columns around it.
+    assert.deepEqual(
+      months(defaultMonthRange([202001])),
+      [201909, 201910, 201911, 201912, 202001, 202002, 202003, 202004, 202005],
     );
     // A long chain: its months and three either side.
     const long = defaultMonthRange([201901, 202012]);
     assert.deepEqual(long, { x0: monthColumnIndex(201810), x1: monthColumnIndex(202103) + 1 });
     // At the end of the axis the range stays inside it.
     assert.deepEqual(months(defaultMonthRange([202306])).at(-1), 202306);
-    assert.equal(months(defaultMonthRange([202306])).length, 12);
+    assert.equal(months(defaultMonthRange([202306])).length, 9);
     // No months: every month.
     assert.equal(defaultMonthRange([]), null);
     assert.equal(months(null).length, 112);
@@ -68,7 +73,7 @@ describe('the timeline month axis', () => {
   it('zooms and pans with the shared helpers, snapped to whole months, never under three', () => {
     const view = defaultMonthRange([202001, 202002, 202003]);
     const zoomedIn = snapMonthRange(zoomRange(view, monthExtent, 0.5, 0.5, 'linear'));
-    assert.deepEqual(months(zoomedIn), [201912, 202001, 202002, 202003, 202004, 202005]);
+    assert.deepEqual(months(zoomedIn), [201912, 202001, 202002, 202003, 202004]);
     const tiny = snapMonthRange(zoomRange(zoomedIn, monthExtent, 0.1, 0.5, 'linear'));
     assert.equal(months(tiny).length, 3);
     const later = snapMonthRange(panRange(view, monthExtent, 0.5, 'linear'));
@@ -80,7 +85,7 @@ describe('the timeline month axis', () => {
   });
 
   it('labels every month while roomy and only the years when dense', () => {
-    const roomy = visibleMonthColumns(defaultMonthRange([202001, 202003]));
+    const roomy = visibleMonthColumns({ x0: monthColumnIndex(201909), x1: monthColumnIndex(202008) + 1 });
     assert.ok(!isDenseMonthView(roomy));
     const ticks = monthTicks(roomy);
     assert.deepEqual(
@@ -144,7 +149,7 @@ describe('the timeline month axis', () => {
   it('says what the section shows in months for people', () => {
     assert.equal(
       monthRangeText(visibleMonthColumns(defaultMonthRange([202001]))),
-      '2019-08 – 2020-07 (12 of 112 months)',
+      '2019-09 – 2020-05 (9 of 112 months)',
     );
     assert.equal(monthRangeText(visibleMonthColumns(null)), '2014-03 – 2023-06 (112 of 112 months)');
   });
