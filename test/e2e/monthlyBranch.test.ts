@@ -115,13 +115,13 @@ describe('Branch a monthly chain off 2019 (simulated, fast pace)', () => {
     await step.waitFor({ timeout: 30000 });
     await wb.contextMenu(step, 'Continue the Chain to 2023-06…');
     await wb.accept('GPUs per node');
-    await wb.accept('eval data root');
     // The demo has month folders 2020-01…2020-06 (and 2023): the flow says where the data ends.
     const warning = wb.page.locator('.monaco-dialog-box', { hasText: 'the months 2020-04–2020-06 have data' });
     await warning.waitFor({ timeout: 30000 });
     assert.match((await warning.textContent()) ?? '', /2020-07 has none in .*train-monthly/);
     await wb.screenshot('monthly-5-data-ends');
     await warning.locator('.monaco-button', { hasText: 'Continue to 2020-06' }).click();
+    await wb.accept('eval data root');
     const confirm = wb.page.locator('.monaco-dialog-box', { hasText: 'Continue sequential from 2020-03 to 2020-06' });
     await confirm.waitFor({ timeout: 30000 });
     const text = (await confirm.textContent()) ?? '';
