@@ -206,20 +206,9 @@ export function buildLossScene(input: LossSceneInput): LossSceneResult {
     const mark = marks[i]!;
     if (m.edge) {
       // No line: the step started left of the plot.
-    } else if (mark.major) {
-      items.push({
-        kind: 'line',
-        x1: m.px,
-        y1: plot.y,
-        x2: m.px,
-        y2: plot.y + plot.h,
-        stroke: m.color,
-        width: 1,
-        dash: [4, 4],
-        alpha: 0.9,
-      });
     } else {
-      // A month inside a year: a faint line and a tick on the top edge, its label left to the year's first month.
+      // A year (or a step of a sparse chain): a dashed line; a month inside a year: a faint one and a tick on the top
+      // edge, its label left to the year's first month.
       items.push({
         kind: 'line',
         x1: m.px,
@@ -228,10 +217,11 @@ export function buildLossScene(input: LossSceneInput): LossSceneResult {
         y2: plot.y + plot.h,
         stroke: m.color,
         width: 1,
-        dash: [1, 4],
-        alpha: 0.45,
+        dash: mark.major ? [4, 4] : [1, 4],
+        alpha: mark.major ? 0.9 : 0.45,
       });
-      items.push({ kind: 'line', x1: m.px, y1: plot.y - 4, x2: m.px, y2: plot.y + 4, stroke: m.color, width: 1 });
+      if (!mark.major)
+        items.push({ kind: 'line', x1: m.px, y1: plot.y - 4, x2: m.px, y2: plot.y + 4, stroke: m.color, width: 1 });
     }
     if (mark.label !== null) text(m.px, plot.y - 4, mark.label, 'middle', 'bottom', { fill: colors.foreground });
   });
