@@ -12,11 +12,10 @@
 // Environment: TIC_STANDIN_MODE (ok | crash | hang | ignoreSigint | ignoreSigterm), TIC_STANDIN_STEP_MS (per task,
 // default 200), TIC_STANDIN_MAX_MS (exit 124 after this long).
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const fixtureInfoPkl = resolve(here, '../../../demo/datacomp/results/datacomp_medium-basic_cumulative_2016/info.pkl');
 const fakeDatacomp = '/opt/ml-tic-clip/datacomp';
 
 const options = {
@@ -59,9 +58,10 @@ async function main() {
     trainOutputDir = outputDir;
     const space = args.use_model.trim().search(/\s/);
     if (space < 0) fail([['evaluate.py', 293, '<module>', 'model_arch, model_checkpoint = args.use_model.split(maxsplit=1)']], 'ValueError: not enough values to unpack (expected 2, got 1)');
+    const arch = args.use_model.trim().slice(0, space);
     checkpoint = args.use_model.trim().slice(space).trim();
     mkdirSync(outputDir, { recursive: true });
-    writeInfoPkl(join(trainOutputDir, 'info.pkl'));
+    writeInfoPkl(join(trainOutputDir, 'info.pkl'), arch, checkpoint);
   }
   if (args.submit) fail([['evaluate.py', 301, '<module>', 'assert (']], 'AssertionError: The stand-in evaluator does not submit.');
 
@@ -345,9 +345,24 @@ function pyFloat(x) {
   return Number.isInteger(x) ? `${x}.0` : String(x);
 }
 
-function writeInfoPkl(target) {
-  if (existsSync(fixtureInfoPkl)) copyFileSync(fixtureInfoPkl, target);
-  else writeFileSync(target, 'stand-in info.pkl\n');
+/**
+ * What evaluate.py writes with --use_model (contracts §3.2): a bare pickle of
+ * `{"scale_config": {"model": arch}, "checkpoint": path}`, here in pickle protocol 2 with strings only.
+ */
+function writeInfoPkl(target, arch, checkpoint) {
+  const str = (text) => {
+    const bytes = Buffer.from(text, 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(bytes.length);
+    return Buffer.concat([Buffer.from('X'), length, bytes]);
+  };
+  const dict = (...items) => Buffer.concat([Buffer.from('}('), ...items, Buffer.from('u')]);
+  const pickle = Buffer.concat([
+    Buffer.from([0x80, 0x02]),
+    dict(str('scale_config'), dict(str('model'), str(arch)), str('checkpoint'), str(checkpoint)),
+    Buffer.from('.'),
+  ]);
+  writeFileSync(target, pickle);
 }
 
 function hash(text) {

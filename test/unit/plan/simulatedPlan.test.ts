@@ -4,6 +4,7 @@ import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planEval } from '../../../src/plan/evalPlan';
+import { readEvalDir } from '../../../src/workspace/evalDir';
 import { simulatedEvalPlan, simulatedTrainPlan } from '../../../src/plan/simulatedPlan';
 
 const simulator = join(__dirname, '../../../demo/simulator');
@@ -67,7 +68,7 @@ describe('simulated runs (the demo stand-in in place of torchrun)', () => {
     assert.ok(existsSync(join(out, 'sim_2017', 'checkpoints', 'epoch_latest.pt')));
   });
 
-  it('scores exactly the task groups of the eval plan: a monthly step asked for yearly retrieval gets that alone', function () {
+  it('scores exactly the task groups of the eval plan: a monthly step asked for yearly retrieval gets that alone', async function () {
     this.timeout(30000);
     const demo = join(__dirname, '../../../demo');
     const out = mkdtempSync(join(tmpdir(), 'tic-sim-eval-'));
@@ -105,5 +106,9 @@ describe('simulated runs (the demo stand-in in place of torchrun)', () => {
     );
     // --sample-eval keeps only the first period of each group (contracts §3.4): 201403 for the monthly ones.
     assert.deepEqual(run(['datacompnet/monthly'], true, 'sample'), ['tic/datacomp/datacompnet/monthly/201403']);
+    // Its info.pkl is evaluate.py's --use_model one: a pickle naming the checkpoint, which the scan reads.
+    const ev = await readEvalDir(join(out, 'yearly'));
+    assert.deepEqual(ev?.problems, []);
+    assert.equal(ev?.checkpointExperiment, 'datacomp_medium-basic_sequential_m202003');
   });
 });
