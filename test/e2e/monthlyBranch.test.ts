@@ -154,4 +154,46 @@ describe('Branch a monthly chain off 2019 (simulated, fast pace)', () => {
     assert.match(params, /^train_data: .*train-monthly\/202006\//m);
     await wb.screenshot('monthly-6-continued');
   });
+
+  it('shows the months it trained on the dashboard: in the monthly lane of the timeline and in the monthly matrix', async function () {
+    this.timeout(120000);
+    await wb.runCommand('TiC Studio: Open Dashboard');
+    const frame = await wb.webviewFrame('#app[data-snapshot="ready"] .tl-months', 60000);
+    const sequential = 'tic_medium/basic/sequential/monthly';
+    const node = (chain: string, month: number) =>
+      frame.locator(`button.tl-node[data-chain="${chain}"][data-year="${month}"]`);
+    // The months the walk trained and evaluated (2020-04…06), and the chain it branched (cumulative, 2020-01).
+    for (const month of [202004, 202005, 202006]) {
+      await node(sequential, month).waitFor({ timeout: 30000 });
+      assert.equal(await node(sequential, month).getAttribute('data-evaluation'), 'done', String(month));
+    }
+    await node('tic_medium/basic/cumulative/monthly', 202001).waitFor();
+    assert.equal(await node('tic_medium/basic/cumulative/monthly', 202001).getAttribute('data-evaluation'), 'missing');
+    await frame.locator('.tl-months').scrollIntoViewIfNeeded();
+    await wb.screenshot('monthly-7-timeline');
+    // The matrix: 2020-06 is a row of the yearly means, its 2020 cell the mean of the 2020 months it was scored on
+    // (read here with JSON.parse from the eval_results.jsonl the stand-in wrote).
+    await frame.locator('vscode-tab-header[data-tab="matrices"]').click();
+    const table = frame.locator(
+      `table.heatmap[data-chain="${sequential}"][data-family="retrieval"][data-metric="mean_recall@1"]`,
+    );
+    await table.waitFor({ timeout: 30000 });
+    const scores = readFileSync(
+      join(wb.workspace, 'datacomp/eval_results/datacomp_medium-basic_sequential_m202006/eval_results.jsonl'),
+      'utf8',
+    )
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { key: string; metrics: Record<string, number> })
+      .filter((r) => /^tic\/datacomp\/retrieval\/monthly\/2020\d\d$/.test(r.key))
+      .map((r) => r.metrics['mean_recall@1']!);
+    assert.equal(scores.length, 12);
+    const cell = table.locator('td[data-row-year="202006"][data-col-year="2020"]');
+    assert.equal(
+      (await cell.textContent())?.trim(),
+      ((scores.reduce((a, b) => a + b, 0) / scores.length) * 100).toFixed(1),
+    );
+    await table.scrollIntoViewIfNeeded();
+    await wb.screenshot('monthly-8-matrix');
+  });
 });
