@@ -1,0 +1,807 @@
+/**
+ * A FROZEN copy of the log parser as it was before issue 16's byte-level rewrite (src/formats/logParser.ts,
+ * trainStepLine.ts and shared/utf8Chunks.ts at commit 227be93), the reference of the differential test
+ * (test/unit/formats/logParserDifferential.test.ts): the new parser must give exactly these events. Unchanged except
+ * imports and the names made module-local. Do not "fix" or speed up this file; it is the old behaviour on purpose.
+ */
+import { isAscii } from 'node:buffer';
+import type { LogEvent, LossValue, TracebackEvent, TrainStepEvent } from '../../src/formats/logEvents';
+import { ParamsBuilder, parsePythonFloat } from '../../src/formats/paramsText';
+
+export interface ReferenceLogParserOptions {
+  /** Lines longer than this many characters are skipped (one `oversizedLine` event each). Default 1 Mi. */
+  readonly maxLineLength?: number;
+}
+
+/**
+ * A streaming parser for OpenCLIP's `out.log` and for train.py's captured stdout/stderr (contracts §1.6, §2.1–2.3).
+ *
+ * Feed it chunks as they arrive (`write`), bytes or text, split anywhere: a partial line waits for the next chunk,
+ * a UTF-8 sequence split between chunks is decoded whole, CRLF and tqdm's `\r` progress fragments are taken
+ * apart, and a logging record that spans lines (the `Model:` repr) or records that belong together (the `Params:`
+ * block, a Python traceback) come out as one event when they end. `end()` flushes an unterminated last line.
+ *
+ * Events go to `onEvent` synchronously, in input order. Memory stays bounded by the longest line kept
+ * (`maxLineLength`), so a multi-GB log streams through in constant space.
+ */
+export class ReferenceLogParser {
+  private readonly maxLineLength: number;
+  private decoder: Utf8Chunks | null = null;
+  /** The start of a line whose end has not arrived yet. */
+  private pending = '';
+  /** Characters of an oversized line dropped so far, or -1 when not inside one. */
+  private discarding = -1;
+  private lineNo = 0;
+  private lastTimestamp: string | null = null;
+  private ended = false;
+
+  /** Open multi-line structures. */
+  private expectModelRepr = false;
+  private model: { line: number; timestamp: string; lines: string[]; chars: number } | null = null;
+  private params: { line: number; timestamp: string; builder: ParamsBuilder } | null = null;
+  private traceback: { line: number; timestamp: string | null; frames: string[] } | null = null;
+
+  constructor(
+    private readonly onEvent: (event: LogEvent) => void,
+    options: ReferenceLogParserOptions = {},
+  ) {
+    this.maxLineLength = options.maxLineLength ?? 1024 * 1024;
+  }
+
+  /** Lines started so far (complete or not). */
+  get lines(): number {
+    return this.lineNo;
+  }
+
+  write(chunk: Uint8Array | string): void {
+    if (this.ended) throw new Error('LogParser.write after end()');
+    let text: string;
+    if (typeof chunk === 'string') {
+      text = this.decoder ? this.decoder.flush() + chunk : chunk;
+      this.decoder = null;
+    } else {
+      this.decoder ??= new Utf8Chunks();
+      text = this.decoder.decode(chunk);
+      if (this.lineNo === 0 && this.pending.length === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    if (text.length > 0) this.consume(text);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    if (this.decoder) {
+      const rest = this.decoder.flush();
+      this.decoder = null;
+      if (rest.length > 0) this.consume(rest);
+    }
+    this.ended = true;
+    if (this.discarding >= 0) {
+      this.onEvent({ type: 'oversizedLine', line: this.lineNo, length: this.discarding });
+      this.discarding = -1;
+    } else if (this.pending.length > 0) {
+      const line = this.pending;
+      this.pending = '';
+      this.handleLine(line);
+    }
+    this.closeOpen();
+  }
+
+  private consume(text: string): void {
+    let start = 0;
+    /** The next `\r` at or after `start` (text.length when there is none): found once, not per line. */
+    let nextCr = text.indexOf('\r');
+    if (nextCr === -1) nextCr = text.length;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl === -1) break;
+      if (nextCr < start) {
+        nextCr = text.indexOf('\r', start);
+        if (nextCr === -1) nextCr = text.length;
+      }
+      if (this.discarding >= 0) {
+        this.onEvent({ type: 'oversizedLine', line: this.lineNo, length: this.discarding + (nl - start) });
+        this.discarding = -1;
+      } else {
+        let line: string;
+        let cr = nextCr < nl;
+        if (this.pending.length > 0) {
+          line = this.pending + text.slice(start, nl);
+          this.pending = '';
+          cr ||= line.indexOf('\r') !== -1;
+        } else {
+          this.lineNo++;
+          // A plain LF line, or a CRLF line whose only `\r` is the last character.
+          const end = cr && nextCr === nl - 1 ? nl - 1 : nl;
+          if ((!cr || end < nl) && end - start <= this.maxLineLength && this.trainStepIn(text, start, end)) {
+            start = nl + 1;
+            continue;
+          }
+          line = text.slice(start, nl);
+        }
+        if (line.length > this.maxLineLength) {
+          this.onEvent({ type: 'oversizedLine', line: this.lineNo, length: line.length });
+        } else if (cr) {
+          this.handleCarriageReturns(line);
+        } else {
+          this.handleLine(line);
+        }
+      }
+      start = nl + 1;
+    }
+    if (start < text.length) {
+      const rest = text.length - start;
+      if (this.discarding >= 0) {
+        this.discarding += rest;
+      } else {
+        if (this.pending.length === 0) this.lineNo++;
+        if (this.pending.length + rest > this.maxLineLength) {
+          this.discarding = this.pending.length + rest;
+          this.pending = '';
+        } else {
+          this.pending += text.slice(start);
+        }
+      }
+    }
+  }
+
+  /**
+   * The hot path, on the chunk itself (no substring per line): a `Train Epoch` record while no multi-line structure
+   * is open. False when the line is anything else; handleLine then takes it (and reports a malformed one).
+   */
+  private trainStepIn(text: string, start: number, end: number): boolean {
+    const msgStart = recordMessageStart(text, start, end);
+    if (
+      msgStart === -1 ||
+      text.charCodeAt(msgStart) !== 84 /* T */ ||
+      !text.startsWith('Train Epoch: ', msgStart) ||
+      this.model !== null ||
+      this.params !== null ||
+      this.traceback !== null ||
+      this.expectModelRepr
+    ) {
+      return false;
+    }
+    const timestamp = text.slice(start, start + 19);
+    const event = parseTrainStepLine(text, msgStart, end, this.lineNo, timestamp);
+    if (event === null) return false;
+    this.lastTimestamp = timestamp;
+    this.onEvent(event);
+    return true;
+  }
+
+  /** CRLF, and tqdm bars that redraw with `\r`: each non-empty `\r`-separated piece is a line of its own. */
+  private handleCarriageReturns(line: string): void {
+    let start = 0;
+    for (;;) {
+      const cr = line.indexOf('\r', start);
+      const piece = line.slice(start, cr === -1 ? line.length : cr);
+      if (piece.length > 0) this.handleLine(piece);
+      if (cr === -1) return;
+      start = cr + 1;
+    }
+  }
+
+  private handleLine(line: string): void {
+    const msgStart = recordMessageStart(line, 0, line.length);
+    if (msgStart === -1) {
+      // A logging record glued after a tqdm fragment that had no newline: `…[00:01<00:00]2026-11-28,15:39:15 | …`.
+      const glued = line.length > 30 && line.indexOf(' | ') !== -1 ? gluedRecord.exec(line) : null;
+      if (glued !== null && glued.index > 0) {
+        this.handleUnprefixed(line.slice(0, glued.index));
+        const record = line.slice(glued.index);
+        this.handleRecord(record, recordMessageStart(record, 0, record.length));
+        return;
+      }
+      this.handleUnprefixed(line);
+      return;
+    }
+    this.handleRecord(line, msgStart);
+  }
+
+  private handleRecord(line: string, msgStart: number): void {
+    const timestamp = line.slice(0, 19);
+    this.lastTimestamp = timestamp;
+    const lineNo = this.lineNo;
+    const first = line.charCodeAt(msgStart);
+    // The hot path: a train step line closes nothing but an open params block or traceback.
+    if (first === 84 /* T */ && line.startsWith('Train Epoch: ', msgStart)) {
+      if (this.model || this.params || this.traceback || this.expectModelRepr) this.closeOpen();
+      this.trainStep(line, msgStart, timestamp, lineNo);
+      return;
+    }
+    if (this.params !== null) {
+      if (first === 32 /* space */ && line.startsWith('  ', msgStart)) {
+        this.params.builder.add(line.slice(msgStart), lineNo);
+        return;
+      }
+    }
+    if (this.expectModelRepr) {
+      this.closeOpen();
+      this.model = { line: lineNo, timestamp, lines: [line.slice(msgStart)], chars: line.length - msgStart };
+      return;
+    }
+    this.closeOpen();
+    const levelEnd = msgStart - 3;
+    const message = line.slice(msgStart);
+    switch (first) {
+      case 69 /* E */:
+        if (message.startsWith('Eval Epoch: ')) return this.evalEpoch(line, message, timestamp, lineNo);
+        break;
+      case 83 /* S */:
+        if (message.startsWith('Start epoch ')) {
+          const epoch = wholeNumber(message, 12, message.length);
+          if (epoch === undefined) return this.unparsed('startEpoch', line, lineNo, timestamp);
+          return this.onEvent({ type: 'startEpoch', line: lineNo, timestamp, epoch });
+        }
+        if (message === 'Starting zero-shot imagenet.') {
+          return this.onEvent({ type: 'zeroShot', line: lineNo, timestamp, phase: 'start' });
+        }
+        break;
+      case 70 /* F */:
+        if (message.startsWith('Found latest resume checkpoint at ')) {
+          return this.onEvent({
+            type: 'resume',
+            line: lineNo,
+            timestamp,
+            kind: 'foundLatest',
+            path: stripFinalDot(message.slice(34)),
+            epoch: null,
+          });
+        }
+        if (message === 'Finished zero-shot imagenet.') {
+          return this.onEvent({ type: 'zeroShot', line: lineNo, timestamp, phase: 'finish' });
+        }
+        break;
+      case 78 /* N */:
+        if (message.startsWith('No latest resume checkpoint found in ')) {
+          return this.onEvent({
+            type: 'resume',
+            line: lineNo,
+            timestamp,
+            kind: 'noLatest',
+            path: stripFinalDot(message.slice(37)),
+            epoch: null,
+          });
+        }
+        break;
+      case 61 /* = */: {
+        const m = resumeLine.exec(message);
+        if (m !== null) {
+          return this.onEvent({
+            type: 'resume',
+            line: lineNo,
+            timestamp,
+            kind: m[1] === 'resuming' ? 'resuming' : 'loaded',
+            path: m[2]!,
+            epoch: Number(m[3]),
+          });
+        }
+        if (message.startsWith('=> resuming') || message.startsWith('=> loaded')) {
+          return this.unparsed('resume', line, lineNo, timestamp);
+        }
+        break;
+      }
+      case 82 /* R */: {
+        if (message.startsWith('Running with a single process. Device ')) {
+          return this.onEvent({
+            type: 'runStart',
+            line: lineNo,
+            timestamp,
+            mode: 'single',
+            device: stripFinalDot(message.slice(38)),
+            rank: 0,
+            localRank: 0,
+            worldSize: 1,
+          });
+        }
+        if (message.startsWith('Running in distributed mode')) {
+          const m = distributedLine.exec(message);
+          if (m === null) return this.unparsed('runStart', line, lineNo, timestamp);
+          return this.onEvent({
+            type: 'runStart',
+            line: lineNo,
+            timestamp,
+            mode: 'distributed',
+            device: m[1]!,
+            rank: Number(m[2]),
+            localRank: Number(m[3]),
+            worldSize: Number(m[4]),
+          });
+        }
+        break;
+      }
+      case 76 /* L */: {
+        const m = loadedModelLine.exec(message);
+        if (m !== null) return this.onEvent({ type: 'modelConfig', line: lineNo, timestamp, model: m[1]! });
+        break;
+      }
+      case 77 /* M */:
+        if (message === 'Model:') {
+          this.expectModelRepr = true;
+          return;
+        }
+        break;
+      case 80 /* P */:
+        if (message === 'Params:') {
+          this.params = { line: lineNo, timestamp, builder: new ParamsBuilder() };
+          return;
+        }
+        break;
+      case 66 /* B */:
+        if (message === 'Building zero-shot classifier') {
+          return this.onEvent({ type: 'zeroShot', line: lineNo, timestamp, phase: 'buildClassifier' });
+        }
+        break;
+      case 85 /* U */:
+        if (message === 'Using classifier') {
+          return this.onEvent({ type: 'zeroShot', line: lineNo, timestamp, phase: 'useClassifier' });
+        }
+        break;
+      case 79 /* O */:
+        if (message.startsWith('Obtained ')) {
+          const m = obtainedLine.exec(message);
+          if (m === null) return this.unparsed('samplesObtained', line, lineNo, timestamp);
+          return this.onEvent({ type: 'samplesObtained', line: lineNo, timestamp, samples: Number(m[1]) });
+        }
+        break;
+    }
+    this.onEvent({ type: 'record', line: lineNo, timestamp, level: line.slice(22, levelEnd), message });
+  }
+
+  private handleUnprefixed(line: string): void {
+    const lineNo = this.lineNo;
+    if (this.model !== null) {
+      // Continuation of the `str(model)` record; capped so a log that never logs again cannot grow it forever.
+      if (this.model.chars < modelReprLimit) {
+        this.model.lines.push(line);
+        this.model.chars += line.length + 1;
+      }
+      // torch's module repr ends with a `)` in column 0: what follows is ordinary output again.
+      if (line === ')') this.closeOpen();
+      return;
+    }
+    if (this.traceback !== null) {
+      const c = line.charCodeAt(0);
+      if (c === 32 || c === 9) {
+        this.traceback.frames.push(line);
+        if (this.traceback.frames.length > tracebackFrameLimit) this.traceback.frames.shift();
+        return;
+      }
+      if (line.trim() === '') return;
+      const tb = this.traceback;
+      this.traceback = null;
+      const m = exceptionLine.exec(line);
+      if (m !== null) {
+        this.onEvent({
+          type: 'traceback',
+          line: tb.line,
+          timestamp: tb.timestamp,
+          exceptionType: m[1]!,
+          message: m[2] ?? '',
+          frames: tb.frames,
+        });
+        return;
+      }
+      this.onEvent(cutTraceback(tb));
+    } else if (this.params !== null || this.expectModelRepr) {
+      this.closeOpen();
+    }
+    const timestamp = this.lastTimestamp;
+    const trimmed = line.trim();
+    if (trimmed === '') return;
+    if (line.startsWith('Traceback (most recent call last)')) {
+      this.traceback = { line: lineNo, timestamp, frames: [] };
+      return;
+    }
+    if (trimmed.startsWith('Error. Experiment already exists')) {
+      this.onEvent({ type: 'trainingError', line: lineNo, timestamp, kind: 'experimentExists', text: trimmed });
+      return;
+    }
+    if (trimmed === 'Error running training. Exiting.') {
+      this.onEvent({ type: 'trainingError', line: lineNo, timestamp, kind: 'trainingError', text: trimmed });
+      return;
+    }
+    if (trimmed === 'Done training.') {
+      this.onEvent({ type: 'doneTraining', line: lineNo, timestamp });
+      return;
+    }
+    if (trimmed.startsWith('Running training on scale ')) {
+      this.onEvent({ type: 'trainScale', line: lineNo, timestamp, scale: trimmed.slice(26).trim() });
+      return;
+    }
+    const world = worldSizeLine.exec(trimmed);
+    if (world !== null) {
+      this.onEvent({ type: 'worldSize', line: lineNo, timestamp, worldSize: Number(world[1]) });
+      return;
+    }
+    if (tqdmBar.test(line)) return;
+    this.onEvent({ type: 'output', line: lineNo, timestamp, text: line.slice(0, outputTextLimit) });
+  }
+
+  /** Emits whatever multi-line structure is open: the params block, the model repr, a cut-off traceback. */
+  private closeOpen(): void {
+    this.expectModelRepr = false;
+    if (this.params !== null) {
+      const p = this.params;
+      this.params = null;
+      this.onEvent({ type: 'params', line: p.line, timestamp: p.timestamp, params: p.builder.build() });
+    }
+    if (this.model !== null) {
+      const m = this.model;
+      this.model = null;
+      this.onEvent({
+        type: 'modelRepr',
+        line: m.line,
+        timestamp: m.timestamp,
+        text: m.lines.join('\n'),
+        lineCount: m.lines.length,
+      });
+    }
+    if (this.traceback !== null) {
+      const tb = this.traceback;
+      this.traceback = null;
+      this.onEvent(cutTraceback(tb));
+    }
+  }
+
+  private trainStep(line: string, msgStart: number, timestamp: string, lineNo: number): void {
+    const event = parseTrainStepLine(line, msgStart, line.length, lineNo, timestamp);
+    if (event === null) return this.unparsed('trainStep', line, lineNo, timestamp);
+    this.onEvent(event);
+  }
+
+  private evalEpoch(line: string, message: string, timestamp: string, lineNo: number): void {
+    const progress = valProgressLine.exec(message);
+    if (progress !== null) {
+      this.onEvent({
+        type: 'valProgress',
+        line: lineNo,
+        timestamp,
+        epoch: Number(progress[1]),
+        samples: Number(progress[2]),
+        total: Number(progress[3]),
+        clipLoss: num(progress[4]!),
+      });
+      return;
+    }
+    // `"Eval Epoch: {epoch} " + "\t".join(f"{k}: {round(v, 4):.4f}")` (§2.3): keys may hold spaces, never TABs.
+    const space = message.indexOf(' ', 12);
+    const epoch = wholeNumber(message, 12, space === -1 ? message.length : space);
+    if (epoch === undefined) return this.unparsed('evalMetrics', line, lineNo, timestamp);
+    const metrics: Record<string, number> = {};
+    if (space !== -1) {
+      for (const part of message.slice(space + 1).split('\t')) {
+        if (part === '') continue;
+        const colon = part.lastIndexOf(': ');
+        const value = colon === -1 ? undefined : parsePythonFloat(part.slice(colon + 2).trim());
+        if (value === undefined) return this.unparsed('evalMetrics', line, lineNo, timestamp);
+        metrics[part.slice(0, colon)] = value;
+      }
+    }
+    this.onEvent({ type: 'evalMetrics', line: lineNo, timestamp, epoch, metrics });
+  }
+
+  private unparsed(
+    expected: 'trainStep' | 'evalMetrics' | 'startEpoch' | 'resume' | 'runStart' | 'samplesObtained',
+    line: string,
+    lineNo: number,
+    timestamp: string | null,
+  ): void {
+    this.onEvent({ type: 'unparsedLine', line: lineNo, timestamp, expected, text: line.slice(0, outputTextLimit) });
+  }
+}
+
+/** All events of a whole log (for small inputs and tests; stream big files through LogParser). */
+export function referenceParseLogText(text: string | Uint8Array, options?: ReferenceLogParserOptions): LogEvent[] {
+  const events: LogEvent[] = [];
+  const parser = new ReferenceLogParser((event) => events.push(event), options);
+  parser.write(text);
+  parser.end();
+  return events;
+}
+
+const modelReprLimit = 4 * 1024 * 1024;
+const tracebackFrameLimit = 400;
+const outputTextLimit = 4096;
+
+/**
+ * Where the message of a `%Y-%m-%d,%H:%M:%S | LEVEL | message` record starts (contracts §2.1), as an offset into
+ * `text`, for the line `text[start, end)`; -1 when that line is not a logging record. Checked by character codes:
+ * this runs on every line of a multi-GB log.
+ */
+function recordMessageStart(text: string, start: number, end: number): number {
+  if (
+    end - start < 26 ||
+    text.charCodeAt(start + 4) !== 45 ||
+    text.charCodeAt(start + 7) !== 45 ||
+    text.charCodeAt(start + 10) !== 44 ||
+    text.charCodeAt(start + 13) !== 58 ||
+    text.charCodeAt(start + 16) !== 58 ||
+    text.charCodeAt(start + 19) !== 32 ||
+    text.charCodeAt(start + 20) !== 124 ||
+    text.charCodeAt(start + 21) !== 32
+  ) {
+    return -1;
+  }
+  if (
+    !isDigit(text.charCodeAt(start)) ||
+    !isDigit(text.charCodeAt(start + 1)) ||
+    !isDigit(text.charCodeAt(start + 2)) ||
+    !isDigit(text.charCodeAt(start + 3)) ||
+    !isDigit(text.charCodeAt(start + 5)) ||
+    !isDigit(text.charCodeAt(start + 6)) ||
+    !isDigit(text.charCodeAt(start + 8)) ||
+    !isDigit(text.charCodeAt(start + 9)) ||
+    !isDigit(text.charCodeAt(start + 11)) ||
+    !isDigit(text.charCodeAt(start + 12)) ||
+    !isDigit(text.charCodeAt(start + 14)) ||
+    !isDigit(text.charCodeAt(start + 15)) ||
+    !isDigit(text.charCodeAt(start + 17)) ||
+    !isDigit(text.charCodeAt(start + 18))
+  ) {
+    return -1;
+  }
+  if (text.startsWith('INFO | ', start + 22)) return start + 29;
+  const bar = text.indexOf(' | ', start + 22);
+  if (bar === -1 || bar >= end || bar - start - 22 > 10) return -1;
+  for (let i = start + 22; i < bar; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 65 || c > 90) return -1;
+  }
+  return bar + 3;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** A number as Python prints it with `%f`, `%g` or `#g`: digits with an optional exponent, or nan/inf. */
+const NUM = String.raw`[-+]?(?:\d+(?:\.\d*)?(?:e[-+]?\d+)?|nan|inf)`;
+
+const valProgressLine = new RegExp(String.raw`^Eval Epoch: (\d+) \[(\d+) / (\d+)\]\tClip Loss: (${NUM})`);
+const resumeLine = /^=> (resuming|loaded) checkpoint '(.*)' \(epoch (\d+)\)$/;
+const distributedLine =
+  /^Running in distributed mode with multiple processes\. Device: (.*?)\.Process \(global: (\d+), local (\d+)\), total (\d+)\.$/;
+const loadedModelLine = /^Loaded (.+) model config\.$/;
+const obtainedLine = /^Obtained (\d+) samples\.$/;
+const worldSizeLine = /^World size is (\d+)\.$/;
+/** The last line of a traceback: `ValueError: bad value`, `torch.cuda.OutOfMemoryError: …`, `KeyboardInterrupt`. */
+const exceptionLine = /^([A-Za-z_][\w.]*)(?::\s?(.*))?$/;
+const gluedRecord = /\d{4}-\d{2}-\d{2},\d{2}:\d{2}:\d{2} \| [A-Z]{1,10} \| /;
+/** tqdm's bar: ` 45%|████▌     | 450/1000 [00:10<00:12, 43.2it/s]`. */
+const tqdmBar = /\d{1,3}%\|[^|]*\|\s*\d+\/\d+/;
+
+function num(text: string): number {
+  const c = text.charCodeAt(text.length - 1);
+  if (c === 110 /* n */) return NaN;
+  if (c === 102 /* f */) return text.charCodeAt(0) === 45 ? -Infinity : Infinity;
+  return Number(text);
+}
+
+function wholeNumber(text: string, start: number, end: number): number | undefined {
+  if (end <= start || end - start > 15) return undefined;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  return Number(text.slice(start, end));
+}
+
+function stripFinalDot(text: string): string {
+  return text.endsWith('.') ? text.slice(0, -1) : text;
+}
+
+function cutTraceback(tb: { line: number; timestamp: string | null; frames: string[] }): TracebackEvent {
+  return {
+    type: 'traceback',
+    line: tb.line,
+    timestamp: tb.timestamp,
+    exceptionType: null,
+    message: '',
+    frames: tb.frames,
+  };
+}
+
+// ---- src/formats/trainStepLine.ts ----
+/** A number as Python prints it with `%f`, `#g` and `#.5g`: `0.000250`, `146758.`, `1.23457e+06`, `nan`, `-inf`. */
+const TRAIN_NUM = String.raw`[-+]?(?:\d+(?:\.\d*)?(?:e[-+]?\d+)?|nan|inf)`;
+
+/**
+ * The whole shape of the message (§2.2, the contract's regex with the loss pairs folded in), without captures: the
+ * regex engine checks it in native code, then the numbers are read at known offsets with no substring made.
+ */
+const trainShape = new RegExp(
+  String.raw`Train Epoch: \d+ \[ *\d+\/\d+ \(\d+%\)\] Data \(t\): ${TRAIN_NUM} Batch \(t\): ${TRAIN_NUM}, ${TRAIN_NUM}\/s, ${TRAIN_NUM}\/s\/gpu LR: ${TRAIN_NUM} Logit Scale: ${TRAIN_NUM}(?: \w+: ${TRAIN_NUM} \(${TRAIN_NUM}\))+(?=\r?\n|$)`,
+  'y',
+);
+
+/**
+ * Reads `Train Epoch: E [N/T (P%)] Data (t): X Batch (t): X, R/s, G/s/gpu LR: X Logit Scale: X Name: V (A)…` from
+ * `text` between `start` (the message start) and `end` (the line's end: before `\n` or `\r\n`, or the end of `text`) into the
+ * event of that line, or returns null when the line does not have exactly that shape. Reading inside a larger text
+ * spares the parser a substring per line.
+ *
+ * This runs on every line of multi-GB logs. Decimal numbers are converted as integer ÷ power of ten, which IEEE
+ * division rounds correctly, so each value is the same double as `Number(text)` and Python's `float(text)`.
+ */
+function parseTrainStepLine(
+  line: string,
+  start: number,
+  end: number,
+  lineNo: number,
+  timestamp: string,
+): TrainStepEvent | null {
+  trainShape.lastIndex = start;
+  if (!trainShape.test(line) || trainShape.lastIndex !== end) return null;
+  // Offsets below are the lengths of the literal parts between the numbers, which the shape has just checked.
+  at = start + 13; // 'Train Epoch: '
+  const epoch = readNumber(line);
+  at += 2; // ' ['
+  while (line.charCodeAt(at) === 32) at++;
+  const samplesSeen = readNumber(line);
+  at += 1; // '/'
+  const samplesPerEpoch = readNumber(line);
+  at += 2; // ' ('
+  const percent = readNumber(line);
+  at += 14; // '%)] Data (t): '
+  const dataTime = readNumber(line);
+  at += 12; // ' Batch (t): '
+  const batchTime = readNumber(line);
+  at += 2; // ', '
+  const samplesPerSecond = readNumber(line);
+  at += 4; // '/s, '
+  const samplesPerSecondPerGpu = readNumber(line);
+  at += 11; // '/s/gpu LR: '
+  const lr = readNumber(line);
+  at += 14; // ' Logit Scale: '
+  const logitScale = readNumber(line);
+  return {
+    type: 'trainStep',
+    line: lineNo,
+    timestamp,
+    epoch,
+    samplesSeen,
+    samplesPerEpoch,
+    percent,
+    dataTime,
+    batchTime,
+    samplesPerSecond,
+    samplesPerSecondPerGpu,
+    lr,
+    logitScale,
+    losses: readLosses(line, end),
+  };
+}
+
+/** The read position, shared by the helpers below (module state: the parse is synchronous and never re-entered). */
+let at = 0;
+
+/** Exact powers of ten (every one up to 1e22 is a double exactly). */
+const pow10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/** ` Name: V (A)` pairs to the end of the line. OpenCLIP's ClipLoss gives `Contrastive_loss`, then `Loss`. */
+function readLosses(line: string, end: number): Readonly<Record<string, LossValue>> {
+  let contrastive: LossValue | null = null;
+  let total: LossValue | null = null;
+  let others: [string, LossValue][] | null = null;
+  let order = 0;
+  while (at < end) {
+    at += 1; // ' '
+    const colon = line.indexOf(': ', at);
+    const nameLength = colon - at;
+    let name: string | null = null;
+    if (nameLength === 16 && line.startsWith('Contrastive_loss', at)) {
+      name = 'contrastive_loss';
+    } else if (nameLength === 4 && line.startsWith('Loss', at)) {
+      name = 'loss';
+    }
+    // OpenCLIP prints `name.capitalize()`: lower-casing gives the loss dict's key back (contracts §2.2).
+    const key = name ?? line.slice(at, colon).toLowerCase();
+    at = colon + 2;
+    const value = readNumber(line);
+    at += 2; // ' ('
+    const avg = readNumber(line);
+    at += 1; // ')'
+    const loss: LossValue = { value, avg };
+    if (key === 'contrastive_loss' && contrastive === null && order === 0) contrastive = loss;
+    else if (key === 'loss' && total === null && order === 1 && others === null) total = loss;
+    else (others ??= []).push([key, loss]);
+    order++;
+  }
+  if (others === null && contrastive !== null && total !== null) return { contrastive_loss: contrastive, loss: total };
+  const out: Record<string, LossValue> = {};
+  if (contrastive !== null) out['contrastive_loss'] = contrastive;
+  if (total !== null) out['loss'] = total;
+  for (const [key, loss] of others ?? []) out[key] = loss;
+  return out;
+}
+
+/** Reads the number at `at` (its shape already checked) and moves `at` past it. */
+function readNumber(line: string): number {
+  const from = at;
+  let i = from;
+  let c = line.charCodeAt(i);
+  let negative = false;
+  if (c === 45 || c === 43) {
+    negative = c === 45;
+    c = line.charCodeAt(++i);
+  }
+  if (c === 110 /* n */) {
+    at = i + 3;
+    return NaN;
+  }
+  if (c === 105 /* i */) {
+    at = i + 3;
+    return negative ? -Infinity : Infinity;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let fraction = 0;
+  for (; c >= 48 && c <= 57; c = line.charCodeAt(++i)) {
+    mantissa = mantissa * 10 + (c - 48);
+    digits++;
+  }
+  if (c === 46 /* . */) {
+    for (c = line.charCodeAt(++i); c >= 48 && c <= 57; c = line.charCodeAt(++i)) {
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+      fraction++;
+    }
+  }
+  if (c === 101 /* e */) {
+    c = line.charCodeAt(++i);
+    if (c === 43 || c === 45) c = line.charCodeAt(++i);
+    while (c >= 48 && c <= 57) c = line.charCodeAt(++i);
+    at = i;
+    return Number(line.slice(from, i));
+  }
+  at = i;
+  if (digits > 15) return Number(line.slice(from, i));
+  const value = fraction === 0 ? mantissa : mantissa / pow10[fraction]!;
+  return negative ? -value : value;
+}
+
+// ---- src/shared/utf8Chunks.ts ----
+/**
+ * Decodes a byte stream to text chunk by chunk, holding back the bytes of a UTF-8 sequence split between chunks.
+ * Faster than a streaming TextDecoder on logs (which are almost all ASCII): an ASCII chunk is decoded as latin1,
+ * which is the same text, at memcpy speed; other chunks go through Buffer's UTF-8 decoder, which replaces invalid
+ * bytes with U+FFFD exactly as TextDecoder does.
+ */
+class Utf8Chunks {
+  private carry: Buffer | null = null;
+
+  decode(chunk: Uint8Array): string {
+    let buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.carry !== null) {
+      buf = Buffer.concat([this.carry, buf]);
+      this.carry = null;
+    }
+    const end = completeEnd(buf);
+    if (end < buf.length) this.carry = Buffer.from(buf.subarray(end));
+    return decode(buf.subarray(0, end));
+  }
+
+  /** The held-back bytes of an unfinished sequence, as replacement characters. */
+  flush(): string {
+    const rest = this.carry;
+    this.carry = null;
+    return rest === null ? '' : rest.toString('utf8');
+  }
+}
+
+function decode(buf: Buffer): string {
+  return isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8');
+}
+
+/** The length of `buf` without a trailing, possibly incomplete, multi-byte sequence. */
+function completeEnd(buf: Buffer): number {
+  const n = buf.length;
+  let i = n - 1;
+  // Up to 3 continuation bytes (10xxxxxx) can follow the lead byte of an unfinished 4-byte sequence.
+  while (i >= 0 && n - i <= 3 && (buf[i]! & 0xc0) === 0x80) i--;
+  if (i < 0) return n;
+  const lead = buf[i]!;
+  const need = lead >= 0xf8 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return n - i < need ? i : n;
+}
