@@ -20,9 +20,30 @@ export interface StepSeriesOptions {
   readonly samplesPerOptStep?: number;
 }
 
-/** Stored columns: all but optSteps, which is derived from samples. */
-const stored = ['samples', 'time', ...stepFields] as const;
-type StoredColumn = (typeof stored)[number];
+/**
+ * The version of what a log's bytes become here: bump it whenever the same out.log would give other StepSeries
+ * columns (LogParser, parseTrainStepLine or StepSeries.append changed what they keep or how they read a number).
+ * The series cache (seriesCache/) stores it with every entry and never uses an entry of another version.
+ */
+export const stepSeriesParserVersion = 1;
+
+/** Stored columns: all but optSteps, which is derived from samples. In this order in the series cache. */
+export const storedStepColumns = ['samples', 'time', ...stepFields] as const;
+export type StoredStepColumn = (typeof storedStepColumns)[number];
+const stored = storedStepColumns;
+type StoredColumn = StoredStepColumn;
+
+/**
+ * All a StepSeries holds besides its options and its last event: what the series cache stores and restores.
+ * Columns of equal length (the points kept), in storedStepColumns' names.
+ */
+export interface StepSeriesState {
+  readonly columns: Readonly<Record<StoredStepColumn, Float64Array>>;
+  /** The smallest samplesSeen of any line appended, Infinity before any. */
+  readonly minSamplesSeen: number;
+  /** StepSeries.replaced. */
+  readonly replaced: number;
+}
 
 /**
  * The training curve of ONE training step (one experiment's out.log) as columns of doubles, one entry per
@@ -99,6 +120,55 @@ export class StepSeries {
     return this.minSamplesSeen === Infinity ? null : this.minSamplesSeen;
   }
 
+  /**
+   * A series holding `state` (e.g. read back from the series cache): the columns are used as they are (not
+   * copied) until the first append outgrows them. Throws RangeError when the state could not have come from
+   * appends: columns of unequal length, samples not finite and strictly increasing, a bad minSamplesSeen or
+   * replaced. `lastEvent` is null until the next append.
+   */
+  static fromState(state: StepSeriesState, options: StepSeriesOptions = {}): StepSeries {
+    const series = new StepSeries(options);
+    const samples = state.columns.samples;
+    const n = samples.length;
+    for (const name of stored) {
+      const column = state.columns[name];
+      if (!(column instanceof Float64Array) || column.length !== n)
+        throw new RangeError(`step column ${name} does not have ${n} values`);
+    }
+    let previous = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const x = samples[i]!;
+      if (!(x > previous) || !Number.isFinite(x)) throw new RangeError(`samples[${i}] ${x} is not above ${previous}`);
+      previous = x;
+    }
+    const min = state.minSamplesSeen;
+    if (!(min === Infinity || (Number.isFinite(min) && min > 0)))
+      throw new RangeError(`minSamplesSeen ${min} is not a positive number`);
+    if (!Number.isSafeInteger(state.replaced) || state.replaced < 0)
+      throw new RangeError(`replaced ${state.replaced} is not a count`);
+    const capacity = Math.max(n, 1);
+    series.data =
+      n === 0
+        ? columnsOf(capacity)
+        : (Object.fromEntries(stored.map((name) => [name, state.columns[name]])) as Record<StoredColumn, Float64Array>);
+    series.capacity = n === 0 ? capacity : n;
+    series.count = n;
+    series.minSamplesSeen = min;
+    series.replacedPoints = state.replaced;
+    series.version = n > 0 ? 1 : 0;
+    return series;
+  }
+
+  /** The series' state: views into its own columns (valid until the next append; copy them to keep them). */
+  state(): StepSeriesState {
+    const columns = Object.fromEntries(stored.map((name) => [name, this.data[name].subarray(0, this.count)]));
+    return {
+      columns: columns as Record<StoredColumn, Float64Array>,
+      minSamplesSeen: this.minSamplesSeen,
+      replaced: this.replacedPoints,
+    };
+  }
+
   append(event: TrainStepEvent): void {
     this.lastLine = event;
     if (event.samplesSeen > 0 && event.samplesSeen < this.minSamplesSeen) this.minSamplesSeen = event.samplesSeen;
@@ -167,6 +237,26 @@ export interface ReadStepSeriesOptions extends StepSeriesOptions {
   readonly chunkSize?: number;
 }
 
+/** Where a follower stopped at a line's end: what the series cache keeps of it, and where a follower resumes. */
+export interface FollowerCheckpoint {
+  /** The series of the lines before `offset`, as views (see StepSeries.state). */
+  readonly state: StepSeriesState;
+  /** The end of the last complete line read (a byte after a newline, or 0). */
+  readonly offset: number;
+  /** The inode those bytes were read from. */
+  readonly inode: number;
+}
+
+export interface StepSeriesFollowerOptions extends ReadStepSeriesOptions {
+  /**
+   * Start from a checkpoint instead of the file's first byte: the series is StepSeries.fromState(state) and the
+   * first poll parses from `offset` (a line's start, so a fresh parser reads the same train lines there as the one
+   * that read the whole file). Whoever passes it vouches that the file's first `offset` bytes are still those the
+   * state was parsed from (the series cache checks a hash of them).
+   */
+  readonly resume?: FollowerCheckpoint;
+}
+
 /** Reads a whole out.log into a StepSeries, streaming it in fixed-size reads (constant memory besides the columns). */
 export async function readStepSeries(outLogPath: string, options: ReadStepSeriesOptions = {}): Promise<StepSeries> {
   const series = new StepSeries(options);
@@ -207,12 +297,21 @@ export class StepSeriesFollower {
   private steps = 0;
   private polling = false;
   private finished = false;
+  /** The end of the last complete line fed to the parser: the series holds exactly the train lines before it. */
+  private lineEnd = 0;
+  private parsed = 0;
 
   constructor(
     readonly path: string,
-    private readonly options: ReadStepSeriesOptions = {},
+    private readonly options: StepSeriesFollowerOptions = {},
   ) {
-    this.current = new StepSeries(options);
+    const resume = options.resume;
+    this.current = resume ? StepSeries.fromState(resume.state, options) : new StepSeries(options);
+    if (resume) {
+      this.position = resume.offset;
+      this.lineEnd = resume.offset;
+      this.inode = resume.inode;
+    }
     this.parser = this.newParser();
   }
 
@@ -220,9 +319,24 @@ export class StepSeriesFollower {
     return this.current;
   }
 
-  /** Bytes read so far. */
+  /** Bytes read so far (from a checkpoint's offset on, bytes before it count as read). */
   get offset(): number {
     return this.position;
+  }
+
+  /** Bytes this follower has given to the log parser, over all polls: 0 when a checkpoint covered the whole file. */
+  get parsedBytes(): number {
+    return this.parsed;
+  }
+
+  /**
+   * Where this follower stands at a line's end, for the series cache: null while a poll runs or after `finish()`
+   * (which may have parsed an unterminated last line), or before the first poll. The state is views: copy before
+   * the next poll.
+   */
+  checkpoint(): FollowerCheckpoint | null {
+    if (this.polling || this.finished || this.inode === null) return null;
+    return { state: this.current.state(), offset: this.lineEnd, inode: this.inode };
   }
 
   /** Reads what was appended since the last poll. Polls must not overlap (one at a time). */
@@ -241,6 +355,7 @@ export class StepSeriesFollower {
           this.current = new StepSeries(this.options);
           this.parser = this.newParser();
           this.position = 0;
+          this.lineEnd = 0;
           restarted = true;
         }
         this.inode = stat.ino;
@@ -252,8 +367,12 @@ export class StepSeriesFollower {
           signal?.throwIfAborted();
           const { bytesRead } = await handle.read(buffer, 0, Math.min(chunkSize, size - this.position), this.position);
           if (bytesRead === 0) break;
+          const chunk = buffer.subarray(0, bytesRead);
+          const newline = chunk.lastIndexOf(10);
           this.position += bytesRead;
-          this.parser.write(buffer.subarray(0, bytesRead));
+          this.parsed += bytesRead;
+          this.parser.write(chunk);
+          if (newline !== -1) this.lineEnd = this.position - bytesRead + newline + 1;
         }
         return { bytes: this.position - first, steps: this.steps - stepsBefore, restarted };
       } finally {
