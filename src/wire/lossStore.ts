@@ -2,7 +2,8 @@ import type { LossQuery, LossSeriesWire } from '../protocol/dashboardMessages';
 import type { Workspace } from '../workspace/workspaceScan';
 import { LiveStitch } from '../results/liveStitch';
 import { paramInt } from '../formats/paramsText';
-import { StepSeriesFollower } from '../formats/stepSeries';
+import { StepSeriesFollower, type StepSeriesOptions } from '../formats/stepSeries';
+import { SeriesCache, type SeriesCacheOutcome } from '../formats/seriesCache/seriesCache';
 
 /** The out.logs of a chain's steps, in step order (years, or months), and what an optimizer step trains on. */
 export interface LossChainInput {
@@ -35,19 +36,54 @@ export function lossChainInputs(workspace: Workspace | undefined, keys: readonly
 }
 
 interface Followed {
-  readonly follower: StepSeriesFollower;
-  /** Polls of one file run one after the other. */
+  /** Set by the first read (from the series cache, or a fresh follower). */
+  follower: StepSeriesFollower | null;
+  /** Reads of one file (and the copy a cache write takes) run one after the other. */
   queue: Promise<unknown>;
+  /** Parsed since the cache entry was last written. */
+  dirty: boolean;
+  savedAt: number;
+}
+
+export interface LossStoreOptions {
+  /**
+   * Where parsed series are kept between windows (and shared with the CLI): default the per-user SeriesCache
+   * (`$XDG_CACHE_HOME/tic-studio/series`); null parses every log.
+   */
+  readonly cache?: SeriesCache | null;
+  /** A live log's entry is written again at most this often (default 60 s); `persist()` writes what is left. */
+  readonly saveEveryMs?: number;
+}
+
+/** What the store's reads cost, for the bench and the tests: bytes the log parser was given, and the cache's say. */
+export interface LossStoreStats {
+  /** Bytes of out.log given to the log parser, all logs, all reads. */
+  parsedBytes: number;
+  /** First reads of a log by what the cache had for it (see SeriesCacheOutcome); `miss` also counts no cache. */
+  readonly opened: Record<SeriesCacheOutcome, number>;
 }
 
 /**
  * The parsed training curves of the workspace, kept in the extension host between requests: each out.log is read
  * once and then only its new bytes (StepSeriesFollower), so zooming or a live run's new lines cost a downsampling,
  * not a re-parse. Stitched chains are kept per (chain, axis, field) and extended by what a live step appended.
+ *
+ * The first read of a log goes through the series cache: a log unchanged since a window (or the CLI) last parsed it
+ * is not parsed at all, one that grew only from where that parse stopped. What a read parsed is written back to the
+ * cache in the background (right after a first read, then at most every `saveEveryMs` for a live log).
  */
 export class LossStore {
   private readonly followed = new Map<string, Followed>();
   private readonly stitched = new Map<string, LiveStitch>();
+  private readonly cache: SeriesCache | null;
+  private readonly saveEveryMs: number;
+  private readonly saving = new Set<Promise<unknown>>();
+  readonly stats: LossStoreStats = { parsedBytes: 0, opened: { hit: 0, tail: 0, miss: 0, corrupt: 0 } };
+
+  constructor(options: LossStoreOptions = {}) {
+    this.cache = options.cache === undefined ? new SeriesCache() : options.cache;
+    this.saveEveryMs = options.saveEveryMs ?? 60_000;
+  }
 
   /** Reads what was appended to these logs (those already followed); returns the ones that changed. */
   async refresh(paths: readonly string[]): Promise<string[]> {
@@ -82,31 +118,88 @@ export class LossStore {
     );
   }
 
+  /** Writes every log parsed since its cache entry was written, and waits for the writes under way. */
+  async persist(): Promise<void> {
+    for (const entry of this.followed.values()) {
+      entry.queue = entry.queue
+        .catch(() => undefined)
+        .then(() => {
+          if (entry.dirty) this.save(entry);
+        });
+      await entry.queue;
+    }
+    while (this.saving.size > 0) await Promise.all([...this.saving]);
+  }
+
   private async series(path: string, options: { samplesPerOptStep?: number }) {
     let entry = this.followed.get(path);
     if (!entry) {
-      entry = {
-        follower: new StepSeriesFollower(
-          path,
-          options.samplesPerOptStep ? { samplesPerOptStep: options.samplesPerOptStep } : {},
-        ),
-        queue: Promise.resolve(),
-      };
-      this.followed.set(path, entry);
-      await this.poll(entry);
+      const created: Followed = { follower: null, queue: Promise.resolve(), dirty: false, savedAt: 0 };
+      entry = created;
+      this.followed.set(path, created);
+      const followerOptions = options.samplesPerOptStep ? { samplesPerOptStep: options.samplesPerOptStep } : {};
+      const opening = this.open(path, followerOptions).then((follower) => {
+        created.follower = follower;
+      });
+      created.queue = opening;
+      try {
+        await opening;
+      } catch (error) {
+        // Bad options: the next query tries again (and fails the same way).
+        this.followed.delete(path);
+        throw error;
+      }
+      await this.poll(created, true);
     } else {
       await entry.queue;
     }
-    return entry.follower.series;
+    return entry.follower!.series;
   }
 
-  private poll(entry: Followed): Promise<{ steps: number; restarted: boolean }> {
+  /** A follower of the log that starts where the series cache's entry for it stopped (or at its first byte). */
+  private async open(path: string, options: StepSeriesOptions): Promise<StepSeriesFollower> {
+    if (!this.cache) {
+      this.stats.opened.miss++;
+      return new StepSeriesFollower(path, options);
+    }
+    const { follower, outcome } = await this.cache.open(path, options);
+    this.stats.opened[outcome]++;
+    return follower;
+  }
+
+  private poll(entry: Followed, first = false): Promise<{ steps: number; restarted: boolean }> {
+    const read = async () => {
+      const follower = entry.follower;
+      if (!follower) throw new Error('the log could not be opened');
+      const before = follower.parsedBytes;
+      try {
+        return await follower.poll();
+      } finally {
+        const parsed = follower.parsedBytes - before;
+        this.stats.parsedBytes += parsed;
+        if (parsed > 0) entry.dirty = true;
+        // Right after the read (the columns are copied before anything else can poll).
+        if (entry.dirty && (first || Date.now() - entry.savedAt >= this.saveEveryMs)) this.save(entry);
+      }
+    };
     const next = entry.queue.then(
-      () => entry.follower.poll().catch(() => ({ bytes: 0, steps: 0, restarted: false })),
-      () => entry.follower.poll(),
+      () => read().catch(() => ({ bytes: 0, steps: 0, restarted: false })),
+      () => read(),
     );
     entry.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** Starts a cache write of the entry's follower (the columns copied now); tracked until it ends. */
+  private save(entry: Followed): void {
+    if (!this.cache || !entry.follower) return;
+    entry.dirty = false;
+    entry.savedAt = Date.now();
+    const saving = this.cache.save(entry.follower).then((saved) => {
+      if (!saved) entry.dirty = true;
+    });
+    this.saving.add(saving);
+    void saving.finally(() => this.saving.delete(saving));
   }
 
   /** Forgets logs no longer in the workspace. */

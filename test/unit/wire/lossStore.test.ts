@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SeriesCache } from '../../../src/formats/seriesCache/seriesCache';
 import { LossStore, lossChainInputs, type LossChainInput } from '../../../src/wire/lossStore';
 import { scanWorkspace } from '../../../src/workspace/workspaceScan';
 import { trainLine } from '../../support/openclipTrainLine';
@@ -105,5 +106,103 @@ describe("LossStore: a monthly chain's curve (issue 19)", () => {
     );
     // 2020-02 starts where 2020-01 ended.
     assert.equal(series!.stepStarts[1]!.x, series!.x[trainLines(exp(202001)) - 1]);
+  });
+});
+
+describe('LossStore: the series cache between windows (issue 16)', () => {
+  let root: string;
+  let cacheDir: string;
+  let chains: LossChainInput[];
+  let logs: string[];
+  const years = [2016, 2017, 2018, 2019];
+  const exp = (year: number): string => join(root, `datacomp/results/datacomp_medium-basic_cumulative_${year}`);
+  const size = (paths: string[]) => paths.reduce((n, p) => n + statSync(p).size, 0);
+  /** A window: a store of its own over the shared cache folder. */
+  const window = (options: { saveEveryMs?: number } = {}) =>
+    new LossStore({ cache: new SeriesCache({ dir: cacheDir }), ...options });
+  /** What a store without any cache shows for the same files: the reference. */
+  const parsed = async () => (await new LossStore({ cache: null }).query(chains, view))[0]!;
+  const timeView = { ...view, axis: 'time', field: 'lr' } as const;
+
+  beforeEach(async () => {
+    root = mkdtempSync(join(tmpdir(), 'tic-loss-cache-'));
+    cacheDir = join(root, 'cache');
+    cpSync(demo, join(root, 'ws'), { recursive: true });
+    root = join(root, 'ws');
+    chains = lossChainInputs(await scanWorkspace(root), [cumulative]);
+    logs = years.map((y) => join(exp(y), 'out.log'));
+  });
+  afterEach(() => rmSync(join(root, '..'), { recursive: true, force: true }));
+
+  it('a window opening the unchanged workspace again parses no log', async () => {
+    const first = window();
+    const before = (await first.query(chains, view))[0]!;
+    assert.equal(first.stats.parsedBytes, size(logs), 'the first window parses every log');
+    await first.persist();
+
+    const second = window();
+    const after = (await second.query(chains, view))[0]!;
+    assert.equal(second.stats.parsedBytes, 0, 'not one byte of a log went through the parser');
+    assert.deepEqual(second.stats.opened, { hit: 4, tail: 0, miss: 0, corrupt: 0 });
+    assert.deepEqual(after, before);
+    assert.deepEqual((await second.query(chains, timeView))[0], (await first.query(chains, timeView))[0]);
+  });
+
+  it('a log that grew is parsed from where the last window stopped, only its tail', async () => {
+    const first = window();
+    await first.query(chains, view);
+    await first.persist();
+    const added = `${trainLine('2026-01-01,00:00:00', 5, 4096, 3_686_400, 1.25)}\n${trainLine('2026-01-01,00:01:00', 5, 409600, 3_686_400, 1.125)}\n`;
+    appendFileSync(logs[3]!, added);
+
+    const second = window();
+    const after = (await second.query(chains, view))[0]!;
+    assert.equal(second.stats.parsedBytes, Buffer.byteLength(added), 'the bytes parsed are the tail');
+    assert.deepEqual(second.stats.opened, { hit: 3, tail: 1, miss: 0, corrupt: 0 });
+    assert.deepEqual(after, await parsed());
+    assert.equal(after.y[after.y.length - 1], 1.125);
+  });
+
+  it('a live log’s new lines reach the cache, so the next window parses nothing', async () => {
+    const first = window({ saveEveryMs: 0 });
+    await first.query(chains, view);
+    appendFileSync(logs[3]!, `${trainLine('2026-01-01,00:00:00', 5, 4096, 3_686_400, 1.25)}\n`);
+    assert.deepEqual(await first.refresh([logs[3]!]), [logs[3]!]);
+    await first.persist();
+    const second = window();
+    assert.deepEqual((await second.query(chains, view))[0], await parsed());
+    assert.equal(second.stats.parsedBytes, 0);
+  });
+
+  it('a corrupt entry is parsed again, with the right values, and rebuilt', async () => {
+    const first = window();
+    await first.query(chains, view);
+    await first.persist();
+    const entry = new SeriesCache({ dir: cacheDir }).entryPath(logs[1]!);
+    const bytes = readFileSync(entry);
+    bytes[bytes.length - 40]! ^= 0x10;
+    writeFileSync(entry, bytes);
+
+    const second = window();
+    assert.deepEqual((await second.query(chains, view))[0], await parsed());
+    assert.deepEqual(second.stats.opened, { hit: 3, tail: 0, miss: 0, corrupt: 1 });
+    assert.equal(second.stats.parsedBytes, statSync(logs[1]!).size, 'only the damaged entry’s log');
+    await second.persist();
+
+    const third = window();
+    assert.deepEqual((await third.query(chains, view))[0], await parsed());
+    assert.equal(third.stats.parsedBytes, 0, 'rebuilt');
+  });
+
+  it('a log rewritten since is parsed again', async () => {
+    const first = window();
+    await first.query(chains, view);
+    await first.persist();
+    // A new run in the same file: truncated and written again (2018's lines in 2019's log).
+    writeFileSync(logs[3]!, readFileSync(logs[2]!));
+    const second = window();
+    assert.deepEqual((await second.query(chains, view))[0], await parsed());
+    assert.equal(second.stats.parsedBytes, statSync(logs[3]!).size);
+    assert.deepEqual(second.stats.opened, { hit: 3, tail: 0, miss: 1, corrupt: 0 });
   });
 });
