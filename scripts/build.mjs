@@ -33,16 +33,7 @@ const builds = [
     target: 'node20',
     external: nodeExternal,
   },
-  {
-    ...common,
-    entryPoints: ['src/cli.ts'],
-    outfile: 'dist/cli.js',
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: nodeExternal,
-    banner: { js: '#!/usr/bin/env node' },
-  },
+  ...cliBuilds(),
   {
     ...common,
     entryPoints: webviewEntries(),
@@ -64,6 +55,55 @@ if (args.has('--tests')) {
     target: 'node20',
     external: [...nodeExternal, 'mocha'],
   });
+}
+
+/**
+ * The CLI in pieces, so that a command compiles and evaluates only its own code (issue 16: a lean start): dist/cli.js
+ * (src/cli.ts with runCli's command table: `--version` and `--help` need nothing else), one bundle per command,
+ * dist/cli-<name>.js, which runCli loads on demand (its `require('./<name>Command')` becomes a `require` of that
+ * file), and dist/cli-io.js, src/cli/common/cliIo.ts once for all of them (runCli tells a usage error by
+ * `instanceof UsageError`, so there must be one class). A command's bundle holds its own copy of the rest; one process
+ * runs one command. The files sit next to dist/cli.js so that `__dirname` is dist/ in each, as in one bundle.
+ * Measured (bench/cliStartBench.mjs): in one bundle esbuild does wrap a lazily loaded module so that it is evaluated
+ * only when loaded, but Node still compiles the whole ~1 MB file at every start. Node's compile cache, where the
+ * running Node offers it (src/cli.ts turns it on), caches each command's bundle on its own.
+ */
+function cliBuilds() {
+  const cliDir = join(root, 'src/cli');
+  const cliIo = join(cliDir, 'common/cliIo.ts');
+  const commands = readdirSync(cliDir)
+    .filter((f) => /^[a-z]\w*Command\.ts$/.test(f))
+    .map((f) => f.slice(0, -'Command.ts'.length));
+  const outfile = (name) => `dist/cli-${name}.js`;
+  /** @type {esbuild.Plugin} */
+  const split = {
+    name: 'cli-split',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?\// }, ({ path, importer, resolveDir, kind }) => {
+        if (kind === 'entry-point') return undefined;
+        const target = join(resolveDir, path);
+        const command = /^\.\/(\w+)Command$/.exec(path)?.[1];
+        if (importer === join(cliDir, 'runCli.ts') && kind === 'require-call' && commands.includes(command)) {
+          return { path: `./${outfile(command).slice('dist/'.length)}`, external: true };
+        }
+        if (target === cliIo.slice(0, -3) || target === cliIo) return { path: './cli-io.js', external: true };
+        return undefined;
+      });
+    },
+  };
+  const cliCommon = {
+    ...common,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: nodeExternal,
+    plugins: [split],
+  };
+  return [
+    { ...cliCommon, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+    { ...cliCommon, entryPoints: ['src/cli/common/cliIo.ts'], outfile: 'dist/cli-io.js' },
+    ...commands.map((name) => ({ ...cliCommon, entryPoints: [`src/cli/${name}Command.ts`], outfile: outfile(name) })),
+  ];
 }
 
 function webviewEntries() {
