@@ -1,6 +1,6 @@
 import type { LogEvent, TracebackEvent } from './logEvents';
 import { ParamsBuilder, parsePythonFloat } from './paramsText';
-import { parseTrainStepLine } from './trainStepLine';
+import { parseTrainStepLine, readTrainStepBytes, trainStepNext } from './trainStepLine';
 import { Utf8Chunks } from '../shared/utf8Chunks';
 
 export interface LogParserOptions {
@@ -27,6 +27,8 @@ export class LogParser {
   /** Characters of an oversized line dropped so far, or -1 when not inside one. */
   private discarding = -1;
   private lineNo = 0;
+  /** The last bytes written did not end a line: the decoder may hold part of a character, `pending` part of a line. */
+  private midLine = false;
   private lastTimestamp: string | null = null;
   private ended = false;
 
@@ -50,15 +52,65 @@ export class LogParser {
 
   write(chunk: Uint8Array | string): void {
     if (this.ended) throw new Error('LogParser.write after end()');
-    let text: string;
     if (typeof chunk === 'string') {
-      text = this.decoder ? this.decoder.flush() + chunk : chunk;
+      const text = this.decoder ? this.decoder.flush() + chunk : chunk;
       this.decoder = null;
-    } else {
-      this.decoder ??= new Utf8Chunks();
-      text = this.decoder.decode(chunk);
-      if (this.lineNo === 0 && this.pending.length === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      this.midLine = false;
+      if (text.length > 0) this.consume(text);
+      return;
     }
+    this.writeBytes(chunk);
+  }
+
+  /**
+   * Bytes: each whole `Train Epoch` line is read from the bytes themselves (readTrainStepBytes: no string but its
+   * timestamp, no regex, no decoding); every other line, and a line cut by the chunk's end, is decoded and goes
+   * through `consume` as text, exactly as a text chunk would. A `\n` byte is never part of a multi-byte sequence,
+   * so decoding line by line gives the same text as decoding the chunk whole.
+   */
+  private writeBytes(buf: Uint8Array): void {
+    const n = buf.length;
+    let p = 0;
+    // The end of a line begun in an earlier chunk (or of a UTF-8 sequence cut by its end) goes the text way.
+    if (this.midLine || this.pending.length > 0 || this.discarding >= 0) {
+      const nl = buf.indexOf(10);
+      if (nl === -1) return this.decodeAndConsume(buf);
+      this.decodeAndConsume(buf.subarray(0, nl + 1));
+      p = nl + 1;
+    }
+    // Every line that starts at or before the chunk's last `\n` ends in this chunk; the byte reader takes those that
+    // end at least 4 bytes before the chunk's end (it may read 3 bytes past a line's end).
+    const lastNl = buf.lastIndexOf(10);
+    const safeNl = n >= 4 ? buf.lastIndexOf(10, n - 4) : -1;
+    while (p <= lastNl) {
+      if (
+        p <= safeNl &&
+        this.model === null &&
+        this.params === null &&
+        this.traceback === null &&
+        !this.expectModelRepr
+      ) {
+        const event = readTrainStepBytes(buf, p, this.lineNo + 1, this.maxLineLength);
+        if (event !== null) {
+          this.lineNo++;
+          this.lastTimestamp = event.timestamp;
+          p = trainStepNext;
+          this.onEvent(event);
+          continue;
+        }
+      }
+      const nl = buf.indexOf(10, p);
+      this.decodeAndConsume(buf.subarray(p, nl + 1));
+      p = nl + 1;
+    }
+    if (p < n) this.decodeAndConsume(buf.subarray(p));
+  }
+
+  private decodeAndConsume(bytes: Uint8Array): void {
+    this.decoder ??= new Utf8Chunks();
+    let text = this.decoder.decode(bytes);
+    if (this.lineNo === 0 && this.pending.length === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (bytes.length > 0) this.midLine = bytes[bytes.length - 1] !== 10;
     if (text.length > 0) this.consume(text);
   }
 
