@@ -256,6 +256,24 @@ export interface LossQuery {
   smoothing: number;
 }
 
+/** One view of the loss chart, its chains aside: what a live push was computed for. */
+export type LossView = Omit<LossQuery, 'chains'>;
+
+/**
+ * A loss series as typed arrays, for the live push (`lossesLive`): VS Code's webview `postMessage` carries each
+ * typed array's buffer as binary (extensions with engines ≥ 1.57), instead of JSON numbers. A gap in `y` or
+ * `smoothed` is NaN; `x` is finite.
+ */
+export interface LossSeriesBinary {
+  chain: string;
+  x: Float64Array;
+  y: Float64Array;
+  smoothed: Float64Array | null;
+  stepStarts: StepStartWire[];
+  extent: [number, number];
+  total: number;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Messages
 
@@ -267,7 +285,12 @@ export type DashboardToHost =
   | { type: 'reveal'; chain: string; year: number }
   | { type: 'evaluate'; chain: string; year: number }
   | { type: 'export'; requestId: number; format: ExportFormat; name: string; data: string }
-  | { type: 'painted'; requestId: number; ms: number };
+  | { type: 'painted'; requestId: number; ms: number }
+  /**
+   * The view the loss chart shows now (chains, field, axis, zoom, width, smoothing), sent whenever it changes; null
+   * while no loss chart is shown (another tab, no chains). The host pushes live updates of these chains for it.
+   */
+  | { type: 'lossView'; query: LossQuery | null };
 
 /** Messages the host sends to the webview. */
 export type HostToDashboard =
@@ -275,6 +298,12 @@ export type HostToDashboard =
   | ({ type: 'snapshot' } & SnapshotWire)
   | { type: 'losses'; requestId: number; field: LossField; axis: LossAxis; series: LossSeriesWire[] }
   | { type: 'lossesChanged'; chains: string[] }
+  /**
+   * Live update in one hop: the chains that grew among those of the webview's `lossView`, downsampled for that
+   * view. `noticedAt` is the host's wall clock (ms since the epoch) when it noticed the change: the webview's
+   * notice → pixels time is measured from it (meaningful where host and webview share a clock: the benchmark).
+   */
+  | { type: 'lossesLive'; view: LossView; noticedAt: number; series: LossSeriesBinary[] }
   | { type: 'exported'; requestId: number; path: string | null; error: string | null };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -288,6 +317,8 @@ const maxPoints = 200_000;
 /** Export payloads: a PNG data URL of a large chart, a CSV of a big table. */
 const maxExport = 32 * 1024 * 1024;
 const maxBuckets = 20_000;
+/** Numbers in one live push, all its series and columns together (8 bytes each: 32 MB). */
+const maxLiveNumbers = 4_000_000;
 
 const year = (v: unknown, what = 'year'): number => int(v, what, 1900, 2200);
 /** A TiC month (`YYYYMM`, one of the 102: src/tic/ticMonths.ts); anything else is refused. */
@@ -332,18 +363,17 @@ export const dashboardToHostParsers: ParserTable<DashboardToHost> = {
   },
   requestLosses: (m) => {
     exact(m, ['type', 'requestId', 'chains', 'field', 'axis', 'x0', 'x1', 'buckets', 'smoothing']);
-    const smoothing = num(m.smoothing, 'smoothing');
-    if (!(smoothing >= 0 && smoothing < 1)) fail('smoothing is not in [0, 1)');
+    return { type: 'requestLosses', requestId: requestId(m.requestId), ...parseLossQuery(m) };
+  },
+  lossView: (m) => {
+    exact(m, ['type', 'query']);
     return {
-      type: 'requestLosses',
-      requestId: requestId(m.requestId),
-      chains: arr(m.chains, 'chains', (c) => str(c, 'chain', maxKey), maxChains),
-      field: oneOf(m.field, 'field', lossFields),
-      axis: oneOf(m.axis, 'axis', lossAxes),
-      x0: finiteOrNull(m.x0, 'x0'),
-      x1: finiteOrNull(m.x1, 'x1'),
-      buckets: int(m.buckets, 'buckets', 1, maxBuckets),
-      smoothing,
+      type: 'lossView',
+      query: nullable(m.query, (q) => {
+        const r = record(q, 'query');
+        exact(r, ['chains', 'field', 'axis', 'x0', 'x1', 'buckets', 'smoothing']);
+        return parseLossQuery(r);
+      }),
     };
   },
   reveal: (m) => stepAction('reveal', m),
@@ -366,6 +396,24 @@ export const dashboardToHostParsers: ParserTable<DashboardToHost> = {
     return { type: 'painted', requestId: requestId(m.requestId), ms: num(m.ms, 'ms') };
   },
 };
+
+/** The view of a loss chart (its chains aside), as a request or a live push carries it. */
+function parseLossView(m: Record<string, unknown>): LossView {
+  const smoothing = num(m.smoothing, 'smoothing');
+  if (!(smoothing >= 0 && smoothing < 1)) fail('smoothing is not in [0, 1)');
+  return {
+    field: oneOf(m.field, 'field', lossFields),
+    axis: oneOf(m.axis, 'axis', lossAxes),
+    x0: finiteOrNull(m.x0, 'x0'),
+    x1: finiteOrNull(m.x1, 'x1'),
+    buckets: int(m.buckets, 'buckets', 1, maxBuckets),
+    smoothing,
+  };
+}
+
+function parseLossQuery(m: Record<string, unknown>): LossQuery {
+  return { chains: arr(m.chains, 'chains', (c) => str(c, 'chain', maxKey), maxChains), ...parseLossView(m) };
+}
 
 /** Reveal and Evaluate name the same thing: one step of one chain. */
 function stepAction<T extends 'reveal' | 'evaluate'>(
@@ -584,24 +632,75 @@ function parseSeries(v: unknown): LossSeriesWire {
   const y = numbers(s.y, 'y');
   const smoothed = nullable(s.smoothed, (a) => numbers(a, 'smoothed'));
   if (y.length !== x.length || (smoothed !== null && smoothed.length !== x.length)) fail('series lengths differ');
-  const extent = arr(s.extent, 'extent', (e) => num(e, 'extent'), 2);
-  if (extent.length !== 2) fail('extent is not [min, max]');
   return {
     chain: str(s.chain, 'chain', maxKey),
     x,
     y,
     smoothed,
-    stepStarts: arr(
-      s.stepStarts,
-      'stepStarts',
-      (p) => {
-        const r = record(p, 'stepStart');
-        return { year: yearOrMonth(r.year), x: num(r.x, 'stepStart.x') };
-      },
-      maxSteps,
-    ),
-    extent: [extent[0]!, extent[1]!],
+    stepStarts: parseStepStarts(s.stepStarts),
+    extent: parseExtent(s.extent),
     total: int(s.total, 'total', 0, Number.MAX_SAFE_INTEGER),
+  };
+}
+
+/** %TypedArray%.prototype's own tag: the array's real kind (a plain object or a DataView has none), in any realm. */
+const typedArrayTag = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Float64Array.prototype),
+  Symbol.toStringTag,
+)!.get as (this: unknown) => string | undefined;
+
+/**
+ * A column of a live push: a real Float64Array (not a look-alike, not another element type) of at most maxPoints
+ * numbers over a buffer no larger than that; each value finite, or NaN (a gap) where `gaps` allows.
+ */
+function float64Column(v: unknown, what: string, gaps: boolean): Float64Array {
+  if (typedArrayTag.call(v) !== 'Float64Array') fail(`${what} is not a Float64Array`);
+  const a = v as Float64Array;
+  if (a.length > maxPoints || a.buffer.byteLength > maxPoints * Float64Array.BYTES_PER_ELEMENT)
+    fail(`${what} has more than ${maxPoints} points`);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    if (!Number.isFinite(x) && !(gaps && Number.isNaN(x))) fail(`${what} is not finite`);
+  }
+  return a;
+}
+
+function parseStepStarts(v: unknown): StepStartWire[] {
+  return arr(
+    v,
+    'stepStarts',
+    (p) => {
+      const r = record(p, 'stepStart');
+      return { year: yearOrMonth(r.year), x: num(r.x, 'stepStart.x') };
+    },
+    maxSteps,
+  );
+}
+
+function parseExtent(v: unknown): [number, number] {
+  const extent = arr(v, 'extent', (e) => num(e, 'extent'), 2);
+  if (extent.length !== 2) fail('extent is not [min, max]');
+  return [extent[0]!, extent[1]!];
+}
+
+/** A series of a live push: its columns as typed arrays of one length, at most maxPoints each. */
+function parseBinarySeries(v: unknown): LossSeriesBinary {
+  const s = record(v, 'series');
+  exact(s, ['chain', 'x', 'y', 'smoothed', 'stepStarts', 'extent', 'total']);
+  const x = float64Column(s.x, 'x', false);
+  const y = float64Column(s.y, 'y', true);
+  const smoothed = nullable(s.smoothed, (a) => float64Column(a, 'smoothed', true));
+  if (y.length !== x.length || (smoothed !== null && smoothed.length !== x.length)) fail('series lengths differ');
+  const total = int(s.total, 'total', 0, Number.MAX_SAFE_INTEGER);
+  if (x.length > total) fail('more points than the series has');
+  return {
+    chain: str(s.chain, 'chain', maxKey),
+    x,
+    y,
+    smoothed,
+    stepStarts: parseStepStarts(s.stepStarts),
+    extent: parseExtent(s.extent),
+    total,
   };
 }
 
@@ -646,6 +745,18 @@ export const hostToDashboardParsers: ParserTable<HostToDashboard> = {
     type: 'lossesChanged',
     chains: arr(m.chains, 'chains', (c) => str(c, 'chain', maxKey), maxChains),
   }),
+  lossesLive: (m) => {
+    exact(m, ['type', 'view', 'noticedAt', 'series']);
+    const v = record(m.view, 'view');
+    exact(v, ['field', 'axis', 'x0', 'x1', 'buckets', 'smoothing']);
+    const series = arr(m.series, 'series', parseBinarySeries, maxChains);
+    if (new Set(series.map((s) => s.chain)).size !== series.length) fail('a chain twice in one push');
+    const numbers = series.reduce((n, s) => n + s.x.length * (s.smoothed === null ? 2 : 3), 0);
+    if (numbers > maxLiveNumbers) fail(`more than ${maxLiveNumbers} numbers in one push`);
+    const noticedAt = num(m.noticedAt, 'noticedAt');
+    if (!Number.isFinite(noticedAt) || noticedAt < 0) fail('noticedAt is not a time');
+    return { type: 'lossesLive', view: parseLossView(v), noticedAt, series };
+  },
   exported: (m) => ({
     type: 'exported',
     requestId: requestId(m.requestId),
@@ -657,4 +768,45 @@ export const hostToDashboardParsers: ParserTable<HostToDashboard> = {
 /** Checks a message that came from the host. */
 export function parseHostMessage(raw: unknown): HostToDashboard | ProtocolError {
   return attempt(() => parseByType(hostToDashboardParsers, raw, () => fail('unknown type')));
+}
+
+/**
+ * A series for the live push: its columns copied into Float64Arrays of their own (each owns a buffer of exactly its
+ * size: VS Code sends a typed array's whole buffer).
+ */
+export function lossSeriesToBinary(s: LossSeriesWire): LossSeriesBinary {
+  return {
+    chain: s.chain,
+    x: Float64Array.from(s.x),
+    y: Float64Array.from(s.y),
+    smoothed: s.smoothed === null ? null : Float64Array.from(s.smoothed),
+    stepStarts: s.stepStarts.map((p) => ({ year: p.year, x: p.x })),
+    extent: [s.extent[0], s.extent[1]],
+    total: s.total,
+  };
+}
+
+/** A pushed series as the chart draws every series (plain arrays, NaN for a gap: what a `losses` reply parses to). */
+export function lossSeriesFromBinary(s: LossSeriesBinary): LossSeriesWire {
+  return {
+    chain: s.chain,
+    x: Array.from(s.x),
+    y: Array.from(s.y),
+    smoothed: s.smoothed === null ? null : Array.from(s.smoothed),
+    stepStarts: s.stepStarts,
+    extent: s.extent,
+    total: s.total,
+  };
+}
+
+/** Whether two views of the loss chart are the same (a live push is only merged into data of its own view). */
+export function sameLossView(a: LossView, b: LossView): boolean {
+  return (
+    a.field === b.field &&
+    a.axis === b.axis &&
+    a.x0 === b.x0 &&
+    a.x1 === b.x1 &&
+    a.buckets === b.buckets &&
+    a.smoothing === b.smoothing
+  );
 }

@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { parseDashboardMessage, parseHostMessage, ProtocolError } from '../../../src/protocol/dashboardMessages';
+import { runInNewContext } from 'node:vm';
+import {
+  lossSeriesFromBinary,
+  lossSeriesToBinary,
+  parseDashboardMessage,
+  parseHostMessage,
+  ProtocolError,
+  sameLossView,
+} from '../../../src/protocol/dashboardMessages';
 import { stepNodeWire } from '../../support/stepNodeWire';
 import { ticMonths } from '../../../src/tic/ticMonths';
 
@@ -434,5 +442,128 @@ describe('dashboard protocol validation', () => {
       assert.ok(!(parseHostMessage(series(202001)) instanceof ProtocolError));
       assert.ok(parseHostMessage(series(202202)) instanceof ProtocolError);
     });
+  });
+});
+
+describe('the live loss push (lossesLive) and the view it is for (lossView)', () => {
+  const view = { field: 'loss', axis: 'samples', x0: null, x1: 2e9, buckets: 800, smoothing: 0.6 } as const;
+  const wire = {
+    chain: 'tic_medium/basic/cumulative',
+    x: [0, 1e9, 2e9],
+    y: [5.1, NaN, 4.2],
+    smoothed: [5.1, 5.1, 4.6],
+    stepStarts: [{ year: 2016, x: 0 }],
+    extent: [0, 2e9] as [number, number],
+    total: 1_000_000,
+  };
+  const series = (over: Record<string, unknown> = {}) => ({ ...lossSeriesToBinary(wire), ...over });
+  const push = (over: Record<string, unknown> = {}, seriesList: unknown[] = [series()]) => ({
+    type: 'lossesLive',
+    view,
+    noticedAt: 1_765_000_000_000,
+    series: seriesList,
+    ...over,
+  });
+
+  it('accepts typed arrays, with NaN as a gap in y, also after a structured clone (what postMessage does)', () => {
+    for (const raw of [push(), structuredClone(push())]) {
+      const parsed = parseHostMessage(raw);
+      assert.ok(!(parsed instanceof ProtocolError), String(parsed));
+      assert.ok(parsed.type === 'lossesLive');
+      assert.deepEqual(parsed.view, view);
+      const s = parsed.series[0]!;
+      assert.ok(s.x instanceof Float64Array && s.y instanceof Float64Array);
+      assert.deepEqual([...s.x], wire.x);
+      assert.ok(Number.isNaN(s.y[1]));
+      // Drawn as the JSON path's series are: plain arrays, NaN for the gap.
+      assert.deepEqual(lossSeriesFromBinary(s), wire);
+    }
+  });
+
+  it('accepts Float64Arrays of another realm (a webview receives them from its own)', () => {
+    const foreign = (values: number[]) => runInNewContext(`new Float64Array(${JSON.stringify(values)})`) as unknown;
+    const raw = push({}, [series({ x: foreign([0, 1, 2]), y: foreign([1, 2, 3]), smoothed: null })]);
+    assert.ok(!(parseHostMessage(raw) instanceof ProtocolError));
+  });
+
+  const hostile: [string, unknown][] = [
+    ['JSON number arrays instead of typed arrays', push({}, [series({ x: wire.x, y: [5.1, null, 4.2] })])],
+    ['a Float32Array column', push({}, [series({ y: new Float32Array(3) })])],
+    ['a DataView column', push({}, [series({ x: new DataView(new ArrayBuffer(24)) })])],
+    [
+      'an object dressed as a Float64Array',
+      push({}, [series({ x: { length: 3, 0: 0, 1: 1, 2: 2, [Symbol.toStringTag]: 'Float64Array' } })]),
+    ],
+    ['y shorter than x', push({}, [series({ y: new Float64Array(2) })])],
+    ['smoothed longer than x', push({}, [series({ smoothed: new Float64Array(4) })])],
+    ['NaN in x', push({}, [series({ x: new Float64Array([0, NaN, 2]) })])],
+    ['Infinity in y', push({}, [series({ y: new Float64Array([1, Infinity, 3]) })])],
+    ['-Infinity in smoothed', push({}, [series({ smoothed: new Float64Array([1, -Infinity, 3]) })])],
+    [
+      'more than 200,000 points',
+      push({}, [series({ x: new Float64Array(200_001), y: new Float64Array(200_001), smoothed: null, total: 1e6 })]),
+    ],
+    [
+      'a small view over a huge buffer',
+      push({}, [series({ x: new Float64Array(new ArrayBuffer(8 * 300_000), 0, 3) })]),
+    ],
+    ['more points than the series has', push({}, [series({ total: 2 })])],
+    ['a chain twice', push({}, [series(), series()])],
+    ['an extra field in a series', push({}, [series({ html: '<img src=x>' })])],
+    ['an extra field in the message', push({ requestId: 1 })],
+    ['a view with smoothing 1', push({ view: { ...view, smoothing: 1 } })],
+    ['a view with chains', push({ view: { ...view, chains: ['a'] } })],
+    ['a view zoomed to Infinity', push({ view: { ...view, x1: Infinity } })],
+    ['no notice time', push({ noticedAt: NaN })],
+    ['a step start that is no step', push({}, [series({ stepStarts: [{ year: 20161, x: 0 }] })])],
+    ['series that is not a list', push({}, series() as unknown as unknown[])],
+  ];
+  hostile.forEach(([what, raw]) => {
+    it(`drops a push with ${what}`, () => {
+      assert.ok(parseHostMessage(raw) instanceof ProtocolError);
+    });
+  });
+
+  it('refuses a push of more than 4,000,000 numbers in all', () => {
+    const big = (chain: string) =>
+      series({
+        chain,
+        x: new Float64Array(200_000),
+        y: new Float64Array(200_000),
+        smoothed: new Float64Array(200_000),
+        total: 1e6,
+      });
+    const six = Array.from({ length: 6 }, (_, i) => big(`c${i}`));
+    assert.ok(!(parseHostMessage(push({}, six)) instanceof ProtocolError));
+    assert.ok(parseHostMessage(push({}, [...six, big('c7')])) instanceof ProtocolError);
+  });
+
+  it('accepts the view the webview reports, or none, and nothing else', () => {
+    const query = { chains: ['tic_medium/basic/cumulative'], ...view };
+    assert.deepEqual(parseDashboardMessage({ type: 'lossView', query }), { type: 'lossView', query });
+    assert.deepEqual(parseDashboardMessage({ type: 'lossView', query: null }), { type: 'lossView', query: null });
+    for (const bad of [
+      { type: 'lossView' },
+      { type: 'lossView', query: { ...query, requestId: 1 } },
+      { type: 'lossView', query: { ...query, smoothing: -0.1 } },
+      { type: 'lossView', query: { ...query, buckets: 0 } },
+      { type: 'lossView', query: { ...query, chains: [1] } },
+      { type: 'lossView', query, extra: true },
+      { type: 'lossView', query: [query] },
+    ])
+      assert.ok(parseDashboardMessage(bad) instanceof ProtocolError, JSON.stringify(bad));
+  });
+
+  it('tells views apart by every field the host downsamples with', () => {
+    assert.ok(sameLossView(view, { ...view }));
+    for (const other of [
+      { field: 'lr' },
+      { axis: 'time' },
+      { x0: 0 },
+      { x1: null },
+      { buckets: 801 },
+      { smoothing: 0 },
+    ] as const)
+      assert.ok(!sameLossView(view, { ...view, ...other }), JSON.stringify(other));
   });
 });
