@@ -1,5 +1,11 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { DashboardToHost, HostToDashboard, LossSeriesWire } from '../../src/protocol/dashboardMessages';
+import {
+  sameLossView,
+  type DashboardToHost,
+  type HostToDashboard,
+  type LossQuery,
+  type LossSeriesWire,
+} from '../../src/protocol/dashboardMessages';
 import { formatReadout, formatTimestamp } from '../shared/axisTicks';
 import type { ScaleKind } from '../shared/chartScale';
 import { el } from '../shared/dom';
@@ -14,13 +20,14 @@ import { exportButton, type Exporter } from './exporter';
 import { exportFileName } from './exportName';
 import { LossOverlay } from './lossOverlay';
 import { LossPointer } from './lossPointer';
-import { LossRequests } from './lossRequests';
+import { LossRequests, mergeLiveSeries } from './lossRequests';
 import { timeScaleToMs } from './lossLabels';
 import { buildLossScene, type LossSceneResult } from './lossScene';
 import { LossToolbar } from './lossToolbar';
 import { seriesStyle } from './seriesStyle';
 
 type LossesMessage = Extract<HostToDashboard, { type: 'losses' }>;
+type LossesLiveMessage = Extract<HostToDashboard, { type: 'lossesLive' }>;
 
 /** Chains plotted when the user has not chosen any yet. */
 const defaultChainCount = 6;
@@ -32,7 +39,9 @@ const resizeDelayMs = 250;
  * x axis / log / smoothing controls (LossToolbar), step-start markers, a hover readout (LossOverlay), and zoom by
  * dragging an x range or by keyboard (LossPointer). This class coordinates them: the chain list, the view state,
  * painting and export. The host downsamples: every change of view asks it for the visible range at about one
- * point per device pixel, through LossRequests (one in flight, one pending).
+ * point per device pixel, through LossRequests (one in flight, one pending). The host is told the view shown
+ * (`lossView`), and pushes the new points of a growing chain for it (`lossesLive`): merged into the data here,
+ * without a request, when they are for the view the data answers.
  */
 export class LossChartView {
   readonly element: HTMLElement;
@@ -47,6 +56,12 @@ export class LossChartView {
   private allChains: string[] = [];
   private labels = new Map<string, string>();
   private data: LossesMessage | null = null;
+  /** The query `data` answers. */
+  private dataQuery: LossQuery | null = null;
+  /** The query last asked for, and the view last reported to the host (JSON; the host starts with none). */
+  private shownQuery: LossQuery | null = null;
+  private reportedView = 'null';
+  private livePaints = 0;
   private last: LossSceneResult | null = null;
   private visible = false;
   private stale = true;
@@ -131,10 +146,14 @@ export class LossChartView {
 
   setVisible(visible: boolean): void {
     this.visible = visible;
-    if (!visible) return;
+    if (!visible) {
+      this.reportView(null);
+      return;
+    }
     requestAnimationFrame(() => {
       this.paint();
       if (this.stale || !this.data) this.requestView();
+      else this.reportView(this.shownQuery);
     });
   }
 
@@ -144,6 +163,7 @@ export class LossChartView {
     // A newer view is already on its way; this answer is only worth showing while it still fits the controls.
     if (accepted.superseded && (message.field !== this.state.field || message.axis !== this.state.axis)) return;
     this.data = message;
+    this.dataQuery = accepted.query;
     this.paint();
     const id = message.requestId;
     requestAnimationFrame(() => {
@@ -152,6 +172,30 @@ export class LossChartView {
       document.body.dataset.lossesPaintMs = String(Math.round(ms));
       document.body.dataset.lossesPainted = String(id);
       this.send({ type: 'painted', requestId: id, ms });
+    });
+  }
+
+  /**
+   * New points of growing chains, pushed by the host for the view it was last told: they replace those chains'
+   * series when the data shown answers that same view; otherwise the request under way brings them (or, when that
+   * request is for this view, one more is queued after it: its answer may predate the push).
+   */
+  onLossesLive(message: LossesLiveMessage): void {
+    const arrived = performance.now();
+    const data = this.data;
+    const series = data && this.dataQuery ? mergeLiveSeries(data.series, this.dataQuery, message) : null;
+    if (!data || !series) {
+      if (this.shownQuery && sameLossView(this.shownQuery, message.view) && this.requests.busy) this.requestView();
+      return;
+    }
+    this.data = { ...data, series };
+    this.paint();
+    const id = `live-${++this.livePaints}`;
+    requestAnimationFrame(() => {
+      // The benchmark watches these: from the host's notice (its wall clock: one machine) and from the arrival.
+      document.body.dataset.lossesPaintMs = String(Math.max(0, Math.round(Date.now() - message.noticedAt)));
+      document.body.dataset.lossesLiveMs = String(Math.round(performance.now() - arrived));
+      document.body.dataset.lossesPainted = id;
     });
   }
 
@@ -226,18 +270,21 @@ export class LossChartView {
   private requestView(): void {
     if (!this.visible) {
       this.stale = true;
+      this.reportView(null);
       return;
     }
     this.stale = false;
     const chains = this.selectedChains();
     if (chains.length === 0) {
+      this.shownQuery = null;
+      this.reportView(null);
       this.paint();
       return;
     }
     const buckets = this.buckets();
     this.lastBuckets = buckets;
     const zoom = this.state.zoom;
-    this.requests.request({
+    const query: LossQuery = {
       chains,
       field: this.state.field,
       axis: this.state.axis,
@@ -245,7 +292,18 @@ export class LossChartView {
       x1: zoom ? zoom.x1 : null,
       buckets,
       smoothing: this.state.smoothing,
-    });
+    };
+    this.shownQuery = query;
+    this.reportView(query);
+    this.requests.request(query);
+  }
+
+  /** Tells the host the view shown (null: none), when it changed: live updates come for it. */
+  private reportView(query: LossQuery | null): void {
+    const json = JSON.stringify(query);
+    if (json === this.reportedView) return;
+    this.reportedView = json;
+    this.send({ type: 'lossView', query });
   }
 
   private resized(): void {

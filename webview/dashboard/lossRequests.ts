@@ -1,4 +1,11 @@
-import type { LossQuery } from '../../src/protocol/dashboardMessages';
+import {
+  lossSeriesFromBinary,
+  sameLossView,
+  type LossQuery,
+  type LossSeriesBinary,
+  type LossSeriesWire,
+  type LossView,
+} from '../../src/protocol/dashboardMessages';
 
 export interface SentLossRequest extends LossQuery {
   requestId: number;
@@ -87,4 +94,24 @@ export class LossRequests {
     this.inFlight = { query: sent, sentAt: this.now() };
     this.send(sent);
   }
+}
+
+/**
+ * The series shown after a live push (`lossesLive`): the pushed chains' series replace theirs (in place; a chain
+ * the data lacked goes last). Null when the push does not apply: it was computed for another view than the one
+ * `series` answers (`query`), or names none of its chains.
+ */
+export function mergeLiveSeries(
+  series: readonly LossSeriesWire[],
+  query: LossQuery,
+  push: { view: LossView; series: readonly LossSeriesBinary[] },
+): LossSeriesWire[] | null {
+  if (!sameLossView(query, push.view)) return null;
+  const fresh = new Map(
+    push.series.filter((s) => query.chains.includes(s.chain)).map((s) => [s.chain, lossSeriesFromBinary(s)]),
+  );
+  if (fresh.size === 0) return null;
+  const merged = series.map((s) => fresh.get(s.chain) ?? s);
+  for (const [chain, s] of fresh) if (!series.some((d) => d.chain === chain)) merged.push(s);
+  return merged;
 }

@@ -146,6 +146,9 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     case 'lossesChanged':
       losses.onLossesChanged(message.chains);
       return;
+    case 'lossesLive':
+      losses.onLossesLive(message);
+      return;
     case 'exported':
       exporter.answer(message);
       return;

@@ -2,10 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import {
+  lossSeriesToBinary,
   parseDashboardMessage,
   ProtocolError,
   type DashboardToHost,
   type HostToDashboard,
+  type LossQuery,
   type SnapshotWire,
 } from '../../protocol/dashboardMessages';
 import { exportBytes } from '../../protocol/exportPayload';
@@ -40,8 +42,9 @@ const snapshotDebounceMs = 250;
 /**
  * The dashboard: one panel per window, restored after a reload by the serializer registered below. The host owns
  * the data (workspace scan, results matrices, parsed logs) and sends the webview a snapshot plus, on request, loss
- * series already downsampled to the chart's width; while a run writes its out.log the webview is told which chains
- * changed (batched) and asks again for what it shows.
+ * series already downsampled to the chart's width. While a run writes its out.log (batched), the chains that grew
+ * and that the chart shows are pushed with the notice, downsampled for the view the webview last reported
+ * (`lossView`), as typed arrays: one hop, no request. Chains it does not show are only named (`lossesChanged`).
  */
 export class DashboardPanel implements vscode.Disposable {
   private static current: DashboardPanel | undefined;
@@ -58,6 +61,8 @@ export class DashboardPanel implements vscode.Disposable {
   lastSnapshotScan: Workspace | undefined;
   /** The webview's last reported paint of a loss chart (request id and ms from request to pixels). */
   lastPaint: { requestId: number; ms: number } | undefined;
+  /** The loss chart's view as the webview last reported it (null: no loss chart shown). */
+  private liveView: LossQuery | null = null;
 
   static show(deps: DashboardDeps): DashboardPanel {
     if (DashboardPanel.current) {
@@ -140,6 +145,8 @@ export class DashboardPanel implements vscode.Disposable {
     switch (message.type) {
       case 'ready':
         this.ready = true;
+        // A new webview (first open, reload, shown again): it reports its view once it shows a chart.
+        this.liveView = null;
         this.post({
           type: 'init',
           version,
@@ -169,6 +176,9 @@ export class DashboardPanel implements vscode.Disposable {
         return;
       case 'painted':
         this.lastPaint = { requestId: message.requestId, ms: message.ms };
+        return;
+      case 'lossView':
+        this.liveView = message.query;
         return;
     }
   }
@@ -259,7 +269,7 @@ export class DashboardPanel implements vscode.Disposable {
     const newCurves = [...logs].filter(([key, paths]) => this.chainLogs.get(key) !== paths).map(([key]) => key);
     const hadCurves = this.chainLogs.size > 0;
     this.chainLogs = logs;
-    if (hadCurves && newCurves.length > 0) this.post({ type: 'lossesChanged', chains: newCurves });
+    if (hadCurves && newCurves.length > 0) await this.announceLosses(newCurves, Date.now());
   }
 
   private logGrew(path: string): void {
@@ -270,6 +280,7 @@ export class DashboardPanel implements vscode.Disposable {
 
   private async flushLive(): Promise<void> {
     this.liveTimer = undefined;
+    const noticedAt = Date.now();
     const paths = [...this.grownLogs];
     this.grownLogs.clear();
     const changed = await this.deps.losses.refresh(paths);
@@ -277,7 +288,30 @@ export class DashboardPanel implements vscode.Disposable {
     const chains = allChains(this.deps.runs.workspace)
       .filter((c) => c.steps.some((s) => s.experiment !== null && changed.includes(join(s.experiment, 'out.log'))))
       .map((c) => c.key);
-    if (chains.length > 0) this.post({ type: 'lossesChanged', chains });
+    if (chains.length > 0) await this.announceLosses(chains, noticedAt);
+  }
+
+  /**
+   * Tells the webview that these chains' curves changed: those its loss chart shows come with their new points,
+   * downsampled for its view (`lossesLive`); the others are only named (`lossesChanged`: it asks when it shows
+   * them).
+   */
+  private async announceLosses(chains: readonly string[], noticedAt: number): Promise<void> {
+    const view = this.liveView;
+    const shown = view ? chains.filter((c) => view.chains.includes(c)) : [];
+    const others = chains.filter((c) => !shown.includes(c));
+    if (others.length > 0) this.post({ type: 'lossesChanged', chains: others });
+    if (!view || shown.length === 0) return;
+    const { chains: _chains, ...query } = view;
+    try {
+      const series = await this.deps.losses.query(lossChainInputs(this.deps.runs.workspace, shown), query);
+      if (!this.ready) return;
+      this.post({ type: 'lossesLive', view: query, noticedAt, series: series.map(lossSeriesToBinary) });
+    } catch (error) {
+      // Named instead: the webview asks for them, and that request's failure is logged as any other.
+      this.deps.log.warn(`Dashboard: live losses failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.post({ type: 'lossesChanged', chains: shown });
+    }
   }
 
   private post(message: HostToDashboard): void {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { LossQuery } from '../../../src/protocol/dashboardMessages';
-import { LossRequests, type SentLossRequest } from '../../../webview/dashboard/lossRequests';
+import type { LossQuery, LossSeriesBinary, LossSeriesWire } from '../../../src/protocol/dashboardMessages';
+import { LossRequests, mergeLiveSeries, type SentLossRequest } from '../../../webview/dashboard/lossRequests';
 
 const query = (x0: number | null = null): LossQuery => ({
   chains: ['a'],
@@ -78,5 +78,57 @@ describe('loss requests', () => {
     assert.equal(sent[1]!.x0, 2);
     assert.equal(requests.reply(1), null, 'the late answer is ignored');
     assert.ok(requests.reply(2));
+  });
+});
+
+describe('merging a live push into the series shown', () => {
+  const shown = (chain: string, y: number): LossSeriesWire => ({
+    chain,
+    x: [0, 1],
+    y: [y, y],
+    smoothed: null,
+    stepStarts: [],
+    extent: [0, 1],
+    total: 2,
+  });
+  const pushed = (chain: string, y: number[]): LossSeriesBinary => ({
+    chain,
+    x: Float64Array.from(y, (_, i) => i),
+    y: Float64Array.from(y),
+    smoothed: null,
+    stepStarts: [{ year: 2016, x: 0 }],
+    extent: [0, y.length - 1],
+    total: y.length,
+  });
+  const q: LossQuery = { ...query(), chains: ['a', 'b', 'c'] };
+  const { chains: _chains, ...view } = q;
+
+  it("replaces the pushed chains' series in place and leaves the others as they were", () => {
+    const before = [shown('a', 1), shown('b', 2), shown('c', 3)];
+    const merged = mergeLiveSeries(before, q, { view, series: [pushed('b', [5, NaN, 4])] })!;
+    assert.deepEqual(
+      merged.map((s) => s.chain),
+      ['a', 'b', 'c'],
+    );
+    assert.equal(merged[0], before[0]);
+    assert.equal(merged[2], before[2]);
+    assert.deepEqual(merged[1]!.x, [0, 1, 2]);
+    assert.ok(Array.isArray(merged[1]!.y) && Number.isNaN(merged[1]!.y[1]));
+    assert.equal(merged[1]!.total, 3);
+  });
+
+  it('adds a chain of the query the data had no series for yet (its first points)', () => {
+    const merged = mergeLiveSeries([shown('a', 1)], q, { view, series: [pushed('c', [7])] })!;
+    assert.deepEqual(
+      merged.map((s) => s.chain),
+      ['a', 'c'],
+    );
+  });
+
+  it('ignores a push for another view, or for chains the query does not show', () => {
+    const before = [shown('a', 1)];
+    for (const other of [{ smoothing: 0 }, { buckets: 801 }, { x0: 5 }, { field: 'lr' as const }])
+      assert.equal(mergeLiveSeries(before, q, { view: { ...view, ...other }, series: [pushed('a', [9])] }), null);
+    assert.equal(mergeLiveSeries(before, q, { view, series: [pushed('z', [9])] }), null);
   });
 });
