@@ -454,12 +454,48 @@ function digitsBytes(buf: Uint8Array): number {
 }
 
 /**
+ * NUM at `at` (see numberFull), the usual case first: up to 9 digits with an optional point, in int32 arithmetic and
+ * one division, small enough to be inlined. Anything else (more digits, an exponent, nan, inf, not a number) goes
+ * to numberFull from the same place.
+ */
+function numberBytes(buf: Uint8Array): number {
+  let i = at;
+  let c = buf[i]!;
+  let negative = false;
+  if (c === 45 || c === 43) {
+    negative = c === 45;
+    c = buf[++i]!;
+  }
+  if (c < 48 || c > 57) return numberFull(buf);
+  let m = 0;
+  let digits = 0;
+  do {
+    m = (m * 10 + (c - 48)) | 0;
+    digits++;
+    c = buf[++i]!;
+  } while (c >= 48 && c <= 57 && digits < 9);
+  let fraction = 0;
+  if (c === 46 /* . */) {
+    c = buf[++i]!;
+    for (; c >= 48 && c <= 57 && digits < 9; c = buf[++i]!) {
+      m = (m * 10 + (c - 48)) | 0;
+      digits++;
+      fraction++;
+    }
+  }
+  if ((c >= 48 && c <= 57) || c === 101 /* e */) return numberFull(buf);
+  at = i;
+  const value = fraction === 0 ? m : m / pow10[fraction]!;
+  return negative ? -value : value;
+}
+
+/**
  * NUM of the shape (`[-+]?(?:\d+(?:\.\d*)?(?:e[-+]?\d+)?|nan|inf)`) at `at`, as the same double as `Number(text)`;
  * sets `bad` when the bytes there do not start with one. Up to 15 digits with a power of ten up to 22 are one
  * IEEE multiplication or division of two exact doubles, which rounds correctly (Clinger's fast path); anything
  * else goes through Number on its text.
  */
-function numberBytes(buf: Uint8Array): number {
+function numberFull(buf: Uint8Array): number {
   const from = at;
   let i = from;
   let c = buf[i]!;
