@@ -1,32 +1,29 @@
 #!/usr/bin/env node
 // Log parser benchmark: TiC Studio's streaming OpenCLIP log parser (src/formats/logParser.ts, read through
-// src/formats/logFile.ts) against a plain line-by-line Python regex parser of the same format (bench/logParserPeer.py,
-// run with Debian's /usr/bin/python3), on the same generated out.log, in the same run.
+// src/formats/logFile.ts) against, on the same generated out.log and in the same run:
+//   - the same parser as it was before issue 16's byte-level rewrite (the frozen copy in
+//     test/support/referenceLogParser.ts, fed by the same 1 MiB reads): "before";
+//   - a plain line-by-line Python regex parser of the same format (bench/logParserPeer.py, Debian's
+//     /usr/bin/python3): the peer a user would write;
+//   - `wc -l` on the same file: the I/O floor (read every byte from the page cache, count newlines).
 //
 //   node bench/logParserBench.mjs [--size-mb 1024] [--runs 3] [--out bench/results/logParser.md] [--keep]
 //
-// 1. Bundles src/formats/logFile.ts with esbuild into bench/.data/ (the code the extension ships, minus tsx).
+// 1. Bundles src/formats/logFile.ts and the frozen parser with esbuild into bench/.data/ (the code the extension
+//    ships, minus tsx).
 // 2. Streams a --size-mb out.log into bench/.data/out.bench.log in the real format (contracts §2.1–2.2): starts of
 //    training as in the TIC chains (resume line, distributed start line, `Model:` with the ViT-B-16 repr, the
 //    97-line `Params:` block), then 5 epochs of `Train Epoch` lines of the tic_xlarge geometry (64 GPUs × 1408,
 //    369,459,200 samples and 4,100 steps per epoch) logged every step, zero-shot lines and `Eval Epoch` after epochs
 //    2, 4, 5. Numbers are formatted as Python does (`%.3f`, `#g`, `:5f`, `#.5g`). Deterministic (seeded PRNG).
-// 3. Reads the file once so both peers start from a warm page cache, then alternates the peers --runs times, each
-//    in its own process, each timing its own parse loop (after imports); reports median MB/s.
-// 4. Checks that both found the same train steps and eval lines and the same sums of loss, samples and LR.
+// 3. Reads the file once so every peer starts from a warm page cache, then alternates the peers --runs times, each
+//    in its own process, each timing its own parse loop (after imports; `wc -l` as a whole process, with the
+//    user + system time of the child from the shell's `times`); reports median MB/s.
+// 4. Checks that the parsers found the same train steps and eval lines and the same sums of loss, samples and LR,
+//    and that `wc -l` counted the lines the parsers did.
 // 5. Prints a Markdown table, writes it to --out, and deletes the generated log (unless --keep).
 import { spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,6 +36,8 @@ const peer = join(root, 'bench', 'logParserPeer.py');
 const logFile = join(dataDir, 'out.bench.log');
 const bundle = join(dataDir, 'logParserBundle.mjs');
 const runner = join(dataDir, 'logParserRun.mjs');
+const referenceBundle = join(dataDir, 'logParserReferenceBundle.mjs');
+const referenceRunner = join(dataDir, 'logParserReferenceRun.mjs');
 
 const { values: opts } = parseArgs({
   options: {
@@ -71,6 +70,46 @@ await esbuild.build({
   target: 'node20',
   logLevel: 'warning',
 });
+await esbuild.build({
+  entryPoints: [join(root, 'test/support/referenceLogParser.ts')],
+  outfile: referenceBundle,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+});
+// The frozen parser behind the same read loop as parseLogFile (1 MiB reads into one buffer, each read written).
+writeFileSync(
+  referenceRunner,
+  `import { open } from 'node:fs/promises';
+import { ReferenceLogParser } from './logParserReferenceBundle.mjs';
+const file = process.argv[2];
+let steps = 0, evals = 0, lossSum = 0, samplesSum = 0, lrSum = 0;
+const cpuStarted = process.cpuUsage();
+const started = performance.now();
+const handle = await open(file, 'r');
+const size = (await handle.stat()).size;
+const buffer = Buffer.allocUnsafe(Math.min(1 << 20, size + 1));
+const parser = new ReferenceLogParser((e) => {
+  if (e.type === 'trainStep') { steps++; lossSum += e.losses.loss.value; samplesSum += e.samplesSeen; lrSum += e.lr; }
+  else if (e.type === 'evalMetrics') evals++;
+});
+let position = 0;
+while (position < size) {
+  const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - position), position);
+  if (bytesRead === 0) break;
+  position += bytesRead;
+  parser.write(buffer.subarray(0, bytesRead));
+}
+parser.end();
+await handle.close();
+const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuStarted);
+console.log(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytes: position, lines: parser.lines, steps, evals, lossSum, samplesSum, lrSum,
+  maxRssKiB: process.resourceUsage().maxRSS, node: process.version }));
+`,
+);
 writeFileSync(
   runner,
   `import { parseLogFile } from './logParserBundle.mjs';
@@ -285,16 +324,45 @@ function runPeer(cmd, args) {
   return { ...JSON.parse(r.stdout.trim().split('\n').pop()), wall };
 }
 
+/** `wc -l FILE` under `sh`, whose `times` prints the child's user and system time after it. */
+function runWc() {
+  const started = performance.now();
+  const r = spawnSync('/bin/sh', ['-c', 'wc -l "$1" && times', 'sh', logFile], { encoding: 'utf8' });
+  const wall = (performance.now() - started) / 1000;
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`wc -l exited with ${r.status ?? r.signal}\n${r.stderr}`);
+  const [count, , children] = r.stdout.trim().split('\n');
+  const seconds = (text) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(text);
+    if (m === null) throw new Error(`times printed ${JSON.stringify(text)}`);
+    return Number(m[1]) * 60 + Number(m[2]);
+  };
+  const [user, sys] = children.trim().split(/\s+/).map(seconds);
+  return { lines: Number(count.trim().split(/\s+/)[0]), seconds: wall, cpuSeconds: user + sys, wall };
+}
+
 const ours = [];
+const before = [];
 const theirs = [];
+const floor = [];
+const rate = (r) =>
+  `${(fileBytes / MB / r.seconds).toFixed(1)} MB/s wall, ${(fileBytes / MB / r.cpuSeconds).toFixed(1)} MB/s CPU`;
 for (let i = 0; i < runs; i++) {
   ours.push(runPeer(process.execPath, [runner, logFile]));
   log(
-    `run ${i + 1}/${runs}: TiC Studio ${ours[i].seconds.toFixed(2)} s wall, ${ours[i].cpuSeconds.toFixed(2)} s CPU (${(fileBytes / MB / ours[i].seconds).toFixed(1)} MB/s)`,
+    `run ${i + 1}/${runs}: TiC Studio ${ours[i].seconds.toFixed(2)} s wall, ${ours[i].cpuSeconds.toFixed(2)} s CPU (${rate(ours[i])})`,
+  );
+  floor.push(runWc());
+  log(
+    `run ${i + 1}/${runs}: wc -l      ${floor[i].seconds.toFixed(2)} s wall, ${floor[i].cpuSeconds.toFixed(2)} s CPU (${rate(floor[i])})`,
+  );
+  before.push(runPeer(process.execPath, [referenceRunner, logFile]));
+  log(
+    `run ${i + 1}/${runs}: before #16 ${before[i].seconds.toFixed(2)} s wall, ${before[i].cpuSeconds.toFixed(2)} s CPU (${rate(before[i])})`,
   );
   theirs.push(runPeer(python, [peer, logFile]));
   log(
-    `run ${i + 1}/${runs}: python     ${theirs[i].seconds.toFixed(2)} s wall, ${theirs[i].cpuSeconds.toFixed(2)} s CPU (${(fileBytes / MB / theirs[i].seconds).toFixed(1)} MB/s)`,
+    `run ${i + 1}/${runs}: python     ${theirs[i].seconds.toFixed(2)} s wall, ${theirs[i].cpuSeconds.toFixed(2)} s CPU (${rate(theirs[i])})`,
   );
 }
 const loadEnd = os.loadavg()[0];
@@ -302,82 +370,67 @@ const loadEnd = os.loadavg()[0];
 // ---------------------------------------------------------------------------------------------------------------
 // 4. Agreement and the table.
 const a = ours[0];
+const r0 = before[0];
 const b = theirs[0];
-const agree =
-  a.steps === b.steps &&
-  a.evals === b.evals &&
-  a.samplesSum === b.samplesSum &&
-  a.lossSum === b.lossSum &&
-  a.lrSum === b.lrSum;
+const same = (x, y) =>
+  x.steps === y.steps &&
+  x.evals === y.evals &&
+  x.samplesSum === y.samplesSum &&
+  x.lossSum === y.lossSum &&
+  x.lrSum === y.lrSum;
+const agree = same(a, b) && same(a, r0) && a.lines === r0.lines && floor.every((f) => f.lines === a.lines);
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-const oursS = median(ours.map((r) => r.seconds));
-const theirsS = median(theirs.map((r) => r.seconds));
-const oursMBs = fileBytes / MB / oursS;
-const theirsMBs = fileBytes / MB / theirsS;
-const ratio = oursMBs / theirsMBs;
-const oursCpu = median(ours.map((r) => r.cpuSeconds));
-const theirsCpu = median(theirs.map((r) => r.cpuSeconds));
-const cpuRatio = theirsCpu / oursCpu;
+const med = (rs, key) => median(rs.map((r) => r[key]));
+const peers = [ours, before, theirs, floor];
+const wallS = peers.map((rs) => med(rs, 'seconds'));
+const cpuS = peers.map((rs) => med(rs, 'cpuSeconds'));
+const mbs = (s) => fileBytes / MB / s;
+const goal = 500;
 const fmtS = (s) => `${s.toFixed(2)} s`;
 const mib = (kib) => `${Math.round(kib / 1024)} MiB`;
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+const x = (n) => `${n.toFixed(2)}×`;
 const rows = [
   [
-    '**parse throughput, wall clock** (median of ' + runs + ')',
-    `**${oursMBs.toFixed(1)} MB/s**`,
-    `${theirsMBs.toFixed(1)} MB/s`,
-    `**${ratio.toFixed(2)}×**`,
-    '≥ 3×',
-    ratio >= 3 ? '✅ yes' : '❌ no',
+    `**parse throughput, CPU time** (median of ${runs})`,
+    ...cpuS.map((s, i) => (i === 0 ? `**${mbs(s).toFixed(1)} MB/s**` : `${mbs(s).toFixed(1)} MB/s`)),
+    `${x(cpuS[1] / cpuS[0])} before, ${x(cpuS[2] / cpuS[0])} Python, ${(100 * (cpuS[3] / cpuS[0])).toFixed(0)} % of wc`,
+    `≥ ${goal} MB/s`,
+    mbs(cpuS[0]) >= goal ? '✅ yes' : `❌ no (${(100 * (mbs(cpuS[0]) / goal)).toFixed(0)} % of it)`,
   ],
   [
-    '**parse throughput, CPU time** (median of ' + runs + ')',
-    `**${(fileBytes / MB / oursCpu).toFixed(1)} MB/s**`,
-    `${(fileBytes / MB / theirsCpu).toFixed(1)} MB/s`,
-    `**${cpuRatio.toFixed(2)}×**`,
-    '≥ 3×',
-    cpuRatio >= 3 ? '✅ yes' : '❌ no',
+    `**parse throughput, wall clock** (median of ${runs})`,
+    ...wallS.map((s, i) => (i === 0 ? `**${mbs(s).toFixed(1)} MB/s**` : `${mbs(s).toFixed(1)} MB/s`)),
+    `${x(wallS[1] / wallS[0])} before, ${x(wallS[2] / wallS[0])} Python, ${(100 * (wallS[3] / wallS[0])).toFixed(0)} % of wc`,
+    `≥ ${goal} MB/s`,
+    mbs(wallS[0]) >= goal ? '✅ yes' : `❌ no (${(100 * (mbs(wallS[0]) / goal)).toFixed(0)} % of it)`,
   ],
-  ['parse time, in-process wall (median)', fmtS(oursS), fmtS(theirsS), `${(theirsS / oursS).toFixed(2)}×`, '—', '—'],
+  ['parse time, in-process wall (median; wc: whole process)', ...wallS.map(fmtS), '—', '—', '—'],
+  ['parse time, in-process CPU (median; node counts its GC threads too)', ...cpuS.map(fmtS), '—', '—', '—'],
+  ['process wall incl. start-up (median)', ...peers.map((rs) => fmtS(med(rs, 'wall'))), '—', '—', '—'],
   [
-    'parse time, in-process CPU (median; node counts its GC threads too)',
-    fmtS(oursCpu),
-    fmtS(theirsCpu),
-    `${cpuRatio.toFixed(2)}×`,
-    '—',
-    '—',
-  ],
-  [
-    'process wall incl. start-up (median)',
-    fmtS(median(ours.map((r) => r.wall))),
-    fmtS(median(theirs.map((r) => r.wall))),
-    `${(median(theirs.map((r) => r.wall)) / median(ours.map((r) => r.wall))).toFixed(2)}×`,
-    '—',
-    '—',
-  ],
-  [
-    'lines per second (median)',
-    `${(a.lines / oursS / 1e6).toFixed(2)} M`,
-    `${(b.lines / theirsS / 1e6).toFixed(2)} M`,
+    'lines per second, CPU (median)',
+    ...peers.map((rs, i) => `${(a.lines / cpuS[i] / 1e6).toFixed(2)} M`),
     '—',
     '—',
     '—',
   ],
   [
     'peak RSS (max)',
-    mib(Math.max(...ours.map((r) => r.maxRssKiB))),
-    mib(Math.max(...theirs.map((r) => r.maxRssKiB))),
+    ...[ours, before, theirs].map((rs) => mib(Math.max(...rs.map((r) => r.maxRssKiB)))),
+    '—',
     '—',
     'constant in file size',
     '—',
   ],
 ];
 const table = [
-  '| metric | TiC Studio | Python regex peer | ratio (TiC ÷ Python) | target | met |',
-  '|---|---|---|---|---|---|',
+  '| metric | TiC Studio | TiC Studio before #16 | Python regex peer | `wc -l` (I/O floor) | TiC Studio vs the others | target | met |',
+  '|---|---|---|---|---|---|---|---|',
   ...rows.map((r) => `| ${r.join(' | ')} |`),
 ].join('\n');
-const md = `# Log parser benchmark: TiC Studio vs a Python regex parser
+const raw = (rs) => rs.map((r) => `${r.seconds.toFixed(2)}/${r.cpuSeconds.toFixed(2)}`).join(', ');
+const md = `# Log parser benchmark: TiC Studio vs its pre-#16 self, a Python regex parser and \`wc -l\`
 
 Command: \`${command}\` (from the repository root), ${new Date().toISOString()}.
 
@@ -387,25 +440,27 @@ the 97-line \`Params:\` block), ${composition.trainLines.toLocaleString('en-US')
 logged every step), zero-shot lines and \`Eval Epoch\` after epochs 2, 4, 5. Deleted after the run.
 
 Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}; node ${a.node}; Python ${b.python} (${python}).
-Load average (1 min) ${loadStart.toFixed(2)} at the start, ${loadEnd.toFixed(2)} at the end (other processes share the machine; both peers
-alternate, so they see the same load, but absolute numbers move with it).
+Load average (1 min) ${loadStart.toFixed(2)} at the start, ${loadEnd.toFixed(2)} at the end (other processes share the machine; the peers
+alternate, so they see the same load, but absolute numbers move with it: compare the ratios).
 
 Peers: **TiC Studio** = \`parseLogFile\` (src/formats/logFile.ts → logParser.ts, bundled with esbuild) in its own node process: 1 MiB
-reads, a UTF-8 decoder that keeps split sequences, every line classified, every \`Train Epoch\` line turned into a typed event
-(11 numbers + the loss map), every other line into its event (model repr, params block, resume, eval…).
+reads; each \`Train Epoch\` line read from the bytes of the read (a byte walker, no per-line string but the timestamp, no regex),
+turned into a typed event (11 numbers + the loss map); every other line decoded and turned into its event (model repr,
+params block, resume, eval…). **TiC Studio before #16** = the same parser as it was before (the frozen copy in
+test/support/referenceLogParser.ts: the read decoded to a string, a regex per \`Train Epoch\` line) behind the same 1 MiB reads.
 **Python** = \`bench/logParserPeer.py\`: \`for line in open(..., encoding='utf-8', errors='replace')\`, the prefix regex, the
 \`Train Epoch\` regex of contracts §2.2 and the loss-pair regex, one dict of floats per step, eval metrics split on TAB.
-Both time only their parse loop (after imports), on a warm page cache, as wall-clock time and as CPU time
-(user + system, all threads). On a shared machine the CPU time is the steadier of the two: wall time also counts the
-time the process waited for a core.
+**\`wc -l\`** = GNU coreutils on the same file: every byte read from the page cache and its newlines counted, the floor for
+any parser that reads the file. The parsers time only their parse loop (after imports), \`wc -l\` its whole process, all on a
+warm page cache, as wall-clock time and as CPU time (user + system, all threads). On a shared machine the CPU time is the
+steadier of the two: wall time also counts the time the process waited for a core.
 
-Agreement: TiC Studio ${a.steps.toLocaleString('en-US')} train steps / ${a.evals} eval lines, Python ${b.steps.toLocaleString('en-US')} / ${b.evals};
-sums of loss, samples seen and LR ${a.lossSum === b.lossSum && a.samplesSum === b.samplesSum && a.lrSum === b.lrSum ? 'bit-identical' : `differ (loss ${a.lossSum} vs ${b.lossSum}, samples ${a.samplesSum} vs ${b.samplesSum}, lr ${a.lrSum} vs ${b.lrSum})`} → ${agree ? 'PASS' : 'FAIL'}.
+Agreement: TiC Studio ${a.steps.toLocaleString('en-US')} train steps / ${a.evals} eval lines / ${a.lines.toLocaleString('en-US')} lines, before #16 ${r0.steps.toLocaleString('en-US')} / ${r0.evals} / ${r0.lines.toLocaleString('en-US')},
+Python ${b.steps.toLocaleString('en-US')} / ${b.evals}, \`wc -l\` ${floor[0].lines.toLocaleString('en-US')} lines; sums of loss, samples seen and LR ${same(a, b) && same(a, r0) ? 'bit-identical' : `differ (loss ${a.lossSum} vs ${r0.lossSum} vs ${b.lossSum}, samples ${a.samplesSum} vs ${r0.samplesSum} vs ${b.samplesSum}, lr ${a.lrSum} vs ${r0.lrSum} vs ${b.lrSum})`} → ${agree ? 'PASS' : 'FAIL'}.
 
 ${table}
 
-Raw runs (in-process wall / CPU seconds): TiC Studio ${ours.map((r) => `${r.seconds.toFixed(2)}/${r.cpuSeconds.toFixed(2)}`).join(', ')};
-Python ${theirs.map((r) => `${r.seconds.toFixed(2)}/${r.cpuSeconds.toFixed(2)}`).join(', ')}.
+Raw runs (wall / CPU seconds): TiC Studio ${raw(ours)}; before #16 ${raw(before)}; Python ${raw(theirs)}; \`wc -l\` ${raw(floor)}.
 `;
 process.stdout.write(`${md}\n`);
 mkdirSync(join(opts.out, '..'), { recursive: true });
@@ -417,5 +472,4 @@ if (!opts.keep) {
   log(`deleted ${relative(root, logFile)}`);
 }
 if (!agree) process.exitCode = 1;
-if (existsSync(runner)) rmSync(runner, { force: true });
-rmSync(bundle, { force: true });
+for (const file of [runner, referenceRunner, bundle, referenceBundle]) rmSync(file, { force: true });
