@@ -82,6 +82,7 @@ export class LogParser {
     // end at least 4 bytes before the chunk's end (it may read 3 bytes past a line's end).
     const lastNl = buf.lastIndexOf(10);
     const safeNl = n >= 4 ? buf.lastIndexOf(10, n - 4) : -1;
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     while (p <= lastNl) {
       if (
         p <= safeNl &&
@@ -90,7 +91,7 @@ export class LogParser {
         this.traceback === null &&
         !this.expectModelRepr
       ) {
-        const event = readTrainStepBytes(buf, p, this.lineNo + 1, this.maxLineLength);
+        const event = readTrainStepBytes(buf, view, p, this.lineNo + 1, this.maxLineLength);
         if (event !== null) {
           this.lineNo++;
           this.lastTimestamp = event.timestamp;

@@ -182,11 +182,12 @@ function readNumber(line: string): number {
 export let trainStepNext = 0;
 
 /**
- * Reads the whole line at `buf[start]` as `YYYY-MM-DD,HH:MM:SS | LEVEL | Train Epoch: …` (the logger's prefix, then
- * the message of parseTrainStepLine) ending in `\n` or `\r\n`, from its bytes: the event, with `trainStepNext` set
- * to the byte after the `\n`; null when the line is anything else, has another shape, holds a byte that is not
- * ASCII, or is longer than `maxLength` (without its line break). Accepts exactly the lines on which the parser's
- * string path (recordMessageStart + parseTrainStepLine) gives a train step, with the same numbers to the last bit.
+ * Reads the whole line at `buf[start]` as `YYYY-MM-DD,HH:MM:SS | LEVEL | Train Epoch: …` (the logger's prefix,
+ * then the message of parseTrainStepLine) ending in `\n` or `\r\n`, from its bytes (`v`: a DataView of the same
+ * bytes, for the word compares): the event, with `trainStepNext` set to the byte after the `\n`; null when the line
+ * is anything else, has another shape, holds a byte that is not ASCII, or is longer than `maxLength` (without its
+ * line break). Accepts exactly the lines on which the parser's string path (recordMessageStart + parseTrainStepLine)
+ * gives a train step, with the same numbers to the last bit.
  *
  * The caller guarantees that the line's `\n` is at least 4 bytes before the end of `buf`. Bytes are checked in
  * order, one at a time or 4 at a time (a little-endian word against the word of the expected text), and a `\n`
@@ -194,15 +195,11 @@ export let trainStepNext = 0;
  */
 export function readTrainStepBytes(
   buf: Uint8Array,
+  v: DataView,
   start: number,
   lineNo: number,
   maxLength: number,
 ): TrainStepEvent | null {
-  if (buf !== viewOf) {
-    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    viewOf = buf;
-  }
-  const v = view;
   if (!prefixBytes(buf, v, start)) return null;
   let i = at;
   // 'Train Epoch: '
@@ -363,10 +360,6 @@ const wIve_ = word('ive_');
 const wLoss = word('loss');
 const wCapLoss = word('Loss');
 const wInfo = word('INFO');
-
-/** A DataView of the chunk being read, for the word compares (made once per chunk). */
-let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
-let viewOf: Uint8Array | null = null;
 
 /** Set by numberBytes when the bytes at `at` are not a number. */
 let bad = false;
