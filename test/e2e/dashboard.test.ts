@@ -449,8 +449,8 @@ describe('The dashboard on the demo workspace: timeline, losses, matrices (dark 
     const before = (await lossPoints(frame)).total;
     // The TiC Studio side bar is open (the reveal above focused it).
     const step = wb.page.getByRole('treeitem', { name: /^2019, finished/ }).first();
-    await step.hover();
-    await step.locator('.actions [aria-label="Resume Training From Year…"]').click();
+    // A click delivered without its row (the tree just refreshed) ends in the command's picker: the row is chosen there.
+    await wb.rowAction(step, 'Resume Training From Year…', 'datacomp_medium-basic_cumulative_2019');
     for (const title of ['strategy', 'GPUs per node', 'experiment name', 'data root']) await wb.accept(title);
     const dialog = wb.page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 30000 });

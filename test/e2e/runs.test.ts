@@ -114,8 +114,8 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
 
   it('plans the 2017 step from the 2016 checkpoint, shows the command and launches it', async () => {
     const step = wb.page.getByRole('treeitem', { name: /^2016, finished/ }).first();
-    await step.hover();
-    await step.locator('.actions [aria-label="Resume Training From Year…"]').click();
+    // A click delivered without its row (the tree just refreshed) ends in the command's picker: the row is chosen there.
+    await wb.rowAction(step, 'Resume Training From Year…', 'datacomp_medium-basic_cumulative_2016');
     const input = wb.page.locator('.quick-input-widget input');
     // 1 strategy, 2 GPUs: take the defaults (the chain's strategy, the previous step's GPU count).
     for (const title of ['strategy', 'GPUs per node']) await wb.accept(title);

@@ -70,8 +70,8 @@ describe('Resume from 2016 on Slurm in the demo workspace (real slurmctld + slur
       await wb.openContainer();
     const step = wb.page.getByRole('treeitem', { name: /^2016, finished/ }).first();
     await step.waitFor({ timeout: 30000 });
-    await step.hover();
-    await step.locator('.actions [aria-label="Resume Training From Year…"]').click();
+    // A click delivered without its row (the tree just refreshed) ends in the command's picker: the row is chosen there.
+    await wb.rowAction(step, 'Resume Training From Year…', 'datacomp_medium-basic_cumulative_2016');
     await wb.accept('strategy');
     // Where: this machine or the cluster (offered because sinfo answers).
     const where = wb.page.locator('.quick-input-widget', { hasText: 'where' });
