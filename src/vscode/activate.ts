@@ -54,11 +54,14 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
     }),
   );
 
+  const losses = new LossStore();
+  // A live log's newest lines reach the series cache at most every minute: write the rest when the window closes.
+  store.add({ dispose: () => void losses.persist().catch(() => undefined) });
   const dashboard: DashboardDeps = {
     extensionUri: context.extensionUri,
     log,
     runs,
-    losses: new LossStore(),
+    losses,
     async revealStep(chainKey, year) {
       const node = experimentsTree.stepNode(chainKey, year);
       if (node) await experimentsView.reveal(node, { select: true, focus: true, expand: true });
