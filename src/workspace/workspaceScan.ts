@@ -6,6 +6,7 @@ import { readEvalDir, type EvalDir } from './evalDir';
 import { experimentFileNames, readExperimentDir, type Experiment, type ReadExperimentOptions } from './experimentDir';
 import { findTicCheckout, type TicCheckout } from './ticCheckout';
 import { readVariantNames } from './variantNamesFile';
+import { mapLimited } from '../shared/mapLimited';
 
 export interface ScanOptions extends ReadExperimentOptions {
   /** The ml-tic-clip checkout, when it is not `root` (or `root/ml-tic-clip`). */
@@ -75,10 +76,11 @@ export async function scanWorkspace(root: string, options: ScanOptions = {}): Pr
 
   // Candidate folders: each root itself, its children and grandchildren (results/{variant}/{year}/ layouts, §3.2).
   const candidates = unique([...(await foldersUnder(resultRoots, 2)), ...(await foldersUnder(evalRoots, 2))]);
+  // A few folders at a time, with a turn of the event loop between them (mapLimited.ts): no long stall of the host.
   const [experiments, evalDirs, notFiles] = await Promise.all([
-    Promise.all(candidates.map((dir) => readExperimentDir(dir, options))),
-    Promise.all(candidates.map((dir) => readEvalDir(dir))),
-    Promise.all(candidates.map(notFilesIn)),
+    mapLimited(candidates, 8, (dir) => readExperimentDir(dir, options)),
+    mapLimited(candidates, 8, (dir) => readEvalDir(dir)),
+    mapLimited(candidates, 8, notFilesIn),
   ]);
   const foundExperiments = experiments.filter((e): e is Experiment => e !== null);
   const foundEvals = evalDirs.filter((e): e is EvalDir => e !== null);
