@@ -22,6 +22,11 @@ export interface SnapshotInput {
   readonly notice: string | null;
   readonly firstStep: FirstStepModeWire;
   readonly activity: readonly StepActivity[];
+  /**
+   * Whether to run the protocol guard (every whole out.log, read once and kept while it does not change): default
+   * true; false gives the snapshot without the protocol marks and compute, for a first paint while it runs.
+   */
+  readonly protocol?: boolean;
 }
 
 /** Everything the dashboard shows except the loss series (sent on request): timeline, matrices, transfer, ImageNet. */
@@ -30,7 +35,7 @@ export async function buildDashboardSnapshot(input: SnapshotInput): Promise<Snap
   const results = workspace ? await buildChainResults(workspace, { firstStep: input.firstStep }) : [];
   const byKey = new Map(results.map((r) => [r.key, r]));
   // Whole logs, each parsed again only when it changed (protocolWire.ts): the compute needs every start.
-  const reports = workspace ? await scanProtocol(workspace) : [];
+  const reports = workspace && input.protocol !== false ? await scanProtocol(workspace) : [];
   const plain = (workspace?.chains ?? []).map((chain): ChainWire => {
     const result = byKey.get(chain.key);
     return {
@@ -41,7 +46,7 @@ export async function buildDashboardSnapshot(input: SnapshotInput): Promise<Snap
         : { matrices: [], transfer: [], imagenet: [], otherTasks: [] }),
     };
   });
-  const chains = withProtocol(plain, reports);
+  const chains = input.protocol === false ? plain : withProtocol(plain, reports);
   // Monthly chains get no protocol marks and no compute: there is no published monthly protocol to compare with.
   const evaluatedMonths = monthsPerEvalDir(workspace);
   const monthlyChains = (workspace?.monthlyChains ?? []).map((chain): ChainWire => {

@@ -23,6 +23,7 @@ import type { Logger } from '../common/logger';
 import type { RunsService } from '../runs/runsService';
 import { readFirstStepMode } from '../common/settings';
 import { webviewHtml, webviewResourceRoots } from '../common/webviewHtml';
+import { setTimeout as delay } from 'node:timers/promises';
 
 export interface DashboardDeps {
   readonly extensionUri: vscode.Uri;
@@ -38,6 +39,8 @@ export interface DashboardDeps {
 const liveBatchMs = 150;
 /** Snapshot rebuilds after workspace changes are coalesced. */
 const snapshotDebounceMs = 250;
+/** A snapshot slower than this is first sent without the protocol marks (sendSnapshot). */
+const progressiveAfterMs = 400;
 
 /**
  * The dashboard: one panel per window, restored after a reload by the serializer registered below. The host owns
@@ -241,7 +244,7 @@ export class DashboardPanel implements vscode.Disposable {
     const mine = ++this.snapshotVersion;
     const runs = this.deps.runs;
     const scan = runs.workspace;
-    const snapshot = await buildDashboardSnapshot({
+    const input = {
       workspace: scan,
       notice: !runs.root
         ? 'Open a folder with ml-tic-clip results (datacomp/results, datacomp/eval_results) to see its chains.'
@@ -252,7 +255,16 @@ export class DashboardPanel implements vscode.Disposable {
             : 'Scanning the workspace…',
       firstStep: readFirstStepMode(),
       activity: runs.stepActivity(),
-    });
+    };
+    // The protocol guard reads every whole log the first time (a minute for 15 GB): when the full snapshot is not
+    // there quickly, the timeline and matrices paint first without the protocol marks, which follow.
+    const full = buildDashboardSnapshot(input);
+    const late = await Promise.race([full.then(() => false), delay(progressiveAfterMs).then(() => true)]);
+    if (late) {
+      const quick = await buildDashboardSnapshot({ ...input, protocol: false });
+      if (mine === this.snapshotVersion && this.ready) this.post({ type: 'snapshot', ...quick });
+    }
+    const snapshot = await full;
     if (mine !== this.snapshotVersion || !this.ready) return;
     this.deps.losses.retain(
       new Set((scan?.experiments ?? []).flatMap((e) => (e.files.outLog ? [e.files.outLog.path] : []))),

@@ -22,6 +22,25 @@ describe('the dashboard snapshot of the demo workspace', () => {
     snapshot = await buildDashboardSnapshot({ workspace, notice: null, firstStep: 'merge', activity: [] });
   });
 
+  it('can leave the protocol guard out for a first paint: the same chains and steps, without marks or compute', async () => {
+    const quick = await buildDashboardSnapshot({
+      workspace,
+      notice: null,
+      firstStep: 'merge',
+      activity: [],
+      protocol: false,
+    });
+    assert.deepEqual(
+      quick.chains.map((c) => [c.key, c.steps.map((s) => s.year)]),
+      snapshot.chains.map((c) => [c.key, c.steps.map((s) => s.year)]),
+    );
+    assert.ok(snapshot.chains.some((c) => c.compute !== undefined && c.steps.some((s) => s.protocol !== undefined)));
+    assert.ok(quick.chains.every((c) => c.compute === undefined && c.steps.every((s) => s.protocol === undefined)));
+    assert.deepEqual(quick.chains[0]!.matrices, snapshot.chains[0]!.matrices);
+    const message = parseHostMessage(JSON.parse(JSON.stringify({ type: 'snapshot', ...quick })));
+    assert.ok(!(message instanceof ProtocolError), message instanceof ProtocolError ? message.detail : '');
+  });
+
   it("is a message the webview's validator accepts, after a trip through JSON", () => {
     const message = parseHostMessage(JSON.parse(JSON.stringify({ type: 'snapshot', ...snapshot })));
     assert.ok(!(message instanceof ProtocolError), message instanceof ProtocolError ? message.detail : '');
