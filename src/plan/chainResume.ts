@@ -12,6 +12,7 @@ import { firstMonthAfterYear, firstTicMonth, isTicMonth, nextMonth, ticMonths, y
 import { formatTimeStep, timescaleOfStep, type TicTimescale } from '../tic/ticTimeStep';
 import { variantSlug } from './variantName';
 import { timescaleOfExpName } from './evalPlan';
+import { dataYearsOf } from '../tic/trainDataYears';
 
 /** What a chain already knows about its next step; the caller adds or overrides the rest. */
 export interface ChainResumeDefaults {
@@ -245,13 +246,7 @@ function publishedDefaults(
 
 /** A chain's timescale: a monthly chain (Workspace.monthlyChains) has months (`YYYYMM`) as its steps' years. */
 export function chainTimescale(chain: Chain): TicTimescale {
-  return (chain as { readonly timescale?: unknown }).timescale === 'monthly' ? 'monthly' : 'yearly';
-}
-
-/** The yearly step a monthly chain branched off (`Chain.branch`), null when unknown. */
-function chainBranchYear(chain: Chain): number | null {
-  const year = (chain as { readonly branch?: { readonly year?: unknown } | null }).branch?.year;
-  return typeof year === 'number' && timescaleOfStep(year) === 'yearly' ? year : null;
+  return chain.timescale;
 }
 
 /**
@@ -263,8 +258,8 @@ function monthlyDataOf(
   chain: Chain,
   trainData: string | null,
 ): { monthlyData: 'all' | 'sinceBranch'; branchYear: number | null } {
-  const branchYear = chainBranchYear(chain);
-  const months = monthsIn(trainData);
+  const branchYear = chain.branch?.year ?? null;
+  const months = dataYearsOf(trainData).months;
   if (months.length === 0) return { monthlyData: 'all', branchYear };
   const first = Math.min(...months);
   if (first === firstTicMonth) return { monthlyData: 'all', branchYear };
@@ -272,15 +267,6 @@ function monthlyDataOf(
   return firstMonthAfterYear(since) === first
     ? { monthlyData: 'sinceBranch', branchYear: since }
     : { monthlyData: 'all', branchYear };
-}
-
-/** The TiC months whose folders (`…/train/{YYYYMM}/…`, contracts §4.3) a `::`-joined data string names. */
-function monthsIn(value: string | null): number[] {
-  if (value === null) return [];
-  return value
-    .split('::')
-    .flatMap((part) => part.split('/').filter((segment) => /^\d{6}$/.test(segment) && isTicMonth(Number(segment))))
-    .map(Number);
 }
 
 /**
@@ -342,7 +328,7 @@ export function remainingSteps(timescale: TicTimescale, from: number): number[] 
 function continuation(dir: string, experiments: readonly Experiment[]): Continuation {
   const exp = experiments.find((e) => e.dir === dir);
   const name = exp?.name ?? basename(dir);
-  const timescale = (exp?.identity as { readonly timescale?: unknown } | null | undefined)?.timescale;
+  const timescale = exp?.identity?.timescale;
   return {
     expName: name,
     monthly: timescale === 'monthly' || (timescale === undefined && timescaleOfExpName(name) === 'monthly'),
