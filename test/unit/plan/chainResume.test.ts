@@ -3,8 +3,9 @@ import { chainResumeDefaults, forkedBy, publishedResumeDefaults } from '../../..
 import { PlanError } from '../../../src/plan/planError';
 import { planResume, type ResumeRequest } from '../../../src/plan/resumePlan';
 import { parseResumeReference } from '../../../src/formats/resumeReference';
-import { emptyChainStep, type Chain, type ChainStep } from '../../../src/workspace/chains';
+import { emptyChainStep, type ChainStep } from '../../../src/workspace/chains';
 import type { Experiment } from '../../../src/workspace/experimentDir';
+import { handChain } from '../../support/handChain';
 
 // Hand-built chains (the Chain interface of chains.ts) and only the experiment fields the defaults read.
 const results = '/w/datacomp/results';
@@ -46,27 +47,7 @@ function step(year: number, name: string | null, more: Partial<ChainStep> = {}):
   } as ChainStep;
 }
 
-function chain(steps: ChainStep[], more: Partial<Chain> = {}): Chain {
-  return {
-    key: 'tic_medium/basic/cumulative',
-    group: 'tic_medium/basic/cumulative',
-    strategy: 'cumulative',
-    timescale: 'yearly',
-    branch: null,
-    scale: 'tic_medium',
-    filtering: 'basic',
-    variant: null,
-    variantSource: null,
-    label: 'tic_medium/basic/cumulative',
-    forkedFrom: null,
-    root: { kind: 'scratch' },
-    lineage: steps.flatMap((s) => (s.expName === null ? [] : [s.expName])),
-    guessed: false,
-    steps,
-    lastYear: Math.max(...steps.filter((s) => s.experiment !== null || s.published !== null).map((s) => s.year)),
-    ...more,
-  };
-}
+const chain = handChain;
 
 const rest = {
   checkout: '/w',

@@ -13,8 +13,9 @@ import { PlanError } from '../../../src/plan/planError';
 import { planResume, type ResumePlan, type ResumeRequest } from '../../../src/plan/resumePlan';
 import { ticMonths } from '../../../src/tic/ticMonths';
 import { parseResumeReference } from '../../../src/formats/resumeReference';
-import { emptyChainStep, type Chain, type ChainStep } from '../../../src/workspace/chains';
+import { emptyChainStep, type ChainStep } from '../../../src/workspace/chains';
 import type { Experiment } from '../../../src/workspace/experimentDir';
+import { handChain } from '../../support/handChain';
 
 // Monthly chains as the workspace model gives them (timescale 'monthly', steps' `year` = YYYYMM), built by hand with
 // only the experiment fields the defaults read.
@@ -53,27 +54,7 @@ function step(year: number, e: Experiment | null, more: Partial<ChainStep> = {})
   } as ChainStep;
 }
 
-function chain(steps: ChainStep[], more: Record<string, unknown> = {}): Chain {
-  return {
-    key: 'tic_medium/basic/cumulative',
-    group: 'tic_medium/basic/cumulative',
-    strategy: 'cumulative',
-    timescale: 'yearly',
-    branch: null,
-    scale: 'tic_medium',
-    filtering: 'basic',
-    variant: null,
-    variantSource: null,
-    label: 'tic_medium/basic/cumulative',
-    forkedFrom: null,
-    root: { kind: 'scratch' },
-    lineage: steps.flatMap((s) => (s.expName === null ? [] : [s.expName])),
-    guessed: false,
-    steps,
-    lastYear: Math.max(...steps.filter((s) => s.experiment !== null).map((s) => s.year)),
-    ...more,
-  } as unknown as Chain;
-}
+const chain = handChain;
 
 const rest = { checkout: '/w', imagenetVal: '/data/val', outputDir: results, nprocPerNode: 1 } as const;
 
