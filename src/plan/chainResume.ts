@@ -70,7 +70,7 @@ export function chainResumeDefaults(
   fromYear?: number,
   chains: readonly Chain[] = [chain],
 ): ChainResumeDefaults {
-  return stepDefaults(chain, experiments, fromYear, chains, chainTimescale(chain) === 'monthly');
+  return stepDefaults(chain, experiments, fromYear, chains, chain.timescale === 'monthly');
 }
 
 /** `monthlyChildren`: which experiments continuing the step count (a fork is one of the same timescale). */
@@ -87,7 +87,7 @@ function stepDefaults(
       'an oracle chain has no next step: the oracle trains once on all years (contracts §1.7)',
     );
   }
-  const monthly = chainTimescale(chain) === 'monthly';
+  const monthly = chain.timescale === 'monthly';
   const year = fromYear ?? chain.lastYear;
   if (year === null) throw new PlanError('invalidOption', `chain ${chain.key} has no finished step to continue from`);
   if (monthly && !isTicMonth(year)) {
@@ -244,11 +244,6 @@ function publishedDefaults(
   };
 }
 
-/** A chain's timescale: a monthly chain (Workspace.monthlyChains) has months (`YYYYMM`) as its steps' years. */
-export function chainTimescale(chain: Chain): TicTimescale {
-  return chain.timescale;
-}
-
 /**
  * Which months a monthly cumulative chain trains on, read from a step's data (`train_data`): from 2014-03
  * (`all`), or from the first month after the year it branched off (`sinceBranch`; that year is then known from
@@ -281,7 +276,7 @@ export function monthlyBranchDefaults(
   year: number,
   chains: readonly Chain[] = [chain],
 ): ChainResumeDefaults {
-  if (chainTimescale(chain) === 'monthly') {
+  if (chain.timescale === 'monthly') {
     throw new PlanError('invalidOption', `chain ${chain.key} is already monthly: resume it from one of its months`);
   }
   return asMonthlyBranch(stepDefaults(chain, experiments, year, chains, true), `its ${year} step`);

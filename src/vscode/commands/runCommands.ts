@@ -14,7 +14,6 @@ import type { HubService } from '../hub/hubService';
 import { publishedRepoMethod } from '../../tic/publishedRepoMethod';
 import { ticClipRepos } from '../../tic/ticClipRepos';
 import { monthlyChainsOf, type ResumeStart } from '../runs/resumeStart';
-import { chainTimescale } from '../../plan/chainResume';
 import { formatTimeStep } from '../../tic/ticTimeStep';
 import { ensureLocal } from './hubCommands';
 import { isQueuedNode, isRunNode } from '../views/runsTree';
@@ -45,7 +44,7 @@ async function pickStart(
       .filter((step) => step.finalCheckpoint !== null && !(continual && chain.strategy === 'oracle'))
       .map((step) => ({
         label: formatTimeStep(step.year),
-        description: `${chain.strategy} · ${chain.filtering ?? '?'} · ${chain.scale ?? '?'}${chainTimescale(chain) === 'monthly' ? ' · monthly' : ''}`,
+        description: `${chain.strategy} · ${chain.filtering ?? '?'} · ${chain.scale ?? '?'}${chain.timescale === 'monthly' ? ' · monthly' : ''}`,
         detail: step.expName ?? undefined,
         choice: { kind: 'step', node: { kind: 'step' as const, chain, step } } as Picked,
       })),
@@ -188,7 +187,7 @@ export function registerRunCommands(runs: RunsService, extensionUri: vscode.Uri,
         (isPublishedYear(arg)
           ? await publishedYear(hub, arg)
           : await pickStart(runs, hub, 'Branch a Monthly Chain off…', true));
-      if (picked?.kind === 'step' && chainTimescale(picked.node.chain) === 'monthly') {
+      if (picked?.kind === 'step' && picked.node.chain.timescale === 'monthly') {
         void vscode.window.showInformationMessage(
           `${formatTimeStep(picked.node.step.year)} is already a month of a monthly chain: resume it from there instead.`,
         );
@@ -210,7 +209,7 @@ export function registerRunCommands(runs: RunsService, extensionUri: vscode.Uri,
           picked.node.step.finalCheckpoint.path,
           picked.node.step.expName,
           undefined,
-          chainTimescale(picked.node.chain),
+          picked.node.chain.timescale,
         );
       if (picked?.kind === 'hub') {
         const uri = await ensureLocal(hub, picked.node);

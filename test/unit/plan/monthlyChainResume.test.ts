@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import {
   chainResumeDefaults,
-  chainTimescale,
   forkedBy,
   monthlyBranchDefaults,
   publishedMonthlyBranchDefaults,
@@ -78,7 +77,6 @@ const monthly = chain([step(202001, m202001, { children: [m202002.dir] }), step(
 
 describe('chainResumeDefaults on a monthly chain: the next month, from a month step', () => {
   it('trains the month after the step, from its checkpoint, on the monthly root its data names', () => {
-    assert.equal(chainTimescale(monthly), 'monthly');
     const d = chainResumeDefaults(monthly, experiments, 202002);
     assert.equal(d.timescale, 'monthly');
     assert.equal(d.fromYear, 202002);
