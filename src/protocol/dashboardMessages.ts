@@ -296,7 +296,19 @@ export type DashboardToHost =
 export type HostToDashboard =
   | { type: 'init'; version: string; workspaceName: string | null; trusted: boolean }
   | ({ type: 'snapshot' } & SnapshotWire)
-  | { type: 'losses'; requestId: number; field: LossField; axis: LossAxis; series: LossSeriesWire[] }
+  /**
+   * The answer to a `requestLosses`, in one message or, when it is slow (logs being parsed), in several: each
+   * carries the series of the chains ready since the last, `partial: true` on all but the last, so the chart
+   * shows chains as they come (the first chain of a cold open does not wait for the others).
+   */
+  | {
+      type: 'losses';
+      requestId: number;
+      field: LossField;
+      axis: LossAxis;
+      series: LossSeriesWire[];
+      partial?: boolean;
+    }
   | { type: 'lossesChanged'; chains: string[] }
   /**
    * Live update in one hop: the chains that grew among those of the webview's `lossView`, downsampled for that
@@ -740,6 +752,7 @@ export const hostToDashboardParsers: ParserTable<HostToDashboard> = {
     field: oneOf(m.field, 'field', lossFields),
     axis: oneOf(m.axis, 'axis', lossAxes),
     series: arr(m.series, 'series', parseSeries, maxChains),
+    ...(m.partial === undefined ? {} : { partial: bool(m.partial, 'partial') }),
   }),
   lossesChanged: (m) => ({
     type: 'lossesChanged',

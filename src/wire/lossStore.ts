@@ -100,22 +100,32 @@ export class LossStore {
 
   /** The series of the chains for one view of the chart: stitched, smoothed over the whole chain, downsampled. */
   async query(chains: readonly LossChainInput[], query: Omit<LossQuery, 'chains'>): Promise<LossSeriesWire[]> {
-    return Promise.all(
-      chains.map(async (chain) => {
-        const steps = await Promise.all(
-          chain.steps.map(async (step) => ({ year: step.year, series: await this.series(step.outLog, step) })),
-        );
-        const cacheKey = `${chain.key}\u0000${query.axis}\u0000${query.field}`;
-        let stitch = this.stitched.get(cacheKey);
-        if (!stitch) {
-          stitch = new LiveStitch(query.axis, query.field);
-          this.stitched.set(cacheKey, stitch);
-        }
-        stitch.update(steps);
-        const view = stitch.view(query);
-        return { chain: chain.key, ...view };
-      }),
+    return Promise.all(chains.map((chain) => this.chainSeries(chain, query)));
+  }
+
+  /**
+   * The same series one chain after another, in the order given, each as soon as it is ready: the first chain of
+   * a view whose logs are still to be parsed does not wait for the others' (they would share the one thread).
+   */
+  async *stream(
+    chains: readonly LossChainInput[],
+    query: Omit<LossQuery, 'chains'>,
+  ): AsyncGenerator<LossSeriesWire, void, undefined> {
+    for (const chain of chains) yield await this.chainSeries(chain, query);
+  }
+
+  private async chainSeries(chain: LossChainInput, query: Omit<LossQuery, 'chains'>): Promise<LossSeriesWire> {
+    const steps = await Promise.all(
+      chain.steps.map(async (step) => ({ year: step.year, series: await this.series(step.outLog, step) })),
     );
+    const cacheKey = `${chain.key}\u0000${query.axis}\u0000${query.field}`;
+    let stitch = this.stitched.get(cacheKey);
+    if (!stitch) {
+      stitch = new LiveStitch(query.axis, query.field);
+      this.stitched.set(cacheKey, stitch);
+    }
+    stitch.update(steps);
+    return { chain: chain.key, ...stitch.view(query) };
   }
 
   /** Writes every log parsed since its cache entry was written, and waits for the writes under way. */

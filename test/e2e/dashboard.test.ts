@@ -457,13 +457,20 @@ describe('The dashboard on the demo workspace: timeline, losses, matrices (dark 
     await dialog.locator('.monaco-button', { hasText: 'Launch' }).click();
     // The 2020 step appears and its points arrive while it trains: the total grows more than once.
     const seen = new Set<number>();
+    const paints = new Set<string>();
     const deadline = Date.now() + 60000;
-    while (Date.now() < deadline && seen.size < 3) {
+    while (Date.now() < deadline && (seen.size < 3 || ![...paints].some((p) => p.startsWith('live-')))) {
       const { total } = await lossPoints(frame);
       if (total > before) seen.add(total);
+      paints.add(await frame.evaluate(() => document.body.dataset.lossesPainted ?? ''));
       await wb.page.waitForTimeout(200);
     }
     assert.ok(seen.size >= 3, `the chart total went ${before} → ${[...seen].join(', ')}`);
+    // At least one update was painted from the host's push (no request round trip): its paint id is live-N.
+    assert.ok(
+      [...paints].some((p) => p.startsWith('live-')),
+      `paints seen: ${[...paints].join(', ')}`,
+    );
     const node = frame.locator(`button.tl-node[data-chain="${cumulative}"][data-year="2020"]`);
     assert.match((await node.getAttribute('data-run')) ?? '', /running|finished/);
     await wb.screenshot('dashboard-4-live-dark');

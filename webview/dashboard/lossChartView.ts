@@ -56,6 +56,8 @@ export class LossChartView {
   private allChains: string[] = [];
   private labels = new Map<string, string>();
   private data: LossesMessage | null = null;
+  /** The chains received so far of an answer that comes in parts. */
+  private parts: { requestId: number; series: LossSeriesWire[] } | null = null;
   /** The query `data` answers. */
   private dataQuery: LossQuery | null = null;
   /** The query last asked for, and the view last reported to the host (JSON; the host starts with none). */
@@ -158,11 +160,17 @@ export class LossChartView {
   }
 
   onLosses(message: LossesMessage): void {
+    if (message.partial) {
+      this.onLossesPart(message);
+      return;
+    }
     const accepted = this.requests.reply(message.requestId);
+    const parts = this.parts?.requestId === message.requestId ? this.parts.series : [];
+    this.parts = null;
     if (!accepted) return;
     // A newer view is already on its way; this answer is only worth showing while it still fits the controls.
     if (accepted.superseded && (message.field !== this.state.field || message.axis !== this.state.axis)) return;
-    this.data = message;
+    this.data = parts.length === 0 ? message : { ...message, series: [...parts, ...message.series] };
     this.dataQuery = accepted.query;
     this.paint();
     const id = message.requestId;
@@ -172,6 +180,27 @@ export class LossChartView {
       document.body.dataset.lossesPaintMs = String(Math.round(ms));
       document.body.dataset.lossesPainted = String(id);
       this.send({ type: 'painted', requestId: id, ms });
+    });
+  }
+
+  /**
+   * Some chains of the answer under way (the host streams a slow answer chain by chain): they are drawn now, alone,
+   * with how many are still coming; the last part completes the answer.
+   */
+  private onLossesPart(message: LossesMessage): void {
+    const current = this.requests.part(message.requestId);
+    if (!current) return;
+    if (this.parts?.requestId !== message.requestId) this.parts = { requestId: message.requestId, series: [] };
+    this.parts.series.push(...message.series);
+    if (message.field !== this.state.field || message.axis !== this.state.axis) return;
+    this.data = { ...message, series: [...this.parts.series] };
+    this.dataQuery = current.query;
+    this.paint();
+    const count = this.parts.series.length;
+    requestAnimationFrame(() => {
+      // The benchmark watches these: when the first chains of a slow answer were painted.
+      document.body.dataset.lossesPartMs = String(Math.round(Math.max(0, performance.now() - current.sentAt)));
+      document.body.dataset.lossesPartChains = String(count);
     });
   }
 
@@ -392,8 +421,10 @@ export class LossChartView {
     const total = series.reduce((n, s) => n + s.total, 0);
     this.canvas.dataset.total = String(total);
     const zoom = this.state.zoom;
+    const coming = data?.partial ? chainsShown.filter((c) => !data.series.some((s) => s.chain === c)).length : 0;
     this.info.textContent =
       `${formatCount(result.pointsDrawn)} points drawn of ${formatCount(total)} logged` +
+      (coming > 0 ? `; loading ${coming} more ${coming === 1 ? 'chain' : 'chains'}…` : '') +
       (zoom ? `; zoomed to ${this.formatX(zoom.x0)} – ${this.formatX(zoom.x1)}` : '') +
       (this.state.smoothing > 0 ? `; EMA smoothing ${this.state.smoothing.toFixed(2)} (raw values faint)` : '');
     this.drawOverlay();

@@ -60,7 +60,16 @@ export class LossRequests {
     this.dispatch(query);
   }
 
-  /** Call with a reply's requestId; returns the request it answers, or null when it is to be ignored. */
+  /**
+   * Call with the requestId of a partial reply (more will follow): the request in flight it belongs to, which stays
+   * in flight; null when it is to be ignored.
+   */
+  part(requestId: number): { query: SentLossRequest; sentAt: number } | null {
+    const current = this.inFlight;
+    return current && current.query.requestId === requestId ? current : null;
+  }
+
+  /** Call with a (last) reply's requestId; returns the request it answers, or null when it is to be ignored. */
   reply(requestId: number): AcceptedReply | null {
     const current = this.inFlight;
     if (!current || current.query.requestId !== requestId) return null;

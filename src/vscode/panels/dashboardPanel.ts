@@ -12,6 +12,7 @@ import {
 } from '../../protocol/dashboardMessages';
 import { exportBytes } from '../../protocol/exportPayload';
 import { buildDashboardSnapshot } from '../../wire/dashboardSnapshot';
+import { answerLossQuery } from '../../wire/lossAnswer';
 import { lossChainInputs, type LossStore } from '../../wire/lossStore';
 import type { Workspace } from '../../workspace/workspaceScan';
 import type { Chain } from '../../workspace/chains';
@@ -163,9 +164,7 @@ export class DashboardPanel implements vscode.Disposable {
         return;
       case 'requestLosses': {
         const { requestId, type: _type, ...query } = message;
-        const chains = lossChainInputs(this.deps.runs.workspace, query.chains);
-        const series = await this.deps.losses.query(chains, query);
-        this.post({ type: 'losses', requestId, field: query.field, axis: query.axis, series });
+        await answerLossQuery(this.deps.losses, this.deps.runs.workspace, requestId, query, (m) => this.post(m));
         return;
       }
       case 'reveal':

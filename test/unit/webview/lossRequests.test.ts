@@ -79,6 +79,19 @@ describe('loss requests', () => {
     assert.equal(requests.reply(1), null, 'the late answer is ignored');
     assert.ok(requests.reply(2));
   });
+
+  it('keeps a request in flight through its partial replies until the last one', () => {
+    const { sent, requests } = setup();
+    requests.request(query(1));
+    requests.request(query(2));
+    assert.equal(requests.part(sent[0]!.requestId)?.query.x0, 1);
+    assert.equal(requests.part(sent[0]!.requestId)?.query.x0, 1, 'still in flight after a part');
+    assert.equal(sent.length, 1, 'a part does not send the pending request');
+    assert.equal(requests.part(99), null, 'a part of another request is ignored');
+    assert.equal(requests.reply(sent[0]!.requestId)?.superseded, true);
+    assert.equal(requests.part(sent[0]!.requestId), null, 'a part after the last reply is ignored');
+    assert.equal(sent.length, 2);
+  });
 });
 
 describe('merging a live push into the series shown', () => {
