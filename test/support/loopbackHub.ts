@@ -45,6 +45,8 @@ export interface LoopbackHubOptions {
   token?: string;
   /** Entries per tree page (the real Hub uses 1000 for expand=false). */
   treePageSize?: number;
+  /** The Hub's port (default: a free one): a Hub that comes up where a client was already pointed. */
+  port?: number;
 }
 
 export interface LoopbackFaults {
@@ -448,7 +450,10 @@ export async function startLoopbackHub(options: LoopbackHubOptions): Promise<Loo
     servedByFile.set(key, (servedByFile.get(key) ?? 0) + n);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   await new Promise<void>((resolve) => cdnServer.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   cdnBase = `http://127.0.0.1:${(cdnServer.address() as AddressInfo).port}`;
