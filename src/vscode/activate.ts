@@ -1,4 +1,5 @@
 import { registerVariantCommands } from './commands/variantCommands';
+import { registerOnboarding } from './onboarding/walkthrough';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { registerCheckpointCommands } from './commands/checkpointCommands';
@@ -10,6 +11,7 @@ import { DisposableStore } from './common/disposableStore';
 import { CheckpointInspectorProvider } from './editors/checkpointInspector';
 import { commandIds, viewIds } from './common/ids';
 import { createLogger } from './common/logger';
+import { startHostStallLog } from './common/hostStallLog';
 import { HubService } from './hub/hubService';
 import { LossStore } from '../wire/lossStore';
 import { DashboardPanel, type DashboardDeps } from './panels/dashboardPanel';
@@ -32,6 +34,7 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   context.subscriptions.push(store);
   const log = store.add(createLogger());
   log.info(`TiC Studio ${version} activated (workspace trusted: ${vscode.workspace.isTrusted}).`);
+  store.add(startHostStallLog());
 
   const runs = store.add(new RunsService(vscode.workspace.workspaceFolders?.[0]?.uri, log));
   const experimentsTree = store.add(new ExperimentsTree(runs));
@@ -84,6 +87,7 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   for (const command of registerHubCommands(hub, context.secrets)) store.add(command);
   for (const command of registerRunCommands(runs, context.extensionUri, hub)) store.add(command);
   for (const command of registerVariantCommands(runs)) store.add(command);
+  for (const disposable of registerOnboarding(runs, hub)) store.add(disposable);
   const probe = {
     extensionUri: context.extensionUri,
     log,
