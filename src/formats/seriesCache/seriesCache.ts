@@ -1,11 +1,7 @@
-import { createHash } from 'node:crypto';
-import { constants, type BigIntStats } from 'node:fs';
-import { lstat, open, readdir, realpath, unlink, type FileHandle } from 'node:fs/promises';
+import { type BigIntStats } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
-import { writeBytesAtomic } from '../../shared/atomicWrite';
 import { openUntrustedFile } from '../../shared/untrustedFile';
-import { ensureUserStateDir } from '../../shared/userStateDir';
 import {
   StepSeries,
   StepSeriesFollower,
@@ -18,18 +14,20 @@ import {
   decodeSeriesEntry,
   encodeSeriesEntry,
   seriesEntryBytes,
-  prefixWindows,
   seriesCacheSupported,
   type SeriesCacheMeta,
-  type SeriesCacheProblem,
 } from './seriesCacheFile';
+import {
+  CacheFolder,
+  prefixHash,
+  readEntry,
+  ticStudioCacheDir,
+  type CacheFolderStats,
+  type ReadEntry,
+} from './logCacheFolder';
 
 /** The bound on the cache folder's entries, all together: the least recently used go first. */
 export const seriesCacheMaxBytes = 512 * 1024 * 1024;
-
-/** A temp file of a write that never finished (a killed window) is removed after this long. */
-const staleTempMs = 60 * 60 * 1000;
-const entrySuffix = '.series';
 
 /**
  * The series cache's folder, shared by the extension and the CLI: `$XDG_CACHE_HOME/tic-studio/series`, else
@@ -39,9 +37,7 @@ export function seriesCacheDir(
   env: Readonly<Record<string, string | undefined>> = process.env,
   home: string = homedir(),
 ): string {
-  const xdg = env.XDG_CACHE_HOME;
-  const base = xdg !== undefined && xdg !== '' && isAbsolute(xdg) ? xdg : join(home, '.cache');
-  return join(base, 'tic-studio', 'series');
+  return ticStudioCacheDir('series', env, home);
 }
 
 /** What `open` found for a log. */
@@ -55,17 +51,10 @@ export type SeriesCacheOutcome =
   /** An entry that failed a check (SeriesCacheProblem): removed, and the log parsed from byte 0. */
   | 'corrupt';
 
-export interface SeriesCacheStats {
+export interface SeriesCacheStats extends CacheFolderStats {
   hits: number;
   tails: number;
   misses: number;
-  /** Entries removed because they failed a check. */
-  corrupt: number;
-  writes: number;
-  /** Entries removed to keep the bound. */
-  evicted: number;
-  /** Reads or writes of the cache that failed (the log was parsed as if there were no cache). */
-  errors: number;
 }
 
 export interface SeriesCacheOptions {
@@ -89,19 +78,15 @@ export interface SeriesCacheOptions {
  * least recently used entries (a use touches its entry's mtime). A failure of the cache is never the caller's: the
  * log is parsed as if there were no cache (counted in `stats.errors`).
  */
-export class SeriesCache {
-  readonly dir: string;
-  readonly maxBytes: number;
-  readonly stats: SeriesCacheStats = { hits: 0, tails: 0, misses: 0, corrupt: 0, writes: 0, evicted: 0, errors: 0 };
-  /** The last failure behind stats.errors or stats.corrupt, for a log line. */
-  lastProblem: string | null = null;
-  private ready: Promise<boolean> | null = null;
-  private evicting: Promise<void> | null = null;
-  private evictAgain = false;
-
+export class SeriesCache extends CacheFolder<SeriesCacheStats> {
   constructor(options: SeriesCacheOptions = {}) {
-    this.dir = options.dir ?? seriesCacheDir();
-    this.maxBytes = options.maxBytes ?? seriesCacheMaxBytes;
+    super({
+      dir: options.dir ?? seriesCacheDir(),
+      maxBytes: options.maxBytes ?? seriesCacheMaxBytes,
+      suffix: '.series',
+      stats: { hits: 0, tails: 0, misses: 0, corrupt: 0, writes: 0, evicted: 0, errors: 0 },
+      supported: seriesCacheSupported,
+    });
   }
 
   /**
@@ -124,7 +109,7 @@ export class SeriesCache {
       return fresh('miss');
     }
     const entryPath = this.entryPath(real);
-    let read: Awaited<ReturnType<typeof readEntry>>;
+    let read: ReadEntry | null;
     try {
       read = await readEntry(entryPath, this.maxBytes);
     } catch (error) {
@@ -200,143 +185,13 @@ export class SeriesCache {
       } finally {
         await handle.close();
       }
-      const chunks = encodeSeriesEntry(meta, columns, stepSeriesParserVersion);
-      await writeBytesAtomic(this.entryPath(real), chunks, { sync: false });
-      this.stats.writes++;
+      await this.writeEntry(this.entryPath(real), encodeSeriesEntry(meta, columns, stepSeriesParserVersion));
     } catch (error) {
       this.failed(error);
       return false;
     }
     await this.evict();
     return true;
-  }
-
-  /**
-   * Keeps the entries under maxBytes: the least recently used (oldest mtime) are removed first; also removes temp
-   * files of writes that never finished and anything in the folder that is not a regular file of ours. One pass at
-   * a time; a call during a pass runs another after it.
-   */
-  async evict(): Promise<void> {
-    if (this.evicting) {
-      this.evictAgain = true;
-      return this.evicting;
-    }
-    this.evicting = (async () => {
-      do {
-        this.evictAgain = false;
-        await this.evictOnce().catch((error: unknown) => this.failed(error));
-      } while (this.evictAgain);
-    })();
-    try {
-      await this.evicting;
-    } finally {
-      this.evicting = null;
-    }
-  }
-
-  private async evictOnce(): Promise<void> {
-    const entries: { path: string; size: number; used: number }[] = [];
-    const now = Date.now();
-    for (const name of await readdir(this.dir)) {
-      const path = join(this.dir, name);
-      const info = await lstat(path).catch(() => null);
-      if (info === null) continue;
-      if (name.endsWith('.tmp')) {
-        if (info.isFile() && now - info.mtimeMs > staleTempMs) await unlink(path).catch(() => undefined);
-        continue;
-      }
-      if (!name.endsWith(entrySuffix)) continue;
-      // A link or anything else under an entry's name was not written by us: it goes (unlink removes the link).
-      if (!info.isFile()) {
-        await unlink(path).catch(() => undefined);
-        continue;
-      }
-      entries.push({ path, size: info.size, used: info.mtimeMs });
-    }
-    let total = entries.reduce((n, e) => n + e.size, 0);
-    if (total <= this.maxBytes) return;
-    entries.sort((a, b) => a.used - b.used);
-    for (const entry of entries) {
-      if (total <= this.maxBytes) break;
-      await unlink(entry.path).catch(() => undefined);
-      total -= entry.size;
-      this.stats.evicted++;
-    }
-  }
-
-  /** The entry file of a log (by its real path). */
-  entryPath(realLogPath: string): string {
-    return join(this.dir, createHash('sha256').update(realLogPath).digest('hex').slice(0, 40) + entrySuffix);
-  }
-
-  private ensureDir(): Promise<boolean> {
-    this.ready ??= (async () => {
-      if (!seriesCacheSupported) return false;
-      try {
-        // A real folder of this user's, 0700 (made so with its parents when missing).
-        await ensureUserStateDir(this.dir);
-        return true;
-      } catch (error) {
-        this.failed(error);
-        return false;
-      }
-    })();
-    return this.ready;
-  }
-
-  private async discard(entryPath: string, problem: SeriesCacheProblem, detail: string): Promise<void> {
-    this.stats.corrupt++;
-    this.lastProblem = `${entryPath}: ${problem}: ${detail}`;
-    await unlink(entryPath).catch(() => undefined);
-  }
-
-  private failed(error: unknown): void {
-    this.stats.errors++;
-    this.lastProblem = error instanceof Error ? error.message : String(error);
-  }
-}
-
-/**
- * Reads an entry whole into a fresh (8-aligned) buffer: opened without following a link and without blocking,
- * a regular file of at most maxBytes. Null when there is none. `touch` marks it used (LRU).
- */
-async function readEntry(
-  path: string,
-  maxBytes: number,
-): Promise<{ bytes: Uint8Array; touch: () => Promise<void>; close: () => Promise<void> } | null> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // ELOOP: a link planted under the entry's name; it is never read, and the next write replaces it.
-    if (code === 'ENOENT' || code === 'ELOOP') return null;
-    throw error;
-  }
-  const close = () => handle.close().catch(() => undefined);
-  try {
-    const info = await handle.stat();
-    if (!info.isFile() || info.size > maxBytes) {
-      await close();
-      return null;
-    }
-    const bytes = new Uint8Array(info.size);
-    let filled = 0;
-    while (filled < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    const now = new Date();
-    return {
-      // A file cut short while it was read fails the length check.
-      bytes: bytes.subarray(0, filled),
-      touch: () => handle.utimes(now, now).catch(() => undefined),
-      close,
-    };
-  } catch (error) {
-    await close();
-    throw error;
   }
 }
 
@@ -361,20 +216,4 @@ async function checkLog(real: string, meta: SeriesCacheMeta): Promise<{ inode: n
   } finally {
     await handle.close();
   }
-}
-
-/** sha256 of the log's bytes in prefixWindows(offset), and of `offset` itself. */
-async function prefixHash(handle: FileHandle, offset: number): Promise<string> {
-  const hash = createHash('sha256').update(`${offset}\n`);
-  for (const { start, end } of prefixWindows(offset)) {
-    const bytes = new Uint8Array(end - start);
-    let filled = 0;
-    while (filled < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, start + filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    hash.update(bytes.subarray(0, filled));
-  }
-  return hash.digest('hex');
 }

@@ -1,6 +1,7 @@
 import { endianness } from 'node:os';
 import * as zlib from 'node:zlib';
 import { storedStepColumns, type StepSeriesState, type StoredStepColumn } from '../stepSeries';
+import { isLogIdentity, logIdentityKeys, type LogIdentity } from './logCacheFolder';
 
 /**
  * One entry of the series cache: the parsed columns of one out.log, as TiC Studio wrote them, in one file.
@@ -31,19 +32,9 @@ const headerBytes = 32;
 const maxMetaBytes = 64 * 1024;
 
 /** Where the cached series came from: the log's identity when it was read, and the bytes it covers. */
-export interface SeriesCacheMeta {
-  /** The log's real path (links resolved). */
-  readonly path: string;
-  /** st_dev, st_ino, st_mtime in ns, as decimal strings (64-bit values). */
-  readonly dev: string;
-  readonly ino: string;
-  readonly mtimeNs: string;
-  /** The log's size when the entry was written. */
-  readonly size: number;
-  /** The end of the last complete line parsed: the columns hold exactly the train lines before it. */
+export interface SeriesCacheMeta extends LogIdentity {
+  /** The end of the last complete line parsed: the columns hold exactly the train lines before it (and prefixHash). */
   readonly offset: number;
-  /** sha256 (hex) of the log's first and last bytes before `offset`: see prefixWindows. */
-  readonly prefixHash: string;
   /** StepSeriesState.minSamplesSeen (null for Infinity: JSON has none). */
   readonly minSamplesSeen: number | null;
   readonly replaced: number;
@@ -54,22 +45,6 @@ export type SeriesCacheProblem = 'magic' | 'format' | 'parserVersion' | 'length'
 export type DecodedEntry =
   | { readonly ok: true; readonly meta: SeriesCacheMeta; readonly state: StepSeriesState }
   | { readonly ok: false; readonly problem: SeriesCacheProblem; readonly detail: string };
-
-/** Bytes hashed at each end of the parsed prefix (see prefixWindows). */
-export const prefixWindowBytes = 4096;
-
-/**
- * The byte ranges of a log whose hash stands for its first `offset` bytes: the first and the last 4 KiB before
- * `offset` (one range when they overlap). A log that grew keeps both; a log rewritten or truncated and written
- * again starts with other timestamps, and its bytes before the old end differ.
- */
-export function prefixWindows(offset: number): { start: number; end: number }[] {
-  if (offset <= 2 * prefixWindowBytes) return [{ start: 0, end: offset }];
-  return [
-    { start: 0, end: prefixWindowBytes },
-    { start: offset - prefixWindowBytes, end: offset },
-  ];
-}
 
 /** Whether this machine can map the little-endian columns without a copy; the cache is off elsewhere. */
 export const seriesCacheSupported = endianness() === 'LE';
@@ -163,20 +138,16 @@ export function decodeSeriesEntry(bytes: Uint8Array, parserVersion: number): Dec
   };
 }
 
-const metaKeys = ['path', 'dev', 'ino', 'mtimeNs', 'size', 'offset', 'prefixHash', 'minSamplesSeen', 'replaced'];
+const metaKeys: readonly string[] = [...logIdentityKeys, 'offset', 'minSamplesSeen', 'replaced'];
 
 function checkMeta(value: unknown): SeriesCacheMeta | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const m = value as Record<string, unknown>;
   const keys = Object.keys(m);
   if (keys.length !== metaKeys.length || !metaKeys.every((k) => keys.includes(k))) return null;
-  const decimal = (v: unknown) => typeof v === 'string' && /^[0-9]{1,20}$/.test(v);
   const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-  if (typeof m.path !== 'string' || m.path.length === 0 || !decimal(m.dev) || !decimal(m.ino) || !decimal(m.mtimeNs))
+  if (!isLogIdentity(m) || !count(m.offset) || (m.offset as number) > (m.size as number) || !count(m.replaced))
     return null;
-  if (!count(m.size) || !count(m.offset) || (m.offset as number) > (m.size as number) || !count(m.replaced))
-    return null;
-  if (typeof m.prefixHash !== 'string' || !/^[0-9a-f]{64}$/.test(m.prefixHash)) return null;
   if (m.minSamplesSeen !== null && typeof m.minSamplesSeen !== 'number') return null;
   return m as unknown as SeriesCacheMeta;
 }
