@@ -27,6 +27,8 @@ export const commandIds = {
   openProbe: 'ticStudio.openProbe',
   exportForProbe: 'ticStudio.exportForProbe',
   renameVariant: 'ticStudio.renameVariant',
+  chooseCheckout: 'ticStudio.chooseCheckout',
+  openWalkthrough: 'ticStudio.openWalkthrough',
 } as const;
 
 export const viewIds = {

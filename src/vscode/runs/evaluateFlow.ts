@@ -13,6 +13,8 @@ import { selectedPython } from './pythonInterpreter';
 import type { RunsService } from './runsService';
 import { askSlurmShape, confirmSlurmScript, pickWhere } from './slurmPrompts';
 import type { RunPlan } from '../../runs/model/runPlan';
+import { requireCheckout } from '../onboarding/checkoutPicker';
+import { withSimulationOffer } from '../onboarding/simulationOffer';
 
 /**
  * "Evaluate": tasklist then evaluate.py with one output folder per checkpoint (contracts §3.2, §7.9). `knownModel`:
@@ -26,10 +28,11 @@ export async function evaluateFlow(
   knownModel?: string,
   timescale?: TicTimescale,
 ): Promise<void> {
-  if (!(await requireTrust())) return;
+  if (!(await requireTrust()) || !(await requireCheckout(runs, 'evaluate'))) return;
   const ws = runs.workspace;
   if (!ws || !runs.root) return;
-  const settings = readRunSettings(runs.root.fsPath);
+  const settings = await withSimulationOffer(runs.root.fsPath, readRunSettings(runs.root.fsPath), runs.slurmCommands);
+  if (!settings) return;
   const simulated = settings.simulator !== undefined;
   let arch: string | null;
   try {

@@ -52,7 +52,7 @@ export async function pickGpus(
           )
           .join(', ')
       : simulated
-        ? 'no NVIDIA GPU here: fine for the simulated demo'
+        ? 'no NVIDIA GPU here: fine for a simulated run'
         : 'no NVIDIA GPU found by nvidia-smi: torchrun will fail on this machine',
     n,
   }));

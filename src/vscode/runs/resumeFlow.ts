@@ -19,6 +19,8 @@ import type { RunsService } from './runsService';
 import { confirmSlurmScript, pickPlacement } from './slurmPrompts';
 import type { RunPlan } from '../../runs/model/runPlan';
 import { forPeople } from '../common/peopleText';
+import { requireCheckout } from '../onboarding/checkoutPicker';
+import { withSimulationOffer } from '../onboarding/simulationOffer';
 
 /**
  * "Resume from YEAR": plans YEAR+1 (contracts §1.4, §1.7) from a chain step's checkpoint or from a published
@@ -29,10 +31,11 @@ import { forPeople } from '../common/peopleText';
  * yearly step or a published year starts a monthly chain with the first month after it (contracts §1.7, §4.3).
  */
 export async function resumeFlow(runs: RunsService, start: ResumeStart, monthlyBranch = false): Promise<void> {
-  if (!(await requireTrust())) return;
+  if (!(await requireTrust()) || !(await requireCheckout(runs, 'train'))) return;
   const ws = runs.workspace;
   if (!ws || !runs.root) return;
-  const settings = readRunSettings(runs.root.fsPath);
+  const settings = await withSimulationOffer(runs.root.fsPath, readRunSettings(runs.root.fsPath), runs.slurmCommands);
+  if (!settings) return;
   const simulated = settings.simulator !== undefined;
   const resolved = await resolveStart(runs, start, monthlyBranch);
   if (!resolved) return;

@@ -1,0 +1,81 @@
+import * as vscode from 'vscode';
+import { findTicCheckout } from '../../workspace/ticCheckout';
+import { settingKeys } from '../common/ids';
+import { readRunSettings } from '../common/settings';
+import type { Workspace } from '../../workspace/workspaceScan';
+
+// "Choose ml-tic-clip Checkout…": a folder picker that checks the folder as the workspace scan does
+// (workspace/ticCheckout.ts: datacomp/train.py and datacomp/evaluate.py) and writes the checkout setting, so nobody has
+// to type a path into the settings.
+
+/** What the picker needs of the RunsService (structural: src/vscode/runs imports this folder, not the reverse). */
+export interface CheckoutHost {
+  readonly root: vscode.Uri | undefined;
+  readonly workspace: Workspace | undefined;
+  rescan(): Promise<void>;
+}
+
+/**
+ * Asks for the ml-tic-clip checkout, checks it and writes it to the settings: the workspace folder's when a folder is
+ * open, else the user's. Resolves to the checkout's root, or undefined when cancelled (or the user has been told why
+ * not). The setting is a restricted one: in an untrusted workspace its workspace value would be ignored, so the user
+ * is asked to trust the workspace first.
+ */
+export async function chooseCheckout(runs: CheckoutHost): Promise<string | undefined> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (folder && !vscode.workspace.isTrusted) {
+    const action = await vscode.window.showWarningMessage(
+      'In an untrusted workspace TiC Studio ignores its checkout setting (the checkout decides which programs run). Trust this workspace to choose a checkout.',
+      'Manage Workspace Trust',
+    );
+    if (action) await vscode.commands.executeCommand('workbench.trust.manage');
+    return undefined;
+  }
+  for (let near = folder?.uri; ;) {
+    const picked = await vscode.window.showOpenDialog({
+      title: 'Choose the ml-tic-clip checkout (the folder with datacomp/train.py)',
+      canSelectFiles: false,
+      canSelectFolders: true,
+      canSelectMany: false,
+      openLabel: 'Use This Checkout',
+      ...(near ? { defaultUri: near } : {}),
+    });
+    const chosen = picked?.[0];
+    if (!chosen) return undefined;
+    // The folder itself, its ml-tic-clip/ child, or the checkout above a datacomp/ folder: as the workspace scan.
+    const checkout = await findTicCheckout(chosen.fsPath);
+    if (checkout) {
+      const target = folder ? vscode.ConfigurationTarget.WorkspaceFolder : vscode.ConfigurationTarget.Global;
+      const [section, ...rest] = settingKeys.runsCheckout.split('.');
+      await vscode.workspace.getConfiguration(section, folder?.uri).update(rest.join('.'), checkout.root, target);
+      await runs.rescan();
+      void vscode.window.showInformationMessage(
+        `TiC Studio now launches training and evaluation from ${checkout.root}.`,
+      );
+      return checkout.root;
+    }
+    const again = await vscode.window.showErrorMessage(
+      `${chosen.fsPath} is not an ml-tic-clip checkout: it has no datacomp/train.py and datacomp/evaluate.py (nor has an ml-tic-clip folder in it).`,
+      'Choose Another Folder…',
+    );
+    if (!again) return undefined;
+    near = chosen;
+  }
+}
+
+/**
+ * Before a launch: the checkout the workspace scan found, or, when there is none, a message that says what is
+ * missing with the action that fixes it. Resolves true once there is a checkout (then the flow goes on).
+ */
+export async function requireCheckout(runs: CheckoutHost, what: 'train' | 'evaluate'): Promise<boolean> {
+  if (!runs.root) return false;
+  if (!runs.workspace) await runs.rescan();
+  // A workspace with the simulator set (the demo) runs the stand-ins, which need no checkout.
+  if (runs.workspace?.checkout || readRunSettings(runs.root.fsPath).simulator !== undefined) return true;
+  const action = await vscode.window.showWarningMessage(
+    `No ml-tic-clip checkout was found in this workspace: ${what === 'train' ? 'training runs its datacomp/train.py' : 'evaluation runs its datacomp/evaluate.py'}. Choose the folder where it is checked out.`,
+    'Choose Checkout…',
+  );
+  if (action !== 'Choose Checkout…') return false;
+  return (await chooseCheckout(runs)) !== undefined && runs.workspace?.checkout != null;
+}
