@@ -23,7 +23,8 @@ export async function inspectCommand(args: string[], io: CliIo): Promise<number>
   const path = positionals[0]!;
   let report: CheckpointReport;
   try {
-    report = await inspectCheckpoint(path);
+    // Synchronous reads: this process has nothing else to do meanwhile (RandomAccessOptions.synchronous).
+    report = await inspectCheckpoint(path, { synchronousReads: true });
   } catch (error) {
     io.stderr.write(`tic-studio inspect: ${checkpointErrorLine(path, error)}\n`);
     return 1;

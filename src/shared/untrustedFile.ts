@@ -1,4 +1,4 @@
-import { constants, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { formatBytes } from './formatBytes';
 import { isErrorWithReason } from './errorReason';
@@ -115,6 +115,35 @@ export async function openUntrustedFile(path: string): Promise<FileHandle> {
     return handle;
   } catch (error) {
     await handle.close();
+    throw asUntrustedError(error, path);
+  }
+}
+
+/**
+ * openUntrustedFile for a process that has nothing else to do while it reads (the CLI): the same checks, made
+ * with synchronous calls, so that no step waits for a thread of libuv's pool and then for the event loop (on a
+ * busy machine each such trip can cost milliseconds). Returns the open descriptor; the caller closes it.
+ */
+export function openUntrustedFileSync(path: string): number {
+  let before: Stats;
+  try {
+    before = statSync(path);
+  } catch (error) {
+    throw asUntrustedError(error, path);
+  }
+  if (!before.isFile()) throw notRegular(path, before);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw asUntrustedError(error, path);
+  }
+  try {
+    const after = fstatSync(fd);
+    if (!after.isFile()) throw notRegular(path, after);
+    return fd;
+  } catch (error) {
+    closeSync(fd);
     throw asUntrustedError(error, path);
   }
 }

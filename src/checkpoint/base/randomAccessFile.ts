@@ -1,5 +1,6 @@
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { openUntrustedFile, UntrustedFileError } from '../../shared/untrustedFile';
+import { openUntrustedFile, openUntrustedFileSync, UntrustedFileError } from '../../shared/untrustedFile';
 import { CheckpointError } from './checkpointError';
 
 /**
@@ -7,13 +8,24 @@ import { CheckpointError } from './checkpointError';
  * touches only the zip directory and data.pkl (contracts §2.6), and the count of bytes read is kept so a report
  * can show (and a test can check) that it stayed small.
  */
+export interface RandomAccessOptions {
+  /**
+   * Open and read with synchronous calls (a file descriptor) instead of a FileHandle. For a process that has
+   * nothing else to do while it reads, the CLI: each read then costs no trip through libuv's thread pool and back
+   * through the event loop, which on a machine busy with other jobs can take longer than the read itself. The
+   * extension host never sets it (a slow disk would stall every other extension). The same checks either way.
+   */
+  readonly synchronous?: boolean;
+}
+
 export class RandomAccessFile {
   private totalRead = 0;
   private closed = false;
 
   private constructor(
     readonly path: string,
-    private readonly handle: FileHandle,
+    /** A FileHandle, or the descriptor of a file opened with `synchronous`. */
+    private readonly handle: FileHandle | number,
     readonly size: number,
   ) {}
 
@@ -22,7 +34,8 @@ export class RandomAccessFile {
    * forever) or a link to a device is a `notACheckpoint` error. A missing or unreadable file throws the system
    * error (ENOENT, EACCES), which callers name themselves.
    */
-  static async open(path: string): Promise<RandomAccessFile> {
+  static async open(path: string, options: RandomAccessOptions = {}): Promise<RandomAccessFile> {
+    if (options.synchronous === true) return RandomAccessFile.openSync(path);
     let handle: FileHandle;
     try {
       handle = await openUntrustedFile(path);
@@ -35,6 +48,22 @@ export class RandomAccessFile {
       return new RandomAccessFile(path, handle, stat.size);
     } catch (error) {
       await handle.close();
+      throw error;
+    }
+  }
+
+  private static openSync(path: string): RandomAccessFile {
+    let fd: number;
+    try {
+      fd = openUntrustedFileSync(path);
+    } catch (error) {
+      if (UntrustedFileError.is(error, 'notRegular')) throw new CheckpointError('notACheckpoint', error.message);
+      throw UntrustedFileError.is(error) && error.cause !== undefined ? error.cause : error;
+    }
+    try {
+      return new RandomAccessFile(path, fd, fstatSync(fd).size);
+    } catch (error) {
+      closeSync(fd);
       throw error;
     }
   }
@@ -91,8 +120,12 @@ export class RandomAccessFile {
 
   private async fill(buffer: Uint8Array, length: number, position: number, what: string): Promise<void> {
     let filled = 0;
+    const handle = this.handle;
     while (filled < length) {
-      const { bytesRead } = await this.handle.read(buffer, filled, length - filled, position + filled);
+      const bytesRead =
+        typeof handle === 'number'
+          ? readSync(handle, buffer, filled, length - filled, position + filled)
+          : (await handle.read(buffer, filled, length - filled, position + filled)).bytesRead;
       if (bytesRead === 0) {
         // The file shrank after we measured it (someone is rewriting the checkpoint while we read).
         throw new CheckpointError('truncated', `${what}: the file ended at byte ${position + filled} while reading`);
@@ -105,7 +138,8 @@ export class RandomAccessFile {
   async close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
-      await this.handle.close();
+      if (typeof this.handle === 'number') closeSync(this.handle);
+      else await this.handle.close();
     }
   }
 }

@@ -9,6 +9,8 @@ import { readTorchZip } from './torchZipReader';
 export interface OpenCheckpointOptions {
   /** Replacements for some of the hard limits (limits.ts). */
   readonly limits?: Partial<CheckpointLimits>;
+  /** Read with synchronous calls: for the CLI only (RandomAccessOptions.synchronous). */
+  readonly synchronousReads?: boolean;
 }
 
 type Sniffed = 'torch-zip' | 'torch-legacy' | 'safetensors';
@@ -21,7 +23,7 @@ type Sniffed = 'torch-zip' | 'torch-legacy' | 'safetensors';
  */
 export async function openCheckpoint(path: string, options: OpenCheckpointOptions = {}): Promise<Checkpoint> {
   const limits = resolveLimits(options.limits);
-  const file = await RandomAccessFile.open(path);
+  const file = await RandomAccessFile.open(path, { synchronous: options.synchronousReads === true });
   try {
     switch (await sniffFormat(file)) {
       case 'torch-zip':
