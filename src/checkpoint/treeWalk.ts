@@ -110,7 +110,7 @@ export function visitTensors(root: PickleValue, options: WalkOptions, visit: (te
 function childValues(value: PickleObject): readonly PickleValue[] {
   switch (value.kind) {
     case 'dict':
-      return value.entries.map(([, child]) => child);
+      return value.entries.map((entry) => entry[1]);
     case 'list':
     case 'tuple':
     case 'set':

@@ -55,8 +55,8 @@ export function makeTensorRef(
 /** The product of a shape, refusing products that a double cannot count exactly. */
 export function elementCount(shape: readonly number[]): number {
   let count = 1;
-  for (const extent of shape) {
-    count *= extent;
+  for (let i = 0; i < shape.length; i++) {
+    count *= shape[i] as number;
   }
   if (!Number.isSafeInteger(count)) {
     throw new CheckpointError('tooLarge', `a tensor of shape [${shape.join(', ')}] has too many elements to count`);
@@ -117,9 +117,10 @@ function integerList(value: PickleValue, what: string, limits: CheckpointLimits)
       `a tensor has ${value.items.length} dimensions, over the limit of ${limits.maxTensorRank}`,
     );
   }
-  const out: number[] = [];
-  for (const item of value.items) {
-    out.push(nonNegativeInteger(item, what));
+  // Checked in place, then copied at its exact length: no iterator and no growing array per tensor (issue 16).
+  const items = value.items;
+  for (let i = 0; i < items.length; i++) {
+    nonNegativeInteger(items[i] as PickleValue, what);
   }
-  return out;
+  return items.slice() as number[];
 }

@@ -113,6 +113,8 @@ const enum Op {
 }
 
 const highestProtocol = 5;
+/** The items of a container made empty (EMPTY_TUPLE, EMPTY_DICT…): one shared array, not one per container. */
+const noItems: readonly PickleValue[] = [];
 /**
  * Node's Buffer has a latin1Slice(start, end) method (what toString('latin1', start, end) calls after checking its
  * arguments); it is not in the typings, so it is used only where present.
@@ -211,7 +213,7 @@ class PickleMachine {
           this.push(this.readText(this.u32(), 'BINUNICODE'));
           break;
         case Op.EMPTY_TUPLE:
-          this.push(this.container(newTuple([]), []));
+          this.push(this.container(newTuple([]), noItems));
           break;
         case Op.TUPLE: {
           const items = this.popMark();
@@ -230,7 +232,7 @@ class PickleMachine {
           break;
         }
         case Op.EMPTY_DICT:
-          this.push(this.container(newDict(), []));
+          this.push(this.container(newDict(), noItems));
           break;
         case Op.SETITEM: {
           const value = this.pop();
@@ -376,7 +378,7 @@ class PickleMachine {
         // The extension registry (copyreg) is process state of the saving Python; we cannot know it.
         throw new CheckpointError('unsupported', `pickle uses the copyreg extension registry (EXT opcode at ${at})`);
       case Op.EMPTY_LIST:
-        this.push(this.container<PickleList>({ kind: 'list', items: [] }, []));
+        this.push(this.container<PickleList>({ kind: 'list', items: [] }, noItems));
         break;
       case Op.LIST: {
         const items = this.popMark();
@@ -395,13 +397,13 @@ class PickleMachine {
       }
       case Op.DICT: {
         const items = this.popMark();
-        const dict = this.container(newDict(), []);
+        const dict = this.container(newDict(), noItems);
         this.setItems(dict, items, at);
         this.push(dict);
         break;
       }
       case Op.EMPTY_SET:
-        this.push(this.container<PickleSet>({ kind: 'set', items: [] }, []));
+        this.push(this.container<PickleSet>({ kind: 'set', items: [] }, noItems));
         break;
       case Op.ADDITEMS: {
         const items = this.popMark();
@@ -835,14 +837,10 @@ class PickleMachine {
     }
     if (target.kind === 'list') {
       this.grow(target, items);
-      for (const item of items) {
-        target.items.push(item);
-      }
+      pushAll(target.items, items);
     } else if (target.kind === 'opaque') {
       this.grow(target, items);
-      for (const item of items) {
-        target.listItems.push(item);
-      }
+      pushAll(target.listItems, items);
     } else {
       throw this.corrupt(at, `APPEND on a ${target.kind}`);
     }
@@ -850,9 +848,7 @@ class PickleMachine {
 
   private addItems(target: object, into: PickleValue[], items: PickleValue[]): void {
     this.grow(target, items);
-    for (const item of items) {
-      into.push(item);
-    }
+    pushAll(into, items);
   }
 
   private setItems(target: PickleValue, items: PickleValue[], at: number): void {
@@ -882,7 +878,8 @@ class PickleMachine {
         const key = items[i] as PickleValue;
         const value = items[i + 1] as PickleValue;
         let found = false;
-        for (const entry of entries) {
+        for (let e = 0; e < entries.length; e++) {
+          const entry = entries[e] as [PickleValue, PickleValue];
           if (entry[0] === key) {
             entry[1] = value;
             found = true;
@@ -922,6 +919,16 @@ class PickleMachine {
         target.entries.push([key, value]);
       }
     }
+  }
+}
+
+/**
+ * Appends in order. An indexed loop, not for…of: in a fresh CLI process this code runs unoptimised, where each
+ * step of an array iterator allocates (issue 16).
+ */
+function pushAll(into: PickleValue[], items: readonly PickleValue[]): void {
+  for (let i = 0; i < items.length; i++) {
+    into.push(items[i] as PickleValue);
   }
 }
 

@@ -384,9 +384,15 @@ class TorchHooksImpl implements TorchHooks {
   }
 
   rebuildTensor(args: PickleTuple, rebuild: TensorRebuild): PickleValue {
-    const [storage, offset, size, stride] = args.items;
+    // Indexed, not destructured: destructuring an array runs its iterator, which allocates in the unoptimised code
+    // of a fresh CLI process (issue 16); this runs once per tensor.
+    const items = args.items;
+    const storage = items[0];
+    const offset = items[1];
+    const size = items[2];
+    const stride = items[3];
     // _rebuild_qtensor puts quantizer params before requires_grad; _rebuild_tensor has no requires_grad.
-    const requiresGrad = rebuild === 'quantized' ? args.items[5] : args.items[4];
+    const requiresGrad = rebuild === 'quantized' ? items[5] : items[4];
     if (args.items.length < 4) {
       throw new CheckpointError('corrupt', `a tensor rebuild has ${args.items.length} arguments, expected at least 4`);
     }
@@ -447,7 +453,7 @@ function sequenceArg(args: PickleTuple): PickleValue[] {
     isPickleObject(first) &&
     (first.kind === 'list' || first.kind === 'tuple' || first.kind === 'set' || first.kind === 'frozenset')
   ) {
-    return [...first.items];
+    return first.items.slice();
   }
   throw new CheckpointError('corrupt', 'a collection is rebuilt from something that is not a sequence');
 }
@@ -459,7 +465,9 @@ function dictFromArgs(args: PickleTuple, pythonClass: string): PickleDict {
     dict.entries.push(...first.entries.map(([k, v]): [PickleValue, PickleValue] => [k, v]));
     return dict;
   }
-  for (const pair of sequenceArg(args)) {
+  const pairs = sequenceArg(args);
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i] as PickleValue;
     if (!isPickleObject(pair) || (pair.kind !== 'tuple' && pair.kind !== 'list') || pair.items.length !== 2) {
       throw new CheckpointError('corrupt', 'a dict is rebuilt from something that is not a list of pairs');
     }

@@ -106,7 +106,12 @@ function zipPersistentLoad(
   if (!isPickleObject(pid) || pid.kind !== 'tuple' || pid.items.length < 5 || pid.items[0] !== 'storage') {
     throw new CheckpointError('corrupt', 'data.pkl has a persistent id that is not a storage');
   }
-  const [, storageType, rawKey, location, numel] = pid.items;
+  // Indexed, not destructured (no iterator per storage in a fresh CLI process, issue 16).
+  const items = pid.items;
+  const storageType = items[1];
+  const rawKey = items[2];
+  const location = items[3];
+  const numel = items[4];
   const dtype = storageDtype(storageType ?? null);
   const key = typeof rawKey === 'number' ? String(rawKey) : rawKey;
   if (typeof key !== 'string' || typeof location !== 'string') {
