@@ -18,8 +18,12 @@ export interface ReadChainLogsOptions {
   readonly summaries?: SummaryCache | null;
 }
 
-/** The per-user summary cache every reader shares (made at the first read, with the environment of then). */
 let sharedSummaries: SummaryCache | undefined;
+
+/** The per-user summary cache every reader shares (made at its first use, with the environment of then). */
+export function sharedSummaryCache(): SummaryCache {
+  return (sharedSummaries ??= new SummaryCache());
+}
 
 /**
  * The summary of the **whole** out.log of each step of the chain that has an experiment (its own, inherited and
@@ -36,7 +40,7 @@ export async function readChainLogs(
   options: ReadChainLogsOptions = {},
 ): Promise<Map<string, LogSummary | null>> {
   const byDir = new Map(workspace.experiments.map((e) => [e.dir, e]));
-  const summaries = options.summaries === undefined ? (sharedSummaries ??= new SummaryCache()) : options.summaries;
+  const summaries = options.summaries === undefined ? sharedSummaryCache() : options.summaries;
   const out = new Map<string, LogSummary | null>();
   for (const step of chain.steps) {
     if (step.experiment === null || out.has(step.experiment)) continue;

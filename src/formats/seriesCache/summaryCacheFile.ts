@@ -14,7 +14,7 @@ import { isLogIdentity, logIdentityKeys, type LogIdentity } from './logCacheFold
 import { crc32 } from './seriesCacheFile';
 
 /**
- * One entry of the log summary cache (summaryCache.ts): the LogSummary of one whole out.log, as TiC Studio wrote it.
+ * One entry of the log summary cache (summaryCache.ts; contracts §10): the LogSummary of one whole out.log.
  *
  * Layout (little-endian):
  *
