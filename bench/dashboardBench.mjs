@@ -175,7 +175,15 @@ for (let round = 0; round < 3; round++) {
 const { LossStore, lossChainInputs } = await tsImport('../src/wire/lossStore.ts', import.meta.url);
 const { SeriesCache } = await tsImport('../src/formats/seriesCache/seriesCache.ts', import.meta.url);
 const { scanWorkspace } = await tsImport('../src/workspace/workspaceScan.ts', import.meta.url);
-const hostView = { field: 'loss', axis: 'samples', x0: null, x1: null, buckets: 1300, smoothing: 0.6 };
+const hostView = {
+  field: 'loss',
+  axis: 'samples',
+  x0: null,
+  x1: null,
+  buckets: 1300,
+  smoothing: 0.6,
+  emaPerStep: false,
+};
 const cacheBase = join(base, 'series-cache');
 const hostOpen = async (cache) => {
   const scan = await scanWorkspace(workspace);

@@ -254,6 +254,8 @@ export interface LossQuery {
   buckets: number;
   /** EMA weight 0…<1 (0 = none). */
   smoothing: number;
+  /** The EMA starts afresh at each step of the chain (else it runs over the whole chain). */
+  emaPerStep: boolean;
 }
 
 /** One view of the loss chart, its chains aside: what a live push was computed for. */
@@ -374,7 +376,7 @@ export const dashboardToHostParsers: ParserTable<DashboardToHost> = {
     };
   },
   requestLosses: (m) => {
-    exact(m, ['type', 'requestId', 'chains', 'field', 'axis', 'x0', 'x1', 'buckets', 'smoothing']);
+    exact(m, ['type', 'requestId', 'chains', 'field', 'axis', 'x0', 'x1', 'buckets', 'smoothing', 'emaPerStep']);
     return { type: 'requestLosses', requestId: requestId(m.requestId), ...parseLossQuery(m) };
   },
   lossView: (m) => {
@@ -383,7 +385,7 @@ export const dashboardToHostParsers: ParserTable<DashboardToHost> = {
       type: 'lossView',
       query: nullable(m.query, (q) => {
         const r = record(q, 'query');
-        exact(r, ['chains', 'field', 'axis', 'x0', 'x1', 'buckets', 'smoothing']);
+        exact(r, ['chains', 'field', 'axis', 'x0', 'x1', 'buckets', 'smoothing', 'emaPerStep']);
         return parseLossQuery(r);
       }),
     };
@@ -420,6 +422,7 @@ function parseLossView(m: Record<string, unknown>): LossView {
     x1: finiteOrNull(m.x1, 'x1'),
     buckets: int(m.buckets, 'buckets', 1, maxBuckets),
     smoothing,
+    emaPerStep: bool(m.emaPerStep, 'emaPerStep'),
   };
 }
 
@@ -761,7 +764,7 @@ export const hostToDashboardParsers: ParserTable<HostToDashboard> = {
   lossesLive: (m) => {
     exact(m, ['type', 'view', 'noticedAt', 'series']);
     const v = record(m.view, 'view');
-    exact(v, ['field', 'axis', 'x0', 'x1', 'buckets', 'smoothing']);
+    exact(v, ['field', 'axis', 'x0', 'x1', 'buckets', 'smoothing', 'emaPerStep']);
     const series = arr(m.series, 'series', parseBinarySeries, maxChains);
     if (new Set(series.map((s) => s.chain)).size !== series.length) fail('a chain twice in one push');
     const numbers = series.reduce((n, s) => n + s.x.length * (s.smoothed === null ? 2 : 3), 0);
@@ -820,6 +823,7 @@ export function sameLossView(a: LossView, b: LossView): boolean {
     a.x0 === b.x0 &&
     a.x1 === b.x1 &&
     a.buckets === b.buckets &&
-    a.smoothing === b.smoothing
+    a.smoothing === b.smoothing &&
+    a.emaPerStep === b.emaPerStep
   );
 }

@@ -1,5 +1,5 @@
 import { downsampleColumnsIndices, type DownsampleView } from './downsample';
-import { emaSmooth } from './emaSmoothing';
+import { emaSmooth, emaSmoothSegments } from './emaSmoothing';
 import type { StepAxis, StepColumn, StepField } from '../formats/stepSeries';
 
 /**
@@ -111,6 +111,8 @@ export interface SeriesViewOptions {
   readonly buckets: number;
   /** EMA weight in [0, 1); 0 = no smoothing (`smoothed` is then null). */
   readonly smoothing: number;
+  /** The average starts afresh at each step (the jump at a step's start stays sharp); else over the whole chain. */
+  readonly emaPerStep?: boolean;
 }
 
 /** The points a chart draws, as plain arrays (number[]: JSON-ready; NaN, a gap, becomes null in JSON). */
@@ -128,7 +130,7 @@ export interface SeriesView {
 }
 
 /**
- * Smooths the whole stitched series (so zooming never changes a smoothed value: the average at a point depends
+ * Smooths the stitched series, over the whole chain or step by step (so zooming never changes a smoothed value: the average at a point depends
  * only on the points before it, visible or not), then keeps the points of [x0, x1] that a chart of `buckets`
  * columns needs: per bucket the first, last, min and max of both the raw and the smoothed values, plus the nearest
  * point outside each edge (see downsample.ts).
@@ -137,7 +139,16 @@ export function seriesForView(stitched: StitchedSeries, options: SeriesViewOptio
   if (!(options.smoothing >= 0 && options.smoothing < 1)) {
     throw new RangeError(`smoothing ${options.smoothing} is not in [0, 1)`);
   }
-  const smoothed = options.smoothing > 0 ? emaSmooth(stitched.y, options.smoothing) : null;
+  const smoothed =
+    options.smoothing === 0 || stitched.field === 'lr'
+      ? null
+      : options.emaPerStep
+        ? emaSmoothSegments(
+            stitched.y,
+            options.smoothing,
+            stitched.stepStarts.map((s) => s.index),
+          )
+        : emaSmooth(stitched.y, options.smoothing);
   return viewOf(stitched.x, stitched.y, smoothed, stitched.stepStarts, options);
 }
 

@@ -30,6 +30,26 @@ export function emaSmooth(values: ArrayLike<number>, weight: number): Float64Arr
 }
 
 /**
+ * The smoothed copy of `values` where the average starts afresh at each of `restarts` (indices, ascending; the
+ * first segment starts at 0): each training step of a chain smoothed on its own, so the jump where a new year's data
+ * comes in stays sharp instead of being averaged into the end of the previous step.
+ */
+export function emaSmoothSegments(
+  values: ArrayLike<number>,
+  weight: number,
+  restarts: readonly number[],
+): Float64Array {
+  const out = new Float64Array(values.length);
+  let start = 0;
+  for (const index of [...restarts, values.length]) {
+    const end = Math.min(Math.max(index, start), values.length);
+    emaSmoothInto(values, weight, out, start, end);
+    start = end;
+  }
+  return out;
+}
+
+/**
  * Smooths `values[start, end)` into `out[start, end)` as a series of its own (the average starts afresh at
  * `start`): for smoothing the runs of a longer array one by one without copying them out.
  */

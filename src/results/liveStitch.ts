@@ -1,5 +1,5 @@
 import { stitchChain, viewOf, type SeriesView, type StepColumns, type StepStart } from './chainLossSeries';
-import { emaContinue, type EmaState } from './emaSmoothing';
+import { emaContinue, emaSmoothInto, type EmaState } from './emaSmoothing';
 import type { StepAxis, StepField } from '../formats/stepSeries';
 
 /** A step's series as the stitch sees it: its columns plus what tells an append from a rewrite. */
@@ -46,6 +46,7 @@ export class LiveStitch {
   private starts: StepStart[] = [];
   private seen: SeenStep[] = [];
   private smoothing: Smoothing | null = null;
+  private stepSmoothing: { readonly weight: number; values: Float64Array; upTo: number } | null = null;
 
   constructor(
     readonly axis: StepAxis,
@@ -70,11 +71,26 @@ export class LiveStitch {
     return true;
   }
 
-  /** The downsampled view, smoothed with `weight` over the whole chain. */
-  view(options: { x0: number | null; x1: number | null; buckets: number; smoothing: number }): SeriesView {
+  /**
+   * The downsampled view, smoothed with `smoothing` over the whole chain or step by step (`emaPerStep`); the
+   * learning rate is never smoothed (a schedule, not a noisy measurement).
+   */
+  view(options: {
+    x0: number | null;
+    x1: number | null;
+    buckets: number;
+    smoothing: number;
+    emaPerStep?: boolean;
+  }): SeriesView {
     const x = this.x.subarray(0, this.n);
     const y = this.y.subarray(0, this.n);
-    return viewOf(x, y, options.smoothing > 0 ? this.smoothed(options.smoothing) : null, this.starts, options);
+    const smoothed =
+      options.smoothing === 0 || this.field === 'lr'
+        ? null
+        : options.emaPerStep
+          ? this.smoothedPerStep(options.smoothing)
+          : this.smoothed(options.smoothing);
+    return viewOf(x, y, smoothed, this.starts, options);
   }
 
   /** The index in the last step from which its new points start, or null when the stitch must be rebuilt. */
@@ -105,6 +121,7 @@ export class LiveStitch {
     this.starts = [...stitched.stepStarts];
     this.seen = ordered.map((s) => seenOf(s));
     this.smoothing = null;
+    this.stepSmoothing = null;
   }
 
   private append(step: LiveStep, from: number): void {
@@ -134,6 +151,32 @@ export class LiveStitch {
       for (let i = from; i < series.length; i++) this.x[this.n++] = xs[i]! + offset;
     }
     this.seen[this.seen.length - 1] = seenOf(step);
+  }
+
+  /**
+   * Smoothed step by step: the average starts afresh at each step. Live points are appended to the last step
+   * only, so what an update redoes is the step the new points belong to (one step's points, not the chain's).
+   */
+  private smoothedPerStep(weight: number): Float64Array {
+    let s = this.stepSmoothing;
+    if (s === null || s.weight !== weight) {
+      s = { weight, values: new Float64Array(this.x.length), upTo: 0 };
+      this.stepSmoothing = s;
+    }
+    if (s.values.length < this.n) {
+      const grown = new Float64Array(this.x.length);
+      grown.set(s.values.subarray(0, s.upTo));
+      s.values = grown;
+    }
+    const bounds = [...this.starts.map((st) => st.index).filter((i) => i > 0 && i < this.n), this.n];
+    let start = 0;
+    for (const end of bounds) {
+      // A step that ended before the points already smoothed is final; the step holding new points is redone.
+      if (end > s.upTo) emaSmoothInto(this.y, weight, s.values, start, end);
+      start = end;
+    }
+    s.upTo = this.n;
+    return s.values.subarray(0, this.n);
   }
 
   private smoothed(weight: number): Float64Array {

@@ -15,6 +15,10 @@ export interface DashboardState {
   yLog: boolean;
   /** EMA weight 0…0.99. */
   smoothing: number;
+  /** The EMA starts afresh at each step (default), so the jump where a year's data comes in stays sharp. */
+  emaPerStep: boolean;
+  /** While zoomed: the zoom window slides to the newest points as a live run logs them. */
+  followLatest: boolean;
   /** Visible x range on `axis`; null = everything. */
   zoom: XRange | null;
   /** `family/metric` of the matrices tab; null = the first one present. */
@@ -41,6 +45,8 @@ export function defaultDashboardState(): DashboardState {
     xLog: false,
     yLog: false,
     smoothing: 0.6,
+    emaPerStep: true,
+    followLatest: false,
     zoom: null,
     metric: null,
     diffA: null,
@@ -75,6 +81,8 @@ export function restoreDashboardState(saved: unknown): DashboardState {
   if (typeof saved.xLog === 'boolean') state.xLog = saved.xLog;
   if (typeof saved.yLog === 'boolean') state.yLog = saved.yLog;
   if (typeof saved.smoothing === 'number') state.smoothing = clampSmoothing(saved.smoothing);
+  if (typeof saved.emaPerStep === 'boolean') state.emaPerStep = saved.emaPerStep;
+  if (typeof saved.followLatest === 'boolean') state.followLatest = saved.followLatest;
   const zoom = saved.zoom;
   if (
     isRecord(zoom) &&

@@ -172,6 +172,7 @@ export class LossChartView {
     if (accepted.superseded && (message.field !== this.state.field || message.axis !== this.state.axis)) return;
     this.data = parts.length === 0 ? message : { ...message, series: [...parts, ...message.series] };
     this.dataQuery = accepted.query;
+    if (this.followLatest()) return;
     this.paint();
     const id = message.requestId;
     requestAnimationFrame(() => {
@@ -218,6 +219,7 @@ export class LossChartView {
       return;
     }
     this.data = { ...data, series };
+    if (this.followLatest()) return;
     this.paint();
     const id = `live-${++this.livePaints}`;
     requestAnimationFrame(() => {
@@ -226,6 +228,19 @@ export class LossChartView {
       document.body.dataset.lossesLiveMs = String(Math.round(performance.now() - arrived));
       document.body.dataset.lossesPainted = id;
     });
+  }
+
+  /**
+   * "Follow latest": when zoomed and the data now reaches past the zoom window's right edge, the window slides
+   * (same width) to end at the newest point and that view is asked for. Returns whether it slid.
+   */
+  private followLatest(): boolean {
+    const zoom = this.state.zoom;
+    if (!this.state.followLatest || !zoom) return false;
+    const end = Math.max(-Infinity, ...this.shownSeries().map((s) => s.extent[1]));
+    if (!(end > zoom.x1)) return false;
+    this.setZoom({ x0: end - (zoom.x1 - zoom.x0), x1: end });
+    return true;
   }
 
   onLossesChanged(chains: readonly string[]): void {
@@ -321,6 +336,7 @@ export class LossChartView {
       x1: zoom ? zoom.x1 : null,
       buckets,
       smoothing: this.state.smoothing,
+      emaPerStep: this.state.emaPerStep,
     };
     this.shownQuery = query;
     this.reportView(query);

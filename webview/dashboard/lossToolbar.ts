@@ -13,6 +13,9 @@ export class LossToolbar {
   readonly element: HTMLElement;
   private readonly resetButton: HTMLElement;
   private readonly xLogBox: HTMLElement & { checked: boolean; disabled: boolean };
+  private readonly smoothing: HTMLInputElement;
+  private readonly perStepBox: HTMLElement & { checked: boolean; disabled: boolean };
+  private readonly followBox: HTMLElement & { checked: boolean; disabled: boolean };
 
   constructor(
     private readonly state: DashboardState,
@@ -28,6 +31,7 @@ export class LossToolbar {
         const f = lossFields.find((x) => x === v);
         if (!f) return;
         this.state.field = f;
+        this.sync();
         changed();
       },
     );
@@ -58,7 +62,7 @@ export class LossToolbar {
       text: state.smoothing.toFixed(2),
       attrs: { for: 'loss-smoothing', id: 'loss-smoothing-value' },
     });
-    const smoothing = el('input', {
+    const smoothing = (this.smoothing = el('input', {
       attrs: {
         id: 'loss-smoothing',
         type: 'range',
@@ -67,15 +71,25 @@ export class LossToolbar {
         step: '0.01',
         'aria-label': 'EMA smoothing',
       },
-    }) as HTMLInputElement;
+    }) as HTMLInputElement);
     smoothing.value = String(state.smoothing);
     smoothing.addEventListener('input', () => {
       this.state.smoothing = clampSmoothing(Number(smoothing.value));
       smoothingOut.textContent = this.state.smoothing.toFixed(2);
       changed();
     });
+    this.perStepBox = checkboxControl('loss-ema-per-step', 'per step', state.emaPerStep, (checked) => {
+      this.state.emaPerStep = checked;
+      changed();
+    });
+    this.perStepBox.title = 'Restart the average at each step, so the jump where a new year starts stays sharp';
     this.resetButton = el('vscode-button', { text: 'Reset zoom', attrs: { id: 'loss-reset-zoom', secondary: '' } });
     this.resetButton.addEventListener('click', () => resetZoom());
+    this.followBox = checkboxControl('loss-follow', 'Follow latest', state.followLatest, (checked) => {
+      this.state.followLatest = checked;
+      changed();
+    });
+    this.followBox.title = 'Keep the zoom window on the newest points while a run logs them';
 
     this.element = el('div', { className: 'toolbar loss-controls' }, [
       field.element,
@@ -85,16 +99,27 @@ export class LossToolbar {
         el('label', { text: 'Smoothing', attrs: { for: 'loss-smoothing' } }),
         smoothing,
         smoothingOut,
+        this.perStepBox,
       ]),
       this.resetButton,
+      this.followBox,
     ]);
+    this.sync();
   }
 
-  /** Brings the controls that depend on the view up to date: wall time has no log scale, and no zoom no reset. */
+  /**
+   * Brings the controls that depend on the view up to date: wall time has no log scale, the learning rate is
+   * never smoothed (a schedule, not a noisy measurement), and without a zoom there is nothing to reset or follow.
+   */
   sync(): void {
     const time = this.state.axis === 'time';
     this.xLogBox.disabled = time;
     this.xLogBox.title = time ? 'Wall time has no log scale' : '';
+    const lr = this.state.field === 'lr';
+    this.smoothing.disabled = lr;
+    this.smoothing.title = lr ? 'The learning rate is shown as logged, never smoothed' : '';
+    this.perStepBox.disabled = lr;
     this.resetButton.toggleAttribute('disabled', this.state.zoom === null);
+    this.followBox.hidden = this.state.zoom === null;
   }
 }

@@ -21,6 +21,7 @@ const losses = {
   x1: 1e9,
   buckets: 800,
   smoothing: 0.6,
+  emaPerStep: false,
 };
 
 describe('dashboard protocol validation', () => {
@@ -62,8 +63,8 @@ describe('dashboard protocol validation', () => {
     { ...losses, field: 'constructor' },
     { ...losses, axis: 'epochs' },
     { ...losses, buckets: 1e9 },
-    { ...losses, smoothing: 1 },
-    { ...losses, smoothing: NaN },
+    { ...losses, smoothing: 1, emaPerStep: false },
+    { ...losses, smoothing: NaN, emaPerStep: false },
     { ...losses, x0: Infinity },
     { ...losses, chains: 'tic_medium/basic/cumulative' },
     { ...losses, chains: Array.from({ length: 10_000 }, () => 'x') },
@@ -446,7 +447,15 @@ describe('dashboard protocol validation', () => {
 });
 
 describe('the live loss push (lossesLive) and the view it is for (lossView)', () => {
-  const view = { field: 'loss', axis: 'samples', x0: null, x1: 2e9, buckets: 800, smoothing: 0.6 } as const;
+  const view = {
+    field: 'loss',
+    axis: 'samples',
+    x0: null,
+    x1: 2e9,
+    buckets: 800,
+    smoothing: 0.6,
+    emaPerStep: false,
+  } as const;
   const wire = {
     chain: 'tic_medium/basic/cumulative',
     x: [0, 1e9, 2e9],
@@ -511,7 +520,7 @@ describe('the live loss push (lossesLive) and the view it is for (lossView)', ()
     ['a chain twice', push({}, [series(), series()])],
     ['an extra field in a series', push({}, [series({ html: '<img src=x>' })])],
     ['an extra field in the message', push({ requestId: 1 })],
-    ['a view with smoothing 1', push({ view: { ...view, smoothing: 1 } })],
+    ['a view with smoothing 1', push({ view: { ...view, smoothing: 1, emaPerStep: false } })],
     ['a view with chains', push({ view: { ...view, chains: ['a'] } })],
     ['a view zoomed to Infinity', push({ view: { ...view, x1: Infinity } })],
     ['no notice time', push({ noticedAt: NaN })],
@@ -562,7 +571,7 @@ describe('the live loss push (lossesLive) and the view it is for (lossView)', ()
       { x0: 0 },
       { x1: null },
       { buckets: 801 },
-      { smoothing: 0 },
+      { smoothing: 0, emaPerStep: false },
     ] as const)
       assert.ok(!sameLossView(view, { ...view, ...other }), JSON.stringify(other));
   });

@@ -50,6 +50,73 @@ describe('LiveStitch: a chain curve kept up to date as the last step grows', () 
     });
   }
 
+  it('smooths step by step (the average restarts where each step starts) after every append, steps added live', () => {
+    const a = new StepSeries();
+    for (const e of events(40, 3, 4096, 1, 1.3)) a.append(e);
+    const b = new StepSeries();
+    const c = new StepSeries();
+    const live = new LiveStitch('samples', 'loss');
+    const perStep = { ...view, emaPerStep: true };
+    const steps = [
+      { year: 2016, series: a },
+      { year: 2017, series: b },
+    ];
+    live.update(steps);
+    const more = events(30, 4, 8192, 2, 0.7);
+    for (let i = 0; i < more.length; i += 17) {
+      for (const e of more.slice(i, i + 17)) b.append(e);
+      live.update(steps);
+      const got = live.view(perStep);
+      const stitched = stitchChain(steps, 'samples', 'loss');
+      // Reference, independent of the code under test: each step's points smoothed alone with TensorBoard's formula.
+      const expected: number[] = [];
+      const bounds = [...stitched.stepStarts.map((st) => st.index).slice(1), stitched.y.length];
+      let from = 0;
+      for (const to of bounds) {
+        let last = 0;
+        let count = 0;
+        for (let k = from; k < to; k++) {
+          const v = stitched.y[k]!;
+          if (!Number.isFinite(v)) {
+            expected.push(v);
+            continue;
+          }
+          last = last * 0.7 + 0.3 * v;
+          count++;
+          expected.push(last / (1 - 0.7 ** count));
+        }
+        from = to;
+      }
+      assert.equal(got.smoothed!.length, expected.length);
+      for (let k = 0; k < expected.length; k++)
+        assert.ok(
+          Object.is(got.smoothed![k], expected[k]) || Math.abs(got.smoothed![k]! - expected[k]!) < 1e-12,
+          `point ${k}: ${got.smoothed![k]} vs ${expected[k]}`,
+        );
+      assert.deepEqual(got, seriesForView(stitched, perStep), 'the one-shot path agrees');
+    }
+    // The first point of 2017 is its own raw value (the average restarted), not pulled toward 2016's end.
+    const start = stitchChain(steps, 'samples', 'loss').stepStarts[1]!.index;
+    const whole = live.view(perStep);
+    assert.equal(whole.smoothed![start], whole.y[start]);
+    assert.notEqual(live.view(view).smoothed![start], whole.y[start], 'over the whole chain it is pulled');
+    // A step added live (2018) starts its own average too.
+    steps.push({ year: 2018, series: c });
+    for (const e of events(10, 1, 4096, 5, 0.3)) c.append(e);
+    live.update(steps);
+    assert.deepEqual(live.view(perStep), seriesForView(stitchChain(steps, 'samples', 'loss'), perStep));
+  });
+
+  it('never smooths the learning rate', () => {
+    const a = new StepSeries();
+    for (const e of events(40, 2, 4096, 1, 1.3)) a.append(e);
+    const live = new LiveStitch('samples', 'lr');
+    live.update([{ year: 2016, series: a }]);
+    assert.equal(live.view(view).smoothed, null);
+    assert.equal(live.view({ ...view, emaPerStep: true }).smoothed, null);
+    assert.equal(seriesForView(stitchChain([{ year: 2016, series: a }], 'samples', 'lr'), view).smoothed, null);
+  });
+
   it('stitches again when a restart replaced points or a step was added', () => {
     const a = new StepSeries();
     for (const e of events(20, 2, 4096, 1, 1.1)) a.append(e);

@@ -16,6 +16,8 @@ describe('dashboard state', () => {
       xLog: true,
       yLog: true,
       smoothing: 0.9,
+      emaPerStep: false,
+      followLatest: true,
       zoom: { x0: 1, x1: 2 },
       metric: 'retrieval/mean_recall@1',
       diffA: 'a',
@@ -39,6 +41,8 @@ describe('dashboard state', () => {
     assert.equal(restored.field, 'loss');
     assert.equal(restored.axis, 'time');
     assert.equal(restored.smoothing, 0.99);
+    assert.equal(restored.emaPerStep, true, 'the EMA restarts at each step by default');
+    assert.equal(restored.followLatest, false);
     assert.equal(restored.zoom, null);
     assert.deepEqual(restored.chains, ['a']);
   });

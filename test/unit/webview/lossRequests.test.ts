@@ -10,6 +10,7 @@ const query = (x0: number | null = null): LossQuery => ({
   x1: x0 === null ? null : x0 + 10,
   buckets: 800,
   smoothing: 0.6,
+  emaPerStep: false,
 });
 
 function setup(): { sent: SentLossRequest[]; clock: { t: number }; requests: LossRequests } {
@@ -140,7 +141,7 @@ describe('merging a live push into the series shown', () => {
 
   it('ignores a push for another view, or for chains the query does not show', () => {
     const before = [shown('a', 1)];
-    for (const other of [{ smoothing: 0 }, { buckets: 801 }, { x0: 5 }, { field: 'lr' as const }])
+    for (const other of [{ smoothing: 0, emaPerStep: false }, { buckets: 801 }, { x0: 5 }, { field: 'lr' as const }])
       assert.equal(mergeLiveSeries(before, q, { view: { ...view, ...other }, series: [pushed('a', [9])] }), null);
     assert.equal(mergeLiveSeries(before, q, { view, series: [pushed('z', [9])] }), null);
   });

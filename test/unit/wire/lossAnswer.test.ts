@@ -21,6 +21,7 @@ const query: LossQuery = {
   x1: null,
   buckets: 2000,
   smoothing: 0.5,
+  emaPerStep: false,
 };
 
 describe('answerLossQuery: the dashboard loss answer, in one message or chain by chain', () => {

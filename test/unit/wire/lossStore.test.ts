@@ -9,7 +9,15 @@ import { trainLine } from '../../support/openclipTrainLine';
 
 const demo = join(__dirname, '../../../demo');
 const cumulative = 'tic_medium/basic/cumulative';
-const view = { field: 'loss', axis: 'samples', x0: null, x1: null, buckets: 100_000, smoothing: 0 } as const;
+const view = {
+  field: 'loss',
+  axis: 'samples',
+  x0: null,
+  x1: null,
+  buckets: 100_000,
+  smoothing: 0,
+  emaPerStep: false,
+} as const;
 
 /** Train lines of a log, counted with a plain text search (not with the parser under test). */
 function trainLines(path: string): number {
