@@ -1,11 +1,34 @@
 import type { LogEvent, TracebackEvent } from './logEvents';
 import { ParamsBuilder, parsePythonFloat } from './paramsText';
-import { parseTrainStepLine, readTrainStepBytes, trainStepNext } from './trainStepLine';
+import {
+  parseTrainStepLine,
+  scanTrainStepBytes,
+  stepLossesUsual,
+  stepTimestamp,
+  trainStepEvent,
+  trainStepNext,
+} from './trainStepLine';
 import { Utf8Chunks } from '../shared/utf8Chunks';
 
 export interface LogParserOptions {
   /** Lines longer than this many characters are skipped (one `oversizedLine` event each). Default 1 Mi. */
   readonly maxLineLength?: number;
+  /**
+   * Where the usual `Train Epoch` lines go instead of becoming events (see TrainStepSink): for a reader that keeps
+   * only numbers (StepSeries), so that a line costs no object. Every other line, train step lines included, still
+   * comes to `onEvent`, in input order.
+   */
+  readonly trainSteps?: TrainStepSink;
+}
+
+/**
+ * Takes the train step lines that the parser reads from the bytes of a chunk (the hot path: every whole
+ * `Train Epoch` line of a byte chunk while no multi-line structure is open) whose losses are OpenCLIP's usual pair,
+ * `Contrastive_loss` then `Loss`. The line's numbers are in `stepValues` (trainStepLine.ts, by StepSlot) during the
+ * call; the event the parser would have made holds exactly those numbers (trainStepEvent).
+ */
+export interface TrainStepSink {
+  trainStep(line: number, timestamp: string): void;
 }
 
 /**
@@ -21,6 +44,7 @@ export interface LogParserOptions {
  */
 export class LogParser {
   private readonly maxLineLength: number;
+  private readonly sink: TrainStepSink | null;
   private decoder: Utf8Chunks | null = null;
   /** The start of a line whose end has not arrived yet. */
   private pending = '';
@@ -43,6 +67,7 @@ export class LogParser {
     options: LogParserOptions = {},
   ) {
     this.maxLineLength = options.maxLineLength ?? 1024 * 1024;
+    this.sink = options.trainSteps ?? null;
   }
 
   /** Lines started so far (complete or not). */
@@ -63,7 +88,7 @@ export class LogParser {
   }
 
   /**
-   * Bytes: each whole `Train Epoch` line is read from the bytes themselves (readTrainStepBytes: no string but its
+   * Bytes: each whole `Train Epoch` line is read from the bytes themselves (scanTrainStepBytes: no string but its
    * timestamp, no regex, no decoding); every other line, and a line cut by the chunk's end, is decoded and goes
    * through `consume` as text, exactly as a text chunk would. A `\n` byte is never part of a multi-byte sequence,
    * so decoding line by line gives the same text as decoding the chunk whole.
@@ -83,28 +108,29 @@ export class LogParser {
     const lastNl = buf.lastIndexOf(10);
     const safeNl = n >= 4 ? buf.lastIndexOf(10, n - 4) : -1;
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const sink = this.sink;
+    const maxLineLength = this.maxLineLength;
+    // Only the text path opens or closes a multi-line structure: checked again after each line it takes.
+    let plain = this.noneOpen();
     while (p <= lastNl) {
-      if (
-        p <= safeNl &&
-        this.model === null &&
-        this.params === null &&
-        this.traceback === null &&
-        !this.expectModelRepr
-      ) {
-        const event = readTrainStepBytes(buf, view, p, this.lineNo + 1, this.maxLineLength);
-        if (event !== null) {
-          this.lineNo++;
-          this.lastTimestamp = event.timestamp;
-          p = trainStepNext;
-          this.onEvent(event);
-          continue;
-        }
+      if (plain && p <= safeNl && scanTrainStepBytes(buf, view, p, maxLineLength)) {
+        const lineNo = ++this.lineNo;
+        this.lastTimestamp = stepTimestamp;
+        p = trainStepNext;
+        if (sink !== null && stepLossesUsual) sink.trainStep(lineNo, stepTimestamp);
+        else this.onEvent(trainStepEvent(lineNo));
+        continue;
       }
       const nl = buf.indexOf(10, p);
       this.decodeAndConsume(buf.subarray(p, nl + 1));
       p = nl + 1;
+      plain = this.noneOpen();
     }
     if (p < n) this.decodeAndConsume(buf.subarray(p));
+  }
+
+  private noneOpen(): boolean {
+    return this.model === null && this.params === null && this.traceback === null && !this.expectModelRepr;
   }
 
   private decodeAndConsume(bytes: Uint8Array): void {

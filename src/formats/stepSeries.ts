@@ -1,7 +1,8 @@
 import { openUntrustedFile } from '../shared/untrustedFile';
 import type { TrainStepEvent } from './logEvents';
 import { parseLogFile } from './logFile';
-import { LogParser } from './logParser';
+import { LogParser, type TrainStepSink } from './logParser';
+import { StepSlot, stepValues } from './trainStepLine';
 import { lowerBound } from '../shared/lowerBound';
 
 /** The values of a train step line that a chart plots (contracts §2.2). */
@@ -62,7 +63,7 @@ export interface StepSeriesState {
  * epoch (§1.4), so the lines of a crashed epoch come again: a line whose samples is ≤ the last kept point's
  * replaces every kept point with samples ≥ its own (the rerun is what the checkpoint holds).
  */
-export class StepSeries {
+export class StepSeries implements TrainStepSink {
   private capacity = 64;
   private count = 0;
   private data = columnsOf(64);
@@ -75,6 +76,12 @@ export class StepSeries {
   private replacedPoints = 0;
   private version = 0;
   private lastLine: TrainStepEvent | null = null;
+  /** The last line came through trainStep: lastEvent makes its event from these (line, then the 14 numbers). */
+  private lastValues: Float64Array | null = null;
+  private lastValuesStamp = '';
+  /** The last timestamp text turned into ms, and those ms (consecutive lines mostly share the text). */
+  private stampText = '';
+  private stampMs = NaN;
 
   constructor(private readonly options: StepSeriesOptions = {}) {
     const given = options.samplesPerOptStep;
@@ -105,6 +112,29 @@ export class StepSeries {
 
   /** The last train step line appended (kept or not), or null. */
   get lastEvent(): TrainStepEvent | null {
+    const v = this.lastValues;
+    if (v !== null) {
+      this.lastValues = null;
+      this.lastLine = {
+        type: 'trainStep',
+        line: v[0]!,
+        timestamp: this.lastValuesStamp,
+        epoch: v[1 + StepSlot.epoch]!,
+        samplesSeen: v[1 + StepSlot.samplesSeen]!,
+        samplesPerEpoch: v[1 + StepSlot.samplesPerEpoch]!,
+        percent: v[1 + StepSlot.percent]!,
+        dataTime: v[1 + StepSlot.dataTime]!,
+        batchTime: v[1 + StepSlot.batchTime]!,
+        samplesPerSecond: v[1 + StepSlot.samplesPerSecond]!,
+        samplesPerSecondPerGpu: v[1 + StepSlot.samplesPerSecondPerGpu]!,
+        lr: v[1 + StepSlot.lr]!,
+        logitScale: v[1 + StepSlot.logitScale]!,
+        losses: {
+          contrastive_loss: { value: v[1 + StepSlot.contrastiveValue]!, avg: v[1 + StepSlot.contrastiveAvg]! },
+          loss: { value: v[1 + StepSlot.lossValue]!, avg: v[1 + StepSlot.lossAvg]! },
+        },
+      };
+    }
     return this.lastLine;
   }
 
@@ -171,8 +201,57 @@ export class StepSeries {
 
   append(event: TrainStepEvent): void {
     this.lastLine = event;
-    if (event.samplesSeen > 0 && event.samplesSeen < this.minSamplesSeen) this.minSamplesSeen = event.samplesSeen;
-    const samples = event.epoch * event.samplesPerEpoch + event.samplesSeen;
+    this.lastValues = null;
+    this.push(
+      event.epoch,
+      event.samplesSeen,
+      event.samplesPerEpoch,
+      event.timestamp,
+      event.losses['loss']?.value ?? NaN,
+      event.losses['contrastive_loss']?.value ?? NaN,
+      event.lr,
+      event.logitScale,
+      event.samplesPerSecond,
+    );
+  }
+
+  /**
+   * The columnar path (TrainStepSink, see LogParserOptions.trainSteps): the same as `append` of the line's event,
+   * from the numbers the parser has just read into stepValues, with no event made (lastEvent makes it if asked).
+   */
+  trainStep(line: number, timestamp: string): void {
+    const v = stepValues;
+    const last = (this.lastValues ??= new Float64Array(15));
+    last[0] = line;
+    last.set(v.subarray(0, 14), 1);
+    this.lastValuesStamp = timestamp;
+    this.lastLine = null;
+    this.push(
+      v[StepSlot.epoch]!,
+      v[StepSlot.samplesSeen]!,
+      v[StepSlot.samplesPerEpoch]!,
+      timestamp,
+      v[StepSlot.lossValue]!,
+      v[StepSlot.contrastiveValue]!,
+      v[StepSlot.lr]!,
+      v[StepSlot.logitScale]!,
+      v[StepSlot.samplesPerSecond]!,
+    );
+  }
+
+  private push(
+    epoch: number,
+    samplesSeen: number,
+    samplesPerEpoch: number,
+    timestamp: string,
+    loss: number,
+    contrastiveLoss: number,
+    lr: number,
+    logitScale: number,
+    samplesPerSecond: number,
+  ): void {
+    if (samplesSeen > 0 && samplesSeen < this.minSamplesSeen) this.minSamplesSeen = samplesSeen;
+    const samples = epoch * samplesPerEpoch + samplesSeen;
     if (!Number.isFinite(samples)) return;
     if (this.count > 0 && samples <= this.data.samples[this.count - 1]!) {
       // A rerun after a restart: it replaces the kept points from its own samples on.
@@ -182,15 +261,19 @@ export class StepSeries {
       if (this.optValid > keep) this.optValid = keep;
     }
     if (this.count === this.capacity) this.grow(this.capacity * 2);
+    if (timestamp !== this.stampText) {
+      this.stampText = timestamp;
+      this.stampMs = parseLogTimestamp(timestamp);
+    }
     const i = this.count++;
     const d = this.data;
     d.samples[i] = samples;
-    d.time[i] = parseLogTimestamp(event.timestamp);
-    d.loss[i] = event.losses['loss']?.value ?? NaN;
-    d.contrastive_loss[i] = event.losses['contrastive_loss']?.value ?? NaN;
-    d.lr[i] = event.lr;
-    d.logitScale[i] = event.logitScale;
-    d.samplesPerSecond[i] = event.samplesPerSecond;
+    d.time[i] = this.stampMs;
+    d.loss[i] = loss;
+    d.contrastive_loss[i] = contrastiveLoss;
+    d.lr[i] = lr;
+    d.logitScale[i] = logitScale;
+    d.samplesPerSecond[i] = samplesPerSecond;
     this.version++;
   }
 
@@ -265,7 +348,7 @@ export async function readStepSeries(outLogPath: string, options: ReadStepSeries
     (event) => {
       if (event.type === 'trainStep') series.append(event);
     },
-    { signal: options.signal, chunkSize: options.chunkSize },
+    { signal: options.signal, chunkSize: options.chunkSize, trainSteps: series },
   );
   return series;
 }
@@ -391,12 +474,22 @@ export class StepSeriesFollower {
   }
 
   private newParser(): LogParser {
-    return new LogParser((event) => {
-      if (event.type === 'trainStep') {
-        this.steps++;
-        this.current.append(event);
-      }
-    });
+    return new LogParser(
+      (event) => {
+        if (event.type === 'trainStep') {
+          this.steps++;
+          this.current.append(event);
+        }
+      },
+      {
+        trainSteps: {
+          trainStep: (line, timestamp) => {
+            this.steps++;
+            this.current.trainStep(line, timestamp);
+          },
+        },
+      },
+    );
   }
 }
 

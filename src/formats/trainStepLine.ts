@@ -176,10 +176,50 @@ function readNumber(line: string): number {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The same line read from the bytes of a chunk (the parser's hot path): no string per line, no regex.
+// The same line read from the bytes of a chunk (the parser's hot path): no string per line, no regex, no object
+// until the event is made (and none at all for a TrainStepSink, see logParser.ts).
 
-/** Where the byte reader stopped: after the `\n` of the line it read (set by readTrainStepBytes on success). */
+/**
+ * Where scanTrainStepBytes puts the numbers of the line it read, by the slots below: a typed array, so that reading
+ * a line boxes no double. Valid until the next scan.
+ */
+export const stepValues = new Float64Array(16);
+export const enum StepSlot {
+  epoch = 0,
+  samplesSeen = 1,
+  samplesPerEpoch = 2,
+  percent = 3,
+  dataTime = 4,
+  batchTime = 5,
+  samplesPerSecond = 6,
+  samplesPerSecondPerGpu = 7,
+  lr = 8,
+  logitScale = 9,
+  /** The usual losses: `Contrastive_loss: V (A)` first, `Loss: V (A)` second (see stepLossesUsual). */
+  contrastiveValue = 10,
+  contrastiveAvg = 11,
+  lossValue = 12,
+  lossAvg = 13,
+  /** Scratch for a loss of another name. */
+  otherValue = 14,
+  otherAvg = 15,
+}
+const vals = stepValues;
+
+/** Where the byte reader stopped: after the `\n` of the line it read (set by scanTrainStepBytes on success). */
 export let trainStepNext = 0;
+/** The timestamp text of the line scanned last (the same string while consecutive lines share it). */
+export let stepTimestamp = '';
+/**
+ * After a successful scan: true when the line's losses were exactly `Contrastive_loss`, then `Loss` (OpenCLIP's
+ * ClipLoss), all in stepValues; false when stepLosses() must be called for them.
+ */
+export let stepLossesUsual = false;
+
+/** The loss pairs of the last scan beyond the usual two (in the order of the line), null when there are none. */
+let otherLosses: [string, LossValue][] | null = null;
+let hasContrastive = false;
+let hasTotal = false;
 
 /**
  * Reads the whole line at `buf[start]` as `YYYY-MM-DD,HH:MM:SS | LEVEL | Train Epoch: …` (the logger's prefix,
@@ -189,9 +229,7 @@ export let trainStepNext = 0;
  * line break). Accepts exactly the lines on which the parser's string path (recordMessageStart + parseTrainStepLine)
  * gives a train step, with the same numbers to the last bit.
  *
- * The caller guarantees that the line's `\n` is at least 4 bytes before the end of `buf`. Bytes are checked in
- * order, one at a time or 4 at a time (a little-endian word against the word of the expected text), and a `\n`
- * matches nothing but the line's end, so no read goes more than 3 bytes past the line's `\n`: never past `buf`.
+ * The caller guarantees that the line's `\n` is at least 4 bytes before the end of `buf`.
  */
 export function readTrainStepBytes(
   buf: Uint8Array,
@@ -200,71 +238,105 @@ export function readTrainStepBytes(
   lineNo: number,
   maxLength: number,
 ): TrainStepEvent | null {
-  if (!prefixBytes(buf, v, start)) return null;
-  let i = at;
-  // 'Train Epoch: '
-  if (v.getUint32(i, true) !== wTrai || v.getUint32(i + 4, true) !== wNEp || v.getUint32(i + 8, true) !== wOch_) {
-    return null;
+  return scanTrainStepBytes(buf, v, start, maxLength) ? trainStepEvent(lineNo) : null;
+}
+
+/** The event of the line scanned last (scanTrainStepBytes returned true). */
+export function trainStepEvent(lineNo: number): TrainStepEvent {
+  return {
+    type: 'trainStep',
+    line: lineNo,
+    timestamp: stepTimestamp,
+    epoch: vals[StepSlot.epoch]!,
+    samplesSeen: vals[StepSlot.samplesSeen]!,
+    samplesPerEpoch: vals[StepSlot.samplesPerEpoch]!,
+    percent: vals[StepSlot.percent]!,
+    dataTime: vals[StepSlot.dataTime]!,
+    batchTime: vals[StepSlot.batchTime]!,
+    samplesPerSecond: vals[StepSlot.samplesPerSecond]!,
+    samplesPerSecondPerGpu: vals[StepSlot.samplesPerSecondPerGpu]!,
+    lr: vals[StepSlot.lr]!,
+    logitScale: vals[StepSlot.logitScale]!,
+    losses: stepLossesUsual
+      ? {
+          contrastive_loss: { value: vals[StepSlot.contrastiveValue]!, avg: vals[StepSlot.contrastiveAvg]! },
+          loss: { value: vals[StepSlot.lossValue]!, avg: vals[StepSlot.lossAvg]! },
+        }
+      : stepLosses(),
+  };
+}
+
+/** The loss map of the line scanned last, in the order the string path (addLoss) gives it. */
+export function stepLosses(): Readonly<Record<string, LossValue>> {
+  const out: Record<string, LossValue> = {};
+  if (hasContrastive) {
+    out['contrastive_loss'] = { value: vals[StepSlot.contrastiveValue]!, avg: vals[StepSlot.contrastiveAvg]! };
   }
-  if (buf[i + 12] !== 32) return null;
-  at = i + 13;
-  const epoch = digitsBytes(buf);
-  i = at;
-  if (epoch < 0 || buf[i] !== 32 || buf[i + 1] !== 91 /* [ */) return null;
+  if (hasTotal) out['loss'] = { value: vals[StepSlot.lossValue]!, avg: vals[StepSlot.lossAvg]! };
+  for (const [key, loss] of otherLosses ?? []) out[key] = loss;
+  return out;
+}
+
+/**
+ * The byte reader behind readTrainStepBytes: true when the line at `start` is a train step line (see there), its
+ * numbers then in stepValues, its timestamp in stepTimestamp, `trainStepNext` after its `\n`.
+ *
+ * Bytes are checked in order, one at a time or 4 at a time (a little-endian word against the word of the expected
+ * text), and a `\n` matches nothing but the line's end, so no read goes more than 3 bytes past the line's `\n`:
+ * never past `buf`. The position lives in a local; each number reader returns the position after its number (-1
+ * when there is none) and stores the value in its slot.
+ */
+export function scanTrainStepBytes(buf: Uint8Array, v: DataView, start: number, maxLength: number): boolean {
+  let i = prefixBytes(buf, v, start);
+  // 'Train Epoch: '
+  if (
+    i < 0 ||
+    v.getUint32(i, true) !== wTrai ||
+    v.getUint32(i + 4, true) !== wNEp ||
+    v.getUint32(i + 8, true) !== wOch_ ||
+    buf[i + 12] !== 32
+  ) {
+    return false;
+  }
+  i = digitsBytes(buf, i + 13, StepSlot.epoch);
+  if (i < 0 || buf[i] !== 32 || buf[i + 1] !== 91 /* [ */) return false;
   i += 2;
   while (buf[i] === 32) i++;
-  at = i;
-  const samplesSeen = digitsBytes(buf);
-  i = at;
-  if (samplesSeen < 0 || buf[i] !== 47 /* / */) return null;
-  at = i + 1;
-  const samplesPerEpoch = digitsBytes(buf);
-  i = at;
-  if (samplesPerEpoch < 0 || buf[i] !== 32 || buf[i + 1] !== 40 /* ( */) return null;
-  at = i + 2;
-  const percent = digitsBytes(buf);
-  i = at;
+  i = digitsBytes(buf, i, StepSlot.samplesSeen);
+  if (i < 0 || buf[i] !== 47 /* / */) return false;
+  i = digitsBytes(buf, i + 1, StepSlot.samplesPerEpoch);
+  if (i < 0 || buf[i] !== 32 || buf[i + 1] !== 40 /* ( */) return false;
+  i = digitsBytes(buf, i + 2, StepSlot.percent);
   // '%)] Data (t): '
-  if (percent < 0 || v.getUint32(i, true) !== wPct || v.getUint32(i + 4, true) !== wData) return null;
-  if (v.getUint32(i + 8, true) !== wSpT || buf[i + 12] !== 58 || buf[i + 13] !== 32) return null;
-  at = i + 14;
-  bad = false;
-  const dataTime = numberBytes(buf);
-  i = at;
+  if (i < 0 || v.getUint32(i, true) !== wPct || v.getUint32(i + 4, true) !== wData) return false;
+  if (v.getUint32(i + 8, true) !== wSpT || buf[i + 12] !== 58 || buf[i + 13] !== 32) return false;
+  i = numberBytes(buf, i + 14, StepSlot.dataTime);
   // ' Batch (t): '
-  if (bad || v.getUint32(i, true) !== wSpBat || v.getUint32(i + 4, true) !== wChP) return null;
-  if (v.getUint32(i + 8, true) !== wTColon) return null;
-  at = i + 12;
-  const batchTime = numberBytes(buf);
-  i = at;
+  if (i < 0 || v.getUint32(i, true) !== wSpBat || v.getUint32(i + 4, true) !== wChP) return false;
+  if (v.getUint32(i + 8, true) !== wTColon) return false;
+  i = numberBytes(buf, i + 12, StepSlot.batchTime);
   // ', '
-  if (bad || buf[i] !== 44 || buf[i + 1] !== 32) return null;
-  at = i + 2;
-  const samplesPerSecond = numberBytes(buf);
-  i = at;
+  if (i < 0 || buf[i] !== 44 || buf[i + 1] !== 32) return false;
+  i = numberBytes(buf, i + 2, StepSlot.samplesPerSecond);
   // '/s, '
-  if (bad || v.getUint32(i, true) !== wPerS) return null;
-  at = i + 4;
-  const samplesPerSecondPerGpu = numberBytes(buf);
-  i = at;
+  if (i < 0 || v.getUint32(i, true) !== wPerS) return false;
+  i = numberBytes(buf, i + 4, StepSlot.samplesPerSecondPerGpu);
   // '/s/gpu LR: '
-  if (bad || v.getUint32(i, true) !== wPerG || v.getUint32(i + 4, true) !== wPuL) return null;
-  if (buf[i + 8] !== 82 /* R */ || buf[i + 9] !== 58 || buf[i + 10] !== 32) return null;
-  at = i + 11;
-  const lr = numberBytes(buf);
-  i = at;
+  if (i < 0 || v.getUint32(i, true) !== wPerG || v.getUint32(i + 4, true) !== wPuL) return false;
+  if (buf[i + 8] !== 82 /* R */ || buf[i + 9] !== 58 || buf[i + 10] !== 32) return false;
+  i = numberBytes(buf, i + 11, StepSlot.lr);
   // ' Logit Scale: '
-  if (bad || v.getUint32(i, true) !== wSpLog || v.getUint32(i + 4, true) !== wItS) return null;
-  if (v.getUint32(i + 8, true) !== wCale || buf[i + 12] !== 58 || buf[i + 13] !== 32) return null;
-  at = i + 14;
-  const logitScale = numberBytes(buf);
-  if (bad) return null;
-  startLosses();
-  let end: number;
-  for (;;) {
+  if (i < 0 || v.getUint32(i, true) !== wSpLog || v.getUint32(i + 4, true) !== wItS) return false;
+  if (v.getUint32(i + 8, true) !== wCale || buf[i + 12] !== 58 || buf[i + 13] !== 32) return false;
+  i = numberBytes(buf, i + 14, StepSlot.logitScale);
+  if (i < 0) return false;
+  hasContrastive = false;
+  hasTotal = false;
+  otherLosses = null;
+  let order = 0;
+  for (; ; order++) {
     // ` Name: V (A)`, Name = \w+ (the usual two names are compared whole first).
-    i = at;
-    if (buf[i] !== 32) return null;
+    if (buf[i] !== 32) return false;
     i++;
     let key: string;
     if (
@@ -284,53 +356,45 @@ export function readTrainStepBytes(
       const nameStart = i;
       let c = buf[i]!;
       while ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95) c = buf[++i]!;
-      if (i === nameStart || c !== 58 /* : */ || buf[i + 1] !== 32) return null;
+      if (i === nameStart || c !== 58 /* : */ || buf[i + 1] !== 32) return false;
       // OpenCLIP prints `name.capitalize()`: lower-casing gives the loss dict's key back (contracts §2.2).
       key = latin1(buf, nameStart, i).toLowerCase();
       i += 2;
     }
-    at = i;
-    const value = numberBytes(buf);
-    i = at;
-    if (bad || buf[i] !== 32 || buf[i + 1] !== 40 /* ( */) return null;
-    at = i + 2;
-    const avg = numberBytes(buf);
-    i = at;
-    if (bad || buf[i] !== 41 /* ) */) return null;
+    // As addLoss: the first pair may be the contrastive loss, the second the total after it; all else in order.
+    let slot: number;
+    if (order === 0 && key === 'contrastive_loss') {
+      slot = StepSlot.contrastiveValue;
+      hasContrastive = true;
+    } else if (order === 1 && key === 'loss' && hasContrastive) {
+      slot = StepSlot.lossValue;
+      hasTotal = true;
+    } else {
+      slot = StepSlot.otherValue;
+    }
+    i = numberBytes(buf, i, slot);
+    if (i < 0 || buf[i] !== 32 || buf[i + 1] !== 40 /* ( */) return false;
+    i = numberBytes(buf, i + 2, slot + 1);
+    if (i < 0 || buf[i] !== 41 /* ) */) return false;
     i++;
-    at = i;
-    addLoss(key, { value, avg });
+    if (slot === StepSlot.otherValue) {
+      (otherLosses ??= []).push([key, { value: vals[StepSlot.otherValue]!, avg: vals[StepSlot.otherAvg]! }]);
+    }
     const c = buf[i]!;
     if (c === 32) continue;
     if (c === 10) {
-      end = i;
       trainStepNext = i + 1;
       break;
     }
     if (c === 13 && buf[i + 1] === 10) {
-      end = i;
       trainStepNext = i + 2;
       break;
     }
-    return null;
+    return false;
   }
-  if (end - start > maxLength) return null;
-  return {
-    type: 'trainStep',
-    line: lineNo,
-    timestamp: stamp,
-    epoch,
-    samplesSeen,
-    samplesPerEpoch,
-    percent,
-    dataTime,
-    batchTime,
-    samplesPerSecond,
-    samplesPerSecondPerGpu,
-    lr,
-    logitScale,
-    losses: finishLosses(),
-  };
+  if (i - start > maxLength) return false;
+  stepLossesUsual = order === 1 && hasTotal;
+  return true;
 }
 
 /** 4 bytes of text as the little-endian word DataView.getUint32(i, true) reads. */
@@ -361,16 +425,13 @@ const wLoss = word('loss');
 const wCapLoss = word('Loss');
 const wInfo = word('INFO');
 
-/** Set by numberBytes when the bytes at `at` are not a number. */
-let bad = false;
-
 /**
  * The logger's `%Y-%m-%d,%H:%M:%S | LEVEL | ` prefix at `s` (LEVEL: 0–10 capitals, as recordMessageStart in
- * logParser.ts accepts it); sets `at` to the message and `stamp` to the timestamp's text. The first 16 bytes are
- * compared as 4 words with the last good timestamp's, and only checked byte by byte when they differ (consecutive
- * lines share their minute).
+ * logParser.ts accepts it): the message's offset, -1 when it is not there; sets `stepTimestamp`. The first 16 bytes
+ * are compared as 4 words with the last good timestamp's, and only checked byte by byte when they differ
+ * (consecutive lines share their minute).
  */
-function prefixBytes(buf: Uint8Array, v: DataView, s: number): boolean {
+function prefixBytes(buf: Uint8Array, v: DataView, s: number): number {
   if (
     v.getUint32(s, true) === stampWords[0] &&
     v.getUint32(s + 4, true) === stampWords[1] &&
@@ -380,59 +441,58 @@ function prefixBytes(buf: Uint8Array, v: DataView, s: number): boolean {
     const c16 = buf[s + 16]!;
     const c17 = buf[s + 17]!;
     const c18 = buf[s + 18]!;
-    if (c16 !== 58 /* : */ || c17 < 48 || c17 > 57 || c18 < 48 || c18 > 57) return false;
+    if (c16 !== 58 /* : */ || c17 < 48 || c17 > 57 || c18 < 48 || c18 > 57) return -1;
     const seconds = (c17 << 8) | c18;
     if (seconds !== stampSeconds) newStamp(buf, s, seconds);
   } else {
     for (let k = 0; k < 19; k++) {
       const c = buf[s + k]!;
       if (k === 4 || k === 7) {
-        if (c !== 45 /* - */) return false;
+        if (c !== 45 /* - */) return -1;
       } else if (k === 10) {
-        if (c !== 44 /* , */) return false;
+        if (c !== 44 /* , */) return -1;
       } else if (k === 13 || k === 16) {
-        if (c !== 58 /* : */) return false;
+        if (c !== 58 /* : */) return -1;
       } else if (c < 48 || c > 57) {
-        return false;
+        return -1;
       }
     }
     newStamp(buf, s, (buf[s + 17]! << 8) | buf[s + 18]!);
     for (let w = 0; w < 4; w++) stampWords[w] = v.getUint32(s + 4 * w, true);
   }
-  if (buf[s + 19] !== 32 || buf[s + 20] !== 124 || buf[s + 21] !== 32) return false;
+  if (buf[s + 19] !== 32 || buf[s + 20] !== 124 || buf[s + 21] !== 32) return -1;
   // 'INFO | ', else any 0–10 capitals
   if (v.getUint32(s + 22, true) === wInfo && buf[s + 26] === 32 && buf[s + 27] === 124 && buf[s + 28] === 32) {
-    at = s + 29;
-    return true;
+    return s + 29;
   }
   let i = s + 22;
   let c = buf[i]!;
   while (c >= 65 && c <= 90 && i < s + 33) c = buf[++i]!;
-  if (i - s - 22 > 10 || c !== 32 || buf[i + 1] !== 124 || buf[i + 2] !== 32) return false;
-  at = i + 3;
-  return true;
+  if (i - s - 22 > 10 || c !== 32 || buf[i + 1] !== 124 || buf[i + 2] !== 32) return -1;
+  return i + 3;
 }
 
 /**
- * The text of the last timestamp checked, the first 16 of its bytes as words (-1: none; a word is never negative)
- * and its seconds' two bytes: consecutive lines mostly share the timestamp, so mostly no new string is made.
+ * The first 16 bytes of the last timestamp checked as words (-1: none; a word is never negative) and its seconds'
+ * two bytes: consecutive lines mostly share the timestamp, so mostly no new string is made.
  */
-let stamp = '';
 const stampWords = new Float64Array([-1, -1, -1, -1]);
 let stampSeconds = -1;
 
 function newStamp(buf: Uint8Array, s: number, seconds: number): void {
   stampSeconds = seconds;
   // prettier-ignore
-  stamp = String.fromCharCode(buf[s]!, buf[s + 1]!, buf[s + 2]!, buf[s + 3]!, buf[s + 4]!, buf[s + 5]!, buf[s + 6]!,
-    buf[s + 7]!, buf[s + 8]!, buf[s + 9]!, buf[s + 10]!, buf[s + 11]!, buf[s + 12]!, buf[s + 13]!, buf[s + 14]!,
-    buf[s + 15]!, buf[s + 16]!, buf[s + 17]!, buf[s + 18]!);
+  stepTimestamp = String.fromCharCode(buf[s]!, buf[s + 1]!, buf[s + 2]!, buf[s + 3]!, buf[s + 4]!, buf[s + 5]!,
+    buf[s + 6]!, buf[s + 7]!, buf[s + 8]!, buf[s + 9]!, buf[s + 10]!, buf[s + 11]!, buf[s + 12]!, buf[s + 13]!,
+    buf[s + 14]!, buf[s + 15]!, buf[s + 16]!, buf[s + 17]!, buf[s + 18]!);
 }
 
-/** `\d+` at `at` as a number (as readNumber reads it), or -1 when there is no digit there. */
-function digitsBytes(buf: Uint8Array): number {
-  const from = at;
-  let i = from;
+/**
+ * `\d+` at `i` into stepValues[slot] (the number readNumber reads there): the position after it, -1 when there is
+ * no digit at `i`.
+ */
+function digitsBytes(buf: Uint8Array, i: number, slot: number): number {
+  const from = i;
   let c = buf[i]!;
   if (c < 48 || c > 57) return -1;
   let small = 0;
@@ -440,26 +500,31 @@ function digitsBytes(buf: Uint8Array): number {
     small = (small * 10 + (c - 48)) | 0;
     c = buf[++i]!;
   } while (c >= 48 && c <= 57 && i - from < 9);
-  let value = small;
-  for (; c >= 48 && c <= 57; c = buf[++i]!) value = value * 10 + (c - 48);
-  at = i;
-  return i - from > 15 ? Number(latin1(buf, from, i)) : value;
+  if (c >= 48 && c <= 57) {
+    let value = small;
+    for (; c >= 48 && c <= 57; c = buf[++i]!) value = value * 10 + (c - 48);
+    vals[slot] = i - from > 15 ? Number(latin1(buf, from, i)) : value;
+  } else {
+    vals[slot] = small;
+  }
+  return i;
 }
 
 /**
- * NUM at `at` (see numberFull), the usual case first: up to 9 digits with an optional point, in int32 arithmetic and
- * one division, small enough to be inlined. Anything else (more digits, an exponent, nan, inf, not a number) goes
- * to numberFull from the same place.
+ * NUM at `i` (see numberFull) into stepValues[slot], the usual case first: up to 9 digits with an optional point, as
+ * an int32 and one division of two exact doubles (correctly rounded by IEEE), small enough to be inlined. Anything
+ * else (more digits, an exponent, nan, inf, not a number) goes to numberFull from the same place. Returns the
+ * position after the number, -1 when there is none.
  */
-function numberBytes(buf: Uint8Array): number {
-  let i = at;
+function numberBytes(buf: Uint8Array, i: number, slot: number): number {
+  const from = i;
   let c = buf[i]!;
   let negative = false;
   if (c === 45 || c === 43) {
     negative = c === 45;
     c = buf[++i]!;
   }
-  if (c < 48 || c > 57) return numberFull(buf);
+  if (c < 48 || c > 57) return numberFull(buf, from, slot);
   let m = 0;
   let digits = 0;
   do {
@@ -476,20 +541,19 @@ function numberBytes(buf: Uint8Array): number {
       fraction++;
     }
   }
-  if ((c >= 48 && c <= 57) || c === 101 /* e */) return numberFull(buf);
-  at = i;
+  if ((c >= 48 && c <= 57) || c === 101 /* e */) return numberFull(buf, from, slot);
   const value = fraction === 0 ? m : m / pow10[fraction]!;
-  return negative ? -value : value;
+  vals[slot] = negative ? -value : value;
+  return i;
 }
 
 /**
- * NUM of the shape (`[-+]?(?:\d+(?:\.\d*)?(?:e[-+]?\d+)?|nan|inf)`) at `at`, as the same double as `Number(text)`;
- * sets `bad` when the bytes there do not start with one. Up to 15 digits with a power of ten up to 22 are one
- * IEEE multiplication or division of two exact doubles, which rounds correctly (Clinger's fast path); anything
- * else goes through Number on its text.
+ * NUM of the shape (`[-+]?(?:\d+(?:\.\d*)?(?:e[-+]?\d+)?|nan|inf)`) at `from` into stepValues[slot], as the same
+ * double as `Number(text)`: the position after it, -1 when the bytes there do not start with one. Up to 15 digits
+ * (an integer below 2^53) with a power of ten up to 22 are one IEEE multiplication or division of two exact
+ * doubles, which rounds correctly (Clinger's fast path); anything else goes through Number on its text.
  */
-function numberFull(buf: Uint8Array): number {
-  const from = at;
+function numberFull(buf: Uint8Array, from: number, slot: number): number {
   let i = from;
   let c = buf[i]!;
   let negative = false;
@@ -498,16 +562,16 @@ function numberFull(buf: Uint8Array): number {
     c = buf[++i]!;
   }
   if (c === 110 /* n */) {
-    if (buf[i + 1] !== 97 || buf[i + 2] !== 110) return fail();
-    at = i + 3;
-    return NaN;
+    if (buf[i + 1] !== 97 || buf[i + 2] !== 110) return -1;
+    vals[slot] = NaN;
+    return i + 3;
   }
   if (c === 105 /* i */) {
-    if (buf[i + 1] !== 110 || buf[i + 2] !== 102) return fail();
-    at = i + 3;
-    return negative ? -Infinity : Infinity;
+    if (buf[i + 1] !== 110 || buf[i + 2] !== 102) return -1;
+    vals[slot] = negative ? -Infinity : Infinity;
+    return i + 3;
   }
-  if (c < 48 || c > 57) return fail();
+  if (c < 48 || c > 57) return -1;
   // The first 9 digits in int32 arithmetic (a short dependency chain), more as doubles (exact up to 15 digits).
   let small = 0;
   let digits = 0;
@@ -547,27 +611,27 @@ function numberFull(buf: Uint8Array): number {
       exponentNegative = c === 45;
       c = buf[++i]!;
     }
-    if (c < 48 || c > 57) return fail();
+    if (c < 48 || c > 57) return -1;
     let exponent = 0;
     do {
       if (exponent < 1e6) exponent = exponent * 10 + (c - 48);
       c = buf[++i]!;
     } while (c >= 48 && c <= 57);
-    at = i;
     const power = (exponentNegative ? -exponent : exponent) - fraction;
-    if (digits > 15 || power > 22 || power < -22) return Number(latin1(buf, from, i));
+    if (digits > 15 || power > 22 || power < -22) {
+      vals[slot] = Number(latin1(buf, from, i));
+      return i;
+    }
     value = power >= 0 ? mantissa * pow10[power]! : mantissa / pow10[-power]!;
   } else {
-    at = i;
-    if (digits > 15) return Number(latin1(buf, from, i));
+    if (digits > 15) {
+      vals[slot] = Number(latin1(buf, from, i));
+      return i;
+    }
     value = fraction === 0 ? mantissa : mantissa / pow10[fraction]!;
   }
-  return negative ? -value : value;
-}
-
-function fail(): number {
-  bad = true;
-  return 0;
+  vals[slot] = negative ? -value : value;
+  return i;
 }
 
 /** ASCII bytes as a string (only ever called on bytes already checked to be ASCII). */
