@@ -1,5 +1,5 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- node:os only when the compile cache needs a home folder */
 import module from 'node:module';
-import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { runCli } from './cli/runCli';
 
@@ -19,7 +19,11 @@ function enableCompileCache(env: NodeJS.ProcessEnv = process.env): void {
   if (typeof enable !== 'function' || env.NODE_DISABLE_COMPILE_CACHE || env.NODE_COMPILE_CACHE) return;
   try {
     const xdg = env.XDG_CACHE_HOME;
-    const base = xdg !== undefined && xdg !== '' && isAbsolute(xdg) ? xdg : join(homedir(), '.cache');
+    // node:os is not loaded by Node's own start: required only here, where the home folder is needed.
+    const base =
+      xdg !== undefined && xdg !== '' && isAbsolute(xdg)
+        ? xdg
+        : join((require('node:os') as typeof import('node:os')).homedir(), '.cache');
     enable.call(module, join(base, 'tic-studio', 'node-compile-cache'));
   } catch {
     // The cache is an optimisation only.

@@ -1,5 +1,7 @@
-import { closeSync, constants, fstatSync, openSync, statSync, type Stats } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+// fs.promises, not node:fs/promises: Node loads it (and the modules it needs) on first use, which a process that
+// reads only through openUntrustedFileSync (`tic-studio inspect`) never makes.
+import { closeSync, constants, fstatSync, openSync, promises as fsp, statSync, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { formatBytes } from './formatBytes';
 import { isErrorWithReason } from './errorReason';
 
@@ -98,14 +100,14 @@ export async function readUntrustedText(
 export async function openUntrustedFile(path: string): Promise<FileHandle> {
   let before: Stats;
   try {
-    before = await stat(path);
+    before = await fsp.stat(path);
   } catch (error) {
     throw asUntrustedError(error, path);
   }
   if (!before.isFile()) throw notRegular(path, before);
   let handle: FileHandle;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    handle = await fsp.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw asUntrustedError(error, path);
   }
@@ -156,7 +158,7 @@ export function openUntrustedFileSync(path: string): number {
 export async function notRegularFileError(path: string): Promise<UntrustedFileError | null> {
   let stats: Stats;
   try {
-    stats = await stat(path);
+    stats = await fsp.stat(path);
   } catch (error) {
     const reason = asUntrustedError(error, path);
     return reason.reason === 'notFound' ? null : reason;

@@ -79,6 +79,21 @@ describe('tic-studio start-up (built dist/cli.js, real processes)', () => {
     assert.deepEqual(cliFiles(loaded), ['cli-inspect.js', 'cli-io.js', 'cli.js']);
   });
 
+  it('inspect reads without fs/promises (synchronous reads) and loads no module its start does not use', () => {
+    // A CLI process has nothing else to do while it reads: the checkpoint is opened and read with synchronous calls
+    // (no FileHandle, no trip through the thread pool per read), so fs/promises and what it pulls in (readline's
+    // interface, the file watchers) are never evaluated; node:os only where the compile cache needs a home folder.
+    const loaded = run(['inspect', checkpoint], process.execPath, { ...process.env, XDG_CACHE_HOME: join(dir, 'xdg') });
+    assert.equal(loaded.status, 0);
+    assert.match(loaded.stdout, /^.*module_prefix\.pt: torch-zip/);
+    assert.deepEqual(
+      ['fs/promises', 'internal/fs/promises', 'internal/readline/interface', 'internal/fs/watchers', 'os'].filter((m) =>
+        loaded.builtins.includes(m),
+      ),
+      [],
+    );
+  });
+
   it("a command's --help loads that command alone, and its usage errors still exit 2", () => {
     const help = run(['diff', '--help']);
     assert.equal(help.status, 0);
