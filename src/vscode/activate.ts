@@ -47,10 +47,8 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   store.add(registerScriptPreview());
   void runs.start();
   const hub = store.add(new HubService(context.secrets, log));
-  const checkpoints = store.add(new CheckpointsTree(hub));
-  store.add(
-    vscode.window.createTreeView(viewIds.checkpoints, { treeDataProvider: checkpoints, showCollapseAll: true }),
-  );
+  // The tree creates its view (it sets the view's offline banner).
+  store.add(new CheckpointsTree(hub));
   void hub.refresh();
   store.add(
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -84,7 +82,7 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   );
   store.add(vscode.commands.registerCommand(commandIds.showLog, () => log.show(true)));
   store.add(CheckpointInspectorProvider.register(context.extensionUri, log));
-  for (const command of registerCheckpointCommands(context.extensionUri, log, hub)) store.add(command);
+  for (const command of registerCheckpointCommands(context.extensionUri, log, hub, runs)) store.add(command);
   for (const command of registerHubCommands(hub, context.secrets)) store.add(command);
   for (const command of registerRunCommands(runs, context.extensionUri, hub)) store.add(command);
   for (const command of registerVariantCommands(runs)) store.add(command);

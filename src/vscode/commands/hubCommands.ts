@@ -1,33 +1,152 @@
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { commandIds, customEditorTypes } from '../common/ids';
+import { catalogReach, emptyDownloadReason } from '../../hub/catalogReach';
+import { HubError } from '../../hub/core/hubError';
+import { defaultHubEndpoint, resolveHubEndpoint } from '../../hub/core/hubEndpoint';
+import { commandIds, settingKeys, viewIds } from '../common/ids';
 import { hubTokenSecretKey, type HubService } from '../hub/hubService';
 import { isHubCheckpointNode, type HubCheckpointNode } from '../views/checkpointsTree';
 
-/** Asks for a repo and a year of the catalog (for the palette; the tree passes its node). */
+/** Lists the Hub again, with the Checkpoints view's progress bar (the banner and rows follow the answer). */
+async function retryHub(hub: HubService): Promise<void> {
+  await vscode.window.withProgress({ location: { viewId: viewIds.checkpoints } }, () => hub.refresh());
+  const state = hub.catalog;
+  if (state.kind === 'ready' && catalogReach(state.repos).kind === 'unreachable') {
+    const action = await vscode.window.showWarningMessage(
+      'The Hugging Face Hub is still unreachable. Check the network connection, or download from a mirror.',
+      'Use a Mirror…',
+      'Show Log',
+    );
+    if (action === 'Use a Mirror…') await vscode.commands.executeCommand(commandIds.useHubMirror);
+    if (action === 'Show Log') await vscode.commands.executeCommand(commandIds.showLog);
+  }
+}
+
+/** Why an endpoint typed by the user cannot be used, or undefined when it can (empty: back to the default). */
+function mirrorProblem(value: string): string | undefined {
+  if (value.trim() === '') return undefined;
+  try {
+    resolveHubEndpoint({ endpoint: value.trim(), env: {} });
+    return undefined;
+  } catch (error) {
+    return HubError.is(error) ? `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}` : String(error);
+  }
+}
+
+/**
+ * "Use a Mirror…": asks for a Hub endpoint, checked as typed, and saves it in the user's settings, never the
+ * workspace's: ticStudio.hub.endpoint is where the token goes, so a workspace (trusted or not) never chooses it,
+ * and what the user types here is theirs. Empty: back to HF_ENDPOINT or huggingface.co.
+ */
+async function useMirror(): Promise<void> {
+  const config = vscode.workspace.getConfiguration();
+  const current = config.inspect<string>(settingKeys.hubEndpoint)?.globalValue ?? '';
+  const value = await vscode.window.showInputBox({
+    title: 'Use a Hugging Face Hub Mirror',
+    prompt: `The mirror's address, saved in your user settings. Leave empty for ${process.env.HF_ENDPOINT || defaultHubEndpoint}.`,
+    placeHolder: 'https://hf-mirror.example.org',
+    value: current,
+    ignoreFocusOut: true,
+    validateInput: (text) => {
+      const problem = mirrorProblem(text);
+      if (problem) return { message: problem, severity: vscode.InputBoxValidationSeverity.Error };
+      const url = text.trim() === '' ? undefined : new URL(text.trim());
+      if (url?.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+        return {
+          message: 'Plain http: public repos download, but your Hugging Face token is never sent there.',
+          severity: vscode.InputBoxValidationSeverity.Warning,
+        };
+      return undefined;
+    },
+  });
+  if (value === undefined || mirrorProblem(value) !== undefined) return;
+  const endpoint = value.trim() === '' ? undefined : resolveHubEndpoint({ endpoint: value.trim(), env: {} });
+  // The settings listener lists the Hub again at the new address.
+  await config.update(settingKeys.hubEndpoint, endpoint, vscode.ConfigurationTarget.Global);
+  void vscode.window.showInformationMessage(
+    endpoint
+      ? `TiC Studio now uses the Hugging Face Hub at ${endpoint}.`
+      : `TiC Studio now uses the Hugging Face Hub at ${process.env.HF_ENDPOINT || defaultHubEndpoint}.`,
+  );
+}
+
+/** Opens the Hugging Face cache folder this window uses (the one Python's huggingface_hub uses too). */
+async function openCacheFolder(hub: HubService): Promise<void> {
+  let folder: string;
+  try {
+    folder = (await hub.settings()).cacheDir;
+  } catch (error) {
+    void vscode.window.showErrorMessage(
+      `The Hugging Face cache folder is not known: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return;
+  }
+  if (!existsSync(folder)) {
+    const action = await vscode.window.showInformationMessage(
+      `Nothing has been downloaded yet: the Hugging Face cache folder ${folder} does not exist.`,
+      'Copy Path',
+    );
+    if (action === 'Copy Path') await vscode.env.clipboard.writeText(folder);
+    return;
+  }
+  // In a remote window the OS file manager is on the other machine: open the folder in a window instead.
+  if (vscode.env.remoteName)
+    await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(folder), { forceNewWindow: true });
+  else await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(folder));
+}
+
+/**
+ * Asks for a repo and a year of the catalog (for the palette; the tree passes its node). A picker that would be
+ * empty is not shown: the user is told why, with Retry where asking again can help.
+ */
 async function pickCheckpoint(hub: HubService): Promise<HubCheckpointNode | undefined> {
   if (hub.catalog.kind !== 'ready') await hub.refresh();
-  const state = hub.catalog;
-  if (state.kind !== 'ready') {
-    void vscode.window.showErrorMessage(
-      `The Hugging Face Hub catalog is not available: ${state.kind === 'error' ? state.message : 'still loading'}.`,
+  for (;;) {
+    const state = hub.catalog;
+    const why =
+      state.kind === 'ready' ? emptyDownloadReason(state.repos) : state.kind === 'error' ? 'error' : 'loading';
+    if (why === undefined) break;
+    const text = {
+      error: `Nothing to download: the Hugging Face Hub could not be listed. ${state.kind === 'error' ? state.message : ''}`,
+      loading: 'Nothing to download yet: the Hugging Face Hub is still being listed.',
+      unreachable:
+        'Nothing to download: the Hugging Face Hub cannot be reached. The checkpoints already cached are in the Checkpoints view.',
+      offlineMode:
+        'Nothing to download: Hugging Face offline mode is on (HF_HUB_OFFLINE), so only cached checkpoints are listed.',
+      noCheckpoints: 'Nothing to download: none of the listed repos has a checkpoint.',
+    }[why];
+    const actions =
+      why === 'offlineMode'
+        ? []
+        : why === 'noCheckpoints' || why === 'loading'
+          ? ['Retry']
+          : ['Retry', 'Use a Mirror…'];
+    const action = await vscode.window.showWarningMessage(text, ...actions);
+    if (action === 'Use a Mirror…') await useMirror();
+    if (action !== 'Retry') return undefined;
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Listing the Hugging Face Hub…' },
+      () => hub.refresh(),
     );
-    return undefined;
   }
+  const state = hub.catalog;
+  if (state.kind !== 'ready') return undefined;
   const repo = await vscode.window.showQuickPick(
-    state.repos.map((r) => ({
-      label: r.repo,
-      description: r.years.length ? `${r.years.join(', ')}` : 'no checkpoints',
-      detail: r.error?.message,
-      r,
-    })),
+    state.repos
+      .filter((r) => r.files.some((f) => f.kind === 'checkpoint'))
+      .map((r) => ({
+        label: r.repo,
+        description: r.years.join(', '),
+        r,
+      })),
     { title: 'Download Checkpoint: repository', placeHolder: 'apple/TiC-CLIP-…' },
   );
   if (!repo) return undefined;
   const files = repo.r.files.filter((f) => f.kind === 'checkpoint');
   const file = await vscode.window.showQuickPick(
     files.map((f) => ({
-      label: String(f.year),
+      label: String(f.year ?? f.path),
       description: `${(f.size / 1e9).toFixed(2)} GB${f.cached ? ' · cached' : f.partialBytes ? ' · partial' : ''}`,
       f,
     })),
@@ -45,6 +164,9 @@ export async function ensureLocal(hub: HubService, node: HubCheckpointNode): Pro
 
 export function registerHubCommands(hub: HubService, secrets: vscode.SecretStorage): vscode.Disposable[] {
   return [
+    vscode.commands.registerCommand(commandIds.retryHub, () => retryHub(hub)),
+    vscode.commands.registerCommand(commandIds.useHubMirror, () => useMirror()),
+    vscode.commands.registerCommand(commandIds.openHubCache, () => openCacheFolder(hub)),
     vscode.commands.registerCommand(commandIds.downloadCheckpoint, async (node?: unknown) => {
       const target = isHubCheckpointNode(node) ? node : await pickCheckpoint(hub);
       if (!target) return;
@@ -56,11 +178,7 @@ export function registerHubCommands(hub: HubService, secrets: vscode.SecretStora
           'Copy Path',
         );
         if (action === 'Inspect')
-          await vscode.commands.executeCommand(
-            'vscode.openWith',
-            vscode.Uri.file(result.localPath),
-            customEditorTypes.checkpointInspector,
-          );
+          await vscode.commands.executeCommand(commandIds.inspectCheckpoint, vscode.Uri.file(result.localPath));
         if (action === 'Copy Path') await vscode.env.clipboard.writeText(result.localPath);
       }
     }),

@@ -27,6 +27,10 @@ export const commandIds = {
   openProbe: 'ticStudio.openProbe',
   exportForProbe: 'ticStudio.exportForProbe',
   renameVariant: 'ticStudio.renameVariant',
+  retryHub: 'ticStudio.retryHub',
+  useHubMirror: 'ticStudio.useHubMirror',
+  openHubCache: 'ticStudio.openHubCache',
+  compareWithResumeParent: 'ticStudio.compareWithResumeParent',
   chooseCheckout: 'ticStudio.chooseCheckout',
   openWalkthrough: 'ticStudio.openWalkthrough',
 } as const;
@@ -45,6 +49,8 @@ export const webviewTypes = {
 
 export const customEditorTypes = {
   checkpointInspector: 'ticStudio.checkpointInspector',
+  /** The same editor for `.bin` (an optional editor there: most `.bin` files are not checkpoints). */
+  binCheckpointInspector: 'ticStudio.binCheckpointInspector',
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];

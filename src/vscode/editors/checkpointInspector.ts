@@ -13,18 +13,25 @@ import { webviewHtml, webviewResourceRoots } from '../common/webviewHtml';
 export const checkpointFileFilters = { Checkpoints: ['pt', 'pth', 'bin', 'safetensors'], 'All files': ['*'] };
 
 /**
- * The read-only `.pt`/`.pth`/`.bin`/`.safetensors` editor. The file is read by src/checkpoint (never torch, never
+ * The custom editor type that opens `uri`: the default one (`.pt`, `.pth`, `.safetensors`), or for `.bin` the
+ * optional one (most `.bin` files are not checkpoints, so the inspector is only offered there). VS Code takes one
+ * priority per contributed editor, hence two types for the one provider.
+ */
+export function inspectorViewTypeFor(uri: vscode.Uri): string {
+  return /\.bin$/i.test(uri.path) ? customEditorTypes.binCheckpointInspector : customEditorTypes.checkpointInspector;
+}
+
+/**
+ * The read-only `.pt`/`.pth`/`.bin`/`.safetensors` editor, the default editor of `.pt`, `.pth` and `.safetensors`. The file is read by src/checkpoint (never torch, never
  * pickle code) with async, ranged reads, so even a 1.8 GB checkpoint never blocks the extension host.
  */
 export class CheckpointInspectorProvider implements vscode.CustomReadonlyEditorProvider {
   static register(extensionUri: vscode.Uri, log: Logger): vscode.Disposable {
-    return vscode.window.registerCustomEditorProvider(
-      customEditorTypes.checkpointInspector,
-      new CheckpointInspectorProvider(extensionUri, log),
-      {
-        webviewOptions: { retainContextWhenHidden: false },
-        supportsMultipleEditorsPerDocument: true,
-      },
+    const provider = new CheckpointInspectorProvider(extensionUri, log);
+    const options = { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true };
+    return vscode.Disposable.from(
+      vscode.window.registerCustomEditorProvider(customEditorTypes.checkpointInspector, provider, options),
+      vscode.window.registerCustomEditorProvider(customEditorTypes.binCheckpointInspector, provider, options),
     );
   }
 

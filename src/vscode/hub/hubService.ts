@@ -151,6 +151,15 @@ export class HubService implements vscode.Disposable {
         void vscode.window.showInformationMessage(
           `Download of ${name} cancelled; the partial file is kept and the next download resumes it.`,
         );
+      } else if (reason === 'network') {
+        // The reason in words; the connection's own error code stays in the log.
+        this.log.error(`Hub: ${repo}/${path}: ${reason}: ${message}`);
+        void vscode.window
+          .showErrorMessage(
+            `Download of ${name} stopped: the Hugging Face Hub could not be reached. What was received is kept, and Retry resumes it.`,
+            'Retry',
+          )
+          .then((action) => (action === 'Retry' ? this.download(repo, path) : undefined));
       } else {
         this.log.error(`Hub: ${repo}/${path}: ${reason}: ${message}`);
         void vscode.window.showErrorMessage(`Download of ${name} failed: ${message}`);

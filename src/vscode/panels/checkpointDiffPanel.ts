@@ -11,14 +11,15 @@ import type { Logger } from '../common/logger';
 import { webviewHtml, webviewResourceRoots } from '../common/webviewHtml';
 
 /**
- * "A ↔ B": how far checkpoint B moved from A. The diff streams tensor by tensor through src/checkpoint/diff.ts,
- * with progress in a cancellable notification and in the panel; closing the panel cancels it too.
+ * "A → B": how far checkpoint B moved from A. The diff streams tensor by tensor through src/checkpoint/diff.ts,
+ * with progress in a cancellable notification and in the panel; closing the panel cancels it too. The tab is named
+ * by the caller (`cumulative 2017 → 2018`, src/workspace/checkpointSteps.ts), else by the two file names.
  */
 export class CheckpointDiffPanel {
-  static show(extensionUri: vscode.Uri, log: Logger, a: vscode.Uri, b: vscode.Uri): void {
+  static show(extensionUri: vscode.Uri, log: Logger, a: vscode.Uri, b: vscode.Uri, title?: string): void {
     const panel = vscode.window.createWebviewPanel(
       webviewTypes.checkpointDiff,
-      `${basename(a.fsPath)} ↔ ${basename(b.fsPath)}`,
+      title ?? `${basename(a.fsPath)} ↔ ${basename(b.fsPath)}`,
       vscode.ViewColumn.Active,
       {
         enableScripts: true,
@@ -52,7 +53,7 @@ export class CheckpointDiffPanel {
       vscode.window.withProgress(
         {
           location: vscode.ProgressLocation.Notification,
-          title: `Comparing ${basename(a.fsPath)} with ${basename(b.fsPath)}`,
+          title: title ? `Comparing ${title}` : `Comparing ${basename(a.fsPath)} with ${basename(b.fsPath)}`,
           cancellable: true,
         },
         async (progress, token) => {
