@@ -130,6 +130,8 @@ export interface TransferStepWire {
   backward: number | null;
   id: number | null;
   forward: number | null;
+  /** The present cells of the row in each region (a summary over some rows is their cell-weighted mean). */
+  cells?: TransferCellsWire;
 }
 
 /** How many matrix cells a transfer mean was taken over, per region. */
@@ -543,6 +545,7 @@ function parseTransfer(v: unknown, step: (v: unknown, what?: string) => number):
           backward: finiteOrNull(r.backward, 'backward'),
           id: finiteOrNull(r.id, 'id'),
           forward: finiteOrNull(r.forward, 'forward'),
+          ...(r.cells === undefined ? {} : { cells: parseCells(r.cells, 'cells') }),
         };
       },
       maxSteps,

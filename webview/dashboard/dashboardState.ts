@@ -27,6 +27,8 @@ export interface DashboardState {
   diffB: string | null;
   /** Chains whose per-step transfer rows are open. */
   expanded: string[];
+  /** The transfer summaries use only the steps every chain has results for. */
+  commonSteps: boolean;
   /**
    * Per monthly chain (key), the eval year whose months its heatmap shows; a chain not here shows the yearly
    * roll-up (the default: 102 month columns do not fit).
@@ -52,6 +54,7 @@ export function defaultDashboardState(): DashboardState {
     diffA: null,
     diffB: null,
     expanded: [],
+    commonSteps: false,
     monthlyColumns: {},
   };
 }
@@ -83,6 +86,7 @@ export function restoreDashboardState(saved: unknown): DashboardState {
   if (typeof saved.smoothing === 'number') state.smoothing = clampSmoothing(saved.smoothing);
   if (typeof saved.emaPerStep === 'boolean') state.emaPerStep = saved.emaPerStep;
   if (typeof saved.followLatest === 'boolean') state.followLatest = saved.followLatest;
+  if (typeof saved.commonSteps === 'boolean') state.commonSteps = saved.commonSteps;
   const zoom = saved.zoom;
   if (
     isRecord(zoom) &&

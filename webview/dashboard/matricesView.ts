@@ -4,8 +4,9 @@ import { parseColor, type Rgba } from '../shared/cssColor';
 import { el } from '../shared/dom';
 import { preserveFocus } from '../shared/preserveFocus';
 import type { ThemeColors } from '../shared/themeColors';
-import { section, selectControl } from './controls';
+import { checkboxControl, section, selectControl } from './controls';
 import type { DashboardState } from './dashboardState';
+import { heatLegend } from './heatLegend';
 import { exportButton, type Exporter } from './exporter';
 import { emptyText } from './emptyState';
 import { exportFileName } from './exportName';
@@ -28,7 +29,7 @@ import {
   type MonthlyColumns,
 } from './matrixMath';
 import { otherTasksCsvRows, otherTasksHeader, otherTasksTable } from './otherTasksTable';
-import { transferCsvRows, transferHeader, transferLegend, transferTable } from './transferTable';
+import { commonSteps, transferCsvRows, transferHeader, transferLegend, transferTable } from './transferTable';
 
 const black: Rgba = { r: 0, g: 0, b: 0, a: 1 };
 const white: Rgba = { r: 255, g: 255, b: 255, a: 1 };
@@ -117,9 +118,26 @@ export class MatricesView {
     // One colour scale for the yearly chains, another for the monthly ones: the monthly tasks are other eval sets
     // than the yearly ones, and a shared scale would paint a whole monthly matrix in one shade. A roll-up's means
     // and a year's months lie within their chain's full matrix, so drilling down keeps the colours.
+    const rangeOf = (list: readonly ChainWire[]) =>
+      valueRange(list.map((c) => findMatrix(c, key)).filter((m) => m !== undefined));
     const scale = (list: readonly ChainWire[]) => {
-      const range = valueRange(list.map((c) => findMatrix(c, key)).filter((m) => m !== undefined));
+      const range = rangeOf(list);
       return (v: number) => (range ? heatCellColors(v, range, { accent, background: bg, foreground: fg }) : null);
+    };
+    const legend = (list: readonly ChainWire[], id: string): HTMLElement[] => {
+      const range = rangeOf(list);
+      if (!range) return [];
+      const colors = scale(list);
+      return [
+        heatLegend({
+          id,
+          low: range.min,
+          high: range.max,
+          lowLabel: `${formatPercent(range.min)}%`,
+          highLabel: `${formatPercent(range.max)}%`,
+          colors,
+        }),
+      ];
     };
     const colors = scale(yearly);
     const heatmaps = el('div', { className: 'heatmaps' });
@@ -157,12 +175,15 @@ export class MatricesView {
 
     this.element.replaceChildren(
       toolbar,
-      ...(yearly.length > 0 ? [section('Matrices: training step × eval year', [], heatmaps)] : []),
+      ...(yearly.length > 0
+        ? [section('Matrices: training step × eval year', [], ...legend(yearly, 'heat-legend-yearly'), heatmaps)]
+        : []),
       ...(monthly.length > 0
         ? [
             section(
               'Monthly chains: training month × eval year, or × the months of one eval year',
               [],
+              ...legend(monthly, 'heat-legend-monthly'),
               el('div', { className: 'heatmaps' }, monthlyBlocks),
             ),
           ]
@@ -347,6 +368,17 @@ export class MatricesView {
         describe: (v) => `${formatSignedPoints(v)} points`,
       });
       table.id = 'difference-table';
+      if (maxAbs > 0)
+        body.push(
+          heatLegend({
+            id: 'heat-legend-difference',
+            low: -maxAbs,
+            high: maxAbs,
+            lowLabel: `${formatSignedPoints(-maxAbs)} points (B better)`,
+            highLabel: `${formatSignedPoints(maxAbs)} points (A better)`,
+            colors: (v) => divergingCellColors(v, maxAbs, { positive, negative, background: bg, foreground: fg }),
+          }),
+        );
       table.dataset.chainA = this.state.diffA!;
       table.dataset.chainB = this.state.diffB!;
       body.push(
@@ -368,21 +400,38 @@ export class MatricesView {
 
   private transferSection(chains: readonly ChainWire[], option: MetricOption): HTMLElement {
     const expanded = new Set(this.state.expanded);
-    const table = transferTable(chains, option, this.snapshot!.firstStep, expanded, (chain, open) => {
-      const set = new Set(this.state.expanded);
-      if (open) set.add(chain);
-      else set.delete(chain);
-      this.state.expanded = [...set];
+    const common = this.state.commonSteps ? commonSteps(chains, option.key) : null;
+    const table = transferTable(
+      chains,
+      option,
+      this.snapshot!.firstStep,
+      expanded,
+      (chain, open) => {
+        const set = new Set(this.state.expanded);
+        if (open) set.add(chain);
+        else set.delete(chain);
+        this.state.expanded = [...set];
+        this.save();
+      },
+      common,
+    );
+    const commonBox = checkboxControl('transfer-common-steps', 'Common steps only', this.state.commonSteps, (on) => {
+      this.state.commonSteps = on;
       this.save();
+      this.focusNext = '#transfer-common-steps';
+      this.render();
     });
+    commonBox.title =
+      'Summaries over only the steps every chain has results for, so that chains compare like with like';
     return section(
       'Transfer summary',
       [
+        commonBox,
         exportButton('Export CSV', 'transfer', () =>
           this.exporter.export(
             'csv',
             exportFileName(['tic-transfer', option.family, option.metric], 'csv'),
-            buildCsv(transferHeader, transferCsvRows(chains, option.key)),
+            buildCsv(transferHeader, transferCsvRows(chains, option.key, common)),
           ),
         ),
       ],

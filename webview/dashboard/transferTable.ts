@@ -60,6 +60,59 @@ export function offProtocolSteps(chain: ChainWire, t: TransferWire): number[] {
     .sort((a, b) => a - b);
 }
 
+type Summary = { backward: number | null; id: number | null; forward: number | null };
+
+/** The steps of `t` with at least one present value. */
+function stepsWithResults(t: TransferWire | undefined): number[] {
+  return (t?.perStep ?? [])
+    .filter((s) => s.backward !== null || s.id !== null || s.forward !== null)
+    .map((s) => s.year);
+}
+
+/** "4/7 steps": the chain's steps with results out of its steps. */
+export function stepCoverage(chain: ChainWire, key: string): { present: number; total: number } {
+  return { present: stepsWithResults(findTransfer(chain, key)).length, total: chain.steps.length };
+}
+
+/**
+ * Per chain, the steps every chain of its timescale has results for (yearly and monthly chains apart: a month is
+ * not a year), for a summary that compares like with like.
+ */
+export function commonSteps(chains: readonly ChainWire[], key: string): Map<string, ReadonlySet<number>> {
+  const out = new Map<string, ReadonlySet<number>>();
+  for (const monthly of [false, true]) {
+    const group = chains.filter((c) => (c.timescale === 'monthly') === monthly);
+    const lists = group.map((c) => stepsWithResults(findTransfer(c, key)));
+    const common = new Set(lists[0] ?? []);
+    for (const list of lists.slice(1)) for (const year of [...common]) if (!list.includes(year)) common.delete(year);
+    for (const c of group) out.set(c.key, common);
+  }
+  return out;
+}
+
+/**
+ * The summary over some of the steps only: each region's mean of those rows' cells (a row's mean weighted by its
+ * cell count, so it equals the mean over the cells, as the whole-chain summary is). Null when the host sent no
+ * per-row cell counts.
+ */
+export function summaryOver(t: TransferWire, steps: ReadonlySet<number>): Summary | null {
+  const out: Summary = { backward: null, id: null, forward: null };
+  for (const kind of ['backward', 'id', 'forward'] as const) {
+    let sum = 0;
+    let count = 0;
+    for (const s of t.perStep) {
+      if (!steps.has(s.year)) continue;
+      if (s.cells === undefined) return null;
+      const v = s[kind];
+      if (v === null || s.cells[kind] === 0) continue;
+      sum += v * s.cells[kind];
+      count += s.cells[kind];
+    }
+    out[kind] = count > 0 ? sum / count : null;
+  }
+  return out;
+}
+
 /** The legend under the table, one line per mark shown; null when no chain carries a mark. */
 export function transferLegend(chains: readonly ChainWire[], key: string): HTMLElement | null {
   const lines: string[] = [];
@@ -89,13 +142,19 @@ export function transferLegend(chains: readonly ChainWire[], key: string): HTMLE
   );
 }
 
-/** CSV rows: one summary row per chain (step empty), then its per-step rows. */
-export function transferCsvRows(chains: readonly ChainWire[], key: string): CsvCell[][] {
+/** CSV rows: one summary row per chain (step empty; over the common steps when `common` says), then its per-step rows. */
+export function transferCsvRows(
+  chains: readonly ChainWire[],
+  key: string,
+  common: ReadonlyMap<string, ReadonlySet<number>> | null = null,
+): CsvCell[][] {
   const rows: CsvCell[][] = [];
   for (const chain of chains) {
     const t = findTransfer(chain, key);
     if (!t) continue;
-    rows.push([chain.label, null, t.backward, t.id, t.forward]);
+    const only = common?.get(chain.key);
+    const summary = (only ? summaryOver(t, only) : null) ?? t;
+    rows.push([chain.label, null, summary.backward, summary.id, summary.forward]);
     for (const s of t.perStep) rows.push([chain.label, formatTimeStep(s.year), s.backward, s.id, s.forward]);
   }
   return rows;
@@ -111,6 +170,8 @@ export function transferTable(
   mode: FirstStepModeWire,
   expanded: ReadonlySet<string>,
   onToggle: (chain: string, open: boolean) => void,
+  /** Summaries over the steps every chain of the timescale has (the "common steps only" toggle); null = all. */
+  common: ReadonlyMap<string, ReadonlySet<number>> | null = null,
 ): HTMLTableElement {
   const table = el('table', {
     className: 'data-table transfer',
@@ -172,16 +233,31 @@ export function transferTable(
         }),
       );
     }
-    const summaryCells = valueCells(t ?? null, 'all');
-    if (t?.cells !== undefined && t.fullCells !== undefined) {
+    const only = common?.get(chain.key) ?? null;
+    const restricted = t && only ? summaryOver(t, only) : null;
+    const summaryCells = valueCells(restricted ?? t ?? null, 'all');
+    if (restricted) {
+      const steps = [...only!].sort((a, b) => a - b).map(formatTimeStep);
+      for (const cell of summaryCells)
+        cell.setAttribute(
+          'title',
+          steps.length > 0 ? `mean over the steps every chain has: ${steps.join(', ')}` : 'no step every chain has',
+        );
+    } else if (t?.cells !== undefined && t.fullCells !== undefined) {
       const { cells, fullCells } = t;
       for (const cell of summaryCells) {
         const kind = cell.getAttribute('data-kind') as 'id' | 'backward' | 'forward';
         cell.setAttribute('title', `mean of ${cells[kind]} of ${fullCells[kind]} cells`);
       }
     }
+    const coverage = stepCoverage(chain, option.key);
+    const stepsMark = el('span', {
+      className: 'transfer-coverage muted',
+      text: `${coverage.present}/${coverage.total} steps`,
+      attrs: { title: `${coverage.present} of the chain's ${coverage.total} steps have results`, 'data-mark': 'steps' },
+    });
     const summary = el('tr', { className: 'transfer-chain' }, [
-      el('th', { attrs: { scope: 'row' } }, [toggle, ...marks]),
+      el('th', { attrs: { scope: 'row' } }, [toggle, stepsMark, ...marks]),
       ...summaryCells,
     ]);
     body.append(summary);
