@@ -7,15 +7,30 @@
 //   quick       buildDashboardSnapshot without the protocol guard: what the dashboard paints first;
 //   snapshot    buildDashboardSnapshot: every chain's matrices, transfer, timeline, and the protocol guard, which
 //               reads every whole log once (its compute needs every start);
-//   losses      the loss series of one chain for the chart, through a LossStore without a cache.
+//   losses      the loss series of one chain for the chart, through a LossStore without a cache;
+//   window 2    a second window: a new process (no memory of the first) that scans and builds the full snapshot,
+//               its protocol guard reading the summaries the first window left in the log summary cache
+//               (src/formats/seriesCache/summaryCache.ts) instead of parsing the logs.
 // For each: wall time, the longest the event loop was blocked (perf_hooks.monitorEventLoopDelay, 10 ms resolution:
 // a UI stall of the extension host) and the process's peak RSS. Peer, in the same run: `wc -l` over every out.log
 // (the I/O floor of reading them once), and the Python regex parser of bench/logParserPeer.py over one chain's logs.
-//   node bench/scaleBench.mjs [--chains 100] [--lines 100000] [--keep]
+//   node bench/scaleBench.mjs [--chains 100] [--lines 100000] [--keep] [--reuse]
 // Writes bench/results/scale.md. The workspace (about --chains × 7 × --lines × 216 bytes) goes to bench/.data/scale
-// and is deleted afterwards unless --keep.
+// and is deleted afterwards unless --keep; --reuse measures the one left there by --keep instead of generating it.
+// The caches (XDG_CACHE_HOME) are a fresh folder in it: the first window starts cold, whatever the user's hold.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -27,6 +42,9 @@ const { values } = parseArgs({
     chains: { type: 'string', default: '100' },
     lines: { type: 'string', default: '100000' },
     keep: { type: 'boolean', default: false },
+    reuse: { type: 'boolean', default: false },
+    // Internal: the second window's process (scan and full snapshot only, one JSON line on stdout).
+    window: { type: 'boolean', default: false },
   },
 });
 const chains = Number(values.chains);
@@ -35,6 +53,7 @@ const root = new URL('..', import.meta.url).pathname;
 const base = join(root, 'bench/.data/scale');
 const results = join(base, 'results');
 const evals = join(base, 'eval_results');
+const cacheHome = join(base, 'cache-home');
 const years = [2016, 2017, 2018, 2019, 2020, 2021, 2022];
 const samplesPerEpoch = 3_686_400;
 
@@ -129,8 +148,35 @@ async function measure(work) {
 
 const ms = (x) => `${Math.round(x).toLocaleString('en-US')} ms`;
 
-console.log(`generating ${chains} chains × 7 steps × ${lines} lines in ${base} …`);
-const bytes = generate();
+const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
+process.env.XDG_CACHE_HOME = cacheHome;
+
+if (values.window) {
+  // One module graph, as the tests load it (each tsImport has its own): the summary cache whose stats are read
+  // is the snapshot's.
+  const load = createRequire(import.meta.url);
+  const { scanWorkspace } = load('../src/workspace/workspaceScan.ts');
+  const { buildDashboardSnapshot } = load('../src/wire/dashboardSnapshot.ts');
+  const { sharedSummaryCache } = load('../src/fidelity/chainLogs.ts');
+  const scan = await measure(() => scanWorkspace(base, { resultDirs: [results], evalDirs: [evals] }));
+  const snapshot = await measure(() =>
+    buildDashboardSnapshot({ workspace: scan.value, notice: null, firstStep: 'merge', activity: [] }),
+  );
+  const marks = snapshot.value.chains.filter((c) => c.compute !== undefined).length;
+  const out = { scanMs: scan.ms, scanStallMs: scan.stallMs, ms: snapshot.ms, stallMs: snapshot.stallMs, marks };
+  console.log(JSON.stringify({ ...out, rssMiB: peakRssMiB(), summaries: sharedSummaryCache().stats }));
+  process.exit(0);
+}
+
+let bytes;
+if (values.reuse && existsSync(results)) {
+  rmSync(cacheHome, { recursive: true, force: true });
+  bytes = readdirSync(results).reduce((n, dir) => n + statSync(join(results, dir, 'out.log')).size, 0);
+  console.log(`reusing ${base}`);
+} else {
+  console.log(`generating ${chains} chains × 7 steps × ${lines} lines in ${base} …`);
+  bytes = generate();
+}
 console.log(`${(bytes / 1e9).toFixed(2)} GB of logs`);
 const [{ scanWorkspace }, { buildDashboardSnapshot }, { LossStore, lossChainInputs }] = await Promise.all([
   tsImport('../src/workspace/workspaceScan.ts', import.meta.url),
@@ -157,7 +203,21 @@ const losses = await measure(() =>
     smoothing: 0.6,
   }),
 );
-const rssMiB = process.resourceUsage().maxRSS / 1024;
+const rssMiB = peakRssMiB();
+const firstMarks = snapshot.value.chains.filter((c) => c.compute !== undefined).length;
+
+// A second window: a new process, whose protocol guard finds the summaries the first one stored.
+const child = spawnSync(process.execPath, ['--require', 'tsx/cjs', new URL(import.meta.url).pathname, '--window'], {
+  encoding: 'utf8',
+  env: { ...process.env, XDG_CACHE_HOME: cacheHome },
+  maxBuffer: 1 << 24,
+});
+if (child.status !== 0) throw new Error(child.stderr);
+const second = JSON.parse(child.stdout.trim().split('\n').pop());
+if (second.marks !== firstMarks)
+  throw new Error(`${second.marks} chains with marks, the first window had ${firstMarks}`);
+const { summaries } = second;
+console.log(`second window's summary cache: ${JSON.stringify(summaries)}`);
 
 // Peers, in the same run.
 const logs = ws.experiments.map((e) => join(e.dir, 'out.log'));
@@ -184,12 +244,16 @@ const table = [
   '|---|---|---|---|',
   `| scan (Experiments view's data) | ${ms(scan.ms)} | ${ms(scan.stallMs)} | — |`,
   `| dashboard first paint's snapshot (timeline, matrices; no protocol marks yet) | ${ms(quick.ms)} | ${ms(quick.stallMs)} | — |`,
-  `| dashboard snapshot (matrices, timeline, protocol guard: every log read) | ${ms(snapshot.ms)} | ${ms(snapshot.stallMs)} | \`wc -l\` over every log: ${ms(wcMs)} |`,
+  `| dashboard snapshot, first window (protocol guard: every log parsed, its summary stored) | ${ms(snapshot.ms)} | ${ms(snapshot.stallMs)} | \`wc -l\` over every log: ${ms(wcMs)} |`,
+  `| dashboard snapshot, second window (new process; summaries from the cache, no log parsed) | ${ms(second.ms)} | ${ms(second.stallMs)} | first window: ${ms(snapshot.ms)} (${(snapshot.ms / second.ms).toFixed(0)}×) |`,
   `| loss series of one chain (7 logs, no cache) | ${ms(losses.ms)} | ${ms(losses.stallMs)} | Python regex parser, same 7 logs: ${ms(pyMs)} |`,
   '',
-  `Peak RSS of the process: ${Math.round(rssMiB)} MiB. Goal: no block > 100 ms.`,
+  `Peak RSS of the process: ${Math.round(rssMiB)} MiB (the second window's process: ${Math.round(second.rssMiB)} MiB; ` +
+    `its scan took ${ms(second.scanMs)}, longest block ${ms(second.scanStallMs)}). ${firstMarks} chains with protocol ` +
+    `marks in both windows. The second window's summary cache: ${summaries.hits} hits, ${summaries.misses} misses, ` +
+    `${summaries.corrupt} corrupt, ${summaries.bytesParsed} bytes of logs parsed. Goal: no block > 100 ms.`,
   '',
-  `\`node bench/scaleBench.mjs --chains ${chains} --lines ${lines}\``,
+  `\`node bench/scaleBench.mjs --chains ${chains} --lines ${lines}${values.reuse ? ' --reuse' : ''}\``,
   '',
 ].join('\n');
 console.log(table);
