@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { PNG } from 'pngjs';
 import type { Frame } from 'playwright-core';
 import { screenshotOnFailure, Workbench } from './workbench';
 
@@ -442,6 +443,34 @@ describe('The dashboard on the demo workspace: timeline, losses, matrices (dark 
       `#imagenet-table tr[data-chain="${monthlyChain}"] td[data-step="202001"][data-kind="top1"]`,
     );
     assert.notEqual((await top1.textContent())?.trim(), '—');
+  });
+
+  it('exports the loss chart as a PNG at twice its size, transparent on request, and says where it went', async () => {
+    await showTab(frame, 'losses');
+    const box = frame.locator('#losses-png-transparent');
+    await box.click();
+    assert.equal(await box.evaluate((b) => (b as unknown as { checked: boolean }).checked), true);
+    const cssWidth = await frame.locator('#loss-canvas').evaluate((c) => (c as HTMLCanvasElement).clientWidth);
+    await frame.locator('[data-export="losses-png"]').click();
+    // The save dialog (code-server's simple file dialog: a path in a quick input) proposes the workspace folder.
+    const dialog = wb.page.locator('.quick-input-widget');
+    await dialog.waitFor();
+    const path = await dialog.locator('input').first().inputValue();
+    assert.match(path, /tic-losses[^/]*\.png$/);
+    await dialog.locator('input').first().focus();
+    await wb.page.keyboard.press('Enter');
+    const toast = wb.page.locator('.notification-toast', { hasText: /^Exported tic-losses/ }).first();
+    await toast.waitFor({ timeout: 20000 });
+    await frame.locator('#export-status[data-state="saved"]').waitFor();
+    const name = basename(path);
+    const png = PNG.sync.read(readFileSync(join(wb.workspace, name)));
+    assert.equal(png.width, 2 * cssWidth, 'twice the chart width');
+    assert.equal(png.data[3], 0, 'the top-left pixel is transparent');
+    await wb.screenshot('dashboard-3b-exported-dark');
+    // Reveal in Explorer shows the file there.
+    await toast.locator('.monaco-button', { hasText: 'Reveal in Explorer' }).click();
+    await wb.page.locator('.explorer-folders-view .monaco-list-row.selected', { hasText: name }).waitFor();
+    await wb.openContainer();
   });
 
   it('updates the loss chart live while a stand-in training run writes its log (Resume from 2019)', async () => {

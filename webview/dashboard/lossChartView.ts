@@ -113,6 +113,7 @@ export class LossChartView {
     this.element = section(
       'Losses',
       [
+        this.exporter.transparentBox('losses-png-transparent'),
         exportButton('Export PNG', 'losses-png', () => this.exportPng()),
         exportButton('Export SVG', 'losses-svg', () => this.exportSvg()),
       ],
@@ -477,7 +478,7 @@ export class LossChartView {
 
   private exportPng(): void {
     if (!this.last) return;
-    this.exporter.export('png', this.exportName('png'), this.canvas.toDataURL('image/png'));
+    this.exporter.exportPng(this.exportName('png'), this.last.scene);
   }
 
   private exportSvg(): void {

@@ -3,7 +3,6 @@ import type { ChainWire, DashboardToHost, SnapshotWire, StepNodeWire } from '../
 import { el } from '../shared/dom';
 import { formatCount } from '../shared/format';
 import { preserveFocus } from '../shared/preserveFocus';
-import { sceneToCanvas } from '../shared/sceneToCanvas';
 import { sceneToSvg } from '../shared/sceneToSvg';
 import type { ThemeColors } from '../shared/themeColors';
 import type { XRange } from '../shared/zoomRange';
@@ -79,6 +78,7 @@ export class TimelineView {
     this.element = section(
       'Timeline',
       [
+        this.exporter.transparentBox('timeline-png-transparent'),
         exportButton('Export PNG', 'timeline-png', () => this.exportPng()),
         exportButton('Export SVG', 'timeline-svg', () => this.exportSvg()),
       ],
@@ -441,9 +441,7 @@ export class TimelineView {
   private exportPng(): void {
     const scene = this.scene();
     if (!scene) return;
-    const canvas = document.createElement('canvas');
-    sceneToCanvas(scene, canvas, Math.max(2, window.devicePixelRatio || 1));
-    this.exporter.export('png', exportFileName(['tic-timeline'], 'png'), canvas.toDataURL('image/png'));
+    this.exporter.exportPng(exportFileName(['tic-timeline'], 'png'), scene);
   }
 
   private exportSvg(): void {

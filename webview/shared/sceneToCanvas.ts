@@ -4,7 +4,12 @@ import { polylineRuns, type Scene, type SceneItem } from './chartScene';
  * Sizes `canvas` for the scene at the device pixel ratio (crisp on HiDPI screens) and draws it. Returns the 2D
  * context, scaled to CSS pixels, for overlays drawn on top.
  */
-export function sceneToCanvas(scene: Scene, canvas: HTMLCanvasElement, pixelRatio: number): CanvasRenderingContext2D {
+export function sceneToCanvas(
+  scene: Scene,
+  canvas: HTMLCanvasElement,
+  pixelRatio: number,
+  options: { transparent?: boolean } = {},
+): CanvasRenderingContext2D {
   const ratio = Math.max(1, pixelRatio);
   const w = Math.max(1, Math.round(scene.width * ratio));
   const h = Math.max(1, Math.round(scene.height * ratio));
@@ -13,8 +18,10 @@ export function sceneToCanvas(scene: Scene, canvas: HTMLCanvasElement, pixelRati
   const ctx = canvas.getContext('2d')!;
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, scene.width, scene.height);
-  ctx.fillStyle = scene.background;
-  ctx.fillRect(0, 0, scene.width, scene.height);
+  if (!options.transparent) {
+    ctx.fillStyle = scene.background;
+    ctx.fillRect(0, 0, scene.width, scene.height);
+  }
   for (const item of scene.items) {
     ctx.save();
     if (item.clip) {

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import {
   lossSeriesToBinary,
@@ -227,10 +227,22 @@ export class DashboardPanel implements vscode.Disposable {
     try {
       await writeFile(target.fsPath, bytes);
       this.post({ type: 'exported', requestId: message.requestId, path: target.fsPath, error: null });
+      void this.exportedNotice(target);
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       this.post({ type: 'exported', requestId: message.requestId, path: null, error: text });
     }
+  }
+
+  /** Says where the export went, with the next step: open it, or show it in the Explorer (else copy its path). */
+  private async exportedNotice(target: vscode.Uri): Promise<void> {
+    const inWorkspace = vscode.workspace.getWorkspaceFolder(target) !== undefined;
+    const open = 'Open';
+    const reveal = inWorkspace ? 'Reveal in Explorer' : 'Copy Path';
+    const choice = await vscode.window.showInformationMessage(`Exported ${basename(target.fsPath)}.`, open, reveal);
+    if (choice === open) await vscode.commands.executeCommand('vscode.open', target);
+    else if (choice === 'Reveal in Explorer') await vscode.commands.executeCommand('revealInExplorer', target);
+    else if (choice === 'Copy Path') await vscode.env.clipboard.writeText(target.fsPath);
   }
 
   private scheduleSnapshot(): void {
