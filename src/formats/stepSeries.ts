@@ -81,7 +81,7 @@ export class StepSeries implements TrainStepSink {
   private lastValuesStamp = '';
   /** The last timestamp text turned into ms, and those ms (consecutive lines mostly share the text). */
   private stampText = '';
-  private stampMs = NaN;
+  private readonly stampMs = new Float64Array([NaN]);
 
   constructor(private readonly options: StepSeriesOptions = {}) {
     const given = options.samplesPerOptStep;
@@ -202,17 +202,16 @@ export class StepSeries implements TrainStepSink {
   append(event: TrainStepEvent): void {
     this.lastLine = event;
     this.lastValues = null;
-    this.push(
-      event.epoch,
-      event.samplesSeen,
-      event.samplesPerEpoch,
-      event.timestamp,
-      event.losses['loss']?.value ?? NaN,
-      event.losses['contrastive_loss']?.value ?? NaN,
-      event.lr,
-      event.logitScale,
-      event.samplesPerSecond,
-    );
+    const v = eventValues;
+    v[StepSlot.epoch] = event.epoch;
+    v[StepSlot.samplesSeen] = event.samplesSeen;
+    v[StepSlot.samplesPerEpoch] = event.samplesPerEpoch;
+    v[StepSlot.lossValue] = event.losses['loss']?.value ?? NaN;
+    v[StepSlot.contrastiveValue] = event.losses['contrastive_loss']?.value ?? NaN;
+    v[StepSlot.lr] = event.lr;
+    v[StepSlot.logitScale] = event.logitScale;
+    v[StepSlot.samplesPerSecond] = event.samplesPerSecond;
+    this.push(v, event.timestamp);
   }
 
   /**
@@ -223,35 +222,18 @@ export class StepSeries implements TrainStepSink {
     const v = stepValues;
     const last = (this.lastValues ??= new Float64Array(15));
     last[0] = line;
-    last.set(v.subarray(0, 14), 1);
+    // A plain loop: `set(subarray())` would allocate a view per line.
+    for (let k = 0; k < 14; k++) last[k + 1] = v[k]!;
     this.lastValuesStamp = timestamp;
     this.lastLine = null;
-    this.push(
-      v[StepSlot.epoch]!,
-      v[StepSlot.samplesSeen]!,
-      v[StepSlot.samplesPerEpoch]!,
-      timestamp,
-      v[StepSlot.lossValue]!,
-      v[StepSlot.contrastiveValue]!,
-      v[StepSlot.lr]!,
-      v[StepSlot.logitScale]!,
-      v[StepSlot.samplesPerSecond]!,
-    );
+    this.push(v, timestamp);
   }
 
-  private push(
-    epoch: number,
-    samplesSeen: number,
-    samplesPerEpoch: number,
-    timestamp: string,
-    loss: number,
-    contrastiveLoss: number,
-    lr: number,
-    logitScale: number,
-    samplesPerSecond: number,
-  ): void {
+  /** Appends the point of the numbers in `v` (by StepSlot): read from a typed array, so no double is boxed on the way. */
+  private push(v: Float64Array, timestamp: string): void {
+    const samplesSeen = v[StepSlot.samplesSeen]!;
     if (samplesSeen > 0 && samplesSeen < this.minSamplesSeen) this.minSamplesSeen = samplesSeen;
-    const samples = epoch * samplesPerEpoch + samplesSeen;
+    const samples = v[StepSlot.epoch]! * v[StepSlot.samplesPerEpoch]! + samplesSeen;
     if (!Number.isFinite(samples)) return;
     if (this.count > 0 && samples <= this.data.samples[this.count - 1]!) {
       // A rerun after a restart: it replaces the kept points from its own samples on.
@@ -263,17 +245,17 @@ export class StepSeries implements TrainStepSink {
     if (this.count === this.capacity) this.grow(this.capacity * 2);
     if (timestamp !== this.stampText) {
       this.stampText = timestamp;
-      this.stampMs = parseLogTimestamp(timestamp);
+      this.stampMs[0] = parseLogTimestamp(timestamp);
     }
     const i = this.count++;
     const d = this.data;
     d.samples[i] = samples;
-    d.time[i] = this.stampMs;
-    d.loss[i] = loss;
-    d.contrastive_loss[i] = contrastiveLoss;
-    d.lr[i] = lr;
-    d.logitScale[i] = logitScale;
-    d.samplesPerSecond[i] = samplesPerSecond;
+    d.time[i] = this.stampMs[0]!;
+    d.loss[i] = v[StepSlot.lossValue]!;
+    d.contrastive_loss[i] = v[StepSlot.contrastiveValue]!;
+    d.lr[i] = v[StepSlot.lr]!;
+    d.logitScale[i] = v[StepSlot.logitScale]!;
+    d.samplesPerSecond[i] = v[StepSlot.samplesPerSecond]!;
     this.version++;
   }
 
@@ -313,6 +295,9 @@ export class StepSeries implements TrainStepSink {
     this.capacity = capacity;
   }
 }
+
+/** append's scratch: an event's numbers in stepValues' slots. */
+const eventValues = new Float64Array(16);
 
 export interface ReadStepSeriesOptions extends StepSeriesOptions {
   readonly signal?: AbortSignal;
@@ -520,8 +505,27 @@ export function parseLogTimestamp(text: string): number {
   ) {
     return NaN;
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second);
+  // Date.UTC is a call into the runtime: once per minute of log, the seconds added to it (the same integer ms,
+  // exactly: MakeTime sums whole numbers far below 2^53).
+  if (
+    year !== minuteKey[0] ||
+    month !== minuteKey[1] ||
+    day !== minuteKey[2] ||
+    hour !== minuteKey[3] ||
+    minute !== minuteKey[4]
+  ) {
+    minuteKey[0] = year;
+    minuteKey[1] = month;
+    minuteKey[2] = day;
+    minuteKey[3] = hour;
+    minuteKey[4] = minute;
+    minuteKey[5] = Date.UTC(year, month - 1, day, hour, minute, 0);
+  }
+  return minuteKey[5]! + second * 1000;
 }
+
+/** parseLogTimestamp's last minute (year, month, day, hour, minute; NaN: none) and its Date.UTC. */
+const minuteKey = new Float64Array([NaN, NaN, NaN, NaN, NaN, NaN]);
 
 /** The number written by `length` ASCII digits at `start`, NaN when one is not a digit. */
 function digits(text: string, start: number, length: number): number {

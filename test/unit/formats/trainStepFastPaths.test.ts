@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TrainStepEvent } from '../../../src/formats/logEvents';
 import { LogParser, parseLogText } from '../../../src/formats/logParser';
-import { StepSeries, StepSeriesFollower, readStepSeries, storedStepColumns } from '../../../src/formats/stepSeries';
+import {
+  StepSeries,
+  StepSeriesFollower,
+  parseLogTimestamp,
+  readStepSeries,
+  storedStepColumns,
+} from '../../../src/formats/stepSeries';
 
 /**
  * The two fast paths of issue 16's parser: numbers read from bytes must be the very double Number() gives (the
@@ -187,6 +193,26 @@ describe('train step fast paths (issue 16)', function () {
         const got = [step!.epoch, step!.samplesSeen, step!.samplesPerEpoch, step!.percent][k]!;
         assert.ok(Object.is(got, Number(text)), `${text} at integer ${k}: got ${got}`);
       }
+    }
+  });
+
+  it('turns timestamps into the ms of Date.UTC, minute after minute (leap second, day overflow, years 0–99)', () => {
+    const rand = mulberry32(60);
+    const two = (n: number): string => String(n).padStart(2, '0');
+    const texts: string[] = [];
+    for (let n = 0; n < 20000; n++) {
+      // Runs of seconds within a minute (what parseLogTimestamp caches), then a jump anywhere.
+      const y = rand() < 0.05 ? Math.floor(rand() * 100) : 1990 + Math.floor(rand() * 60);
+      const base = `${String(y).padStart(4, '0')}-${two(1 + Math.floor(rand() * 12))}-${two(1 + Math.floor(rand() * 31))},${two(Math.floor(rand() * 24))}:${two(Math.floor(rand() * 60))}`;
+      for (let k = Math.floor(rand() * 5); k >= 0; k--) texts.push(`${base}:${two(Math.floor(rand() * 61))}`);
+    }
+    texts.push('2024-02-30,23:59:60', '2024-02-30,23:59:59', '2023-12-31,23:59:60', '2023-13-01,00:00:00');
+    for (const text of texts) {
+      const [date, time] = text.split(',') as [string, string];
+      const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
+      const [h, mi, sec] = time.split(':').map(Number) as [number, number, number];
+      const expected = mo > 12 ? NaN : Date.UTC(y, mo - 1, d, h, mi, sec);
+      assert.ok(Object.is(parseLogTimestamp(text), expected), `${text}: ${parseLogTimestamp(text)} vs ${expected}`);
     }
   });
 
