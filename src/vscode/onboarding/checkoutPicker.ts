@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { findTicCheckout } from '../../workspace/ticCheckout';
 import { settingKeys } from '../common/ids';
@@ -45,13 +46,20 @@ export async function chooseCheckout(runs: CheckoutHost): Promise<string | undef
     // The folder itself, its ml-tic-clip/ child, or the checkout above a datacomp/ folder: as the workspace scan.
     const checkout = await findTicCheckout(chosen.fsPath);
     if (checkout) {
-      const target = folder ? vscode.ConfigurationTarget.WorkspaceFolder : vscode.ConfigurationTarget.Global;
+      // The folder's own settings (.vscode/settings.json of the opened folder); the setting is window-scoped, so
+      // "Workspace" is where a folder window keeps it.
+      const target = folder ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
       const [section, ...rest] = settingKeys.runsCheckout.split('.');
-      await vscode.workspace.getConfiguration(section, folder?.uri).update(rest.join('.'), checkout.root, target);
+      try {
+        await vscode.workspace.getConfiguration(section).update(rest.join('.'), checkout.root, target);
+      } catch (error) {
+        void vscode.window.showErrorMessage(
+          `Could not save the checkout in the settings: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return undefined;
+      }
       await runs.rescan();
-      void vscode.window.showInformationMessage(
-        `TiC Studio now launches training and evaluation from ${checkout.root}.`,
-      );
+      void vscode.window.showInformationMessage(`Using the ml-tic-clip checkout in ${basename(checkout.root)}.`);
       return checkout.root;
     }
     const again = await vscode.window.showErrorMessage(
