@@ -4,13 +4,14 @@ import { familySpec, resultFamilies, type ResultsMatrix } from '../results/resul
 import { defaultFirstStepMode, isFirstStepMode, type TransferSummary } from '../results/transferSummary';
 import { cliChains } from './common/cliWorkspace';
 import { formatTimeStep } from '../tic/ticTimeStep';
+import { resultsCsv } from './resultsCsv';
 import { UsageError, type CliIo } from './common/cliIo';
 import { table } from './common/table';
 
 const knownMetrics = resultFamilies.flatMap((f) => f.metrics);
 const mainMetrics = resultFamilies.map((f) => f.metrics[0]!);
 
-export const resultsUsage = `Usage: tic-studio results DIR [--json] [--first-step merge|separate] [--metric NAME]
+export const resultsUsage = `Usage: tic-studio results DIR [--json] [--first-step merge|separate] [--metric NAME] [--format table|json|csv]
 
 Each chain's training step × eval year matrix (contracts §3.6): one row per training step (2016 covers the data of
 2014–2016), one column per TiC-DataComp eval year 2014…2022, read from each step's eval_results.jsonl (yearly
@@ -28,7 +29,9 @@ year's months), --json both.
                                of the paper's protocol; separate: 9 columns, 2014 and 2015 backward for step 2016
   --metric NAME   the matrix to show (default: ${mainMetrics.join(' and ')}); one of
                   ${knownMetrics.join(', ')}. With --json, keeps only that metric's matrix and transfer
-  --json          {root, firstStep, chains: [{key, variant, label, lineage, forkedFrom: {chain, year} | null,
+  --format csv    one row per matrix cell, for pandas: chain,strategy,scale,filtering,step,eval_step,family,
+                  metric,value (steps as 2017 or 2020-01, values as fractions, empty when missing)
+  --json          (--format json) {root, firstStep, chains: [{key, variant, label, lineage, forkedFrom: {chain, year} | null,
                   timescale: yearly|monthly, branch: {year, chain, expName, published} | null, strategy, scale,
                   filtering, steps, matrices: [{family, metric, timescale, rows, columns, values, evalDirs}],
                   transfer: [{family, metric, id, backward, forward, cells, perStep}], rollup (monthly: the
@@ -42,6 +45,7 @@ export async function resultsCommand(args: string[], io: CliIo): Promise<number>
     args,
     options: {
       json: { type: 'boolean', default: false },
+      format: { type: 'string' },
       'first-step': { type: 'string' },
       metric: { type: 'string' },
     },
@@ -57,11 +61,20 @@ export async function resultsCommand(args: string[], io: CliIo): Promise<number>
   if (metric !== undefined && !knownMetrics.includes(metric)) {
     throw new UsageError(`unknown --metric '${metric}'; one of ${knownMetrics.join(', ')}.`);
   }
-  const found = await cliChains('results', positionals[0]!, io, values.json);
+  const format = values.format ?? (values.json ? 'json' : 'table');
+  if (format !== 'table' && format !== 'json' && format !== 'csv') {
+    throw new UsageError(`--format must be table, json or csv, not '${format}'.`);
+  }
+  if (values.json && format !== 'json') throw new UsageError('--json and --format ' + format + ' disagree.');
+  const found = await cliChains('results', positionals[0]!, io, format === 'json');
   if ('exit' in found) return found.exit;
   const workspace = found.workspace;
   const chains = await buildChainResults(workspace, { firstStep });
-  if (values.json) {
+  if (format === 'csv') {
+    io.stdout.write(resultsCsv(chains, metric));
+    return 0;
+  }
+  if (format === 'json') {
     const shown = metric === undefined ? chains : chains.map((c) => onlyMetric(c, metric));
     const json = { root: workspace.root, firstStep, chains: shown, problems: workspace.problems };
     io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);

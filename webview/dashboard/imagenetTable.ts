@@ -1,5 +1,5 @@
 import type { ChainWire } from '../../src/protocol/dashboardMessages';
-import type { CsvCell } from '../shared/csv';
+import type { CsvCell } from '../../src/shared/csv';
 import { formatTimeStep } from '../../src/tic/ticTimeStep';
 import { el } from '../shared/dom';
 import { formatPercent } from './matrixMath';

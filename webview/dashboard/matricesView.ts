@@ -1,5 +1,5 @@
 import type { ChainWire, SnapshotWire } from '../../src/protocol/dashboardMessages';
-import { buildCsv } from '../shared/csv';
+import { buildCsv } from '../../src/shared/csv';
 import { parseColor, type Rgba } from '../shared/cssColor';
 import { el } from '../shared/dom';
 import { preserveFocus } from '../shared/preserveFocus';

@@ -2,7 +2,7 @@ import type { ChainWire, FirstStepModeWire, MatrixWire } from '../../src/protoco
 import { yearOfMonth } from '../../src/tic/ticMonths';
 import { formatTimeStep } from '../../src/tic/ticTimeStep';
 import { transferRegion } from '../../src/tic/transferRegion';
-import { buildCsv, type CsvCell } from '../shared/csv';
+import { buildCsv, type CsvCell } from '../../src/shared/csv';
 
 export interface MetricOption {
   /** `family/metric`, the value kept in the state and the select. */

@@ -3,7 +3,7 @@
  * long form, one row per image × label × model, so a spreadsheet can pivot it either way; captions one row per model.
  */
 import type { HostToProbe } from '../../src/protocol/probeMessages';
-import { buildCsv, type CsvCell } from '../shared/csv';
+import { buildCsv, type CsvCell } from '../../src/shared/csv';
 import { argmax } from './labelResults';
 import type { ResultContext } from './probeUiState';
 

@@ -115,6 +115,48 @@ describe('tic-studio results (in-process)', () => {
     }
   });
 
+  it('prints one tidy CSV row per matrix cell with --format csv (pandas), values as in eval_results.jsonl', async () => {
+    const { code, stdout, stderr } = await cli(demo, '--format', 'csv');
+    assert.equal(code, 0, stderr);
+    const lines = stdout.split('\n');
+    assert.equal(lines.at(-1), '', 'ends with a newline, LF only');
+    assert.ok(!stdout.includes('\r'));
+    assert.equal(lines[0], 'chain,strategy,scale,filtering,step,eval_step,family,metric,value');
+    const rows = lines.slice(1, -1).map((l) => l.split(','));
+    assert.ok(rows.every((r) => r.length === 9));
+    const cell = (chain: string, step: string, evalStep: string, metric: string) =>
+      rows.filter((r) => r[0] === chain && r[4] === step && r[5] === evalStep && r[7] === metric);
+    const baseline = 'tic_medium/basic/cumulative · baseline';
+    const [row] = cell(baseline, '2017', '2018', 'mean_recall@1');
+    assert.deepEqual(row!.slice(1, 4), ['cumulative', 'tic_medium', 'basic']);
+    assert.equal(
+      Number(row![8]),
+      demoValue('datacomp_medium-basic_cumulative_2017', 'tic/datacomp/retrieval/yearly/2018', 'mean_recall@1'),
+    );
+    // A step without an eval: its cells are there, empty (missing, never 0).
+    const notEvaluated = cell(baseline, '2020', '2018', 'mean_recall@1');
+    assert.equal(notEvaluated.length, 1);
+    assert.equal(notEvaluated[0]![8], '');
+    // A monthly chain: months as 2020-01 on both axes, from the monthly tasks.
+    const monthly = rows.find((r) => r[4] === '2020-01' && r[5] === '2019-06' && r[7] === 'mean_recall@1');
+    assert.ok(monthly, 'a monthly cell');
+    assert.equal(
+      Number(monthly[8]),
+      demoValue('datacomp_medium-basic_sequential_m202001', 'tic/datacomp/retrieval/monthly/201906', 'mean_recall@1'),
+    );
+    // --metric keeps one metric; --json and --format json agree; a bad format is a usage error.
+    const acc = await cli(demo, '--format', 'csv', '--metric', 'acc1');
+    assert.ok(
+      acc.stdout
+        .split('\n')
+        .slice(1, -1)
+        .every((l) => l.split(',')[7] === 'acc1'),
+    );
+    assert.equal((await cli(demo, '--format', 'json')).stdout, (await cli(demo, '--json')).stdout);
+    assert.equal((await cli(demo, '--format', 'xml')).code, 2);
+    assert.equal((await cli(demo, '--format', 'csv', '--json')).code, 2);
+  });
+
   it('prints readable tables: percent with one decimal, · for missing, the shared first step, transfer', async () => {
     const r = await run([demo]);
     assert.equal(r.code, 0, r.stderr);

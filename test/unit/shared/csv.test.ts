@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildCsv, csvField } from '../../../webview/shared/csv';
+import { buildCsv, csvField } from '../../../src/shared/csv';
 
 describe('CSV export', () => {
   it('writes a header, CRLF records and empty fields for null', () => {

@@ -15,7 +15,14 @@ export function csvField(cell: CsvCell): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** A CSV document (RFC 4180): a header row, then the rows, CRLF between records and after the last one. */
-export function buildCsv(header: readonly string[], rows: readonly (readonly CsvCell[])[]): string {
-  return [header, ...rows].map((row) => row.map(csvField).join(',') + '\r\n').join('');
+/**
+ * A CSV document (RFC 4180): a header row, then the rows, CRLF between records and after the last one (`eol`
+ * '\n' for a terminal's standard output, where a CR is a control character).
+ */
+export function buildCsv(
+  header: readonly string[],
+  rows: readonly (readonly CsvCell[])[],
+  eol: '\r\n' | '\n' = '\r\n',
+): string {
+  return [header, ...rows].map((row) => row.map(csvField).join(',') + eol).join('');
 }
