@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, isAbsolute, relative } from 'node:path';
 import * as vscode from 'vscode';
 import { findTicCheckout } from '../../workspace/ticCheckout';
 import { settingKeys } from '../common/ids';
@@ -51,7 +51,7 @@ export async function chooseCheckout(runs: CheckoutHost): Promise<string | undef
       const target = folder ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
       const [section, ...rest] = settingKeys.runsCheckout.split('.');
       try {
-        await vscode.workspace.getConfiguration(section).update(rest.join('.'), checkout.root, target);
+        await vscode.workspace.getConfiguration(section).update(rest.join('.'), settingValue(checkout.root), target);
       } catch (error) {
         void vscode.window.showErrorMessage(
           `Could not save the checkout in the settings: ${error instanceof Error ? error.message : String(error)}`,
@@ -63,7 +63,7 @@ export async function chooseCheckout(runs: CheckoutHost): Promise<string | undef
       return checkout.root;
     }
     const again = await vscode.window.showErrorMessage(
-      `${chosen.fsPath} is not an ml-tic-clip checkout: it has no datacomp/train.py and datacomp/evaluate.py (nor has an ml-tic-clip folder in it).`,
+      `${basename(chosen.fsPath)} is not an ml-tic-clip checkout: it has no datacomp/train.py and datacomp/evaluate.py, and neither has an ml-tic-clip folder in it.`,
       'Choose Another Folder…',
     );
     if (!again) return undefined;
@@ -81,9 +81,19 @@ export async function requireCheckout(runs: CheckoutHost, what: 'train' | 'evalu
   // A workspace with the simulator set (the demo) runs the stand-ins, which need no checkout.
   if (runs.workspace?.checkout || readRunSettings(runs.root.fsPath).simulator !== undefined) return true;
   const action = await vscode.window.showWarningMessage(
-    `No ml-tic-clip checkout was found in this workspace: ${what === 'train' ? 'training runs its datacomp/train.py' : 'evaluation runs its datacomp/evaluate.py'}. Choose the folder where it is checked out.`,
+    what === 'train'
+      ? 'Training needs an ml-tic-clip checkout (it runs its datacomp/train.py), and this folder has none. Choose where it is checked out.'
+      : 'Evaluation needs an ml-tic-clip checkout (it runs its datacomp/evaluate.py), and this folder has none. Choose where it is checked out.',
     'Choose Checkout…',
   );
   if (action !== 'Choose Checkout…') return false;
   return (await chooseCheckout(runs)) !== undefined && runs.workspace?.checkout != null;
+}
+
+/** The path as the setting keeps it: relative to the opened folder when inside it (a folder that moves keeps it). */
+function settingValue(root: string): string {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (folder === undefined) return root;
+  const inside = relative(folder, root);
+  return inside === '' ? '.' : inside.startsWith('..') || isAbsolute(inside) ? root : inside;
 }
