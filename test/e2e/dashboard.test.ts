@@ -459,7 +459,7 @@ describe('The dashboard on the demo workspace: timeline, losses, matrices (dark 
     assert.match(path, /tic-losses[^/]*\.png$/);
     await dialog.locator('input').first().focus();
     await wb.page.keyboard.press('Enter');
-    const toast = wb.page.locator('.notification-toast', { hasText: /^Exported tic-losses/ }).first();
+    const toast = wb.page.locator('.notification-toast', { hasText: 'Exported tic-losses' }).first();
     await toast.waitFor({ timeout: 20000 });
     await frame.locator('#export-status[data-state="saved"]').waitFor();
     const name = basename(path);
@@ -534,6 +534,30 @@ describe('The dashboard in the light theme', () => {
     await wb.screenshot('dashboard-6-losses-light');
     await showTab(frame, 'matrices');
     await frame.locator('table.heatmap').first().waitFor();
+    await frame.locator('#heat-legend-yearly').waitFor();
     await wb.screenshot('dashboard-7-matrices-light');
+  });
+
+  it('is usable in a 1000 px wide window: nothing runs off the side (screenshots)', async () => {
+    await wb.page.setViewportSize({ width: 1000, height: 800 });
+    const frame = await wb.webviewFrame('#app[data-state="ready"]', 60000);
+    for (const tab of ['timeline', 'losses', 'matrices'] as const) {
+      await showTab(frame, tab);
+      await wb.page.waitForTimeout(300);
+      // The page itself never scrolls sideways (a wide table may scroll inside its own box).
+      const overflow = await frame.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      assert.ok(overflow <= 1, `the ${tab} tab is ${overflow} px wider than the panel`);
+      // Nor is a control or a chart cut off by its section (tables scroll inside their own box).
+      const cut = await frame.evaluate(() => {
+        const width = document.documentElement.clientWidth;
+        return [...document.querySelectorAll('vscode-tab-panel:not([hidden]) :is(.toolbar > *, .control, canvas)')]
+          .filter((e) => (e as HTMLElement).offsetParent !== null && e.getBoundingClientRect().right > width + 1)
+          .map((e) => `${e.tagName.toLowerCase()}#${e.id || e.className}`);
+      });
+      assert.deepEqual(cut, [], `cut off in the ${tab} tab`);
+      await wb.screenshot(`dashboard-8-${tab}-1000px-light`);
+    }
   });
 });
