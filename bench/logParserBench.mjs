@@ -7,7 +7,12 @@
 //     /usr/bin/python3): the peer a user would write;
 //   - `wc -l` on the same file: the I/O floor (read every byte from the page cache, count newlines).
 //
-//   node bench/logParserBench.mjs [--size-mb 1024] [--runs 3] [--out bench/results/logParser.md] [--keep]
+//   node bench/logParserBench.mjs [--size-mb 1024] [--runs 3] [--baseline REV] [--out bench/results/logParser.md] [--keep]
+//
+// Besides the event API (parseLogFile), the series path is timed: readStepSeries (src/formats/stepSeries.ts), what
+// the dashboard and the series cache run, where the usual `Train Epoch` lines go straight into the columns.
+// --baseline REV also times both paths as they were at git revision REV (its src/ taken with `git archive`):
+// a before/after of a change in the same run.
 //
 // 1. Bundles src/formats/logFile.ts and the frozen parser with esbuild into bench/.data/ (the code the extension
 //    ships, minus tsx).
@@ -22,7 +27,7 @@
 // 4. Checks that the parsers found the same train steps and eval lines and the same sums of loss, samples and LR,
 //    and that `wc -l` counted the lines the parsers did.
 // 5. Prints a Markdown table, writes it to --out, and deletes the generated log (unless --keep).
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative } from 'node:path';
@@ -38,6 +43,7 @@ const bundle = join(dataDir, 'logParserBundle.mjs');
 const runner = join(dataDir, 'logParserRun.mjs');
 const referenceBundle = join(dataDir, 'logParserReferenceBundle.mjs');
 const referenceRunner = join(dataDir, 'logParserReferenceRun.mjs');
+const baselineDir = join(dataDir, 'baseline-src');
 
 const { values: opts } = parseArgs({
   options: {
@@ -45,6 +51,7 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '3' },
     out: { type: 'string', default: join(root, 'bench', 'results', 'logParser.md') },
     keep: { type: 'boolean', default: false },
+    baseline: { type: 'string' },
   },
   strict: true,
 });
@@ -60,25 +67,31 @@ mkdirSync(dataDir, { recursive: true });
 const loadStart = os.loadavg()[0];
 
 // ---------------------------------------------------------------------------------------------------------------
-// 1. The parser under test, bundled.
-await esbuild.build({
-  entryPoints: [join(root, 'src/formats/logFile.ts')],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-});
-await esbuild.build({
-  entryPoints: [join(root, 'test/support/referenceLogParser.ts')],
-  outfile: referenceBundle,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-});
+// 1. The parser under test, bundled (and the --baseline revision's).
+const build = (entry, outfile) =>
+  esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+await build(join(root, 'src/formats/logFile.ts'), bundle);
+await build(join(root, 'src/formats/stepSeries.ts'), join(dataDir, 'logParserSeriesBundle.mjs'));
+await build(join(root, 'test/support/referenceLogParser.ts'), referenceBundle);
+const baseline = opts.baseline ?? null;
+let baselineName = null;
+if (baseline !== null) {
+  baselineName = execFileSync('git', ['rev-parse', '--short', baseline], { cwd: root, encoding: 'utf8' }).trim();
+  rmSync(baselineDir, { recursive: true, force: true });
+  mkdirSync(baselineDir, { recursive: true });
+  const tar = execFileSync('git', ['archive', baseline, 'src'], { cwd: root, maxBuffer: 1 << 30 });
+  execFileSync('tar', ['-x', '-C', baselineDir], { input: tar });
+  await build(join(baselineDir, 'src/formats/logFile.ts'), join(dataDir, 'logParserBaselineBundle.mjs'));
+  await build(join(baselineDir, 'src/formats/stepSeries.ts'), join(dataDir, 'logParserBaselineSeriesBundle.mjs'));
+}
 // The frozen parser behind the same read loop as parseLogFile (1 MiB reads into one buffer, each read written).
 writeFileSync(
   referenceRunner,
@@ -127,6 +140,42 @@ console.log(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6,
   maxRssKiB: process.resourceUsage().maxRSS, node: process.version }));
 `,
 );
+
+const eventRunnerText = (bundleName) => `import { parseLogFile } from './${bundleName}';
+const file = process.argv[2];
+let steps = 0, evals = 0, lossSum = 0, samplesSum = 0, lrSum = 0;
+const cpuStarted = process.cpuUsage();
+const started = performance.now();
+const r = await parseLogFile(file, (e) => {
+  if (e.type === 'trainStep') { steps++; lossSum += e.losses.loss.value; samplesSum += e.samplesSeen; lrSum += e.lr; }
+  else if (e.type === 'evalMetrics') evals++;
+});
+const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuStarted);
+console.log(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytes: r.bytes, lines: r.lines, steps, evals, lossSum, samplesSum, lrSum,
+  maxRssKiB: process.resourceUsage().maxRSS, node: process.version }));
+`;
+// The series path: every point appended (kept or later replaced by a restart's rerun) is a train step line.
+const seriesRunnerText = (bundleName) => `import { readStepSeries } from './${bundleName}';
+const file = process.argv[2];
+const cpuStarted = process.cpuUsage();
+const started = performance.now();
+const series = await readStepSeries(file);
+const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuStarted);
+let lossSum = 0;
+for (const x of series.column('loss')) lossSum += x;
+console.log(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, steps: series.length + series.replaced, points: series.length,
+  keptLossSum: lossSum, maxRssKiB: process.resourceUsage().maxRSS, node: process.version }));
+`;
+const seriesRunner = join(dataDir, 'logParserSeriesRun.mjs');
+writeFileSync(seriesRunner, seriesRunnerText('logParserSeriesBundle.mjs'));
+const baselineRunner = join(dataDir, 'logParserBaselineRun.mjs');
+const baselineSeriesRunner = join(dataDir, 'logParserBaselineSeriesRun.mjs');
+if (baseline !== null) {
+  writeFileSync(baselineRunner, eventRunnerText('logParserBaselineBundle.mjs'));
+  writeFileSync(baselineSeriesRunner, seriesRunnerText('logParserBaselineSeriesBundle.mjs'));
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // 2. The log.
@@ -342,6 +391,9 @@ function runWc() {
 }
 
 const ours = [];
+const oursSeries = [];
+const base = [];
+const baseSeries = [];
 const before = [];
 const theirs = [];
 const floor = [];
@@ -352,6 +404,14 @@ for (let i = 0; i < runs; i++) {
   log(
     `run ${i + 1}/${runs}: TiC Studio ${ours[i].seconds.toFixed(2)} s wall, ${ours[i].cpuSeconds.toFixed(2)} s CPU (${rate(ours[i])})`,
   );
+  oursSeries.push(runPeer(process.execPath, [seriesRunner, logFile]));
+  log(`run ${i + 1}/${runs}: series     ${rate(oursSeries[i])}`);
+  if (baseline !== null) {
+    base.push(runPeer(process.execPath, [baselineRunner, logFile]));
+    log(`run ${i + 1}/${runs}: ${baselineName} events ${rate(base[i])}`);
+    baseSeries.push(runPeer(process.execPath, [baselineSeriesRunner, logFile]));
+    log(`run ${i + 1}/${runs}: ${baselineName} series ${rate(baseSeries[i])}`);
+  }
   floor.push(runWc());
   log(
     `run ${i + 1}/${runs}: wc -l      ${floor[i].seconds.toFixed(2)} s wall, ${floor[i].cpuSeconds.toFixed(2)} s CPU (${rate(floor[i])})`,
@@ -378,7 +438,17 @@ const same = (x, y) =>
   x.samplesSum === y.samplesSum &&
   x.lossSum === y.lossSum &&
   x.lrSum === y.lrSum;
-const agree = same(a, b) && same(a, r0) && a.lines === r0.lines && floor.every((f) => f.lines === a.lines);
+const seriesAgree =
+  oursSeries.every(
+    (r) => r.steps === a.steps && r.points === oursSeries[0].points && r.keptLossSum === oursSeries[0].keptLossSum,
+  ) &&
+  (baseline === null ||
+    (base.every((r) => same(r, a) && r.lines === a.lines) &&
+      baseSeries.every(
+        (r) => r.steps === a.steps && r.points === oursSeries[0].points && r.keptLossSum === oursSeries[0].keptLossSum,
+      )));
+const agree =
+  same(a, b) && same(a, r0) && a.lines === r0.lines && floor.every((f) => f.lines === a.lines) && seriesAgree;
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const med = (rs, key) => median(rs.map((r) => r[key]));
 const peers = [ours, before, theirs, floor];
@@ -429,6 +499,27 @@ const table = [
   '|---|---|---|---|---|---|---|---|',
   ...rows.map((r) => `| ${r.join(' | ')} |`),
 ].join('\n');
+const pathRow = (label, rs, goalText) => {
+  const c = mbs(med(rs, 'cpuSeconds'));
+  const w = mbs(med(rs, 'seconds'));
+  return `| ${label} | **${c.toFixed(1)} MB/s** | ${w.toFixed(1)} MB/s | ${rs.map((r) => mbs(r.cpuSeconds).toFixed(0)).join(', ')} | ${mib(Math.max(...rs.map((r) => r.maxRssKiB)))} | ${goalText ? (c >= goal ? '✅ yes' : `❌ no (${(100 * (c / goal)).toFixed(0)} % of it)`) : '—'} |`;
+};
+const pathTable = [
+  `| path (median of ${runs}) | CPU throughput | wall throughput | each run, CPU MB/s | peak RSS | ≥ ${goal} MB/s CPU |`,
+  '|---|---|---|---|---|---|',
+  pathRow('events: `parseLogFile` (one event object per line)', ours, true),
+  pathRow(
+    'series: `readStepSeries` (dashboard, series cache: usual lines straight into the columns)',
+    oursSeries,
+    true,
+  ),
+  ...(baseline === null
+    ? []
+    : [
+        pathRow(`events at ${baselineName} (before this change)`, base, false),
+        pathRow(`series at ${baselineName} (before this change)`, baseSeries, false),
+      ]),
+].join('\n');
 const raw = (rs) => rs.map((r) => `${r.seconds.toFixed(2)}/${r.cpuSeconds.toFixed(2)}`).join(', ');
 const md = `# Log parser benchmark: TiC Studio vs its pre-#16 self, a Python regex parser and \`wc -l\`
 
@@ -460,7 +551,12 @@ Python ${b.steps.toLocaleString('en-US')} / ${b.evals}, \`wc -l\` ${floor[0].lin
 
 ${table}
 
-Raw runs (wall / CPU seconds): TiC Studio ${raw(ours)}; before #16 ${raw(before)}; Python ${raw(theirs)}; \`wc -l\` ${raw(floor)}.
+The two paths of TiC Studio${baseline === null ? '' : ` and the same at ${baselineName} (\`--baseline ${baseline}\`: its src/ from \`git archive\`, bundled the same way)`}, same runs, alternating with the peers above:
+${oursSeries[0].points.toLocaleString('en-US')} points kept, ${(oursSeries[0].steps - oursSeries[0].points).toLocaleString('en-US')} replaced by restarts; series ${seriesAgree ? 'agree (points + replaced = train steps, the same loss column sum at every run and revision)' : 'DISAGREE'}.
+
+${pathTable}
+
+Raw runs (wall / CPU seconds): TiC Studio ${raw(ours)}; series ${raw(oursSeries)}${baseline === null ? '' : `; ${baselineName} events ${raw(base)}; ${baselineName} series ${raw(baseSeries)}`}; before #16 ${raw(before)}; Python ${raw(theirs)}; \`wc -l\` ${raw(floor)}.
 `;
 process.stdout.write(`${md}\n`);
 mkdirSync(join(opts.out, '..'), { recursive: true });
@@ -472,4 +568,17 @@ if (!opts.keep) {
   log(`deleted ${relative(root, logFile)}`);
 }
 if (!agree) process.exitCode = 1;
-for (const file of [runner, referenceRunner, bundle, referenceBundle]) rmSync(file, { force: true });
+for (const file of [
+  runner,
+  referenceRunner,
+  bundle,
+  referenceBundle,
+  seriesRunner,
+  join(dataDir, 'logParserSeriesBundle.mjs'),
+  baselineRunner,
+  baselineSeriesRunner,
+  join(dataDir, 'logParserBaselineBundle.mjs'),
+  join(dataDir, 'logParserBaselineSeriesBundle.mjs'),
+  baselineDir,
+])
+  rmSync(file, { recursive: true, force: true });
