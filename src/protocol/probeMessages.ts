@@ -49,6 +49,11 @@ export interface ProbeStateWire {
   images: ProbeImageWire[];
   /** Why probing cannot run here (no ONNX runtime, untrusted workspace…), or null. */
   notice: string | null;
+  /**
+   * The labels that came with the sample images the host loaded (the sample folder's labels.txt), or null: a panel
+   * opened for the first time starts with them, so Run works at once.
+   */
+  exampleLabels: string[] | null;
 }
 
 /** Per model: probabilities[image][text] (softmax over the texts, per image). */
@@ -92,6 +97,8 @@ const maxText = 1000;
 const maxTexts = 1000;
 const maxImages = 500;
 const maxId = 10_000;
+/** Example labels come from a sample folder's labels.txt (src/probe/imageFile.ts keeps at most 50). */
+const maxExampleLabels = 100;
 /** An image dropped or picked in the webview, as a data URL: 25 MB of base64. */
 const maxImageDataUrl = 25 * 1024 * 1024;
 
@@ -190,6 +197,17 @@ export const hostToProbeParsers: ParserTable<HostToProbe> = {
       maxImages,
     ),
     notice: nullable(m.notice, (x) => str(x, 'notice', 4000)),
+    exampleLabels: nullable(m.exampleLabels, (v) =>
+      arr(
+        v,
+        'exampleLabels',
+        (t) => {
+          const label = str(t, 'example label', maxText);
+          return label.trim() === '' ? fail('an empty example label') : label;
+        },
+        maxExampleLabels,
+      ),
+    ),
   }),
   progress: (m) => ({
     type: 'progress',

@@ -11,7 +11,13 @@ import { el } from '../shared/dom';
 import { getVsCodeApi } from '../shared/vscodeApi';
 import { ImagesView } from './imagesView';
 import { ModelsView } from './modelsView';
-import { persistable, restoreProbeUiState, type ProbeUiState, type ResultContext } from './probeUiState';
+import {
+  firstOpenDefaults,
+  persistable,
+  restoreProbeUiState,
+  type ProbeUiState,
+  type ResultContext,
+} from './probeUiState';
 import { parseTexts, textsSummary } from './probeTexts';
 import { ResultsView } from './resultsView';
 import { runBlocker } from './runReadiness';
@@ -25,7 +31,10 @@ import { TextsView } from './textsView';
  * inserted as text (ARCHITECTURE.md rule 8).
  */
 const vscode = getVsCodeApi<unknown>();
-const ui: ProbeUiState = restoreProbeUiState(vscode.getState());
+const saved = vscode.getState();
+let ui: ProbeUiState = restoreProbeUiState(saved);
+/** No saved state: the panel was just opened, so the host's first state may fill in its defaults. */
+let firstOpen = saved === undefined || saved === null;
 const tracker = new RunTracker(ui.running, Date.now());
 let host: ProbeStateWire | null = null;
 /** A result restored from a reload was drawn before the host listed its images: redraw it with thumbnails. */
@@ -111,6 +120,7 @@ function refresh(): void {
       ? 'Waiting for the extension…'
       : runBlocker({
           mode: ui.mode,
+          listed: host.models.length,
           models: chosenModels().length,
           images: imageCount,
           texts: parsed,
@@ -133,6 +143,7 @@ function startRun(): void {
   if (
     runBlocker({
       mode: ui.mode,
+      listed: host.models.length,
       models: modelIds.length,
       images: imageIds.length,
       texts: parsed,
@@ -178,6 +189,12 @@ function contextFor(result: Extract<HostToProbe, { type: 'result' }>): ResultCon
 
 function onState(state: ProbeStateWire): void {
   host = state;
+  if (firstOpen) {
+    firstOpen = false;
+    ui = firstOpenDefaults(ui, state);
+    texts.show(ui.mode, ui.text);
+    save();
+  }
   for (const image of state.images) knownImages.set(image.id, image);
   for (const model of state.models) knownModels.set(model.id, model);
   notice.hidden = state.notice === null;

@@ -7,7 +7,7 @@ import { probeButton, probeSection } from './probeSection';
 type Checkbox = HTMLElement & { checked: boolean };
 
 export const noModelsText =
-  'No exported checkpoints yet. The probe runs ONNX exports of checkpoints: run “TiC Studio: Export Checkpoint for Probing” (or the button above) on a .pt checkpoint. Exporting needs the runs Python (ticStudio.runs.python) with torch and open_clip installed; probing itself then runs here, without Python.';
+  'No exported checkpoint yet. The probe runs a checkpoint’s two towers exported to ONNX: click Export a checkpoint… and pick a .pt file. Exporting needs the Python of your training environment, with torch and open_clip; probing then runs here, without Python.';
 
 /**
  * The Models card: one checkbox per exported checkpoint (tooltip: arch and source), several may be ticked. Rows

@@ -36,6 +36,29 @@ export function defaultProbeUiState(): ProbeUiState {
   return { mode: 'labels', text: '', models: [], running: null, lastResult: null, lastContext: null };
 }
 
+/** A panel opened for the first time ticks every model the host lists when there are at most this many. */
+export const maxDefaultModels = 4;
+
+/**
+ * What a panel opened for the first time (no saved state) starts with, from the host's first state: every listed
+ * model ticked (when there are at most maxDefaultModels; with more the user picks) and, when the host loaded sample
+ * images with example labels, those labels, unless something was typed already. A panel with a saved state keeps
+ * what the user chose; this runs once per panel, so the user's own labels are never replaced.
+ */
+export function firstOpenDefaults(
+  state: ProbeUiState,
+  host: { models: readonly { id: string }[]; images: readonly unknown[]; exampleLabels: readonly string[] | null },
+): ProbeUiState {
+  const next = { ...state };
+  if (state.models.length === 0 && host.models.length > 0 && host.models.length <= maxDefaultModels)
+    next.models = host.models.map((m) => m.id);
+  if (state.text.trim() === '' && host.images.length > 0 && host.exampleLabels && host.exampleLabels.length > 0) {
+    next.mode = 'labels';
+    next.text = host.exampleLabels.join('\n');
+  }
+  return next;
+}
+
 /** How many probabilities a result holds (what persisting it costs). */
 export function resultSize(result: ResultMessage): number {
   let n = 0;

@@ -5,6 +5,8 @@ export const runLimits = { models: 50, images: 500, texts: 1000, textLength: 100
 
 export interface RunInputs {
   mode: ProbeMode;
+  /** Models the host lists (exports found). */
+  listed: number;
   /** Ticked models the host still lists. */
   models: number;
   images: number;
@@ -21,7 +23,9 @@ const plural = (n: number, one: string, many = `${one}s`): string =>
 export function runBlocker(inputs: RunInputs): string | null {
   const { mode, models, images, texts } = inputs;
   if (inputs.running) return 'A probe is running.';
-  if (inputs.notice !== null) return inputs.notice;
+  // The notice and the Models card say what to do; the reason next to Run only points at them (said once).
+  if (inputs.notice !== null) return 'Not available here: see the note at the top.';
+  if (inputs.listed === 0) return 'No model yet: see Models above.';
   if (models === 0) return 'Choose at least one model.';
   if (models > runLimits.models) return `Choose at most ${runLimits.models} models.`;
   if (images === 0) return 'Add at least one image.';

@@ -27,12 +27,14 @@ export class TextsView {
   private readonly radios: Record<ProbeMode, Radio>;
   private readonly help = el('p', { className: 'muted probe-help', attrs: { id: 'probe-texts-help' } });
   private readonly textarea: Textarea;
+  private mode: ProbeMode;
   readonly summary = el('p', {
     className: 'probe-status',
     attrs: { id: 'probe-texts-summary', 'aria-live': 'polite' },
   });
 
   constructor(mode: ProbeMode, text: string, onMode: (mode: ProbeMode) => void, onText: (text: string) => void) {
+    this.mode = mode;
     const radio = (value: ProbeMode): Radio => {
       const r = el('vscode-radio', { attrs: { id: `probe-mode-${value}`, name: 'probe-mode', value } }) as Radio;
       r.textContent = modeHelp[value].title;
@@ -43,11 +45,10 @@ export class TextsView {
       this.radios.labels,
       this.radios.captions,
     ]);
-    let current = mode;
     const sync = (): void => {
       const value = this.radios.captions.checked ? 'captions' : 'labels';
-      if (value === current) return;
-      current = value;
+      if (value === this.mode) return;
+      this.mode = value;
       this.showMode(value);
       onMode(value);
     };
@@ -70,6 +71,15 @@ export class TextsView {
     this.textarea.addEventListener('change', () => onText(this.textarea.value));
     this.element = probeSection('probe-texts-section', 'Texts', [], group, this.help, this.textarea, this.summary);
     this.showMode(mode);
+  }
+
+  /** Puts a mode and text in place (the first open's example labels) without calling back. */
+  show(mode: ProbeMode, text: string): void {
+    if (this.textarea.value !== text) this.textarea.value = text;
+    if (mode !== this.mode) {
+      this.mode = mode;
+      this.showMode(mode);
+    }
   }
 
   private showMode(mode: ProbeMode): void {

@@ -85,4 +85,5 @@ export const settingKeys = {
   slurmMaxPollSeconds: 'ticStudio.slurm.maxPollSeconds',
   dashboardFirstStep: 'ticStudio.dashboard.firstStep',
   probeExportDirs: 'ticStudio.probe.exportDirs',
+  probeSampleImages: 'ticStudio.probe.sampleImages',
 } as const;

@@ -127,3 +127,16 @@ export function readProbeExportDirs(workspaceRoot: string | undefined): string[]
       d.startsWith('~/') ? join(homedir(), d.slice(2)) : isAbsolute(d) ? d : resolve(workspaceRoot ?? homedir(), d),
     );
 }
+
+/**
+ * `ticStudio.probe.sampleImages`: a folder of images the Probe panel loads when it opens with none (relative to the
+ * workspace folder, ~ allowed), or undefined when unset (or relative without a workspace folder).
+ */
+export function readProbeSampleImages(workspaceRoot: string | undefined): string | undefined {
+  const raw = get<unknown>(settingKeys.probeSampleImages, '');
+  if (typeof raw !== 'string' || raw.trim() === '') return undefined;
+  const d = raw.trim();
+  if (d.startsWith('~/')) return join(homedir(), d.slice(2));
+  if (isAbsolute(d)) return d;
+  return workspaceRoot === undefined ? undefined : resolve(workspaceRoot, d);
+}

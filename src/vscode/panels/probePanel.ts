@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { decodeImage, type RgbImage } from '../../probe/imageDecode';
+import { readSampleFolder } from '../../probe/imageFile';
 import { ProbeError } from '../../probe/probeError';
 import { listProbeExports, type ProbeExport } from '../../probe/probeExports';
 import { ProbeModel } from '../../probe/probeModel';
@@ -16,6 +17,7 @@ import {
 import { DisposableStore } from '../common/disposableStore';
 import { commandIds, webviewTypes } from '../common/ids';
 import type { Logger } from '../common/logger';
+import { readProbeSampleImages } from '../common/settings';
 import { webviewHtml, webviewResourceRoots } from '../common/webviewHtml';
 
 export interface ProbeDeps {
@@ -44,6 +46,9 @@ export class ProbePanel implements vscode.Disposable {
   private readonly models = new Map<string, Promise<ProbeModel>>();
   private running: { requestId: number; controller: AbortController } | undefined;
   private ready = false;
+  /** The sample images are offered once per panel: images the user removed do not come back on a reload. */
+  private samplesOffered = false;
+  private exampleLabels: string[] | null = null;
 
   static show(deps: ProbeDeps): ProbePanel {
     if (ProbePanel.current) {
@@ -113,6 +118,7 @@ export class ProbePanel implements vscode.Disposable {
     switch (message.type) {
       case 'ready':
         this.ready = true;
+        await this.offerSamples();
         await this.sendState();
         return;
       case 'log':
@@ -146,6 +152,27 @@ export class ProbePanel implements vscode.Disposable {
     } catch (error) {
       throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
+    this.hold(name, image);
+  }
+
+  /**
+   * The first time the panel opens with no images, the images of the `ticStudio.probe.sampleImages` folder (the
+   * demo sets it) are loaded as if the user had added them, and its labels.txt becomes the example labels.
+   */
+  private async offerSamples(): Promise<void> {
+    if (this.samplesOffered) return;
+    this.samplesOffered = true;
+    const folder = readProbeSampleImages(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+    if (folder === undefined || this.images.size > 0) return;
+    const samples = await readSampleFolder(folder);
+    for (const reason of samples.skipped) this.deps.log.warn(`Probe: sample images in ${folder}: skipped ${reason}`);
+    if (this.images.size > 0 || samples.images.length === 0) return;
+    for (const sample of samples.images) this.hold(sample.name, sample.image);
+    this.exampleLabels = samples.labels.length > 0 ? samples.labels : null;
+    this.deps.log.info(`Probe: loaded ${samples.images.length} sample images from ${folder}.`);
+  }
+
+  private hold(name: string, image: RgbImage): void {
     const id = randomUUID();
     const wire = { id, name, width: image.width, height: image.height, thumbnail: thumbnailDataUrl(image) };
     this.images.set(id, { image, wire });
@@ -154,11 +181,10 @@ export class ProbePanel implements vscode.Disposable {
   private async sendState(): Promise<void> {
     if (!this.ready) return;
     this.exports = await listProbeExports(this.deps.exportRoots());
+    // No export yet is not a notice: the Models card says it, once, next to its Export button.
     const notice = !vscode.workspace.isTrusted
       ? 'Restricted mode: the probe runs checkpoints exported by you only after you trust this workspace.'
-      : this.exports.length === 0
-        ? 'No exported checkpoint yet: run "TiC Studio: Export Checkpoint for Probing" on a .pt (it needs the Python of your training environment, with torch and open_clip).'
-        : null;
+      : null;
     this.post({
       type: 'state',
       models: this.exports.map((e) => ({
@@ -169,6 +195,7 @@ export class ProbePanel implements vscode.Disposable {
       })),
       images: [...this.images.values()].map((i) => i.wire),
       notice,
+      exampleLabels: this.exampleLabels,
     });
   }
 

@@ -79,7 +79,18 @@ describe('Probe panel protocol validation', () => {
       models: [],
       images: [{ id: 'i', name: 'n', width: 1, height: 1, thumbnail: 'javascript:alert(1)' }],
       notice: null,
+      exampleLabels: null,
     };
     assert.ok(parseHostToProbe(state) instanceof ProtocolError);
+  });
+
+  it('takes a state with the sample images’ example labels, and only non-empty strings as labels', () => {
+    const state = { type: 'state', models: [], images: [], notice: null, exampleLabels: ['car', 'cat bicycle'] };
+    assert.deepEqual(parseHostToProbe(state), state);
+    assert.deepEqual(parseHostToProbe({ ...state, exampleLabels: null }), { ...state, exampleLabels: null });
+    for (const bad of [[''], [' '], [3], 'car', new Array(101).fill('x')])
+      assert.ok(parseHostToProbe({ ...state, exampleLabels: bad }) instanceof ProtocolError, JSON.stringify(bad));
+    const { exampleLabels: _, ...old } = state;
+    assert.ok(parseHostToProbe(old) instanceof ProtocolError, 'a state without exampleLabels');
   });
 });

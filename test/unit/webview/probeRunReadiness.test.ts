@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { runBlocker, type RunInputs } from '../../../webview/probe/runReadiness';
 
-const ready: RunInputs = { mode: 'labels', models: 2, images: 3, texts: ['dog', 'cat'], notice: null, running: false };
+const ready: RunInputs = {
+  mode: 'labels',
+  listed: 2,
+  models: 2,
+  images: 3,
+  texts: ['dog', 'cat'],
+  notice: null,
+  running: false,
+};
 
 describe('probe run readiness', () => {
   it('lets a run start with a model, an image and a label', () => {
@@ -26,8 +34,13 @@ describe('probe run readiness', () => {
     assert.equal(runBlocker({ ...ready, running: true }), 'A probe is running.');
     assert.equal(
       runBlocker({ ...ready, notice: 'onnxruntime-node failed to load' }),
-      'onnxruntime-node failed to load',
+      'Not available here: see the note at the top.',
     );
+  });
+
+  it('points at the Models card when there is no model at all, instead of repeating its hint', () => {
+    assert.equal(runBlocker({ ...ready, listed: 0, models: 0 }), 'No model yet: see Models above.');
+    assert.equal(runBlocker({ ...ready, listed: 3, models: 0 }), 'Choose at least one model.');
   });
 
   it('refuses what the protocol would drop', () => {

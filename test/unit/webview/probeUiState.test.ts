@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import {
   defaultProbeUiState,
+  firstOpenDefaults,
+  maxDefaultModels,
   maxPersistedNumbers,
   persistable,
   restoreProbeUiState,
@@ -57,5 +59,32 @@ describe('probe UI state', () => {
     assert.equal(persistable(state).lastResult, null);
     const small = { ...state, lastResult: result };
     assert.equal(persistable(small), small);
+  });
+
+  describe('a first open', () => {
+    const models = [{ id: '/e/a' }, { id: '/e/b' }];
+    const labels = ['car', 'city'];
+
+    it('ticks the listed models and fills in the sample images’ labels, so Run is one click', () => {
+      const next = firstOpenDefaults(defaultProbeUiState(), { models, images: [{}], exampleLabels: labels });
+      assert.deepEqual(next.models, ['/e/a', '/e/b']);
+      assert.equal(next.text, 'car\ncity');
+      assert.equal(next.mode, 'labels');
+    });
+
+    it('keeps what the user wrote or ticked, and leaves the labels empty without sample images', () => {
+      const mine = { ...defaultProbeUiState(), mode: 'captions' as const, text: 'my caption', models: ['/e/b'] };
+      assert.deepEqual(firstOpenDefaults(mine, { models, images: [{}], exampleLabels: labels }), mine);
+      assert.equal(firstOpenDefaults(defaultProbeUiState(), { models, images: [], exampleLabels: labels }).text, '');
+      assert.equal(firstOpenDefaults(defaultProbeUiState(), { models, images: [{}], exampleLabels: null }).text, '');
+    });
+
+    it('ticks nothing when there are many exports to choose from', () => {
+      const many = Array.from({ length: maxDefaultModels + 1 }, (_, i) => ({ id: `/e/${i}` }));
+      assert.deepEqual(
+        firstOpenDefaults(defaultProbeUiState(), { models: many, images: [], exampleLabels: null }).models,
+        [],
+      );
+    });
   });
 });
