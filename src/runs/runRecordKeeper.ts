@@ -1,5 +1,7 @@
-import { RunRecordError, type RunRecord } from './model/runRecord';
+import { rm } from 'node:fs/promises';
+import { isFinalStatus, isValidRunId, RunRecordError, type RunRecord } from './model/runRecord';
 import type { RunRecordStore } from './model/runRecordStore';
+import { assertRealRunsFolder } from './model/runsFolder';
 import type { RunEvents } from './runEvents';
 
 export interface RunRecordKeeperOptions {
@@ -58,4 +60,23 @@ export class RunRecordKeeper {
   settle(record: RunRecord): void {
     if (this.events.settle(record)) this.options.onSettled(record.id);
   }
+}
+
+/**
+ * Removes the record of an ended run and the files kept next to it (its console log, the wrapper's start and exit
+ * notes, a Slurm script). The record is read again first, as any record is: only a well-formed record of an ended
+ * run is removed (a running one, or a file that is not a record, is left alone and undefined returned), and only
+ * from a real runs folder, never through a link a repository planted. Resolves with the removed record.
+ */
+export async function removeEndedRecord(store: RunRecordStore, id: string): Promise<RunRecord | undefined> {
+  if (!isValidRunId(id)) return undefined;
+  const record = await store.read(id);
+  if (record === undefined || record instanceof RunRecordError || !isFinalStatus(record.status)) return undefined;
+  await assertRealRunsFolder(store.dir);
+  // The record first: once it is gone the run is gone from every list, whatever happens to the rest.
+  await rm(store.recordPath(id), { force: true });
+  for (const path of [store.logPath(id), store.startedPath(id), store.exitPath(id), store.scriptPath(id)]) {
+    await rm(path, { force: true }).catch(() => undefined);
+  }
+  return record;
 }

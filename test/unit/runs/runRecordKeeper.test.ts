@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runRecordVersion, type RunRecord } from '../../../src/runs/model/runRecord';
 import { RunRecordStore, runRecordsDir } from '../../../src/runs/model/runRecordStore';
 import { RunEvents } from '../../../src/runs/runEvents';
-import { RunRecordKeeper } from '../../../src/runs/runRecordKeeper';
+import { removeEndedRecord, RunRecordKeeper } from '../../../src/runs/runRecordKeeper';
 import { slurmRunRecord } from '../../support/slurmRunRecord';
 
 class NoSuchRun extends Error {}
@@ -104,5 +104,53 @@ describe('RunRecordKeeper', () => {
     k.settle(final);
     assert.deepEqual(settled, ['r1']);
     assert.equal(await ended, final);
+  });
+
+  describe('removeEndedRecord', () => {
+    const ended = { status: 'stopped' as const, endedAt: '2026-11-29T03:00:00.000Z' };
+
+    it('removes an ended run: its record, console log, wrapper notes and script, and nothing of another run', async () => {
+      await store.write(record('gone', ended));
+      await store.write(record('kept', ended));
+      for (const path of [store.logPath('gone'), store.startedPath('gone'), store.exitPath('gone')])
+        writeFileSync(path, '{}');
+      writeFileSync(store.scriptPath('gone'), '#!/bin/bash');
+      writeFileSync(store.logPath('kept'), 'log');
+      const removed = await removeEndedRecord(store, 'gone');
+      assert.equal(removed?.id, 'gone');
+      assert.deepEqual(readdirSync(store.dir).sort(), ['kept.json', 'kept.log']);
+      assert.deepEqual(
+        (await store.list()).records.map((r) => r.id),
+        ['kept'],
+      );
+    });
+
+    it('leaves a running or queued run, a file that is not a record, and a bad id alone', async () => {
+      await store.write(record('live', { status: 'running' }));
+      await store.write(record('waiting', { status: 'queued' }));
+      writeFileSync(store.recordPath('broken'), '{ not json');
+      for (const id of ['live', 'waiting', 'broken', 'absent', '../kept', '']) {
+        assert.equal(await removeEndedRecord(store, id), undefined, id);
+      }
+      assert.deepEqual(readdirSync(store.dir).sort(), ['broken.json', 'live.json', 'waiting.json']);
+    });
+
+    it('removes nothing through a runs folder a repository replaced with a link', async () => {
+      const elsewhere = mkdtempSync(join(tmpdir(), 'tic-keeper-elsewhere-'));
+      try {
+        const victim = new RunRecordStore(join(elsewhere, 'runs'));
+        await victim.ensureDir();
+        await victim.write(record('gone', { ...ended, logPath: victim.logPath('gone') }));
+        const planted = mkdtempSync(join(tmpdir(), 'tic-keeper-planted-'));
+        mkdirSync(join(planted, '.tic-studio'));
+        symlinkSync(join(elsewhere, 'runs'), join(planted, '.tic-studio', 'runs'));
+        const linked = new RunRecordStore(runRecordsDir(planted));
+        await assert.rejects(removeEndedRecord(linked, 'gone'), /symbolic link/);
+        assert.ok(existsSync(victim.recordPath('gone')), 'the record behind the link is still there');
+        rmSync(planted, { recursive: true, force: true });
+      } finally {
+        rmSync(elsewhere, { recursive: true, force: true });
+      }
+    });
   });
 });
