@@ -168,9 +168,122 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
     await wb.screenshot('runs-4-after-reload');
   });
 
+  /** The rows of the Runs view, in order, by accessible name. */
+  const runRows = async (): Promise<string[]> =>
+    wb.page
+      .locator('.pane', { has: wb.page.locator('.pane-header', { hasText: /^Runs/ }) })
+      .getByRole('treeitem')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+
+  it('describes the running run in a few characters that fit the side bar, with its details in the tooltip', async () => {
+    const run = wb.page
+      .getByRole('treeitem', { name: /^train 2017 cumulative v2 \(simulated\), running.*loss \d/ })
+      .first();
+    await run.waitFor({ timeout: 30000 });
+    assert.equal((await run.locator('.label-name').textContent())?.trim(), '2017 cumulative v2');
+    // Epoch of epochs · last loss (· samples per second where the side bar has room for it).
+    const description = (await run.locator('.label-description').textContent())?.trim() ?? '';
+    assert.match(description, /^E\d+\/\d+ · \d[\d.]*( · [\d.]+[kM]?\/s)?$/);
+    const row = run.locator('.monaco-icon-label-container');
+    assert.ok(await row.evaluate((e) => e.scrollWidth <= e.clientWidth), `the run's row is cut off: ${description}`);
+    const hover = wb.page.locator('.monaco-hover, .workbench-hover', { hasText: 'Training run' }).first();
+    for (let attempt = 1; ; attempt++) {
+      await wb.page.mouse.move(0, 0);
+      await run.hover();
+      const shown = await hover.waitFor({ timeout: 5000 }).then(
+        () => true,
+        () => false,
+      );
+      if (shown) break;
+      if (attempt === 3) await hover.waitFor({ timeout: 5000 });
+    }
+    const tooltip = (await hover.textContent()) ?? '';
+    for (const part of [
+      'simulated by the demo stand-in',
+      'Running since',
+      'datacomp_medium-basic_cumulative_v2_2017',
+      'cd ',
+    ])
+      assert.ok(tooltip.includes(part), `the tooltip does not show ${part}: ${tooltip}`);
+    await wb.screenshot('runs-4b-run-tooltip');
+    await wb.page.mouse.move(0, 0);
+  });
+
+  it("offers the run's actions in its context menu: Copy Command copies it and says so", async () => {
+    const run = wb.page.getByRole('treeitem', { name: /^train 2017 cumulative v2 \(simulated\), running/ }).first();
+    await run.click({ button: 'right' });
+    const menu = wb.page.locator('.context-view');
+    await menu.locator('.action-label', { hasText: 'Copy Command' }).waitFor({ timeout: 10000 });
+    const items = (await menu.locator('.action-label').allTextContents()).map((t) => t.trim()).filter(Boolean);
+    for (const item of ['Stop Run…', 'Show Run Log', 'Open in Dashboard', 'Reveal Output Folder', 'Copy Command'])
+      assert.ok(items.includes(item), `the context menu lacks ${item}: ${items.join(', ')}`);
+    // Rerun and Remove Record are for runs that ended.
+    assert.ok(!items.includes('Rerun…') && !items.includes('Remove Record'), items.join(', '));
+    await wb.screenshot('runs-4c-context-menu');
+    await wb.page.keyboard.press('Escape');
+    await wb.contextMenu(run, 'Copy Command');
+    await wb.page
+      .locator('.notification-toast', { hasText: 'Copied the command of 2017 cumulative v2' })
+      .waitFor({ timeout: 10000 });
+  });
+
+  it('opens the run log at its end and follows it as it grows', async () => {
+    const run = wb.page.getByRole('treeitem', { name: /^train 2017 cumulative v2 \(simulated\), running/ }).first();
+    await wb.contextMenu(run, 'Show Run Log');
+    await wb.page.locator('.tabs-container .tab', { hasText: /\.log/ }).first().waitFor({ timeout: 15000 });
+    const dir = join(wb.workspace, '.tic-studio/runs');
+    const log = join(
+      dir,
+      readdirSync(dir).find((f) => f.endsWith('.log'))!,
+    );
+    const lastStep = (): string => {
+      const lines = readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('Train Epoch:'));
+      return /Train Epoch: \d+ \[\s*\d+\/\d+/.exec(lines.at(-1) ?? '')?.[0]?.replace(/\s+/g, ' ') ?? '?';
+    };
+    assert.ok(readFileSync(log, 'utf8').split('\n').length > 60, 'the log is longer than a screen');
+    const editor = wb.page.locator('.editor-instance .view-lines').last();
+    const shows = async (text: string): Promise<boolean> =>
+      ((await editor.textContent()) ?? '').replace(/[\s\u00a0]+/g, ' ').includes(text);
+    // The step logged last shows, then a later one as the run writes more: the editor follows the tail.
+    const first = lastStep();
+    for (let i = 0; !(await shows(lastStep())); i++) {
+      assert.ok(i < 100, `the editor never showed the log's last step (${lastStep()})`);
+      await wb.page.waitForTimeout(200);
+    }
+    for (let i = 0; lastStep() === first || !(await shows(lastStep())); i++) {
+      assert.ok(i < 150, `the editor did not follow the log past ${first}`);
+      await wb.page.waitForTimeout(200);
+    }
+    await wb.screenshot('runs-4d-run-log-tail');
+    await wb.runCommand('View: Close All Editors');
+  });
+
+  it('asks before Stop, says what is kept, and Cancel keeps the run going', async () => {
+    const run = wb.page.getByRole('treeitem', { name: /^train 2017 cumulative v2 \(simulated\), running/ }).first();
+    await wb.rowAction(run, 'Stop Run…', 'train 2017 cumulative');
+    const dialog = wb.page.locator('.monaco-dialog-box', { hasText: 'Stop 2017 cumulative v2?' });
+    await dialog.waitFor({ timeout: 30000 });
+    const text = (await dialog.textContent()) ?? '';
+    assert.match(text, /Kept: .*the log/);
+    assert.match(text, /Lost: /);
+    await wb.screenshot('runs-4e-stop-confirmation');
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    process.kill(pidOf(), 0); // still alive (throws otherwise)
+    await wb.page
+      .getByRole('treeitem', { name: /^train 2017 cumulative v2 \(simulated\), running/ })
+      .first()
+      .waitFor();
+  });
+
   it('stops the run and leaves no process behind', async () => {
     const run = wb.page.getByRole('treeitem', { name: /^train 2017 cumulative v2 \(simulated\), running/ }).first();
     await wb.rowAction(run, 'Stop Run…', 'train 2017 cumulative');
+    const confirm = wb.page.locator('.monaco-dialog-box', { hasText: 'Stop 2017 cumulative v2?' });
+    await confirm.waitFor({ timeout: 30000 });
+    await confirm.locator('.monaco-button', { hasText: /^Stop$/ }).click();
     await wb.page
       .getByRole('treeitem', { name: /^train 2017 cumulative v2 \(simulated\), stopped/ })
       .first()
@@ -195,6 +308,78 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
     await wb.screenshot('runs-5-stopped');
   });
 
+  it('reruns the stopped run as a new attempt, shown first and told apart from the first', async () => {
+    const stopped = wb.page.getByRole('treeitem', { name: /^train 2017 cumulative v2 \(simulated\), stopped/ }).first();
+    await wb.contextMenu(stopped, 'Rerun…');
+    const dialog = wb.page.locator('.monaco-dialog-box', { hasText: 'Run 2017 cumulative v2 again?' });
+    await dialog.waitFor({ timeout: 30000 });
+    const text = (await dialog.textContent()) ?? '';
+    assert.ok(text.includes('As a new attempt, datacomp_medium-basic_cumulative_v2_2017_run2'), text);
+    await dialog.locator('.monaco-button', { hasText: 'Rerun' }).click();
+    const again = wb.page
+      .getByRole('treeitem', { name: /^train 2017 cumulative v2 \(simulated\) \(run 2\), running.*loss \d/ })
+      .first();
+    await again.waitFor({ timeout: 60000 });
+    assert.equal((await again.locator('.label-name').textContent())?.trim(), '2017 cumulative v2 #2');
+    // Newest first, whatever the state.
+    const rows = await runRows();
+    assert.match(rows[0] ?? '', /^train 2017 cumulative v2 \(simulated\) \(run 2\), running/, rows.join('\n'));
+    assert.match(rows[1] ?? '', /^train 2017 cumulative v2 \(simulated\), stopped/, rows.join('\n'));
+    const row = again.locator('.monaco-icon-label-container');
+    assert.ok(await row.evaluate((e) => e.scrollWidth <= e.clientWidth), "the second run's row is cut off");
+    assert.ok(existsSync(join(wb.workspace, 'datacomp/results/datacomp_medium-basic_cumulative_v2_2017_run2/out.log')));
+    await wb.screenshot('runs-5b-rerun');
+    await wb.rowAction(again, 'Stop Run…', 'run 2');
+    const confirm = wb.page.locator('.monaco-dialog-box', { hasText: 'Stop 2017 cumulative v2 #2?' });
+    await confirm.waitFor({ timeout: 30000 });
+    await confirm.locator('.monaco-button', { hasText: /^Stop$/ }).click();
+    await wb.page
+      .getByRole('treeitem', { name: /^train 2017 cumulative v2 \(simulated\) \(run 2\), stopped/ })
+      .first()
+      .waitFor({ timeout: 60000 });
+  });
+
+  it('removes a record from its context menu, and Clear Finished Runs the rest', async () => {
+    const dir = join(wb.workspace, '.tic-studio/runs');
+    const recordFiles = () =>
+      readdirSync(dir).filter((f) => /^[\w-]+\.json$/.test(f) && !/\.(exit|started)\.json$/.test(f));
+    assert.equal(recordFiles().length, 2);
+    // Both stopped runs' rows fit the side bar, the second one's label and state included.
+    const rows = wb.page
+      .locator('.pane', { has: wb.page.locator('.pane-header', { hasText: /^Runs/ }) })
+      .locator('.monaco-icon-label-container');
+    for (const fits of await rows.evaluateAll((all) => all.map((e) => e.scrollWidth <= e.clientWidth)))
+      assert.ok(fits, 'a row of the Runs view is cut off');
+    const first = wb.page.getByRole('treeitem', { name: /^train 2017 cumulative v2 \(simulated\), stopped/ }).first();
+    await wb.contextMenu(first, 'Remove Record');
+    const dialog = wb.page.locator('.monaco-dialog-box', { hasText: 'Remove the record of 2017 cumulative v2?' });
+    await dialog.waitFor({ timeout: 30000 });
+    await wb.screenshot('runs-5c-remove-record');
+    await dialog.locator('.monaco-button', { hasText: 'Remove Record' }).click();
+    // The second run is the only one of its step now: it takes the plain label.
+    await wb.page
+      .getByRole('treeitem', { name: /\(run 2\), stopped/ })
+      .first()
+      .waitFor({ state: 'detached', timeout: 30000 });
+    assert.equal((await runRows()).length, 1, (await runRows()).join('\n'));
+    assert.equal(recordFiles().length, 1);
+    // The experiment folder stays.
+    assert.ok(existsSync(join(wb.workspace, 'datacomp/results/datacomp_medium-basic_cumulative_v2_2017/out.log')));
+    const second = wb.page.getByRole('treeitem', { name: /^train 2017 cumulative v2 \(simulated\), stopped/ }).first();
+    await second.waitFor({ timeout: 30000 });
+    await wb.runCommand('TiC Studio: Clear Finished Runs');
+    const clear = wb.page.locator('.monaco-dialog-box', { hasText: 'Remove the record of 1 finished run?' });
+    await clear.waitFor({ timeout: 30000 });
+    await clear.locator('.monaco-button', { hasText: 'Clear' }).click();
+    await second.waitFor({ state: 'detached', timeout: 30000 });
+    assert.deepEqual(recordFiles(), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.log')),
+      [],
+      'the console logs went with their records',
+    );
+  });
+
   it('refuses to stop a planted record that names a process TiC Studio never started, and says why', async () => {
     // A process of the user's (the test's), leading its own group, and a well-formed record naming it with its real
     // start time and boot id: what anyone who can write the workspace could commit.
@@ -209,6 +394,10 @@ describe('Resume from 2016 in the demo workspace (simulated trainer)', () => {
       const row = wb.page.getByRole('treeitem', { name: /^planted run, running/ }).first();
       await row.waitFor({ timeout: 30000 });
       await wb.rowAction(row, 'Stop Run…', 'planted run');
+      // Asked first like any Stop; the refusal comes after.
+      const confirm = wb.page.locator('.monaco-dialog-box', { hasText: 'Stop planted run?' });
+      await confirm.waitFor({ timeout: 30000 });
+      await confirm.locator('.monaco-button', { hasText: /^Stop$/ }).click();
       const toast = wb.page.locator('.notification-toast', { hasText: 'Did not stop planted run' });
       await toast.waitFor({ timeout: 30000 });
       assert.match((await toast.textContent()) ?? '', /cannot prove it started this run, so it signalled nothing/);

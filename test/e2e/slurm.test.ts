@@ -158,6 +158,10 @@ describe('Resume from 2016 on Slurm in the demo workspace (real slurmctld + slur
     pending = wb.page.getByRole('treeitem', { name: new RegExp(`, queued · Slurm job ${jobId} · PENDING`) }).first();
     await pending.waitFor({ timeout: 60000 });
     await wb.rowAction(pending, 'Stop Run…', 'train 2017 cumulative');
+    // Stop asks first; a job that has not started loses nothing.
+    const confirm = wb.page.locator('.monaco-dialog-box', { hasText: 'has not started yet' });
+    await confirm.waitFor({ timeout: 30000 });
+    await confirm.locator('.monaco-button', { hasText: /^Stop$/ }).click();
     await wb.page
       .getByRole('treeitem', { name: new RegExp(`, stopped · Slurm job ${jobId} · CANCELLED`) })
       .first()

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunRecord } from '../../runs/model/runRecord';
+import { isFinalStatus, type RunRecord } from '../../runs/model/runRecord';
 import { SlurmError } from '../../runs/model/slurmError';
 import { SupervisorError } from '../../runs/local/supervisorError';
 import { commandIds } from '../common/ids';
@@ -17,6 +18,11 @@ import { monthlyChainsOf, type ResumeStart } from '../runs/resumeStart';
 import { formatTimeStep } from '../../tic/ticTimeStep';
 import { ensureLocal } from './hubCommands';
 import { isQueuedNode, isRunNode } from '../views/runsTree';
+import { shellQuoteArgv } from '../../plan/commandPlan';
+import { hashParent, requireTrust } from '../runs/launchPrompts';
+import { RunLogTails } from '../runs/runLogTail';
+import { rerunOf } from '../runs/runRerun';
+import { runCommandLine, uniqueRunLabels } from '../runs/runRows';
 
 /** What a launch command was given or picked: a step of a chain, or a published checkpoint of the Hub catalog. */
 type Picked = { kind: 'step'; node: StepNode } | { kind: 'hub'; node: HubCheckpointNode };
@@ -169,8 +175,125 @@ function showTrustModel(extensionUri: vscode.Uri): Thenable<unknown> {
   );
 }
 
+/**
+ * What a Stop keeps and loses, said before it is sent: a training run keeps the checkpoints it saved (counted in its
+ * experiment's checkpoints/ folder) and its log, and loses the current epoch's progress since the last of them.
+ */
+function stopConsequences(record: RunRecord): string {
+  const slurmJob = record.scheduler === 'slurm' ? record.slurm?.jobId : undefined;
+  if (slurmJob && record.status === 'queued')
+    return `Slurm job ${slurmJob} has not started yet: cancelling it loses nothing.`;
+  const job = slurmJob ? `Slurm job ${slurmJob} is cancelled.\n\n` : '';
+  if (record.kind !== 'train')
+    return `${job}Kept: the log and the results written so far.\nLost: the evaluation in progress (run it again to finish it).`;
+  const epochs = record.outputDir ? savedEpochs(join(record.outputDir, 'checkpoints')) : undefined;
+  if (epochs === undefined)
+    return `${job}Kept: the checkpoints saved so far and the log.\nLost: the current epoch's progress since the last checkpoint.`;
+  if (epochs.length === 0)
+    return `${job}Kept: the log.\nLost: everything trained so far, as no checkpoint has been saved yet (one is saved after each epoch).`;
+  const last = Math.max(...epochs);
+  return `${job}Kept: the ${epochs.length === 1 ? 'checkpoint' : `${epochs.length} checkpoints`} saved so far (the last after epoch ${last}) and the log.\nLost: the current epoch's progress since that checkpoint.`;
+}
+
+/** The epochs with a saved `epoch_N.pt` in a checkpoints folder ([] when it has none yet); undefined when unreadable. */
+function savedEpochs(dir: string): number[] | undefined {
+  try {
+    return readdirSync(dir).flatMap((name) => {
+      const m = /^epoch_(\d+)\.pt$/.exec(name);
+      return m ? [Number(m[1])] : [];
+    });
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? [] : undefined;
+  }
+}
+
+/** The run's label as the Runs view shows it (`2017 cumulative v2 (run 2)`). */
+function viewLabel(runs: RunsService, record: RunRecord): string {
+  return uniqueRunLabels(runs.runs).get(record.id) ?? record.label;
+}
+
+/** Runs the recorded command of an ended run of this machine again, as a new attempt where needed, once confirmed. */
+async function rerun(runs: RunsService, record: RunRecord, extensionUri: vscode.Uri): Promise<void> {
+  if (!(await requireTrust())) return;
+  if (!isFinalStatus(record.status)) {
+    void vscode.window.showInformationMessage(`${record.label} is still ${record.status}: rerun it once it has ended.`);
+    return;
+  }
+  // The record is the workspace's word: its command runs again only when TiC Studio itself started it, as for Stop.
+  if (record.scheduler !== 'slurm' && (await runs.supervisor?.claims.read(record.id)) === undefined) {
+    const why = await vscode.window.showWarningMessage(
+      `Did not rerun ${record.label}: TiC Studio cannot prove it started this run, so it does not run its command again.`,
+      'Why?',
+    );
+    if (why) await showTrustModel(extensionUri);
+    return;
+  }
+  const again = rerunOf(record, existsSync);
+  if (typeof again === 'string') {
+    void vscode.window.showWarningMessage(again);
+    return;
+  }
+  const { plan, gpus, attempt, withoutSecrets } = again;
+  const detail = [
+    attempt ? `As a new attempt, ${attempt.to}: the folder of ${attempt.from} is kept.` : '',
+    `cd ${shellQuoteArgv([plan.cwd])}`,
+    shellQuoteArgv(plan.argv),
+    withoutSecrets.length > 0
+      ? `${withoutSecrets.join(', ')} ${withoutSecrets.length === 1 ? 'comes' : 'come'} from this window's environment: the record keeps no secrets.`
+      : '',
+    plan.simulated ? 'Simulated: the demo stand-in runs instead of the real program.' : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+  const answer = await vscode.window.showInformationMessage(
+    `Run ${viewLabel(runs, record)} again?`,
+    { modal: true, detail },
+    'Rerun',
+  );
+  if (answer !== 'Rerun') return;
+  const parent =
+    record.parentCheckpoint && existsSync(record.parentCheckpoint.path)
+      ? await hashParent(record.parentCheckpoint.path)
+      : undefined;
+  runs
+    .launch({ ...plan, ...(parent ? { parentCheckpoint: parent } : {}) }, gpus)
+    .catch((error: unknown) =>
+      vscode.window.showErrorMessage(
+        `Could not start the run: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
+  await vscode.commands.executeCommand('ticStudio.runs.focus');
+}
+
+/** Shows the output folder: in the Explorer when it is in the workspace, else in the system's file manager. */
+async function revealOutput(runs: RunsService, record: RunRecord): Promise<void> {
+  const dir = record.outputDir;
+  if (!dir) {
+    void vscode.window.showInformationMessage(`${record.label} has no output folder.`);
+    return;
+  }
+  if (!existsSync(dir)) {
+    void vscode.window.showInformationMessage(`${record.label} has not created its output folder yet (${dir}).`);
+    return;
+  }
+  const root = runs.root?.fsPath;
+  if (root && (dir === root || dir.startsWith(root.endsWith(sep) ? root : root + sep)))
+    await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(dir));
+  else if (!vscode.env.remoteName) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(dir));
+  else {
+    // In a remote window the system's file manager is on the other machine.
+    const copy = await vscode.window.showInformationMessage(
+      `The output folder is outside this workspace: ${dir}`,
+      'Copy Path',
+    );
+    if (copy) await vscode.env.clipboard.writeText(dir);
+  }
+}
+
 export function registerRunCommands(runs: RunsService, extensionUri: vscode.Uri, hub: HubService): vscode.Disposable[] {
+  const tails = new RunLogTails();
   return [
+    tails,
     vscode.commands.registerCommand(commandIds.resumeFromYear, async (arg?: unknown) => {
       const picked = given(arg) ?? (await pickStart(runs, hub, 'Resume Training From Year…', true));
       const start = picked && (await startOf(hub, picked));
@@ -252,6 +375,12 @@ export function registerRunCommands(runs: RunsService, extensionUri: vscode.Uri,
         ));
       if (!record) return;
       const slurmJob = record.scheduler === 'slurm' ? record.slurm?.jobId : undefined;
+      const confirmed = await vscode.window.showWarningMessage(
+        `Stop ${viewLabel(runs, record)}?`,
+        { modal: true, detail: stopConsequences(record) },
+        'Stop',
+      );
+      if (confirmed !== 'Stop') return;
       await vscode.window.withProgress(
         {
           location: vscode.ProgressLocation.Notification,
@@ -304,10 +433,77 @@ export function registerRunCommands(runs: RunsService, extensionUri: vscode.Uri,
         );
         return;
       }
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(record.logPath));
-      await vscode.window.showTextDocument(doc, { preview: true });
+      await tails.show(vscode.Uri.file(record.logPath));
+    }),
+    vscode.commands.registerCommand(commandIds.openRunInDashboard, async (arg?: unknown) => {
+      // The dashboard has no focus on one step yet: it opens as it is, with the run's chain among the others.
+      if (runOf(runs, arg)) await vscode.commands.executeCommand(commandIds.openDashboard);
+    }),
+    vscode.commands.registerCommand(commandIds.revealRunOutput, async (arg?: unknown) => {
+      const record = runOf(runs, arg);
+      if (record) await revealOutput(runs, record);
+    }),
+    vscode.commands.registerCommand(commandIds.copyRunCommand, async (arg?: unknown) => {
+      const record = runOf(runs, arg);
+      if (!record) return;
+      await vscode.env.clipboard.writeText(runCommandLine(record));
+      void vscode.window.showInformationMessage(`Copied the command of ${viewLabel(runs, record)}.`);
+    }),
+    vscode.commands.registerCommand(commandIds.rerunRun, async (arg?: unknown) => {
+      const record = runOf(runs, arg);
+      if (record) await rerun(runs, record, extensionUri);
+    }),
+    vscode.commands.registerCommand(commandIds.removeRunRecord, async (arg?: unknown) => {
+      const record = runOf(runs, arg);
+      if (!record) return;
+      if (!isFinalStatus(record.status)) {
+        void vscode.window.showInformationMessage(`${record.label} is still ${record.status}: stop it first.`);
+        return;
+      }
+      const answer = await vscode.window.showWarningMessage(
+        `Remove the record of ${viewLabel(runs, record)}?`,
+        {
+          modal: true,
+          detail: `It leaves the Runs view and its console log is deleted.${record.outputDir ? ' Its output folder and checkpoints stay.' : ''}`,
+        },
+        'Remove Record',
+      );
+      if (answer === 'Remove Record') await removeRecords(runs, [record.id]);
+    }),
+    vscode.commands.registerCommand(commandIds.clearFinishedRuns, async () => {
+      const ended = runs.runs.filter((r) => isFinalStatus(r.status));
+      if (ended.length === 0) {
+        void vscode.window.showInformationMessage('No finished runs to clear.');
+        return;
+      }
+      const answer = await vscode.window.showWarningMessage(
+        ended.length === 1
+          ? 'Remove the record of 1 finished run?'
+          : `Remove the records of ${ended.length} finished runs?`,
+        {
+          modal: true,
+          detail:
+            'Runs that succeeded, failed or were stopped leave the Runs view and their console logs are deleted. Output folders and checkpoints stay; runs still going are kept.',
+        },
+        'Clear',
+      );
+      if (answer === 'Clear')
+        await removeRecords(
+          runs,
+          ended.map((r) => r.id),
+        );
     }),
   ];
+}
+
+async function removeRecords(runs: RunsService, ids: string[]): Promise<void> {
+  try {
+    await runs.removeRecords(ids);
+  } catch (error) {
+    void vscode.window.showErrorMessage(
+      `Could not remove the run records: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 /** "$(sync~spin) 2 runs" while runs are going; click to see them. */

@@ -13,6 +13,8 @@ import { readRunSettings, readSlurmPolling } from '../common/settings';
 import { LiveRunStats } from './liveRunStats';
 import { SlurmResubmitPrompt } from './slurmResubmitPrompt';
 import type { RunPlan } from '../../runs/model/runPlan';
+import { removeEndedRecord } from '../../runs/runRecordKeeper';
+import type { RunProgress } from './runRows';
 
 /**
  * The experiments of the workspace (scanned, rescanned when results change) and the runs TiC Studio started,
@@ -93,6 +95,48 @@ export class RunsService implements vscode.Disposable {
 
   liveStats(id: string): LiveRunStats | undefined {
     return this.live.get(id)?.stats;
+  }
+
+  /**
+   * How far a training run got, as its log streamed in this window: the last step's epoch, loss and throughput, and
+   * the epochs it trains (its logged parameters, else its experiment's params.txt). Undefined before its first step.
+   */
+  progress(record: RunRecord): RunProgress | undefined {
+    const stats = this.live.get(record.id)?.stats;
+    const last = stats?.lastStep;
+    if (!stats || !last) return undefined;
+    const scanned = record.outputDir
+      ? this.scanned?.experiments.find((e) => e.dir === record.outputDir)?.epochs
+      : undefined;
+    return {
+      epoch: last.epoch,
+      epochs: stats.epochs ?? scanned ?? null,
+      loss: stats.loss,
+      samplesPerSecond: last.samplesPerSecond,
+    };
+  }
+
+  /**
+   * Removes the records of ended runs (and their console logs) from the workspace; a run still going, or a record
+   * that changed meanwhile into something else, stays. Resolves with the runs removed.
+   */
+  async removeRecords(ids: readonly string[]): Promise<RunRecord[]> {
+    const store = this.supervisor?.store;
+    if (!store) return [];
+    const removed: RunRecord[] = [];
+    try {
+      for (const id of ids) {
+        const record = await removeEndedRecord(store, id);
+        if (!record) continue;
+        removed.push(record);
+        this.records.delete(id);
+        this.live.get(id)?.follow.dispose();
+        this.live.delete(id);
+      }
+    } finally {
+      this.changed.fire();
+    }
+    return removed;
   }
 
   /** What TiC Studio's own runs are doing to experiment folders, for the dashboard's timeline. */

@@ -2,6 +2,16 @@ import * as vscode from 'vscode';
 import { isFinalStatus, type RunRecord } from '../../runs/model/runRecord';
 import { slurmStateMeaning } from '../../runs/model/slurmJobState';
 import { describeRunFailure } from '../common/errors';
+import {
+  newestFirst,
+  runAccessibleText,
+  runDescription,
+  rowBudget,
+  runTooltipMarkdown,
+  shortRunLabel,
+  uniqueRunLabels,
+  type RunProgress,
+} from '../runs/runRows';
 import type { RunsService } from '../runs/runsService';
 
 export interface RunNode {
@@ -34,43 +44,41 @@ const statusIcons: Record<RunRecord['status'], [string, string | undefined]> = {
   lost: ['question', 'list.warningForeground'],
 };
 
-function elapsed(record: RunRecord, now: number): string {
-  const start = Date.parse(record.startedAt ?? record.createdAt);
-  const end = record.endedAt ? Date.parse(record.endedAt) : now;
-  const s = Math.max(0, Math.round((end - start) / 1000));
-  return s < 60
-    ? `${s}s`
-    : s < 3600
-      ? `${Math.floor(s / 60)}m ${s % 60}s`
-      : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+/** Why a Slurm run that ended is not moving on: auto-resume submits only from a trusted window (SlurmAutoResume.ended). */
+function waitsForTrust(record: RunRecord): boolean {
+  const slurm = record.scheduler === 'slurm' ? record.slurm : undefined;
+  const ended = slurm?.state !== undefined && slurmStateMeaning(slurm.state).phase === 'ended';
+  return ended && slurm?.autoResume === true && !isFinalStatus(record.status) && !vscode.workspace.isTrusted;
 }
 
-/** `Slurm job 123` · `RUNNING on gpu[01-02]` / `PENDING (Priority)` · `restart 1`. */
-function slurmParts(record: RunRecord, slurm: NonNullable<RunRecord['slurm']>): string[] {
-  const parts = [slurm.jobId ? `Slurm job ${slurm.jobId}` : 'Slurm: submitting'];
-  if (slurm.state) {
-    const where = slurm.nodes ? ` on ${slurm.nodes}` : slurm.reason ? ` (${slurm.reason})` : '';
-    parts.push(`${slurm.state}${where}`);
-  }
-  if (slurm.resubmits > 0) parts.push(`resubmitted ${slurm.resubmits}×`);
-  if (slurm.restarts) parts.push(`requeued ${slurm.restarts}×`);
-  if (slurm.pollError) parts.push('⚠ squeue failed');
-  // Auto-resume submits only from a trusted window (SlurmAutoResume.ended): say why the run is not moving on.
-  const ended = slurm.state !== undefined && slurmStateMeaning(slurm.state).phase === 'ended';
-  if (ended && slurm.autoResume && !isFinalStatus(record.status) && !vscode.workspace.isTrusted)
-    parts.push('resubmitted once the workspace is trusted');
-  return parts;
+/** A row whose run streams its log is given again at most this often (ms): each time closes its open hover. */
+const liveRowMs = 5000;
+
+/** What a row shows: when this is the same, giving the row again would change nothing but close its hover. */
+function signature(item: vscode.TreeItem): string {
+  const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : item.tooltip;
+  const icon = item.iconPath instanceof vscode.ThemeIcon ? item.iconPath.id : '';
+  return JSON.stringify([item.label, item.description, icon, item.contextValue, tooltip]);
 }
 
-/** The Runs view: the runs TiC Studio started in this workspace, running first, with live loss and throughput. */
+/**
+ * The Runs view: the runs TiC Studio started in this workspace, newest first (the GPU queue's waiting runs above
+ * them), each with a short description (live epoch, loss and throughput while it trains) and its details in the
+ * tooltip.
+ */
 export class RunsTree implements vscode.TreeDataProvider<RunNode | QueuedNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   /** The same node object per run across refreshes, and the rows as last shown (ids and statuses in order). */
   private readonly nodes = new Map<string, RunNode>();
   private shape = '';
+  /** The tooltip last given per run (see tooltip()). */
+  private readonly tooltips = new Map<string, vscode.MarkdownString>();
+  /** Per run: what its row showed when last given to VS Code, and when (see schedule()). */
+  private readonly shown = new Map<string, { signature: string; at: number }>();
   private readonly subscription: vscode.Disposable;
   private timer: NodeJS.Timeout | undefined;
+  private deferred: NodeJS.Timeout | undefined;
   private readonly ticker: NodeJS.Timeout;
 
   constructor(private readonly runs: RunsService) {
@@ -82,7 +90,9 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode | QueuedNode>, 
   /**
    * A refresh of the whole tree drops VS Code's handles of its rows until the rows are fetched again, and an inline
    * action clicked in that moment arrives without its run (Stop then opened its picker instead). So when the rows
-   * are the same runs in the same states, only those rows are refreshed (live loss, elapsed time).
+   * are the same runs in the same states, only the rows whose text changed are refreshed. VS Code closes a row's
+   * open hover each time it renders the row again, so a row is not refreshed when nothing it shows changed, nor
+   * more than once every few seconds while its run streams its log (the next change or tick brings it up to date).
    */
   private schedule(): void {
     this.timer ??= setTimeout(() => {
@@ -91,7 +101,20 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode | QueuedNode>, 
         .map((n) => (n.kind === 'run' ? `${n.id}:${this.status(n.id)}` : `q:${n.ticket}`))
         .join('|');
       if (shape === this.shape) {
-        this.changed.fire([...this.nodes.values()]);
+        const now = Date.now();
+        const stale: RunNode[] = [];
+        let wait: number | undefined;
+        for (const node of this.nodes.values()) {
+          const last = this.shown.get(node.id);
+          if (last && last.signature === signature(this.item(node))) continue;
+          const left = last ? last.at + liveRowMs - now : 0;
+          if (left <= 0) stale.push(node);
+          else wait = Math.min(wait ?? left, left);
+        }
+        if (stale.length > 0) this.changed.fire(stale);
+        // A row held back comes up to date once its time has come, even if nothing else changes meanwhile.
+        if (wait !== undefined)
+          this.deferred ??= setTimeout(() => ((this.deferred = undefined), this.schedule()), wait);
       } else {
         this.shape = shape;
         this.changed.fire(undefined);
@@ -114,16 +137,13 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode | QueuedNode>, 
       label: q.label,
       gpus: q.gpus,
     }));
-    const order: Record<RunRecord['status'], number> = {
-      running: 0,
-      queued: 1,
-      failed: 2,
-      lost: 3,
-      stopped: 4,
-      succeeded: 5,
-    };
-    const records = [...this.runs.runs].sort((a, b) => order[a.status] - order[b.status]);
-    for (const id of this.nodes.keys()) if (!records.some((r) => r.id === id)) this.nodes.delete(id);
+    const records = newestFirst(this.runs.runs);
+    for (const id of this.nodes.keys())
+      if (!records.some((r) => r.id === id)) {
+        this.nodes.delete(id);
+        this.tooltips.delete(id);
+        this.shown.delete(id);
+      }
     const runNodes = records.map((r): RunNode => {
       let existing = this.nodes.get(r.id);
       if (!existing) {
@@ -136,58 +156,76 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode | QueuedNode>, 
   }
 
   getTreeItem(node: RunNode | QueuedNode): vscode.TreeItem {
+    const item = this.item(node);
+    if (node.kind === 'run') this.shown.set(node.id, { signature: signature(item), at: Date.now() });
+    return item;
+  }
+
+  private item(node: RunNode | QueuedNode): vscode.TreeItem {
     if (node.kind === 'queued') {
-      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+      const label = shortRunLabel({ kind: node.label.startsWith('train ') ? 'train' : 'eval', label: node.label });
+      const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
       item.id = `queued:${node.ticket}`;
-      item.description = `queued · waiting for GPU ${node.gpus.join(', ')}`;
+      const gpus = `GPU${node.gpus.length === 1 ? '' : 's'} ${node.gpus.join(', ')}`;
+      item.description = `waiting for ${gpus}`;
+      item.tooltip = `${node.label}: queued until ${gpus} ${node.gpus.length === 1 ? 'is' : 'are'} free.`;
       item.iconPath = new vscode.ThemeIcon('clock');
-      item.contextValue = 'run queued';
-      item.accessibilityInformation = { label: `${node.label}, ${item.description}` };
+      item.contextValue = 'run queued local';
+      item.accessibilityInformation = { label: `${node.label}, queued, waiting for ${gpus}` };
       return item;
     }
     const record = this.runs.runs.find((r) => r.id === node.id);
     if (!record) return new vscode.TreeItem(node.id);
-    const item = new vscode.TreeItem(
-      `${record.label}${record.simulated ? ' (simulated)' : ''}`,
-      vscode.TreeItemCollapsibleState.None,
-    );
+    const label = uniqueRunLabels(this.runs.runs).get(record.id) ?? shortRunLabel(record);
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     item.id = `run:${record.id}`;
-    const parts: string[] = [record.status];
-    const slurm = record.scheduler === 'slurm' ? record.slurm : undefined;
-    if (slurm) parts.push(...slurmParts(record, slurm));
-    parts.push(elapsed(record, Date.now()));
-    const live = this.runs.liveStats(record.id);
-    if (live?.lastStep) {
-      const s = live.lastStep;
-      parts.push(`epoch ${s.epoch + 1} ${s.percent}%`);
-      if (live.loss !== null) parts.push(`loss ${live.loss.toFixed(4)}`);
-      parts.push(`${Math.round(s.samplesPerSecond)} samples/s`);
-    }
-    item.description = parts.join(' · ');
+    const progress = record.kind === 'train' ? this.runs.progress(record) : undefined;
+    const now = Date.now();
+    item.description = waitsForTrust(record)
+      ? 'waiting for workspace trust'
+      : runDescription(record, progress, now, label, rowBudget);
     const [icon, color] = statusIcons[record.status];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-    item.tooltip = [
-      `${record.kind} run ${record.id}${record.simulated ? ' (simulated: the demo stand-in, not the real trainer)' : ''}`,
-      slurm
-        ? `Slurm job ${slurm.jobIds.join(' → ') || '(not submitted)'}${slurm.partition ? ` · partition ${slurm.partition}` : ''} · ${slurm.nodesRequested} node(s) × ${slurm.gpusPerNode} GPU(s)${slurm.autoResume ? ` · auto-resume (${slurm.resubmits}/${slurm.maxResubmits})` : ''}\nscript ${slurm.scriptPath}`
-        : `pid ${record.pid ?? '-'} · ${record.host}`,
-      slurm?.pollError ? `squeue: ${slurm.pollError}` : '',
-      record.failure ? describeRunFailure(record.failure) : '',
-      record.argv.join(' '),
-    ]
-      .filter(Boolean)
-      .join('\n');
+    item.tooltip = this.tooltip(record, label, progress, now);
     // A job waiting in Slurm's queue can be cancelled too.
-    const going = record.status === 'running' || (slurm !== undefined && record.status === 'queued');
-    item.contextValue = `run ${going ? 'running' : 'ended'}${slurm ? ' slurm' : ''}`;
+    const slurm = record.scheduler === 'slurm';
+    const going = record.status === 'running' || (slurm && record.status === 'queued');
+    item.contextValue = `run ${going ? 'running' : 'ended'} ${slurm ? 'slurm' : 'local'}${record.outputDir ? ' output' : ''}`;
     item.command = { command: 'ticStudio.showRunLog', title: 'Show Run Log', arguments: [node] };
-    item.accessibilityInformation = { label: `${item.label}, ${item.description}` };
+    item.accessibilityInformation = { label: runAccessibleText(record, label, progress) };
     return item;
+  }
+
+  /**
+   * The run's tooltip: the same MarkdownString object as long as its text is the same, so that a refresh of the row
+   * (every second while the run logs) leaves an open hover alone; its text changes with the epoch, not the step.
+   */
+  private tooltip(
+    record: RunRecord,
+    label: string,
+    progress: RunProgress | undefined,
+    now: number,
+  ): vscode.MarkdownString {
+    const trust = waitsForTrust(record) ? 'Resubmitted once the workspace is trusted.' : undefined;
+    const failure = record.failure ? describeRunFailure(record.failure) : undefined;
+    const text = runTooltipMarkdown(
+      record,
+      label,
+      progress,
+      now,
+      [failure, trust].filter(Boolean).join(' ') || undefined,
+    );
+    const cached = this.tooltips.get(record.id);
+    if (cached?.value === text) return cached;
+    const markdown = new vscode.MarkdownString(text);
+    this.tooltips.set(record.id, markdown);
+    return markdown;
   }
 
   dispose(): void {
     clearInterval(this.ticker);
     if (this.timer) clearTimeout(this.timer);
+    if (this.deferred) clearTimeout(this.deferred);
     this.subscription.dispose();
     this.changed.dispose();
   }
