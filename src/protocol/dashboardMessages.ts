@@ -22,8 +22,10 @@ import {
   str,
 } from './validate';
 import { isTicMonth, ticMonths } from '../tic/ticMonths';
+import { parseStepParams, type StepParamsWire } from './stepParams';
 
 export { ProtocolError } from './validate';
+export type { StepLineageWire, StepParamsWire } from './stepParams';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared vocabulary
@@ -83,6 +85,11 @@ export interface StepNodeWire {
    * hosts before issue 15. A shared or inherited step carries the report of the chain that trained it.
    */
   protocol?: StepProtocolWire;
+  /**
+   * What params.txt says of the step and what it resumed from (stepParams.ts): absent for a step without an
+   * experiment that is not a published checkpoint, and from hosts before issue 17.
+   */
+  params?: StepParamsWire;
 }
 
 export const protocolSeverities = ['error', 'warning', 'note'] as const;
@@ -465,6 +472,7 @@ function parseStep(v: unknown, step: (v: unknown, what?: string) => number): Ste
     evaluation: oneOf(s.evaluation, 'evaluation', evalStates),
     detail: str(s.detail, 'detail', 2000),
     ...(s.protocol === undefined ? {} : { protocol: parseStepProtocol(s.protocol) }),
+    ...(s.params === undefined ? {} : { params: parseStepParams(s.params) }),
   };
 }
 

@@ -16,6 +16,7 @@ import { timelineSteps, type StepActivity } from './timelineSteps';
 import { fullMonthlyTransferCells, fullTransferCells } from './transferCells';
 import { scanProtocol, withProtocol } from './protocolWire';
 
+import { withStepParams } from './stepParamsWire';
 export interface SnapshotInput {
   /** The last scan, undefined while the first one runs (or without a folder). */
   readonly workspace: Workspace | undefined;
@@ -71,8 +72,9 @@ export async function buildDashboardSnapshot(input: SnapshotInput): Promise<Snap
   return {
     firstStep: input.firstStep,
     dataVolume: ticDataVolume.map((v) => ({ ...v })),
-    chains,
-    monthlyChains,
+    // Each step's parameters and lineage, for the steps table (stepParamsWire.ts).
+    chains: withStepParams(chains, workspace, reports),
+    monthlyChains: withStepParams(monthlyChains, workspace, reports),
     notice,
   };
 }
