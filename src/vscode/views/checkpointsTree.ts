@@ -203,23 +203,32 @@ export class CheckpointsTree implements vscode.TreeDataProvider<CheckpointsNode>
       item.tooltip = node.tooltip;
       item.description = node.description;
       item.command = node.command;
+      // Read as what it says (an action row: its name), not as its tooltip.
+      item.accessibilityInformation = {
+        label: node.description === undefined ? node.text : `${node.text}, ${node.description}`,
+      };
       return item;
     }
     if (node.kind === 'hubRepo') {
       const r = node.repo;
-      const item = new vscode.TreeItem(r.repo, vscode.TreeItemCollapsibleState.Collapsed);
+      // The published repos without their owner, and the commit in the tooltip: a row that fits the side bar.
+      const label = r.repo.startsWith('apple/TiC-CLIP-') ? r.repo.slice('apple/'.length) : r.repo;
+      const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `hub:${r.repo}`;
-      const years = r.years.length
-        ? `${r.years[0]}–${r.years[r.years.length - 1]}`
-        : r.offline
-          ? 'nothing cached'
-          : 'no years';
+      const first = r.years[0];
+      const last = r.years[r.years.length - 1];
+      const years =
+        first === undefined
+          ? r.offline
+            ? 'not cached'
+            : 'no years'
+          : first === last
+            ? `${first}`
+            : `${first}–${last}`;
       // Offline, the banner says why once; a repo row says what it has (and a problem of its own, briefly).
       const problem =
         r.error && r.error.reason !== 'network' ? (repoProblem[r.error.reason] ?? 'could not be listed') : null;
-      item.description = [years, problem?.toLowerCase(), r.offline ? null : r.commit?.slice(0, 7)]
-        .filter((x) => x)
-        .join(' · ');
+      item.description = [years, problem?.toLowerCase()].filter((x) => x).join(' · ');
       item.tooltip = r.error
         ? `${r.repo}\n${r.offline ? 'Listed from the local cache. ' : ''}${r.error.message}`
         : `${r.repo} @ ${r.commit ?? r.revision}${r.offline ? '\nListed from the local cache.' : ''}`;
