@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Locator } from 'playwright-core';
 import { screenshotOnFailure, Workbench } from './workbench';
 
 const step2017 = 'datacomp/results/datacomp_medium-basic_cumulative_2017/checkpoints';
@@ -34,14 +35,14 @@ describe('the checkpoint inspector in the workbench', () => {
     await wb.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   }
 
-  it('opens a .pt from the explorer context menu and shows the report', async () => {
+  it('opens a .pt from the explorer in the inspector by default (a plain click) and shows the report', async () => {
     // (clicking the Explorer icon would hide the side bar when the Explorer is already showing)
     await wb.runCommand('View: Show Explorer');
     for (const segment of ['datacomp', 'results', 'datacomp_medium-basic_cumulative_2017', 'checkpoints']) {
       await wb.page.getByRole('treeitem', { name: segment, exact: true }).first().click();
     }
-    const file = wb.page.getByRole('treeitem', { name: 'epoch_latest.pt', exact: true }).first();
-    await wb.contextMenu(file, 'Inspect Checkpoint');
+    // No context menu, no "Open With…": the inspector is the default editor of .pt files.
+    await wb.page.getByRole('treeitem', { name: 'epoch_latest.pt', exact: true }).first().click();
     const frame = await wb.webviewFrame('#app[data-state="report"]');
     const text = (await frame.locator('#app').textContent()) ?? '';
     assert.match(text, /epoch_latest\.pt/);
@@ -64,7 +65,35 @@ describe('the checkpoint inspector in the workbench', () => {
     const text = (await diff.locator('#app').textContent()) ?? '';
     assert.match(text, /Checkpoint diff/);
     assert.ok((await diff.locator('.bar-chart rect.bar').count()) >= 3, 'one bar per block');
+    // Named by experiment and step, the earlier epoch as A (it was picked second).
+    await wb.page
+      .locator('.tabs-container .tab', { hasText: 'cumulative 2017: epoch_1.pt → epoch_latest.pt' })
+      .waitFor();
     await wb.screenshot('inspector-2-diff');
+  });
+
+  it('compares a step of the Experiments view with the checkpoint it resumed from', async () => {
+    await wb.openContainer();
+    const experiments = wb.page
+      .locator('.pane')
+      .filter({ has: wb.page.locator('.pane-header', { hasText: 'Experiments' }) })
+      .locator('.monaco-list')
+      .first();
+    // The 2018 step of the main cumulative chain (its variant row reads "baseline"); rows are recycled, so the
+    // screen order is data-index, not the DOM's.
+    const chain = experiments.getByRole('treeitem', { name: /^variant baseline of tic_medium\/basic\/cumulative/ });
+    await chain.first().waitFor({ timeout: 30000 });
+    const index = Number(await chain.first().getAttribute('data-index'));
+    let step: Locator | undefined;
+    for (let i = index + 1; i <= index + 8 && !step; i++) {
+      const row = experiments.locator(`.monaco-list-row[data-index="${i}"]`);
+      if (/^2018/.test((await row.textContent()) ?? '')) step = row;
+    }
+    assert.ok(step, 'the 2018 step under the baseline chain');
+    await wb.contextMenu(step, 'Compare with the Checkpoint It Resumed From');
+    await wb.page.locator('.tabs-container .tab', { hasText: 'cumulative 2017 → 2018' }).waitFor({ timeout: 30000 });
+    await wb.webviewFrame('#app[data-state="diff"]', 60000);
+    await wb.screenshot('inspector-4-resumed-from-diff');
   });
 
   it('shows a hostile file as a security warning, without running it', async () => {

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { downloadToCache } from '../../src/hub/downloadToCache';
 import { ticClipRepos } from '../../src/tic/ticClipRepos';
 import type { Locator } from 'playwright-core';
-import { startLoopbackHub, type LoopbackHub } from '../support/loopbackHub';
+import { startLoopbackHub, type LoopbackHub, type LoopbackRepoSpec } from '../support/loopbackHub';
 import { screenshotOnFailure, Workbench } from './workbench';
 
 /** Real torch bytes, so the downloaded checkpoint can be inspected afterwards. */
@@ -16,33 +18,93 @@ describe('the Checkpoints view against a loopback Hugging Face Hub', () => {
   screenshotOnFailure(() => wb);
   let cacheDir: string;
 
+  const repos: LoopbackRepoSpec[] = ticClipRepos.map((id) => ({
+    id,
+    files: [
+      { path: 'README.md', content: `# ${id}\n` },
+      ...(id.endsWith('oracle')
+        ? [2022]
+        : id.endsWith('sequential')
+          ? [2017, 2018, 2019, 2020, 2021, 2022]
+          : [2016, 2017, 2018, 2019, 2020, 2021, 2022]
+      ).flatMap((year) => [
+        { path: `checkpoints/${year}.pt`, content: checkpointBytes, lfs: true },
+        { path: `params/${year}.yaml`, content: `model: ViT-B-16\n` },
+      ]),
+    ],
+  }));
+  /** The Hub's port: nothing listens there until the offline test brings the Hub up (as after a reconnect). */
+  let port: number;
+
   before(async function () {
     this.timeout(180000);
-    hub = await startLoopbackHub({
-      repos: ticClipRepos.map((id) => ({
-        id,
-        files: [
-          { path: 'README.md', content: `# ${id}\n` },
-          ...(id.endsWith('oracle')
-            ? [2022]
-            : id.endsWith('sequential')
-              ? [2017, 2018, 2019, 2020, 2021, 2022]
-              : [2016, 2017, 2018, 2019, 2020, 2021, 2022]
-          ).flatMap((year) => [
-            { path: `checkpoints/${year}.pt`, content: checkpointBytes, lfs: true },
-            { path: `params/${year}.yaml`, content: `model: ViT-B-16\n` },
-          ]),
-        ],
-      })),
-    });
     cacheDir = mkdtempSync(join(tmpdir(), 'tic-e2e-hf-cache-'));
-    wb = await Workbench.open({ settings: { 'ticStudio.hub.endpoint': hub.url, 'ticStudio.hub.cacheDir': cacheDir } });
+    // One year is cached already (by an earlier session), so the offline view has something to show.
+    const earlier = await startLoopbackHub({ repos });
+    await downloadToCache(
+      { repo: 'apple/TiC-CLIP-basic-cumulative', path: 'checkpoints/2018.pt' },
+      { endpoint: earlier.url, fetch, cacheDir },
+    );
+    await earlier.close();
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    wb = await Workbench.open({
+      settings: { 'ticStudio.hub.endpoint': `http://127.0.0.1:${port}`, 'ticStudio.hub.cacheDir': cacheDir },
+    });
   });
 
   after(async () => {
     await wb?.close();
     await hub?.close();
     rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('offline: one banner, the cached year, actions that help; Retry once the Hub is up lists the remote years', async () => {
+    await wb.openContainer();
+    const pane = wb.page.locator('.pane').filter({ has: wb.page.locator('.pane-header', { hasText: 'Checkpoints' }) });
+    await pane.getByText('Hugging Face Hub unreachable — showing cached checkpoints only.').waitFor({ timeout: 60000 });
+    for (const action of ['Retry', 'Use a Mirror…', 'Open Cache Folder'])
+      await pane.getByRole('treeitem', { name: action, exact: true }).waitFor();
+    // The cached year stays usable; no row repeats the connection's error code.
+    await pane.getByRole('treeitem', { name: /^apple\/TiC-CLIP-basic-cumulative, 2018$/ }).click();
+    await pane.getByRole('treeitem', { name: /^2018, [\d.]+ [kMG]B · cached/ }).waitFor();
+    await pane.getByRole('treeitem', { name: /^apple\/TiC-CLIP-basic-oracle, not cached$/ }).click();
+    await pane.getByRole('treeitem', { name: 'Nothing cached yet', exact: true }).waitFor();
+    assert.doesNotMatch((await pane.textContent()) ?? '', /ECONNREFUSED|ENOTFOUND|connection failed/);
+    await wb.screenshot('hub-0-offline-banner');
+
+    // A Download picker would be empty: it says why instead, with Retry.
+    await wb.runCommand('TiC Studio: Download Checkpoint…');
+    const toast = wb.page.locator('.notification-toast', { hasText: 'Nothing to download' });
+    await toast.waitFor();
+    assert.match((await toast.textContent()) ?? '', /cannot be reached/);
+    await toast.locator('.monaco-button', { hasText: 'Retry' }).waitFor();
+    await wb.screenshot('hub-0b-offline-download');
+    await wb.runCommand('Notifications: Clear All Notifications');
+
+    // Use a Mirror… checks the address as it is typed.
+    await pane.getByRole('treeitem', { name: 'Use a Mirror…', exact: true }).click();
+    const input = wb.page.locator('.quick-input-widget', { hasText: 'Use a Hugging Face Hub Mirror' });
+    await input.waitFor();
+    await input.locator('input').fill('hf-mirror.example.org');
+    await input.locator('.quick-input-message', { hasText: 'is not a URL' }).waitFor();
+    await wb.screenshot('hub-0c-mirror-validation');
+    await wb.page.keyboard.press('Escape');
+
+    hub = await startLoopbackHub({ repos, port });
+    await pane.getByRole('treeitem', { name: 'Retry', exact: true }).click();
+    await pane
+      .getByRole('treeitem', { name: /^apple\/TiC-CLIP-basic-oracle, 2022$/ })
+      .waitFor({ timeout: 30000 });
+    await pane.getByRole('treeitem', { name: /^2022, [\d.]+ [kMG]B · remote/ }).waitFor();
+    assert.equal(await pane.getByText('showing cached checkpoints only').count(), 0);
+    assert.equal(await pane.getByRole('treeitem', { name: 'Retry', exact: true }).count(), 0);
+    await wb.screenshot('hub-0d-back-online');
+    // Back to the walk's starting point: the repos collapsed.
+    for (const repo of ['apple/TiC-CLIP-basic-cumulative', 'apple/TiC-CLIP-basic-oracle'])
+      await pane.getByRole('treeitem', { name: new RegExp(`^${repo}`) }).click();
   });
 
   it('lists the six apple/TiC-CLIP repos with their years', async () => {
