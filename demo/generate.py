@@ -697,6 +697,8 @@ The tree mimics an `apple/ml-tic-clip` checkout after running the TiC-DataComp m
 demo/
   simulator/                     the stand-in train.py and evaluate.py of the demo's simulated runs (Node)
   data/                          placeholder shards and ImageNet folder for their pre-launch checks
+  probe/                         two tiny ONNX models with random weights and four sample images, so the Probe
+                                 gives a result in one click (its numbers mean nothing: probe/README.md)
   datacomp/
     train.py, evaluate.py        placeholders: print a notice and exit 1
     tasklist.yml                 yearly TiC tasks (DataCompNet + Retrieval, 2014-2022)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { projectRoot } from '../../scripts/lib/codeServer.mjs';
@@ -23,7 +23,16 @@ describe('The Probe panel: two exported checkpoints side by side (packaged .vsix
 
   before(async function () {
     this.timeout(180000);
-    wb = await Workbench.open({ settings: { 'ticStudio.probe.exportDirs': [fixtures] } });
+    wb = await Workbench.open({
+      settings: { 'ticStudio.probe.exportDirs': [fixtures] },
+      // Without the demo's own probe settings (its tiny models and sample images: demoProbe.test.ts), so the
+      // exports are the fixtures of the user setting and the images the ones this test adds.
+      prepare: (workspace) =>
+        writeFileSync(
+          join(workspace, '.vscode', 'settings.json'),
+          JSON.stringify({ 'ticStudio.runs.simulator': 'simulator', 'ticStudio.runs.dataRoot': 'data/train' }),
+        ),
+    });
     await wb.page.setViewportSize({ width: 1500, height: 950 });
   });
 
@@ -46,7 +55,11 @@ describe('The Probe panel: two exported checkpoints side by side (packaged .vsix
       modelA,
       modelB,
     ]);
-    for (const box of await boxes.all()) await box.click();
+    // A panel opened for the first time ticks the models it lists (at most four).
+    assert.deepEqual(
+      await boxes.evaluateAll((all) => all.map((b) => (b as HTMLElement & { checked: boolean }).checked)),
+      [true, true],
+    );
     await frame.locator('#probe-file-input').setInputFiles(pick.map((i) => join(modelA, expected.images[i]!)));
     await frame.locator('#probe-images [data-image-id]').nth(1).waitFor({ timeout: 20000 });
     await frame.locator('#probe-texts').evaluate((area, text) => {
