@@ -78,6 +78,14 @@ function offlineActions(reach: CatalogReach): MessageNode[] {
   ];
 }
 
+/** The same, shorter, for the repo row's description. */
+const repoProblemShort: Partial<Record<HubErrorReason, string>> = {
+  unauthorized: 'needs a token',
+  forbidden: 'no access',
+  notFound: 'not found',
+  badResponse: 'unexpected answer',
+};
+
 /** A repo's listing failure in a few words (the full message is the row's tooltip and in the log). */
 const repoProblem: Partial<Record<HubErrorReason, string>> = {
   network: 'Hub unreachable',
@@ -227,8 +235,8 @@ export class CheckpointsTree implements vscode.TreeDataProvider<CheckpointsNode>
             : `${first}–${last}`;
       // Offline, the banner says why once; a repo row says what it has (and a problem of its own, briefly).
       const problem =
-        r.error && r.error.reason !== 'network' ? (repoProblem[r.error.reason] ?? 'could not be listed') : null;
-      item.description = [years, problem?.toLowerCase()].filter((x) => x).join(' · ');
+        r.error && r.error.reason !== 'network' ? (repoProblemShort[r.error.reason] ?? 'not listed') : null;
+      item.description = [years, problem].filter((x) => x).join(' · ');
       item.tooltip = r.error
         ? `${r.repo}\n${r.offline ? 'Listed from the local cache. ' : ''}${r.error.message}`
         : `${r.repo} @ ${r.commit ?? r.revision}${r.offline ? '\nListed from the local cache.' : ''}`;
