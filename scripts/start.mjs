@@ -66,11 +66,21 @@ if (onPath('code') && !check && !process.env.TIC_STUDIO_NO_DESKTOP) {
   } catch (error) {
     fail(error.message);
   }
-  if ((await run('npm', ['run', 'package', '--silent'], { cwd: projectRoot })).code !== 0)
+  // vsce lists every packaged file: kept out of the way unless packaging fails.
+  console.log('Packaging the extension…');
+  const packaged = await run('npm', ['run', 'package', '--silent'], { cwd: projectRoot, quiet: true });
+  if (packaged.code !== 0) {
+    process.stderr.write(packaged.output.slice(-6000));
     fail('packaging the extension failed (see above).');
+  }
   const wanted = Number(value('--port') ?? 8090);
   const port = check ? 0 : (await portIsFree(wanted)) ? wanted : 0;
-  const profile = makeProfile('tic-studio-start-');
+  // A theme chosen explicitly (the same in every session and screenshot), and no "open the parent repository?"
+  // prompt from Git for the demo copy, which lives inside this repository.
+  const profile = makeProfile('tic-studio-start-', {
+    'workbench.colorTheme': 'Default Dark Modern',
+    'git.openRepositoryInParentFolders': 'never',
+  });
   await installVsix(profile, join(projectRoot, 'dist/tic-studio.vsix'));
   const server = await startCodeServer({ profile, folder, port });
   const url = workbenchUrl(server.url, folder);
@@ -102,8 +112,19 @@ if (onPath('code') && !check && !process.env.TIC_STUDIO_NO_DESKTOP) {
     }
   } else {
     console.log(`\nTiC Studio is running in code-server on the demo workspace:\n\n  ${url}\n\nPress Ctrl+C to stop.`);
-    const shutdown = () => void stop().then(() => process.exit(0));
+    let stopping = false;
+    const shutdown = () => {
+      if (stopping) return;
+      stopping = true;
+      void stop().then(() => process.exit(0));
+    };
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
+    // The terminal or the SSH session that ran `npm start` went away: stop code-server too, not leave it running.
+    process.on('SIGHUP', shutdown);
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) shutdown();
+    }, 2000).unref();
   }
 }
