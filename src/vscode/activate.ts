@@ -1,6 +1,5 @@
 import { registerVariantCommands } from './commands/variantCommands';
 import { registerOnboarding } from './onboarding/walkthrough';
-import { registerOnboarding } from './onboarding/walkthrough';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { registerCheckpointCommands } from './commands/checkpointCommands';
@@ -86,7 +85,6 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   for (const command of registerHubCommands(hub, context.secrets)) store.add(command);
   for (const command of registerRunCommands(runs, context.extensionUri, hub)) store.add(command);
   for (const command of registerVariantCommands(runs)) store.add(command);
-  for (const disposable of registerOnboarding(runs, hub)) store.add(disposable);
   for (const disposable of registerOnboarding(runs, hub)) store.add(disposable);
   const probe = {
     extensionUri: context.extensionUri,
