@@ -219,8 +219,10 @@ export class CheckpointsTree implements vscode.TreeDataProvider<CheckpointsNode>
     }
     if (node.kind === 'hubRepo') {
       const r = node.repo;
-      // The published repos without their owner, and the commit in the tooltip: a row that fits the side bar.
-      const label = r.repo.startsWith('apple/TiC-CLIP-') ? r.repo.slice('apple/'.length) : r.repo;
+      // The published apple/TiC-CLIP-* repos by what tells them apart, "basic · cumulative" (the full name and the
+      // commit in the tooltip and the accessible label): a row and its state that fit the default side bar.
+      const published = /^apple\/TiC-CLIP-([A-Za-z]+)-([A-Za-z]+)$/.exec(r.repo);
+      const label = published ? `${published[1]} · ${published[2]}` : r.repo;
       const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `hub:${r.repo}`;
       const first = r.years[0];
