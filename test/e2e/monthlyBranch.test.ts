@@ -87,7 +87,7 @@ describe('Branch a monthly chain off 2019 (simulated, fast pace)', () => {
       await row.waitFor({ timeout: 30000 });
       if ((await row.getAttribute('aria-expanded')) === 'true') await row.click();
     }
-    const chain = wb.page.getByRole('treeitem', { name: /^cumulative, monthly chain, basic · tic_medium · 2020-01$/ });
+    const chain = wb.page.getByRole('treeitem', { name: /^cumulative, monthly chain, basic · medium · 2020-01$/ });
     await chain.waitFor({ timeout: 60000 });
     await wb.page.getByRole('treeitem', { name: 'branched off 2019, cumulative · baseline' }).first().waitFor();
     await wb.page
@@ -100,7 +100,7 @@ describe('Branch a monthly chain off 2019 (simulated, fast pace)', () => {
       .waitFor();
     // The demo's own monthly chain (sequential 2020-01…2020-03, branched off the same step) stays apart from it.
     await wb.page
-      .getByRole('treeitem', { name: /^sequential, monthly chain, basic · tic_medium · 2020-01–2020-03$/ })
+      .getByRole('treeitem', { name: /^sequential, monthly chain, basic · medium · 2020-01–2020-03$/ })
       .first()
       .waitFor();
     await wb.screenshot('monthly-4-tree');

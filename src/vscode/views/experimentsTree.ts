@@ -296,7 +296,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         const item = new vscode.TreeItem(strategyLabel(first), vscode.TreeItemCollapsibleState.Expanded);
         item.id = `group:${node.group}`;
         // Short: the side bar is narrow, and the variants are the rows below.
-        item.description = `${first.filtering ?? '?'} · ${first.scale ?? '?'}`;
+        item.description = `${first.filtering ?? '?'} · ${shortScale(first.scale)}`;
         item.tooltip = `${node.group}: ${node.chains.length} variants (lineages that fork from a shared step)`;
         item.iconPath = strategyIcon(first.strategy);
         item.contextValue = 'chainGroup';
@@ -325,7 +325,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
           ? [c.forkedFrom ? `from ${formatTimeStep(c.forkedFrom.year)}` : root, span]
               .filter((x) => x !== null)
               .join(' · ')
-          : [c.filtering ?? '?', c.scale ?? '?', root, span].filter((x) => x !== null).join(' · ');
+          : [c.filtering ?? '?', shortScale(c.scale), root, span].filter((x) => x !== null).join(' · ');
         item.iconPath = variant ? new vscode.ThemeIcon('git-branch') : strategyIcon(c.strategy);
         item.tooltip = [
           c.label,
@@ -431,6 +431,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     this.subscription.dispose();
     this.changed.dispose();
   }
+}
+
+/** `tic_medium` → `medium`: the side bar is narrow (the chain's full label is in its tooltip). */
+function shortScale(scale: string | null): string {
+  return scale === null ? '?' : scale.replace(/^tic_/, '');
 }
 
 /** `cumulative`, or `cumulative, monthly` for a monthly chain. */
