@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { StepNodeWire } from '../protocol/dashboardMessages';
-import type { Chain, ChainStep } from '../workspace/chains';
+import { attemptState, type Chain, type ChainStep } from '../workspace/chains';
 import { firstStepYear, trainingStepYears } from '../tic/ticTimeline';
 import { ticMonths } from '../tic/ticMonths';
 import { formatTimeStep } from '../tic/ticTimeStep';
@@ -99,6 +99,8 @@ function describe(
   ];
   if (step.published) parts.push(`the published ${step.published.repo} ${step.published.year} checkpoint`);
   if (step.expName) parts.push(step.shared ? `${step.expName} (shared first step)` : step.expName);
+  const attempts = attemptsText(step);
+  if (attempts !== null) parts.push(attempts);
   parts.push(
     checkpoint === 'local'
       ? `checkpoint ${basename(step.finalCheckpoint?.path ?? '')}`
@@ -109,14 +111,29 @@ function describe(
   if (run === 'running') parts.push(progress === null ? 'training' : `training, ${Math.round(progress * 100)}%`);
   else if (run !== 'none') parts.push(run === 'finished' ? 'training finished' : `training ${run}`);
   if (run === 'failed' && step.statusReason) parts.push(step.statusReason);
+  const evaluatedAttempt = step.attempts.find((a) => a.experiment === step.eval?.experiment && !a.shown);
+  const ofAttempt = evaluatedAttempt === undefined ? '' : ` (attempt ${evaluatedAttempt.number})`;
   parts.push(
-    evaluation === 'done'
+    (evaluation === 'done'
       ? 'evaluated'
       : evaluation === 'partial'
         ? monthly
           ? `evaluated on ${scored} of ${ticMonths.length} months`
           : `evaluated on ${scored} of 9 years`
-        : 'not evaluated',
+        : 'not evaluated') + ofAttempt,
   );
   return parts.join(' · ');
+}
+
+/**
+ * `attempt 2 of 2 (attempt 1 stopped at epoch 2)`: which of the step's attempts the node shows (the running or
+ * newest one, contracts §1.8) and how the others went; null for a step tried once.
+ */
+function attemptsText(step: ChainStep): string | null {
+  const shown = step.attempts.find((a) => a.shown);
+  if (shown === undefined) return null;
+  const others = step.attempts.filter((a) => !a.shown).reverse();
+  const listed = others.slice(0, 3).map((a) => `attempt ${a.number} ${attemptState(a)}`);
+  if (others.length > 3) listed.push(`${others.length - 3} more`);
+  return `attempt ${shown.number} of ${step.attempts.length} (${listed.join(', ')})`;
 }

@@ -43,8 +43,8 @@ export interface PathInput {
   readonly parentOf: ReadonlyMap<string, LineageParent>;
   readonly childrenOf: ReadonlyMap<string, readonly string[]>;
   readonly byDir: ReadonlyMap<string, Experiment>;
-  /** Finished before incomplete before failed… (chains.ts). */
-  readonly preferred: (a: Experiment, b: Experiment) => number;
+  /** The attempts at one step, the one the chain shows first (chains.ts, contracts §1.8). */
+  readonly orderAttempts: (attempts: readonly Experiment[]) => Experiment[];
 }
 
 /**
@@ -153,12 +153,7 @@ function stepNodes(input: PathInput): StepNode[] {
     groups.set(key, [...(groups.get(key) ?? []), exp]);
   }
   return [...groups.values()].map((attempts) => {
-    // The attempt the lineage went on from, else the best-finished one.
-    const [chosen, ...alternatives] = [...attempts].sort(
-      (a, b) =>
-        Number((input.childrenOf.get(b.dir)?.length ?? 0) > 0) -
-          Number((input.childrenOf.get(a.dir)?.length ?? 0) > 0) || input.preferred(a, b),
-    );
+    const [chosen, ...alternatives] = input.orderAttempts(attempts);
     return {
       year: chosen!.identity!.year,
       chosen: chosen!,

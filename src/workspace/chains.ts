@@ -9,7 +9,7 @@ import type { TicTimescale } from '../tic/ticTimeStep';
 import { previousMonth, ticMonths } from '../tic/ticMonths';
 import { lineagePaths, type LineagePath, type StepSeed } from './chainPaths';
 import { buildLineage, type LineageParent, type LineageProblem, type LineageRoot } from './lineage';
-import { nameVariant, paramsDifference } from './variantNames';
+import { attemptBase, attemptNumber, nameVariant, paramsDifference } from './variantNames';
 
 export type { LineageRoot } from './lineage';
 
@@ -111,13 +111,48 @@ export interface ChainStep {
    * checkpoint of that year). For from-scratch steps: null when there is no resume, false when there is one.
    */
   readonly resumeMatchesChain: boolean | null;
-  /** Other attempts at this step (same parent, same name but a `_runN` suffix); the chosen one is listed first. */
+  /**
+   * Other attempts at this step (same parent, same year, same name but for a `_runN` suffix: contracts §1.8), the
+   * newest first; `experiment` is the attempt the chain shows (`attempts` says why and how they ended).
+   */
   readonly alternatives: readonly string[];
+  /**
+   * Every attempt at this step in the order they were started (`number` 1, 2, …), the shown one among them
+   * (`shown`); empty while the step has a single attempt.
+   */
+  readonly attempts: readonly StepAttempt[];
+  /**
+   * The attempt whose `checkpoints/results.jsonl` (the zero-shot evaluations training wrote) counts for this step:
+   * the shown attempt's, else the newest other attempt's that has one (an attempt without results does not hide an
+   * earlier attempt's). Null for a step without an experiment.
+   */
+  readonly zeroShotFrom: string | null;
   /** Experiments (dirs) that resumed from this step's checkpoint, in any chain: a launch from it forks. */
   readonly children: readonly string[];
 }
 
+/** One attempt at a step (contracts §1.8). */
+export interface StepAttempt {
+  /** The experiment folder. */
+  readonly experiment: string;
+  readonly expName: string;
+  /** 1 for the attempt started first. */
+  readonly number: number;
+  /** The attempt the chain shows as the step (`ChainStep.experiment`). */
+  readonly shown: boolean;
+  /** A run of TiC Studio is writing it now (`BuildChainsOptions.live`). */
+  readonly live: boolean;
+  readonly status: RunStatus;
+  /** The epoch (from 1) its log last trained in, else its highest saved epoch; null before any. */
+  readonly lastEpoch: number | null;
+}
+
 export interface ChainStepEval {
+  /**
+   * The attempt whose evaluation this is: the shown one's (`ChainStep.experiment`), else the newest other attempt's
+   * that was evaluated.
+   */
+  readonly experiment: string;
   readonly dir: string;
   readonly evalYears: readonly number[];
   readonly tasks: number;
@@ -157,6 +192,11 @@ export interface ChainModel {
 export interface BuildChainsOptions {
   /** The user's variant names by chain key (variantNamesFile.ts). */
   readonly variantNames?: ReadonlyMap<string, string>;
+  /**
+   * Experiment folders a run of TiC Studio is writing now (the runs service knows): such an attempt is the one its
+   * step shows, whatever the other attempts did.
+   */
+  readonly live?: ReadonlySet<string>;
 }
 
 /**
@@ -207,7 +247,10 @@ export function buildChains(
     const parent = parentOf.get(exp.dir);
     if (parent?.kind === 'experiment') childrenOf.set(parent.dir, [...(childrenOf.get(parent.dir) ?? []), exp.dir]);
   }
-  const context: StepContext = { byDir, evalByExperiment, childrenOf, guessed };
+  const live = options.live ?? new Set<string>();
+  const orderAttempts = (attempts: readonly Experiment[]): Experiment[] =>
+    attemptsShownFirst(attempts, live, (e) => (childrenOf.get(e.dir)?.length ?? 0) > 0);
+  const context: StepContext = { byDir, evalByExperiment, childrenOf, guessed, live };
 
   const chains: Chain[] = [];
   const monthlyChains: Chain[] = [];
@@ -220,8 +263,8 @@ export function buildChains(
   for (const group of ordered) {
     const paths: LineagePath[] =
       group.strategy === 'oracle'
-        ? oraclePaths(group.members)
-        : lineagePaths({ members: group.members, parentOf, childrenOf, byDir, preferred: preferredFirst });
+        ? oraclePaths(group.members, orderAttempts)
+        : lineagePaths({ members: group.members, parentOf, childrenOf, byDir, orderAttempts });
     const keys = paths.map((path, i) => pathKey(group, path, i));
     const drafts = paths.map((_, i) => draftChain(group, paths, i, keys, context, problems, chains));
     (group.timescale === 'monthly' ? monthlyChains : chains).push(
@@ -245,6 +288,7 @@ interface StepContext {
   readonly evalByExperiment: ReadonlyMap<string, ChainStepEval>;
   readonly childrenOf: ReadonlyMap<string, readonly string[]>;
   readonly guessed: ReadonlySet<string>;
+  readonly live: ReadonlySet<string>;
 }
 
 /** A chain before its variant name: the key of a variant still needs the whole group's paths. */
@@ -355,8 +399,11 @@ function mainFirst(a: Experiment, b: Experiment): number {
   return Number(nameVariant(a.name) !== null) - Number(nameVariant(b.name) !== null) || preferredFirst(a, b);
 }
 
-/** Oracles train from scratch: one chain per name variant, the preferred run per year, the others its attempts. */
-function oraclePaths(members: readonly Experiment[]): LineagePath[] {
+/** Oracles train from scratch: one chain per name variant, one step per year, the runs of a year its attempts. */
+function oraclePaths(
+  members: readonly Experiment[],
+  orderAttempts: (attempts: readonly Experiment[]) => Experiment[],
+): LineagePath[] {
   const byVariant = new Map<string, Experiment[]>();
   for (const exp of [...members].sort(mainFirst)) {
     const variant = nameVariant(exp.name) ?? '';
@@ -368,7 +415,7 @@ function oraclePaths(members: readonly Experiment[]): LineagePath[] {
     const seeds = [...byYear.entries()]
       .sort(([a], [b]) => a - b)
       .map(([year, attempts]): StepSeed => {
-        const [chosen, ...alternatives] = [...attempts].sort(preferredFirst);
+        const [chosen, ...alternatives] = orderAttempts(attempts);
         return { kind: 'node', node: { year, chosen: chosen!, alternatives, parent: { kind: 'scratch' } } };
       });
     return { seeds, firstOwn: 0, forkedFrom: null, root: { kind: 'scratch' } };
@@ -377,12 +424,14 @@ function oraclePaths(members: readonly Experiment[]): LineagePath[] {
 
 /**
  * A chain's key: the group's for its main lineage (the first path), else `{group}@{exp name of its first own
- * step}`; a second tree may start with another group's or a published step, so the first own experiment is looked for.
+ * step}`; a second tree may start with another group's or a published step, so the first own experiment is looked
+ * for. The name without its attempt marker (`_run2`): a retry of that step, shown instead, keeps the key (and the
+ * user's name for the variant).
  */
 function pathKey(group: Group, path: LineagePath, index: number): string {
   const firstOwnSeed = path.seeds.slice(path.firstOwn).find((seed) => seed.kind === 'node');
   const firstOwnNode = firstOwnSeed?.kind === 'node' ? firstOwnSeed.node : null;
-  return index === 0 || firstOwnNode === null ? group.key : `${group.key}@${firstOwnNode.chosen.name}`;
+  return index === 0 || firstOwnNode === null ? group.key : `${group.key}@${attemptBase(firstOwnNode.chosen.name)}`;
 }
 
 function draftChain(
@@ -469,6 +518,9 @@ function stepOf(
   }
   const exp = seed.kind === 'node' ? seed.node.chosen : seed.exp;
   const alternatives = seed.kind === 'node' ? seed.node.alternatives : [];
+  // The shown attempt's results, else the newest other attempt's that has some (alternatives are newest first).
+  const evaluated = [exp, ...alternatives].find((e) => context.evalByExperiment.has(e.dir));
+  const zeroShot = [exp, ...alternatives].find((e) => e.files.resultsJsonl !== null) ?? exp;
   const fromScratch = group.strategy === 'oracle' || exp.identity?.firstStep === true;
   const year = seedYear(seed);
   const previous =
@@ -488,7 +540,7 @@ function stepOf(
     finalCheckpoint: exp.finalCheckpoint,
     status: exp.status.status,
     statusReason: exp.status.reason,
-    eval: context.evalByExperiment.get(exp.dir) ?? null,
+    eval: evaluated === undefined ? null : context.evalByExperiment.get(evaluated.dir)!,
     resumedFrom: exp.origin,
     resumeMatchesChain: fromScratch
       ? exp.origin === null
@@ -498,6 +550,8 @@ function stepOf(
         ? monthlyResumeMatches(exp.origin, previous, previousSeed?.kind === 'published' ? previousSeed.year : null)
         : resumeMatches(exp.origin, previous, year - 1, group.filtering, group.strategy),
     alternatives: alternatives.map((e) => e.dir),
+    attempts: alternatives.length === 0 ? [] : stepAttempts(exp, alternatives, context.live),
+    zeroShotFrom: zeroShot.dir,
     children: [exp, ...alternatives].flatMap((e) => context.childrenOf.get(e.dir) ?? []),
   };
 }
@@ -579,8 +633,84 @@ export function emptyChainStep(year: number): ChainStep {
     resumedFrom: null,
     resumeMatchesChain: null,
     alternatives: [],
+    attempts: [],
+    zeroShotFrom: null,
     children: [],
   };
+}
+
+/**
+ * The attempts at one step (contracts §1.8), the one the chain shows first, then the others newest first. Shown:
+ * an attempt a run of TiC Studio is writing now; else the attempt the lineage went on from (a later step resumed
+ * from its checkpoint); else the newest attempt that started (its log has a line or it saved a checkpoint), but a
+ * newest one that failed does not hide an earlier attempt that finished. An attempt still training on a cluster
+ * is the newest one, so it is shown from its first log line, before it saves a checkpoint.
+ */
+function attemptsShownFirst(
+  attempts: readonly Experiment[],
+  live: ReadonlySet<string>,
+  continued: (exp: Experiment) => boolean,
+): Experiment[] {
+  const newestFirst = [...attempts].sort(startedEarlierFirst).reverse();
+  const started = newestFirst.filter((e) => e.status.status !== 'notStarted');
+  const newest = started[0] ?? newestFirst[0]!;
+  const shown =
+    newestFirst.find((e) => live.has(e.dir)) ??
+    newestFirst.find(continued) ??
+    (newest.status.status === 'failed' ? started.find((e) => e.status.status === 'finished') : undefined) ??
+    newest;
+  return [shown, ...newestFirst.filter((e) => e !== shown)];
+}
+
+/**
+ * Start order: by when the attempt's out.log was last written (params.txt's time without a log), then by the
+ * attempt number in its name (`_run3` after `_run2` after none). Attempts at one step run one after the other,
+ * so the log written last is the attempt started last; the time is a stat the scan already has (a long log's
+ * first lines, where its start time is, are not read), evaluating a checkpoint does not change it (it does change
+ * the folder's time: evaluate.py may write into the experiment folder), and copies that keep times keep it.
+ */
+function startedEarlierFirst(a: Experiment, b: Experiment): number {
+  const written = (e: Experiment): number => e.status.logModifiedMs ?? e.files.paramsTxt?.modifiedMs ?? 0;
+  return written(a) - written(b) || attemptNumber(a.name) - attemptNumber(b.name) || a.dir.localeCompare(b.dir);
+}
+
+function stepAttempts(shown: Experiment, others: readonly Experiment[], live: ReadonlySet<string>): StepAttempt[] {
+  return [shown, ...others].sort(startedEarlierFirst).map((e, i): StepAttempt => ({
+    experiment: e.dir,
+    expName: e.name,
+    number: i + 1,
+    shown: e === shown,
+    live: live.has(e.dir),
+    status: e.status.status,
+    lastEpoch:
+      e.status.lastStep !== null ? e.status.lastStep.epoch + 1 : e.status.epochsDone > 0 ? e.status.epochsDone : null,
+  }));
+}
+
+/**
+ * How an attempt went, for people: `running`, `finished`, `failed at epoch 3`, `stopped at epoch 2`, `stopped
+ * before its first step`, `not started`. An attempt that is not shown and has no end in its log was stopped (a
+ * newer attempt was started after it); the shown one without an end may still be running (`training`).
+ */
+export function attemptState(attempt: StepAttempt): string {
+  const at = attempt.lastEpoch === null ? null : `at epoch ${attempt.lastEpoch}`;
+  switch (attempt.status) {
+    case 'finished':
+      return 'finished';
+    case 'failed':
+      return at === null ? 'failed' : `failed ${at}`;
+    case 'notStarted':
+      return 'not started';
+    case 'incomplete':
+      if (attempt.live) return at === null ? 'running' : `running, ${at.replace('at ', '')}`;
+      if (attempt.shown) return at === null ? 'training' : `training, ${at.replace('at ', '')}`;
+      return at === null ? 'stopped before its first step' : `stopped ${at}`;
+  }
+}
+
+/** `attempt 1 · stopped at epoch 2`. */
+export function attemptLabel(attempt: StepAttempt): string {
+  return `attempt ${attempt.number} · ${attemptState(attempt)}`;
 }
 
 const statusRank: Readonly<Record<RunStatus, number>> = { finished: 0, incomplete: 1, failed: 2, notStarted: 3 };
@@ -692,6 +822,7 @@ function pickEvalPerExperiment(
     [...out].map(([dir, { ev, match }]) => [
       dir,
       {
+        experiment: dir,
         dir: ev.dir,
         evalYears: ev.evalYears,
         tasks: ev.records.length,

@@ -35,6 +35,17 @@ export function attemptBase(name: string): string {
 }
 
 /**
+ * The attempt a name's marker says: `_run3` → 3, `_try2` → 2, no marker → 1, a marker without a number
+ * (`_retry`) → 2. Only orders attempts whose logs were written at the same time.
+ */
+export function attemptNumber(name: string): number {
+  const last = name.split('_').pop()!.toLowerCase();
+  if (name.split('_').length < 2 || !isAttemptToken(last)) return 1;
+  const n = /\d+$/.exec(last);
+  return n === null ? 2 : Number(n[0]);
+}
+
+/**
  * The params.txt keys a method variant changes (the optimizer, the schedule, the batch, the data mix, the loss), in
  * the order a name lists them. Paths, names, logging and the resume itself are left out: they differ per step.
  */

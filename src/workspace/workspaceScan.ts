@@ -18,6 +18,8 @@ export interface ScanOptions extends ReadExperimentOptions {
   readonly resultDirs?: readonly string[];
   /** More folders holding evaluate.py output dirs. `<checkout>/datacomp/eval_results` is always scanned. */
   readonly evalDirs?: readonly string[];
+  /** Experiment folders a run of TiC Studio is writing now: each is the attempt its step shows (chains.ts). */
+  readonly live?: ReadonlySet<string>;
 }
 
 /** Everything TiC Studio knows about a workspace: plain data, safe to JSON.stringify. */
@@ -85,7 +87,10 @@ export async function scanWorkspace(root: string, options: ScanOptions = {}): Pr
   const foundExperiments = experiments.filter((e): e is Experiment => e !== null);
   const foundEvals = evalDirs.filter((e): e is EvalDir => e !== null);
   const variantNames = await readVariantNames(base);
-  const model = buildChains(foundExperiments, foundEvals, { variantNames: variantNames.names });
+  const model = buildChains(foundExperiments, foundEvals, {
+    variantNames: variantNames.names,
+    ...(options.live ? { live: options.live } : {}),
+  });
   const problems = uniqueProblems([
     ...notFiles.flat(),
     ...model.problems.map((p) => ({ kind: 'lineage' as const, ...p })),
