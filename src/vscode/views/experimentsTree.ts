@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { StepProtocolWire } from '../../protocol/dashboardMessages';
 import { protocolMark, protocolSentence, protocolTooltip } from '../../protocol/protocolMarks';
 import { scanProtocol, stepProtocolWire } from '../../wire/protocolWire';
-import type { Chain, ChainStep } from '../../workspace/chains';
+import { attemptLabel, attemptState, type Chain, type ChainStep, type StepAttempt } from '../../workspace/chains';
 import type { Workspace } from '../../workspace/workspaceScan';
 import { yearOfMonth } from '../../tic/ticMonths';
 import { formatTimeStep } from '../../tic/ticTimeStep';
@@ -35,12 +35,21 @@ export interface MonthYearNode {
   steps: ChainStep[];
 }
 
+/** An attempt at a step other than the one the step shows (contracts §1.8): its files are its children. */
+export interface AttemptNode {
+  kind: 'attempt';
+  chain: Chain;
+  step: ChainStep;
+  attempt: StepAttempt;
+}
+
 interface FileNode {
   kind: 'file';
   label: string;
   path: string;
   icon: string;
-  open: 'inspect' | 'text';
+  /** `reveal`: a folder, shown in the Explorer. */
+  open: 'inspect' | 'text' | 'reveal';
   description?: string;
 }
 
@@ -53,7 +62,7 @@ interface MessageNode {
   description?: string;
 }
 
-export type ExperimentsNode = GroupNode | ChainNode | MonthYearNode | StepNode | FileNode | MessageNode;
+export type ExperimentsNode = GroupNode | ChainNode | MonthYearNode | StepNode | AttemptNode | FileNode | MessageNode;
 
 export function isStepNode(value: unknown): value is StepNode {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'step';
@@ -174,12 +183,49 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
           path: `${s.eval.dir}/eval_results.jsonl`,
           icon: 'graph',
           open: 'text',
-          description: `${s.eval.tasks} tasks`,
+          description: `${s.eval.tasks} tasks${evalAttempt(s)}`,
         });
       else children.push({ kind: 'message', text: 'not evaluated yet', icon: 'circle-slash' });
+      // The step's other attempts, newest first (a retry shows the stopped attempt it replaced).
+      for (const attempt of [...s.attempts].reverse())
+        if (!attempt.shown) children.push({ kind: 'attempt', chain: node.chain, step: s, attempt });
       return children;
     }
+    if (node.kind === 'attempt') return this.attemptChildren(node.attempt);
     return [];
+  }
+
+  /** An attempt's checkpoint, log and folder. */
+  private attemptChildren(attempt: StepAttempt): ExperimentsNode[] {
+    const exp = this.runs.workspace?.experiments.find((e) => e.dir === attempt.experiment);
+    const children: ExperimentsNode[] = [];
+    if (exp?.finalCheckpoint)
+      children.push({
+        kind: 'file',
+        label: basename(exp.finalCheckpoint.path),
+        path: exp.finalCheckpoint.path,
+        icon: 'package',
+        open: 'inspect',
+        description: 'checkpoint',
+      });
+    if (exp?.files.outLog)
+      children.push({
+        kind: 'file',
+        label: 'out.log',
+        path: exp.files.outLog.path,
+        icon: 'output',
+        open: 'text',
+        description: 'training log',
+      });
+    children.push({
+      kind: 'file',
+      label: attempt.expName,
+      path: attempt.experiment,
+      icon: 'folder',
+      open: 'reveal',
+      description: 'output folder',
+    });
+    return children;
   }
 
   /** A chain's rows: where it starts (a published checkpoint, a fork), then its own steps. */
@@ -265,6 +311,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       );
       return { kind: 'monthYear', chain: node.chain, year, steps };
     }
+    if (node.kind === 'attempt') return { kind: 'step', chain: node.chain, step: node.step };
     if (node.kind === 'step' || node.kind === 'monthYear') return { kind: 'chain', chain: node.chain };
     if (node.kind === 'chain' && node.chain.variant !== null) {
       const ws = this.runs.workspace;
@@ -379,9 +426,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
           s.children.length > 1
             ? `Continued by ${s.children.length} runs: ${s.children.map((c) => basename(c)).join(', ')}`
             : null,
-          s.alternatives.length > 0
-            ? `${s.alternatives.length} other attempt(s): ${s.alternatives.map((a) => basename(a)).join(', ')}`
-            : null,
+          attemptsLine(s),
         ]
           .filter((x) => x)
           .join('\n');
@@ -393,8 +438,22 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         ];
         // A month has its own actions (the next month, the rest of the months); a year's apply to years only.
         item.contextValue = `${node.chain.timescale === 'monthly' ? 'monthStep' : 'step'} ${flags.join(' ')}`;
+        const shownAttempt = s.attempts.find((a) => a.shown);
         item.accessibilityInformation = {
-          label: `${formatTimeStep(s.year)}, ${state}${protocol ? `, ${protocolSentence(protocol)}` : ''}`,
+          label: `${formatTimeStep(s.year)}, ${state}${protocol ? `, ${protocolSentence(protocol)}` : ''}${shownAttempt ? `, attempt ${shownAttempt.number} of ${s.attempts.length}` : ''}`,
+        };
+        return item;
+      }
+      case 'attempt': {
+        const a = node.attempt;
+        const item = new vscode.TreeItem(attemptLabel(a), vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `attempt:${node.chain.key}:${node.step.year}:${a.experiment}`;
+        const exp = this.runs.workspace?.experiments.find((e) => e.dir === a.experiment);
+        item.tooltip = [a.expName, exp?.status.reason, a.experiment].filter((x) => x).join('\n');
+        item.iconPath = new vscode.ThemeIcon(a.live ? 'sync~spin' : (stepIcons[a.status] ?? 'circle-outline'));
+        item.contextValue = `attempt ${a.status}${exp?.finalCheckpoint ? ' hasCheckpoint' : ''}`;
+        item.accessibilityInformation = {
+          label: `${attemptLabel(a)}, ${a.expName}`,
         };
         return item;
       }
@@ -411,7 +470,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
                 title: 'Inspect Checkpoint',
                 arguments: [vscode.Uri.file(node.path)],
               }
-            : { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.path)] };
+            : node.open === 'reveal'
+              ? { command: 'revealInExplorer', title: 'Reveal in Explorer', arguments: [vscode.Uri.file(node.path)] }
+              : { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.path)] };
         return item;
       }
       case 'message': {
@@ -445,4 +506,18 @@ function strategyLabel(chain: Chain): string {
 
 function strategyIcon(strategy: string): vscode.ThemeIcon {
   return new vscode.ThemeIcon(strategy === 'oracle' ? 'target' : strategy === 'sequential' ? 'arrow-right' : 'layers');
+}
+
+/** `attempt 2 of 2; the others: attempt 1 stopped at epoch 2`, for a step tried more than once. */
+function attemptsLine(step: ChainStep): string | null {
+  const shown = step.attempts.find((a) => a.shown);
+  if (shown === undefined) return null;
+  const others = step.attempts.filter((a) => !a.shown).reverse();
+  return `Attempt ${shown.number} of ${step.attempts.length}; ${others.map((a) => `attempt ${a.number} ${attemptState(a)}`).join(', ')}.`;
+}
+
+/** ` · attempt 1` when the step's evaluation is of another attempt than the one it shows (contracts §1.8). */
+function evalAttempt(step: ChainStep): string {
+  const of = step.eval === null ? undefined : step.attempts.find((a) => a.experiment === step.eval!.experiment);
+  return of === undefined || of.shown ? '' : ` · attempt ${of.number}`;
 }
