@@ -239,7 +239,9 @@ export function runTooltipMarkdown(
   const slurm = record.scheduler === 'slurm' ? record.slurm : undefined;
   if (slurm) {
     const jobs = slurm.jobIds.length > 0 ? `Slurm job ${slurm.jobIds.join(' → ')}` : 'Slurm job not submitted yet';
-    const where = slurm.state ? ` · ${slurm.state}${slurm.nodes ? ` on ${slurm.nodes}` : ''}` : '';
+    const where = slurm.state
+      ? ` · ${slurm.state}${slurm.nodes ? ` on ${slurm.nodes}` : slurm.reason ? ` (${slurm.reason})` : ''}`
+      : '';
     lines.push(escapeMarkdown(`${jobs}${where}`));
     const shape = `${slurm.nodesRequested} node${slurm.nodesRequested === 1 ? '' : 's'} × ${slurm.gpusPerNode} GPU${slurm.gpusPerNode === 1 ? '' : 's'}`;
     const resume = slurm.autoResume ? ` · auto-resume (${slurm.resubmits} of ${slurm.maxResubmits})` : '';

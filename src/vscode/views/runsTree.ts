@@ -54,11 +54,15 @@ function waitsForTrust(record: RunRecord): boolean {
 /** A row whose run streams its log is given again at most this often (ms): each time closes its open hover. */
 const liveRowMs = 5000;
 
-/** What a row shows: when this is the same, giving the row again would change nothing but close its hover. */
+/**
+ * What a row shows, to eyes and to screen readers: when this is the same, giving the row again would change nothing
+ * but close its hover. (The accessible name says more than the description: a Slurm job's state and reason.)
+ */
 function signature(item: vscode.TreeItem): string {
   const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : item.tooltip;
   const icon = item.iconPath instanceof vscode.ThemeIcon ? item.iconPath.id : '';
-  return JSON.stringify([item.label, item.description, icon, item.contextValue, tooltip]);
+  const spoken = item.accessibilityInformation?.label;
+  return JSON.stringify([item.label, item.description, icon, item.contextValue, tooltip, spoken]);
 }
 
 /**

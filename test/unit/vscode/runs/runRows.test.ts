@@ -69,6 +69,7 @@ describe('Runs view rows', () => {
         jobIds: ['12'],
         jobId: '12',
         scriptPath: '/s',
+        state: 'PENDING',
         reason: 'Priority',
         nodesRequested: 1,
         gpusPerNode: 8,
@@ -78,6 +79,16 @@ describe('Runs view rows', () => {
       },
     });
     assert.equal(runDescription(pending, undefined, now), 'queued (Priority)');
+    // Where the label leaves no room for the reason, the tooltip and the accessible name still give it.
+    assert.equal(runDescription(pending, undefined, now, '2017 cumulative v2', rowBudget), 'queued');
+    assert.match(
+      runTooltipMarkdown(pending, '2017 cumulative v2', undefined, now, undefined),
+      /Slurm job 12 · PENDING \\\(Priority\\\)/,
+    );
+    assert.match(
+      runAccessibleText(pending, '2017 cumulative v2', undefined),
+      /, queued · Slurm job 12 · PENDING \(Priority\)$/,
+    );
   });
 
   it('formats losses to three significant digits and throughput in k and M', () => {
