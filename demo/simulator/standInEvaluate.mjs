@@ -89,6 +89,7 @@ async function main() {
     copyFileSync(infoPath, cachedInfo);
   }
 
+  markSimulated(outputDir, 'standInEvaluate.mjs');
   out('Evaluating');
   const start = Math.floor(Date.now() / 1000);
   let evaluated = 0;
@@ -380,3 +381,10 @@ function sleep(ms) {
 }
 
 await main();
+
+// TiC Studio's mark of made-up numbers (contracts §9.3): written before any result, so that a folder this
+// stand-in wrote into is known as simulated wherever it goes. Only its presence counts; the text is for people.
+function markSimulated(dir, writer) {
+  const note = `The numbers in this folder were made up by ${writer}, the TiC Studio demo's stand-in; nothing was trained or evaluated.`;
+  writeFileSync(join(dir, 'tic-studio-simulated.json'), `${JSON.stringify({ version: 1, writer, note }, null, 2)}\n`);
+}

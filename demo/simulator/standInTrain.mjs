@@ -96,6 +96,7 @@ async function runTrainer() {
   await finishDc(success);
 
   async function trainOc() {
+    markSimulated(expDir, 'standInTrain.mjs');
     const log = (message) => {
       const line = `${timestamp()} | INFO | ${message}\n`;
       process.stderr.write(line);
@@ -648,3 +649,10 @@ function sleep(ms) {
 
 if (process.argv[2] === '--standin-worker') runWorker();
 else await runTrainer();
+
+// TiC Studio's mark of made-up numbers (contracts §9.3): written before anything else, so that a folder this
+// stand-in wrote into is known as simulated wherever it goes. Only its presence counts; the text is for people.
+function markSimulated(dir, writer) {
+  const note = `The numbers in this folder were made up by ${writer}, the TiC Studio demo's stand-in; nothing was trained or evaluated.`;
+  writeFileSync(join(dir, 'tic-studio-simulated.json'), `${JSON.stringify({ version: 1, writer, note }, null, 2)}\n`);
+}

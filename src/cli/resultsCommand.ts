@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { buildChainResults, type ChainResults } from '../workspace/chainResults';
+import { buildChainResults, type ChainResults, type ChainResultsStep } from '../workspace/chainResults';
 import { familySpec, resultFamilies, type ResultsMatrix } from '../results/resultsMatrix';
 import { defaultFirstStepMode, isFirstStepMode, type TransferSummary } from '../results/transferSummary';
 import { cliChains } from './common/cliWorkspace';
@@ -12,6 +12,7 @@ const knownMetrics = resultFamilies.flatMap((f) => f.metrics);
 const mainMetrics = resultFamilies.map((f) => f.metrics[0]!);
 
 export const resultsUsage = `Usage: tic-studio results DIR [--json] [--first-step merge|separate] [--metric NAME] [--format table|json|csv]
+                          [--include-unfinished]
 
 Each chain's training step × eval year matrix (contracts §3.6): one row per training step (2016 covers the data of
 2014–2016), one column per TiC-DataComp eval year 2014…2022, read from each step's eval_results.jsonl (yearly
@@ -25,15 +26,21 @@ own steps and cells, named by .tic-studio/variants.json, the exp names' suffix o
 A monthly chain (steps trained on month folders, branched off a yearly step) has month rows and the 102 eval
 months 2014-03…2023-06 as columns (monthly tasks); the table shows its yearly roll-up (the mean of each eval
 year's months), --json both.
+Steps are marked where their numbers are shown: "simulated" when the demo's stand-in trainer or evaluator wrote
+them (a tic-studio-simulated.json in the experiment or evaluation folder), "unfinished" when the step's training
+did not finish (stopped, failed or still running: its results are of an earlier checkpoint). Unfinished steps are
+left out of the transfer means unless --include-unfinished.
   --first-step merge|separate  merge (default): eval years 2014–2016 averaged into one 2016 column, the 7×7 matrix
                                of the paper's protocol; separate: 9 columns, 2014 and 2015 backward for step 2016
   --metric NAME   the matrix to show (default: ${mainMetrics.join(' and ')}); one of
                   ${knownMetrics.join(', ')}. With --json, keeps only that metric's matrix and transfer
+  --include-unfinished  count the unfinished steps in the transfer means too
   --format csv    one row per matrix cell, for pandas: chain,strategy,scale,filtering,step,eval_step,family,
                   metric,value (steps as 2017 or 2020-01, values as fractions, empty when missing)
   --json          (--format json) {root, firstStep, chains: [{key, variant, label, lineage, forkedFrom: {chain, year} | null,
                   timescale: yearly|monthly, branch: {year, chain, expName, published} | null, strategy, scale,
-                  filtering, steps, matrices: [{family, metric, timescale, rows, columns, values, evalDirs}],
+                  filtering, steps: [{year, experiment, expName, shared, inherited, published, evalDir,
+                  simulated, unfinished, unfinishedReason}], includeUnfinished, matrices: [{family, metric, timescale, rows, columns, values, evalDirs}],
                   transfer: [{family, metric, id, backward, forward, cells, perStep}], rollup (monthly: the
                   matrices by eval year), imagenet, otherTasks}]; a monthly chain's steps, rows and columns are
                   YYYYMM numbers,
@@ -48,6 +55,7 @@ export async function resultsCommand(args: string[], io: CliIo): Promise<number>
       format: { type: 'string' },
       'first-step': { type: 'string' },
       metric: { type: 'string' },
+      'include-unfinished': { type: 'boolean', default: false },
     },
     allowPositionals: true,
     strict: true,
@@ -69,14 +77,15 @@ export async function resultsCommand(args: string[], io: CliIo): Promise<number>
   const found = await cliChains('results', positionals[0]!, io, format === 'json');
   if ('exit' in found) return found.exit;
   const workspace = found.workspace;
-  const chains = await buildChainResults(workspace, { firstStep });
+  const includeUnfinished = values['include-unfinished'];
+  const chains = await buildChainResults(workspace, { firstStep, includeUnfinished });
   if (format === 'csv') {
     io.stdout.write(resultsCsv(chains, metric));
     return 0;
   }
   if (format === 'json') {
     const shown = metric === undefined ? chains : chains.map((c) => onlyMetric(c, metric));
-    const json = { root: workspace.root, firstStep, chains: shown, problems: workspace.problems };
+    const json = { root: workspace.root, firstStep, includeUnfinished, chains: shown, problems: workspace.problems };
     io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     return 0;
   }
@@ -141,22 +150,46 @@ function describeChain(chain: ChainResults, chains: readonly ChainResults[], met
         : 'Transfer, % (9 eval columns; 2014 and 2015 are backward for step 2016; cell means over the matrix):',
   );
   out.push(describeTransfer(chain.transfer).trimEnd());
+  const withCells = new Set(
+    chain.matrices.flatMap((m) => m.rows.filter((_, r) => m.values[r]?.some((v) => v !== null))),
+  );
+  const unfinished = chain.steps
+    .filter((s) => s.unfinished && withCells.has(s.year))
+    .map((s) => formatTimeStep(s.year));
+  if (unfinished.length > 0) {
+    out.push(
+      chain.includeUnfinished
+        ? `  (these means count the unfinished ${plural(unfinished, 'step')} ${unfinished.join(', ')})`
+        : `  (unfinished ${plural(unfinished, 'step')} ${unfinished.join(', ')} left out of these means; --include-unfinished counts ${unfinished.length === 1 ? 'it' : 'them'})`,
+    );
+  }
   if (chain.imagenet.length > 0) {
     out.push('');
     out.push('ImageNet zero-shot, %:');
     out.push(
       table(
-        ['step', 'top1', 'top5', 'epoch', 'from'],
+        ['step', 'top1', 'top5', 'epoch', 'from', 'marks'],
         chain.imagenet.map((r) => [
           formatTimeStep(r.year),
           percent(r.top1),
           percent(r.top5),
           r.epoch === null ? '' : String(r.epoch),
           r.source === 'trainingZeroShot' ? 'training (checkpoints/results.jsonl)' : 'evaluate.py imagenet1k',
+          stepMarks(chain.steps.find((s) => s.year === r.year)),
         ]),
         new Set([1, 2, 3]),
       ).trimEnd(),
     );
+  }
+  const marked = chain.steps.filter((s) => s.simulated || s.unfinished);
+  if (marked.length > 0) {
+    out.push('');
+    if (marked.some((s) => s.simulated))
+      out.push('simulated: a demo stand-in, not train.py or evaluate.py, wrote this step; its numbers are made up.');
+    for (const s of marked.filter((m) => m.unfinished))
+      out.push(
+        `unfinished ${formatTimeStep(s.year)}: training did not finish: ${(s.unfinishedReason ?? '').replace(/\.$/, '')}. Its results are of an earlier checkpoint.`,
+      );
   }
   if (chain.otherTasks.length > 0) {
     out.push('');
@@ -191,10 +224,25 @@ function describeMatrix(chain: ChainResults, matrix: ResultsMatrix): string {
               : step.inherited
                 ? `before the fork (${step.expName ?? ''})`
                 : '';
-    return [formatTimeStep(year), ...(matrix.values[r] ?? []).map(percent), note];
+    const marks = stepMarks(step);
+    return [
+      formatTimeStep(year),
+      ...(matrix.values[r] ?? []).map(percent),
+      [marks, note].filter((t) => t !== '').join(' · '),
+    ];
   });
   const right = new Set(matrix.columns.map((_, i) => i + 1));
   return `${title}\n${table(['step', ...matrix.columns.map(String), 'note'], rows, right).trimEnd()}`;
+}
+
+/** `simulated`, `unfinished`, both, or '' for a step whose numbers carry no mark. */
+function stepMarks(step: ChainResultsStep | undefined): string {
+  if (!step) return '';
+  return [step.simulated ? 'simulated' : '', step.unfinished ? 'unfinished' : ''].filter((t) => t !== '').join(', ');
+}
+
+function plural(items: readonly unknown[], word: string): string {
+  return items.length === 1 ? word : `${word}s`;
 }
 
 function describeTransfer(transfer: readonly TransferSummary[]): string {

@@ -1,3 +1,6 @@
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+
 /**
  * `tic-studio-eval.json`: what TiC Studio writes next to an evaluation it launches (in evaluate.py's output folder),
  * because evaluate.py records neither the code that scored a checkpoint nor the task list it used (contracts §3.2),
@@ -85,4 +88,27 @@ function bad(why: string): EvalProvenanceParse {
 function short(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/**
+ * `tic-studio-simulated.json`: what the demo's stand-ins (`demo/simulator/standInTrain.mjs`, `standInEvaluate.mjs`)
+ * leave in an experiment folder or evaluation output folder they write into, so that made-up numbers are known as
+ * such wherever the folder goes (a copied results folder, the CLI, a run record removed since). Written by the
+ * program that made the numbers, not by the launch: a stand-in run by hand or by a test marks its output too.
+ *
+ * Its presence is the whole fact: the scan only `lstat`s the name (never opens it, so a named pipe or a link to a
+ * device cannot hold the scan), and anything there under that name counts. The contents are for people
+ * (`{"version": 1, "writer": "standInEvaluate.mjs", "note": "…"}`) and are never read. A marker can only make results
+ * look less trustworthy ("simulated"), never better, so a planted one costs its planter nothing worth having.
+ */
+export const simulatedMarkerFileName = 'tic-studio-simulated.json';
+
+/** Whether `dir` holds a `tic-studio-simulated.json` (of any kind: a file, a link, a pipe); false when unreadable. */
+export async function hasSimulatedMarker(dir: string): Promise<boolean> {
+  try {
+    await lstat(join(dir, simulatedMarkerFileName));
+    return true;
+  } catch {
+    return false;
+  }
 }

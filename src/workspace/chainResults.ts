@@ -37,9 +37,14 @@ export interface ChainResults {
   readonly filtering: string | null;
   readonly firstStep: FirstStepMode;
   readonly steps: readonly ChainResultsStep[];
+  /**
+   * Whether `transfer`'s summaries count the unfinished steps (`ChainResultsStep.unfinished`): false by default,
+   * as an early checkpoint's numbers say little about the method. `perStep` lists every row either way.
+   */
+  readonly includeUnfinished: boolean;
   /** Main metrics of both families always; other metrics when at least one cell holds a value. */
   readonly matrices: readonly ResultsMatrix[];
-  /** One per matrix, in the same order. */
+  /** One per matrix, in the same order; the summaries leave the unfinished steps out unless `includeUnfinished`. */
   readonly transfer: readonly TransferSummary[];
   /** A monthly chain's matrices rolled up to eval years (one per matrix, same order); empty for a yearly chain. */
   readonly rollup: readonly ResultsMatrix[];
@@ -68,6 +73,19 @@ export interface ChainResultsStep {
   readonly published: string | null;
   /** The evaluate.py output dir the step's row came from, null when it was not evaluated. */
   readonly evalDir: string | null;
+  /**
+   * A demo stand-in wrote the step's training or its evaluation (a `tic-studio-simulated.json` in the experiment
+   * or the evaluation folder, contracts §9.3): its numbers are made up.
+   */
+  readonly simulated: boolean;
+  /**
+   * The step's training did not finish (stopped, failed or still running: the log's status, runStatus.ts), so its
+   * results, ImageNet included, are of an earlier checkpoint than the step's last; left out of the transfer
+   * summaries unless asked for.
+   */
+  readonly unfinished: boolean;
+  /** Why, one sentence (runStatus.ts's reason); null when the step is not unfinished. */
+  readonly unfinishedReason: string | null;
 }
 
 export interface ImageNetResult {
@@ -99,6 +117,8 @@ export interface OtherTaskResult {
 export interface ChainResultsOptions {
   /** How eval years 2014–2016 meet the first step in the transfer summaries; default `merge`. */
   readonly firstStep?: FirstStepMode;
+  /** Count the unfinished steps in the transfer summaries too; default false. */
+  readonly includeUnfinished?: boolean;
 }
 
 /**
@@ -113,12 +133,16 @@ export async function buildChainResults(
   options: ChainResultsOptions = {},
 ): Promise<ChainResults[]> {
   const firstStep = options.firstStep ?? defaultFirstStepMode;
+  const includeUnfinished = options.includeUnfinished ?? false;
+  const simulatedEvals = new Set(workspace.evalDirs.filter((e) => e.simulated).map((e) => e.dir));
   const evalRecords = new Map(workspace.evalDirs.map((e) => [e.dir, e.records]));
   const experiments = new Map(workspace.experiments.map((e) => [e.dir, e]));
   const evalProblems = new Map(workspace.evalDirs.map((e) => [e.dir, e.problems]));
   const zeroShot = new Map<string, Promise<ImageNetResult | string | null>>();
   const readZeroShot = (step: ChainStep): Promise<ImageNetResult | string | null> => {
-    const exp = step.experiment === null ? undefined : experiments.get(step.experiment);
+    // The shown attempt's results.jsonl, else the newest other attempt's (chains.ts, contracts §1.8).
+    const from = step.zeroShotFrom ?? step.experiment;
+    const exp = from === null ? undefined : experiments.get(from);
     if (!exp || exp.files.resultsJsonl === null) return Promise.resolve(null);
     // A shared first step is read once for both chains.
     let pending = zeroShot.get(exp.dir);
@@ -167,6 +191,14 @@ export async function buildChainResults(
           });
         }
       });
+      const steps = chain.steps.map((s, i) =>
+        stepSummary(s, rows[i]!.evalDir, {
+          simulated:
+            (s.experiment !== null && experiments.get(s.experiment)?.simulated === true) ||
+            (rows[i]!.evalDir !== null && simulatedEvals.has(rows[i]!.evalDir!)),
+        }),
+      );
+      const leftOut = includeUnfinished ? [] : steps.filter((s) => s.unfinished).map((s) => s.year);
       return {
         key: chain.key,
         variant: chain.variant,
@@ -179,9 +211,10 @@ export async function buildChainResults(
         scale: chain.scale,
         filtering: chain.filtering,
         firstStep: chainFirstStep,
-        steps: chain.steps.map((s, i) => stepSummary(s, rows[i]!.evalDir)),
+        steps,
+        includeUnfinished,
         matrices,
-        transfer: matrices.map((m) => transferSummary(m, { firstStep: chainFirstStep })),
+        transfer: matrices.map((m) => transferLeavingOut(m, leftOut, chainFirstStep)),
         rollup: monthly ? matrices.map(yearlyRollup) : [],
         imagenet,
         otherTasks: otherTasks(rows),
@@ -191,7 +224,9 @@ export async function buildChainResults(
   );
 }
 
-function stepSummary(step: ChainStep, evalDir: string | null): ChainResultsStep {
+function stepSummary(step: ChainStep, evalDir: string | null, marks: { simulated: boolean }): ChainResultsStep {
+  // A step with an experiment whose log does not say it finished; a published or untrained step is not unfinished.
+  const unfinished = step.experiment !== null && step.status !== null && step.status !== 'finished';
   return {
     year: step.year,
     experiment: step.experiment,
@@ -200,7 +235,25 @@ function stepSummary(step: ChainStep, evalDir: string | null): ChainResultsStep 
     inherited: step.inherited,
     published: step.published?.repo ?? null,
     evalDir,
+    simulated: marks.simulated,
+    unfinished,
+    unfinishedReason: unfinished ? (step.statusReason ?? `training ${step.status ?? 'not finished'}`) : null,
   };
+}
+
+/**
+ * The matrix's transfer summary with the rows of `leftOut` not counted (their cells taken as missing), and every
+ * row's own values in `perStep`, so that a reader can still add them back (a cell-weighted mean of the rows).
+ */
+function transferLeavingOut(
+  matrix: ResultsMatrix,
+  leftOut: readonly number[],
+  firstStep: FirstStepMode,
+): TransferSummary {
+  const all = transferSummary(matrix, { firstStep });
+  if (!matrix.rows.some((r) => leftOut.includes(r))) return all;
+  const values = matrix.values.map((row, i) => (leftOut.includes(matrix.rows[i]!) ? row.map(() => null) : row));
+  return { ...transferSummary({ ...matrix, values }, { firstStep }), perStep: all.perStep };
 }
 
 /** Everything but the TiC-DataComp tasks (whose yearly keys make the matrices and whose monthly keys are left out). */

@@ -6,6 +6,7 @@ import { fileProblemText } from './fileProblem';
 import { fileStat, type FileStat } from '../shared/pathProbe';
 import { parseResumeReference } from '../formats/resumeReference';
 import { readTrainInfo, type TrainInfo } from '../formats/trainInfo';
+import { hasSimulatedMarker } from '../formats/evalProvenance';
 
 /**
  * One evaluate.py `--output_dir` (contracts §3.2–3.3): `eval_results.jsonl` and, usually, the `info.pkl` that
@@ -29,6 +30,8 @@ export interface EvalDir {
   readonly checkpointExperiment: string | null;
   /** `epoch_latest.pt`, `epoch_5.pt`, `2017.pt`… */
   readonly checkpointFile: string | null;
+  /** The demo's stand-in evaluator wrote here (`tic-studio-simulated.json`, contracts §9.3): made-up numbers. */
+  readonly simulated: boolean;
   /**
    * Files that are there but could not be read (eval_results.jsonl too large, info.pkl a named pipe…), one
    * sentence each; an unreadable eval_results.jsonl leaves `records` empty, and this says why.
@@ -44,7 +47,7 @@ export async function readEvalDir(dir: string): Promise<EvalDir | null> {
   const results = await fileStat(join(dir, 'eval_results.jsonl'));
   if (results === null) return null;
   const problems: string[] = [];
-  const [text, info] = await Promise.all([
+  const [text, info, simulated] = await Promise.all([
     readUntrustedText(results.path, resultFileLimits.evalResultsJsonl, { what: 'an eval_results.jsonl' }).catch(
       (error: unknown) => {
         problems.push(fileProblemText('eval_results.jsonl', error));
@@ -56,6 +59,7 @@ export async function readEvalDir(dir: string): Promise<EvalDir | null> {
       if (!UntrustedFileError.is(error, 'notFound')) problems.push(fileProblemText('info.pkl', error));
       return null;
     }),
+    hasSimulatedMarker(dir),
   ]);
   const parsed = parseEvalResultsJsonl(text);
   const evalYears = [...new Set(parsed.records.flatMap((r) => (r.task === null ? [] : [r.task.year])))].sort(
@@ -74,6 +78,7 @@ export async function readEvalDir(dir: string): Promise<EvalDir | null> {
     checkpoint: info?.checkpoint ?? null,
     checkpointExperiment: ref?.expName ?? null,
     checkpointFile: ref?.file ?? null,
+    simulated,
     problems: problems.sort(),
   };
 }

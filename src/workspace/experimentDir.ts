@@ -14,6 +14,7 @@ import { deriveRunStatus, type RunStatusInfo } from './runStatus';
 import { dataYearsOf } from '../tic/trainDataYears';
 import { readTrainInfo, type TrainInfo } from '../formats/trainInfo';
 import { withPublishedBlob } from './publishedBlob';
+import { hasSimulatedMarker } from '../formats/evalProvenance';
 
 /**
  * One OpenCLIP output folder `{output_dir}/{exp_name}/` (contracts §1.5) as found on disk, without opening any
@@ -62,6 +63,8 @@ export interface Experiment {
   readonly identity: ExperimentIdentity | null;
   readonly unchainedReason: string | null;
   readonly status: RunStatusInfo;
+  /** The demo's stand-in trainer wrote here (`tic-studio-simulated.json`, contracts §9.3): made-up numbers. */
+  readonly simulated: boolean;
   /** The log tail's summary (last steps, evals, errors), or null without out.log. */
   readonly logTail: LogSummary | null;
   /** Things that could not be read (an unreadable info.pkl, params.txt lines that are not `k: v`). */
@@ -113,7 +116,7 @@ export async function readExperimentDir(dir: string, options: ReadExperimentOpti
     }),
   );
 
-  const [params, info, checkpoints, logTail] = await Promise.all([
+  const [params, info, checkpoints, logTail, simulated] = await Promise.all([
     paramsTxt === null
       ? null
       : readUntrustedText(paramsTxt.path, resultFileLimits.paramsTxt, { what: 'a params.txt' }).then(
@@ -123,6 +126,7 @@ export async function readExperimentDir(dir: string, options: ReadExperimentOpti
     infoPkl === null ? null : readTrainInfo(infoPkl.path).catch(unreadable('info.pkl')),
     checkpointsDir ? listCheckpointFiles(join(dir, 'checkpoints')) : Promise.resolve([]),
     outLog === null ? null : readLogTail(outLog, options.logTailBytes ?? 256 * 1024).catch(unreadable('out.log')),
+    hasSimulatedMarker(dir),
   ]);
   await notFiles;
   const problems = [...fileProblems].sort();
@@ -163,6 +167,7 @@ export async function readExperimentDir(dir: string, options: ReadExperimentOpti
       epochsPlanned: epochs,
       checkpoints,
     }),
+    simulated,
     logTail,
     problems,
     fileProblems: [...fileProblems].sort(),

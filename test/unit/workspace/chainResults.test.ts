@@ -160,6 +160,9 @@ describe('buildChainResults on the demo workspace (cumulative 2016–2019, its l
       inherited: false,
       published: null,
       evalDir: join(demoEvals, exp('cumulative', 2016)),
+      simulated: false,
+      unfinished: false,
+      unfinishedReason: null,
     });
     const recall = matrixOf(sequential, 'mean_recall@1');
     assert.deepEqual(recall.values[0], fileRow(demoEvals, exp('cumulative', 2016), 'retrieval', 'mean_recall@1'));
