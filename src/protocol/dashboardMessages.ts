@@ -90,6 +90,19 @@ export interface StepNodeWire {
    * experiment that is not a published checkpoint, and from hosts before issue 17.
    */
   params?: StepParamsWire;
+  /** How far the step's results can be trusted (absent from hosts before issue 17: nothing to mark). */
+  marks?: StepMarksWire;
+}
+
+/** Marks on a step's results wherever they are shown (matrices, transfer, ImageNet). */
+export interface StepMarksWire {
+  /** A demo stand-in wrote its training or evaluation: the numbers are made up. */
+  simulated: boolean;
+  /**
+   * Its training did not finish (stopped, failed or still running), in one sentence; null when it did. Its
+   * results are of an earlier checkpoint: the transfer summaries leave it out unless the user brings it in.
+   */
+  unfinished: string | null;
 }
 
 export const protocolSeverities = ['error', 'warning', 'note'] as const;
@@ -169,6 +182,8 @@ export interface ImageNetWire {
   top1: number | null;
   top5: number | null;
   source: string;
+  /** For the training-time zero-shot: the epoch (1-based) of the line, null when unknown; absent otherwise. */
+  epoch?: number | null;
 }
 
 export interface OtherTaskWire {
@@ -473,6 +488,16 @@ function parseStep(v: unknown, step: (v: unknown, what?: string) => number): Ste
     detail: str(s.detail, 'detail', 2000),
     ...(s.protocol === undefined ? {} : { protocol: parseStepProtocol(s.protocol) }),
     ...(s.params === undefined ? {} : { params: parseStepParams(s.params) }),
+    ...(s.marks === undefined ? {} : { marks: parseStepMarks(s.marks) }),
+  };
+}
+
+function parseStepMarks(v: unknown): StepMarksWire {
+  const m = record(v, 'marks');
+  exact(m, ['simulated', 'unfinished']);
+  return {
+    simulated: bool(m.simulated, 'marks.simulated'),
+    unfinished: nullable(m.unfinished, (x) => str(x, 'marks.unfinished', 2000)),
   };
 }
 
@@ -624,6 +649,7 @@ function parseChain(v: unknown, expected: TimescaleWire): ChainWire {
           top1: finiteOrNull(r.top1, 'top1'),
           top5: finiteOrNull(r.top5, 'top5'),
           source: str(r.source, 'source', maxPath),
+          ...(r.epoch === undefined ? {} : { epoch: nullable(r.epoch, (x) => int(x, 'epoch', 0, 100_000)) }),
         };
       },
       // Two per step at most: the training-time zero-shot and evaluate.py's imagenet1k.

@@ -4,6 +4,7 @@ import type {
   FirstStepModeWire,
   MatrixWire,
   SnapshotWire,
+  StepNodeWire,
   TransferCellsWire,
 } from '../protocol/dashboardMessages';
 import type { Chain, LineageRoot } from '../workspace/chains';
@@ -15,8 +16,8 @@ import { isTicMonth } from '../tic/ticMonths';
 import { timelineSteps, type StepActivity } from './timelineSteps';
 import { fullMonthlyTransferCells, fullTransferCells } from './transferCells';
 import { scanProtocol, withProtocol } from './protocolWire';
-
 import { withStepParams } from './stepParamsWire';
+
 export interface SnapshotInput {
   /** The last scan, undefined while the first one runs (or without a folder). */
   readonly workspace: Workspace | undefined;
@@ -33,7 +34,10 @@ export interface SnapshotInput {
 /** Everything the dashboard shows except the loss series (sent on request): timeline, matrices, transfer, ImageNet. */
 export async function buildDashboardSnapshot(input: SnapshotInput): Promise<SnapshotWire> {
   const workspace = input.workspace;
-  const results = workspace ? await buildChainResults(workspace, { firstStep: input.firstStep }) : [];
+  // Every step counts in the summaries sent: the webview leaves the unfinished ones out (its toggle brings them back).
+  const results = workspace
+    ? await buildChainResults(workspace, { firstStep: input.firstStep, includeUnfinished: true })
+    : [];
   const byKey = new Map(results.map((r) => [r.key, r]));
   // Whole logs, each parsed again only when it changed (protocolWire.ts): the compute needs every start.
   const reports = workspace && input.protocol !== false ? await scanProtocol(workspace) : [];
@@ -41,7 +45,7 @@ export async function buildDashboardSnapshot(input: SnapshotInput): Promise<Snap
     const result = byKey.get(chain.key);
     return {
       ...chainIdentityWire(chain),
-      steps: timelineSteps(chain, input.activity),
+      steps: withMarks(timelineSteps(chain, input.activity), result),
       ...(result
         ? resultsWire(result, fullTransferCells(chain.strategy, input.firstStep))
         : { matrices: [], transfer: [], imagenet: [], otherTasks: [] }),
@@ -54,7 +58,10 @@ export async function buildDashboardSnapshot(input: SnapshotInput): Promise<Snap
     const result = byKey.get(chain.key);
     return {
       ...chainIdentityWire(chain),
-      steps: timelineSteps(chain, input.activity, (dir) => evaluatedMonths.get(dir) ?? 0),
+      steps: withMarks(
+        timelineSteps(chain, input.activity, (dir) => evaluatedMonths.get(dir) ?? 0),
+        result,
+      ),
       ...(result
         ? resultsWire(result, fullMonthlyTransferCells(chain.steps.map((s) => s.year)))
         : { matrices: [], transfer: [], imagenet: [], otherTasks: [] }),
@@ -77,6 +84,16 @@ export async function buildDashboardSnapshot(input: SnapshotInput): Promise<Snap
     monthlyChains: withStepParams(monthlyChains, workspace, reports),
     notice,
   };
+}
+
+/** Each step's marks (simulated, unfinished) from the chain's results, steps matched by their step. */
+function withMarks(steps: StepNodeWire[], result: ChainResults | undefined): StepNodeWire[] {
+  if (!result) return steps;
+  const byStep = new Map(result.steps.map((s) => [s.year, s]));
+  return steps.map((node) => {
+    const s = byStep.get(node.year);
+    return s ? { ...node, marks: { simulated: s.simulated, unfinished: s.unfinishedReason } } : node;
+  });
 }
 
 /**
@@ -213,7 +230,13 @@ function resultsWire(
       cells: { ...t.cells },
       fullCells: { ...fullCells },
     })),
-    imagenet: result.imagenet.map((i) => ({ year: i.year, top1: i.top1, top5: i.top5, source: i.source })),
+    imagenet: result.imagenet.map((i) => ({
+      year: i.year,
+      top1: i.top1,
+      top5: i.top5,
+      source: i.source,
+      ...(i.source === 'trainingZeroShot' ? { epoch: i.epoch } : {}),
+    })),
     otherTasks: result.otherTasks.map((o) => ({ year: o.year, key: o.key, dataset: o.dataset, value: o.mainMetric })),
   };
 }

@@ -1,7 +1,8 @@
 import { lossAxes, lossFields, type LossAxis, type LossField } from '../../src/protocol/dashboardMessages';
 import type { XRange } from '../shared/zoomRange';
+import { defaultStepsState, restoreStepsState, type StepsTableState } from './stepsTable';
 
-export const dashboardTabs = ['timeline', 'losses', 'matrices'] as const;
+export const dashboardTabs = ['timeline', 'losses', 'matrices', 'steps'] as const;
 export type DashboardTab = (typeof dashboardTabs)[number];
 
 /** What the dashboard remembers across reloads (vscode.getState/setState). */
@@ -29,11 +30,15 @@ export interface DashboardState {
   expanded: string[];
   /** The transfer summaries use only the steps every chain has results for. */
   commonSteps: boolean;
+  /** The transfer summaries count the steps whose training did not finish (default: left out). */
+  includeUnfinished: boolean;
   /**
    * Per monthly chain (key), the eval year whose months its heatmap shows; a chain not here shows the yearly
    * roll-up (the default: 102 month columns do not fit).
    */
   monthlyColumns: Record<string, number>;
+  /** The steps tab: its columns, sort, filter and transfer metric. */
+  steps: StepsTableState;
 }
 
 export const maxSmoothing = 0.99;
@@ -55,7 +60,9 @@ export function defaultDashboardState(): DashboardState {
     diffB: null,
     expanded: [],
     commonSteps: false,
+    includeUnfinished: false,
     monthlyColumns: {},
+    steps: defaultStepsState(),
   };
 }
 
@@ -87,6 +94,7 @@ export function restoreDashboardState(saved: unknown): DashboardState {
   if (typeof saved.emaPerStep === 'boolean') state.emaPerStep = saved.emaPerStep;
   if (typeof saved.followLatest === 'boolean') state.followLatest = saved.followLatest;
   if (typeof saved.commonSteps === 'boolean') state.commonSteps = saved.commonSteps;
+  if (typeof saved.includeUnfinished === 'boolean') state.includeUnfinished = saved.includeUnfinished;
   const zoom = saved.zoom;
   if (
     isRecord(zoom) &&
@@ -102,6 +110,7 @@ export function restoreDashboardState(saved: unknown): DashboardState {
   state.diffB = stringOrNull(saved.diffB);
   state.expanded = strings(saved.expanded, 200) ?? [];
   state.monthlyColumns = yearsByChain(saved.monthlyColumns);
+  state.steps = restoreStepsState(saved.steps);
   return state;
 }
 

@@ -1,8 +1,9 @@
-import type { ChainWire } from '../../src/protocol/dashboardMessages';
+import type { ChainWire, ImageNetWire } from '../../src/protocol/dashboardMessages';
 import type { CsvCell } from '../../src/shared/csv';
 import { formatTimeStep } from '../../src/tic/ticTimeStep';
 import { el } from '../shared/dom';
 import { formatPercent } from './matrixMath';
+import { chainMarks, markBadges, markKinds, marksLegend, marksOf } from './heatmapTable';
 
 export const imagenetHeader = ['chain', 'step', 'top1', 'top5', 'source'];
 
@@ -10,6 +11,21 @@ export function imagenetCsvRows(chains: readonly ChainWire[]): CsvCell[][] {
   return chains.flatMap((c) =>
     c.imagenet.map((i): CsvCell[] => [c.label, formatTimeStep(i.year), i.top1, i.top5, i.source]),
   );
+}
+
+/** Where a value came from, for its tooltip. */
+export function imagenetSourceText(i: ImageNetWire): string {
+  if (i.source === 'evalResults') return 'evaluate.py imagenet1k';
+  if (i.source === 'trainingZeroShot')
+    return i.epoch === undefined || i.epoch === null
+      ? 'zero-shot during training'
+      : `zero-shot during training, after epoch ${i.epoch}`;
+  return i.source;
+}
+
+/** The legend under the ImageNet table: one line per step mark shown; null when none is. */
+export function imagenetLegend(chains: readonly ChainWire[]): HTMLElement | null {
+  return marksLegend(markKinds(chains.flatMap((c) => c.imagenet.map((i) => marksOf(c, i.year)))), 'imagenet-legend');
 }
 
 /**
@@ -35,22 +51,25 @@ export function imagenetTable(chains: readonly ChainWire[]): HTMLTableElement {
     const row = el('tr', { attrs: { 'data-chain': chain.key } }, [
       el('th', { text: chain.label, attrs: { scope: 'row' } }),
     ]);
+    const marks = chainMarks(chain);
     for (const y of years) {
       const i = chain.imagenet.find((x) => x.year === y);
+      const stepMarks = i ? marks.get(y) : undefined;
       for (const kind of ['top1', 'top5'] as const) {
         const v = i ? i[kind] : null;
-        row.append(
-          el('td', {
-            className: v === null ? 'num missing' : 'num',
-            text: formatPercent(v),
-            attrs: {
-              'data-step': String(y),
-              'data-kind': kind,
-              'data-value': v === null ? '' : String(v),
-              ...(i ? { title: i.source } : {}),
-            },
-          }),
-        );
+        const cell = el('td', {
+          className: v === null ? 'num missing' : 'num',
+          text: formatPercent(v),
+          attrs: {
+            'data-step': String(y),
+            'data-kind': kind,
+            'data-value': v === null ? '' : String(v),
+            ...(i ? { title: imagenetSourceText(i) } : {}),
+          },
+        });
+        // The badges once per step, under its top-1.
+        if (stepMarks && kind === 'top1') cell.append(el('span', { className: 'cell-marks' }, markBadges(stepMarks)));
+        row.append(cell);
       }
     }
     body.append(row);

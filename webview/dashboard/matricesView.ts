@@ -1,4 +1,4 @@
-import type { ChainWire, SnapshotWire } from '../../src/protocol/dashboardMessages';
+import type { ChainWire, SnapshotWire, StepMarksWire } from '../../src/protocol/dashboardMessages';
 import { buildCsv } from '../../src/shared/csv';
 import { parseColor, type Rgba } from '../shared/cssColor';
 import { el } from '../shared/dom';
@@ -11,8 +11,8 @@ import { exportButton, type Exporter } from './exporter';
 import { emptyText } from './emptyState';
 import { exportFileName } from './exportName';
 import { divergingCellColors, heatCellColors } from './heatColors';
-import { heatmapTable } from './heatmapTable';
-import { imagenetCsvRows, imagenetHeader, imagenetTable } from './imagenetTable';
+import { chainMarks, heatmapTable, markKinds, marksLegend } from './heatmapTable';
+import { imagenetCsvRows, imagenetHeader, imagenetLegend, imagenetTable } from './imagenetTable';
 import {
   differenceGrid,
   drillYears,
@@ -158,6 +158,7 @@ export class MatricesView {
         colors,
         describe: (v) => `${formatPercent(v)}%`,
         rowNotes: inheritedRows(chain, chains),
+        rowMarks: markedRows(chain, m.rows),
       });
       const csv = (): string => gridCsv(m);
       heatmaps.append(
@@ -176,7 +177,15 @@ export class MatricesView {
     this.element.replaceChildren(
       toolbar,
       ...(yearly.length > 0
-        ? [section('Matrices: training step × eval year', [], ...legend(yearly, 'heat-legend-yearly'), heatmaps)]
+        ? [
+            section(
+              'Matrices: training step × eval year',
+              [],
+              ...legend(yearly, 'heat-legend-yearly'),
+              heatmaps,
+              ...present(matrixMarksLegend(yearly, key, 'marks-legend-yearly')),
+            ),
+          ]
         : []),
       ...(monthly.length > 0
         ? [
@@ -185,6 +194,7 @@ export class MatricesView {
               [],
               ...legend(monthly, 'heat-legend-monthly'),
               el('div', { className: 'heatmaps' }, monthlyBlocks),
+              ...present(matrixMarksLegend(monthly, key, 'marks-legend-monthly')),
             ),
           ]
         : []),
@@ -274,6 +284,7 @@ export class MatricesView {
       colors,
       describe: (v) => `${formatPercent(v)}%`,
       rowNotes: inheritedRows(chain, chains),
+      rowMarks: markedRows(chain, grid.rows),
       ...(rollup
         ? {
             columnAction: {
@@ -366,6 +377,7 @@ export class MatricesView {
         format: formatSignedPoints,
         colors: (v) => divergingCellColors(v, maxAbs, { positive, negative, background: bg, foreground: fg }),
         describe: (v) => `${formatSignedPoints(v)} points`,
+        rowMarks: eitherMarks(chainA, chainB, grid.rows),
       });
       table.id = 'difference-table';
       if (maxAbs > 0)
@@ -381,8 +393,10 @@ export class MatricesView {
         );
       table.dataset.chainA = this.state.diffA!;
       table.dataset.chainB = this.state.diffB!;
+      const marks = eitherMarks(chainA, chainB, grid.rows);
       body.push(
         table,
+        ...present(marksLegend(markKinds(marks.values()), 'marks-legend-difference')),
         exportButton('Export CSV', 'difference', () =>
           this.exporter.export(
             'csv',
@@ -400,7 +414,8 @@ export class MatricesView {
 
   private transferSection(chains: readonly ChainWire[], option: MetricOption): HTMLElement {
     const expanded = new Set(this.state.expanded);
-    const common = this.state.commonSteps ? commonSteps(chains, option.key) : null;
+    const include = this.state.includeUnfinished;
+    const common = this.state.commonSteps ? commonSteps(chains, option.key, include) : null;
     const table = transferTable(
       chains,
       option,
@@ -414,6 +429,7 @@ export class MatricesView {
         this.save();
       },
       common,
+      include,
     );
     const commonBox = checkboxControl('transfer-common-steps', 'Common steps only', this.state.commonSteps, (on) => {
       this.state.commonSteps = on;
@@ -423,20 +439,29 @@ export class MatricesView {
     });
     commonBox.title =
       'Summaries over only the steps every chain has results for, so that chains compare like with like';
+    const unfinishedBox = checkboxControl('transfer-include-unfinished', 'Include unfinished steps', include, (on) => {
+      this.state.includeUnfinished = on;
+      this.save();
+      this.focusNext = '#transfer-include-unfinished';
+      this.render();
+    });
+    unfinishedBox.title =
+      'Count the steps whose training did not finish (stopped, failed or still running) in the summaries: their results are of an earlier checkpoint';
     return section(
       'Transfer summary',
       [
         commonBox,
+        unfinishedBox,
         exportButton('Export CSV', 'transfer', () =>
           this.exporter.export(
             'csv',
             exportFileName(['tic-transfer', option.family, option.metric], 'csv'),
-            buildCsv(transferHeader, transferCsvRows(chains, option.key, common)),
+            buildCsv(transferHeader, transferCsvRows(chains, option.key, common, include)),
           ),
         ),
       ],
       table,
-      ...[transferLegend(chains, option.key)].filter((l): l is HTMLElement => l !== null),
+      ...present(transferLegend(chains, option.key, include)),
     );
   }
 
@@ -455,6 +480,7 @@ export class MatricesView {
         ),
       ],
       imagenetTable(chains),
+      ...present(imagenetLegend(chains)),
     );
   }
 
@@ -484,5 +510,46 @@ function inheritedRows(chain: ChainWire, chains: readonly ChainWire[]): Map<numb
     chain.steps
       .filter((s) => s.inherited && s.experiment !== null)
       .map((s) => [s.year, `before the fork: the step of ${from?.label ?? 'the chain it forked from'}`]),
+  );
+}
+
+/** The element, as a list to spread: none for null. */
+function present(e: HTMLElement | null): HTMLElement[] {
+  return e === null ? [] : [e];
+}
+
+/** The marks of the chain's steps among `rows` (a heatmap's rows). */
+function markedRows(chain: ChainWire, rows: readonly number[]): Map<number, StepMarksWire> {
+  const marks = chainMarks(chain);
+  return new Map(rows.flatMap((r) => (marks.has(r) ? [[r, marks.get(r)!] as const] : [])));
+}
+
+/** A difference's rows: marked when the step is marked in either chain. */
+function eitherMarks(a: ChainWire, b: ChainWire, rows: readonly number[]): Map<number, StepMarksWire> {
+  const ma = chainMarks(a);
+  const mb = chainMarks(b);
+  const out = new Map<number, StepMarksWire>();
+  for (const r of rows) {
+    const x = ma.get(r);
+    const y = mb.get(r);
+    if (!x && !y) continue;
+    out.set(r, {
+      simulated: (x?.simulated ?? false) || (y?.simulated ?? false),
+      unfinished: x?.unfinished ?? y?.unfinished ?? null,
+    });
+  }
+  return out;
+}
+
+/** The legend under a group of heatmaps: one line per mark on a row of the metric's matrices. */
+function matrixMarksLegend(chains: readonly ChainWire[], key: string, id: string): HTMLElement | null {
+  return marksLegend(
+    markKinds(
+      chains.flatMap((c) => {
+        const m = findMatrix(c, key);
+        return m ? [...markedRows(c, m.rows).values()] : [];
+      }),
+    ),
+    id,
   );
 }

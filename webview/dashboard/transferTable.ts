@@ -1,8 +1,14 @@
-import type { ChainWire, FirstStepModeWire, TransferWire } from '../../src/protocol/dashboardMessages';
+import type {
+  ChainWire,
+  FirstStepModeWire,
+  TransferCellsWire,
+  TransferWire,
+} from '../../src/protocol/dashboardMessages';
 import type { CsvCell } from '../../src/shared/csv';
 import { formatTimeStep } from '../../src/tic/ticTimeStep';
 import { el } from '../shared/dom';
 import { formatPercent, metricKey, type MetricOption } from './matrixMath';
+import { markBadges, markKinds, markLegendText, marksOf, stepMarkKinds, unfinishedSteps } from './heatmapTable';
 
 /** The caption saying how the merged first step is counted (transferSummary.ts). */
 export function firstStepCaption(mode: FirstStepModeWire): string {
@@ -35,8 +41,12 @@ export interface IncompleteCells {
   readonly detail: string;
 }
 
-export function incompleteCells(t: TransferWire): IncompleteCells | null {
-  const { cells, fullCells } = t;
+export function incompleteCells(
+  t: TransferWire,
+  /** The cells of a summary over some steps only (cellsOver); default the host's summary's. */
+  cells: TransferCellsWire | undefined = t.cells,
+): IncompleteCells | null {
+  const { fullCells } = t;
   if (cells === undefined || fullCells === undefined) return null;
   if (regions.every(([k]) => cells[k] >= fullCells[k])) return null;
   return {
@@ -69,6 +79,44 @@ function stepsWithResults(t: TransferWire | undefined): number[] {
     .map((s) => s.year);
 }
 
+/**
+ * The steps a chain's summary is taken over, or null for all of them (the host's own summary): its unfinished
+ * steps are left out unless `includeUnfinished`, and with "common steps only" just the steps in `common`.
+ */
+export function summarySteps(
+  chain: ChainWire,
+  t: TransferWire,
+  includeUnfinished: boolean,
+  common: ReadonlySet<number> | null,
+): Set<number> | null {
+  const unfinished = includeUnfinished ? new Set<number>() : unfinishedSteps(chain);
+  const leavesOut = stepsWithResults(t).some((y) => unfinished.has(y));
+  if (common === null && !leavesOut) return null;
+  const base = common ?? new Set(t.perStep.map((s) => s.year));
+  return new Set([...base].filter((y) => !unfinished.has(y)));
+}
+
+/** The unfinished steps with results that a summary leaves out (or, when brought in, counts), in step order. */
+export function unfinishedWithResults(chain: ChainWire, t: TransferWire): number[] {
+  const unfinished = unfinishedSteps(chain);
+  return stepsWithResults(t)
+    .filter((y) => unfinished.has(y))
+    .sort((a, b) => a - b);
+}
+
+/** The present cells of some rows, per region; undefined when the host sent no per-row counts. */
+export function cellsOver(t: TransferWire, steps: ReadonlySet<number>): TransferCellsWire | undefined {
+  const out = { id: 0, backward: 0, forward: 0 };
+  for (const s of t.perStep) {
+    if (!steps.has(s.year)) continue;
+    if (s.cells === undefined) return undefined;
+    out.id += s.cells.id;
+    out.backward += s.cells.backward;
+    out.forward += s.cells.forward;
+  }
+  return out;
+}
+
 /** "4/7 steps": the chain's steps with results out of its steps. */
 export function stepCoverage(chain: ChainWire, key: string): { present: number; total: number } {
   return { present: stepsWithResults(findTransfer(chain, key)).length, total: chain.steps.length };
@@ -78,11 +126,19 @@ export function stepCoverage(chain: ChainWire, key: string): { present: number; 
  * Per chain, the steps every chain of its timescale has results for (yearly and monthly chains apart: a month is
  * not a year), for a summary that compares like with like.
  */
-export function commonSteps(chains: readonly ChainWire[], key: string): Map<string, ReadonlySet<number>> {
+export function commonSteps(
+  chains: readonly ChainWire[],
+  key: string,
+  /** False: a chain's unfinished steps count as steps without results (the summaries leave them out). */
+  includeUnfinished = true,
+): Map<string, ReadonlySet<number>> {
   const out = new Map<string, ReadonlySet<number>>();
   for (const monthly of [false, true]) {
     const group = chains.filter((c) => (c.timescale === 'monthly') === monthly);
-    const lists = group.map((c) => stepsWithResults(findTransfer(c, key)));
+    const lists = group.map((c) => {
+      const unfinished = includeUnfinished ? new Set<number>() : unfinishedSteps(c);
+      return stepsWithResults(findTransfer(c, key)).filter((y) => !unfinished.has(y));
+    });
     const common = new Set(lists[0] ?? []);
     for (const list of lists.slice(1)) for (const year of [...common]) if (!list.includes(year)) common.delete(year);
     for (const c of group) out.set(c.key, common);
@@ -114,7 +170,11 @@ export function summaryOver(t: TransferWire, steps: ReadonlySet<number>): Summar
 }
 
 /** The legend under the table, one line per mark shown; null when no chain carries a mark. */
-export function transferLegend(chains: readonly ChainWire[], key: string): HTMLElement | null {
+export function transferLegend(
+  chains: readonly ChainWire[],
+  key: string,
+  includeUnfinished = true,
+): HTMLElement | null {
   const lines: string[] = [];
   if (
     chains.some((c) => {
@@ -134,12 +194,27 @@ export function transferLegend(chains: readonly ChainWire[], key: string): HTMLE
     lines.push(
       "⚠ off-protocol steps: the summary includes steps not comparable to the paper (the timeline's nodes say why).",
     );
-  if (lines.length === 0) return null;
-  return el(
-    'div',
-    { className: 'transfer-legend', attrs: { id: 'transfer-legend' } },
-    lines.map((text) => el('p', { text })),
+  // The step marks of the rows with results (a badge on each per-step row, a note on the chain's row).
+  const kinds = markKinds(
+    chains.flatMap((c) => {
+      const t = findTransfer(c, key);
+      return t ? stepsWithResults(t).map((y) => marksOf(c, y)) : [];
+    }),
   );
+  const summaries = includeUnfinished ? 'included' : 'leftOut';
+  const marks = stepMarkKinds
+    .filter((k) => kinds.has(k))
+    .map((k) =>
+      el('p', { attrs: { 'data-mark': k } }, [
+        el('span', { className: `step-mark ${k}`, text: k }),
+        document.createTextNode(` ${markLegendText(k, summaries)}`),
+      ]),
+    );
+  if (lines.length === 0 && marks.length === 0) return null;
+  return el('div', { className: 'transfer-legend', attrs: { id: 'transfer-legend' } }, [
+    ...lines.map((text) => el('p', { text })),
+    ...marks,
+  ]);
 }
 
 /** CSV rows: one summary row per chain (step empty; over the common steps when `common` says), then its per-step rows. */
@@ -147,12 +222,13 @@ export function transferCsvRows(
   chains: readonly ChainWire[],
   key: string,
   common: ReadonlyMap<string, ReadonlySet<number>> | null = null,
+  includeUnfinished = true,
 ): CsvCell[][] {
   const rows: CsvCell[][] = [];
   for (const chain of chains) {
     const t = findTransfer(chain, key);
     if (!t) continue;
-    const only = common?.get(chain.key);
+    const only = summarySteps(chain, t, includeUnfinished, common?.get(chain.key) ?? null);
     const summary = (only ? summaryOver(t, only) : null) ?? t;
     rows.push([chain.label, null, summary.backward, summary.id, summary.forward]);
     for (const s of t.perStep) rows.push([chain.label, formatTimeStep(s.year), s.backward, s.id, s.forward]);
@@ -172,6 +248,8 @@ export function transferTable(
   onToggle: (chain: string, open: boolean) => void,
   /** Summaries over the steps every chain of the timescale has (the "common steps only" toggle); null = all. */
   common: ReadonlyMap<string, ReadonlySet<number>> | null = null,
+  /** Count the unfinished steps in the summaries (the "include unfinished steps" toggle). */
+  includeUnfinished = true,
 ): HTMLTableElement {
   const table = el('table', {
     className: 'data-table transfer',
@@ -209,7 +287,10 @@ export function transferTable(
         title: 'Show the per-step values',
       },
     });
-    const incomplete = t ? incompleteCells(t) : null;
+    const commonOnly = common?.get(chain.key) ?? null;
+    const only = t ? summarySteps(chain, t, includeUnfinished, commonOnly) : null;
+    const restricted = t && only ? summaryOver(t, only) : null;
+    const incomplete = t ? incompleteCells(t, restricted && only ? cellsOver(t, only) : t.cells) : null;
     const marks: HTMLElement[] = [];
     if (incomplete !== null) {
       const what = `Incomplete matrix: the means cover ${incomplete.detail} cells.`;
@@ -233,15 +314,50 @@ export function transferTable(
         }),
       );
     }
-    const only = common?.get(chain.key) ?? null;
-    const restricted = t && only ? summaryOver(t, only) : null;
+    const unfinished = t ? unfinishedWithResults(chain, t) : [];
+    if (unfinished.length > 0) {
+      const steps = unfinished.map(formatTimeStep).join(', ');
+      marks.push(
+        el('span', {
+          className: 'transfer-mark unfinished',
+          text: includeUnfinished ? `includes unfinished: ${steps}` : `unfinished left out: ${steps}`,
+          attrs: {
+            title: includeUnfinished
+              ? `The summary counts ${unfinished.length === 1 ? 'a step' : 'steps'} whose training did not finish: ${steps}.`
+              : `The summary leaves out ${unfinished.length === 1 ? 'a step' : 'steps'} whose training did not finish: ${steps}.`,
+            'data-mark': 'unfinished',
+          },
+        }),
+      );
+    }
+    const simulated = t ? stepsWithResults(t).filter((y) => marksOf(chain, y)?.simulated === true) : [];
+    if (simulated.length > 0) {
+      const steps = simulated.map(formatTimeStep).join(', ');
+      marks.push(
+        el('span', {
+          className: 'transfer-mark simulated',
+          text: `simulated: ${steps}`,
+          attrs: { title: `Made-up numbers of a demo stand-in in ${steps}.`, 'data-mark': 'simulated' },
+        }),
+      );
+    }
     const summaryCells = valueCells(restricted ?? t ?? null, 'all');
     if (restricted) {
-      const steps = [...only!].sort((a, b) => a - b).map(formatTimeStep);
+      const steps = [...only!].filter((y) => stepsWithResults(t).includes(y));
+      const words = steps
+        .sort((a, b) => a - b)
+        .map(formatTimeStep)
+        .join(', ');
       for (const cell of summaryCells)
         cell.setAttribute(
           'title',
-          steps.length > 0 ? `mean over the steps every chain has: ${steps.join(', ')}` : 'no step every chain has',
+          commonOnly
+            ? steps.length > 0
+              ? `mean over the steps every chain has: ${words}`
+              : 'no step every chain has'
+            : steps.length > 0
+              ? `mean over the finished steps: ${words}`
+              : 'no finished step has results',
         );
     } else if (t?.cells !== undefined && t.fullCells !== undefined) {
       const { cells, fullCells } = t;
@@ -263,10 +379,12 @@ export function transferTable(
     body.append(summary);
     const stepRows: HTMLElement[] = [];
     for (const s of t?.perStep ?? []) {
+      const stepMarks = marksOf(chain, s.year);
       const row = el('tr', { className: 'transfer-step', attrs: { 'data-step': String(s.year) } }, [
-        el('th', { text: formatTimeStep(s.year), attrs: { scope: 'row' } }),
+        el('th', { text: formatTimeStep(s.year), attrs: { scope: 'row' } }, stepMarks ? markBadges(stepMarks) : []),
         ...valueCells(s, String(s.year)),
       ]);
+      if (stepMarks?.unfinished != null && !includeUnfinished) row.classList.add('left-out');
       row.hidden = !open;
       stepRows.push(row);
     }
