@@ -483,7 +483,7 @@ export function registerRunCommands(runs: RunsService, extensionUri: vscode.Uri,
         {
           modal: true,
           detail:
-            'Runs that succeeded, failed or were stopped leave the Runs view and their console logs are deleted. Output folders and checkpoints stay; runs still going are kept.',
+            'Runs that ended (finished, failed, stopped or lost) leave the Runs view and their console logs are deleted. Output folders and checkpoints stay; runs still going are kept.',
         },
         'Clear',
       );
