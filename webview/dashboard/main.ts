@@ -17,13 +17,14 @@ import { emptyText } from './emptyState';
 import { Exporter } from './exporter';
 import { LossChartView } from './lossChartView';
 import { MatricesView } from './matricesView';
+import { StepsView } from './stepsView';
 import { laneOrder } from './timelineModel';
 import { TimelineView } from './timelineView';
 
 type Init = Extract<HostToDashboard, { type: 'init' }>;
 
 /**
- * The dashboard webview: header, then three tabs (timeline, losses, matrices). Every host message is validated
+ * The dashboard webview: header, then four tabs (timeline, losses, matrices, steps). Every host message is validated
  * (parseHostMessage) and every string from the host is inserted as text (ARCHITECTURE.md rule 8).
  */
 interface Persisted {
@@ -52,6 +53,7 @@ const exporter = new Exporter(send);
 const timeline = new TimelineView(send, exporter, currentTheme);
 const losses = new LossChartView(state, save, send, exporter, currentTheme);
 const matrices = new MatricesView(state, save, exporter, currentTheme);
+const steps = new StepsView(state, save, exporter);
 
 const header = el('header', { className: 'dashboard-header' });
 const workspace = el('p', { className: 'workspace', attrs: { id: 'workspace' } });
@@ -64,6 +66,7 @@ const tabTitles: Record<(typeof dashboardTabs)[number], string> = {
   timeline: 'Timeline',
   losses: 'Losses',
   matrices: 'Matrices',
+  steps: 'Steps',
 };
 const tabs = el('vscode-tabs', {
   attrs: { id: 'dashboard-tabs', 'selected-index': String(dashboardTabs.indexOf(state.tab)) },
@@ -72,6 +75,7 @@ const panelContent: Record<(typeof dashboardTabs)[number], Node[]> = {
   timeline: [timeline.element],
   losses: [lossesEmpty, losses.element],
   matrices: [matrices.element],
+  steps: [steps.element],
 };
 for (const tab of dashboardTabs) {
   tabs.append(
@@ -118,6 +122,7 @@ function renderSnapshot(snapshot: SnapshotWire): void {
   const ordered = { ...snapshot, chains: laneOrder(snapshot.chains), monthlyChains: laneOrder(monthly) };
   timeline.update(ordered);
   matrices.update(ordered);
+  steps.update(ordered);
   losses.setChains([...ordered.chains, ...ordered.monthlyChains]);
   app.dataset.snapshot = 'ready';
   app.dataset.chains = String(snapshot.chains.length);
