@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { StepProtocolWire } from '../../protocol/dashboardMessages';
 import { protocolMark, protocolSentence, protocolTooltip } from '../../protocol/protocolMarks';
 import { scanProtocol, stepProtocolWire } from '../../wire/protocolWire';
+import { stepLineage } from '../../wire/stepParamsWire';
 import { attemptLabel, attemptState, type Chain, type ChainStep, type StepAttempt } from '../../workspace/chains';
 import type { Workspace } from '../../workspace/workspaceScan';
 import { yearOfMonth } from '../../tic/ticMonths';
@@ -420,6 +421,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         item.description = protocol ? [...unusual, protocolMark(protocol)].join(' · ') : state;
         item.tooltip = [
           s.expName,
+          lineageLine(node.chain, s, this.runs.workspace),
           s.statusReason,
           protocol ? protocolTooltip(protocol) : null,
           s.byNameRules ? 'Placed by its name: its files do not say which checkpoint it started from.' : null,
@@ -520,4 +522,12 @@ function attemptsLine(step: ChainStep): string | null {
 function evalAttempt(step: ChainStep): string {
   const of = step.eval === null ? undefined : step.attempts.find((a) => a.experiment === step.eval!.experiment);
   return of === undefined || of.shown ? '' : ` · attempt ${of.number}`;
+}
+
+/** `Resumed from cumulative 2017`, `Forked from cumulative 2016 (baseline)`, `From scratch`; null when unknown. */
+function lineageLine(chain: Chain, step: ChainStep, workspace: Workspace | undefined): string | null {
+  if (workspace === undefined || step.experiment === null) return null;
+  const experiment = workspace.experiments.find((e) => e.dir === step.experiment);
+  const lineage = stepLineage(chain, step, experiment, workspace);
+  return lineage.kind === 'unknown' ? null : lineage.text.charAt(0).toUpperCase() + lineage.text.slice(1);
 }
