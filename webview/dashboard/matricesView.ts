@@ -1,4 +1,4 @@
-import type { ChainWire, SnapshotWire, StepMarksWire } from '../../src/protocol/dashboardMessages';
+import type { ChainWire, MatrixWire, SnapshotWire, StepMarksWire } from '../../src/protocol/dashboardMessages';
 import { buildCsv } from '../../src/shared/csv';
 import { parseColor, type Rgba } from '../shared/cssColor';
 import { el } from '../shared/dom';
@@ -158,7 +158,7 @@ export class MatricesView {
         colors,
         describe: (v) => `${formatPercent(v)}%`,
         rowNotes: inheritedRows(chain, chains),
-        rowMarks: markedRows(chain, m.rows),
+        rowMarks: markedRows(chain, m),
       });
       const csv = (): string => gridCsv(m);
       heatmaps.append(
@@ -182,8 +182,8 @@ export class MatricesView {
               'Matrices: training step × eval year',
               [],
               ...legend(yearly, 'heat-legend-yearly'),
-              heatmaps,
               ...present(matrixMarksLegend(yearly, key, 'marks-legend-yearly')),
+              heatmaps,
             ),
           ]
         : []),
@@ -193,8 +193,8 @@ export class MatricesView {
               'Monthly chains: training month × eval year, or × the months of one eval year',
               [],
               ...legend(monthly, 'heat-legend-monthly'),
-              el('div', { className: 'heatmaps' }, monthlyBlocks),
               ...present(matrixMarksLegend(monthly, key, 'marks-legend-monthly')),
+              el('div', { className: 'heatmaps' }, monthlyBlocks),
             ),
           ]
         : []),
@@ -284,7 +284,7 @@ export class MatricesView {
       colors,
       describe: (v) => `${formatPercent(v)}%`,
       rowNotes: inheritedRows(chain, chains),
-      rowMarks: markedRows(chain, grid.rows),
+      rowMarks: markedRows(chain, grid),
       ...(rollup
         ? {
             columnAction: {
@@ -377,7 +377,7 @@ export class MatricesView {
         format: formatSignedPoints,
         colors: (v) => divergingCellColors(v, maxAbs, { positive, negative, background: bg, foreground: fg }),
         describe: (v) => `${formatSignedPoints(v)} points`,
-        rowMarks: eitherMarks(chainA, chainB, grid.rows),
+        rowMarks: eitherMarks(chainA, chainB, grid),
       });
       table.id = 'difference-table';
       if (maxAbs > 0)
@@ -393,7 +393,7 @@ export class MatricesView {
         );
       table.dataset.chainA = this.state.diffA!;
       table.dataset.chainB = this.state.diffB!;
-      const marks = eitherMarks(chainA, chainB, grid.rows);
+      const marks = eitherMarks(chainA, chainB, grid);
       body.push(
         table,
         ...present(marksLegend(markKinds(marks.values()), 'marks-legend-difference')),
@@ -518,18 +518,27 @@ function present(e: HTMLElement | null): HTMLElement[] {
   return e === null ? [] : [e];
 }
 
-/** The marks of the chain's steps among `rows` (a heatmap's rows). */
-function markedRows(chain: ChainWire, rows: readonly number[]): Map<number, StepMarksWire> {
-  const marks = chainMarks(chain);
-  return new Map(rows.flatMap((r) => (marks.has(r) ? [[r, marks.get(r)!] as const] : [])));
+/** A heatmap's rows that show a value: a mark is on numbers, a row of "—" has none to mark. */
+function rowsWithValues(grid: Pick<MatrixWire, 'rows' | 'values'>): number[] {
+  return grid.rows.filter((_, i) => grid.values[i]?.some((v) => v !== null) ?? false);
 }
 
-/** A difference's rows: marked when the step is marked in either chain. */
-function eitherMarks(a: ChainWire, b: ChainWire, rows: readonly number[]): Map<number, StepMarksWire> {
+/** The marks of the chain's steps among the heatmap's rows with a value. */
+function markedRows(chain: ChainWire, grid: Pick<MatrixWire, 'rows' | 'values'>): Map<number, StepMarksWire> {
+  const marks = chainMarks(chain);
+  return new Map(rowsWithValues(grid).flatMap((r) => (marks.has(r) ? [[r, marks.get(r)!] as const] : [])));
+}
+
+/** A difference's rows with a value: marked when the step is marked in either chain. */
+function eitherMarks(
+  a: ChainWire,
+  b: ChainWire,
+  grid: Pick<MatrixWire, 'rows' | 'values'>,
+): Map<number, StepMarksWire> {
   const ma = chainMarks(a);
   const mb = chainMarks(b);
   const out = new Map<number, StepMarksWire>();
-  for (const r of rows) {
+  for (const r of rowsWithValues(grid)) {
     const x = ma.get(r);
     const y = mb.get(r);
     if (!x && !y) continue;
@@ -547,7 +556,7 @@ function matrixMarksLegend(chains: readonly ChainWire[], key: string, id: string
     markKinds(
       chains.flatMap((c) => {
         const m = findMatrix(c, key);
-        return m ? [...markedRows(c, m.rows).values()] : [];
+        return m ? [...markedRows(c, m).values()] : [];
       }),
     ),
     id,

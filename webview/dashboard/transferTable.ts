@@ -379,7 +379,8 @@ export function transferTable(
     body.append(summary);
     const stepRows: HTMLElement[] = [];
     for (const s of t?.perStep ?? []) {
-      const stepMarks = marksOf(chain, s.year);
+      // A mark is on numbers: a row of "—" has none.
+      const stepMarks = s.backward !== null || s.id !== null || s.forward !== null ? marksOf(chain, s.year) : undefined;
       const row = el('tr', { className: 'transfer-step', attrs: { 'data-step': String(s.year) } }, [
         el('th', { text: formatTimeStep(s.year), attrs: { scope: 'row' } }, stepMarks ? markBadges(stepMarks) : []),
         ...valueCells(s, String(s.year)),
