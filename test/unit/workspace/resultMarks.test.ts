@@ -19,6 +19,7 @@ import {
   transferCsvRows,
 } from '../../../webview/dashboard/transferTable';
 import { chainMarks } from '../../../webview/dashboard/heatmapTable';
+import { restoreDashboardState } from '../../../webview/dashboard/dashboardState';
 import { runCliInProcess } from '../../support/runCliInProcess';
 import { stopDemoRunAfterEpoch } from '../../support/stoppedRun';
 
@@ -288,5 +289,32 @@ describe('a planted tic-studio-simulated.json only ever adds a mark', function (
       workspace.problems.filter((p) => p.message.includes('tic-studio-simulated')),
       [],
     );
+  });
+});
+
+describe('the marks on the wire and in the saved dashboard state', () => {
+  it('accepts a step with marks, and refuses marks with another field or a reason that is not a string', async () => {
+    const snapshot = await buildDashboardSnapshot({
+      workspace: await scanWorkspace(demo),
+      notice: null,
+      firstStep: 'merge',
+      activity: [],
+    });
+    const withMarks = (marks: unknown) => {
+      const chains = snapshot.chains.map((c, i) =>
+        i === 0 ? { ...c, steps: c.steps.map((s, j) => (j === 0 ? { ...s, marks } : s)) } : c,
+      );
+      return parseHostMessage({ type: 'snapshot', ...snapshot, chains });
+    };
+    assert.ok(!(withMarks({ simulated: true, unfinished: 'stopped at epoch 3' }) instanceof ProtocolError));
+    assert.ok(withMarks({ simulated: true, unfinished: null, trusted: true }) instanceof ProtocolError);
+    assert.ok(withMarks({ simulated: 'no', unfinished: null }) instanceof ProtocolError);
+    assert.ok(withMarks({ simulated: false, unfinished: 3 }) instanceof ProtocolError);
+  });
+
+  it('keeps "Include unfinished steps" across reloads, off by default and for anything but a boolean', () => {
+    assert.equal(restoreDashboardState({}).includeUnfinished, false);
+    assert.equal(restoreDashboardState({ includeUnfinished: true }).includeUnfinished, true);
+    assert.equal(restoreDashboardState({ includeUnfinished: 'yes' }).includeUnfinished, false);
   });
 });
