@@ -1,4 +1,5 @@
 import { registerVariantCommands } from './commands/variantCommands';
+import { registerWandbCommands } from './commands/wandbCommands';
 import { registerOnboarding } from './onboarding/walkthrough';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -85,6 +86,7 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   for (const command of registerHubCommands(hub, context.secrets)) store.add(command);
   for (const command of registerRunCommands(runs, context.extensionUri, hub)) store.add(command);
   for (const command of registerVariantCommands(runs)) store.add(command);
+  for (const command of registerWandbCommands(runs)) store.add(command);
   for (const disposable of registerOnboarding(runs, hub)) store.add(disposable);
   const probe = {
     extensionUri: context.extensionUri,

@@ -39,6 +39,7 @@ export const commandIds = {
   compareWithResumeParent: 'ticStudio.compareWithResumeParent',
   chooseCheckout: 'ticStudio.chooseCheckout',
   openWalkthrough: 'ticStudio.openWalkthrough',
+  openWandbRun: 'ticStudio.openWandbRun',
 } as const;
 
 export const viewIds = {
@@ -92,4 +93,5 @@ export const settingKeys = {
   dashboardFirstStep: 'ticStudio.dashboard.firstStep',
   probeExportDirs: 'ticStudio.probe.exportDirs',
   probeSampleImages: 'ticStudio.probe.sampleImages',
+  wandbEntity: 'ticStudio.wandb.entity',
 } as const;

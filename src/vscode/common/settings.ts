@@ -140,3 +140,16 @@ export function readProbeSampleImages(workspaceRoot: string | undefined): string
   if (isAbsolute(d)) return d;
   return workspaceRoot === undefined ? undefined : resolve(workspaceRoot, d);
 }
+
+/**
+ * The W&B user or team for Open Run in Weights and Biases: the user's own setting only (an application-scoped setting; a workspace
+ * cannot point the link at another entity), trimmed; '' when not set.
+ */
+export function readWandbEntity(): string {
+  const value = vscode.workspace.getConfiguration().inspect<unknown>(settingKeys.wandbEntity)?.globalValue;
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+export async function saveWandbEntity(entity: string): Promise<void> {
+  await vscode.workspace.getConfiguration().update(settingKeys.wandbEntity, entity, vscode.ConfigurationTarget.Global);
+}

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { wandbRunOf } from '../../results/wandbRun';
 import type { StepProtocolWire } from '../../protocol/dashboardMessages';
 import { protocolMark, protocolSentence, protocolTooltip } from '../../protocol/protocolMarks';
 import { scanProtocol, stepProtocolWire } from '../../wire/protocolWire';
@@ -419,6 +420,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
           s.eval ? null : 'no eval',
         ].filter((x) => x !== null);
         item.description = protocol ? [...unusual, protocolMark(protocol)].join(' · ') : state;
+        const wandb = wandbRunOf(this.runs.workspace?.experiments.find((e) => e.dir === s.experiment)?.params ?? null);
         item.tooltip = [
           s.expName,
           lineageLine(node.chain, s, this.runs.workspace),
@@ -429,6 +431,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
             ? `Continued by ${s.children.length} runs: ${s.children.map((c) => basename(c)).join(', ')}`
             : null,
           attemptsLine(s),
+          wandb ? `Reported to W&B: project ${wandb.project}, run ${wandb.runId}` : null,
         ]
           .filter((x) => x)
           .join('\n');
@@ -437,6 +440,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
           s.finalCheckpoint ? 'hasCheckpoint' : 'noCheckpoint',
           s.eval ? 'evaluated' : 'notEvaluated',
           node.chain.strategy === 'oracle' ? 'oracle' : 'continual',
+          ...(wandb ? ['wandb'] : []),
         ];
         // A month has its own actions (the next month, the rest of the months); a year's apply to years only.
         item.contextValue = `${node.chain.timescale === 'monthly' ? 'monthStep' : 'step'} ${flags.join(' ')}`;
