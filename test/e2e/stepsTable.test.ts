@@ -41,12 +41,37 @@ describe('The steps table of the dashboard on the demo workspace', () => {
     await wb?.close();
   });
 
-  it('lists every step of every chain with its parameters, what it resumed from and its results', async () => {
+  it("says in the Experiments view's step tooltip what the step resumed from: a variant's first step forked", async () => {
     await wb.openContainer();
     await wb.page
       .getByRole('treeitem', { name: /^cumulative chain/ })
       .first()
       .waitFor({ timeout: 30000 });
+    // The lr1e4 variant's 2017 (its lr is off the protocol: the only 2017 with a deviation).
+    const step = wb.page
+      .getByRole('treeitem', { name: /^2017, finished · evaluated, not comparable to the paper: 1 deviation/ })
+      .first();
+    await step.waitFor({ timeout: 30000 });
+    const hover = wb.page
+      .locator('.monaco-hover, .workbench-hover', { hasText: 'Forked from cumulative 2016 (baseline)' })
+      .first();
+    // A tree refresh (the protocol check after the scan) replaces the hovered row and its pending hover: move away
+    // and hover again, as a user would.
+    for (let attempt = 1; ; attempt++) {
+      await wb.page.mouse.move(0, 0);
+      await step.hover();
+      const shown = await hover.waitFor({ timeout: 5000 }).then(
+        () => true,
+        () => false,
+      );
+      if (shown) break;
+      if (attempt === 3) await hover.waitFor({ timeout: 5000 });
+    }
+    await wb.screenshot('steps-0-tree-tooltip-dark');
+    await wb.page.mouse.move(0, 0);
+  });
+
+  it('lists every step of every chain with its parameters, what it resumed from and its results', async () => {
     await wb.runCommand('TiC Studio: Open Dashboard');
     frame = await wb.webviewFrame('#app[data-snapshot="ready"][data-chains="3"]', 60000);
     await frame.locator('vscode-tab-header[data-tab="steps"]').click();
@@ -74,6 +99,8 @@ describe('The steps table of the dashboard on the demo workspace', () => {
     const header = frame.locator('#steps-table thead th[data-column="lr"]');
     await header.locator('button').click();
     await frame.locator('#steps-table thead th[data-column="lr"][aria-sort="ascending"]').waitFor();
+    // The rebuilt table keeps the keyboard focus on the header just used.
+    assert.equal(await frame.evaluate(() => document.activeElement?.id), 'steps-sort-lr');
     const keys = async () =>
       rows().evaluateAll((trs) => trs.map((tr) => `${tr.getAttribute('data-chain')} ${tr.getAttribute('data-step')}`));
     assert.deepEqual((await keys()).slice(0, 2), [`${variant} 2017`, `${variant} 2018`]);

@@ -237,7 +237,13 @@ export class StepsView {
       const tr = el('tr', { attrs: { 'data-row': row.key, 'data-chain': row.chain, 'data-step': String(row.step) } });
       if (this.picked.includes(row.key)) tr.classList.add('picked');
       const box = el('input', {
-        attrs: { type: 'checkbox', 'aria-label': `Compare ${row.chainLabel} ${row.stepText}`, 'data-pick': '' },
+        attrs: {
+          type: 'checkbox',
+          // An id that survives a rebuild, so the keyboard focus stays on the box just ticked (preserveFocus).
+          id: `steps-pick-${row.chain}-${row.step}`,
+          'aria-label': `Compare ${row.chainLabel} ${row.stepText}`,
+          'data-pick': '',
+        },
       }) as HTMLInputElement;
       box.checked = this.picked.includes(row.key);
       box.addEventListener('change', () => this.pick(row.key, box.checked));
@@ -272,14 +278,18 @@ export class StepsView {
       attrs: { scope: 'col', 'data-column': column.id, title: column.help },
     });
     if (sorted) th.setAttribute('aria-sort', sort.descending ? 'descending' : 'ascending');
-    const button = el('button', { className: 'sort-button', attrs: { type: 'button', 'data-sort': column.id } }, [
-      document.createTextNode(column.title),
-      el('span', {
-        className: 'sort-mark',
-        text: sorted ? (sort.descending ? ' ▼' : ' ▲') : '',
-        attrs: { 'aria-hidden': 'true' },
-      }),
-    ]);
+    const button = el(
+      'button',
+      { className: 'sort-button', attrs: { type: 'button', id: `steps-sort-${column.id}`, 'data-sort': column.id } },
+      [
+        document.createTextNode(column.title),
+        el('span', {
+          className: 'sort-mark',
+          text: sorted ? (sort.descending ? ' ▼' : ' ▲') : '',
+          attrs: { 'aria-hidden': 'true' },
+        }),
+      ],
+    );
     button.addEventListener('click', () => {
       const current = this.steps.sort;
       this.steps.sort =

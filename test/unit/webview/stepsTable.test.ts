@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChainWire, SnapshotWire } from '../../../src/protocol/dashboardMessages';
 import { buildDashboardSnapshot } from '../../../src/wire/dashboardSnapshot';
+import { restoreDashboardState } from '../../../webview/dashboard/dashboardState';
 import { scanWorkspace } from '../../../src/workspace/workspaceScan';
 import {
   filterRows,
@@ -220,6 +221,10 @@ describe('the steps table: rows, sort, filter, columns, CSV and the parameter di
         metric: 'retrieval/mean_recall@1',
       },
     );
+    // Part of the dashboard's saved state, with the tab.
+    const restored = restoreDashboardState({ tab: 'steps', steps: { columns: ['model'], filter: 'lr1e4' } });
+    assert.equal(restored.tab, 'steps');
+    assert.deepEqual(restored.steps, { columns: ['model'], sort: null, filter: 'lr1e4', metric: null });
     assert.deepEqual(restoreStepsState({ sort: { column: '__proto__', descending: 1 }, filter: 'x'.repeat(201) }), {
       columns: null,
       sort: null,
