@@ -267,7 +267,7 @@ const runWords: Record<StepNodeWire['run'], string> = {
   queued: 'queued',
   running: 'running',
   finished: 'finished',
-  incomplete: 'stopped',
+  incomplete: 'incomplete',
   failed: 'failed',
 };
 const evalWords: Record<StepNodeWire['evaluation'], string> = {
