@@ -145,6 +145,8 @@ export interface StepAttempt {
   readonly status: RunStatus;
   /** The epoch (from 1) its log last trained in, else its highest saved epoch; null before any. */
   readonly lastEpoch: number | null;
+  /** params.txt `epochs`. */
+  readonly epochsPlanned: number | null;
 }
 
 export interface ChainStepEval {
@@ -684,6 +686,7 @@ function stepAttempts(shown: Experiment, others: readonly Experiment[], live: Re
     status: e.status.status,
     lastEpoch:
       e.status.lastStep !== null ? e.status.lastStep.epoch + 1 : e.status.epochsDone > 0 ? e.status.epochsDone : null,
+    epochsPlanned: e.status.epochsPlanned,
   }));
 }
 

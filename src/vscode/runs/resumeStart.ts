@@ -187,7 +187,7 @@ export async function askVariant(
   if (retryable) {
     const retry = {
       label: 'Another attempt at this step',
-      detail: `${siblings.join(', ')} did not finish: train the step again under a fresh name; the chain shows the new attempt, the earlier ones under it.`,
+      detail: `${siblings.join(', ')} did not finish: train it again.`,
     };
     const variant = {
       label: 'A new variant',

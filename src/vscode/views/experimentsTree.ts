@@ -219,13 +219,13 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         open: 'text',
         description: 'training log',
       });
+    // Short: the folder's name is in the attempt's tooltip, and would be cut off at this depth.
     children.push({
       kind: 'file',
-      label: attempt.expName,
+      label: 'output folder',
       path: attempt.experiment,
-      icon: 'folder',
+      icon: 'folder-opened',
       open: 'reveal',
-      description: 'output folder',
     });
     return children;
   }
@@ -452,7 +452,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       }
       case 'attempt': {
         const a = node.attempt;
-        const item = new vscode.TreeItem(attemptLabel(a), vscode.TreeItemCollapsibleState.Collapsed);
+        // `attempt 1  stopped at E2/5`, as the Runs view says it: the side bar is narrow at this depth.
+        const item = new vscode.TreeItem(`attempt ${a.number}`, vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = attemptShortState(a);
         item.id = `attempt:${node.chain.key}:${node.step.year}:${a.experiment}`;
         const exp = this.runs.workspace?.experiments.find((e) => e.dir === a.experiment);
         item.tooltip = [a.expName, exp?.status.reason, a.experiment].filter((x) => x).join('\n');
@@ -469,6 +471,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         item.resourceUri = vscode.Uri.file(node.path);
         item.iconPath = new vscode.ThemeIcon(node.icon);
         item.tooltip = node.path;
+        if (node.open === 'reveal')
+          item.accessibilityInformation = { label: `${node.label}, ${basename(node.path)}, reveal in the Explorer` };
         item.command =
           node.open === 'inspect'
             ? {
@@ -520,6 +524,21 @@ function attemptsLine(step: ChainStep): string | null {
   if (shown === undefined) return null;
   const others = step.attempts.filter((a) => !a.shown).reverse();
   return `Attempt ${shown.number} of ${step.attempts.length}; ${others.map((a) => `attempt ${a.number} ${attemptState(a)}`).join(', ')}.`;
+}
+
+/** `stopped at E2/5`, `failed at E1/5`, `running at E1/5`, `finished`: an attempt's state in the Runs view's words. */
+function attemptShortState(a: StepAttempt): string {
+  const at = a.lastEpoch === null ? '' : ` at E${a.lastEpoch}${a.epochsPlanned === null ? '' : `/${a.epochsPlanned}`}`;
+  switch (a.status) {
+    case 'finished':
+      return 'finished';
+    case 'failed':
+      return `failed${at}`;
+    case 'notStarted':
+      return 'not started';
+    case 'incomplete':
+      return `${a.live ? 'running' : 'stopped'}${at}`;
+  }
 }
 
 /** ` · attempt 1` when the step's evaluation is of another attempt than the one it shows (contracts §1.8). */
