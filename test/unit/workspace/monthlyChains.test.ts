@@ -44,6 +44,8 @@ describe('monthly chains: months branched off a yearly step (issue 19)', functio
     }
     scratch.file(`${dir}/out.log`, finishedLog);
     scratch.file(`${dir}/checkpoints/epoch_latest.pt`, 'x');
+    // Every planned epoch saved: a finished step, whose results the summaries count.
+    scratch.file(`${dir}/checkpoints/epoch_5.pt`, 'x');
     if (evals !== undefined) scratch.file(`ml-tic-clip/datacomp/eval_results/${name}/eval_results.jsonl`, evals);
     return join(scratch.root, dir);
   }
