@@ -196,7 +196,11 @@ export class RunsService implements vscode.Disposable {
     if (!this.root) return;
     const settings = readRunSettings(this.root.fsPath);
     try {
-      this.scanned = await scanWorkspace(this.root.fsPath, { checkout: settings.checkout });
+      // The experiment folders our training runs write now: each is the attempt its step shows (chains.ts).
+      const live = new Set(
+        this.runs.flatMap((r) => (r.kind === 'train' && r.status === 'running' && r.outputDir ? [r.outputDir] : [])),
+      );
+      this.scanned = await scanWorkspace(this.root.fsPath, { checkout: settings.checkout, live });
       this.scanError = undefined;
     } catch (error) {
       this.scanError = error instanceof Error ? error.message : String(error);
