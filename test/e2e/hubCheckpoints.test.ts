@@ -95,9 +95,7 @@ describe('the Checkpoints view against a loopback Hugging Face Hub', () => {
 
     hub = await startLoopbackHub({ repos, port });
     await pane.getByRole('treeitem', { name: 'Retry', exact: true }).click();
-    await pane
-      .getByRole('treeitem', { name: /^apple\/TiC-CLIP-basic-oracle, 2022$/ })
-      .waitFor({ timeout: 30000 });
+    await pane.getByRole('treeitem', { name: /^apple\/TiC-CLIP-basic-oracle, 2022$/ }).waitFor({ timeout: 30000 });
     await pane.getByRole('treeitem', { name: /^2022, [\d.]+ [kMG]B · remote/ }).waitFor();
     assert.equal(await pane.getByText('showing cached checkpoints only').count(), 0);
     assert.equal(await pane.getByRole('treeitem', { name: 'Retry', exact: true }).count(), 0);
