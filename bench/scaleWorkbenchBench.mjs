@@ -12,7 +12,9 @@
 // one line per second, so a phase's stall is the worst second overlapping it). Peer: none in the workbench; the
 // in-process numbers of bench/scaleBench.mjs (same modules, no VS Code) are the reference.
 //   node bench/scaleBench.mjs --keep            (once: generates bench/.data/scale)
-//   node bench/scaleWorkbenchBench.mjs [--vsix dist/tic-studio.vsix]
+//   node bench/scaleWorkbenchBench.mjs [--vsix dist/tic-studio.vsix] [--profile]
+// --profile: also a CPU profile of the extension host per window (bench/.data/w1.cpuprofile, w2.cpuprofile; read
+//   them with `node bench/hostProfileBlocks.mjs FILE`): which work made its long blocks.
 // Writes bench/results/scaleWorkbench.md. Needs `npm run package` and e2e-host/ (npm test installs it).
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -27,7 +29,7 @@ import {
   workbenchUrl,
 } from '../scripts/lib/codeServer.mjs';
 
-const { values } = parseArgs({ options: { vsix: { type: 'string' } } });
+const { values } = parseArgs({ options: { vsix: { type: 'string' }, profile: { type: 'boolean', default: false } } });
 const vsix = values.vsix ?? join(projectRoot, 'dist/tic-studio.vsix');
 const scale = join(projectRoot, 'bench/.data/scale');
 if (!existsSync(join(scale, 'results'))) throw new Error(`${scale} is missing: run node bench/scaleBench.mjs --keep`);
@@ -44,9 +46,18 @@ symlinkSync(join(scale, 'eval_results'), join(folder, 'datacomp/eval_results'));
 const profile = makeProfile('tic-studio-scale-bench-', { 'workbench.colorTheme': 'Default Dark Modern' });
 await installVsix(profile, vsix);
 const stallLog = join(profile.base, 'stalls.jsonl');
+const profilesDir = join(projectRoot, 'bench/.data');
 
 async function window(name) {
-  const server = await startCodeServer({ profile, folder, env: { TIC_STUDIO_HOST_STALL_LOG: stallLog } });
+  const env = { TIC_STUDIO_HOST_STALL_LOG: stallLog };
+  // --profile: the extension host's CPU profile of each window, for bench/hostProfileBlocks.mjs.
+  // Its first 25 s: activation, the Experiments view, the dashboard's first paint and the start of the marks.
+  if (values.profile)
+    Object.assign(env, {
+      TIC_STUDIO_HOST_PROFILE: join(profilesDir, `${name}.cpuprofile`),
+      TIC_STUDIO_HOST_PROFILE_SECONDS: '25',
+    });
+  const server = await startCodeServer({ profile, folder, env });
   const browser = await launchChromium(join(profile.base, name), { colorScheme: 'dark' });
   const page = browser.pages()[0] ?? (await browser.newPage());
   const phases = [];

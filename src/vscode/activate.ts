@@ -12,7 +12,7 @@ import { DisposableStore } from './common/disposableStore';
 import { CheckpointInspectorProvider } from './editors/checkpointInspector';
 import { commandIds, viewIds } from './common/ids';
 import { createLogger } from './common/logger';
-import { startHostStallLog } from './common/hostStallLog';
+import { startHostProfile, startHostStallLog } from './common/hostStallLog';
 import { HubService } from './hub/hubService';
 import { LossStore } from '../wire/lossStore';
 import { DashboardPanel, type DashboardDeps } from './panels/dashboardPanel';
@@ -36,6 +36,7 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   const log = store.add(createLogger());
   log.info(`TiC Studio ${version} activated (workspace trusted: ${vscode.workspace.isTrusted}).`);
   store.add(startHostStallLog());
+  store.add(startHostProfile());
 
   const runs = store.add(new RunsService(vscode.workspace.workspaceFolders?.[0]?.uri, log));
   const experimentsTree = store.add(new ExperimentsTree(runs));

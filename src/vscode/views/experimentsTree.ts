@@ -364,9 +364,14 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
               ? years[0]!
               : `${years[0]}–${years[years.length - 1]}`;
         const variant = c.variant !== null;
+        // A few chains open; a large workspace's start closed: a hundred open chains are a wall of rows, and their
+        // hundreds of step rows sent at once blocked the extension host (bench/scaleWorkbenchBench.mjs).
+        const chainCount = (this.runs.workspace?.chains.length ?? 0) + (this.runs.workspace?.monthlyChains.length ?? 0);
         const item = new vscode.TreeItem(
           variant ? c.variant! : strategyLabel(c),
-          vscode.TreeItemCollapsibleState.Expanded,
+          chainCount > openChainsUpTo
+            ? vscode.TreeItemCollapsibleState.Collapsed
+            : vscode.TreeItemCollapsibleState.Expanded,
         );
         item.id = `chain:${c.key}`;
         const root = c.root.kind === 'published' ? `on published ${c.root.year}` : null;
@@ -503,6 +508,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     this.changed.dispose();
   }
 }
+
+/** Up to this many chains, each starts open in the view; more start closed. */
+const openChainsUpTo = 12;
 
 /** `tic_medium` → `medium`: the side bar is narrow (the chain's full label is in its tooltip). */
 function shortScale(scale: string | null): string {
