@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { startHostStallLog } from '../../../../src/vscode/common/hostStallLog';
+import { startHostProfile, startHostStallLog } from '../../../../src/vscode/common/hostStallLog';
 
 describe('the extension host stall log (benchmarks of the real workbench)', () => {
   let dir: string;
@@ -36,5 +36,27 @@ describe('the extension host stall log (benchmarks of the real workbench)', () =
     for (const env of [{}, { TIC_STUDIO_HOST_STALL_LOG: 'stalls.jsonl' }]) startHostStallLog(env).dispose();
     await delay(50);
     assert.ok(!existsSync('stalls.jsonl'));
+  });
+
+  it('writes a CPU profile of this thread after the seconds asked for, when asked', async () => {
+    const path = join(dir, 'host.cpuprofile');
+    const profile = startHostProfile({ TIC_STUDIO_HOST_PROFILE: path, TIC_STUDIO_HOST_PROFILE_SECONDS: '1' });
+    // Written after a second (later on a busy machine): read once it is whole.
+    const read = (): { nodes: unknown[]; samples: unknown[] } | null => {
+      try {
+        return JSON.parse(readFileSync(path, 'utf8')) as { nodes: unknown[]; samples: unknown[] };
+      } catch {
+        return null;
+      }
+    };
+    let written = null;
+    try {
+      for (let i = 0; i < 200 && !(written = read()); i++) await delay(50);
+    } finally {
+      profile.dispose();
+    }
+    assert.ok(written, 'no profile written');
+    assert.ok(written.nodes.length > 0 && Array.isArray(written.samples));
+    startHostProfile({}).dispose();
   });
 });
