@@ -225,8 +225,13 @@ export async function buildChainResults(
 }
 
 function stepSummary(step: ChainStep, evalDir: string | null, marks: { simulated: boolean }): ChainResultsStep {
-  // A step with an experiment whose log does not say it finished; a published or untrained step is not unfinished.
-  const unfinished = step.experiment !== null && step.status !== null && step.status !== 'finished';
+  // A step whose results come from an attempt whose log does not say it finished; a published or untrained step is
+  // not unfinished. The results may be an earlier attempt's while a retry has none yet (contracts §1.8): that
+  // attempt's state is the one that says what the numbers are worth.
+  const resultsFrom = step.eval?.experiment ?? step.zeroShotFrom ?? step.experiment;
+  const other = resultsFrom !== step.experiment ? step.attempts.find((a) => a.experiment === resultsFrom) : undefined;
+  const status = other ? other.status : step.status;
+  const unfinished = step.experiment !== null && status !== null && status !== 'finished';
   return {
     year: step.year,
     experiment: step.experiment,
@@ -237,7 +242,11 @@ function stepSummary(step: ChainStep, evalDir: string | null, marks: { simulated
     evalDir,
     simulated: marks.simulated,
     unfinished,
-    unfinishedReason: unfinished ? (step.statusReason ?? `training ${step.status ?? 'not finished'}`) : null,
+    unfinishedReason: !unfinished
+      ? null
+      : other
+        ? `attempt ${other.number}, whose results these are, is ${other.status}`
+        : (step.statusReason ?? `training ${step.status ?? 'not finished'}`),
   };
 }
 

@@ -284,6 +284,33 @@ describe('attempts: a step tried more than once shows the running or newest atte
       assert.equal(cell(after, 2017, 2016), 0.31);
     });
 
+    it('marks a step unfinished by the attempt its results come from, not by a retry that has none yet', async () => {
+      experiment(`${base}_2016`, 2016, 'None', finished(9000, { evals: { 2016: 0.3 } }));
+      experiment(
+        `${base}_2017`,
+        2017,
+        elsewhere(`${base}_2016`),
+        finished(3000, { evals: { 2016: 0.25, 2017: 0.27 } }),
+      );
+      const retry = experiment(`${base}_2017_run2`, 2017, elsewhere(`${base}_2016`), justStarted());
+      const rows = async () => {
+        const { stdout } = await runCliInProcess(resultsCommand, [scratch.root, '--json']);
+        return (
+          JSON.parse(stdout) as {
+            chains: { steps: { year: number; experiment: string | null; unfinished: boolean }[] }[];
+          }
+        ).chains[0]!.steps;
+      };
+      // The retry (shown, just started) has no results: the finished attempt's numbers are not of an unfinished step.
+      const [row] = (await rows()).filter((s) => s.year === 2017);
+      assert.equal(row!.experiment, retry);
+      assert.equal(row!.unfinished, false);
+      // Once the unfinished retry has its own evaluation, its numbers are the step's, and unfinished ones.
+      scratch.file(`ml-tic-clip/datacomp/eval_results/${base}_2017_run2/eval_results.jsonl`, evalLines({ 2017: 0.2 }));
+      const [after] = (await rows()).filter((s) => s.year === 2017);
+      assert.equal(after!.unfinished, true);
+    });
+
     it('keeps the stopped attempt’s training zero-shot while its retry has written none, then takes the retry’s', async () => {
       experiment(`${base}_2016`, 2016, 'None', finished(9000, { zeroShot: [0.2] }));
       const first = experiment(`${base}_2017`, 2017, elsewhere(`${base}_2016`), stopped(3000, { zeroShot: [0.21] }));
