@@ -455,7 +455,12 @@ describe('The dashboard on the demo workspace: timeline, losses, matrices (dark 
     // The save dialog (code-server's simple file dialog: a path in a quick input) proposes the workspace folder.
     const dialog = wb.page.locator('.quick-input-widget');
     await dialog.waitFor();
-    const path = await dialog.locator('input').first().inputValue();
+    // The dialog fills in the folder first, then the proposed file name.
+    let path = '';
+    for (let i = 0; i < 100 && !/tic-losses[^/]*\.png$/.test(path); i++) {
+      path = await dialog.locator('input').first().inputValue();
+      if (!/tic-losses[^/]*\.png$/.test(path)) await wb.page.waitForTimeout(100);
+    }
     assert.match(path, /tic-losses[^/]*\.png$/);
     await dialog.locator('input').first().focus();
     await wb.page.keyboard.press('Enter');
