@@ -11,6 +11,7 @@ import { readSlurmJobOptions } from '../common/settings';
 import { pickGpus } from './launchPrompts';
 import type { RunsService } from './runsService';
 import { forPeople } from '../common/peopleText';
+import { back, pick, type Back, type StepPosition } from '../launch/launchWizard';
 
 export type Where = { readonly kind: 'local' } | { readonly kind: 'slurm'; readonly options: SlurmJobOptions };
 
@@ -34,14 +35,36 @@ export async function pickWhere(
   log: Logger,
   title: string,
 ): Promise<{ where: Where; partitions: string[] } | undefined> {
-  let partitions: { name: string; isDefault: boolean; available: boolean }[];
+  const partitions = await slurmPartitions(commands, log);
+  if (partitions === null) return { where: { kind: 'local' }, partitions: [] };
+  const where = await pickWhereFrom(partitions, title);
+  if (where === undefined || where === back) return undefined;
+  return { where, partitions: where.kind === 'slurm' ? partitions.map((p) => p.name) : [] };
+}
+
+interface Partition {
+  readonly name: string;
+  readonly isDefault: boolean;
+  readonly available: boolean;
+}
+
+/** The Slurm partitions, or null where no Slurm client answers (a failing one is logged). */
+export async function slurmPartitions(commands: SlurmCommands, log: Logger): Promise<Partition[] | null> {
   try {
-    partitions = await commands.partitions();
+    return await commands.partitions();
   } catch (error) {
     if (!(error instanceof SlurmError && error.reason === 'notInstalled'))
       log.info(`Slurm is not offered: ${error instanceof Error ? error.message : String(error)}`);
-    return { where: { kind: 'local' }, partitions: [] };
+    return null;
   }
+}
+
+/** "Where" among the partitions found: this machine or the cluster; Back in the launch wizard (`at`). */
+export async function pickWhereFrom(
+  partitions: readonly Partition[],
+  title: string,
+  at?: StepPosition,
+): Promise<Where | Back | undefined> {
   const settings = readSlurmJobOptions();
   const items = [
     {
@@ -57,14 +80,14 @@ export async function pickWhere(
         .join(', '),
       detail:
         settings instanceof SlurmError
-          ? `ticStudio.slurm settings need fixing: ${settings.message}`
-          : 'sbatch a generated script (shown before submission); multi-node torchrun with a c10d rendezvous',
+          ? `The Slurm settings need fixing: ${settings.message}`
+          : 'submits a generated script (shown before submission); multi-node torchrun',
       slurm: true,
     },
   ];
-  const pick = await vscode.window.showQuickPick(items, { title: `${title}: where`, ignoreFocusOut: true });
-  if (!pick) return undefined;
-  if (!pick.slurm) return { where: { kind: 'local' }, partitions: [] };
+  const chosen = await pick({ title: `${title}: where`, items, ...(at ? { at } : {}) });
+  if (chosen === undefined || chosen === back) return chosen;
+  if (!chosen.slurm) return { kind: 'local' };
   if (settings instanceof SlurmError) {
     void vscode.window
       .showErrorMessage(settings.message, 'Open Settings')
@@ -73,7 +96,7 @@ export async function pickWhere(
       );
     return undefined;
   }
-  return { where: { kind: 'slurm', options: settings }, partitions: partitions.map((p) => p.name) };
+  return { kind: 'slurm', options: settings };
 }
 
 /**
@@ -86,10 +109,11 @@ export async function pickPlacement(
   gpuTitle: string,
   plannedGpus: number | undefined,
   simulated: boolean,
-): Promise<{ n: number; gpus: GpuInfo[]; slurm?: SlurmJobOptions } | undefined> {
+  options: Parameters<typeof pickGpus>[3] = {},
+): Promise<{ n: number; gpus: GpuInfo[]; slurm?: SlurmJobOptions } | Back | undefined> {
   const place = await pickWhere(runs.slurmCommands, runs.log, title);
   if (!place) return undefined;
-  if (place.where.kind === 'local') return pickGpus(gpuTitle, plannedGpus, simulated);
+  if (place.where.kind === 'local') return pickGpus(gpuTitle, plannedGpus, simulated, options);
   const slurm = await askSlurmShape(title, place.where.options, place.partitions, true);
   return slurm && { n: Math.max(1, slurm.gpusPerNode), gpus: [], slurm };
 }

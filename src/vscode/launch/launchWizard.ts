@@ -1,0 +1,180 @@
+import * as vscode from 'vscode';
+
+// The launch wizard (Resume, Evaluate): one quick input that walks through steps, "N/M" in its title bar, a Back
+// button that returns to the previous step with its answer kept, validation as the user types. Each step is a
+// function that asks through `pick`/`input` below and stores its answer in the flow's own state; `runWizard` moves
+// between the steps and recounts them (a step can depend on earlier answers: `when`).
+
+/** What a step's prompt answers besides a value: the user pressed Back. */
+export const back = Symbol('back');
+export type Back = typeof back;
+
+/** Where a step stands in the walk: shown as "N/M"; `canGoBack` adds the Back button. */
+export interface StepPosition {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly canGoBack: boolean;
+}
+
+export interface WizardStep {
+  /** Asks; 'next' once its answer is stored, 'back' for the previous step, 'cancel' to end the launch. */
+  readonly run: (at: StepPosition) => Promise<'next' | 'back' | 'cancel'>;
+  /** Whether the step is asked, given the answers so far (read each time the walk moves). Default: always. */
+  readonly when?: () => boolean;
+}
+
+/** Walks the steps; resolves true when the last one answered, false when cancelled. */
+export async function runWizard(steps: readonly WizardStep[]): Promise<boolean> {
+  const history: number[] = [];
+  let i = 0;
+  for (;;) {
+    while (i < steps.length && steps[i]?.when?.() === false) i++;
+    if (i >= steps.length) return true;
+    const ahead = steps.filter((s, k) => k > i && s.when?.() !== false).length;
+    const position = {
+      step: history.length + 1,
+      totalSteps: history.length + 1 + ahead,
+      canGoBack: history.length > 0,
+    };
+    const step = steps[i];
+    if (!step) return true;
+    const outcome = await step.run(position);
+    if (outcome === 'cancel') return false;
+    if (outcome === 'back') {
+      const previous = history.pop();
+      if (previous !== undefined) i = previous;
+      continue;
+    }
+    history.push(i);
+    i++;
+  }
+}
+
+/** Maps a prompt's answer to the walk: undefined cancels, Back goes back, a value is stored by `keep`. */
+export function answer<T>(value: T | Back | undefined, keep: (v: T) => void): 'next' | 'back' | 'cancel' {
+  if (value === undefined) return 'cancel';
+  if (value === back) return 'back';
+  keep(value);
+  return 'next';
+}
+
+const browseButton: vscode.QuickInputButton = {
+  iconPath: new vscode.ThemeIcon('folder-opened'),
+  tooltip: 'Browse…',
+};
+
+export interface PickOptions<T extends vscode.QuickPickItem> {
+  readonly title: string;
+  readonly items: readonly T[];
+  readonly placeholder?: string;
+  /** The item to start on (the answer kept from an earlier visit). */
+  readonly active?: (item: T) => boolean;
+  readonly at?: StepPosition;
+}
+
+/** One quick pick of the walk (or a lone one without `at`): the item, Back, or undefined when dismissed. */
+export function pick<T extends vscode.QuickPickItem>(options: PickOptions<T>): Promise<T | Back | undefined> {
+  const qp = vscode.window.createQuickPick<T>();
+  qp.title = options.title;
+  qp.items = options.items;
+  qp.ignoreFocusOut = true;
+  if (options.placeholder !== undefined) qp.placeholder = options.placeholder;
+  if (options.at) {
+    qp.step = options.at.step;
+    qp.totalSteps = options.at.totalSteps;
+    if (options.at.canGoBack) qp.buttons = [vscode.QuickInputButtons.Back];
+  }
+  const active = options.active ? options.items.find(options.active) : undefined;
+  if (active) qp.activeItems = [active];
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (v: T | Back | undefined): void => {
+      if (done) return;
+      done = true;
+      resolve(v);
+      qp.dispose();
+    };
+    qp.onDidTriggerButton((b) => (b === vscode.QuickInputButtons.Back ? finish(back) : undefined));
+    qp.onDidAccept(() => {
+      const item = qp.selectedItems[0] ?? qp.activeItems[0];
+      if (item && item.kind !== vscode.QuickPickItemKind.Separator) finish(item);
+    });
+    qp.onDidHide(() => finish(undefined));
+    qp.show();
+  });
+}
+
+export interface InputOptions {
+  readonly title: string;
+  readonly value: string;
+  readonly prompt?: string;
+  readonly placeholder?: string;
+  readonly valueSelection?: [number, number];
+  /** As the user types: a message (an error blocks Enter; info and warning do not), or undefined when fine. */
+  readonly validate?: (value: string) => string | vscode.InputBoxValidationMessage | undefined;
+  /** A Browse… button that picks a folder into the box. */
+  readonly browseFolder?: boolean;
+  readonly at?: StepPosition;
+}
+
+/** One input box of the walk (or a lone one without `at`): the text, Back, or undefined when dismissed. */
+export function input(options: InputOptions): Promise<string | Back | undefined> {
+  const box = vscode.window.createInputBox();
+  box.title = options.title;
+  box.value = options.value;
+  box.ignoreFocusOut = true;
+  if (options.prompt !== undefined) box.prompt = options.prompt;
+  if (options.placeholder !== undefined) box.placeholder = options.placeholder;
+  if (options.valueSelection) box.valueSelection = options.valueSelection;
+  const buttons: vscode.QuickInputButton[] = [];
+  if (options.at) {
+    box.step = options.at.step;
+    box.totalSteps = options.at.totalSteps;
+    if (options.at.canGoBack) buttons.push(vscode.QuickInputButtons.Back);
+  }
+  if (options.browseFolder) buttons.push(browseButton);
+  box.buttons = buttons;
+  const check = (v: string): boolean => {
+    const message = options.validate?.(v);
+    box.validationMessage = message;
+    return !(
+      typeof message === 'string' ||
+      (message !== undefined && message.severity === vscode.InputBoxValidationSeverity.Error)
+    );
+  };
+  check(box.value);
+  return new Promise((resolve) => {
+    let done = false;
+    let browsing = false;
+    const finish = (v: string | Back | undefined): void => {
+      if (done) return;
+      done = true;
+      resolve(v);
+      box.dispose();
+    };
+    box.onDidChangeValue((v) => check(v));
+    box.onDidAccept(() => {
+      if (check(box.value)) finish(box.value);
+    });
+    box.onDidTriggerButton(async (b) => {
+      if (b === vscode.QuickInputButtons.Back) return finish(back);
+      if (b !== browseButton) return;
+      browsing = true;
+      const chosen = await vscode.window.showOpenDialog({
+        canSelectFolders: true,
+        canSelectFiles: false,
+        canSelectMany: false,
+        ...(box.value.trim() ? { defaultUri: vscode.Uri.file(box.value.trim()) } : {}),
+        openLabel: 'Choose',
+      });
+      browsing = false;
+      const path = chosen?.[0]?.fsPath;
+      if (path !== undefined) box.value = path;
+      check(box.value);
+      box.show();
+    });
+    // The folder dialog hides the box for a while: only a dismissal of the box itself ends the walk.
+    box.onDidHide(() => (browsing ? undefined : finish(undefined)));
+    box.show();
+  });
+}
