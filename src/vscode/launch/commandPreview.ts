@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { commandIds } from '../common/ids';
-import { shellQuoteArgv, type CommandPlan } from '../../plan/commandPlan';
+import { previewText, shellQuoteArgv, type CommandPlan } from '../../plan/commandPlan';
 
 // The command a launch would run, before it runs: a read-only editor beside (one option per line, the checks above
 // it as comments) and a dialog with Launch, Copy Command and Open in Terminal. The same three actions are buttons in
@@ -22,22 +22,6 @@ let counter = 0;
 /** The command as a person pastes it: `cd DIR && PROGRAM ARGS`, quoted by shellQuoteArgv (display only). */
 function pasteable(plan: CommandPlan): string {
   return `cd ${shellQuoteArgv([plan.cwd])} && ${shellQuoteArgv(plan.argv)}`;
-}
-
-/**
- * The preview's text: comment lines, then `cd`, then the program and its arguments, one option (a flag with its
- * value) per line, continued with a backslash: still a command bash runs as it is.
- */
-export function previewText(plan: CommandPlan, comments: readonly string[]): string {
-  const lines: string[][] = [];
-  for (const arg of plan.argv) {
-    const last = lines[lines.length - 1];
-    // A value joins its flag; a flag, a script name or the program starts a line.
-    if (last !== undefined && last.length === 1 && last[0]?.startsWith('-') && !arg.startsWith('-')) last.push(arg);
-    else lines.push([arg]);
-  }
-  const command = lines.map((l, i) => `${i === 0 ? '' : '  '}${shellQuoteArgv(l)}${i < lines.length - 1 ? ' \\' : ''}`);
-  return [...comments.map((c) => `# ${c}`), `cd ${shellQuoteArgv([plan.cwd])}`, ...command, ''].join('\n');
 }
 
 export function registerCommandPreview(): vscode.Disposable {
