@@ -62,9 +62,18 @@ export function registerCommandPreview(): vscode.Disposable {
   );
 }
 
-async function copy(plan: CommandPlan): Promise<void> {
-  await vscode.env.clipboard.writeText(pasteable(plan));
+/** Copies `cd DIR && COMMAND`; false (and the user told why) when the clipboard refused. */
+async function copy(plan: CommandPlan): Promise<boolean> {
+  try {
+    await vscode.env.clipboard.writeText(pasteable(plan));
+  } catch (error) {
+    void vscode.window.showErrorMessage(
+      `Could not copy the command: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return false;
+  }
   vscode.window.setStatusBarMessage('$(check) Copied the command', 4000);
+  return true;
 }
 
 /** A terminal with the command typed, not run: the user reads it and presses Enter (a run TiC Studio does not follow). */
@@ -111,8 +120,7 @@ export async function confirmInPreview(
       'Open in Terminal',
     );
     if (answer === 'Copy Command') {
-      await copy(plan);
-      copied = true;
+      copied = await copy(plan);
       continue;
     }
     if (answer === 'Open in Terminal') {
