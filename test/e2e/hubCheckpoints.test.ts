@@ -221,7 +221,7 @@ describe('the Checkpoints view against a loopback Hugging Face Hub', () => {
       .filter({ has: wb.page.locator('.pane-header', { hasText: 'Experiments' }) })
       .locator('.monaco-list')
       .first();
-    const chain = experiments.getByRole('treeitem', { name: /bestpool · tic_xlarge · on published 2016/ }).first();
+    const chain = experiments.getByRole('treeitem', { name: /bestpool · xlarge · on published 2016/ }).first();
     const scrollUntil = async (row: Locator): Promise<void> => {
       for (let attempt = 1; !(await row.isVisible()); attempt++) {
         await experiments.hover();

@@ -86,7 +86,7 @@ function openInTerminal(plan: CommandPlan, name: string): void {
 /**
  * Shows the command beside and asks. Resolves true to launch (the dialog's Launch, or later the editor's Launch
  * button), false when the user chose Open in Terminal, or closed the preview after dismissing the dialog.
- * `detail`: what the dialog says under its title (the checks, "Simulated…").
+ * `checks` and `footer`: lines the dialog and the preview's comments both say (the checks, "Simulated…").
  */
 export async function confirmInPreview(
   title: string,
@@ -94,10 +94,12 @@ export async function confirmInPreview(
   checks: readonly string[],
   footer: readonly string[],
 ): Promise<boolean> {
-  const path = `/${++counter}/${title
+  // The tab's name: the launch's own words, up to its details in parentheses.
+  const short = (title.split(' (')[0] ?? title)
     .replace(/[^\w.-]+/g, ' ')
     .trim()
-    .slice(0, 60)}.sh`;
+    .slice(0, 48);
+  const path = `/${++counter}/${short}.sh`;
   const pending: Pending = { text: previewText(plan, [title, ...checks, ...footer]), plan, name: title.slice(0, 40) };
   previews.set(path, pending);
   const uri = vscode.Uri.from({ scheme, path });
@@ -105,10 +107,15 @@ export async function confirmInPreview(
   await vscode.languages.setTextDocumentLanguage(doc, 'shellscript').then(undefined, () => undefined);
   await vscode.window.showTextDocument(doc, {
     preview: true,
-    viewColumn: vscode.ViewColumn.Beside,
+    // Beside an open editor; in the editor area itself when none is open (no empty half).
+    viewColumn: vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active,
     preserveFocus: true,
   });
-  const base = [shellQuoteArgv(plan.argv), ...checks, ...footer, 'The command is open beside, one option per line.'];
+  const base = [
+    ...checks,
+    ...footer,
+    `The command (open in the editor, one option per line):\n${shellQuoteArgv(plan.argv)}`,
+  ];
   let copied = false;
   for (;;) {
     const detail = (copied ? ['Copied the command to the clipboard.', ...base] : base).join('\n\n');

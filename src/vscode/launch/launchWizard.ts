@@ -112,6 +112,8 @@ export interface InputOptions {
   readonly valueSelection?: [number, number];
   /** As the user types: a message (an error blocks Enter; info and warning do not), or undefined when fine. */
   readonly validate?: (value: string) => string | vscode.InputBoxValidationMessage | undefined;
+  /** Shows the message of the value proposed at once (else, as with showInputBox, once the user types). */
+  readonly validateAtOnce?: boolean;
   /** A Browse… button that picks a folder into the box. */
   readonly browseFolder?: boolean;
   readonly at?: StepPosition;
@@ -134,15 +136,15 @@ export function input(options: InputOptions): Promise<string | Back | undefined>
   }
   if (options.browseFolder) buttons.push(browseButton);
   box.buttons = buttons;
-  const check = (v: string): boolean => {
+  const check = (v: string, show = true): boolean => {
     const message = options.validate?.(v);
-    box.validationMessage = message;
+    if (show) box.validationMessage = message;
     return !(
       typeof message === 'string' ||
       (message !== undefined && message.severity === vscode.InputBoxValidationSeverity.Error)
     );
   };
-  check(box.value);
+  check(box.value, options.validateAtOnce === true);
   return new Promise((resolve) => {
     let done = false;
     let browsing = false;

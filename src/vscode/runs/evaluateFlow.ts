@@ -103,6 +103,7 @@ export async function evaluateFlow(
             value: dataDir ?? join(datacomp, 'data'),
             prompt: 'Where the evaluation datasets were downloaded.',
             browseFolder: true,
+            validateAtOnce: true,
             at,
             validate: (v) => evalDataMessage(v),
           }),

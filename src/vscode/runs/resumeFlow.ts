@@ -201,6 +201,7 @@ export async function resumeFlow(runs: RunsService, start: ResumeStart, monthlyB
             prompt: monthly ? 'Usually $TIC_DATACOMP_M_PATH/train.' : 'Usually $TIC_DATACOMP_Y_PATH/train.',
             at,
             browseFolder: true,
+            validateAtOnce: true,
             validate: (v) =>
               dataRootMessage(v, () => planResume({ ...baseOf(), dataRoot: v.trim() }).dataDirs, monthly),
           }),
