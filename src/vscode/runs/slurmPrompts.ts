@@ -134,9 +134,9 @@ export async function askSlurmShape(
     });
     return raw === undefined ? undefined : Number(raw.trim());
   };
-  const nodes = training ? await count('nodes (#SBATCH --nodes, torchrun --nnodes)', options.nodes, 1) : 1;
+  const nodes = training ? await count('nodes', options.nodes, 1) : 1;
   if (nodes === undefined) return undefined;
-  const gpusPerNode = await count('GPUs per node (--nproc_per_node)', options.gpusPerNode, 0);
+  const gpusPerNode = await count('GPUs per node', options.gpusPerNode, 0);
   if (gpusPerNode === undefined) return undefined;
   let partition = options.partition;
   if (partition === undefined && partitions.length > 1) {
