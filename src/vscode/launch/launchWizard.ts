@@ -114,6 +114,8 @@ export interface InputOptions {
   readonly validate?: (value: string) => string | vscode.InputBoxValidationMessage | undefined;
   /** Shows the message of the value proposed at once (else, as with showInputBox, once the user types). */
   readonly validateAtOnce?: boolean;
+  /** Called with what the box holds when the user goes Back: a value typed, not yet accepted, is kept too. */
+  readonly onBack?: (value: string) => void;
   /** A Browse… button that picks a folder into the box. */
   readonly browseFolder?: boolean;
   readonly at?: StepPosition;
@@ -159,7 +161,10 @@ export function input(options: InputOptions): Promise<string | Back | undefined>
       if (check(box.value)) finish(box.value);
     });
     box.onDidTriggerButton(async (b) => {
-      if (b === vscode.QuickInputButtons.Back) return finish(back);
+      if (b === vscode.QuickInputButtons.Back) {
+        options.onBack?.(box.value);
+        return finish(back);
+      }
       if (b !== browseButton) return;
       browsing = true;
       const chosen = await vscode.window.showOpenDialog({

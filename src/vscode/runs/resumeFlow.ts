@@ -182,6 +182,10 @@ export async function resumeFlow(runs: RunsService, start: ResumeStart, monthlyB
                 : `Written to ${outputDir}/${suggested}`,
             at,
             validate: (v) => experimentNameProblem(v, outputDir),
+            onBack: (v) => {
+              expName = v.trim();
+              proposedFor = suggested;
+            },
           }),
           (v) => {
             expName = v.trim();
@@ -202,6 +206,7 @@ export async function resumeFlow(runs: RunsService, start: ResumeStart, monthlyB
             at,
             browseFolder: true,
             validateAtOnce: true,
+            onBack: (v) => (dataRoot = v.trim()),
             validate: (v) =>
               dataRootMessage(v, () => planResume({ ...baseOf(), dataRoot: v.trim() }).dataDirs, monthly),
           }),
