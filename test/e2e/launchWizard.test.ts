@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { dirname } from 'node:path';
 import { screenshotOnFailure, Workbench } from './workbench';
 
 /**
@@ -62,11 +63,16 @@ describe('the launch wizard (Resume from 2019 in the demo)', () => {
     assert.equal(await input.inputValue(), 'datacomp_medium-basic_cumulative_2020_mine');
     await wb.accept('experiment name');
 
-    // 4/4 data root: the demo ships 2014–2016 only; the 2020 cumulative step trains on 2014–2020.
+    // 4/4 data root: it says which year folders it holds, at once and as the path is typed.
     await wb.page.locator('.quick-input-widget', { hasText: 'data root' }).waitFor();
     assert.match((await title.textContent()) ?? '', /data root.*4\/4/);
-    await message.filter({ hasText: 'Found year folders 2014–2016; this step also needs 2017–2020.' }).waitFor();
+    const root = await input.inputValue();
+    await message.filter({ hasText: /Found year folders 2014–20\d\d: all this step trains on\./ }).waitFor();
     await wb.screenshot('wizard-4-data-root');
+    await input.fill(dirname(root));
+    await message.filter({ hasText: 'No year folders (YYYY) in this folder.' }).waitFor();
+    await input.fill(root);
+    await message.filter({ hasText: /Found year folders 2014–/ }).waitFor();
     await wb.accept('data root');
 
     // The command beside, one option per line; the dialog holds the three actions.
