@@ -107,8 +107,8 @@ export async function confirmInPreview(
   await vscode.languages.setTextDocumentLanguage(doc, 'shellscript').then(undefined, () => undefined);
   await vscode.window.showTextDocument(doc, {
     preview: true,
-    // Beside an open editor; in the editor area itself when none is open (no empty half).
-    viewColumn: vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active,
+    // Beside what is open (a dashboard stays in view); in the editor area itself when it is empty (no empty half).
+    viewColumn: vscode.window.tabGroups.activeTabGroup.activeTab ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active,
     preserveFocus: true,
   });
   const base = [
