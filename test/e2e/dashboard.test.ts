@@ -455,6 +455,17 @@ describe('The dashboard on the demo workspace: timeline, losses, matrices (dark 
     // The save dialog (code-server's simple file dialog: a path in a quick input) proposes the workspace folder.
     const dialog = wb.page.locator('.quick-input-widget');
     await dialog.waitFor();
+    // The dialog shows the folder first and fills in the proposed name a moment later: wait for the name.
+    await wb.page
+      .waitForFunction(
+        () =>
+          /tic-losses[^/]*\.png$/.test(
+            (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value ?? '',
+          ),
+        undefined,
+        { timeout: 10000 },
+      )
+      .catch(() => undefined);
     const path = await dialog.locator('input').first().inputValue();
     assert.match(path, /tic-losses[^/]*\.png$/);
     await dialog.locator('input').first().focus();
