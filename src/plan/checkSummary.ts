@@ -48,8 +48,7 @@ export function summarizeChecks(
     const group = grouped.get(line);
     return group ? `${group.mark} ${group.what} ${group.names.join(', ')} in ${group.dir}.` : line;
   });
-  if (notNeeded.size > 0)
-    out.push(`Not checked, since the demo stand-in runs instead of the real program: ${[...notNeeded].join(', ')}.`);
+  if (notNeeded.size > 0) out.push(`Not checked, as the simulation does not need them: ${[...notNeeded].join(', ')}.`);
   return out;
 }
 

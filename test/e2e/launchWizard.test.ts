@@ -88,10 +88,7 @@ describe('the launch wizard (Resume from 2019 in the demo)', () => {
       await dialog.locator('.monaco-button', { hasText: button }).waitFor();
     // The checks the demo stand-in does not need: one line, without §.
     const text = (await dialog.textContent()) ?? '';
-    assert.match(
-      text,
-      /Not checked, since the demo stand-in runs instead of the real program: the checkpoint's model\./,
-    );
+    assert.match(text, /Not checked, as the simulation does not need them: the checkpoint's model\./);
     assert.doesNotMatch(text, /§/);
     await wb.screenshot('wizard-5-preview');
     await dialog.locator('.monaco-button', { hasText: 'Copy Command' }).click();

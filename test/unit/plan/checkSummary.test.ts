@@ -29,7 +29,7 @@ describe("summarizeChecks (the launch preview lists a plan's checks)", () => {
     );
     assert.deepEqual(lines, [
       '⚠ Not comparable to the paper: a warmup.',
-      'Not checked, since the demo stand-in runs instead of the real program: the data folders, the ml-tic-clip checkout, the ImageNet val folder.',
+      'Not checked, as the simulation does not need them: the data folders, the ml-tic-clip checkout, the ImageNet val folder.',
     ]);
   });
 
