@@ -144,7 +144,7 @@ export async function evaluateFlow(
   };
   if (slurm && runs.slurm) {
     const prepared = runs.slurm.prepare(evalRun);
-    if (!(await confirmSlurmScript(`${what} on Slurm`, prepared, problems, simulated))) return;
+    if (!(await confirmSlurmScript(`${what} on Slurm`, prepared, checked, simulated))) return;
     evalRun = { ...evalRun, id: prepared.id };
   } else if (!(await confirmCommand(what, evaluate, checked, simulated))) return;
   try {

@@ -251,7 +251,7 @@ export async function resumeFlow(runs: RunsService, start: ResumeStart, monthlyB
   const what = `${title} with ${strategy}${data} (${expName})${start.kind === 'published' ? `, from ${resolved.name}` : ''}`;
   if (slurm && runs.slurm) {
     const prepared = runs.slurm.prepare(runPlan);
-    if (!(await confirmSlurmScript(`${what} on Slurm`, prepared, problems, simulated))) return;
+    if (!(await confirmSlurmScript(`${what} on Slurm`, prepared, checked, simulated, plan.checkpoint))) return;
     runPlan = { ...runPlan, id: prepared.id };
   } else if (!(await confirmCommand(what, plan, checked, simulated, plan.checkpoint))) return;
   const parentCheckpoint = plan.checkpoint ? await hashParent(plan.checkpoint) : undefined;

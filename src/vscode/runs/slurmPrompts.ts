@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import * as vscode from 'vscode';
 import type { PlanProblem } from '../../plan/planProblem';
+import { summarizeChecks } from '../../plan/checkSummary';
 import type { SlurmCommands } from '../../runs/slurm/slurmCommands';
 import { SlurmError } from '../../runs/model/slurmError';
 import { parseSlurmJobOptions, type SlurmJobOptions } from '../../runs/model/slurmJobOptions';
@@ -156,13 +157,15 @@ export async function askSlurmShape(
 
 /**
  * Shows the sbatch script (a read-only editor beside) and asks to submit it; "Copy Script" copies it and asks
- * again. Resolves true to submit.
+ * again. Resolves true to submit. `problems`: as validated, before forSimulation (the checks are grouped as in the
+ * command preview, checkSummary.ts).
  */
 export async function confirmSlurmScript(
   title: string,
   prepared: PreparedSlurmRun,
   problems: readonly PlanProblem[],
   simulated: boolean,
+  checkpoint?: string | null,
 ): Promise<boolean> {
   scripts.set(`/${prepared.id}.sbatch`, prepared.script);
   const uri = vscode.Uri.from({ scheme: scriptScheme, path: `/${prepared.id}.sbatch` });
@@ -170,14 +173,14 @@ export async function confirmSlurmScript(
   await vscode.languages.setTextDocumentLanguage(doc, 'shellscript').then(undefined, () => undefined);
   await vscode.window.showTextDocument(doc, {
     preview: true,
-    viewColumn: vscode.ViewColumn.Beside,
+    viewColumn: vscode.window.tabGroups.activeTabGroup.activeTab ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active,
     preserveFocus: true,
   });
-  const warnings = problems.filter((p) => p.severity === 'warning').map((p) => `⚠ ${forPeople(p.message)}`);
+  const checks = summarizeChecks(problems, { simulated, checkpoint: checkpoint ?? null, people: forPeople });
   const detail = [
     `The sbatch script is open beside (it is kept as ${prepared.scriptPath}).`,
     `Output and errors: ${prepared.logPath}`,
-    ...warnings,
+    ...checks,
     simulated ? 'Simulated: the demo stand-in runs instead of the real program.' : '',
   ]
     .filter(Boolean)
