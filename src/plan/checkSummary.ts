@@ -82,6 +82,8 @@ const perStep: Partial<Record<PlanProblemReason, string>> = {
 const plainer: Partial<Record<PlanProblemReason, (p: PlanProblem) => string>> = {
   experimentExists: (p) =>
     `${p.path ?? 'The experiment folder'} already exists: OpenCLIP would train nothing and still print "Done training.". Choose another experiment name.`,
+  checkoutNotFound: (p) =>
+    `${p.path ?? 'The ml-tic-clip checkout'} not found: choose an ml-tic-clip checkout (TiC Studio: Choose ml-tic-clip Checkout…).`,
   restartsReuseExperiment: () =>
     'Automatic restarts are on: a restart after the first log line would find its own experiment folder and train nothing.',
 };

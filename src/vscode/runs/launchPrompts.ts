@@ -147,7 +147,8 @@ export function showProblems(title: string, problems: readonly PlanProblem[]): v
   const errors = problems.filter((p) => p.severity === 'error');
   void vscode.window.showErrorMessage(title, {
     modal: true,
-    detail: errors.map((p) => `• ${forPeople(p.message)}`).join('\n'),
+    // Grouped and said without command-line options, as in the command preview (checkSummary.ts).
+    detail: summarizeChecks(errors, { simulated: false, people: forPeople }).join('\n'),
   });
 }
 

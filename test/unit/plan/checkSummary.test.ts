@@ -50,6 +50,23 @@ describe("summarizeChecks (the launch preview lists a plan's checks)", () => {
     assert.doesNotMatch(lines[0] ?? '', /--/);
   });
 
+  it('says a missing checkout without the option that names it', () => {
+    const lines = summarizeChecks(
+      [
+        {
+          reason: 'checkoutNotFound',
+          severity: 'error',
+          message: '/c/datacomp/train.py not found: point --checkout at an ml-tic-clip checkout (contracts §0)',
+          path: '/c/datacomp/train.py',
+        },
+      ],
+      { simulated: false },
+    );
+    assert.deepEqual(lines, [
+      '✗ /c/datacomp/train.py not found: choose an ml-tic-clip checkout (TiC Studio: Choose ml-tic-clip Checkout…).',
+    ]);
+  });
+
   it('warns when the step continues from an epoch file instead of the final checkpoint', () => {
     const lines = summarizeChecks([], { simulated: false, checkpoint: '/r/x_2016/checkpoints/epoch_4.pt' });
     assert.equal(lines.length, 1);
