@@ -18,3 +18,24 @@ export function shellQuoteArgv(argv: readonly string[]): string {
     .map((arg) => (arg !== '' && /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`))
     .join(' ');
 }
+
+/**
+ * The command for reading (the launch preview): comment lines, `cd DIR`, then the program and its arguments, one
+ * option (a flag with its value) per line, continued with a backslash, so the text is still what bash would run.
+ */
+export function previewText(plan: CommandPlan, comments: readonly string[]): string {
+  const lines: string[][] = [];
+  for (const arg of plan.argv) {
+    const last = lines[lines.length - 1];
+    // A value joins its flag; a flag, the script or the program starts a line.
+    if (last !== undefined && last.length === 1 && last[0]?.startsWith('-') && !arg.startsWith('-')) last.push(arg);
+    else lines.push([arg]);
+  }
+  const command = lines.map((l, i) => `${i === 0 ? '' : '  '}${shellQuoteArgv(l)}${i < lines.length - 1 ? ' \\' : ''}`);
+  return [
+    ...comments.map((c) => `# ${c.replace(/\n/g, ' ')}`),
+    `cd ${shellQuoteArgv([plan.cwd])}`,
+    ...command,
+    '',
+  ].join('\n');
+}

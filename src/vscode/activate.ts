@@ -8,6 +8,7 @@ import { registerHubCommands } from './commands/hubCommands';
 import { registerProbeCommands } from './commands/probeCommands';
 import { registerRunCommands, runsStatusBar } from './commands/runCommands';
 import { registerScriptPreview } from './runs/slurmPrompts';
+import { registerCommandPreview } from './launch/commandPreview';
 import { DisposableStore } from './common/disposableStore';
 import { CheckpointInspectorProvider } from './editors/checkpointInspector';
 import { commandIds, viewIds } from './common/ids';
@@ -46,6 +47,7 @@ export function activateTicStudio(context: vscode.ExtensionContext, version: str
   store.add(vscode.window.createTreeView(viewIds.runs, { treeDataProvider: store.add(new RunsTree(runs)) }));
   store.add(runsStatusBar(runs));
   store.add(registerScriptPreview());
+  store.add(registerCommandPreview());
   void runs.start();
   const hub = store.add(new HubService(context.secrets, log));
   // The tree creates its view (it sets the view's offline banner).

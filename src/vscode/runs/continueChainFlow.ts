@@ -22,6 +22,7 @@ import { selectedPython } from './pythonInterpreter';
 import { askScale, askVariant, resolveStart, type ResumeStart } from './resumeStart';
 import type { RunsService } from './runsService';
 import { pickPlacement } from './slurmPrompts';
+import { back } from '../launch/launchWizard';
 
 /**
  * "Continue the Chain to 2022": queues train + eval for every remaining year, each step starting when the previous
@@ -55,11 +56,15 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
   let title = `Continue ${strategy} from ${formatTimeStep(fromYear)} to ${end}`;
   let scale = defaults.request.scale;
   if (start.kind === 'published') {
-    scale = await askScale(`${title}: scale (its model must be ${resolved.model ?? "the checkpoint's"})`, resolved);
-    if (!scale) return;
+    const asked = await askScale(
+      `${title}: scale (its model must be ${resolved.model ?? "the checkpoint's"})`,
+      resolved,
+    );
+    if (!asked || asked === back) return;
+    scale = asked;
   }
   const gpuPick = await pickPlacement(runs, title, `${title}: GPUs per node`, defaults.request.nprocPerNode, simulated);
-  if (!gpuPick) return;
+  if (!gpuPick || gpuPick === back) return;
   const { slurm } = gpuPick;
   const { python } = await selectedPython(runs.root, settings.python);
   const datacomp = ws.checkout?.datacompDir ?? join(runs.root.fsPath, 'datacomp');
@@ -89,7 +94,7 @@ export async function continueChainFlow(runs: RunsService, start: ResumeStart): 
       return '…';
     }
   });
-  if (variant === undefined) return;
+  if (variant === undefined || variant === back) return;
   const base: ResumeRequest = variant !== null ? { ...first, variant } : first;
   if (monthly) {
     // Months are often downloaded a few at a time: go as far as the data does, and say where it ends, rather than

@@ -8,10 +8,18 @@ import { hasBlockingProblem } from '../../plan/planProblem';
 import { simulatedEvalPlan } from '../../plan/simulatedPlan';
 import type { SlurmJobOptions } from '../../runs/model/slurmJobOptions';
 import { readRunSettings } from '../common/settings';
-import { confirmCommand, forSimulation, recordEvalCode, requireTrust, showProblems } from './launchPrompts';
+import {
+  confirmCommand,
+  evalDataMessage,
+  forSimulation,
+  recordEvalCode,
+  requireTrust,
+  showProblems,
+} from './launchPrompts';
 import { selectedPython } from './pythonInterpreter';
 import type { RunsService } from './runsService';
-import { askSlurmShape, confirmSlurmScript, pickWhere } from './slurmPrompts';
+import { askSlurmShape, confirmSlurmScript, pickWhereFrom, slurmPartitions, type Where } from './slurmPrompts';
+import { answer, back, input, pick, runWizard } from '../launch/launchWizard';
 import type { RunPlan } from '../../runs/model/runPlan';
 import { requireCheckout } from '../onboarding/checkoutPicker';
 import { withSimulationOffer } from '../onboarding/simulationOffer';
@@ -43,29 +51,68 @@ export async function evaluateFlow(
     );
     return;
   }
-  arch ??=
-    knownModel ??
-    (await vscode.window.showQuickPick(['ViT-B-32', 'ViT-B-16', 'ViT-L-14'], {
-      title: 'The architecture could not be inferred from the shapes: which OpenCLIP model is it?',
-    })) ??
-    null;
-  if (!arch) return;
   const datacomp = ws.checkout?.datacompDir ?? join(runs.root.fsPath, 'datacomp');
   const name = expName ?? dirname(dirname(checkpoint)).split('/').pop() ?? 'checkpoint';
   const outputDir = join(datacomp, 'eval_results', name);
-  const place = await pickWhere(runs.slurmCommands, runs.log, 'Evaluate');
-  if (!place) return;
+  const title = `Evaluate ${name}`;
+  const partitions = await slurmPartitions(runs.slurmCommands, runs.log);
+  const inferred = arch ?? knownModel ?? null;
+  let model = inferred;
+  let where: Where = { kind: 'local' };
   let slurm: SlurmJobOptions | undefined;
-  if (place.where.kind === 'slurm') {
-    slurm = await askSlurmShape('Evaluate', place.where.options, place.partitions, false);
-    if (!slurm) return;
-  }
-  const dataDir = await vscode.window.showInputBox({
-    title: 'Evaluate: eval data root (--data_dir)',
-    value: join(datacomp, 'data'),
-    ignoreFocusOut: true,
-  });
-  if (!dataDir) return;
+  let dataDir: string | undefined;
+  const models = ['ViT-B-32', 'ViT-B-16', 'ViT-L-14'].map((label) => ({ label }));
+  const done = await runWizard([
+    {
+      when: () => inferred === null,
+      run: async (at) =>
+        answer(
+          await pick({
+            title: `${title}: model (its shapes do not say which OpenCLIP model it is)`,
+            items: models,
+            active: (i) => i.label === model,
+            at,
+          }),
+          (v) => (model = v.label),
+        ),
+    },
+    {
+      when: () => partitions !== null,
+      run: async (at) => {
+        const chosen = await pickWhereFrom(partitions ?? [], title, at);
+        if (chosen === undefined || chosen === back) return chosen === back ? 'back' : 'cancel';
+        where = chosen;
+        if (where.kind !== 'slurm') {
+          slurm = undefined;
+          return 'next';
+        }
+        slurm = await askSlurmShape(
+          title,
+          where.options,
+          (partitions ?? []).map((p) => p.name),
+          false,
+        );
+        return slurm ? 'next' : 'cancel';
+      },
+    },
+    {
+      run: async (at) =>
+        answer(
+          await input({
+            title: `${title}: eval data root`,
+            value: dataDir ?? join(datacomp, 'data'),
+            prompt: 'Where the evaluation datasets were downloaded.',
+            browseFolder: true,
+            validateAtOnce: true,
+            at,
+            validate: (v) => evalDataMessage(v),
+          }),
+          (v) => (dataDir = v.trim()),
+        ),
+    },
+  ]);
+  if (!done || model === null || dataDir === undefined) return;
+  arch = model;
   const plan = planEval({
     checkout: ws.checkout?.root ?? runs.root.fsPath,
     checkpoint,
@@ -76,7 +123,8 @@ export async function evaluateFlow(
     python: (await selectedPython(runs.root, settings.python)).python,
   });
   // An output dir holding another checkpoint's results would make evaluate.py keep the old scores (§3.2, §7.9).
-  let problems = await validateEvalPlan(plan, { inspect: (p) => inspectCheckpoint(p) });
+  const checked = await validateEvalPlan(plan, { inspect: (p) => inspectCheckpoint(p) });
+  let problems = checked;
   if (simulated) problems = forSimulation(problems);
   if (hasBlockingProblem(problems)) {
     showProblems(`Evaluate ${expName ?? checkpoint}: this command would fail`, problems);
@@ -96,9 +144,9 @@ export async function evaluateFlow(
   };
   if (slurm && runs.slurm) {
     const prepared = runs.slurm.prepare(evalRun);
-    if (!(await confirmSlurmScript(`${what} on Slurm`, prepared, problems, simulated))) return;
+    if (!(await confirmSlurmScript(`${what} on Slurm`, prepared, checked, simulated))) return;
     evalRun = { ...evalRun, id: prepared.id };
-  } else if (!(await confirmCommand(what, evaluate, problems, simulated))) return;
+  } else if (!(await confirmCommand(what, evaluate, checked, simulated))) return;
   try {
     if (!simulated) {
       // evaluate.py reads datacomp/tasklist.yml: write it first, and wait for it (§3.2).

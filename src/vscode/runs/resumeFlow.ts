@@ -11,7 +11,20 @@ import { type TicStrategy } from '../../tic/ticTimeline';
 import { firstMonthAfterYear, firstTicMonth, formatMonth } from '../../tic/ticMonths';
 import { formatTimeStep } from '../../tic/ticTimeStep';
 import { readRunSettings } from '../common/settings';
-import { confirmCommand, firstExisting, forSimulation, hashParent, requireTrust, showProblems } from './launchPrompts';
+import {
+  confirmCommand,
+  dataRootMessage,
+  experimentNameProblem,
+  firstExisting,
+  forSimulation,
+  hashParent,
+  requireTrust,
+  showProblems,
+} from './launchPrompts';
+import { answer, input, pick, runWizard } from '../launch/launchWizard';
+import { ticScaleConfigs } from '../../tic/ticScales';
+import type { GpuInfo } from '../../plan/gpuQuery';
+import type { SlurmJobOptions } from '../../runs/model/slurmJobOptions';
 import { selectedPython } from './pythonInterpreter';
 import { askScale, askVariant, resolveStart, type ResolvedStart, type ResumeStart } from './resumeStart';
 import { forkedBy } from '../../plan/chainResume';
@@ -46,101 +59,174 @@ export async function resumeFlow(runs: RunsService, start: ResumeStart, monthlyB
   const title = monthlyBranch
     ? `Branch a monthly chain off ${fromYear}: train ${next}`
     : `Resume from ${formatTimeStep(fromYear)}: train ${next}`;
-  // The variant prompt comes only when the chosen strategy forks: dropped from the count once it is known.
-  let total = 4 + (start.kind === 'published' ? 1 : 0) + (defaults.continuesAs.length > 0 ? 1 : 0);
-  let at = 0;
-  const stepTitle = (what: string): string => `${title} (${++at}/${total}): ${what}`;
-
-  let scale = defaults.request.scale;
-  if (start.kind === 'published') {
-    scale = await askScale(stepTitle(`scale (its model must be ${resolved.model ?? "the checkpoint's"})`), resolved);
-    if (!scale) return;
-  }
   const { python } = await selectedPython(runs.root, settings.python);
-  const strategyPick = await vscode.window.showQuickPick(strategyItems(resolved, monthlyBranch), {
-    title: stepTitle('strategy'),
-    ignoreFocusOut: true,
-  });
-  if (!strategyPick) return;
-  const { strategy, monthlyData } = strategyPick;
-  const forks = forkedBy(defaults.continuesAs, strategy).length > 0;
-  if (!forks && defaults.continuesAs.length > 0) total -= 1;
-
-  const gpuPick = await pickPlacement(
-    runs,
-    title,
-    stepTitle('GPUs per node'),
-    defaults.request.nprocPerNode,
-    simulated,
-  );
-  if (!gpuPick) return;
-  const { gpus, slurm } = gpuPick;
-
   const { timescale, fromMonth, branchYear } = defaults.request;
-  const base: ResumeRequest = {
-    strategy,
-    ...(monthly ? { timescale, fromMonth, branchYear, ...(monthlyData ? { monthlyData } : {}) } : { fromYear }),
-    checkpoint: defaults.request.checkpoint ?? null,
-    scale: scale ?? 'tic_medium',
-    filtering: defaults.request.filtering ?? 'basic',
-    checkout: ws.checkout?.root ?? runs.root.fsPath,
-    dataRoot: firstExisting(defaults.request.dataRoot, monthly ? settings.monthlyDataRoot : settings.dataRoot) ?? '',
-    imagenetVal: firstExisting(defaults.request.imagenetVal, settings.imagenetVal) ?? '',
-    outputDir: defaults.request.outputDir ?? join(ws.checkout?.datacompDir ?? runs.root.fsPath, 'results'),
-    nprocPerNode: gpuPick.n,
-    torchrun: python.includes('/') ? join(dirname(python), 'torchrun') : undefined,
+  const strategies = strategyItems(resolved, monthlyBranch);
+
+  // The answers, kept when the user goes Back; each step reads the ones before it.
+  let scale = defaults.request.scale;
+  let strategyPick: StrategyItem | undefined;
+  let gpuPick: { n: number; gpus: GpuInfo[]; slurm?: SlurmJobOptions } | undefined;
+  let variant: string | null = defaults.request.variant ?? null;
+  let variantAsked = false;
+  let expName: string | undefined;
+  /** The name expName was proposed as: a kept answer is dropped when the proposal changes (another variant). */
+  let proposedFor: string | undefined;
+  let dataRoot: string | undefined;
+  const forks = (): boolean =>
+    strategyPick !== undefined && forkedBy(defaults.continuesAs, strategyPick.strategy).length > 0;
+  const baseOf = (): ResumeRequest => {
+    const strategy = strategyPick?.strategy ?? 'cumulative';
+    const monthlyData = strategyPick?.monthlyData;
+    return {
+      strategy,
+      ...(monthly ? { timescale, fromMonth, branchYear, ...(monthlyData ? { monthlyData } : {}) } : { fromYear }),
+      checkpoint: defaults.request.checkpoint ?? null,
+      scale: scale ?? 'tic_medium',
+      filtering: defaults.request.filtering ?? 'basic',
+      checkout: ws.checkout?.root ?? runs.root?.fsPath ?? '',
+      dataRoot: firstExisting(defaults.request.dataRoot, monthly ? settings.monthlyDataRoot : settings.dataRoot) ?? '',
+      imagenetVal: firstExisting(defaults.request.imagenetVal, settings.imagenetVal) ?? '',
+      outputDir: defaults.request.outputDir ?? join(ws.checkout?.datacompDir ?? runs.root?.fsPath ?? '', 'results'),
+      nprocPerNode: gpuPick?.n ?? 1,
+      torchrun: python.includes('/') ? join(dirname(python), 'torchrun') : undefined,
+      ...(variant !== null ? { variant } : {}),
+    };
   };
-  let generated: ResumePlan;
+  const planned = (): ResumePlan | undefined => {
+    try {
+      return planResume(baseOf());
+    } catch (error) {
+      void vscode.window.showErrorMessage(error instanceof PlanError ? forPeople(error.message) : String(error));
+      return undefined;
+    }
+  };
+  const done = await runWizard([
+    {
+      when: () => start.kind === 'published',
+      run: async (at) =>
+        answer(
+          await askScale(
+            `${title}: scale (its model must be ${resolved.model ?? "the checkpoint's"})`,
+            resolved,
+            at,
+            scale,
+          ),
+          (v) => (scale = v),
+        ),
+    },
+    {
+      run: async (at) =>
+        answer(
+          await pick({
+            title: `${title}: strategy`,
+            items: strategies,
+            active: (i) => i === strategyPick,
+            at,
+          }),
+          (v) => (strategyPick = v),
+        ),
+    },
+    {
+      run: async (at) =>
+        answer(
+          await pickPlacement(runs, title, `${title}: GPUs per node`, defaults.request.nprocPerNode, simulated, {
+            at,
+            globalBatch: ticScaleConfigs[scale ?? 'tic_medium'].globalBatch,
+            ...(gpuPick ? { kept: gpuPick.n } : {}),
+          }),
+          (v) => (gpuPick = v),
+        ),
+    },
+    {
+      // The variant prompt comes only when the chosen strategy forks: counted once the strategy is known.
+      when: () => (strategyPick === undefined ? defaults.continuesAs.length > 0 : forks()),
+      run: async (at) => {
+        if (!forks()) return 'next';
+        const plan = planned();
+        if (!plan) return 'cancel';
+        const own = defaults.request.variant ?? null;
+        return answer(
+          await askVariant(
+            `${title}: variant name`,
+            resolved,
+            strategyPick?.strategy ?? 'cumulative',
+            (v) => safeName(() => planResume({ ...baseOf(), variant: v }).expName) ?? '…',
+            at,
+            variantAsked ? variant : undefined,
+          ),
+          (v) => {
+            variant = v ?? own;
+            variantAsked = true;
+          },
+        );
+      },
+    },
+    {
+      run: async (at) => {
+        if (!forks()) variant = defaults.request.variant ?? null;
+        const generated = planned();
+        if (!generated) return 'cancel';
+        const outputDir = baseOf().outputDir;
+        // An existing experiment folder makes open_clip skip training silently: propose a fresh name.
+        let suggested = generated.expName;
+        for (let i = 2; existsSync(join(outputDir, suggested)); i++) suggested = `${generated.expName}_run${i}`;
+        const value = proposedFor === suggested && expName !== undefined ? expName : suggested;
+        return answer(
+          await input({
+            title: `${title}: experiment name (one per step)`,
+            value,
+            prompt:
+              suggested !== generated.expName
+                ? `${generated.expName} already exists in ${outputDir}; reusing it would train nothing.`
+                : `Written to ${outputDir}/${suggested}`,
+            at,
+            validate: (v) => experimentNameProblem(v, outputDir),
+            onBack: (v) => {
+              expName = v.trim();
+              proposedFor = suggested;
+            },
+          }),
+          (v) => {
+            expName = v.trim();
+            proposedFor = suggested;
+          },
+        );
+      },
+    },
+    {
+      run: async (at) =>
+        answer(
+          await input({
+            title: `${title}: ${
+              monthly ? 'data root (one folder of shards per month)' : 'data root (one folder of shards per year)'
+            }`,
+            value: dataRoot ?? baseOf().dataRoot,
+            prompt: monthly ? 'Usually $TIC_DATACOMP_M_PATH/train.' : 'Usually $TIC_DATACOMP_Y_PATH/train.',
+            at,
+            browseFolder: true,
+            validateAtOnce: true,
+            onBack: (v) => (dataRoot = v.trim()),
+            validate: (v) =>
+              dataRootMessage(v, () => planResume({ ...baseOf(), dataRoot: v.trim() }).dataDirs, monthly),
+          }),
+          (v) => (dataRoot = v.trim()),
+        ),
+    },
+  ]);
+  if (!done || !strategyPick || !gpuPick || expName === undefined || dataRoot === undefined) return;
+  const { strategy, monthlyData } = strategyPick;
+  const { gpus, slurm } = gpuPick;
+  const base = baseOf();
+  let plan: ResumePlan;
   try {
-    generated = planResume(base);
+    plan = planResume({ ...base, expName, dataRoot });
   } catch (error) {
     void vscode.window.showErrorMessage(error instanceof PlanError ? forPeople(error.message) : String(error));
     return;
   }
-  const variant = forks
-    ? await askVariant(
-        stepTitle('variant name'),
-        resolved,
-        strategy,
-        (v) => safeName(() => planResume({ ...base, variant: v }).expName) ?? '…',
-      )
-    : (defaults.request.variant ?? null);
-  if (variant === undefined) return;
-  if (variant !== null) generated = planResume({ ...base, variant });
-  // An existing experiment folder makes open_clip skip training silently (§1.4): propose a fresh name.
-  let suggested = generated.expName;
-  for (let i = 2; existsSync(join(base.outputDir, suggested)); i++) suggested = `${generated.expName}_run${i}`;
-  const expName = await vscode.window.showInputBox({
-    title: stepTitle('experiment name (one per step)'),
-    value: suggested,
-    prompt:
-      suggested !== generated.expName
-        ? `${generated.expName} already exists in ${base.outputDir}; reusing it would train nothing.`
-        : `Written to ${base.outputDir}/${suggested}`,
-    ignoreFocusOut: true,
-    validateInput: (v) =>
-      /^[\w.+-]+$/.test(v)
-        ? existsSync(join(base.outputDir, v))
-          ? 'This experiment folder already exists: open_clip would train nothing.'
-          : undefined
-        : 'Letters, digits, . _ + - only.',
-  });
-  if (!expName) return;
-  const dataRoot = await vscode.window.showInputBox({
-    title: stepTitle(
-      monthly
-        ? 'data root ($TIC_DATACOMP_M_PATH/train, one folder of shards per month)'
-        : 'data root ($TIC_DATACOMP_Y_PATH/train, one folder of shards per year)',
-    ),
-    value: base.dataRoot,
-    ignoreFocusOut: true,
-    validateInput: (v) =>
-      v.trim() === '' ? `Needed: where the ${monthly ? 'monthly' : 'yearly'} shard folders are.` : undefined,
-  });
-  if (!dataRoot) return;
-
-  const plan = planResume({ ...base, ...(variant !== null ? { variant } : {}), expName, dataRoot: dataRoot.trim() });
-  let problems = await validateResumePlan(plan, { inspect: (p) => inspectCheckpoint(p) });
+  const checked = await validateResumePlan(plan, { inspect: (p) => inspectCheckpoint(p) });
+  let problems = checked;
   // The demo's checkpoints are tiny stand-ins of the scale's model: their shapes cannot match ViT-B-32.
   if (simulated) problems = forSimulation(problems);
   if (hasBlockingProblem(problems)) {
@@ -165,9 +251,9 @@ export async function resumeFlow(runs: RunsService, start: ResumeStart, monthlyB
   const what = `${title} with ${strategy}${data} (${expName})${start.kind === 'published' ? `, from ${resolved.name}` : ''}`;
   if (slurm && runs.slurm) {
     const prepared = runs.slurm.prepare(runPlan);
-    if (!(await confirmSlurmScript(`${what} on Slurm`, prepared, problems, simulated))) return;
+    if (!(await confirmSlurmScript(`${what} on Slurm`, prepared, checked, simulated, plan.checkpoint))) return;
     runPlan = { ...runPlan, id: prepared.id };
-  } else if (!(await confirmCommand(what, plan, problems, simulated))) return;
+  } else if (!(await confirmCommand(what, plan, checked, simulated, plan.checkpoint))) return;
   const parentCheckpoint = plan.checkpoint ? await hashParent(plan.checkpoint) : undefined;
   // Resolves once started; a run waiting for busy GPUs (or in Slurm's queue) shows as queued meanwhile.
   runs

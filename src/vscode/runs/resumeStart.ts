@@ -20,6 +20,7 @@ import type { Chain } from '../../workspace/chains';
 import type { Workspace } from '../../workspace/workspaceScan';
 import type { RunsService } from './runsService';
 import { forPeople } from '../common/peopleText';
+import { back, input, pick, type Back, type StepPosition } from '../launch/launchWizard';
 
 // What the launch flows that train onward (Resume from YEAR or MONTH, Continue the Chain, Branch a Monthly Chain) ask
 // about their start: a step of a chain of the workspace (yearly or monthly), or a published TiC-CLIP checkpoint on
@@ -115,7 +116,12 @@ async function modelOf(start: Extract<ResumeStart, { kind: 'published' }>): Prom
  * The scale for a published start: only scales whose model is the checkpoint's, since train.py loads the checkpoint
  * into the scale's own model. Undefined when cancelled or when no scale fits (the user has been told).
  */
-export async function askScale(title: string, resolved: ResolvedStart): Promise<TicScale | undefined> {
+export async function askScale(
+  title: string,
+  resolved: ResolvedStart,
+  at?: StepPosition,
+  kept?: TicScale,
+): Promise<TicScale | Back | undefined> {
   const model = resolved.model;
   const fitting = model === null ? [...ticScales] : scalesForModel(model);
   if (fitting.length === 0) {
@@ -159,9 +165,16 @@ export async function askScale(title: string, resolved: ResolvedStart): Promise<
       ? "The checkpoint's model could not be read from its shapes: choose the scale that trains it."
       : `Only scales that train ${model} can continue this checkpoint.`;
   for (;;) {
-    const pick = await vscode.window.showQuickPick(items, { title, placeHolder, ignoreFocusOut: true });
-    if (pick?.refused === undefined) return pick?.scale;
-    await vscode.window.showWarningMessage(pick.refused, { modal: true }, 'Choose Another Scale');
+    const chosen = await pick({
+      title,
+      items,
+      placeholder: placeHolder,
+      active: (i) => i.scale !== undefined && i.scale === (kept ?? ordered[0]),
+      ...(at ? { at } : {}),
+    });
+    if (chosen === undefined || chosen === back) return chosen;
+    if (chosen.refused === undefined) return chosen.scale;
+    await vscode.window.showWarningMessage(chosen.refused, { modal: true }, 'Choose Another Scale');
   }
 }
 
@@ -175,7 +188,9 @@ export async function askVariant(
   resolved: ResolvedStart,
   strategy: TicStrategy,
   nextName: (variant: string) => string,
-): Promise<string | null | undefined> {
+  at?: StepPosition,
+  kept?: string | null,
+): Promise<string | null | Back | undefined> {
   const own = resolved.defaults.request.variant ?? null;
   const forked = forkedBy(resolved.defaults.continuesAs, strategy);
   const siblings = forked.map((c) => c.expName);
@@ -193,20 +208,25 @@ export async function askVariant(
       label: 'A new variant',
       detail: 'Continue this checkpoint with other settings, as a lineage of its own next to the existing one.',
     };
-    const pick = await vscode.window.showQuickPick([retry, variant], { title, ignoreFocusOut: true });
-    if (pick === undefined) return undefined;
-    if (pick === retry) return own;
+    const chosen = await pick({
+      title,
+      items: [retry, variant],
+      active: (i) => (kept === undefined || kept === own ? i === retry : i === variant),
+      ...(at ? { at } : {}),
+    });
+    if (chosen === undefined || chosen === back) return chosen;
+    if (chosen === retry) return own;
   }
   const taken = new Set(resolved.defaults.takenVariants.map((t) => t.toLowerCase()));
-  const proposed = freeVariantName(taken);
+  const proposed = kept !== undefined && kept !== null && kept !== own ? kept : freeVariantName(taken);
   const shown = siblings.length > 3 ? [...siblings.slice(0, 3), `${siblings.length - 3} more`] : siblings;
-  const variant = await vscode.window.showInputBox({
+  const variant = await input({
     title,
     value: proposed,
     valueSelection: [0, proposed.length],
+    ...(at ? { at: { ...at, canGoBack: true } } : {}),
     prompt: `This checkpoint already continues as ${shown.join(', ')}. A new run from it starts another variant: name it (letters, digits, . + -). Its first experiment: ${nextName(proposed)}.`,
-    ignoreFocusOut: true,
-    validateInput: (v) => {
+    validate: (v) => {
       const problem = variantNameProblem(v.trim());
       if (problem !== null) return problem;
       if (taken.has(v.trim().toLowerCase()))
@@ -217,5 +237,5 @@ export async function askVariant(
       };
     },
   });
-  return variant === undefined ? undefined : variant.trim();
+  return variant === undefined || variant === back ? variant : variant.trim();
 }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import * as vscode from 'vscode';
 import type { PlanProblem } from '../../plan/planProblem';
+import { summarizeChecks } from '../../plan/checkSummary';
 import type { SlurmCommands } from '../../runs/slurm/slurmCommands';
 import { SlurmError } from '../../runs/model/slurmError';
 import { parseSlurmJobOptions, type SlurmJobOptions } from '../../runs/model/slurmJobOptions';
@@ -11,6 +12,7 @@ import { readSlurmJobOptions } from '../common/settings';
 import { pickGpus } from './launchPrompts';
 import type { RunsService } from './runsService';
 import { forPeople } from '../common/peopleText';
+import { back, pick, type Back, type StepPosition } from '../launch/launchWizard';
 
 export type Where = { readonly kind: 'local' } | { readonly kind: 'slurm'; readonly options: SlurmJobOptions };
 
@@ -34,14 +36,36 @@ export async function pickWhere(
   log: Logger,
   title: string,
 ): Promise<{ where: Where; partitions: string[] } | undefined> {
-  let partitions: { name: string; isDefault: boolean; available: boolean }[];
+  const partitions = await slurmPartitions(commands, log);
+  if (partitions === null) return { where: { kind: 'local' }, partitions: [] };
+  const where = await pickWhereFrom(partitions, title);
+  if (where === undefined || where === back) return undefined;
+  return { where, partitions: where.kind === 'slurm' ? partitions.map((p) => p.name) : [] };
+}
+
+interface Partition {
+  readonly name: string;
+  readonly isDefault: boolean;
+  readonly available: boolean;
+}
+
+/** The Slurm partitions, or null where no Slurm client answers (a failing one is logged). */
+export async function slurmPartitions(commands: SlurmCommands, log: Logger): Promise<Partition[] | null> {
   try {
-    partitions = await commands.partitions();
+    return await commands.partitions();
   } catch (error) {
     if (!(error instanceof SlurmError && error.reason === 'notInstalled'))
       log.info(`Slurm is not offered: ${error instanceof Error ? error.message : String(error)}`);
-    return { where: { kind: 'local' }, partitions: [] };
+    return null;
   }
+}
+
+/** "Where" among the partitions found: this machine or the cluster; Back in the launch wizard (`at`). */
+export async function pickWhereFrom(
+  partitions: readonly Partition[],
+  title: string,
+  at?: StepPosition,
+): Promise<Where | Back | undefined> {
   const settings = readSlurmJobOptions();
   const items = [
     {
@@ -57,14 +81,14 @@ export async function pickWhere(
         .join(', '),
       detail:
         settings instanceof SlurmError
-          ? `ticStudio.slurm settings need fixing: ${settings.message}`
-          : 'sbatch a generated script (shown before submission); multi-node torchrun with a c10d rendezvous',
+          ? `The Slurm settings need fixing: ${settings.message}`
+          : 'submits a generated script (shown before submission); multi-node torchrun',
       slurm: true,
     },
   ];
-  const pick = await vscode.window.showQuickPick(items, { title: `${title}: where`, ignoreFocusOut: true });
-  if (!pick) return undefined;
-  if (!pick.slurm) return { where: { kind: 'local' }, partitions: [] };
+  const chosen = await pick({ title: `${title}: where`, items, ...(at ? { at } : {}) });
+  if (chosen === undefined || chosen === back) return chosen;
+  if (!chosen.slurm) return { kind: 'local' };
   if (settings instanceof SlurmError) {
     void vscode.window
       .showErrorMessage(settings.message, 'Open Settings')
@@ -73,7 +97,7 @@ export async function pickWhere(
       );
     return undefined;
   }
-  return { where: { kind: 'slurm', options: settings }, partitions: partitions.map((p) => p.name) };
+  return { kind: 'slurm', options: settings };
 }
 
 /**
@@ -86,10 +110,11 @@ export async function pickPlacement(
   gpuTitle: string,
   plannedGpus: number | undefined,
   simulated: boolean,
-): Promise<{ n: number; gpus: GpuInfo[]; slurm?: SlurmJobOptions } | undefined> {
+  options: Parameters<typeof pickGpus>[3] = {},
+): Promise<{ n: number; gpus: GpuInfo[]; slurm?: SlurmJobOptions } | Back | undefined> {
   const place = await pickWhere(runs.slurmCommands, runs.log, title);
   if (!place) return undefined;
-  if (place.where.kind === 'local') return pickGpus(gpuTitle, plannedGpus, simulated);
+  if (place.where.kind === 'local') return pickGpus(gpuTitle, plannedGpus, simulated, options);
   const slurm = await askSlurmShape(title, place.where.options, place.partitions, true);
   return slurm && { n: Math.max(1, slurm.gpusPerNode), gpus: [], slurm };
 }
@@ -110,9 +135,9 @@ export async function askSlurmShape(
     });
     return raw === undefined ? undefined : Number(raw.trim());
   };
-  const nodes = training ? await count('nodes (#SBATCH --nodes, torchrun --nnodes)', options.nodes, 1) : 1;
+  const nodes = training ? await count('nodes', options.nodes, 1) : 1;
   if (nodes === undefined) return undefined;
-  const gpusPerNode = await count('GPUs per node (--nproc_per_node)', options.gpusPerNode, 0);
+  const gpusPerNode = await count('GPUs per node', options.gpusPerNode, 0);
   if (gpusPerNode === undefined) return undefined;
   let partition = options.partition;
   if (partition === undefined && partitions.length > 1) {
@@ -132,13 +157,15 @@ export async function askSlurmShape(
 
 /**
  * Shows the sbatch script (a read-only editor beside) and asks to submit it; "Copy Script" copies it and asks
- * again. Resolves true to submit.
+ * again. Resolves true to submit. `problems`: as validated, before forSimulation (the checks are grouped as in the
+ * command preview, checkSummary.ts).
  */
 export async function confirmSlurmScript(
   title: string,
   prepared: PreparedSlurmRun,
   problems: readonly PlanProblem[],
   simulated: boolean,
+  checkpoint?: string | null,
 ): Promise<boolean> {
   scripts.set(`/${prepared.id}.sbatch`, prepared.script);
   const uri = vscode.Uri.from({ scheme: scriptScheme, path: `/${prepared.id}.sbatch` });
@@ -146,14 +173,14 @@ export async function confirmSlurmScript(
   await vscode.languages.setTextDocumentLanguage(doc, 'shellscript').then(undefined, () => undefined);
   await vscode.window.showTextDocument(doc, {
     preview: true,
-    viewColumn: vscode.ViewColumn.Beside,
+    viewColumn: vscode.window.tabGroups.activeTabGroup.activeTab ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active,
     preserveFocus: true,
   });
-  const warnings = problems.filter((p) => p.severity === 'warning').map((p) => `⚠ ${forPeople(p.message)}`);
+  const checks = summarizeChecks(problems, { simulated, checkpoint: checkpoint ?? null, people: forPeople });
   const detail = [
     `The sbatch script is open beside (it is kept as ${prepared.scriptPath}).`,
     `Output and errors: ${prepared.logPath}`,
-    ...warnings,
+    ...checks,
     simulated ? 'Simulated: the demo stand-in runs instead of the real program.' : '',
   ]
     .filter(Boolean)
