@@ -375,11 +375,14 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         );
         item.id = `chain:${c.key}`;
         const root = c.root.kind === 'published' ? `on published ${c.root.year}` : null;
+        // A main chain's row says filtering · scale (and a published root); its years are the rows under it (and in
+        // the accessible name): with them the row did not fit the default side bar.
+        const described = [c.filtering ?? '?', shortScale(c.scale), root, span].filter((x) => x !== null).join(' · ');
         item.description = variant
           ? [c.forkedFrom ? `from ${formatTimeStep(c.forkedFrom.year)}` : root, span]
               .filter((x) => x !== null)
               .join(' · ')
-          : [c.filtering ?? '?', shortScale(c.scale), root, span].filter((x) => x !== null).join(' · ');
+          : [c.filtering ?? '?', shortScale(c.scale), root].filter((x) => x !== null).join(' · ');
         item.iconPath = variant ? new vscode.ThemeIcon('git-branch') : strategyIcon(c.strategy);
         item.tooltip = [
           c.label,
@@ -393,7 +396,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         item.accessibilityInformation = {
           label: variant
             ? `variant ${c.variant} of ${c.group}, ${item.description}`
-            : `${strategyLabel(c)} chain, ${item.description}`,
+            : `${strategyLabel(c)} chain, ${described}`,
         };
         return item;
       }
@@ -422,7 +425,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         const unusual = [
           running ? 'running' : status === 'finished' ? null : status,
           s.shared ? 'shared' : null,
-          s.eval ? null : 'no eval',
+          // A step still training has no evaluation, obviously: saying so cut the protocol mark off the row.
+          s.eval || running ? null : 'no eval',
         ].filter((x) => x !== null);
         item.description = protocol ? [...unusual, protocolMark(protocol)].join(' · ') : state;
         const wandb = wandbRunOf(this.runs.workspace?.experiments.find((e) => e.dir === s.experiment)?.params ?? null);
